@@ -1,0 +1,179 @@
+import Type, { type Static } from "typebox";
+import { Value } from "typebox/value";
+
+const Duration = (description: string, defaultValue: number, minimum = 1) =>
+  Type.Integer({ minimum, default: defaultValue, description });
+
+/**
+ * Every setting the service reads from the environment, with its default and meaning.
+ * The README's table is this list; keep the two in step.
+ */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal("development"), Type.Literal("test"), Type.Literal("production")], {
+    default: "development",
+    description:
+      "development, test or production; production turns on secure cookies and demands real secrets",
+  }),
+  HOST: Type.String({ default: "0.0.0.0", description: "Address the API listens on" }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: "Port the API listens on" }),
+  PUBLIC_URL: Type.String({
+    format: "uri",
+    default: "http://localhost:3000",
+    description: "Public address of the web app, used in links sent by e-mail",
+  }),
+  LOG_LEVEL: Type.Union(
+    ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
+    { default: "info", description: "pino log level" },
+  ),
+  DATABASE_URL: Type.String({
+    minLength: 1,
+    default: "postgres://postgres:postgres@127.0.0.1:5432/pris",
+    description: "PostgreSQL connection string (the source of truth)",
+  }),
+  DATABASE_POOL_MAX: Type.Integer({
+    minimum: 1,
+    maximum: 500,
+    default: 20,
+    description: "PostgreSQL pool size per process",
+  }),
+  MIGRATE_ON_START: Type.Boolean({
+    default: true,
+    description: "Apply pending migrations when the API starts (under an advisory lock, so once)",
+  }),
+  REDIS_URL: Type.String({
+    minLength: 1,
+    default: "redis://127.0.0.1:6379",
+    description: "Redis connection string (work in flight only: BullMQ queues)",
+  }),
+  QUEUE_PREFIX: Type.String({
+    minLength: 1,
+    default: "pris",
+    description: "Prefix of every BullMQ key in Redis",
+  }),
+  SMTP_URL: Type.String({
+    minLength: 1,
+    default: "smtp://127.0.0.1:1025",
+    description: "SMTP server used for every e-mail (nodemailer URL: smtp://user:pass@host:port, smtps://…)",
+  }),
+  SMTP_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 5,
+    description: "Pooled SMTP connections per worker",
+  }),
+  MAIL_FROM: Type.String({
+    minLength: 3,
+    default: "PRIS Cyber Santé <pris@localhost>",
+    description: "Sender of every e-mail",
+  }),
+  JWT_SECRET: Type.String({
+    minLength: 32,
+    default: "dev-only-secret-change-me-0123456789abcdef",
+    description: "HMAC secret of access tokens (HS256), at least 32 characters; required in production",
+  }),
+  JWT_ISSUER: Type.String({ minLength: 1, default: "pris", description: "iss claim of access tokens" }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: "pris-api", description: "aud claim of access tokens" }),
+  ACCESS_TOKEN_TTL_SECONDS: Duration("Lifetime of a bearer access token returned by login", 900, 60),
+  SESSION_IDLE_SECONDS: Duration("Web session: idle time after which the session cookie expires", 3600, 60),
+  SESSION_MAX_SECONDS: Duration("Web session: absolute lifetime, whatever the activity", 43200, 300),
+  LOGIN_RATE_LIMIT_MAX: Type.Integer({
+    minimum: 1,
+    default: 10,
+    description: "Login attempts allowed per client address and e-mail in the window",
+  }),
+  LOGIN_RATE_LIMIT_WINDOW_SECONDS: Duration("Window of the login rate limit", 300),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 1048576,
+    description: "Largest request body accepted; larger ones get 413",
+  }),
+  IDEMPOTENCY_TTL_HOURS: Duration("How long an Idempotency-Key is remembered", 24),
+  REGION_CODE: Type.String({
+    pattern: "^[A-Z]{3}$",
+    default: "REU",
+    description: "Three-letter region code, prefix of references (REU-2026-0001)",
+  }),
+  REGION_NAME: Type.String({
+    minLength: 1,
+    default: "La Réunion",
+    description: "Region name shown to users",
+  }),
+  REGION_TIMEZONE: Type.String({
+    minLength: 1,
+    default: "Indian/Reunion",
+    description: "IANA time zone of the region: dates are shown, and references numbered, in it",
+  }),
+  NATIONAL_PORTAL_DUE_HOURS: Type.Integer({
+    minimum: 0,
+    default: 24,
+    description:
+      "Operational due time of the national portal declaration, which the law says is 'sans délai' (0 = due at awareness)",
+  }),
+  ADMIN_EMAIL: Type.Optional(
+    Type.String({ format: "email", description: "First administrator, created at start if no admin exists" }),
+  ),
+  ADMIN_PASSWORD: Type.Optional(
+    Type.String({ minLength: 12, description: "Password of the first administrator" }),
+  ),
+  WEB_DIST_DIR: Type.String({
+    default: "services/web/dist",
+    description: "Built web app served at / (relative to the working directory); not served when missing",
+  }),
+  OUTBOX_POLL_MS: Type.Integer({
+    minimum: 50,
+    default: 500,
+    description: "Worker: how often the outbox is polled",
+  }),
+  OUTBOX_REDISPATCH_SECONDS: Duration(
+    "Worker: an outbox row dispatched but not processed after this long is dispatched again (Redis lost)",
+    300,
+  ),
+  WORKER_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 200,
+    default: 10,
+    description: "Worker: jobs run at once per queue",
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef";
+
+/** Reads, converts and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
+  const problems = Value.Errors(ConfigSchema, withDefaults).map((e) => {
+    const name = e.instancePath.replace(/^\//, "") || "(config)";
+    const shown = name in raw && !/SECRET|PASSWORD/.test(name) ? ` (got "${String(raw[name])}")` : "";
+    return `${name}: ${e.message}${shown}`;
+  });
+  const config = withDefaults as Config;
+  if (problems.length === 0 && config.NODE_ENV === "production" && config.JWT_SECRET === DEV_SECRET) {
+    problems.push("JWT_SECRET: must be set to a secret of your own in production");
+  }
+  if (problems.length === 0 && (config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
+    problems.push("ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither");
+  }
+  if (problems.length === 0) {
+    try {
+      new Intl.DateTimeFormat("fr-FR", { timeZone: config.REGION_TIMEZONE });
+    } catch {
+      problems.push(`REGION_TIMEZONE: not an IANA time zone (got "${config.REGION_TIMEZONE}")`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,296 @@
+import type { Contacts } from "@pris/domain";
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { v7 as uuidv7 } from "uuid";
+
+const id = () =>
+  uuid("id")
+    .primaryKey()
+    .$defaultFn(() => uuidv7());
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => at("created_at").notNull().defaultNow();
+
+export const territories = pgTable("territories", {
+  code: text("code").primaryKey(),
+  name: text("name").notNull(),
+});
+
+export const ghts = pgTable("ghts", {
+  id: id(),
+  code: text("code").notNull().unique(),
+  name: text("name").notNull(),
+  supportEstablishmentId: uuid("support_establishment_id"),
+  createdAt: createdAt(),
+});
+
+export type Product = { kind: string; vendor: string; product?: string };
+
+export const establishments = pgTable(
+  "establishments",
+  {
+    id: id(),
+    finess: text("finess").notNull().unique(),
+    name: text("name").notNull(),
+    category: text("category").notNull(),
+    sector: text("sector").notNull(),
+    territory: text("territory")
+      .notNull()
+      .references(() => territories.code),
+    ghtId: uuid("ght_id").references(() => ghts.id),
+    smallStructure: boolean("small_structure").notNull().default(false),
+    nis2Status: text("nis2_status").notNull().default("not_subject"),
+    contacts: jsonb("contacts").$type<Contacts>().notNull().default({}),
+    products: jsonb("products").$type<Product[]>().notNull().default([]),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("establishments_ght_idx").on(t.ghtId), index("establishments_territory_idx").on(t.territory)],
+);
+
+export const users = pgTable(
+  "users",
+  {
+    id: id(),
+    email: text("email").notNull(),
+    displayName: text("display_name").notNull(),
+    phone: text("phone"),
+    role: text("role").notNull(),
+    establishmentId: uuid("establishment_id").references(() => establishments.id),
+    ghtId: uuid("ght_id").references(() => ghts.id),
+    passwordHash: text("password_hash").notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+    lastLoginAt: at("last_login_at"),
+  },
+  (t) => [
+    uniqueIndex("users_email_key").on(sql`lower(${t.email})`),
+    index("users_role_idx").on(t.role),
+    check(
+      "users_rssi_scope",
+      sql`${t.role} <> 'rssi' OR ${t.establishmentId} IS NOT NULL OR ${t.ghtId} IS NOT NULL`,
+    ),
+  ],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: id(),
+    establishmentId: uuid("establishment_id")
+      .notNull()
+      .references(() => establishments.id),
+    name: text("name").notNull(),
+    /** Public part of the key, used to find it. */
+    prefix: text("prefix").notNull().unique(),
+    /** SHA-256 of the whole key, hex. */
+    secretHash: text("secret_hash").notNull(),
+    createdByUserId: uuid("created_by_user_id").references(() => users.id),
+    createdAt: createdAt(),
+    lastUsedAt: at("last_used_at"),
+    revokedAt: at("revoked_at"),
+  },
+  (t) => [index("api_keys_establishment_idx").on(t.establishmentId)],
+);
+
+/** Gapless sequences for human references: one row per scope (region, kind) and year. */
+export const referenceCounters = pgTable(
+  "reference_counters",
+  {
+    scope: text("scope").notNull(),
+    year: integer("year").notNull(),
+    last: integer("last").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.year] })],
+);
+
+export type Declarant = { name: string; function?: string; phone: string; email?: string };
+
+export const incidents = pgTable(
+  "incidents",
+  {
+    id: id(),
+    reference: text("reference").notNull().unique(),
+    establishmentId: uuid("establishment_id")
+      .notNull()
+      .references(() => establishments.id),
+    status: text("status").notNull().default("new"),
+    severity: text("severity").notNull(),
+    severitySuggested: text("severity_suggested").notNull(),
+    severityReasons: jsonb("severity_reasons").$type<string[]>().notNull(),
+    tlp: text("tlp").notNull(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    declarant: jsonb("declarant").$type<Declarant>().notNull(),
+    detectedAt: at("detected_at").notNull(),
+    startedAt: at("started_at"),
+    ongoing: boolean("ongoing").notNull(),
+    rsitClass: text("rsit_class").notNull(),
+    rsitType: text("rsit_type").notNull(),
+    suspectedMalicious: text("suspected_malicious").notNull(),
+    affectedServices: text("affected_services").array().notNull(),
+    affectedServicesOther: text("affected_services_other"),
+    impactGrade: smallint("impact_grade").notNull(),
+    spread: text("spread").notNull(),
+    personalDataBreach: text("personal_data_breach").notNull(),
+    personalDataPeople: bigint("personal_data_people", { mode: "number" }),
+    measuresTaken: text("measures_taken"),
+    supportRequested: boolean("support_requested").notNull(),
+    supportDetails: text("support_details"),
+    nationalPortalDeclared: boolean("national_portal_declared").notNull(),
+    nationalPortalReference: text("national_portal_reference"),
+    nationalPortalDeclaredAt: at("national_portal_declared_at"),
+    complaintFiled: boolean("complaint_filed").notNull(),
+    declaredByUserId: uuid("declared_by_user_id").references(() => users.id),
+    declaredByApiKeyId: uuid("declared_by_api_key_id").references(() => apiKeys.id),
+    declaredAt: at("declared_at").notNull().defaultNow(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("incidents_establishment_declared_idx").on(t.establishmentId, t.declaredAt.desc(), t.id.desc()),
+    index("incidents_declared_idx").on(t.declaredAt.desc(), t.id.desc()),
+    index("incidents_status_idx").on(t.status),
+    check("incidents_impact_grade", sql`${t.impactGrade} BETWEEN 0 AND 5`),
+    check("incidents_declared_by", sql`num_nonnulls(${t.declaredByUserId}, ${t.declaredByApiKeyId}) = 1`),
+  ],
+);
+
+export const incidentObservables = pgTable(
+  "incident_observables",
+  {
+    id: id(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    type: text("type").notNull(),
+    value: text("value").notNull(),
+    normalized: text("normalized").notNull(),
+    comment: text("comment"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("incident_observables_incident_idx").on(t.incidentId),
+    index("incident_observables_match_idx").on(t.type, t.normalized),
+  ],
+);
+
+/** Regulatory clocks: due and done times are stored; the state is derived when read. */
+export const incidentClocks = pgTable(
+  "incident_clocks",
+  {
+    id: id(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    kind: text("kind").notNull(),
+    startsAt: at("starts_at").notNull(),
+    dueAt: at("due_at").notNull(),
+    doneAt: at("done_at"),
+    provisional: boolean("provisional").notNull().default(false),
+  },
+  (t) => [
+    unique("incident_clocks_incident_kind_key").on(t.incidentId, t.kind),
+    index("incident_clocks_due_idx").on(t.dueAt),
+  ],
+);
+
+/**
+ * The main courante: append-only, hash-chained per incident.
+ * hash = SHA-256(prev_hash || canonical JSON of the entry's content).
+ */
+export const incidentLog = pgTable(
+  "incident_log",
+  {
+    id: id(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    seq: integer("seq").notNull(),
+    at: at("at").notNull().defaultNow(),
+    actorUserId: uuid("actor_user_id").references(() => users.id),
+    actorApiKeyId: uuid("actor_api_key_id").references(() => apiKeys.id),
+    kind: text("kind").notNull(),
+    visibility: text("visibility").notNull(),
+    body: jsonb("body").$type<Record<string, unknown>>().notNull(),
+    prevHash: text("prev_hash"),
+    hash: text("hash").notNull(),
+  },
+  (t) => [unique("incident_log_incident_seq_key").on(t.incidentId, t.seq)],
+);
+
+/** Work that a committed write must cause; the worker relays it to BullMQ. */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: id(),
+    topic: text("topic").notNull(),
+    aggregateId: uuid("aggregate_id").notNull(),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    dispatchedAt: at("dispatched_at"),
+    dispatchCount: integer("dispatch_count").notNull().default(0),
+    processedAt: at("processed_at"),
+    lastError: text("last_error"),
+  },
+  (t) => [index("outbox_pending_idx").on(t.createdAt).where(sql`${t.processedAt} IS NULL`)],
+);
+
+/** Idempotency-Key records (IETF draft): one per principal and key. */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    principal: text("principal").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    state: text("state").notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: jsonb("response_body"),
+    createdAt: createdAt(),
+    completedAt: at("completed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.principal, t.key] }),
+    index("idempotency_keys_created_idx").on(t.createdAt),
+  ],
+);
+
+/** One row per e-mail to one person for one reason: the unique dedupe key makes sends idempotent. */
+export const mailDeliveries = pgTable(
+  "mail_deliveries",
+  {
+    id: id(),
+    dedupeKey: text("dedupe_key").notNull().unique(),
+    template: text("template").notNull(),
+    subjectId: uuid("subject_id").notNull(),
+    userId: uuid("user_id").references(() => users.id),
+    toAddress: text("to_address").notNull(),
+    status: text("status").notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    messageId: text("message_id").notNull(),
+    smtpResponse: text("smtp_response"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+    sentAt: at("sent_at"),
+  },
+  (t) => [
+    index("mail_deliveries_subject_idx").on(t.subjectId),
+    index("mail_deliveries_pending_idx").on(t.updatedAt).where(sql`${t.status} IN ('queued', 'deferred')`),
+  ],
+);

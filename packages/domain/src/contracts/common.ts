@@ -1,0 +1,32 @@
+import Type from "typebox";
+
+export const UuidSchema = Type.String({ format: "uuid", description: "UUIDv7 identifier" });
+export const DateTimeSchema = Type.String({
+  format: "date-time",
+  description: "RFC 3339 date-time; stored in UTC",
+});
+export const EmailSchema = Type.String({ format: "email", maxLength: 254 });
+export const PhoneSchema = Type.String({
+  minLength: 6,
+  maxLength: 30,
+  pattern: "^\\+?[0-9 ().-]{6,30}$",
+  description: "Phone number: digits, spaces, dots, dashes, parentheses, optional leading +",
+});
+export const IdParamsSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
+
+export const PageQuerySchema = {
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 100, default: 20, description: "Items per page" }),
+  ),
+  cursor: Type.Optional(
+    Type.String({ maxLength: 200, description: "Opaque cursor from the previous page's nextCursor" }),
+  ),
+};
+
+/** Enumerations as JSON Schema `enum` (clear validation messages listing the allowed values). */
+export function Enum<const T extends readonly string[]>(
+  values: T,
+  options: Type.TSchemaOptions = {},
+): Type.TEnum<[...T]> {
+  return Type.Enum<[...T]>(values as unknown as [...T], options);
+}

@@ -1,0 +1,209 @@
+import Type, { type Static } from "typebox";
+import {
+  CATEGORY_VALUES,
+  FINESS_PATTERN,
+  NIS2_STATUSES,
+  PRODUCT_KINDS,
+  ROLES,
+  SECTORS,
+} from "../directory.ts";
+import { DateTimeSchema, EmailSchema, Enum, PageQuerySchema, PhoneSchema, UuidSchema } from "./common.ts";
+
+const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const ContactSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    email: Type.Optional(EmailSchema),
+    phone: Type.Optional(PhoneSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const ContactsSchema = Type.Object(
+  {
+    rssi: Type.Optional(ContactSchema),
+    deputy: Type.Optional(ContactSchema),
+    director: Type.Optional(ContactSchema),
+    dpo: Type.Optional(ContactSchema),
+    functionalMailbox: Type.Optional(EmailSchema),
+  },
+  { additionalProperties: false },
+);
+export type Contacts = Static<typeof ContactsSchema>;
+
+export const ProductSchema = Type.Object(
+  {
+    kind: Enum(PRODUCT_KINDS),
+    vendor: Type.String({ minLength: 1, maxLength: 200 }),
+    product: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+const establishmentFields = {
+  finess: Type.String({ pattern: FINESS_PATTERN, description: "FINESS number (9 characters)" }),
+  name: Type.String({ minLength: 2, maxLength: 300 }),
+  category: Enum(CATEGORY_VALUES),
+  territory: Type.String({ minLength: 1, maxLength: 50, description: "Territory code of the region" }),
+  ghtId: Type.Optional(Nullable(UuidSchema)),
+  smallStructure: Type.Optional(Type.Boolean({ description: "Small structure: light exercise kit" })),
+  nis2Status: Type.Optional(Enum(NIS2_STATUSES)),
+  contacts: Type.Optional(ContactsSchema),
+  products: Type.Optional(Type.Array(ProductSchema, { maxItems: 100 })),
+};
+
+export const EstablishmentCreateSchema = Type.Object(establishmentFields, { additionalProperties: false });
+export type EstablishmentCreate = Static<typeof EstablishmentCreateSchema>;
+
+export const EstablishmentPatchSchema = Type.Object(
+  {
+    name: Type.Optional(establishmentFields.name),
+    category: Type.Optional(establishmentFields.category),
+    territory: Type.Optional(establishmentFields.territory),
+    ghtId: establishmentFields.ghtId,
+    smallStructure: establishmentFields.smallStructure,
+    nis2Status: establishmentFields.nis2Status,
+    contacts: establishmentFields.contacts,
+    products: establishmentFields.products,
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type EstablishmentPatch = Static<typeof EstablishmentPatchSchema>;
+
+export const EstablishmentSchema = Type.Object({
+  id: UuidSchema,
+  finess: Type.String(),
+  name: Type.String(),
+  category: Enum(CATEGORY_VALUES),
+  sector: Enum(SECTORS),
+  territory: Type.String(),
+  ghtId: Nullable(UuidSchema),
+  smallStructure: Type.Boolean(),
+  nis2Status: Enum(NIS2_STATUSES),
+  contacts: ContactsSchema,
+  products: Type.Array(ProductSchema),
+  active: Type.Boolean(),
+  createdAt: DateTimeSchema,
+});
+export type Establishment = Static<typeof EstablishmentSchema>;
+
+export const EstablishmentListQuerySchema = Type.Object(
+  {
+    territory: Type.Optional(Type.String({ maxLength: 50 })),
+    category: Type.Optional(Enum(CATEGORY_VALUES)),
+    ghtId: Type.Optional(UuidSchema),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: "Text in the name or FINESS" }),
+    ),
+    ...PageQuerySchema,
+  },
+  { additionalProperties: false },
+);
+
+export const EstablishmentPageSchema = Type.Object({
+  items: Type.Array(EstablishmentSchema),
+  total: Type.Integer(),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const TerritorySchema = Type.Object({ code: Type.String(), name: Type.String() });
+
+export const GhtCreateSchema = Type.Object(
+  {
+    code: Type.String({ minLength: 2, maxLength: 50 }),
+    name: Type.String({ minLength: 2, maxLength: 300 }),
+    supportEstablishmentId: Type.Optional(Nullable(UuidSchema)),
+  },
+  { additionalProperties: false },
+);
+export const GhtSchema = Type.Object({
+  id: UuidSchema,
+  code: Type.String(),
+  name: Type.String(),
+  supportEstablishmentId: Nullable(UuidSchema),
+});
+
+export const PasswordSchema = Type.String({
+  minLength: 12,
+  maxLength: 200,
+  description: "At least 12 characters",
+});
+
+export const UserCreateSchema = Type.Object(
+  {
+    email: EmailSchema,
+    displayName: Type.String({ minLength: 1, maxLength: 200 }),
+    phone: Type.Optional(PhoneSchema),
+    role: Enum(ROLES),
+    establishmentId: Type.Optional(
+      Nullable({ ...UuidSchema, description: "For an RSSI of one establishment" }),
+    ),
+    ghtId: Type.Optional(Nullable({ ...UuidSchema, description: "For an RSSI covering a GHT's members" })),
+    password: PasswordSchema,
+  },
+  { additionalProperties: false },
+);
+export type UserCreate = Static<typeof UserCreateSchema>;
+
+export const UserPatchSchema = Type.Object(
+  {
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    phone: Type.Optional(Nullable(PhoneSchema)),
+    role: Type.Optional(Enum(ROLES)),
+    establishmentId: Type.Optional(Nullable(UuidSchema)),
+    ghtId: Type.Optional(Nullable(UuidSchema)),
+    password: Type.Optional(PasswordSchema),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UserPatch = Static<typeof UserPatchSchema>;
+
+export const UserSchema = Type.Object({
+  id: UuidSchema,
+  email: Type.String(),
+  displayName: Type.String(),
+  phone: Nullable(Type.String()),
+  role: Enum(ROLES),
+  establishmentId: Nullable(UuidSchema),
+  ghtId: Nullable(UuidSchema),
+  active: Type.Boolean(),
+  createdAt: DateTimeSchema,
+  lastLoginAt: Nullable(DateTimeSchema),
+});
+export type User = Static<typeof UserSchema>;
+
+export const UserListQuerySchema = Type.Object(
+  {
+    role: Type.Optional(Enum(ROLES)),
+    establishmentId: Type.Optional(UuidSchema),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    ...PageQuerySchema,
+  },
+  { additionalProperties: false },
+);
+export const UserPageSchema = Type.Object({
+  items: Type.Array(UserSchema),
+  total: Type.Integer(),
+  nextCursor: Nullable(Type.String()),
+});
+
+export const ApiKeyCreateSchema = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200, description: "What uses this key" }) },
+  { additionalProperties: false },
+);
+export const ApiKeySchema = Type.Object({
+  id: UuidSchema,
+  establishmentId: UuidSchema,
+  name: Type.String(),
+  prefix: Type.String({ description: "Public part of the key, to recognise it" }),
+  createdAt: DateTimeSchema,
+  lastUsedAt: Nullable(DateTimeSchema),
+  revokedAt: Nullable(DateTimeSchema),
+});
+export const ApiKeyCreatedSchema = Type.Object({
+  ...ApiKeySchema.properties,
+  key: Type.String({ description: "The whole key, shown this once: store it now" }),
+});

@@ -1,0 +1,95 @@
+import net from "node:net";
+import { migrate } from "@pris/db";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+
+/**
+ * Real PostgreSQL and Redis for the integration tests: DATABASE_URL / REDIS_URL when set;
+ * otherwise containers through testcontainers when Docker answers; otherwise the default local
+ * addresses. Migrations run once into a template database that each test file clones.
+ */
+declare module "vitest" {
+  export interface ProvidedContext {
+    adminDatabaseUrl: string;
+    templateDatabase: string;
+    redisUrl: string;
+  }
+}
+
+const TEMPLATE = "pris_test_template";
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: 1000 });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function dockerAvailable(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import("testcontainers");
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stops: (() => Promise<unknown>)[] = [];
+  let databaseUrl = process.env.DATABASE_URL;
+  let redisUrl = process.env.REDIS_URL;
+
+  if ((!databaseUrl || !redisUrl) && !(await reachable("127.0.0.1", 5432)) && (await dockerAvailable())) {
+    const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+    const { RedisContainer } = await import("@testcontainers/redis");
+    if (!databaseUrl) {
+      const pgc = await new PostgreSqlContainer("postgres:17-alpine").start();
+      stops.push(() => pgc.stop());
+      databaseUrl = pgc.getConnectionUri();
+    }
+    if (!redisUrl) {
+      const rc = await new RedisContainer("redis:7-alpine")
+        .withCommand(["redis-server", "--maxmemory-policy", "noeviction"])
+        .start();
+      stops.push(() => rc.stop());
+      redisUrl = rc.getConnectionUrl();
+    }
+  }
+  databaseUrl ??= "postgres://postgres:postgres@127.0.0.1:5432/postgres";
+  redisUrl ??= "redis://127.0.0.1:6379";
+
+  const admin = new URL(databaseUrl);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  // Leftovers of an interrupted run: this run's template is made anew.
+  const stale = await client.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'pris_test_%'",
+  );
+  for (const { datname } of stale.rows) {
+    await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  }
+  await client.query(`CREATE DATABASE "${TEMPLATE}"`);
+  await client.end();
+
+  const templateUrl = new URL(admin);
+  templateUrl.pathname = `/${TEMPLATE}`;
+  await migrate(templateUrl.toString());
+
+  project.provide("adminDatabaseUrl", admin.toString());
+  project.provide("templateDatabase", TEMPLATE);
+  project.provide("redisUrl", redisUrl);
+
+  return async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+}
