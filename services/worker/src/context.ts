@@ -1,0 +1,17 @@
+import type { Config } from "@pris/config";
+import type { Db } from "@pris/db";
+import type { Logger } from "./logger.ts";
+import type { MailTransport } from "./mail/transport.ts";
+import type { Queues, RetryTuning } from "./queues.ts";
+
+/** What every job handler works with; built once per process by startWorker. */
+export interface WorkerContext {
+  config: Config;
+  db: Db;
+  logger: Logger;
+  queues: Queues;
+  mail: MailTransport;
+  tuning: RetryTuning;
+  /** A delivery still queued or deferred this long after its last change is enqueued again. */
+  stuckAfterMs: number;
+}

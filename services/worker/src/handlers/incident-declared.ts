@@ -1,0 +1,89 @@
+import { mailDeliveries, outbox, users } from "@pris/db";
+import type { Role } from "@pris/domain";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { WorkerContext } from "../context.ts";
+import { loadIncidentForMail } from "../mail/incident-declared-mail.ts";
+import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+
+export const INCIDENT_DECLARED_TEMPLATE = "incident-declared";
+
+/** The pole's analysts always; the task force and the ARS too when the incident is major. */
+export function recipientRoles(severity: string): Role[] {
+  return severity === "P1" ? ["analyst", "taskforce", "ars"] : ["analyst"];
+}
+
+/** Stable across retries and processes, so a duplicate e-mail is recognisable by its Message-ID. */
+export function incidentDeclaredMessageId(incidentId: string, userId: string, publicUrl: string): string {
+  return `<incident-declared.${incidentId}.${userId}@${new URL(publicUrl).hostname}>`;
+}
+
+export interface IncidentDeclaredResult {
+  status: "done" | "already-processed" | "incident-missing";
+  recipients: number;
+}
+
+/**
+ * Turns a declaration into one delivery row per recipient, then one send-mail job per delivery.
+ * Every step can run again: delivery rows are unique per incident and user, jobs per delivery,
+ * and the outbox row is marked processed only once the jobs are in Redis.
+ */
+export async function handleIncidentDeclared(
+  ctx: WorkerContext,
+  job: OutboxJob,
+): Promise<IncidentDeclaredResult> {
+  const { db, config, queues, tuning, logger } = ctx;
+  const [row] = await db
+    .select({ processedAt: outbox.processedAt })
+    .from(outbox)
+    .where(eq(outbox.id, job.outboxId));
+  if (row?.processedAt) return { status: "already-processed", recipients: 0 };
+
+  const incident = await loadIncidentForMail(db, job.aggregateId);
+  if (!incident) {
+    logger.error({ outboxId: job.outboxId, incidentId: job.aggregateId }, "declared incident not found");
+    await markProcessed(ctx, job.outboxId, "incident not found");
+    return { status: "incident-missing", recipients: 0 };
+  }
+
+  const recipients = await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(and(eq(users.active, true), inArray(users.role, recipientRoles(incident.severity))));
+  const dedupeKeys = recipients.map((u) => `incident.declared:${incident.id}:${u.id}`);
+  if (recipients.length > 0) {
+    await db
+      .insert(mailDeliveries)
+      .values(
+        recipients.map((u, i) => ({
+          dedupeKey: dedupeKeys[i]!,
+          template: INCIDENT_DECLARED_TEMPLATE,
+          subjectId: incident.id,
+          userId: u.id,
+          toAddress: u.email,
+          messageId: incidentDeclaredMessageId(incident.id, u.id, config.PUBLIC_URL),
+        })),
+      )
+      .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
+    const pending = await db
+      .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+      .from(mailDeliveries)
+      .where(
+        and(
+          inArray(mailDeliveries.dedupeKey, dedupeKeys),
+          inArray(mailDeliveries.status, ["queued", "deferred"]),
+        ),
+      );
+    await enqueueDeliveries(queues.sendMail, pending, tuning);
+  } else {
+    logger.warn({ incidentId: incident.id }, "no active recipient for a declared incident");
+  }
+  await markProcessed(ctx, job.outboxId, null);
+  return { status: "done", recipients: recipients.length };
+}
+
+async function markProcessed(ctx: WorkerContext, outboxId: string, note: string | null): Promise<void> {
+  await ctx.db
+    .update(outbox)
+    .set({ processedAt: sql`now()`, lastError: note })
+    .where(and(eq(outbox.id, outboxId), isNull(outbox.processedAt)));
+}

@@ -1,0 +1,233 @@
+import type { Config } from "@pris/config";
+import { createDatabase, outbox } from "@pris/db";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { eq } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import type { WorkerContext } from "./context.ts";
+import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
+import { handleSendMail } from "./handlers/send-mail.ts";
+import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
+import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
+import { createMailTransport } from "./mail/transport.ts";
+import { createOutboxRelay } from "./outbox-relay.ts";
+import {
+  assertPayload,
+  createQueues,
+  DEFAULT_RETRY_TUNING,
+  MAINTENANCE_JOBS,
+  OUTBOX_TOPICS,
+  OutboxJobSchema,
+  QUEUE_NAMES,
+  type Queues,
+  type RetryTuning,
+  SendMailJobSchema,
+} from "./queues.ts";
+import {
+  checkEvictionPolicy,
+  closeConnection,
+  createProducerConnection,
+  createWorkerConnection,
+} from "./redis.ts";
+
+export { createLogger, type Logger } from "./logger.ts";
+export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
+export * from "./queues.ts";
+
+export interface StartWorkerOptions {
+  logger?: Logger;
+  /** Retry delays; the defaults suit production. */
+  tuning?: Partial<RetryTuning>;
+  /** How often the delivery sweeper runs. Default one minute. */
+  sweepEveryMs?: number;
+  /** A delivery queued or deferred for longer than this is enqueued again. Default ten minutes. */
+  stuckAfterMs?: number;
+  /** Outbox rows claimed per relay transaction. Default 100. */
+  outboxBatchSize?: number;
+  /** How long close() lets running jobs finish before it abandons them to another worker. Default 10 s. */
+  closeGraceMs?: number;
+}
+
+export interface WorkerHandle {
+  close(): Promise<void>;
+}
+
+const SWEEPER_ID = "mail-delivery-sweeper";
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Runs fn once the connection is up, and again after every reconnection. */
+function onEveryReady(client: Redis, fn: () => void): void {
+  client.on("ready", fn);
+  if (client.status === "ready") fn();
+}
+
+/**
+ * Starts the outbox relay, the job consumers and the job schedulers of one worker process.
+ * Nothing here waits for Redis: with Redis down the worker starts, the outbox keeps the work in
+ * PostgreSQL, and everything resumes when Redis answers.
+ */
+export async function startWorker(config: Config, options: StartWorkerOptions = {}): Promise<WorkerHandle> {
+  const logger = options.logger ?? createLogger(config);
+  const tuning: RetryTuning = { ...DEFAULT_RETRY_TUNING, ...options.tuning };
+  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  const closeGraceMs = options.closeGraceMs ?? 10_000;
+
+  const database = createDatabase({
+    url: config.DATABASE_URL,
+    max: config.DATABASE_POOL_MAX,
+    applicationName: "pris-worker",
+  });
+  const producer = createProducerConnection(config.REDIS_URL, logger, "pris-worker-producer");
+  const consumer = createWorkerConnection(config.REDIS_URL, logger, "pris-worker-consumer");
+  const queues = createQueues(config, producer);
+  for (const queue of [queues.outbox, queues.sendMail, queues.maintenance]) {
+    queue.on("error", (err) => logger.debug({ err, queue: queue.name }, "queue error"));
+  }
+  const mail = createMailTransport(config);
+  const ctx: WorkerContext = {
+    config,
+    db: database.db,
+    logger,
+    queues,
+    mail,
+    tuning,
+    stuckAfterMs: options.stuckAfterMs ?? 10 * 60_000,
+  };
+
+  let policyChecked = false;
+  onEveryReady(producer, () => {
+    if (!policyChecked) {
+      policyChecked = true;
+      void checkEvictionPolicy(producer, logger);
+    }
+    // After a restart Redis may have come back empty: the scheduler is put back each time.
+    ensureSchedulers(queues, sweepEveryMs).catch((err) =>
+      logger.error({ err }, "could not register the job schedulers; retried on next reconnection"),
+    );
+  });
+
+  const workerOptions = { connection: consumer, prefix: config.QUEUE_PREFIX };
+  const workers = [
+    new Worker(QUEUE_NAMES.outbox, (job: Job) => processOutboxJob(ctx, job), {
+      ...workerOptions,
+      concurrency: config.WORKER_CONCURRENCY,
+    }),
+    new Worker(
+      QUEUE_NAMES.sendMail,
+      (job: Job) =>
+        handleSendMail(ctx, assertPayload(QUEUE_NAMES.sendMail, SendMailJobSchema, job.data), {
+          last: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        }),
+      { ...workerOptions, concurrency: config.WORKER_CONCURRENCY },
+    ),
+    new Worker(
+      QUEUE_NAMES.maintenance,
+      async (job: Job) => {
+        if (job.name === MAINTENANCE_JOBS.sweepMailDeliveries) return sweepMailDeliveries(ctx);
+        throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
+      },
+      { ...workerOptions, concurrency: 1 },
+    ),
+  ];
+  for (const worker of workers) {
+    worker.on("error", (err) => logger.debug({ err, queue: worker.name }, "worker error"));
+    worker.on("failed", (job, err) =>
+      logger.warn(
+        { err, queue: worker.name, jobId: job?.id, jobName: job?.name, attemptsMade: job?.attemptsMade },
+        "job failed",
+      ),
+    );
+  }
+
+  const relay = createOutboxRelay({
+    db: database.db,
+    queue: queues.outbox,
+    connection: producer,
+    config,
+    logger,
+    tuning,
+    ...(options.outboxBatchSize ? { batchSize: options.outboxBatchSize } : {}),
+  });
+  relay.start();
+  logger.info(
+    {
+      redis: withoutCredentials(config.REDIS_URL),
+      prefix: config.QUEUE_PREFIX,
+      smtp: withoutCredentials(config.SMTP_URL),
+    },
+    "worker started",
+  );
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    await relay.stop();
+    await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
+    await bounded(queues.close(), 5_000);
+    mail.close();
+    await Promise.all([closeConnection(producer), closeConnection(consumer)]);
+    await database.close();
+    logger.info("worker stopped");
+  }
+  return {
+    close() {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+async function ensureSchedulers(queues: Queues, sweepEveryMs: number): Promise<void> {
+  await queues.maintenance.upsertJobScheduler(
+    SWEEPER_ID,
+    { every: sweepEveryMs },
+    {
+      name: MAINTENANCE_JOBS.sweepMailDeliveries,
+      data: {},
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
+    },
+  );
+}
+
+/** Routes an outbox job to its topic's handler and leaves the last error on the row for operators. */
+async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> {
+  const data = assertPayload(QUEUE_NAMES.outbox, OutboxJobSchema, job.data);
+  try {
+    switch (job.name) {
+      case OUTBOX_TOPICS.incidentDeclared:
+        return await handleIncidentDeclared(ctx, data);
+      default:
+        throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await ctx.db
+      .update(outbox)
+      .set({ lastError: message.slice(0, 2000) })
+      .where(eq(outbox.id, data.outboxId))
+      .catch(() => {});
+    throw err;
+  }
+}
+
+function bounded(promise: Promise<unknown>, ms: number): Promise<unknown> {
+  return Promise.race([promise.catch(() => {}), sleep(ms)]);
+}
+
+/**
+ * Lets running jobs finish within the grace period; past it, closes anyway. An abandoned job
+ * keeps its Redis lock until it expires, then another worker runs it again — the handlers are
+ * idempotent for exactly this.
+ */
+async function closeWorker(worker: Worker, graceMs: number, logger: Logger): Promise<void> {
+  const graceful = worker.close().then(
+    () => true,
+    () => false,
+  );
+  const done = await Promise.race([graceful, sleep(graceMs).then(() => false)]);
+  if (!done) {
+    logger.warn({ queue: worker.name }, "jobs still running after the grace period; closing anyway");
+    await bounded(worker.close(true), 5_000);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Config } from "@pris/config";
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * Wherever a secret may sit in what we log: connection options, SMTP auth, headers, errors
+ * carrying the request that failed. Two levels deep covers what libraries attach.
+ */
+const SECRET_KEYS = ["password", "pass", "token", "authorization", "apiKey", "api_key", "secret"];
+const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
+export function createLogger(config: Pick<Config, "LOG_LEVEL">, name = "pris-worker"): Logger {
+  return pino({
+    name,
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+  });
+}
+
+/** Connection strings may carry a password (redis://:secret@host); logs get them without it. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparsable URL)";
+  }
+}

@@ -1,0 +1,80 @@
+import type { Config } from "@pris/config";
+import { establishments, incidents, type Tx } from "@pris/db";
+import {
+  formatInZone,
+  IMPACT_GRADE_LABELS,
+  type ImpactGrade,
+  SEVERITY_LABELS,
+  type Severity,
+  TLP_DESCRIPTIONS,
+  type Tlp,
+  tlpAllowsContentByEmail,
+  tlpTag,
+} from "@pris/domain";
+import { eq } from "drizzle-orm";
+import { type IncidentDeclaredView, type RenderedMail, renderIncidentDeclared } from "./templates.ts";
+
+/** TLP 2.0 colours, shown on black as the standard prescribes. */
+const TLP_COLORS: Record<Tlp, string> = {
+  CLEAR: "#FFFFFF",
+  GREEN: "#33FF00",
+  AMBER: "#FFC000",
+  "AMBER+STRICT": "#FFC000",
+  RED: "#FF2B2B",
+};
+
+export type MailConfig = Pick<Config, "PUBLIC_URL" | "REGION_NAME" | "REGION_TIMEZONE">;
+
+/** What the notification needs, read fresh: the e-mail says what the incident is now. */
+export async function loadIncidentForMail(db: Tx, incidentId: string) {
+  const [row] = await db
+    .select({
+      id: incidents.id,
+      reference: incidents.reference,
+      severity: incidents.severity,
+      tlp: incidents.tlp,
+      title: incidents.title,
+      impactGrade: incidents.impactGrade,
+      declaredAt: incidents.declaredAt,
+      establishmentName: establishments.name,
+    })
+    .from(incidents)
+    .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
+    .where(eq(incidents.id, incidentId));
+  return row;
+}
+export type IncidentForMail = NonNullable<Awaited<ReturnType<typeof loadIncidentForMail>>>;
+
+export function incidentLink(publicUrl: string, incidentId: string): string {
+  return `${publicUrl.replace(/\/+$/, "")}/incidents/${incidentId}`;
+}
+
+/**
+ * Reference, establishment, severity, impact and link always travel; the title only when the
+ * declaration's TLP lets its content go by e-mail. Description, declarant and observables never do.
+ */
+export function incidentDeclaredView(incident: IncidentForMail, config: MailConfig): IncidentDeclaredView {
+  const tlp = incident.tlp as Tlp;
+  const severity = incident.severity as Severity;
+  const grade = incident.impactGrade as ImpactGrade;
+  return {
+    tlpTag: tlpTag(tlp),
+    tlpDescription: TLP_DESCRIPTIONS[tlp],
+    tlpColor: TLP_COLORS[tlp],
+    reference: incident.reference,
+    establishmentName: incident.establishmentName,
+    severity,
+    severityLabel: SEVERITY_LABELS[severity],
+    majorIncident: severity === "P1",
+    impactGrade: grade,
+    impactLabel: IMPACT_GRADE_LABELS[grade].short,
+    declaredAt: formatInZone(incident.declaredAt, config.REGION_TIMEZONE),
+    regionName: config.REGION_NAME,
+    link: incidentLink(config.PUBLIC_URL, incident.id),
+    title: tlpAllowsContentByEmail(tlp) ? incident.title : null,
+  };
+}
+
+export function renderIncidentDeclaredMail(incident: IncidentForMail, config: MailConfig): RenderedMail {
+  return renderIncidentDeclared(incidentDeclaredView(incident, config));
+}

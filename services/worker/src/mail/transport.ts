@@ -1,0 +1,76 @@
+import type { Config } from "@pris/config";
+import { createTransport } from "nodemailer";
+import type { RenderedMail } from "./templates.ts";
+
+export interface OutgoingMail extends RenderedMail {
+  to: string;
+  /** With its angle brackets: `<incident-declared.…@host>`. */
+  messageId: string;
+}
+
+export interface SendResult {
+  response: string;
+}
+
+export interface MailTransport {
+  send(mail: OutgoingMail): Promise<SendResult>;
+  close(): void;
+}
+
+/**
+ * One pooled SMTP transport per process: a few long-lived connections instead of one handshake
+ * per e-mail. Timeouts are short enough that a stalled relay turns into a retry, not a stuck job.
+ */
+export function createMailTransport(
+  config: Pick<Config, "SMTP_URL" | "SMTP_POOL_SIZE" | "MAIL_FROM">,
+): MailTransport {
+  const transport = createTransport({
+    pool: true,
+    url: config.SMTP_URL,
+    maxConnections: config.SMTP_POOL_SIZE,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({
+        from: config.MAIL_FROM,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+        // Tells mail servers and out-of-office robots that nobody typed this (RFC 3834).
+        headers: { "Auto-Submitted": "auto-generated" },
+      });
+      return { response: info.response };
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
+
+export type SmtpFailure =
+  | { kind: "permanent"; code: number | undefined; message: string }
+  | { kind: "temporary"; code: number | undefined; message: string };
+
+/**
+ * 5xx replies reject the message for good; 4xx replies, timeouts and broken connections may
+ * pass later. 503 (bad command sequence) and authentication failures are about the session or
+ * our settings, not this message, so they are retried too.
+ */
+export function classifySmtpError(err: unknown): SmtpFailure {
+  const e = (err ?? {}) as { responseCode?: number; code?: string; message?: string; response?: string };
+  const code = typeof e.responseCode === "number" ? e.responseCode : undefined;
+  const message = e.response ?? e.message ?? String(err);
+  const permanent =
+    code !== undefined &&
+    code >= 500 &&
+    code < 600 &&
+    code !== 503 &&
+    e.code !== "EAUTH" &&
+    e.code !== "ENOAUTH";
+  return { kind: permanent ? "permanent" : "temporary", code, message };
+}

@@ -1,0 +1,165 @@
+import type { Config } from "@pris/config";
+import { type Db, outbox } from "@pris/db";
+import { and, asc, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import type { Logger } from "./logger.ts";
+import {
+  addUnique,
+  OUTBOX_TOPICS,
+  type OutboxJob,
+  type OutboxQueue,
+  outboxJobOptions,
+  type RetryTuning,
+} from "./queues.ts";
+
+export interface OutboxRelayOptions {
+  db: Db;
+  queue: OutboxQueue;
+  /** The connection the queue adds through: the relay does not try while it is down. */
+  connection: Redis;
+  config: Pick<Config, "OUTBOX_POLL_MS" | "OUTBOX_REDISPATCH_SECONDS">;
+  logger: Logger;
+  tuning: RetryTuning;
+  /** Rows claimed per transaction. */
+  batchSize?: number;
+  /** Longest wait for Redis to take a batch before the transaction gives up and rolls back. */
+  addTimeoutMs?: number;
+}
+
+export interface OutboxRelay {
+  /** Claims and dispatches one batch; returns how many rows it dispatched. */
+  relayOnce(): Promise<number>;
+  start(): void;
+  /** Stops polling and waits for the batch in progress, if any. */
+  stop(): Promise<void>;
+}
+
+const KNOWN_TOPICS = Object.values(OUTBOX_TOPICS);
+
+class RedisUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RedisUnavailableError";
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Moves committed outbox rows to BullMQ. Each batch is claimed, enqueued and marked in one
+ * PostgreSQL transaction: if Redis refuses the jobs, the transaction rolls back and the rows stay
+ * pending for the next tick. Claiming with FOR UPDATE SKIP LOCKED lets several worker processes
+ * relay at once without handing the same row to two of them; the job id (the outbox id) makes a
+ * row dispatched twice — after a commit that failed, or a re-dispatch — one job.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { db, queue, connection, config, logger, tuning } = options;
+  const batchSize = options.batchSize ?? 100;
+  const addTimeoutMs = options.addTimeoutMs ?? 5_000;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  let failing = false;
+
+  async function relayOnce(): Promise<number> {
+    if (connection.status !== "ready") {
+      throw new RedisUnavailableError(`redis connection is ${connection.status}`);
+    }
+    return db.transaction(async (tx) => {
+      const rows = await tx
+        .select({
+          id: outbox.id,
+          topic: outbox.topic,
+          aggregateId: outbox.aggregateId,
+          count: outbox.dispatchCount,
+        })
+        .from(outbox)
+        .where(
+          and(
+            isNull(outbox.processedAt),
+            inArray(outbox.topic, KNOWN_TOPICS),
+            or(
+              isNull(outbox.dispatchedAt),
+              lt(
+                outbox.dispatchedAt,
+                sql`now() - make_interval(secs => ${config.OUTBOX_REDISPATCH_SECONDS})`,
+              ),
+            ),
+          ),
+        )
+        .orderBy(asc(outbox.createdAt))
+        .limit(batchSize)
+        .for("update", { skipLocked: true });
+      if (rows.length === 0) return 0;
+
+      const fresh = rows.filter((r) => r.count === 0);
+      const again = rows.filter((r) => r.count > 0);
+      const job = (r: (typeof rows)[number]) => ({
+        name: r.topic,
+        data: { outboxId: r.id, aggregateId: r.aggregateId } satisfies OutboxJob,
+        opts: outboxJobOptions(r.id, tuning),
+      });
+      if (fresh.length > 0) {
+        await withTimeout(queue.addBulk(fresh.map(job)), addTimeoutMs, "adding outbox jobs");
+      }
+      // A row dispatched before and still not processed: Redis lost its job, or the job gave up.
+      for (const r of again) {
+        const { name, data, opts } = job(r);
+        await withTimeout(addUnique(queue, name, data, opts), addTimeoutMs, "re-adding an outbox job");
+      }
+      await tx
+        .update(outbox)
+        .set({ dispatchedAt: sql`now()`, dispatchCount: sql`${outbox.dispatchCount} + 1` })
+        .where(
+          inArray(
+            outbox.id,
+            rows.map((r) => r.id),
+          ),
+        );
+      if (again.length > 0) {
+        logger.warn({ outboxIds: again.map((r) => r.id) }, "outbox rows dispatched again");
+      }
+      return rows.length;
+    });
+  }
+
+  async function tick(): Promise<void> {
+    let dispatched = 0;
+    try {
+      dispatched = await relayOnce();
+      if (failing) logger.info("outbox relay dispatching again");
+      failing = false;
+    } catch (err) {
+      // Rows stay pending in PostgreSQL: nothing is lost, the next tick tries again.
+      if (!failing) logger.error({ err }, "outbox relay failed; rows stay pending and will be retried");
+      failing = true;
+    }
+    if (stopped) return;
+    // A full batch means more may be waiting: go on at once rather than after a poll interval.
+    timer = setTimeout(run, dispatched >= batchSize ? 0 : config.OUTBOX_POLL_MS);
+  }
+
+  function run(): void {
+    running = tick();
+  }
+
+  return {
+    relayOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      run();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
