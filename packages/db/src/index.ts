@@ -1,3 +1,4 @@
 export * from "./client.ts";
+export * from "./incident-log.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";

@@ -9,5 +9,6 @@ export * from "./directory.ts";
 export * from "./observables.ts";
 export * from "./reference.ts";
 export * from "./rsit.ts";
+export * from "./scope.ts";
 export * from "./severity.ts";
 export * from "./tlp.ts";

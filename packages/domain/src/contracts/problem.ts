@@ -3,6 +3,11 @@ import Type, { type Static } from "typebox";
 export const FieldErrorSchema = Type.Object({
   field: Type.String({ description: "JSON pointer of the field in the request, e.g. /declarant/phone" }),
   message: Type.String(),
+  in: Type.Optional(
+    Type.Enum(["body", "query", "params", "headers"], {
+      description: "Part of the request; body when absent",
+    }),
+  ),
 });
 
 /** RFC 9457 problem details, with a stable machine code and the request id. */

@@ -1,0 +1,76 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Config } from "@pris/config";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import { v7 as uuidv7 } from "uuid";
+import authRoutes from "./modules/auth/auth-routes.ts";
+import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
+import establishmentRoutes from "./modules/directory/establishment-routes.ts";
+import ghtRoutes from "./modules/directory/ght-routes.ts";
+import userRoutes from "./modules/directory/user-routes.ts";
+import incidentRoutes from "./modules/incidents/incident-routes.ts";
+import systemRoutes from "./modules/system/system-routes.ts";
+import auth from "./plugins/auth.ts";
+import docs from "./plugins/docs.ts";
+import errors from "./plugins/errors.ts";
+import infra from "./plugins/infra.ts";
+import validation from "./plugins/validation.ts";
+import web from "./plugins/web.ts";
+
+/** Never logged: secrets and personal contact details. */
+export const REDACT_PATHS = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  'req.headers["idempotency-key"]',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+  "*.password",
+  "*.accessToken",
+  "*.csrfToken",
+  "*.token",
+  "*.key",
+  "*.apiKey",
+];
+
+export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
+  return { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+}
+
+/** The whole HTTP application, without listening: server.ts owns the process, tests inject requests. */
+export async function buildApp(config: Config) {
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && /^[\w.-]{1,100}$/.test(given) ? given : uuidv7();
+    },
+    requestIdHeader: false,
+    trustProxy: config.NODE_ENV === "production",
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(infra, { config });
+  await app.register(validation);
+  await app.register(errors);
+  await app.register(docs);
+  await app.register(auth);
+  await app.register(systemRoutes);
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes);
+      await api.register(establishmentRoutes);
+      await api.register(userRoutes);
+      await api.register(apiKeyRoutes);
+      await api.register(ghtRoutes);
+      await api.register(incidentRoutes);
+    },
+    { prefix: "/api/v1" },
+  );
+  await app.register(web);
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,46 @@
+import type { FieldError } from "@pris/domain";
+
+/** A failure the client can act on: mapped to one problem+json shape by the error handler. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly extra: { errors?: FieldError[]; allowed?: string[] } = {},
+  ) {
+    super(detail ?? title);
+    this.name = "AppError";
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(errors: FieldError[], detail = "The request has invalid fields") {
+    super(400, "validation_failed", "Invalid request", detail, { errors });
+  }
+}
+
+/** Same answer whether the thing does not exist or is outside the caller's scope. */
+export class NotFoundError extends AppError {
+  constructor(what = "Resource") {
+    super(404, "not_found", "Not found", `${what} not found`);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(detail = "Authentication required", code = "unauthenticated") {
+    super(401, code, "Unauthorized", detail);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(detail = "Your role does not allow this action") {
+    super(403, "forbidden", "Forbidden", detail);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, detail: string, extra: { errors?: FieldError[]; allowed?: string[] } = {}) {
+    super(409, code, "Conflict", detail, extra);
+  }
+}

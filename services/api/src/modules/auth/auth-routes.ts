@@ -1,0 +1,100 @@
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { users } from "@pris/db";
+import { LoginSchema, MeSchema, SessionSchema } from "@pris/domain";
+import { eq, sql } from "drizzle-orm";
+import Type from "typebox";
+import { decoyHash, verifyPassword } from "../../auth/passwords.ts";
+import { requireUser } from "../../auth/principal.ts";
+import { UnauthorizedError } from "../../errors.ts";
+import { problems } from "../../http.ts";
+import { loadMe } from "./me.ts";
+
+const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app;
+  // In memory, per process: login must keep working when Redis is down.
+  await app.register(rateLimit, { global: false });
+
+  app.post(
+    "/auth/login",
+    {
+      schema: {
+        tags: ["auth"],
+        operationId: "login",
+        summary: "Sign in with e-mail and password",
+        description:
+          "Returns a short-lived bearer token for API clients and sets the HttpOnly session cookie used by the web app, " +
+          "whose unsafe requests must carry the returned csrfToken in X-CSRF-Token.",
+        security: [],
+        body: LoginSchema,
+        response: { 200: SessionSchema, ...problems(400, 401, 429) },
+      },
+      config: {
+        rateLimit: {
+          max: config.LOGIN_RATE_LIMIT_MAX,
+          timeWindow: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000,
+          keyGenerator: (request) => {
+            const email = (request.body as { email?: unknown } | undefined)?.email;
+            return `${request.ip}|${typeof email === "string" ? email.toLowerCase() : ""}`;
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { db } = app.database;
+      const [user] = await db
+        .select()
+        .from(users)
+        .where(sql`lower(${users.email}) = ${request.body.email.toLowerCase()}`);
+      // Same work whether or not the user exists: timing tells nothing.
+      const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), request.body.password);
+      if (!user || !ok || !user.active)
+        throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
+      await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
+      const { csrf } = app.issueSession(reply, user.id);
+      const principal = await app.resolveUser(user.id, "cookie");
+      if (!principal) throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
+      return {
+        accessToken: app.issueAccessToken(user.id),
+        tokenType: "Bearer" as const,
+        expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+        csrfToken: csrf,
+        user: await loadMe(db, principal),
+      };
+    },
+  );
+
+  app.get(
+    "/auth/session",
+    {
+      schema: {
+        tags: ["auth"],
+        operationId: "getSession",
+        summary: "The signed-in user and the session's CSRF token",
+        response: { 200: Type.Object({ user: MeSchema, csrfToken: Type.String() }), ...problems(401, 403) },
+      },
+    },
+    async (request) => {
+      const principal = requireUser(request.principal);
+      return { user: await loadMe(app.database.db, principal), csrfToken: request.sessionCsrf ?? "" };
+    },
+  );
+
+  app.post(
+    "/auth/logout",
+    {
+      schema: {
+        tags: ["auth"],
+        operationId: "logout",
+        summary: "End the web session",
+        response: { 204: Type.Null(), ...problems(403) },
+      },
+    },
+    async (_request, reply) => {
+      app.clearSession(reply);
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default authRoutes;

@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { apiKeys, establishments } from "@pris/db";
+import {
+  ApiKeyCreatedSchema,
+  ApiKeyCreateSchema,
+  ApiKeySchema,
+  IdParamsSchema,
+  UuidSchema,
+} from "@pris/domain";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import Type from "typebox";
+import { generateApiKey } from "../../auth/api-keys.ts";
+import { requireUser } from "../../auth/principal.ts";
+import { NotFoundError } from "../../errors.ts";
+import { problems } from "../../http.ts";
+import { establishmentScope } from "./establishment-routes.ts";
+
+type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+function toApiKeyView(row: ApiKeyRow) {
+  return {
+    id: row.id,
+    establishmentId: row.establishmentId,
+    name: row.name,
+    prefix: `pris_${row.prefix}`,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+/** API keys of an establishment: managed by administrators and by the establishment's own RSSI. */
+const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+
+  async function manageable(principalArg: Parameters<typeof requireUser>[0], establishmentId: string) {
+    const principal = requireUser(principalArg, ["admin", "rssi"]);
+    const scope = principal.role === "admin" ? undefined : establishmentScope(principal);
+    const [row] = await db
+      .select({ id: establishments.id })
+      .from(establishments)
+      .where(and(eq(establishments.id, establishmentId), scope));
+    if (!row) throw new NotFoundError("Establishment");
+    return principal;
+  }
+
+  app.get(
+    "/establishments/:id/api-keys",
+    {
+      schema: {
+        tags: ["directory"],
+        operationId: "listApiKeys",
+        summary: "An establishment's API keys (never the secrets)",
+        params: IdParamsSchema,
+        response: { 200: Type.Array(ApiKeySchema), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await manageable(request.principal, request.params.id);
+      const rows = await db
+        .select()
+        .from(apiKeys)
+        .where(eq(apiKeys.establishmentId, request.params.id))
+        .orderBy(desc(apiKeys.createdAt));
+      return rows.map(toApiKeyView);
+    },
+  );
+
+  app.post(
+    "/establishments/:id/api-keys",
+    {
+      schema: {
+        tags: ["directory"],
+        operationId: "createApiKey",
+        summary: "Create an API key for an establishment; the key is shown once",
+        params: IdParamsSchema,
+        body: ApiKeyCreateSchema,
+        response: { 201: ApiKeyCreatedSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const principal = await manageable(request.principal, request.params.id);
+      const { key, prefix, secretHash } = generateApiKey();
+      const [row] = await db
+        .insert(apiKeys)
+        .values({
+          establishmentId: request.params.id,
+          name: request.body.name,
+          prefix,
+          secretHash,
+          createdByUserId: principal.id,
+        })
+        .returning();
+      return reply.code(201).send({ ...toApiKeyView(row!), key });
+    },
+  );
+
+  app.delete(
+    "/establishments/:id/api-keys/:keyId",
+    {
+      schema: {
+        tags: ["directory"],
+        operationId: "revokeApiKey",
+        summary: "Revoke an API key at once",
+        params: Type.Object({ id: UuidSchema, keyId: UuidSchema }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await manageable(request.principal, request.params.id);
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: new Date() })
+        .where(
+          and(
+            eq(apiKeys.id, request.params.keyId),
+            eq(apiKeys.establishmentId, request.params.id),
+            isNull(apiKeys.revokedAt),
+          ),
+        )
+        .returning({ id: apiKeys.id });
+      if (!row) throw new NotFoundError("API key");
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default apiKeyRoutes;

@@ -1,0 +1,125 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  IdParamsSchema,
+  IncidentDeclarationSchema,
+  IncidentListQuerySchema,
+  IncidentPageSchema,
+  IncidentSchema,
+  mayDeclare,
+  normalizeDeclaration,
+} from "@pris/domain";
+import Type from "typebox";
+import { principalKey, requirePrincipal } from "../../auth/principal.ts";
+import { ForbiddenError, ValidationError } from "../../errors.ts";
+import { problems } from "../../http.ts";
+import { abandonIdempotent, beginIdempotent, checkKey, requestFingerprint } from "./idempotency.ts";
+import {
+  declareIncident,
+  getIncident,
+  listIncidents,
+  resolveDeclaringEstablishment,
+} from "./incident-service.ts";
+
+const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+  const { config } = app;
+  const settings = {
+    regionCode: config.REGION_CODE,
+    timeZone: config.REGION_TIMEZONE,
+    nationalPortalDueHours: config.NATIONAL_PORTAL_DUE_HOURS,
+  };
+
+  app.post(
+    "/incidents",
+    {
+      schema: {
+        tags: ["incidents"],
+        operationId: "declareIncident",
+        summary: "Declare a cyber incident",
+        description:
+          "Stored in one transaction with its first log entry and the alert to the pole. Send an Idempotency-Key: " +
+          "the same key and body replays the first answer (no second incident); another body → 422; " +
+          "while the first is in flight → 409. Unknown fields are rejected (400) rather than silently dropped.",
+        headers: Type.Object({
+          "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+        }),
+        body: IncidentDeclarationSchema,
+        response: {
+          201: IncidentSchema,
+          ...problems(400, 401, 403, 409, 413, 415, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request.principal);
+      if (!mayDeclare(principal.role)) throw new ForbiddenError("Your role does not declare incidents");
+      const now = new Date();
+      const normalized = normalizeDeclaration(request.body, now);
+      if (!normalized.ok) throw new ValidationError(normalized.errors);
+      const establishment = await resolveDeclaringEstablishment(db, principal, request.body.establishmentId);
+
+      const key = checkKey(request.headers["idempotency-key"]);
+      const outcome = key
+        ? await beginIdempotent(
+            db,
+            principalKey(principal),
+            key,
+            requestFingerprint("POST", "/api/v1/incidents", request.body),
+            config.IDEMPOTENCY_TTL_HOURS,
+          )
+        : undefined;
+      if (outcome?.kind === "replay") {
+        return reply
+          .code(outcome.status as 201)
+          .header("idempotent-replayed", "true")
+          .send(outcome.body as never);
+      }
+      try {
+        const incident = await declareIncident(
+          db,
+          settings,
+          principal,
+          establishment,
+          normalized.value,
+          outcome,
+          now,
+        );
+        request.log.info({ incidentId: incident.id, reference: incident.reference }, "incident declared");
+        return reply.code(201).header("location", `/api/v1/incidents/${incident.id}`).send(incident);
+      } catch (err) {
+        if (outcome) await abandonIdempotent(db, outcome).catch(() => {});
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    "/incidents",
+    {
+      schema: {
+        tags: ["incidents"],
+        operationId: "listIncidents",
+        summary: "Incidents in the caller's scope, newest first",
+        querystring: IncidentListQuerySchema,
+        response: { 200: IncidentPageSchema, ...problems(400, 401) },
+      },
+    },
+    async (request) => listIncidents(db, requirePrincipal(request.principal), request.query),
+  );
+
+  app.get(
+    "/incidents/:id",
+    {
+      schema: {
+        tags: ["incidents"],
+        operationId: "getIncident",
+        summary: "One incident with its clocks, if in the caller's scope",
+        params: IdParamsSchema,
+        response: { 200: IncidentSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => getIncident(db, requirePrincipal(request.principal), request.params.id),
+  );
+};
+
+export default incidentRoutes;

@@ -1,0 +1,285 @@
+import {
+  apiKeys,
+  type Db,
+  establishments,
+  firstLogEntry,
+  incidentClocks,
+  incidentLog,
+  incidentObservables,
+  incidents,
+  outbox,
+  referenceCounters,
+  users,
+} from "@pris/db";
+import {
+  computeClocks,
+  type IncidentListQuery,
+  incidentReference,
+  incidentVisibility,
+  type Nis2Status,
+  type NormalizedDeclaration,
+  suggestSeverity,
+  yearInZone,
+} from "@pris/domain";
+import { and, asc, count, desc, eq, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
+import type { Principal } from "../../auth/principal.ts";
+import { NotFoundError, ValidationError } from "../../errors.ts";
+import { decodeCursor, encodeCursor } from "../../http.ts";
+import { completeIdempotent, type IdempotencyOutcome } from "./idempotency.ts";
+import { toIncidentSummary, toIncidentView } from "./incident-views.ts";
+
+export interface RegionSettings {
+  regionCode: string;
+  timeZone: string;
+  nationalPortalDueHours: number;
+}
+
+/** Narrows any query of incidents to what the caller may read. */
+export function incidentScope(principal: Principal): SQL | undefined {
+  switch (incidentVisibility(principal.role)) {
+    case "all":
+      return undefined;
+    case "establishments":
+      return principal.establishmentIds.length > 0
+        ? inArray(incidents.establishmentId, principal.establishmentIds)
+        : sql`false`;
+    case "major":
+      return eq(incidents.severity, "P1");
+    case "none":
+      return sql`false`;
+  }
+}
+
+/**
+ * Which establishment a declaration is for. The same answer for one that does not exist and one
+ * outside the caller's scope, so that nothing is learnt about others.
+ */
+export async function resolveDeclaringEstablishment(
+  db: Db,
+  principal: Principal,
+  requested: string | undefined,
+) {
+  const own = principal.role !== "analyst";
+  let id = requested;
+  if (!id) {
+    if (own && principal.establishmentIds.length === 1) id = principal.establishmentIds[0];
+    else {
+      throw new ValidationError([
+        { field: "/establishmentId", message: "is required: say which establishment the incident concerns" },
+      ]);
+    }
+  }
+  const unknown = new ValidationError([
+    { field: "/establishmentId", message: "is not an establishment you can declare for" },
+  ]);
+  if (own && !principal.establishmentIds.includes(id!)) throw unknown;
+  const [row] = await db
+    .select()
+    .from(establishments)
+    .where(and(eq(establishments.id, id!), eq(establishments.active, true)));
+  if (!row) throw unknown;
+  return row;
+}
+
+/**
+ * Writes the incident, its observables, its clocks, the first entry of its main courante and the
+ * outbox row that will alert the pole, all in one transaction: once the 201 is sent, nothing is lost.
+ */
+export async function declareIncident(
+  db: Db,
+  settings: RegionSettings,
+  principal: Principal,
+  establishment: typeof establishments.$inferSelect,
+  declaration: NormalizedDeclaration,
+  idempotency: Extract<IdempotencyOutcome, { kind: "new" }> | undefined,
+  now = new Date(),
+) {
+  const id = uuidv7();
+  const suggestion = suggestSeverity({
+    impactGrade: declaration.impactGrade,
+    spread: declaration.spread,
+    personalDataBreach: declaration.personalData.breach,
+    ongoing: declaration.ongoing,
+  });
+  const clocks = computeClocks(
+    {
+      awareAt: declaration.detectedAt,
+      personalDataBreach: declaration.personalData.breach,
+      nis2Status: establishment.nis2Status as Nis2Status,
+      nationalPortal: declaration.nationalPortal,
+    },
+    { timeZone: settings.timeZone, nationalPortalDueHours: settings.nationalPortalDueHours },
+  ).map((c) => ({ ...c, incidentId: id }));
+  const by =
+    principal.kind === "user"
+      ? { kind: "user" as const, name: principal.displayName }
+      : { kind: "api_key" as const, name: principal.name };
+  const actor = principal.kind === "user" ? { actorUserId: principal.id } : { actorApiKeyId: principal.id };
+  const year = yearInZone(now, settings.timeZone);
+
+  return db.transaction(async (tx) => {
+    // The counter row is locked until commit: concurrent declarations queue here and numbers never skip.
+    const [counter] = await tx
+      .insert(referenceCounters)
+      .values({ scope: `incident:${settings.regionCode}`, year, last: 1 })
+      .onConflictDoUpdate({
+        target: [referenceCounters.scope, referenceCounters.year],
+        set: { last: sql`${referenceCounters.last} + 1` },
+      })
+      .returning({ last: referenceCounters.last });
+    const reference = incidentReference(settings.regionCode, year, counter!.last);
+    const [row] = await tx
+      .insert(incidents)
+      .values({
+        id,
+        reference,
+        establishmentId: establishment.id,
+        status: "new",
+        severity: suggestion.severity,
+        severitySuggested: suggestion.severity,
+        severityReasons: suggestion.reasons,
+        tlp: declaration.tlp,
+        title: declaration.title,
+        description: declaration.description,
+        declarant: declaration.declarant,
+        detectedAt: declaration.detectedAt,
+        startedAt: declaration.startedAt,
+        ongoing: declaration.ongoing,
+        rsitClass: declaration.rsitClass,
+        rsitType: declaration.rsitType,
+        suspectedMalicious: declaration.suspectedMalicious,
+        affectedServices: declaration.affectedServices,
+        affectedServicesOther: declaration.affectedServicesOther,
+        impactGrade: declaration.impactGrade,
+        spread: declaration.spread,
+        personalDataBreach: declaration.personalData.breach,
+        personalDataPeople: declaration.personalData.approxPeople,
+        measuresTaken: declaration.measuresTaken,
+        supportRequested: declaration.support.requested,
+        supportDetails: declaration.support.details,
+        nationalPortalDeclared: declaration.nationalPortal.declared,
+        nationalPortalReference: declaration.nationalPortal.reference,
+        nationalPortalDeclaredAt: declaration.nationalPortal.declaredAt,
+        complaintFiled: declaration.complaintFiled,
+        declaredByUserId: principal.kind === "user" ? principal.id : null,
+        declaredByApiKeyId: principal.kind === "api_key" ? principal.id : null,
+        declaredAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    const observables = declaration.observables.map((o) => ({ ...o, incidentId: id }));
+    if (observables.length > 0) await tx.insert(incidentObservables).values(observables);
+    await tx.insert(incidentClocks).values(clocks);
+    await tx.insert(incidentLog).values(
+      firstLogEntry({
+        incidentId: id,
+        kind: "declared",
+        visibility: "shared",
+        body: { reference, severity: suggestion.severity, impactGrade: declaration.impactGrade, by: by.name },
+        at: now,
+        ...actor,
+      }),
+    );
+    await tx
+      .insert(outbox)
+      .values({ topic: "incident.declared", aggregateId: id, payload: { incidentId: id } });
+    const view = toIncidentView(row!, establishment, observables, clocks, by, now);
+    if (idempotency) await completeIdempotent(tx, idempotency, 201, view);
+    return view;
+  });
+}
+
+export async function getIncident(db: Db, principal: Principal, id: string, now = new Date()) {
+  const [found] = await db
+    .select({
+      incident: incidents,
+      establishment: {
+        id: establishments.id,
+        finess: establishments.finess,
+        name: establishments.name,
+        territory: establishments.territory,
+      },
+      userName: users.displayName,
+      apiKeyName: apiKeys.name,
+    })
+    .from(incidents)
+    .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
+    .leftJoin(users, eq(users.id, incidents.declaredByUserId))
+    .leftJoin(apiKeys, eq(apiKeys.id, incidents.declaredByApiKeyId))
+    .where(and(eq(incidents.id, id), incidentScope(principal)));
+  if (!found) throw new NotFoundError("Incident");
+  const [observables, clocks] = await Promise.all([
+    db
+      .select()
+      .from(incidentObservables)
+      .where(eq(incidentObservables.incidentId, id))
+      .orderBy(asc(incidentObservables.createdAt), asc(incidentObservables.id)),
+    db
+      .select()
+      .from(incidentClocks)
+      .where(eq(incidentClocks.incidentId, id))
+      .orderBy(asc(incidentClocks.dueAt)),
+  ]);
+  const by = found.incident.declaredByUserId
+    ? { kind: "user" as const, name: found.userName ?? "" }
+    : { kind: "api_key" as const, name: found.apiKeyName ?? "" };
+  return toIncidentView(found.incident, found.establishment, observables, clocks, by, now);
+}
+
+export async function listIncidents(db: Db, principal: Principal, query: IncidentListQuery) {
+  const limit = query.limit ?? 20;
+  const text = query.q?.replace(/[\\%_]/g, "\\$&");
+  const filters = and(
+    incidentScope(principal),
+    query.status ? eq(incidents.status, query.status) : undefined,
+    query.severity ? eq(incidents.severity, query.severity) : undefined,
+    query.establishmentId ? eq(incidents.establishmentId, query.establishmentId) : undefined,
+    query.declaredFrom ? sql`${incidents.declaredAt} >= ${new Date(query.declaredFrom)}` : undefined,
+    query.declaredTo ? sql`${incidents.declaredAt} < ${new Date(query.declaredTo)}` : undefined,
+    text ? or(ilike(incidents.title, `%${text}%`), ilike(incidents.reference, `%${text}%`)) : undefined,
+  );
+  const after = decodeCursor(query.cursor, 2);
+  const afterDate = after ? new Date(after[0]!) : undefined;
+  if (afterDate && Number.isNaN(afterDate.getTime())) {
+    throw new ValidationError([{ field: "/cursor", message: "is not a cursor this API gave", in: "query" }]);
+  }
+  const rows = await db
+    .select({
+      incident: incidents,
+      establishment: {
+        id: establishments.id,
+        finess: establishments.finess,
+        name: establishments.name,
+        territory: establishments.territory,
+      },
+    })
+    .from(incidents)
+    .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
+    .where(
+      and(
+        filters,
+        afterDate
+          ? or(
+              lt(incidents.declaredAt, afterDate),
+              and(eq(incidents.declaredAt, afterDate), lt(incidents.id, after![1]!)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(incidents.declaredAt), desc(incidents.id))
+    .limit(limit + 1);
+  const [{ total }] = (await db.select({ total: count() }).from(incidents).where(filters)) as [
+    { total: number },
+  ];
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((r) => toIncidentSummary(r.incident, r.establishment)),
+    total,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor([last.incident.declaredAt.toISOString(), last.incident.id])
+        : null,
+  };
+}

@@ -1,0 +1,100 @@
+import type { apiKeys, establishments, incidentClocks, incidentObservables, incidents } from "@pris/db";
+import {
+  CLOCK_LABELS,
+  type ClockKind,
+  type ClockView,
+  clockState,
+  type Incident,
+  type IncidentSummary,
+} from "@pris/domain";
+
+type IncidentRow = typeof incidents.$inferSelect;
+type EstablishmentRow = Pick<typeof establishments.$inferSelect, "id" | "finess" | "name" | "territory">;
+type ClockRow = Pick<
+  typeof incidentClocks.$inferSelect,
+  "kind" | "startsAt" | "dueAt" | "doneAt" | "provisional"
+>;
+type ObservableRow = Pick<
+  typeof incidentObservables.$inferSelect,
+  "type" | "value" | "normalized" | "comment"
+>;
+
+export function toClockView(clock: ClockRow, now: Date): ClockView {
+  const kind = clock.kind as ClockKind;
+  return {
+    kind,
+    ...CLOCK_LABELS[kind],
+    startsAt: clock.startsAt.toISOString(),
+    dueAt: clock.dueAt.toISOString(),
+    doneAt: clock.doneAt?.toISOString() ?? null,
+    provisional: clock.provisional,
+    state: clockState(clock, now),
+  };
+}
+
+export function toIncidentSummary(row: IncidentRow, establishment: EstablishmentRow): IncidentSummary {
+  return {
+    id: row.id,
+    reference: row.reference,
+    status: row.status as IncidentSummary["status"],
+    severity: row.severity as IncidentSummary["severity"],
+    tlp: row.tlp as IncidentSummary["tlp"],
+    title: row.title,
+    impactGrade: row.impactGrade,
+    ongoing: row.ongoing,
+    establishment: {
+      id: establishment.id,
+      finess: establishment.finess,
+      name: establishment.name,
+      territory: establishment.territory,
+    },
+    detectedAt: row.detectedAt.toISOString(),
+    declaredAt: row.declaredAt.toISOString(),
+  };
+}
+
+export function toIncidentView(
+  row: IncidentRow,
+  establishment: EstablishmentRow,
+  observables: ObservableRow[],
+  clocks: ClockRow[],
+  declaredBy: { kind: "user" | "api_key"; name: string },
+  now: Date,
+): Incident {
+  return {
+    ...toIncidentSummary(row, establishment),
+    severitySuggested: row.severitySuggested as Incident["severitySuggested"],
+    severityReasons: row.severityReasons,
+    declaredBy,
+    declarant: row.declarant,
+    startedAt: row.startedAt?.toISOString() ?? null,
+    description: row.description,
+    rsitClass: row.rsitClass as Incident["rsitClass"],
+    rsitType: row.rsitType as Incident["rsitType"],
+    suspectedMalicious: row.suspectedMalicious as Incident["suspectedMalicious"],
+    affectedServices: row.affectedServices as Incident["affectedServices"],
+    affectedServicesOther: row.affectedServicesOther,
+    spread: row.spread as Incident["spread"],
+    personalData: {
+      breach: row.personalDataBreach as Incident["suspectedMalicious"],
+      approxPeople: row.personalDataPeople,
+    },
+    measuresTaken: row.measuresTaken,
+    support: { requested: row.supportRequested, details: row.supportDetails },
+    nationalPortal: {
+      declared: row.nationalPortalDeclared,
+      reference: row.nationalPortalReference,
+      declaredAt: row.nationalPortalDeclaredAt?.toISOString() ?? null,
+    },
+    complaintFiled: row.complaintFiled,
+    observables: observables.map((o) => ({
+      type: o.type as Incident["observables"][number]["type"],
+      value: o.value,
+      normalized: o.normalized,
+      comment: o.comment,
+    })),
+    clocks: clocks.map((c) => toClockView(c, now)),
+  };
+}
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -1,0 +1,89 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { sql } from "drizzle-orm";
+import Type from "typebox";
+import { sendProblem } from "../../plugins/errors.ts";
+
+const CheckSchema = Type.Object({ status: Type.Union([Type.Literal("ok"), Type.Literal("down")]) });
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) =>
+      setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref(),
+    ),
+  ]);
+}
+
+/** Health probes and the public settings the web app needs before anyone signs in. */
+const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    "/health/live",
+    {
+      schema: {
+        tags: ["system"],
+        operationId: "live",
+        summary: "The process is up",
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal("ok") }) },
+      },
+    },
+    async () => ({ status: "ok" as const }),
+  );
+
+  app.get(
+    "/health/ready",
+    {
+      schema: {
+        tags: ["system"],
+        operationId: "ready",
+        summary: "PostgreSQL and Redis answer",
+        description: "503 when either is down. Declarations still work without Redis; this tells operators.",
+        security: [],
+        response: {
+          200: Type.Object({ status: Type.Literal("ok"), postgres: CheckSchema, redis: CheckSchema }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const [postgres, redis] = await Promise.all([
+        withTimeout(app.database.db.execute(sql`SELECT 1`), 2000).then(
+          () => "ok" as const,
+          () => "down" as const,
+        ),
+        withTimeout(app.redis.ping(), 1000).then(
+          () => "ok" as const,
+          () => "down" as const,
+        ),
+      ]);
+      if (postgres === "ok" && redis === "ok") {
+        return { status: "ok" as const, postgres: { status: postgres }, redis: { status: redis } };
+      }
+      const down = [postgres === "down" ? "PostgreSQL" : null, redis === "down" ? "Redis" : null].filter(
+        Boolean,
+      );
+      return sendProblem(request, reply, 503, "not_ready", `${down.join(" and ")} not reachable`);
+    },
+  );
+
+  app.get(
+    "/api/v1/config/public",
+    {
+      schema: {
+        tags: ["system"],
+        operationId: "getPublicConfig",
+        summary: "Region name and time zone, for the web app",
+        security: [],
+        response: {
+          200: Type.Object({ regionCode: Type.String(), regionName: Type.String(), timeZone: Type.String() }),
+        },
+      },
+    },
+    async () => ({
+      regionCode: app.config.REGION_CODE,
+      regionName: app.config.REGION_NAME,
+      timeZone: app.config.REGION_TIMEZONE,
+    }),
+  );
+};
+
+export default systemRoutes;

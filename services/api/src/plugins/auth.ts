@@ -1,0 +1,233 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import fastifyCookie from "@fastify/cookie";
+import fastifyJwt from "@fastify/jwt";
+import { apiKeys, establishments, users } from "@pris/db";
+import type { Role } from "@pris/domain";
+import { and, eq, isNull, or, sql } from "drizzle-orm";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { apiKeyMatches, parseApiKey } from "../auth/api-keys.ts";
+import type { Principal } from "../auth/principal.ts";
+import { AppError, UnauthorizedError } from "../errors.ts";
+
+export const SESSION_COOKIE = "pris_session";
+export const CSRF_HEADER = "x-csrf-token";
+
+interface SessionClaims {
+  sub: string;
+  typ: "session";
+  csrf: string;
+  /** When the session started (seconds): it never outlives SESSION_MAX_SECONDS. */
+  sst: number;
+  iat: number;
+  exp: number;
+}
+interface AccessClaims {
+  sub: string;
+  typ: "access";
+  iat: number;
+  exp: number;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    issueSession(reply: FastifyReply, userId: string, started?: number, csrf?: string): { csrf: string };
+    issueAccessToken(userId: string): string;
+    resolveUser(
+      userId: string,
+      via: "cookie" | "bearer",
+    ): Promise<Extract<Principal, { kind: "user" }> | null>;
+    clearSession(reply: FastifyReply): void;
+  }
+  interface FastifyRequest {
+    /** The CSRF token bound to the session cookie that authenticated this request. */
+    sessionCsrf: string | null;
+  }
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+/** A session cookie is re-issued at most this often, sliding its idle expiry. */
+const RENEW_AFTER_SECONDS = 60;
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export default fp(
+  async (app) => {
+    const { config } = app;
+    await app.register(fastifyCookie);
+    await app.register(fastifyJwt, {
+      secret: config.JWT_SECRET,
+      sign: { algorithm: "HS256", iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE },
+      verify: { algorithms: ["HS256"], allowedIss: config.JWT_ISSUER, allowedAud: config.JWT_AUDIENCE },
+    });
+
+    const secure = config.NODE_ENV === "production";
+    app.decorate("issueSession", (reply: FastifyReply, userId: string, started?: number, csrf?: string) => {
+      const now = Math.floor(Date.now() / 1000);
+      const sst = started ?? now;
+      const token = csrf ?? randomBytes(24).toString("base64url");
+      const ttl = Math.max(1, Math.min(config.SESSION_IDLE_SECONDS, sst + config.SESSION_MAX_SECONDS - now));
+      const jwt = app.jwt.sign({ sub: userId, typ: "session", csrf: token, sst }, { expiresIn: ttl });
+      reply.setCookie(SESSION_COOKIE, jwt, {
+        httpOnly: true,
+        secure,
+        sameSite: "strict",
+        path: "/",
+        maxAge: ttl,
+      });
+      return { csrf: token };
+    });
+    app.decorate("issueAccessToken", (userId: string) =>
+      app.jwt.sign({ sub: userId, typ: "access" }, { expiresIn: config.ACCESS_TOKEN_TTL_SECONDS }),
+    );
+    app.decorate("clearSession", (reply: FastifyReply) => {
+      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    });
+
+    app.decorateRequest("principal", null);
+    app.decorateRequest("sessionCsrf", null);
+
+    async function userPrincipal(
+      userId: string,
+      via: "cookie" | "bearer",
+    ): Promise<Extract<Principal, { kind: "user" }> | null> {
+      const { db } = app.database;
+      const [user] = await db
+        .select({
+          id: users.id,
+          role: users.role,
+          displayName: users.displayName,
+          establishmentId: users.establishmentId,
+          ghtId: users.ghtId,
+        })
+        .from(users)
+        .where(and(eq(users.id, userId), eq(users.active, true)));
+      if (!user) return null;
+      let establishmentIds: string[] = [];
+      if (user.role === "rssi") {
+        const rows = await db
+          .select({ id: establishments.id })
+          .from(establishments)
+          .where(
+            or(
+              user.establishmentId ? eq(establishments.id, user.establishmentId) : sql`false`,
+              user.ghtId ? eq(establishments.ghtId, user.ghtId) : sql`false`,
+            ),
+          );
+        establishmentIds = rows.map((r) => r.id);
+      }
+      return {
+        kind: "user",
+        id: user.id,
+        role: user.role as Role,
+        displayName: user.displayName,
+        ghtId: user.ghtId,
+        establishmentIds,
+        via,
+      };
+    }
+
+    app.decorate("resolveUser", userPrincipal);
+
+    async function apiKeyPrincipal(key: string): Promise<Principal | null> {
+      const parsed = parseApiKey(key);
+      if (!parsed) return null;
+      const { db } = app.database;
+      const [row] = await db
+        .select({
+          id: apiKeys.id,
+          name: apiKeys.name,
+          establishmentId: apiKeys.establishmentId,
+          secretHash: apiKeys.secretHash,
+          lastUsedAt: apiKeys.lastUsedAt,
+        })
+        .from(apiKeys)
+        .innerJoin(establishments, eq(establishments.id, apiKeys.establishmentId))
+        .where(
+          and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt), eq(establishments.active, true)),
+        );
+      if (!row || !apiKeyMatches(key, row.secretHash)) return null;
+      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+        // Best effort and off the request's path: a usage timestamp is not worth a slower declaration.
+        db.update(apiKeys)
+          .set({ lastUsedAt: new Date() })
+          .where(eq(apiKeys.id, row.id))
+          .catch((err: unknown) => app.log.warn({ err }, "could not record API key use"));
+      }
+      return {
+        kind: "api_key",
+        id: row.id,
+        name: row.name,
+        role: "api_key",
+        establishmentIds: [row.establishmentId],
+      };
+    }
+
+    async function authenticate(request: FastifyRequest, reply: FastifyReply) {
+      const header = request.headers.authorization;
+      if (header) {
+        const [scheme, value] = header.split(/\s+/, 2);
+        if (scheme?.toLowerCase() === "apikey" && value) {
+          request.principal = await apiKeyPrincipal(value);
+          if (!request.principal)
+            throw new UnauthorizedError("Invalid or revoked API key", "invalid_credentials");
+          return;
+        }
+        if (scheme?.toLowerCase() === "bearer" && value) {
+          let claims: AccessClaims;
+          try {
+            claims = app.jwt.verify<AccessClaims>(value);
+          } catch {
+            throw new UnauthorizedError("Invalid or expired access token", "invalid_token");
+          }
+          if (claims.typ !== "access") throw new UnauthorizedError("Not an access token", "invalid_token");
+          request.principal = await userPrincipal(claims.sub, "bearer");
+          if (!request.principal) throw new UnauthorizedError("Unknown or disabled user", "invalid_token");
+          return;
+        }
+        throw new UnauthorizedError("Use 'Bearer <token>' or 'ApiKey <key>'", "invalid_credentials");
+      }
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (!cookie) return;
+      let claims: SessionClaims;
+      try {
+        claims = app.jwt.verify<SessionClaims>(cookie);
+      } catch {
+        app.clearSession(reply);
+        return;
+      }
+      if (claims.typ !== "session") return;
+      request.principal = await userPrincipal(claims.sub, "cookie");
+      if (!request.principal) {
+        app.clearSession(reply);
+        return;
+      }
+      request.sessionCsrf = claims.csrf;
+      if (!SAFE_METHODS.has(request.method)) {
+        const sent = request.headers[CSRF_HEADER];
+        if (typeof sent !== "string" || !sameSecret(sent, claims.csrf)) {
+          throw new AppError(
+            403,
+            "csrf_failed",
+            "Forbidden",
+            `Send the session's CSRF token in the ${CSRF_HEADER} header`,
+          );
+        }
+      }
+      if (Date.now() / 1000 - claims.iat > RENEW_AFTER_SECONDS)
+        app.issueSession(reply, claims.sub, claims.sst, claims.csrf);
+    }
+
+    app.addHook("onRequest", async (request, reply) => {
+      // Login makes a session; a stale cookie sent along must not stand in its way.
+      if (request.url.startsWith("/api/") && !request.url.startsWith("/api/v1/auth/login")) {
+        await authenticate(request, reply);
+      }
+    });
+  },
+  { name: "auth", dependencies: ["infra"] },
+);

@@ -1,0 +1,37 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import fastifyStatic from "@fastify/static";
+import fp from "fastify-plugin";
+import { sendProblem } from "./errors.ts";
+
+/** Serves the built web app at / with a fallback to index.html for its client-side routes. */
+export default fp(
+  async (app) => {
+    const root = path.resolve(app.config.WEB_DIST_DIR);
+    const hasWeb = existsSync(path.join(root, "index.html"));
+    if (hasWeb) {
+      await app.register(fastifyStatic, { root, wildcard: false, index: ["index.html"] });
+    } else {
+      app.log.warn({ root }, "web app not built: / serves nothing (run pnpm build:web)");
+    }
+    app.setNotFoundHandler((request, reply) => {
+      const accept = request.headers.accept ?? "";
+      if (
+        hasWeb &&
+        request.method === "GET" &&
+        !request.url.startsWith("/api/") &&
+        accept.includes("text/html")
+      ) {
+        return reply.type("text/html").sendFile("index.html");
+      }
+      return sendProblem(
+        request,
+        reply,
+        404,
+        "not_found",
+        `No route ${request.method} ${request.url.split("?")[0]}`,
+      );
+    });
+  },
+  { name: "web", dependencies: ["infra"] },
+);
