@@ -13,10 +13,14 @@ declare module "vitest" {
     adminDatabaseUrl: string;
     templateDatabase: string;
     redisUrl: string;
+    runId: string;
   }
 }
 
-const TEMPLATE = "pris_test_template";
+/** Databases of a run are named pris_test_<run start in seconds>_…, so a later run can clear old leftovers. */
+const RUN = `${Math.floor(Date.now() / 1000)}`;
+const TEMPLATE = `pris_test_${RUN}_template`;
+const LEFTOVER_AGE_SECONDS = 3 * 3600;
 
 function reachable(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -71,12 +75,14 @@ export default async function setup(project: TestProject) {
   admin.pathname = "/postgres";
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
-  // Leftovers of an interrupted run: this run's template is made anew.
+  // Leftovers of interrupted runs; recent ones may belong to a run still going on beside this one.
   const stale = await client.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'pris_test_%'",
+    "SELECT datname FROM pg_database WHERE datname ~ '^pris_test_[0-9]+_'",
   );
   for (const { datname } of stale.rows) {
-    await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    const started = Number(datname.split("_")[2]);
+    if (Number(RUN) - started > LEFTOVER_AGE_SECONDS)
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
   }
   await client.query(`CREATE DATABASE "${TEMPLATE}"`);
   await client.end();
@@ -89,7 +95,13 @@ export default async function setup(project: TestProject) {
   project.provide("templateDatabase", TEMPLATE);
   project.provide("redisUrl", redisUrl);
 
+  project.provide("runId", RUN);
+
   return async () => {
+    const cleanup = new pg.Client({ connectionString: admin.toString() });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS "${TEMPLATE}" WITH (FORCE)`);
+    await cleanup.end();
     for (const stop of stops.reverse()) await stop();
   };
 }

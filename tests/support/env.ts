@@ -21,7 +21,7 @@ async function adminQuery(sql: string): Promise<void> {
 
 /** A fresh database cloned from the migrated template: one per test file, dropped afterwards. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `pris_test_${process.env.VITEST_POOL_ID ?? "0"}_${randomBytes(4).toString("hex")}`;
+  const name = `pris_test_${inject("runId")}_${process.env.VITEST_POOL_ID ?? "0"}_${randomBytes(4).toString("hex")}`;
   await adminQuery(`CREATE DATABASE "${name}" TEMPLATE "${inject("templateDatabase")}"`);
   const url = new URL(inject("adminDatabaseUrl"));
   url.pathname = `/${name}`;

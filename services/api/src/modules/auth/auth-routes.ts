@@ -12,8 +12,8 @@ import { loadMe } from "./me.ts";
 
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
-  // In memory, per process: login must keep working when Redis is down.
-  await app.register(rateLimit, { global: false });
+  // In memory, per process: login must keep working when Redis is down. After body parsing, to key on the e-mail.
+  await app.register(rateLimit, { global: false, hook: "preHandler" });
 
   app.post(
     "/auth/login",

@@ -1,5 +1,6 @@
 import type { apiKeys, establishments, incidentClocks, incidentObservables, incidents } from "@pris/db";
 import {
+  CLOCK_KINDS,
   CLOCK_LABELS,
   type ClockKind,
   type ClockView,
@@ -93,7 +94,11 @@ export function toIncidentView(
       normalized: o.normalized,
       comment: o.comment,
     })),
-    clocks: clocks.map((c) => toClockView(c, now)),
+    clocks: clocks
+      .map((c) => toClockView(c, now))
+      .sort(
+        (a, b) => a.dueAt.localeCompare(b.dueAt) || CLOCK_KINDS.indexOf(a.kind) - CLOCK_KINDS.indexOf(b.kind),
+      ),
   };
 }
 
