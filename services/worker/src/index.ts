@@ -29,7 +29,7 @@ import {
   createWorkerConnection,
 } from "./redis.ts";
 
-export { createLogger, type Logger } from "./logger.ts";
+export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 

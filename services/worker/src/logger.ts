@@ -1,7 +1,7 @@
 import type { Config } from "@pris/config";
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 
-export type { Logger };
+export type { DestinationStream, Logger };
 
 /**
  * Wherever a secret may sit in what we log: connection options, SMTP auth, headers, errors
@@ -10,12 +10,14 @@ export type { Logger };
 const SECRET_KEYS = ["password", "pass", "token", "authorization", "apiKey", "api_key", "secret"];
 const REDACT_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
-export function createLogger(config: Pick<Config, "LOG_LEVEL">, name = "pris-worker"): Logger {
-  return pino({
-    name,
-    level: config.LOG_LEVEL,
-    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
-  });
+/** JSON lines on stdout unless another destination is given (a file, a log shipper's stream). */
+export function createLogger(
+  config: Pick<Config, "LOG_LEVEL">,
+  destination?: DestinationStream,
+  name = "pris-worker",
+): Logger {
+  const options = { name, level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Connection strings may carry a password (redis://:secret@host); logs get them without it. */

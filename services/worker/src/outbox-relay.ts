@@ -131,6 +131,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function tick(): Promise<void> {
     let dispatched = 0;
+    // While Redis is away its connection says so once; rows simply wait in PostgreSQL.
+    if (connection.status !== "ready") {
+      if (!stopped) timer = setTimeout(run, config.OUTBOX_POLL_MS);
+      return;
+    }
     try {
       dispatched = await relayOnce();
       if (failing) logger.info("outbox relay dispatching again");
