@@ -1,0 +1,137 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import {
+  createEstablishment,
+  createUser,
+  declaration,
+  login,
+  startTestApp,
+  type TestApp,
+} from "../support/fixtures.ts";
+
+/** Nothing a client sends produces a 500: random bodies, mutated declarations, random query strings. */
+let t: TestApp;
+let admin: Record<string, string>;
+let rssi: Record<string, string>;
+let establishmentId: string;
+let userId: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  establishmentId = (await createEstablishment(t.db)).id;
+  const rssiUser = await createUser(t.db, { role: "rssi", establishmentId });
+  userId = rssiUser.id;
+  rssi = (await login(t.app, rssiUser.email)).bearer;
+  admin = (await login(t.app, (await createUser(t.db, { role: "admin" })).email)).bearer;
+});
+afterAll(() => t.close());
+
+function expectClientError(
+  res: { statusCode: number; headers: Record<string, unknown>; body: string },
+  what: string,
+) {
+  expect(res.statusCode, `${what} → ${res.body}`).toBeLessThan(500);
+  if (res.statusCode >= 400)
+    expect(String(res.headers["content-type"])).toContain("application/problem+json");
+}
+
+const json = fc.jsonValue({ maxDepth: 3 });
+
+test("random JSON bodies on every write route", async () => {
+  const routes: [string, string, Record<string, string>][] = [
+    ["POST", "/api/v1/incidents", rssi],
+    ["POST", "/api/v1/auth/login", {}],
+    ["POST", "/api/v1/establishments", admin],
+    ["PATCH", `/api/v1/establishments/${establishmentId}`, admin],
+    ["POST", "/api/v1/users", admin],
+    ["PATCH", `/api/v1/users/${userId}`, admin],
+    ["POST", "/api/v1/ghts", admin],
+    ["POST", `/api/v1/establishments/${establishmentId}/api-keys`, admin],
+  ];
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...routes), json, async ([method, url, headers], body) => {
+      const res = await t.app.inject({
+        method: method as "POST",
+        url,
+        headers: { ...headers, "content-type": "application/json" },
+        payload: JSON.stringify(body),
+      });
+      expectClientError(res, `${method} ${url} ${JSON.stringify(body)}`);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("declarations with one field replaced by anything", async () => {
+  const valid = declaration() as unknown as Record<string, unknown>;
+  const fields = [
+    ...Object.keys(valid),
+    "establishmentId",
+    "startedAt",
+    "affectedServicesOther",
+    "measuresTaken",
+  ];
+  const weird = fc.oneof(
+    json,
+    fc.string({ maxLength: 300 }),
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.integer(),
+    fc.double(),
+    fc.constantFrom("0000-00-00T00:00:00Z", "9999-12-31T23:59:59Z", "1900-01-01T00:00:00Z", "\u0000", "NaN"),
+    fc.array(
+      fc.record({ type: fc.constantFrom("ipv4", "ipv6", "cidr", "url", "cve", "md5"), value: fc.string() }),
+      { maxLength: 3 },
+    ),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...fields), weird, async (field, value) => {
+      const body = { ...valid, [field]: value };
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: rssi,
+        payload: body,
+      });
+      expectClientError(res, `${field}=${JSON.stringify(value)}`);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test("random query strings and path parameters on read routes", async () => {
+  const paths = ["/api/v1/incidents", "/api/v1/establishments", "/api/v1/users"];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...paths),
+      fc.dictionary(
+        fc.constantFrom(
+          "limit",
+          "cursor",
+          "status",
+          "severity",
+          "q",
+          "declaredFrom",
+          "establishmentId",
+          "role",
+          "territory",
+        ),
+        fc.string({ maxLength: 40 }),
+      ),
+      fc.string({ maxLength: 60 }),
+      async (path, query, id) => {
+        const qs = new URLSearchParams(query).toString();
+        expectClientError(
+          await t.app.inject({ method: "GET", url: `${path}?${qs}`, headers: admin }),
+          `${path}?${qs}`,
+        );
+        expectClientError(
+          await t.app.inject({ method: "GET", url: `${path}?${qs}`, headers: rssi }),
+          `${path}?${qs}`,
+        );
+        const url = `${path}/${encodeURIComponent(id)}`;
+        expectClientError(await t.app.inject({ method: "GET", url, headers: rssi }), url);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
