@@ -1,0 +1,89 @@
+import { Footer } from "@codegouvfr/react-dsfr/Footer";
+import { Header } from "@codegouvfr/react-dsfr/Header";
+import { useEffect } from "react";
+import { Outlet, useLocation, useNavigate } from "react-router";
+import { useApp } from "../session.tsx";
+
+/** The page title, as screen readers and the browser's tab announce it. */
+export function usePageTitle(title: string): void {
+  const { config } = useApp();
+  useEffect(() => {
+    document.title = `${title} — PRIS ${config.regionName}`;
+  }, [title, config.regionName]);
+}
+
+export function Layout() {
+  const { config, auth, signOut } = useApp();
+  const location = useLocation();
+  const navigate = useNavigate();
+  const signedIn = auth.status === "authenticated";
+  const path = location.pathname;
+
+  // Moving between pages: start reading at the top, as a full page load would.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on navigation only
+  useEffect(() => {
+    window.scrollTo(0, 0);
+  }, [path]);
+
+  return (
+    <>
+      <Header
+        brandTop={
+          <>
+            République
+            <br />
+            Française
+          </>
+        }
+        serviceTitle={`PRIS — ${config.regionName}`}
+        serviceTagline="Signalement des incidents cyber des établissements de santé et médico-sociaux"
+        homeLinkProps={{ to: "/", title: `Accueil — PRIS ${config.regionName}` }}
+        quickAccessItems={
+          signedIn
+            ? [
+                {
+                  iconId: "fr-icon-account-circle-line",
+                  text: auth.me.displayName,
+                  linkProps: { to: "/incidents" },
+                },
+                {
+                  iconId: "fr-icon-logout-box-r-line",
+                  text: "Se déconnecter",
+                  buttonProps: {
+                    onClick: async () => {
+                      await signOut();
+                      navigate("/connexion");
+                    },
+                  },
+                },
+              ]
+            : []
+        }
+        navigation={
+          signedIn
+            ? [
+                {
+                  text: "Déclarer un incident",
+                  linkProps: { to: "/declarer" },
+                  isActive: path === "/declarer",
+                },
+                {
+                  text: "Mes signalements",
+                  linkProps: { to: "/incidents" },
+                  isActive: path.startsWith("/incidents"),
+                },
+              ]
+            : undefined
+        }
+      />
+      <main id="contenu" tabIndex={-1} className="pris-main">
+        <Outlet />
+      </main>
+      <Footer
+        accessibility="non compliant"
+        contentDescription={`PRIS — point de contact unique des établissements de santé et médico-sociaux de ${config.regionName} pour signaler un incident de cybersécurité et obtenir l'appui du pôle régional.`}
+        bottomItems={[]}
+      />
+    </>
+  );
+}

@@ -1,0 +1,36 @@
+import type { Incident } from "@pris/domain";
+import { useCallback, useEffect, useState } from "react";
+import { ApiError, api, describeError } from "../api/client.ts";
+import { useApp } from "../session.tsx";
+
+export type IncidentState =
+  | { status: "loading" }
+  | { status: "ready"; incident: Incident }
+  | { status: "error"; message: string; retry(): void };
+
+/** GET /incidents/:id, unless the page was handed the incident already (right after declaring it). */
+export function useIncident(id: string, given?: Incident): IncidentState {
+  const { expired } = useApp();
+  const [state, setState] = useState<IncidentState>(
+    given ? { status: "ready", incident: given } : { status: "loading" },
+  );
+  const [attempt, setAttempt] = useState(0);
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+
+  useEffect(() => {
+    if (given && attempt === 0) return;
+    const controller = new AbortController();
+    setState({ status: "loading" });
+    api
+      .get<Incident>(`/incidents/${encodeURIComponent(id)}`, { signal: controller.signal })
+      .then((incident) => setState({ status: "ready", incident }))
+      .catch((err: unknown) => {
+        if (controller.signal.aborted) return;
+        if (err instanceof ApiError && err.status === 401) return expired();
+        setState({ status: "error", message: describeError(err), retry });
+      });
+    return () => controller.abort();
+  }, [id, given, attempt, expired, retry]);
+
+  return state;
+}

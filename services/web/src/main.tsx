@@ -1,0 +1,67 @@
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { startReactDsfr } from "@codegouvfr/react-dsfr/spa";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { BrowserRouter, Link, Route, Routes } from "react-router";
+import { Layout } from "./components/Layout.tsx";
+import { RequireAuth } from "./components/RequireAuth.tsx";
+import { ConfirmationPage } from "./pages/ConfirmationPage.tsx";
+import { DeclarePage } from "./pages/DeclarePage.tsx";
+import { HomeRedirect } from "./pages/HomeRedirect.tsx";
+import { IncidentPage } from "./pages/IncidentPage.tsx";
+import { IncidentsPage } from "./pages/IncidentsPage.tsx";
+import { LoginPage } from "./pages/LoginPage.tsx";
+import { NotFoundPage } from "./pages/NotFoundPage.tsx";
+import { AppProvider } from "./session.tsx";
+import "./styles.css";
+
+startReactDsfr({ defaultColorScheme: "system", Link });
+
+declare module "@codegouvfr/react-dsfr/spa" {
+  interface RegisterLink {
+    Link: typeof Link;
+  }
+}
+
+function Unreachable({ retry }: { retry(): void }) {
+  return (
+    <main className="fr-container fr-my-6w pris-narrow">
+      <h1 className="fr-h3">PRIS</h1>
+      <Alert
+        severity="warning"
+        title="Service injoignable"
+        description="Le service ne répond pas. Vérifiez votre connexion (Wi-Fi ou données mobiles) puis réessayez."
+        className="fr-mb-3w"
+      />
+      <Button iconId="fr-icon-refresh-line" onClick={retry}>
+        Réessayer
+      </Button>
+    </main>
+  );
+}
+
+const root = document.getElementById("root");
+if (!root) throw new Error("#root missing from index.html");
+
+createRoot(root).render(
+  <StrictMode>
+    <AppProvider fallback={(retry) => <Unreachable retry={retry} />}>
+      <BrowserRouter>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route path="/connexion" element={<LoginPage />} />
+            <Route element={<RequireAuth />}>
+              <Route index element={<HomeRedirect />} />
+              <Route path="/declarer" element={<DeclarePage />} />
+              <Route path="/incidents" element={<IncidentsPage />} />
+              <Route path="/incidents/:id" element={<IncidentPage />} />
+              <Route path="/incidents/:id/confirmation" element={<ConfirmationPage />} />
+            </Route>
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </BrowserRouter>
+    </AppProvider>
+  </StrictMode>,
+);
