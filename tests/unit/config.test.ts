@@ -1,0 +1,33 @@
+import { ConfigError, loadConfig } from "@pris/config";
+import { describe, expect, test } from "vitest";
+
+describe("configuration", () => {
+  test("defaults make a working local setup", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      REGION_CODE: "REU",
+      REGION_TIMEZONE: "Indian/Reunion",
+      MIGRATE_ON_START: true,
+    });
+  });
+  test("values are converted from the environment's strings", () => {
+    expect(loadConfig({ PORT: "8080", MIGRATE_ON_START: "false" })).toMatchObject({
+      PORT: 8080,
+      MIGRATE_ON_START: false,
+    });
+  });
+  test("a bad value stops the start and names the variable", () => {
+    expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
+    expect(() => loadConfig({ REGION_TIMEZONE: "Mars/Olympus" })).toThrow(/REGION_TIMEZONE/);
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ ADMIN_EMAIL: "admin@pris.test" })).toThrow(/ADMIN_PASSWORD/);
+    try {
+      loadConfig({ PORT: "eighty", JWT_SECRET: "short" });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toHaveLength(2);
+      expect(String(err)).not.toContain("short");
+    }
+  });
+});
