@@ -62,6 +62,8 @@ describe("outbox relay on its own", () => {
     relays = [];
     for (let i = 0; i < 2; i++) {
       const database = createDatabase({ url: tdb.url, max: 2 });
+      // Connected before the race starts, so neither relay gets a head start.
+      await database.pool.query("SELECT 1");
       const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false });
       await waitUntil("redis", () => redis.status === "ready");
       const q = createQueues(config, redis);
