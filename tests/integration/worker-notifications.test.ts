@@ -1,5 +1,5 @@
 import type { Config } from "@pris/config";
-import { createDatabase, type Database, mailDeliveries, outbox } from "@pris/db";
+import { createDatabase, type Database, incidentLog, mailDeliveries, outbox } from "@pris/db";
 import { createQueues, type Queues, startWorker, type WorkerHandle } from "@pris/worker";
 import { and, eq, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -76,6 +76,14 @@ async function waitForJobs(queue: Queues["sendMail"] | Queues["outbox"], ids: st
   });
 }
 
+/** What the main courante says about notifications: written by the worker, never twice. */
+async function notificationEntries(incidentId: string) {
+  return database.db
+    .select()
+    .from(incidentLog)
+    .where(and(eq(incidentLog.incidentId, incidentId), eq(incidentLog.kind, "notification")));
+}
+
 function analystEmails() {
   return dir.users.analyst.map((u) => u.email).sort();
 }
@@ -135,6 +143,14 @@ describe("incident.declared e-mails", () => {
     const [row] = await database.db.select().from(outbox).where(eq(outbox.id, d.outboxId));
     expect(row?.processedAt).toBeInstanceOf(Date);
     expect(row?.dispatchCount).toBe(1);
+    expect(await notificationEntries(d.incidentId)).toMatchObject([
+      {
+        kind: "notification",
+        visibility: "internal",
+        actorUserId: null,
+        body: { channel: "email", template: "incident-declared", roles: ["analyst"], recipients: 2 },
+      },
+    ]);
   });
 
   it("also reaches the task force and the ARS for a P1, and keeps RED content out of the e-mail", async () => {
@@ -207,6 +223,7 @@ describe("never the same e-mail twice", () => {
     expect(after.every((x) => x.status === "sent" && x.attempts === 1)).toBe(true);
     const [row] = await database.db.select().from(outbox).where(eq(outbox.id, d.outboxId));
     expect(row?.processedAt).toBeInstanceOf(Date);
+    expect(await notificationEntries(d.incidentId)).toHaveLength(1);
   });
 
   it("sends once when several jobs of one delivery run at the same time", async () => {

@@ -1,4 +1,4 @@
-import { mailDeliveries, outbox, users } from "@pris/db";
+import { appendLogEntry, incidents, mailDeliveries, outbox, users } from "@pris/db";
 import type { Role } from "@pris/domain";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
@@ -45,25 +45,44 @@ export async function handleIncidentDeclared(
     return { status: "incident-missing", recipients: 0 };
   }
 
+  const roles = recipientRoles(incident.severity);
   const recipients = await db
     .select({ id: users.id, email: users.email })
     .from(users)
-    .where(and(eq(users.active, true), inArray(users.role, recipientRoles(incident.severity))));
+    .where(and(eq(users.active, true), inArray(users.role, roles)));
   const dedupeKeys = recipients.map((u) => `incident.declared:${incident.id}:${u.id}`);
   if (recipients.length > 0) {
-    await db
-      .insert(mailDeliveries)
-      .values(
-        recipients.map((u, i) => ({
-          dedupeKey: dedupeKeys[i]!,
-          template: INCIDENT_DECLARED_TEMPLATE,
-          subjectId: incident.id,
-          userId: u.id,
-          toAddress: u.email,
-          messageId: incidentDeclaredMessageId(incident.id, u.id, config.PUBLIC_URL),
-        })),
-      )
-      .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
+    await db.transaction(async (tx) => {
+      // The main courante is appended under the incident's row lock (see appendLogEntry).
+      await tx
+        .select({ id: incidents.id })
+        .from(incidents)
+        .where(eq(incidents.id, incident.id))
+        .for("update");
+      const created = await tx
+        .insert(mailDeliveries)
+        .values(
+          recipients.map((u, i) => ({
+            dedupeKey: dedupeKeys[i]!,
+            template: INCIDENT_DECLARED_TEMPLATE,
+            subjectId: incident.id,
+            userId: u.id,
+            toAddress: u.email,
+            messageId: incidentDeclaredMessageId(incident.id, u.id, config.PUBLIC_URL),
+          })),
+        )
+        .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
+        .returning({ id: mailDeliveries.id });
+      // Only the run that created the deliveries writes the entry: a replay adds nothing to the log.
+      if (created.length > 0) {
+        await appendLogEntry(tx, {
+          incidentId: incident.id,
+          kind: "notification",
+          visibility: "internal",
+          body: { channel: "email", template: INCIDENT_DECLARED_TEMPLATE, roles, recipients: created.length },
+        });
+      }
+    });
     const pending = await db
       .select({ id: mailDeliveries.id, template: mailDeliveries.template })
       .from(mailDeliveries)
