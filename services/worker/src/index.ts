@@ -133,12 +133,18 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   ];
   for (const worker of workers) {
     worker.on("error", (err) => logger.debug({ err, queue: worker.name }, "worker error"));
-    worker.on("failed", (job, err) =>
-      logger.warn(
-        { err, queue: worker.name, jobId: job?.id, jobName: job?.name, attemptsMade: job?.attemptsMade },
-        "job failed",
-      ),
-    );
+    worker.on("failed", (job, err) => {
+      const final = err instanceof UnrecoverableError || !job || job.attemptsMade >= (job.opts.attempts ?? 1);
+      const fields = {
+        err,
+        queue: worker.name,
+        jobId: job?.id,
+        jobName: job?.name,
+        attemptsMade: job?.attemptsMade,
+      };
+      if (final) logger.error(fields, "job failed for good");
+      else logger.debug(fields, "job attempt failed; will retry");
+    });
   }
 
   const relay = createOutboxRelay({
