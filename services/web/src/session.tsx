@@ -115,7 +115,17 @@ export function AppProvider({
   const signOut = useCallback(async () => {
     try {
       await api.post("/auth/logout", undefined, { timeoutMs: 10_000 });
-    } catch {
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 403) {
+        // Stale CSRF token (the session was renewed in another tab): fetch the current one, try again.
+        try {
+          const session = await api.get<{ csrfToken: string }>("/auth/session", { timeoutMs: 10_000 });
+          setCsrfToken(session.csrfToken);
+          await api.post("/auth/logout", undefined, { timeoutMs: 10_000 });
+        } catch {
+          // Give up: the cookie lapses on its own.
+        }
+      }
       // Offline or already expired: the cookie will lapse on its own; forget the session here anyway.
     }
     setCsrfToken(null);

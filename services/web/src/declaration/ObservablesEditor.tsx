@@ -89,6 +89,7 @@ export function ObservablesEditor(props: {
                 }}
               />
               <Button
+                type="button"
                 priority="tertiary"
                 size="small"
                 iconId="fr-icon-delete-line"
@@ -102,6 +103,7 @@ export function ObservablesEditor(props: {
         })}
       </ol>
       <Button
+        type="button"
         id="observables-add"
         priority="secondary"
         iconId="fr-icon-add-line"

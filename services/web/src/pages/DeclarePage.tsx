@@ -819,27 +819,6 @@ function DeclarationFormPage() {
           {submission.phase === "failed" && (
             <Alert severity="error" title="Envoi impossible" description={submission.message} role="alert" />
           )}
-          {submission.phase === "login" && (
-            <div className="pris-inline-login">
-              <Alert
-                severity="info"
-                title="Votre session a expiré"
-                description="Reconnectez-vous : la déclaration, conservée sur cet appareil, sera envoyée aussitôt."
-                role="alert"
-              />
-              <div className="fr-mt-2w">
-                <LoginForm
-                  initialEmail={me.email}
-                  autoFocus
-                  submitLabel="Se reconnecter et envoyer"
-                  onSuccess={(session) => {
-                    signedIn(session);
-                    void sendRef.current?.();
-                  }}
-                />
-              </div>
-            </div>
-          )}
         </div>
 
         {submission.phase !== "login" && (
@@ -876,6 +855,28 @@ function DeclarationFormPage() {
           </div>
         )}
       </form>
+
+      {submission.phase === "login" && (
+        <div className="pris-inline-login">
+          <Alert
+            severity="info"
+            title="Votre session a expiré"
+            description="Reconnectez-vous : la déclaration, conservée sur cet appareil, sera envoyée aussitôt."
+            role="alert"
+          />
+          <div className="fr-mt-2w">
+            <LoginForm
+              initialEmail={me.email}
+              autoFocus
+              submitLabel="Se reconnecter et envoyer"
+              onSuccess={(session) => {
+                signedIn(session);
+                void sendRef.current?.();
+              }}
+            />
+          </div>
+        </div>
+      )}
 
       {hasDraft && (
         <div className="pris-draft-actions fr-mt-4w">

@@ -1,0 +1,64 @@
+import { existsSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { App } from "@pris/api";
+import { type Browser, type BrowserContextOptions, chromium } from "playwright-core";
+
+/** The built web app (pnpm build:web), served by the API as in production. */
+export const WEB_DIST_DIR = fileURLToPath(new URL("../../services/web/dist", import.meta.url));
+
+/** Debian's Chromium; never a downloaded browser. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Where screenshots go; look at them after a run. */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? "/tmp";
+
+export function assertWebBuilt(): void {
+  if (!existsSync(`${WEB_DIST_DIR}/index.html`)) {
+    throw new Error(`${WEB_DIST_DIR}/index.html missing: run "pnpm build:web" first (pnpm test does)`);
+  }
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium, or set CHROMIUM_PATH`);
+  }
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** Listens on a free port of the loopback interface and returns the app's base URL. */
+export async function listen(app: App): Promise<string> {
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  const { port } = app.server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * A phone on a French network, its clock set to Paris time: the region's zone (Réunion) must come
+ * from the server, never from the device.
+ */
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 1,
+  isMobile: true,
+  hasTouch: true,
+  locale: "fr-FR",
+  timezoneId: "Europe/Paris",
+};
+
+export const DESKTOP: BrowserContextOptions = {
+  viewport: { width: 1280, height: 900 },
+  locale: "fr-FR",
+  timezoneId: "Europe/Paris",
+};
