@@ -1,5 +1,6 @@
-import { idempotencyKeys, incidentLog, incidents, outbox } from "@pris/db";
+import { incidentLog, incidents, outbox } from "@pris/db";
 import { eq } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createApiKey,
@@ -147,21 +148,20 @@ describe("Idempotency-Key", () => {
   });
 
   test("the same key while the first is in flight → 409", async () => {
-    const principal = (await t.app.inject({ method: "GET", url: "/api/v1/auth/session", headers })).json()
-      .user.id;
-    await t.db
-      .insert(idempotencyKeys)
-      .values({ principal: `user:${principal}`, key: "in-flight", requestHash: "x", state: "processing" });
-    const body = declaration();
-    // Same body as the one in flight: only the fingerprint would differ, so store the right one.
-    const { requestFingerprint } = await import("../../services/api/src/modules/incidents/idempotency.ts");
-    await t.db
-      .update(idempotencyKeys)
-      .set({ requestHash: requestFingerprint("POST", "/api/v1/incidents", body) })
-      .where(eq(idempotencyKeys.key, "in-flight"));
-    const res = await declare(body, { "idempotency-key": "in-flight" });
-    expect(res.statusCode).toBe(409);
-    expect(res.json().code).toBe("idempotency_key_in_flight");
+    const userId = (await t.app.inject({ method: "GET", url: "/api/v1/auth/session", headers })).json().user
+      .id;
+    // Another transaction is working on this key: it holds the key's advisory lock.
+    const other = new pg.Client({ connectionString: t.database.url });
+    await other.connect();
+    await other.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [`user:${userId}\nin-flight`]);
+    try {
+      const res = await declare(declaration(), { "idempotency-key": "in-flight" });
+      expect(res.statusCode).toBe(409);
+      expect(res.json().code).toBe("idempotency_key_in_flight");
+    } finally {
+      await other.end();
+    }
+    expect((await declare(declaration(), { "idempotency-key": "in-flight" })).statusCode).toBe(201);
   });
 
   test("keys are per sender: another establishment's identical key is independent", async () => {
@@ -272,6 +272,11 @@ describe("bad input gets a clear 4xx problem and never a 500", () => {
     ["bad phone", { ...declaration(), declarant: { name: "x", phone: "call me" } }, ["/declarant/phone"]],
     ["unknown TLP", { ...declaration(), tlp: "WHITE" }, ["/tlp"]],
     ["not an object", [1, 2, 3], ["/"]],
+    [
+      "NUL character",
+      { ...declaration(), declarant: { name: "a\u0000b", phone: "0692 00 00 00" } },
+      ["/declarant/name"],
+    ],
   ];
   test.each(cases)("%s", async (_name, payload, fields) => {
     const res = await declare(payload);

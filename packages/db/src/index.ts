@@ -1,4 +1,5 @@
 export * from "./client.ts";
+export * from "./column-record.ts";
 export * from "./incident-log.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";

@@ -251,18 +251,19 @@ export const outbox = pgTable(
   (t) => [index("outbox_pending_idx").on(t.createdAt).where(sql`${t.processedAt} IS NULL`)],
 );
 
-/** Idempotency-Key records (IETF draft): one per principal and key. */
+/**
+ * Idempotency-Key records (IETF draft): the answer to the first request with a key, written in the
+ * same transaction as its work. A request in flight holds a transaction-level advisory lock instead.
+ */
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
     principal: text("principal").notNull(),
     key: text("key").notNull(),
     requestHash: text("request_hash").notNull(),
-    state: text("state").notNull(),
-    responseStatus: integer("response_status"),
-    responseBody: jsonb("response_body"),
+    responseStatus: integer("response_status").notNull(),
+    responseBody: jsonb("response_body").notNull(),
     createdAt: createdAt(),
-    completedAt: at("completed_at"),
   },
   (t) => [
     primaryKey({ columns: [t.principal, t.key] }),

@@ -138,7 +138,14 @@ export function clockState(clock: Pick<Clock, "startsAt" | "dueAt" | "doneAt">, 
   return due - t <= window ? "due_soon" : "pending";
 }
 
+const frenchFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** A date as people of the region read it: "lundi 2 mars 2026 à 14:05". */
 export function formatInZone(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat("fr-FR", { dateStyle: "full", timeStyle: "short", timeZone }).format(date);
+  let format = frenchFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("fr-FR", { dateStyle: "full", timeStyle: "short", timeZone });
+    frenchFormats.set(timeZone, format);
+  }
+  return format.format(date);
 }

@@ -133,23 +133,31 @@ export default fp(
 
     app.decorate("resolveUser", userPrincipal);
 
+    // Prepared once: every machine declaration starts with this lookup.
+    const apiKeyByPrefix = app.database.db
+      .select({
+        id: apiKeys.id,
+        name: apiKeys.name,
+        establishmentId: apiKeys.establishmentId,
+        secretHash: apiKeys.secretHash,
+        lastUsedAt: apiKeys.lastUsedAt,
+      })
+      .from(apiKeys)
+      .innerJoin(establishments, eq(establishments.id, apiKeys.establishmentId))
+      .where(
+        and(
+          eq(apiKeys.prefix, sql.placeholder("prefix")),
+          isNull(apiKeys.revokedAt),
+          eq(establishments.active, true),
+        ),
+      )
+      .prepare("api_key_by_prefix");
+
     async function apiKeyPrincipal(key: string): Promise<Principal | null> {
       const parsed = parseApiKey(key);
       if (!parsed) return null;
       const { db } = app.database;
-      const [row] = await db
-        .select({
-          id: apiKeys.id,
-          name: apiKeys.name,
-          establishmentId: apiKeys.establishmentId,
-          secretHash: apiKeys.secretHash,
-          lastUsedAt: apiKeys.lastUsedAt,
-        })
-        .from(apiKeys)
-        .innerJoin(establishments, eq(establishments.id, apiKeys.establishmentId))
-        .where(
-          and(eq(apiKeys.prefix, parsed.prefix), isNull(apiKeys.revokedAt), eq(establishments.active, true)),
-        );
+      const [row] = await apiKeyByPrefix.execute({ prefix: parsed.prefix });
       if (!row || !apiKeyMatches(key, row.secretHash)) return null;
       if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
         // Best effort and off the request's path: a usage timestamp is not worth a slower declaration.

@@ -1,6 +1,24 @@
 import { Ajv } from "ajv";
 import addFormats from "ajv-formats";
 import fp from "fastify-plugin";
+import { ValidationError } from "../errors.ts";
+
+/** PostgreSQL text cannot hold U+0000: find it before anything is stored, and say where. */
+function findNul(value: unknown, path: string): string | undefined {
+  if (typeof value === "string") return value.includes("\u0000") ? path || "/" : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], `${path}/${i}`);
+      if (found) return found;
+    }
+  } else if (value && typeof value === "object") {
+    for (const [key, child] of Object.entries(value)) {
+      const found = findNul(child, `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
 
 /**
  * Two validators: bodies are taken exactly as sent (no type coercion, unknown fields rejected,
@@ -26,6 +44,10 @@ export default fp(
     app.setValidatorCompiler(({ schema, httpPart }) =>
       httpPart === "body" ? bodies.compile(schema) : others.compile(schema),
     );
+    app.addHook("preValidation", async (request) => {
+      const field = findNul(request.body, "") ?? findNul(request.query, "");
+      if (field) throw new ValidationError([{ field, message: "must not contain the NUL character" }]);
+    });
   },
   { name: "validation" },
 );

@@ -12,7 +12,7 @@ import Type from "typebox";
 import { principalKey, requirePrincipal } from "../../auth/principal.ts";
 import { ForbiddenError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
-import { abandonIdempotent, beginIdempotent, checkKey, requestFingerprint } from "./idempotency.ts";
+import { checkKey, requestFingerprint } from "./idempotency.ts";
 import {
   declareIncident,
   getIncident,
@@ -59,37 +59,34 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const establishment = await resolveDeclaringEstablishment(db, principal, request.body.establishmentId);
 
       const key = checkKey(request.headers["idempotency-key"]);
-      const outcome = key
-        ? await beginIdempotent(
-            db,
-            principalKey(principal),
-            key,
-            requestFingerprint("POST", "/api/v1/incidents", request.body),
-            config.IDEMPOTENCY_TTL_HOURS,
-          )
+      const idempotency = key
+        ? {
+            claim: {
+              principal: principalKey(principal),
+              key,
+              fingerprint: requestFingerprint("POST", "/api/v1/incidents", request.body),
+            },
+            ttlHours: config.IDEMPOTENCY_TTL_HOURS,
+          }
         : undefined;
-      if (outcome?.kind === "replay") {
+      const result = await declareIncident(
+        db,
+        settings,
+        principal,
+        establishment,
+        normalized.value,
+        idempotency,
+        now,
+      );
+      if (result.replayed) {
         return reply
-          .code(outcome.status as 201)
+          .code(result.status as 201)
           .header("idempotent-replayed", "true")
-          .send(outcome.body as never);
+          .send(result.body as never);
       }
-      try {
-        const incident = await declareIncident(
-          db,
-          settings,
-          principal,
-          establishment,
-          normalized.value,
-          outcome,
-          now,
-        );
-        request.log.info({ incidentId: incident.id, reference: incident.reference }, "incident declared");
-        return reply.code(201).header("location", `/api/v1/incidents/${incident.id}`).send(incident);
-      } catch (err) {
-        if (outcome) await abandonIdempotent(db, outcome).catch(() => {});
-        throw err;
-      }
+      const { incident } = result;
+      request.log.info({ incidentId: incident.id, reference: incident.reference }, "incident declared");
+      return reply.code(201).header("location", `/api/v1/incidents/${incident.id}`).send(incident);
     },
   );
 

@@ -1,5 +1,6 @@
 import {
   apiKeys,
+  columnRecord,
   type Db,
   establishments,
   firstLogEntry,
@@ -8,11 +9,11 @@ import {
   incidentObservables,
   incidents,
   outbox,
-  referenceCounters,
   users,
 } from "@pris/db";
 import {
   computeClocks,
+  type Incident,
   type IncidentListQuery,
   incidentReference,
   incidentVisibility,
@@ -26,7 +27,7 @@ import { v7 as uuidv7 } from "uuid";
 import type { Principal } from "../../auth/principal.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { decodeCursor, encodeCursor } from "../../http.ts";
-import { completeIdempotent, type IdempotencyOutcome } from "./idempotency.ts";
+import { type IdempotencyClaim, inFlight, keyReused } from "./idempotency.ts";
 import { toIncidentSummary, toIncidentView } from "./incident-views.ts";
 
 export interface RegionSettings {
@@ -51,6 +52,23 @@ export function incidentScope(principal: Principal): SQL | undefined {
   }
 }
 
+const prepared = new WeakMap<Db, ReturnType<typeof prepareActiveEstablishment>>();
+function prepareActiveEstablishment(db: Db) {
+  return db
+    .select()
+    .from(establishments)
+    .where(and(eq(establishments.id, sql.placeholder("id")), eq(establishments.active, true)))
+    .prepare("active_establishment");
+}
+function activeEstablishment(db: Db) {
+  let statement = prepared.get(db);
+  if (!statement) {
+    statement = prepareActiveEstablishment(db);
+    prepared.set(db, statement);
+  }
+  return statement;
+}
+
 /**
  * Which establishment a declaration is for. The same answer for one that does not exist and one
  * outside the caller's scope, so that nothing is learnt about others.
@@ -70,21 +88,25 @@ export async function resolveDeclaringEstablishment(
       ]);
     }
   }
-  const unknown = new ValidationError([
-    { field: "/establishmentId", message: "is not an establishment you can declare for" },
-  ]);
-  if (own && !principal.establishmentIds.includes(id!)) throw unknown;
-  const [row] = await db
-    .select()
-    .from(establishments)
-    .where(and(eq(establishments.id, id!), eq(establishments.active, true)));
-  if (!row) throw unknown;
+  const unknown = () =>
+    new ValidationError([
+      { field: "/establishmentId", message: "is not an establishment you can declare for" },
+    ]);
+  if (own && !principal.establishmentIds.includes(id!)) throw unknown();
+  const [row] = await activeEstablishment(db).execute({ id });
+  if (!row) throw unknown();
   return row;
 }
 
+export type DeclareResult =
+  | { replayed: false; incident: Incident }
+  | { replayed: true; status: number; body: unknown };
+
 /**
- * Writes the incident, its observables, its clocks, the first entry of its main courante and the
- * outbox row that will alert the pole, all in one transaction: once the 201 is sent, nothing is lost.
+ * Writes the incident, its observables, its clocks, the first entry of its main courante, the outbox
+ * row that will alert the pole and the Idempotency-Key's answer in one transaction — one call of the
+ * declare_incident() database function (see its migration for why) — so that once the 201 is sent,
+ * nothing is lost. Every rule is applied here; the function only stores and numbers.
  */
 export async function declareIncident(
   db: Db,
@@ -92,9 +114,9 @@ export async function declareIncident(
   principal: Principal,
   establishment: typeof establishments.$inferSelect,
   declaration: NormalizedDeclaration,
-  idempotency: Extract<IdempotencyOutcome, { kind: "new" }> | undefined,
+  idempotency: { claim: IdempotencyClaim; ttlHours: number } | undefined,
   now = new Date(),
-) {
+): Promise<DeclareResult> {
   const id = uuidv7();
   const suggestion = suggestSeverity({
     impactGrade: declaration.impactGrade,
@@ -110,85 +132,95 @@ export async function declareIncident(
       nationalPortal: declaration.nationalPortal,
     },
     { timeZone: settings.timeZone, nationalPortalDueHours: settings.nationalPortalDueHours },
-  ).map((c) => ({ ...c, incidentId: id }));
+  ).map((c) => ({ ...c, id: uuidv7(), incidentId: id }));
   const by =
     principal.kind === "user"
       ? { kind: "user" as const, name: principal.displayName }
       : { kind: "api_key" as const, name: principal.name };
-  const actor = principal.kind === "user" ? { actorUserId: principal.id } : { actorApiKeyId: principal.id };
   const year = yearInZone(now, settings.timeZone);
-
-  return db.transaction(async (tx) => {
-    // The counter row is locked until commit: concurrent declarations queue here and numbers never skip.
-    const [counter] = await tx
-      .insert(referenceCounters)
-      .values({ scope: `incident:${settings.regionCode}`, year, last: 1 })
-      .onConflictDoUpdate({
-        target: [referenceCounters.scope, referenceCounters.year],
-        set: { last: sql`${referenceCounters.last} + 1` },
-      })
-      .returning({ last: referenceCounters.last });
-    const reference = incidentReference(settings.regionCode, year, counter!.last);
-    const [row] = await tx
-      .insert(incidents)
-      .values({
-        id,
-        reference,
-        establishmentId: establishment.id,
-        status: "new",
-        severity: suggestion.severity,
-        severitySuggested: suggestion.severity,
-        severityReasons: suggestion.reasons,
-        tlp: declaration.tlp,
-        title: declaration.title,
-        description: declaration.description,
-        declarant: declaration.declarant,
-        detectedAt: declaration.detectedAt,
-        startedAt: declaration.startedAt,
-        ongoing: declaration.ongoing,
-        rsitClass: declaration.rsitClass,
-        rsitType: declaration.rsitType,
-        suspectedMalicious: declaration.suspectedMalicious,
-        affectedServices: declaration.affectedServices,
-        affectedServicesOther: declaration.affectedServicesOther,
-        impactGrade: declaration.impactGrade,
-        spread: declaration.spread,
-        personalDataBreach: declaration.personalData.breach,
-        personalDataPeople: declaration.personalData.approxPeople,
-        measuresTaken: declaration.measuresTaken,
-        supportRequested: declaration.support.requested,
-        supportDetails: declaration.support.details,
-        nationalPortalDeclared: declaration.nationalPortal.declared,
-        nationalPortalReference: declaration.nationalPortal.reference,
-        nationalPortalDeclaredAt: declaration.nationalPortal.declaredAt,
-        complaintFiled: declaration.complaintFiled,
-        declaredByUserId: principal.kind === "user" ? principal.id : null,
-        declaredByApiKeyId: principal.kind === "api_key" ? principal.id : null,
-        declaredAt: now,
-        updatedAt: now,
-      })
-      .returning();
-    const observables = declaration.observables.map((o) => ({ ...o, incidentId: id }));
-    if (observables.length > 0) await tx.insert(incidentObservables).values(observables);
-    await tx.insert(incidentClocks).values(clocks);
-    await tx.insert(incidentLog).values(
-      firstLogEntry({
-        incidentId: id,
-        kind: "declared",
-        visibility: "shared",
-        body: { reference, severity: suggestion.severity, impactGrade: declaration.impactGrade, by: by.name },
-        at: now,
-        ...actor,
-      }),
-    );
-    await tx
-      .insert(outbox)
-      .values({ topic: "incident.declared", aggregateId: id, payload: { incidentId: id } });
-    const view = toIncidentView(row!, establishment, observables, clocks, by, now);
-    if (idempotency) await completeIdempotent(tx, idempotency, 201, view);
-    return view;
+  const observables = declaration.observables.map((o) => ({ ...o, id: uuidv7(), incidentId: id }));
+  const incident: typeof incidents.$inferSelect = {
+    id,
+    reference: "",
+    establishmentId: establishment.id,
+    status: "new",
+    severity: suggestion.severity,
+    severitySuggested: suggestion.severity,
+    severityReasons: suggestion.reasons,
+    tlp: declaration.tlp,
+    title: declaration.title,
+    description: declaration.description,
+    declarant: declaration.declarant,
+    detectedAt: declaration.detectedAt,
+    startedAt: declaration.startedAt,
+    ongoing: declaration.ongoing,
+    rsitClass: declaration.rsitClass,
+    rsitType: declaration.rsitType,
+    suspectedMalicious: declaration.suspectedMalicious,
+    affectedServices: declaration.affectedServices,
+    affectedServicesOther: declaration.affectedServicesOther,
+    impactGrade: declaration.impactGrade,
+    spread: declaration.spread,
+    personalDataBreach: declaration.personalData.breach,
+    personalDataPeople: declaration.personalData.approxPeople,
+    measuresTaken: declaration.measuresTaken,
+    supportRequested: declaration.support.requested,
+    supportDetails: declaration.support.details,
+    nationalPortalDeclared: declaration.nationalPortal.declared,
+    nationalPortalReference: declaration.nationalPortal.reference,
+    nationalPortalDeclaredAt: declaration.nationalPortal.declaredAt,
+    complaintFiled: declaration.complaintFiled,
+    declaredByUserId: principal.kind === "user" ? principal.id : null,
+    declaredByApiKeyId: principal.kind === "api_key" ? principal.id : null,
+    declaredAt: now,
+    updatedAt: now,
+  };
+  const log = firstLogEntry({
+    incidentId: id,
+    kind: "declared",
+    visibility: "shared",
+    body: { severity: suggestion.severity, impactGrade: declaration.impactGrade, by: by.name },
+    at: now,
+    ...(principal.kind === "user" ? { actorUserId: principal.id } : { actorApiKeyId: principal.id }),
   });
+  const answer = toIncidentView(incident, establishment, observables, clocks, by, now);
+  const doc = {
+    incident: columnRecord(incidents, incident),
+    observables: observables.map((o) => columnRecord(incidentObservables, o)),
+    clocks: clocks.map((c) => columnRecord(incidentClocks, c)),
+    log: columnRecord(incidentLog, { id: uuidv7(), ...log }),
+    outbox: columnRecord(outbox, {
+      id: uuidv7(),
+      topic: "incident.declared",
+      aggregateId: id,
+      payload: { incidentId: id },
+    }),
+    scope: `incident:${settings.regionCode}`,
+    year,
+    prefix: `${settings.regionCode}-${year}-`,
+    ...(idempotency ? { idempotency: { ...idempotency.claim, ttlHours: idempotency.ttlHours }, answer } : {}),
+  };
+  const { rows } = await db.execute<{ result: DeclareOutcome }>(
+    sql`SELECT declare_incident(${JSON.stringify(doc)}::jsonb) AS result`,
+  );
+  const result = rows[0]!.result;
+  switch (result.outcome) {
+    case "created":
+      return { replayed: false, incident: { ...answer, reference: result.reference } };
+    case "replay":
+      return { replayed: true, status: result.status, body: result.body };
+    case "in_flight":
+      throw inFlight();
+    case "key_reused":
+      throw keyReused();
+  }
 }
+
+type DeclareOutcome =
+  | { outcome: "created"; reference: string }
+  | { outcome: "replay"; status: number; body: unknown }
+  | { outcome: "in_flight" }
+  | { outcome: "key_reused" };
 
 export async function getIncident(db: Db, principal: Principal, id: string, now = new Date()) {
   const [found] = await db

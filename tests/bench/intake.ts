@@ -1,0 +1,253 @@
+/**
+ * pnpm bench:intake — declarations per second through the real API (API-key auth, validation,
+ * Idempotency-Key, one transaction with log, clocks and outbox) against a bare Fastify route doing one
+ * INSERT of the same row through a pool of the same size, in the same run, on the same database server.
+ *
+ * It creates a scratch database, starts both servers as child processes, drives them with autocannon
+ * from this process, prints req/s and p50/p99 for both and their ratio, then stops what it started and
+ * drops the scratch database. Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_RATE (200),
+ * DATABASE_URL (the server to use; the scratch database is created beside the one it names).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import { generateApiKey, hashPassword } from "@pris/api";
+import { loadConfig } from "@pris/config";
+import { apiKeys, createDatabase, establishments, migrate, territories, users } from "@pris/db";
+import autocannon from "autocannon";
+import pg from "pg";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+const base = loadConfig();
+const scratchName = `pris_bench_${Date.now()}`;
+const adminUrl = new URL(base.DATABASE_URL);
+adminUrl.pathname = "/postgres";
+const scratchUrl = new URL(base.DATABASE_URL);
+scratchUrl.pathname = `/${scratchName}`;
+
+const children: ChildProcess[] = [];
+
+async function adminQuery(sql: string) {
+  const client = new pg.Client({ connectionString: adminUrl.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+function start(script: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  return child;
+}
+
+async function stopAll() {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null) return resolve();
+          c.once("exit", () => resolve());
+          c.kill("SIGTERM");
+          setTimeout(() => c.kill("SIGKILL"), 5000).unref();
+        }),
+    ),
+  );
+}
+
+function body() {
+  return JSON.stringify({
+    declarant: { name: "Banc d'essai", phone: "+262 692 00 00 00" },
+    detectedAt: new Date(Date.now() - 600_000).toISOString(),
+    ongoing: true,
+    title: "Rançongiciel sur le DPI",
+    description: "Postes chiffrés aux urgences; messagerie indisponible.",
+    rsitClass: "malicious-code",
+    rsitType: "infected-system",
+    suspectedMalicious: "yes",
+    affectedServices: ["dpi", "email"],
+    impactGrade: 2,
+    spread: "single_site",
+    personalData: { breach: "unknown" },
+    support: { requested: true },
+    nationalPortal: { declared: false },
+    complaintFiled: false,
+    observables: [{ type: "ipv4", value: "185.220.101.7" }],
+    tlp: "AMBER",
+  });
+}
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function drive(
+  url: string,
+  headers: Record<string, string>,
+  options: { rate?: number },
+): Promise<Figures> {
+  const payload = body();
+  const result = await autocannon({
+    url,
+    method: "POST",
+    connections: options.rate ? Math.min(CONNECTIONS, 20) : CONNECTIONS,
+    duration: SECONDS,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    headers: { "content-type": "application/json", ...headers },
+    requests: [
+      {
+        setupRequest: (req) => ({
+          ...req,
+          body: payload,
+          headers: { ...req.headers, "idempotency-key": randomUUID() },
+        }),
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function main() {
+  await adminQuery(`CREATE DATABASE "${scratchName}"`);
+  await migrate(scratchUrl.toString());
+  const { db, close } = createDatabase({ url: scratchUrl.toString() });
+  await db.insert(territories).values({ code: "sud", name: "Sud" });
+  const [est] = await db
+    .insert(establishments)
+    .values({
+      finess: "970000001",
+      name: "CH Banc d'essai",
+      category: "ch",
+      sector: "es",
+      territory: "sud",
+      nis2Status: "essential",
+    })
+    .returning();
+  const [user] = await db
+    .insert(users)
+    .values({
+      email: "bench@pris.test",
+      displayName: "Banc",
+      role: "rssi",
+      establishmentId: est!.id,
+      passwordHash: await hashPassword("bench-password-1234"),
+    })
+    .returning();
+  const key = generateApiKey();
+  await db
+    .insert(apiKeys)
+    .values({ establishmentId: est!.id, name: "bench", prefix: key.prefix, secretHash: key.secretHash });
+  await close();
+
+  const [apiPort, basePort] = [await freePort(), await freePort()];
+  const common = {
+    DATABASE_URL: scratchUrl.toString(),
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    JWT_SECRET: randomUUID() + randomUUID(),
+    MIGRATE_ON_START: "false",
+  };
+  start("services/api/src/server.ts", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
+  start("tests/bench/baseline-server.ts", {
+    ...common,
+    PORT: String(basePort),
+    BENCH_ESTABLISHMENT_ID: est!.id,
+    BENCH_USER_ID: user!.id,
+  });
+  await waitFor(`http://127.0.0.1:${apiPort}/health/live`);
+  await waitFor(`http://127.0.0.1:${basePort}/nothing`);
+
+  const apiUrl = `http://127.0.0.1:${apiPort}/api/v1/incidents`;
+  const baseUrl = `http://127.0.0.1:${basePort}/baseline/incidents`;
+  const auth = { authorization: `ApiKey ${key.key}` };
+  console.log(
+    `intake benchmark: ${SECONDS}s per run, ${CONNECTIONS} connections at full speed, then ${RATE} req/s`,
+  );
+  // Warm both (JIT, pool, caches) before measuring.
+  await autocannon({
+    url: apiUrl,
+    method: "POST",
+    duration: 2,
+    connections: 10,
+    headers: { "content-type": "application/json", ...auth },
+    body: body(),
+  });
+  await autocannon({
+    url: baseUrl,
+    method: "POST",
+    duration: 2,
+    connections: 10,
+    headers: { "content-type": "application/json" },
+    body: body(),
+  });
+
+  const baseMax = await drive(baseUrl, {}, {});
+  const apiMax = await drive(apiUrl, auth, {});
+  const baseRate = await drive(baseUrl, {}, { rate: RATE });
+  const apiRate = await drive(apiUrl, auth, { rate: RATE });
+
+  const row = (name: string, f: Figures) =>
+    `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  non-2xx ${f.non2xx}  errors ${f.errors}`;
+  console.log(row("bare INSERT, full speed", baseMax));
+  console.log(row("POST /api/v1/incidents, full speed", apiMax));
+  console.log(row(`bare INSERT, ${RATE} req/s`, baseRate));
+  console.log(row(`POST /api/v1/incidents, ${RATE} req/s`, apiRate));
+  const ratio = apiMax.rps / baseMax.rps;
+  console.log(`throughput ratio API / bare: ${ratio.toFixed(2)} (target ≥ 0.50) ${ratio >= 0.5 ? "✓" : "✗"}`);
+  console.log(`p99 at ${RATE} req/s: ${apiRate.p99} ms (target < 50 ms) ${apiRate.p99 < 50 ? "✓" : "✗"}`);
+  if (apiMax.non2xx + apiRate.non2xx + apiMax.errors + apiRate.errors > 0)
+    console.log("✗ the API answered errors: see above");
+}
+
+try {
+  await main();
+} finally {
+  await stopAll();
+  await adminQuery(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`);
+}
