@@ -48,7 +48,9 @@ describe("RSIT, the current working copy, complete", () => {
     });
   });
   test("types are unique, each has French wording, and undetermined is allowed at intake", () => {
-    expect(new Set(RSIT_TYPE_VALUES).size).toBe(RSIT_CLASSES.flatMap((c) => c.types).length);
+    expect(new Set(RSIT_TYPE_VALUES).size).toBe(
+      RSIT_CLASSES.flatMap((c): readonly { value: string }[] => c.types).length,
+    );
     for (const c of RSIT_CLASSES) for (const t of c.types) expect(t.plain.length).toBeGreaterThan(5);
     expect(isRsitPair("other", "undetermined")).toBe(true);
     expect(isRsitPair("fraud", "infected-system")).toBe(false);
