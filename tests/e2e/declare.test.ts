@@ -157,7 +157,7 @@ describe("declaring an incident in the browser", () => {
 
     // An observable, checked with the server's own normaliser as soon as the field is left.
     await page.getByRole("button", { name: "Ajouter un indicateur" }).click();
-    const value = page.locator('[id^="field-observables."]').first();
+    const value = page.locator('input[id^="field-observables."]').first();
     await value.fill("999.1.1.1");
     await value.blur();
     await expect.poll(() => page.getByText("Adresse IPv4 invalide").count()).toBe(1);
@@ -201,7 +201,9 @@ describe("declaring an incident in the browser", () => {
     await page.waitForURL(/\/incidents$/);
     const link = page.getByRole("link", { name: reference });
     await link.waitFor();
-    expect(await page.getByText("Rançongiciel sur les serveurs du DPI").count()).toBe(1);
+    expect(
+      await page.getByText("Rançongiciel sur les serveurs du DPI").filter({ visible: true }).count(),
+    ).toBe(1);
     await shot(page, "phone-list");
 
     await link.click();
@@ -222,8 +224,8 @@ describe("declaring an incident in the browser", () => {
     await choose(page, "#field-impactGrade", /Niveau 1/);
     await page.getByLabel(/^Téléphone joignable/).fill("0692 99 88 77");
     await page.getByRole("button", { name: "Ajouter un indicateur" }).click();
-    await page.locator('[id^="observable-type-"]').first().selectOption("domain");
-    await page.locator('[id^="field-observables."]').first().fill("faux-support[.]example");
+    await page.locator('select[id^="observable-type-"]').first().selectOption("domain");
+    await page.locator('input[id^="field-observables."]').first().fill("faux-support[.]example");
     expect(await draftCount(page)).toBe(1);
 
     await page.reload();
@@ -237,8 +239,8 @@ describe("declaring an incident in the browser", () => {
         .getByLabel(/Niveau 1/)
         .isChecked(),
     ).toBe(true);
-    expect(await page.locator('[id^="observable-type-"]').first().inputValue()).toBe("domain");
-    expect(await page.locator('[id^="field-observables."]').first().inputValue()).toBe(
+    expect(await page.locator('select[id^="observable-type-"]').first().inputValue()).toBe("domain");
+    expect(await page.locator('input[id^="field-observables."]').first().inputValue()).toBe(
       "faux-support[.]example",
     );
     await shot(page, "phone-draft-restored", false);

@@ -392,5 +392,5 @@ export function typesOf(rsitClass: string) {
 
 /** Whether the user changed anything from the untouched form (an untouched form is not a draft). */
 export function isPristine(form: DeclarationForm, initial: DeclarationForm): boolean {
-  return JSON.stringify({ ...form, detectedAt: "" }) === JSON.stringify({ ...initial, detectedAt: "" });
+  return JSON.stringify(form) === JSON.stringify(initial);
 }

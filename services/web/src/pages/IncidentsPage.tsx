@@ -37,6 +37,7 @@ export function IncidentsPage() {
   const [moreError, setMoreError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const firstNewRow = useRef<HTMLAnchorElement>(null);
+  const firstNewCard = useRef<HTMLAnchorElement>(null);
   const focusIndex = useRef<number | null>(null);
 
   const query = useCallback(
@@ -67,6 +68,8 @@ export function IncidentsPage() {
 
   useEffect(() => {
     if (focusIndex.current !== null) {
+      // Only one of the two is displayed; focus() on a hidden element does nothing.
+      firstNewCard.current?.focus();
       firstNewRow.current?.focus();
       focusIndex.current = null;
     }
@@ -105,7 +108,7 @@ export function IncidentsPage() {
 
   return (
     <div className="fr-container fr-my-4w">
-      <div className="pris-title-row">
+      <div className="pris-title-row fr-mb-3w">
         <h1 className="fr-h2 fr-mb-2w">Mes signalements</h1>
         {me.establishments.length > 0 && (
           <Button iconId="fr-icon-add-line" linkProps={{ to: "/declarer" }}>
@@ -179,27 +182,54 @@ export function IncidentsPage() {
                 }`}
           </p>
           {state.items.length > 0 && (
-            <Table
-              caption="Signalements de vos établissements, du plus récent au plus ancien"
-              noCaption
-              fixed={false}
-              headers={["Référence", "Titre", "Établissement", "Gravité", "Statut", "Déclaré le"]}
-              data={state.items.map((i, index) => [
-                <Link
-                  key="ref"
-                  to={`/incidents/${i.id}`}
-                  className="pris-reference-inline"
-                  ref={index === focusIndex.current ? firstNewRow : undefined}
-                >
-                  {i.reference}
-                </Link>,
-                i.title,
-                i.establishment.name,
-                <SeverityBadge key="sev" severity={i.severity} small />,
-                <StatusBadge key="status" status={i.status} />,
-                formatShort(i.declaredAt, tz),
-              ])}
-            />
+            <>
+              {/* A phone gets cards, a wider screen the table: only one is displayed (and read). */}
+              <ul className="pris-cards fr-hidden-md">
+                {state.items.map((i, index) => (
+                  <li key={i.id} className="pris-card">
+                    <p className="fr-mb-1v">
+                      <Link
+                        to={`/incidents/${i.id}`}
+                        className="pris-reference-inline fr-text--bold"
+                        ref={index === focusIndex.current ? firstNewCard : undefined}
+                      >
+                        {i.reference}
+                      </Link>
+                    </p>
+                    <p className="fr-mb-1v">{i.title}</p>
+                    <p className="fr-mb-1v">
+                      <SeverityBadge severity={i.severity} small /> <StatusBadge status={i.status} />
+                    </p>
+                    <p className="fr-text--sm pris-muted fr-mb-0">
+                      {i.establishment.name} · déclaré le {formatShort(i.declaredAt, tz)}
+                    </p>
+                  </li>
+                ))}
+              </ul>
+              <div className="fr-hidden fr-unhidden-md">
+                <Table
+                  caption="Signalements de vos établissements, du plus récent au plus ancien"
+                  noCaption
+                  fixed={false}
+                  headers={["Référence", "Titre", "Établissement", "Gravité", "Statut", "Déclaré le"]}
+                  data={state.items.map((i, index) => [
+                    <Link
+                      key="ref"
+                      to={`/incidents/${i.id}`}
+                      className="pris-reference-inline"
+                      ref={index === focusIndex.current ? firstNewRow : undefined}
+                    >
+                      {i.reference}
+                    </Link>,
+                    i.title,
+                    i.establishment.name,
+                    <SeverityBadge key="sev" severity={i.severity} small />,
+                    <StatusBadge key="status" status={i.status} />,
+                    formatShort(i.declaredAt, tz),
+                  ])}
+                />
+              </div>
+            </>
           )}
           {moreError && <Alert severity="error" small description={moreError} className="fr-mb-2w" />}
           {state.nextCursor && (
