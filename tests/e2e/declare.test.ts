@@ -14,6 +14,8 @@ import {
 import {
   createEstablishment,
   createUser,
+  declaration,
+  login,
   PASSWORD,
   startTestApp,
   type TestApp,
@@ -320,5 +322,35 @@ describe("declaring an incident in the browser", () => {
       .from(incidents)
       .where(eq(incidents.title, "Session expirée en pleine crise"));
     expect(rows).toHaveLength(1);
+  }, 60_000);
+
+  it("pages through Mes signalements with the API's cursor", async () => {
+    const other = await createEstablishment(t.db, { name: "Clinique des Flamboyants" });
+    const user = await createUser(t.db, { role: "rssi", establishmentId: other.id });
+    const { bearer } = await login(t.app, user.email);
+    for (let n = 1; n <= 23; n++) {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: bearer,
+        payload: declaration({ title: `Incident de série ${n}` }),
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const { page } = await phonePage(DESKTOP);
+    await signIn(page, baseUrl, user.email);
+    await page.goto(`${baseUrl}/incidents`);
+    const rows = page.getByRole("table").getByRole("link", { name: REFERENCE });
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await page.getByText("23 signalements — 20 affichés").count()).toBe(1);
+    // Newest first.
+    expect(await page.getByRole("table").getByText("Incident de série 23").count()).toBe(1);
+
+    await page.getByRole("button", { name: "Afficher plus de signalements" }).click();
+    await expect.poll(() => rows.count()).toBe(23);
+    expect(await page.getByRole("button", { name: "Afficher plus de signalements" }).count()).toBe(0);
+    expect(await page.getByRole("table").getByText("Incident de série 1", { exact: true }).count()).toBe(1);
+    // The first of the new rows takes the focus, so a keyboard or screen reader user carries on from there.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(REFERENCE);
   }, 60_000);
 });

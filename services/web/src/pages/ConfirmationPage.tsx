@@ -52,7 +52,7 @@ function Confirmation({ incident }: { incident: Incident }) {
 
       <h2 className="fr-h5">Gravité estimée</h2>
       <p>
-        <SeverityBadge severity={incident.severity} /> <TlpBadge tlp={incident.tlp} small />
+        <SeverityBadge severity={incident.severitySuggested} /> <TlpBadge tlp={incident.tlp} small />
       </p>
       {incident.severityReasons.length > 0 && (
         <ul className="fr-text--sm">
@@ -68,7 +68,7 @@ function Confirmation({ incident }: { incident: Incident }) {
           <li>
             <strong>Le pôle régional cyber est alerté</strong> et va prendre contact avec vous.
           </li>
-          {incident.severity === "P1" && (
+          {incident.severitySuggested === "P1" && (
             <li>
               <strong>Incident majeur&nbsp;:</strong> la task force régionale est mobilisée.
             </li>
