@@ -140,6 +140,8 @@ function DeclarationFormPage() {
   const keyRef = useRef(idempotencyKey);
   keyRef.current = idempotencyKey;
   const busyRetries = useRef(0);
+  const busyTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(busyTimer.current), []);
   const statusRef = useRef<HTMLDivElement>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
 
@@ -219,7 +221,7 @@ function DeclarationFormPage() {
         if (busyRetries.current < BUSY_MAX_RETRIES) {
           busyRetries.current += 1;
           setSubmission({ phase: "busy" });
-          setTimeout(() => void sendRef.current?.(), BUSY_RETRY_MS);
+          busyTimer.current = setTimeout(() => void sendRef.current?.(), BUSY_RETRY_MS);
         } else {
           busyRetries.current = 0;
           setSubmission({ phase: "offline" });
@@ -328,7 +330,8 @@ function DeclarationFormPage() {
       },
     }));
 
-  const errorCount = Object.keys(errors).length + unplaced.length;
+  const fieldsInError = fieldsInOrder(form).filter((k) => errors[k]);
+  const errorCount = fieldsInError.length + unplaced.length;
   const sending = submission.phase === "sending" || submission.phase === "busy";
   const multipleEstablishments = me.establishments.length > 1;
   const rsitChoice = rsitChoiceOf(form);
@@ -377,21 +380,19 @@ function DeclarationFormPage() {
             }
             description={
               <ul>
-                {fieldsInOrder(form)
-                  .filter((k) => errors[k])
-                  .map((k) => (
-                    <li key={k}>
-                      <a
-                        href={`#field-${k}`}
-                        onClick={(e) => {
-                          e.preventDefault();
-                          focusField(k);
-                        }}
-                      >
-                        {errors[k]}
-                      </a>
-                    </li>
-                  ))}
+                {fieldsInError.map((k) => (
+                  <li key={k}>
+                    <a
+                      href={`#field-${k}`}
+                      onClick={(e) => {
+                        e.preventDefault();
+                        focusField(k);
+                      }}
+                    >
+                      {errors[k]}
+                    </a>
+                  </li>
+                ))}
                 {unplaced.map((m) => (
                   <li key={m}>{m}</li>
                 ))}
@@ -763,7 +764,21 @@ function DeclarationFormPage() {
             rows={form.observables}
             errors={errors}
             showAllErrors={attempted}
-            onChange={(rows) => update("observables", rows)}
+            onChange={(rows) => {
+              const before = new Map(formRef.current.observables.map((o) => [o.key, o]));
+              update("observables", rows);
+              // A row edited since the server refused it: its server error no longer applies.
+              setErrors((e) => {
+                const stale = rows.filter((r) => {
+                  const old = before.get(r.key);
+                  return old && (old.value !== r.value || old.type !== r.type) && e[`observables.${r.key}`];
+                });
+                if (stale.length === 0) return e;
+                const next = { ...e };
+                for (const r of stale) delete next[`observables.${r.key}`];
+                return next;
+              });
+            }}
           />
         </fieldset>
 
