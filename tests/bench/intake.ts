@@ -127,12 +127,15 @@ async function drive(
   options: { rate?: number },
 ): Promise<Figures> {
   const payload = body();
+  // At a fixed rate, each of 10 connections paces itself (one request every 50 ms at 200 req/s):
+  // autocannon's overallRate would instead fire each second's requests in one burst.
+  const paced = options.rate ? 10 : CONNECTIONS;
   const result = await autocannon({
     url,
     method: "POST",
-    connections: options.rate ? Math.min(CONNECTIONS, 20) : CONNECTIONS,
+    connections: paced,
     duration: SECONDS,
-    ...(options.rate ? { overallRate: options.rate } : {}),
+    ...(options.rate ? { connectionRate: options.rate / paced } : {}),
     headers: { "content-type": "application/json", ...headers },
     requests: [
       {
@@ -227,10 +230,16 @@ async function main() {
     body: body(),
   });
 
-  const baseMax = await drive(baseUrl, {}, {});
-  const apiMax = await drive(apiUrl, auth, {});
+  // The steady rate first: the full-speed runs leave checkpoints and autovacuum behind them.
+  const settle = () => adminQuery("CHECKPOINT").then(() => new Promise((r) => setTimeout(r, 1000)));
+  await settle();
   const baseRate = await drive(baseUrl, {}, { rate: RATE });
+  await settle();
   const apiRate = await drive(apiUrl, auth, { rate: RATE });
+  await settle();
+  const baseMax = await drive(baseUrl, {}, {});
+  await settle();
+  const apiMax = await drive(apiUrl, auth, {});
 
   const row = (name: string, f: Figures) =>
     `${name.padEnd(34)} ${f.rps.toFixed(0).padStart(8)} req/s  p50 ${String(f.p50).padStart(4)} ms  p99 ${String(f.p99).padStart(4)} ms  non-2xx ${f.non2xx}  errors ${f.errors}`;

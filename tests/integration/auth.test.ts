@@ -1,9 +1,12 @@
 import { createHmac } from "node:crypto";
+import { apiKeys, establishments } from "@pris/db";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createApiKey,
   createEstablishment,
   createUser,
+  declaration,
   login,
   PASSWORD,
   startTestApp,
@@ -204,5 +207,36 @@ describe("API keys", () => {
   test("an unknown authorization scheme is refused", async () => {
     const res = await session({ authorization: "Basic dXNlcjpwYXNz" });
     expect(res.statusCode).toBe(401);
+  });
+});
+
+describe("the directory cache", () => {
+  test("a key revoked by another process (straight in the database) stops working", async () => {
+    const key = await createApiKey(t.db, establishmentId);
+    const call = () =>
+      t.app.inject({
+        method: "GET",
+        url: "/api/v1/incidents",
+        headers: { authorization: `ApiKey ${key.key}` },
+      });
+    expect((await call()).statusCode).toBe(200);
+    expect((await call()).statusCode).toBe(200);
+    await t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, key.id));
+    await expect.poll(async () => (await call()).statusCode, { timeout: 2000, interval: 20 }).toBe(401);
+  });
+
+  test("an establishment deactivated elsewhere no longer declares", async () => {
+    const other = await createEstablishment(t.db);
+    const key = await createApiKey(t.db, other.id);
+    const declare = () =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: { authorization: `ApiKey ${key.key}` },
+        payload: declaration(),
+      });
+    expect((await declare()).statusCode).toBe(201);
+    await t.db.update(establishments).set({ active: false }).where(eq(establishments.id, other.id));
+    await expect.poll(async () => (await declare()).statusCode, { timeout: 2000, interval: 20 }).toBe(401);
   });
 });

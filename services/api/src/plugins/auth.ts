@@ -157,7 +157,10 @@ export default fp(
       const parsed = parseApiKey(key);
       if (!parsed) return null;
       const { db } = app.database;
-      const [row] = await apiKeyByPrefix.execute({ prefix: parsed.prefix });
+      const row = await app.directoryCache.get(`api-key:${parsed.prefix}`, async () => {
+        const [found] = await apiKeyByPrefix.execute({ prefix: parsed.prefix });
+        return found;
+      });
       if (!row || !apiKeyMatches(key, row.secretHash)) return null;
       if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
         // Best effort and off the request's path: a usage timestamp is not worth a slower declaration.

@@ -2,6 +2,7 @@ import type { Config } from "@pris/config";
 import { createDatabase, type Database } from "@pris/db";
 import fp from "fastify-plugin";
 import { Redis } from "ioredis";
+import { DirectoryCache } from "../directory-cache.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -9,6 +10,7 @@ declare module "fastify" {
     database: Database;
     /** Used for readiness only: the API never needs Redis to accept a declaration. */
     redis: Redis;
+    directoryCache: DirectoryCache;
   }
 }
 
@@ -32,7 +34,11 @@ export default fp(
     redis.on("error", (err) => app.log.debug({ err: err.message }, "redis unavailable"));
     redis.connect().catch(() => {});
     app.decorate("redis", redis);
+    const directoryCache = new DirectoryCache(config.DATABASE_URL, app.log);
+    await directoryCache.start();
+    app.decorate("directoryCache", directoryCache);
     app.addHook("onClose", async () => {
+      await directoryCache.close();
       redis.disconnect();
       await database.close();
     });

@@ -120,6 +120,8 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         )
         .returning({ id: apiKeys.id });
       if (!row) throw new NotFoundError("API key");
+      // Other processes hear of it through PostgreSQL; this one forgets at once.
+      app.directoryCache.invalidate();
       return reply.code(204).send(null);
     },
   );

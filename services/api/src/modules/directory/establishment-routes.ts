@@ -228,6 +228,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         })
         .where(eq(establishments.id, request.params.id))
         .returning();
+      app.directoryCache.invalidate();
       return toEstablishmentView(row!);
     },
   );

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { establishments } from "@pris/db";
 import {
   IdParamsSchema,
   IncidentDeclarationSchema,
@@ -8,6 +9,7 @@ import {
   mayDeclare,
   normalizeDeclaration,
 } from "@pris/domain";
+import { eq, sql } from "drizzle-orm";
 import Type from "typebox";
 import { principalKey, requirePrincipal } from "../../auth/principal.ts";
 import { ForbiddenError, ValidationError } from "../../errors.ts";
@@ -23,6 +25,14 @@ import {
 const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
   const { config } = app;
+  // Prepared once; through the directory cache, most declarations do not read it at all.
+  const establishmentById = db
+    .select()
+    .from(establishments)
+    .where(eq(establishments.id, sql.placeholder("id")))
+    .prepare("establishment_by_id");
+  const findEstablishment = (id: string) =>
+    app.directoryCache.get(`establishment:${id}`, async () => (await establishmentById.execute({ id }))[0]);
   const settings = {
     regionCode: config.REGION_CODE,
     timeZone: config.REGION_TIMEZONE,
@@ -56,7 +66,11 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const now = new Date();
       const normalized = normalizeDeclaration(request.body, now);
       if (!normalized.ok) throw new ValidationError(normalized.errors);
-      const establishment = await resolveDeclaringEstablishment(db, principal, request.body.establishmentId);
+      const establishment = await resolveDeclaringEstablishment(
+        findEstablishment,
+        principal,
+        request.body.establishmentId,
+      );
 
       const key = checkKey(request.headers["idempotency-key"]);
       const idempotency = key

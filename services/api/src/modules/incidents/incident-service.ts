@@ -52,29 +52,12 @@ export function incidentScope(principal: Principal): SQL | undefined {
   }
 }
 
-const prepared = new WeakMap<Db, ReturnType<typeof prepareActiveEstablishment>>();
-function prepareActiveEstablishment(db: Db) {
-  return db
-    .select()
-    .from(establishments)
-    .where(and(eq(establishments.id, sql.placeholder("id")), eq(establishments.active, true)))
-    .prepare("active_establishment");
-}
-function activeEstablishment(db: Db) {
-  let statement = prepared.get(db);
-  if (!statement) {
-    statement = prepareActiveEstablishment(db);
-    prepared.set(db, statement);
-  }
-  return statement;
-}
-
 /**
  * Which establishment a declaration is for. The same answer for one that does not exist and one
  * outside the caller's scope, so that nothing is learnt about others.
  */
 export async function resolveDeclaringEstablishment(
-  db: Db,
+  findEstablishment: (id: string) => Promise<typeof establishments.$inferSelect | undefined>,
   principal: Principal,
   requested: string | undefined,
 ) {
@@ -93,8 +76,8 @@ export async function resolveDeclaringEstablishment(
       { field: "/establishmentId", message: "is not an establishment you can declare for" },
     ]);
   if (own && !principal.establishmentIds.includes(id!)) throw unknown();
-  const [row] = await activeEstablishment(db).execute({ id });
-  if (!row) throw unknown();
+  const row = await findEstablishment(id!);
+  if (!row?.active) throw unknown();
   return row;
 }
 
