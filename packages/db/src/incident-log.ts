@@ -49,20 +49,28 @@ export function chainHash(prevHash: string | null, content: string): string {
     .digest("hex");
 }
 
-/** Builds the first entry of a new incident's main courante (no earlier entry to read). */
-export function firstLogEntry(input: LogEntryInput): typeof incidentLog.$inferInsert {
-  const at = input.at ?? new Date();
+/** The entry that follows `previous` (none for the first), with its place in the chain. */
+export function chainedLogEntry(
+  input: LogEntryInput,
+  previous: { seq: number; hash: string } | undefined,
+): typeof incidentLog.$inferInsert {
   const row = {
     incidentId: input.incidentId,
-    seq: 1,
-    at,
+    seq: (previous?.seq ?? 0) + 1,
+    at: input.at ?? new Date(),
     kind: input.kind,
     visibility: input.visibility,
     actorUserId: input.actorUserId ?? null,
     actorApiKeyId: input.actorApiKeyId ?? null,
     body: input.body,
   };
-  return { ...row, prevHash: null, hash: chainHash(null, logEntryContent(row)) };
+  const prevHash = previous?.hash ?? null;
+  return { ...row, prevHash, hash: chainHash(prevHash, logEntryContent(row)) };
+}
+
+/** The first entry of a new incident's main courante (no earlier entry to read). */
+export function firstLogEntry(input: LogEntryInput): typeof incidentLog.$inferInsert {
+  return chainedLogEntry(input, undefined);
 }
 
 /**
@@ -76,24 +84,6 @@ export async function appendLogEntry(tx: Tx, input: LogEntryInput) {
     .where(eq(incidentLog.incidentId, input.incidentId))
     .orderBy(desc(incidentLog.seq))
     .limit(1);
-  const at = input.at ?? new Date();
-  const row = {
-    incidentId: input.incidentId,
-    seq: (last?.seq ?? 0) + 1,
-    at,
-    kind: input.kind,
-    visibility: input.visibility,
-    actorUserId: input.actorUserId ?? null,
-    actorApiKeyId: input.actorApiKeyId ?? null,
-    body: input.body,
-  };
-  const [inserted] = await tx
-    .insert(incidentLog)
-    .values({
-      ...row,
-      prevHash: last?.hash ?? null,
-      hash: chainHash(last?.hash ?? null, logEntryContent(row)),
-    })
-    .returning();
+  const [inserted] = await tx.insert(incidentLog).values(chainedLogEntry(input, last)).returning();
   return inserted!;
 }

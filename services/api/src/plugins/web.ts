@@ -10,7 +10,20 @@ export default fp(
     const root = path.resolve(app.config.WEB_DIST_DIR);
     const hasWeb = existsSync(path.join(root, "index.html"));
     if (hasWeb) {
-      await app.register(fastifyStatic, { root, wildcard: false, index: ["index.html"] });
+      await app.register(fastifyStatic, {
+        root,
+        wildcard: false,
+        index: ["index.html"],
+        // Hashed build files never change; the page that names them must always be fresh.
+        setHeaders: (reply, file) => {
+          reply.header(
+            "cache-control",
+            file.includes(`${path.sep}assets${path.sep}`)
+              ? "public, max-age=31536000, immutable"
+              : "no-cache",
+          );
+        },
+      });
     } else {
       app.log.warn({ root }, "web app not built: / serves nothing (run pnpm build:web)");
     }
@@ -22,7 +35,7 @@ export default fp(
         !request.url.startsWith("/api/") &&
         accept.includes("text/html")
       ) {
-        return reply.type("text/html").sendFile("index.html");
+        return reply.type("text/html").header("cache-control", "no-cache").sendFile("index.html");
       }
       return sendProblem(
         request,

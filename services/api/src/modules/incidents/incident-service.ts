@@ -205,16 +205,19 @@ type DeclareOutcome =
   | { outcome: "in_flight" }
   | { outcome: "key_reused" };
 
+/** What an incident shows of its establishment. */
+const establishmentRef = {
+  id: establishments.id,
+  finess: establishments.finess,
+  name: establishments.name,
+  territory: establishments.territory,
+};
+
 export async function getIncident(db: Db, principal: Principal, id: string, now = new Date()) {
   const [found] = await db
     .select({
       incident: incidents,
-      establishment: {
-        id: establishments.id,
-        finess: establishments.finess,
-        name: establishments.name,
-        territory: establishments.territory,
-      },
+      establishment: establishmentRef,
       userName: users.displayName,
       apiKeyName: apiKeys.name,
     })
@@ -262,12 +265,7 @@ export async function listIncidents(db: Db, principal: Principal, query: Inciden
   const rows = await db
     .select({
       incident: incidents,
-      establishment: {
-        id: establishments.id,
-        finess: establishments.finess,
-        name: establishments.name,
-        territory: establishments.territory,
-      },
+      establishment: establishmentRef,
     })
     .from(incidents)
     .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
