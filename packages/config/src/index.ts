@@ -109,6 +109,14 @@ export const ConfigSchema = Type.Object({
     description:
       "Operational due time of the national portal declaration, which the law says is 'sans délai' (0 = due at awareness)",
   }),
+  SLA_ACK_MINUTES_P1: Duration("Service level: a P1 is acknowledged within this many minutes", 15),
+  SLA_ACK_MINUTES_P2: Duration("Service level: a P2 is acknowledged within this many minutes", 60),
+  SLA_ACK_MINUTES_P3: Duration("Service level: a P3 is acknowledged within this many minutes", 240),
+  SLA_ACK_MINUTES_P4: Duration("Service level: a P4 is acknowledged within this many minutes (a working day)", 1440),
+  SLA_REMIND_BEFORE_MINUTES: Duration(
+    "The on-duty analyst is reminded this long before a service level is missed (at most half of it)",
+    5,
+  ),
   ADMIN_EMAIL: Type.Optional(
     Type.String({ format: "email", description: "First administrator, created at start if no admin exists" }),
   ),

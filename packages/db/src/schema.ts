@@ -1,6 +1,7 @@
 import type { Contacts } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   boolean,
   check,
@@ -75,6 +76,8 @@ export const users = pgTable(
     ghtId: uuid("ght_id").references(() => ghts.id),
     passwordHash: text("password_hash").notNull(),
     active: boolean("active").notNull().default(true),
+    /** The pole's on-call roster: "primary" is reminded of service levels, "backup" alerted when missed. */
+    duty: text("duty"),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
     lastLoginAt: at("last_login_at"),
@@ -161,6 +164,25 @@ export const incidents = pgTable(
     declaredByApiKeyId: uuid("declared_by_api_key_id").references(() => apiKeys.id),
     declaredAt: at("declared_at").notNull().defaultNow(),
     updatedAt: at("updated_at").notNull().defaultNow(),
+    // The pole's work on it.
+    assigneeUserId: uuid("assignee_user_id").references(() => users.id),
+    /** The working status a waiting incident returns to. */
+    previousStatus: text("previous_status"),
+    followUpAt: at("follow_up_at"),
+    mergedIntoId: uuid("merged_into_id").references((): AnyPgColumn => incidents.id),
+    severityOverrideReason: text("severity_override_reason"),
+    /** Raised to P1: the task force is mobilised and gains access. */
+    crisisCell: boolean("crisis_cell").notNull().default(false),
+    escalatedAt: at("escalated_at"),
+    acknowledgedAt: at("acknowledged_at"),
+    containedAt: at("contained_at"),
+    closedAt: at("closed_at"),
+    /** Final RSIT class and type, root cause, measures, lessons. */
+    closure: jsonb("closure").$type<Record<string, unknown>>(),
+    /** The pole's service level: acknowledged by then. */
+    ackDueAt: at("ack_due_at"),
+    /** The nearest service-level or regulatory deadline still open: the queue sorts on it. */
+    nextDeadlineAt: at("next_deadline_at"),
   },
   (t) => [
     index("incidents_establishment_declared_idx").on(t.establishmentId, t.declaredAt.desc(), t.id.desc()),
@@ -203,6 +225,13 @@ export const incidentClocks = pgTable(
     dueAt: at("due_at").notNull(),
     doneAt: at("done_at"),
     provisional: boolean("provisional").notNull().default(false),
+    /** What was notified, to whom: the reference the authority gave, its name, a note. */
+    reference: text("reference"),
+    authority: text("authority"),
+    note: text("note"),
+    /** Required when done after the due time (GDPR art. 33: a late notification states why). */
+    lateReason: text("late_reason"),
+    recordedByUserId: uuid("recorded_by_user_id").references(() => users.id),
   },
   (t) => [
     unique("incident_clocks_incident_kind_key").on(t.incidentId, t.kind),
@@ -232,6 +261,48 @@ export const incidentLog = pgTable(
     hash: text("hash").notNull(),
   },
   (t) => [unique("incident_log_incident_seq_key").on(t.incidentId, t.seq)],
+);
+
+/** Actions and tasks of an incident, with owner and due date; their history is in the main courante. */
+export const incidentTasks = pgTable(
+  "incident_tasks",
+  {
+    id: id(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    title: text("title").notNull(),
+    ownerUserId: uuid("owner_user_id").references(() => users.id),
+    dueAt: at("due_at"),
+    doneAt: at("done_at"),
+    createdByUserId: uuid("created_by_user_id").references(() => users.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index("incident_tasks_incident_idx").on(t.incidentId)],
+);
+
+/**
+ * Timers the worker fires: service-level reminders, follow-up dates, regulatory deadlines. Kept in
+ * PostgreSQL so that they survive worker restarts and the loss of Redis; one row per subject, kind and
+ * due time.
+ */
+export const timers = pgTable(
+  "timers",
+  {
+    id: id(),
+    kind: text("kind").notNull(),
+    subjectId: uuid("subject_id").notNull(),
+    dueAt: at("due_at").notNull(),
+    firedAt: at("fired_at"),
+    cancelledAt: at("cancelled_at"),
+    attempts: integer("attempts").notNull().default(0),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique("timers_subject_kind_due_key").on(t.subjectId, t.kind, t.dueAt),
+    index("timers_pending_idx").on(t.dueAt).where(sql`${t.firedAt} IS NULL AND ${t.cancelledAt} IS NULL`),
+  ],
 );
 
 /** Work that a committed write must cause; the worker relays it to BullMQ. */

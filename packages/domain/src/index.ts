@@ -12,3 +12,4 @@ export * from "./rsit.ts";
 export * from "./scope.ts";
 export * from "./severity.ts";
 export * from "./tlp.ts";
+export * from "./lifecycle.ts";

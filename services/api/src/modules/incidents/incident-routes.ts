@@ -37,6 +37,12 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     regionCode: config.REGION_CODE,
     timeZone: config.REGION_TIMEZONE,
     nationalPortalDueHours: config.NATIONAL_PORTAL_DUE_HOURS,
+    serviceLevels: {
+      P1: config.SLA_ACK_MINUTES_P1,
+      P2: config.SLA_ACK_MINUTES_P2,
+      P3: config.SLA_ACK_MINUTES_P3,
+      P4: config.SLA_ACK_MINUTES_P4,
+    },
   };
 
   app.post(

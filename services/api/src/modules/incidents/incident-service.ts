@@ -12,6 +12,7 @@ import {
   users,
 } from "@pris/db";
 import {
+  ackDueAt,
   computeClocks,
   type Incident,
   type IncidentListQuery,
@@ -19,6 +20,8 @@ import {
   incidentVisibility,
   type Nis2Status,
   type NormalizedDeclaration,
+  nextDeadline,
+  type ServiceLevels,
   suggestSeverity,
   yearInZone,
 } from "@pris/domain";
@@ -34,6 +37,7 @@ export interface RegionSettings {
   regionCode: string;
   timeZone: string;
   nationalPortalDueHours: number;
+  serviceLevels: ServiceLevels;
 }
 
 /** Narrows any query of incidents to what the caller may read. */
@@ -122,6 +126,7 @@ export async function declareIncident(
       : { kind: "api_key" as const, name: principal.name };
   const year = yearInZone(now, settings.timeZone);
   const observables = declaration.observables.map((o) => ({ ...o, id: uuidv7(), incidentId: id }));
+  const ackDue = ackDueAt(suggestion.severity, now, settings.serviceLevels);
   const incident: typeof incidents.$inferSelect = {
     id,
     reference: "",
@@ -157,6 +162,19 @@ export async function declareIncident(
     declaredByApiKeyId: principal.kind === "api_key" ? principal.id : null,
     declaredAt: now,
     updatedAt: now,
+    assigneeUserId: null,
+    previousStatus: null,
+    followUpAt: null,
+    mergedIntoId: null,
+    severityOverrideReason: null,
+    crisisCell: false,
+    escalatedAt: null,
+    acknowledgedAt: null,
+    containedAt: null,
+    closedAt: null,
+    closure: null,
+    ackDueAt: ackDue,
+    nextDeadlineAt: nextDeadline(ackDue, false, clocks),
   };
   const log = firstLogEntry({
     incidentId: id,
