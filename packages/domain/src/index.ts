@@ -1,5 +1,6 @@
 export * from "./clocks.ts";
 export * from "./contracts/auth-contract.ts";
+export * from "./contracts/clock-contract.ts";
 export * from "./contracts/common.ts";
 export * from "./contracts/directory-contract.ts";
 export * from "./contracts/incident-contract.ts";

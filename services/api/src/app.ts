@@ -3,6 +3,7 @@ import type { Config } from "@pris/config";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import authRoutes from "./modules/auth/auth-routes.ts";
+import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
@@ -66,6 +67,7 @@ export async function buildApp(config: Config) {
       await api.register(apiKeyRoutes);
       await api.register(ghtRoutes);
       await api.register(incidentRoutes);
+      await api.register(clockRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -154,6 +154,16 @@ export const ClockViewSchema = Type.Object({
   doneAt: Type.Union([DateTimeSchema, Type.Null()]),
   provisional: Type.Boolean(),
   state: Enum(CLOCK_STATES),
+  reference: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "The reference the authority gave" }),
+  ),
+  authority: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "To whom it was notified" }),
+  ),
+  note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  lateReason: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "Why it was done after the due time" }),
+  ),
 });
 export type ClockView = Static<typeof ClockViewSchema>;
 

@@ -14,7 +14,8 @@ type EstablishmentRow = Pick<typeof establishments.$inferSelect, "id" | "finess"
 type ClockRow = Pick<
   typeof incidentClocks.$inferSelect,
   "kind" | "startsAt" | "dueAt" | "doneAt" | "provisional"
->;
+> &
+  Partial<Pick<typeof incidentClocks.$inferSelect, "reference" | "authority" | "note" | "lateReason">>;
 type ObservableRow = Pick<
   typeof incidentObservables.$inferSelect,
   "type" | "value" | "normalized" | "comment"
@@ -30,6 +31,10 @@ export function toClockView(clock: ClockRow, now: Date): ClockView {
     doneAt: clock.doneAt?.toISOString() ?? null,
     provisional: clock.provisional,
     state: clockState(clock, now),
+    reference: clock.reference ?? null,
+    authority: clock.authority ?? null,
+    note: clock.note ?? null,
+    lateReason: clock.lateReason ?? null,
   };
 }
 

@@ -1,0 +1,98 @@
+import Type, { type Static } from "typebox";
+import { CLOCK_KINDS, CLOCK_STATES } from "../clocks.ts";
+import { TLP_LABELS } from "../tlp.ts";
+import { DateTimeSchema, Enum, UuidSchema } from "./common.ts";
+import { ClockViewSchema } from "./incident-contract.ts";
+
+export const ClockParamsSchema = Type.Object(
+  { id: UuidSchema, kind: Enum(CLOCK_KINDS) },
+  { additionalProperties: false },
+);
+
+/**
+ * What the NIS2 final-report clock records: the final report, or — while the incident is still open —
+ * a progress report (NIS2 art. 23(4)(e)): the final one is then owed within a month of the end.
+ */
+export const REPORT_KINDS = ["final", "progress"] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+/** Recording that an obligation was met: when, to whom, under which reference. */
+export const ClockRecordSchema = Type.Object(
+  {
+    doneAt: { ...DateTimeSchema, description: "When it was notified / declared / sent" },
+    authority: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: "To whom: 'CERT Santé / portail de signalement', 'CNIL', 'ANSSI / CSIRT'…",
+    }),
+    reference: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: "The reference the authority gave" }),
+    ),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    lateReason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2000,
+        description:
+          "Required when doneAt is after the due time (GDPR art. 33(1): a late notification states why)",
+      }),
+    ),
+    report: Type.Optional(
+      Enum(REPORT_KINDS, {
+        description:
+          "NIS2 final report only: 'progress' records a progress report while the incident is still open " +
+          "(the final report is then due one month after the incident ends); 'final' by default",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ClockRecord = Static<typeof ClockRecordSchema>;
+
+/** One submission recorded on a clock (a progress report, then the final one; or a correction). */
+export const ClockSubmissionSchema = Type.Object({
+  recordedAt: DateTimeSchema,
+  doneAt: DateTimeSchema,
+  report: Type.Union([Enum(REPORT_KINDS), Type.Null()]),
+  authority: Type.String(),
+  reference: Type.Union([Type.String(), Type.Null()]),
+  note: Type.Union([Type.String(), Type.Null()]),
+  lateReason: Type.Union([Type.String(), Type.Null()]),
+  recordedBy: Type.String(),
+});
+
+/** "What was notified to whom and when", for the regulator. */
+export const NotificationExportSchema = Type.Object({
+  reference: Type.String(),
+  title: Type.String(),
+  tlp: Enum(TLP_LABELS),
+  establishment: Type.Object({ name: Type.String(), finess: Type.String() }),
+  detectedAt: DateTimeSchema,
+  declaredAt: DateTimeSchema,
+  timeZone: Type.String({ description: "The region's zone, in which the printable page shows times" }),
+  generatedAt: DateTimeSchema,
+  notifications: Type.Array(
+    Type.Object({
+      kind: Enum(CLOCK_KINDS),
+      obligation: Type.Object({
+        label: Type.String(),
+        basis: Type.String({ description: "Legal basis" }),
+        deadline: Type.String({ description: "The deadline in words" }),
+      }),
+      startsAt: DateTimeSchema,
+      dueAt: DateTimeSchema,
+      provisional: Type.Boolean(),
+      doneAt: Type.Union([DateTimeSchema, Type.Null()]),
+      authority: Type.Union([Type.String(), Type.Null()]),
+      reference: Type.Union([Type.String(), Type.Null()]),
+      note: Type.Union([Type.String(), Type.Null()]),
+      lateReason: Type.Union([Type.String(), Type.Null()]),
+      state: Enum(CLOCK_STATES),
+      stateLabel: Type.String(),
+      submissions: Type.Array(ClockSubmissionSchema),
+    }),
+  ),
+});
+export type NotificationExport = Static<typeof NotificationExportSchema>;
+
+export const ClockRecordedSchema = ClockViewSchema;
