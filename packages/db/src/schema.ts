@@ -1,5 +1,5 @@
 import type { Contacts } from "@pris/domain";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
@@ -123,6 +123,14 @@ export const referenceCounters = pgTable(
   (t) => [primaryKey({ columns: [t.scope, t.year] })],
 );
 
+/**
+ * An incident the pole still works on (not closed, rejected or merged): the predicate of the queue's
+ * partial indexes, which a query must repeat to use them. Literal values, never parameters.
+ */
+export function incidentIsOpen(status: AnyPgColumn | SQL) {
+  return sql`${status} NOT IN ('closed', 'rejected', 'merged')`;
+}
+
 export type Declarant = { name: string; function?: string; phone: string; email?: string };
 
 export const incidents = pgTable(
@@ -188,6 +196,41 @@ export const incidents = pgTable(
     index("incidents_establishment_declared_idx").on(t.establishmentId, t.declaredAt.desc(), t.id.desc()),
     index("incidents_declared_idx").on(t.declaredAt.desc(), t.id.desc()),
     index("incidents_status_idx").on(t.status),
+    // The analysts' queue: open incidents only (a minority of the table, and what the pole works on),
+    // ordered by severity, nearest deadline (none last), id. The queue repeats these exact expressions.
+    index("incidents_queue_idx")
+      .on(t.severity, sql`COALESCE(${t.nextDeadlineAt}, 'infinity'::timestamptz)`, t.id)
+      .where(incidentIsOpen(t.status)),
+    // Status last: counts per status of one establishment or assignee read the index alone.
+    index("incidents_queue_establishment_idx")
+      .on(
+        t.establishmentId,
+        t.severity,
+        sql`COALESCE(${t.nextDeadlineAt}, 'infinity'::timestamptz)`,
+        t.id,
+        t.status,
+      )
+      .where(incidentIsOpen(t.status)),
+    index("incidents_queue_assignee_idx")
+      .on(
+        t.assigneeUserId,
+        t.severity,
+        sql`COALESCE(${t.nextDeadlineAt}, 'infinity'::timestamptz)`,
+        t.id,
+        t.status,
+      )
+      .where(incidentIsOpen(t.status)),
+    // Counts per status of the whole queue or of one severity read this one alone (index-only scan).
+    index("incidents_queue_counts_idx").on(t.severity, t.status).where(incidentIsOpen(t.status)),
+    index("incidents_queue_ack_due_idx")
+      .on(t.ackDueAt)
+      .where(sql`${t.acknowledgedAt} IS NULL AND ${incidentIsOpen(t.status)}`),
+    index("incidents_queue_title_trgm_idx")
+      .using("gin", t.title.op("gin_trgm_ops"))
+      .where(incidentIsOpen(t.status)),
+    index("incidents_queue_reference_trgm_idx")
+      .using("gin", t.reference.op("gin_trgm_ops"))
+      .where(incidentIsOpen(t.status)),
     check("incidents_impact_grade", sql`${t.impactGrade} BETWEEN 0 AND 5`),
     check("incidents_declared_by", sql`num_nonnulls(${t.declaredByUserId}, ${t.declaredByApiKeyId}) = 1`),
   ],
@@ -236,6 +279,8 @@ export const incidentClocks = pgTable(
   (t) => [
     unique("incident_clocks_incident_kind_key").on(t.incidentId, t.kind),
     index("incident_clocks_due_idx").on(t.dueAt),
+    // "A clock is overdue": the few clocks not done yet, by due time.
+    index("incident_clocks_open_due_idx").on(t.dueAt, t.incidentId).where(sql`${t.doneAt} IS NULL`),
   ],
 );
 

@@ -1,0 +1,8 @@
+CREATE INDEX "incident_clocks_open_due_idx" ON "incident_clocks" USING btree ("due_at","incident_id") WHERE "incident_clocks"."done_at" IS NULL;--> statement-breakpoint
+CREATE INDEX "incidents_queue_idx" ON "incidents" USING btree ("severity",COALESCE("next_deadline_at", 'infinity'::timestamptz),"id") WHERE "incidents"."status" NOT IN ('closed', 'rejected', 'merged');--> statement-breakpoint
+CREATE INDEX "incidents_queue_establishment_idx" ON "incidents" USING btree ("establishment_id","severity",COALESCE("next_deadline_at", 'infinity'::timestamptz),"id","status") WHERE "incidents"."status" NOT IN ('closed', 'rejected', 'merged');--> statement-breakpoint
+CREATE INDEX "incidents_queue_assignee_idx" ON "incidents" USING btree ("assignee_user_id","severity",COALESCE("next_deadline_at", 'infinity'::timestamptz),"id","status") WHERE "incidents"."status" NOT IN ('closed', 'rejected', 'merged');--> statement-breakpoint
+CREATE INDEX "incidents_queue_counts_idx" ON "incidents" USING btree ("severity","status") WHERE "incidents"."status" NOT IN ('closed', 'rejected', 'merged');--> statement-breakpoint
+CREATE INDEX "incidents_queue_ack_due_idx" ON "incidents" USING btree ("ack_due_at") WHERE "incidents"."acknowledged_at" IS NULL AND "incidents"."status" NOT IN ('closed', 'rejected', 'merged');--> statement-breakpoint
+CREATE INDEX "incidents_queue_title_trgm_idx" ON "incidents" USING gin ("title" gin_trgm_ops) WHERE "incidents"."status" NOT IN ('closed', 'rejected', 'merged');--> statement-breakpoint
+CREATE INDEX "incidents_queue_reference_trgm_idx" ON "incidents" USING gin ("reference" gin_trgm_ops) WHERE "incidents"."status" NOT IN ('closed', 'rejected', 'merged');
