@@ -14,3 +14,4 @@ export * from "./scope.ts";
 export * from "./severity.ts";
 export * from "./tlp.ts";
 export * from "./lifecycle.ts";
+export * from "./timer-plan.ts";
