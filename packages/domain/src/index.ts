@@ -15,3 +15,5 @@ export * from "./severity.ts";
 export * from "./tlp.ts";
 export * from "./lifecycle.ts";
 export * from "./timer-plan.ts";
+export * from "./contracts/workflow-contract.ts";
+export * from "./workflow.ts";

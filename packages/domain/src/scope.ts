@@ -3,8 +3,9 @@ import type { Role } from "./directory.ts";
 /**
  * Who reads which incidents, before issue-specific rules refine it:
  * the pole's analysts see all; an RSSI (or an establishment's API key) sees their establishments';
- * the task force and the ARS see the major (P1) ones they are mobilised on; the administrator,
- * who manages the directory, sees none.
+ * the task force and the ARS see the major ones they are mobilised on — P1, or with a crisis cell
+ * opened by escalation (it stays open, and visible to them, if the severity is later lowered); the
+ * administrator, who manages the directory, sees none.
  */
 export type IncidentVisibility = "all" | "establishments" | "major" | "none";
 

@@ -9,6 +9,8 @@ import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
+import logRoutes from "./modules/incidents/log-routes.ts";
+import workflowRoutes from "./modules/incidents/workflow-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import auth from "./plugins/auth.ts";
 import docs from "./plugins/docs.ts";
@@ -67,6 +69,8 @@ export async function buildApp(config: Config) {
       await api.register(apiKeyRoutes);
       await api.register(ghtRoutes);
       await api.register(incidentRoutes);
+      await api.register(workflowRoutes);
+      await api.register(logRoutes);
       await api.register(clockRoutes);
     },
     { prefix: "/api/v1" },

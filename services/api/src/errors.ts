@@ -44,3 +44,16 @@ export class ConflictError extends AppError {
     super(409, code, "Conflict", detail, extra);
   }
 }
+
+/** The lifecycle's state machine forbids this action now; `allowed` names what it permits. */
+export class TransitionNotAllowedError extends ConflictError {
+  constructor(status: string, action: string, allowed: string[]) {
+    super(
+      "transition_not_allowed",
+      `The action '${action}' is not allowed while the incident is '${status}'`,
+      {
+        allowed,
+      },
+    );
+  }
+}

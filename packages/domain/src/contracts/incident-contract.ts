@@ -5,6 +5,7 @@ import { RSIT_CLASS_VALUES, RSIT_TYPE_VALUES } from "../rsit.ts";
 import { SEVERITIES, SPREADS } from "../severity.ts";
 import { TLP_LABELS } from "../tlp.ts";
 import { DateTimeSchema, EmailSchema, Enum, PageQuerySchema, PhoneSchema, UuidSchema } from "./common.ts";
+import { IncidentWorkflowFields } from "./workflow-contract.ts";
 
 export const AFFECTED_SERVICES = [
   "dpi",
@@ -224,6 +225,7 @@ export const IncidentSchema = Type.Object({
   complaintFiled: Type.Boolean(),
   observables: Type.Array(ObservableViewSchema),
   clocks: Type.Array(ClockViewSchema),
+  ...IncidentWorkflowFields,
 });
 export type Incident = Static<typeof IncidentSchema>;
 

@@ -25,13 +25,27 @@ import {
   suggestSeverity,
   yearInZone,
 } from "@pris/domain";
-import { and, asc, count, desc, eq, ilike, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import {
+  type AnyColumn,
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  ilike,
+  inArray,
+  lt,
+  or,
+  type SQL,
+  sql,
+} from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { v7 as uuidv7 } from "uuid";
 import type { Principal } from "../../auth/principal.ts";
 import { NotFoundError, ValidationError } from "../../errors.ts";
 import { decodeCursor, encodeCursor } from "../../http.ts";
 import { type IdempotencyClaim, inFlight, keyReused } from "./idempotency.ts";
-import { toIncidentSummary, toIncidentView } from "./incident-views.ts";
+import { actionsFor, toIncidentSummary, toIncidentView } from "./incident-views.ts";
 
 export interface RegionSettings {
   regionCode: string;
@@ -41,16 +55,19 @@ export interface RegionSettings {
 }
 
 /** Narrows any query of incidents to what the caller may read. */
-export function incidentScope(principal: Principal): SQL | undefined {
+export function incidentScope(
+  principal: Principal,
+  table: Record<"establishmentId" | "severity" | "crisisCell", AnyColumn> = incidents,
+): SQL | undefined {
   switch (incidentVisibility(principal.role)) {
     case "all":
       return undefined;
     case "establishments":
       return principal.establishmentIds.length > 0
-        ? inArray(incidents.establishmentId, principal.establishmentIds)
+        ? inArray(table.establishmentId, principal.establishmentIds)
         : sql`false`;
     case "major":
-      return eq(incidents.severity, "P1");
+      return or(eq(table.severity, "P1"), eq(table.crisisCell, true));
     case "none":
       return sql`false`;
   }
@@ -184,7 +201,11 @@ export async function declareIncident(
     at: now,
     ...(principal.kind === "user" ? { actorUserId: principal.id } : { actorApiKeyId: principal.id }),
   });
-  const answer = toIncidentView(incident, establishment, observables, clocks, by, now);
+  const answer = toIncidentView(incident, establishment, observables, clocks, by, now, {
+    assignee: null,
+    allowedActions: actionsFor(principal.role, incident),
+    mergedIntoId: null,
+  });
   const doc = {
     incident: columnRecord(incidents, incident),
     observables: observables.map((o) => columnRecord(incidentObservables, o)),
@@ -231,6 +252,9 @@ const establishmentRef = {
   territory: establishments.territory,
 };
 
+const assignees = alias(users, "assignee");
+const mergeTargets = alias(incidents, "merge_target");
+
 export async function getIncident(db: Db, principal: Principal, id: string, now = new Date()) {
   const [found] = await db
     .select({
@@ -238,11 +262,19 @@ export async function getIncident(db: Db, principal: Principal, id: string, now 
       establishment: establishmentRef,
       userName: users.displayName,
       apiKeyName: apiKeys.name,
+      assigneeName: assignees.displayName,
+      // The incident it was merged into, only if the caller may see it too.
+      visibleMergeTarget: mergeTargets.id,
     })
     .from(incidents)
     .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
     .leftJoin(users, eq(users.id, incidents.declaredByUserId))
     .leftJoin(apiKeys, eq(apiKeys.id, incidents.declaredByApiKeyId))
+    .leftJoin(assignees, eq(assignees.id, incidents.assigneeUserId))
+    .leftJoin(
+      mergeTargets,
+      and(eq(mergeTargets.id, incidents.mergedIntoId), incidentScope(principal, mergeTargets)),
+    )
     .where(and(eq(incidents.id, id), incidentScope(principal)));
   if (!found) throw new NotFoundError("Incident");
   const [observables, clocks] = await Promise.all([
@@ -260,7 +292,14 @@ export async function getIncident(db: Db, principal: Principal, id: string, now 
   const by = found.incident.declaredByUserId
     ? { kind: "user" as const, name: found.userName ?? "" }
     : { kind: "api_key" as const, name: found.apiKeyName ?? "" };
-  return toIncidentView(found.incident, found.establishment, observables, clocks, by, now);
+  const { incident } = found;
+  return toIncidentView(found.incident, found.establishment, observables, clocks, by, now, {
+    assignee: incident.assigneeUserId
+      ? { id: incident.assigneeUserId, name: found.assigneeName ?? "" }
+      : null,
+    allowedActions: actionsFor(principal.role, incident),
+    mergedIntoId: found.visibleMergeTarget,
+  });
 }
 
 export async function listIncidents(db: Db, principal: Principal, query: IncidentListQuery) {

@@ -1,12 +1,19 @@
 import type { apiKeys, establishments, incidentClocks, incidentObservables, incidents } from "@pris/db";
 import {
+  allowedActions,
   CLOCK_KINDS,
   CLOCK_LABELS,
   type ClockKind,
   type ClockView,
   clockState,
   type Incident,
+  type IncidentAction,
+  type IncidentClosure,
+  type IncidentStatus,
   type IncidentSummary,
+  mayWorkOnIncident,
+  type UserRef,
+  type WorkingStatus,
 } from "@pris/domain";
 
 type IncidentRow = typeof incidents.$inferSelect;
@@ -66,6 +73,7 @@ export function toIncidentView(
   clocks: ClockRow[],
   declaredBy: { kind: "user" | "api_key"; name: string },
   now: Date,
+  workflow: IncidentWorkflowView = { assignee: null, allowedActions: [], mergedIntoId: null },
 ): Incident {
   return {
     ...toIncidentSummary(row, establishment),
@@ -104,7 +112,30 @@ export function toIncidentView(
       .sort(
         (a, b) => a.dueAt.localeCompare(b.dueAt) || CLOCK_KINDS.indexOf(a.kind) - CLOCK_KINDS.indexOf(b.kind),
       ),
+    assignee: workflow.assignee,
+    crisisCell: row.crisisCell,
+    escalatedAt: row.escalatedAt?.toISOString() ?? null,
+    allowedActions: workflow.allowedActions,
+    followUpAt: row.followUpAt?.toISOString() ?? null,
+    mergedIntoId: workflow.mergedIntoId,
+    closure: (row.closure as IncidentClosure | null) ?? null,
   };
+}
+
+/** The lifecycle actions the caller may take on the incident now: none for those who only read it. */
+export function actionsFor(role: string, row: Pick<IncidentRow, "status" | "previousStatus" | "crisisCell">) {
+  if (!mayWorkOnIncident(role, row)) return [];
+  return allowedActions(row.status as IncidentStatus, {
+    previousStatus: row.previousStatus as WorkingStatus | null,
+  });
+}
+
+/** What the pole's work adds to the view, resolved for the caller (names, rights, what they may see). */
+export interface IncidentWorkflowView {
+  assignee: UserRef | null;
+  allowedActions: IncidentAction[];
+  /** Null when the incident it was merged into is outside the caller's scope. */
+  mergedIntoId: string | null;
 }
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

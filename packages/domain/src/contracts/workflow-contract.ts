@@ -1,0 +1,237 @@
+import Type, { type Static, type TSchema } from "typebox";
+import { INCIDENT_ACTIONS, type IncidentAction } from "../lifecycle.ts";
+import { RSIT_CLASS_VALUES, RSIT_TYPE_VALUES } from "../rsit.ts";
+import { SEVERITIES } from "../severity.ts";
+import { TLP_LABELS } from "../tlp.ts";
+import { DateTimeSchema, Enum, UuidSchema } from "./common.ts";
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/**
+ * A JSON Schema `oneOf` with an OpenAPI `discriminator`: the validator checks only the branch the tag
+ * names, so a client reads "reason is required", not one error per branch.
+ */
+function Discriminated<T extends TSchema[]>(tag: string, branches: [...T], description: string) {
+  const union = Type.Union(branches);
+  return Type.Unsafe<Static<typeof union>>({
+    type: "object",
+    oneOf: union.anyOf,
+    discriminator: { propertyName: tag },
+    description,
+  });
+}
+
+export const UserRefSchema = Type.Object({ id: UuidSchema, name: Type.String() });
+export type UserRef = Static<typeof UserRefSchema>;
+
+const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+
+/** What closing an incident requires: the final classification and what was learnt. */
+export const IncidentClosureSchema = Type.Object(
+  {
+    rsitClass: Enum(RSIT_CLASS_VALUES, { description: "Final RSIT class (not other/undetermined)" }),
+    rsitType: Enum(RSIT_TYPE_VALUES, { description: "Final RSIT type, belonging to rsitClass" }),
+    rootCause: Text(10000, "Root cause"),
+    measures: Text(10000, "Measures taken to contain, remediate and prevent"),
+    lessons: Text(10000, "Lessons learnt"),
+  },
+  { additionalProperties: false },
+);
+export type IncidentClosure = Static<typeof IncidentClosureSchema>;
+
+const note = {
+  note: Type.Optional(Text(5000, "A word for the main courante, shared with the transition")),
+};
+function Plain<A extends IncidentAction>(action: A) {
+  return Type.Object({ action: Type.Literal(action), ...note }, { additionalProperties: false });
+}
+function Waiting<A extends "wait_establishment" | "wait_third_party">(action: A) {
+  return Type.Object(
+    {
+      action: Type.Literal(action),
+      followUpAt: { ...DateTimeSchema, description: "When to follow up (the assignee is reminded then)" },
+      reason: Type.Optional(Text(2000, "What is awaited")),
+      ...note,
+    },
+    { additionalProperties: false },
+  );
+}
+function WithReason<A extends "reject" | "reopen">(action: A) {
+  return Type.Object(
+    { action: Type.Literal(action), reason: Text(2000, "Why"), ...note },
+    { additionalProperties: false },
+  );
+}
+
+/** A lifecycle transition; which fields it needs depends on the action. */
+export const TransitionRequestSchema = Discriminated(
+  "action",
+  [
+    Plain("acknowledge"),
+    Plain("investigate"),
+    Plain("contain"),
+    Plain("recover"),
+    Plain("monitor"),
+    Plain("resume"),
+    Waiting("wait_establishment"),
+    Waiting("wait_third_party"),
+    Type.Object(
+      { action: Type.Literal("close"), closure: IncidentClosureSchema, ...note },
+      { additionalProperties: false },
+    ),
+    WithReason("reject"),
+    WithReason("reopen"),
+    Type.Object(
+      {
+        action: Type.Literal("merge"),
+        mergeInto: { ...UuidSchema, description: "The open incident this one duplicates" },
+        ...note,
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  "reason is required to reject and to reopen; followUpAt to wait; closure to close; mergeInto to merge",
+);
+export type TransitionRequest = Static<typeof TransitionRequestSchema>;
+
+export const AssignRequestSchema = Type.Object(
+  { userId: { ...UuidSchema, description: "An active analyst (or task-force member on a crisis cell)" } },
+  { additionalProperties: false },
+);
+
+export const QualificationPatchSchema = Type.Object(
+  {
+    severity: Type.Optional(Enum(SEVERITIES, { description: "P1 opens the crisis cell" })),
+    reason: Type.Optional(Text(2000, "Required when the severity changes")),
+    rsitClass: Type.Optional(Enum(RSIT_CLASS_VALUES)),
+    rsitType: Type.Optional(Enum(RSIT_TYPE_VALUES, { description: "Must belong to the (new) class" })),
+    tlp: Type.Optional(Enum(TLP_LABELS)),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type QualificationPatch = Static<typeof QualificationPatchSchema>;
+
+/** Fields the pole's work adds to an incident's detail (spread into IncidentSchema). */
+export const IncidentWorkflowFields = {
+  assignee: Nullable(UserRefSchema),
+  crisisCell: Type.Boolean({ description: "Raised to P1: the task force is mobilised and has access" }),
+  escalatedAt: Nullable(DateTimeSchema),
+  allowedActions: Type.Array(Enum(INCIDENT_ACTIONS), {
+    description: "Lifecycle actions the caller may take now (none for an establishment)",
+  }),
+  followUpAt: Nullable(DateTimeSchema),
+  mergedIntoId: Nullable(UuidSchema),
+  closure: Nullable(IncidentClosureSchema),
+};
+
+export const LOG_VISIBILITIES = ["internal", "shared"] as const;
+export type LogVisibilityValue = (typeof LOG_VISIBILITIES)[number];
+
+const visibility = {
+  visibility: Type.Optional(
+    Enum(LOG_VISIBILITIES, {
+      description: "internal to the pole (default for the pole) or shared with the establishment",
+    }),
+  ),
+};
+
+/** What a person adds to the main courante by hand; the API writes the other kinds itself. */
+export const LogEntryCreateSchema = Discriminated(
+  "kind",
+  [
+    Type.Object(
+      { kind: Type.Literal("comment"), text: Text(10000), ...visibility },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal("call"),
+        with: Text(300, "Who was on the phone"),
+        summary: Text(10000),
+        ...visibility,
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { kind: Type.Literal("action"), text: Text(10000, "Something done"), ...visibility },
+      { additionalProperties: false },
+    ),
+  ],
+  "A comment, a phone call or an action. An establishment's entries are always shared.",
+);
+export type LogEntryCreate = Static<typeof LogEntryCreateSchema>;
+
+export const LogEntrySchema = Type.Object({
+  id: UuidSchema,
+  seq: Type.Integer({ minimum: 1 }),
+  at: DateTimeSchema,
+  kind: Type.String({ examples: ["declared", "status_changed", "comment"] }),
+  visibility: Enum(LOG_VISIBILITIES),
+  actor: Nullable(
+    Type.Object({
+      kind: Enum(["user", "api_key"] as const),
+      id: UuidSchema,
+      name: Type.String(),
+    }),
+  ),
+  body: Type.Object({}, { additionalProperties: true, description: "Structured content of the entry" }),
+  prevHash: Nullable(Type.String()),
+  hash: Type.String({ description: "SHA-256 of the previous hash and this entry's canonical content" }),
+});
+export type LogEntry = Static<typeof LogEntrySchema>;
+
+export const LogQuerySchema = Type.Object(
+  {
+    afterSeq: Type.Optional(Type.Integer({ minimum: 0, description: "Entries after this sequence number" })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type LogQuery = Static<typeof LogQuerySchema>;
+
+export const LogPageSchema = Type.Object({
+  items: Type.Array(LogEntrySchema),
+  nextAfterSeq: Nullable(Type.Integer({ description: "Pass as afterSeq for the next page" })),
+});
+
+export const LogVerificationSchema = Type.Object({
+  valid: Type.Boolean(),
+  entries: Type.Integer({ description: "Entries checked" }),
+  firstBroken: Nullable(
+    Type.Object({
+      seq: Type.Integer(),
+      id: UuidSchema,
+      reason: Enum(["content_altered", "chain_broken", "sequence_gap"] as const),
+    }),
+  ),
+});
+export type LogVerification = Static<typeof LogVerificationSchema>;
+
+export const TaskCreateSchema = Type.Object(
+  {
+    title: Text(500),
+    ownerUserId: Type.Optional({ ...UuidSchema, description: "A member of the pole" }),
+    dueAt: Type.Optional(DateTimeSchema),
+  },
+  { additionalProperties: false },
+);
+export type TaskCreate = Static<typeof TaskCreateSchema>;
+
+export const TaskParamsSchema = Type.Object(
+  { id: UuidSchema, taskId: UuidSchema },
+  { additionalProperties: false },
+);
+
+export const TaskSchema = Type.Object({
+  id: UuidSchema,
+  incidentId: UuidSchema,
+  title: Type.String(),
+  owner: Nullable(UserRefSchema),
+  dueAt: Nullable(DateTimeSchema),
+  doneAt: Nullable(DateTimeSchema),
+  createdAt: DateTimeSchema,
+});
+export type Task = Static<typeof TaskSchema>;
+
+export const TaskListSchema = Type.Object({ items: Type.Array(TaskSchema) });

@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  IdParamsSchema,
+  LogEntryCreateSchema,
+  LogEntrySchema,
+  LogPageSchema,
+  LogQuerySchema,
+  LogVerificationSchema,
+  TaskCreateSchema,
+  TaskListSchema,
+  TaskParamsSchema,
+  TaskSchema,
+} from "@pris/domain";
+import { requirePrincipal } from "../../auth/principal.ts";
+import { problems } from "../../http.ts";
+import { discriminatedBodyCompiler } from "./discriminated-body.ts";
+import { addLogEntry, completeTask, createTask, listLog, listTasks, verifyLog } from "./log-service.ts";
+
+/** The main courante (append-only, hash-chained) and the incident's tasks. */
+const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+  const tags = ["main courante"];
+
+  app.get(
+    "/incidents/:id/log",
+    {
+      schema: {
+        tags,
+        operationId: "listIncidentLog",
+        summary: "The incident's main courante, oldest first (the establishment reads the shared entries)",
+        params: IdParamsSchema,
+        querystring: LogQuerySchema,
+        response: { 200: LogPageSchema, ...problems(400, 401, 404) },
+      },
+    },
+    async (request) => listLog(db, requirePrincipal(request.principal), request.params.id, request.query),
+  );
+
+  app.post(
+    "/incidents/:id/log",
+    {
+      schema: {
+        tags,
+        operationId: "addIncidentLogEntry",
+        summary: "Add a comment, a phone call or an action to the main courante",
+        description:
+          "The establishment (its RSSI or API key) adds comments and actions, always shared. The pole's " +
+          "entries are internal unless `visibility: shared`. Entries are never changed or deleted.",
+        params: IdParamsSchema,
+        body: LogEntryCreateSchema,
+        response: { 201: LogEntrySchema, ...problems(400, 401, 403, 404) },
+      },
+      validatorCompiler: discriminatedBodyCompiler({ kind: ["comment", "call", "action"] }),
+    },
+    async (request, reply) => {
+      const entry = await addLogEntry(
+        db,
+        requirePrincipal(request.principal),
+        request.params.id,
+        request.body,
+      );
+      return reply.code(201).send(entry);
+    },
+  );
+
+  app.get(
+    "/incidents/:id/log/verify",
+    {
+      schema: {
+        tags,
+        operationId: "verifyIncidentLog",
+        summary: "Recompute the hash chain and name the first broken entry (the pole)",
+        params: IdParamsSchema,
+        response: { 200: LogVerificationSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => verifyLog(db, requirePrincipal(request.principal), request.params.id),
+  );
+
+  app.get(
+    "/incidents/:id/tasks",
+    {
+      schema: {
+        tags,
+        operationId: "listIncidentTasks",
+        summary: "The incident's tasks (the pole)",
+        params: IdParamsSchema,
+        response: { 200: TaskListSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => listTasks(db, requirePrincipal(request.principal), request.params.id),
+  );
+
+  app.post(
+    "/incidents/:id/tasks",
+    {
+      schema: {
+        tags,
+        operationId: "createIncidentTask",
+        summary: "Add a task with an owner and a due date (the pole)",
+        params: IdParamsSchema,
+        body: TaskCreateSchema,
+        response: { 201: TaskSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const task = await createTask(db, requirePrincipal(request.principal), request.params.id, request.body);
+      return reply.code(201).send(task);
+    },
+  );
+
+  app.post(
+    "/incidents/:id/tasks/:taskId/done",
+    {
+      schema: {
+        tags,
+        operationId: "completeIncidentTask",
+        summary: "Mark a task done (the pole)",
+        params: TaskParamsSchema,
+        response: { 200: TaskSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      completeTask(db, requirePrincipal(request.principal), request.params.id, request.params.taskId),
+  );
+};
+
+export default logRoutes;

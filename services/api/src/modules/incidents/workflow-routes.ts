@@ -1,0 +1,133 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  AssignRequestSchema,
+  IdParamsSchema,
+  INCIDENT_ACTIONS,
+  IncidentSchema,
+  QualificationPatchSchema,
+  TransitionRequestSchema,
+} from "@pris/domain";
+import { requirePrincipal } from "../../auth/principal.ts";
+import { problems } from "../../http.ts";
+import { discriminatedBodyCompiler } from "./discriminated-body.ts";
+import { getIncident } from "./incident-service.ts";
+import { changeAssignee, qualifyIncident, transitionIncident } from "./workflow-service.ts";
+
+/**
+ * The pole's work on an incident: lifecycle transitions, assignment, qualification and escalation.
+ * Each answers with the incident as the caller now sees it.
+ */
+const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+  const { config } = app;
+  const serviceLevels = {
+    P1: config.SLA_ACK_MINUTES_P1,
+    P2: config.SLA_ACK_MINUTES_P2,
+    P3: config.SLA_ACK_MINUTES_P3,
+    P4: config.SLA_ACK_MINUTES_P4,
+  };
+  const tags = ["incidents"];
+
+  app.post(
+    "/incidents/:id/transitions",
+    {
+      schema: {
+        tags,
+        operationId: "transitionIncident",
+        summary: "Apply a lifecycle action (acknowledge, investigate, contain, wait, close, reject, merge…)",
+        description:
+          "Checked by the lifecycle's state machine: an action it forbids now answers 409 " +
+          "transition_not_allowed with `allowed`, the actions allowed now. Written with its main-courante " +
+          "entry in one transaction. Analysts, and task-force members on a crisis cell; others 403.",
+        params: IdParamsSchema,
+        body: TransitionRequestSchema,
+        response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+      validatorCompiler: discriminatedBodyCompiler({ action: INCIDENT_ACTIONS }),
+    },
+    async (request) => {
+      const principal = requirePrincipal(request.principal);
+      await transitionIncident(db, principal, request.params.id, request.body);
+      return getIncident(db, principal, request.params.id);
+    },
+  );
+
+  app.post(
+    "/incidents/:id/claim",
+    {
+      schema: {
+        tags,
+        operationId: "claimIncident",
+        summary: "Take the incident: the caller becomes its assignee (a new incident is also acknowledged)",
+        params: IdParamsSchema,
+        response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request.principal);
+      await changeAssignee(db, principal, request.params.id, { via: "claim" });
+      return getIncident(db, principal, request.params.id);
+    },
+  );
+
+  app.post(
+    "/incidents/:id/assign",
+    {
+      schema: {
+        tags,
+        operationId: "assignIncident",
+        summary: "Assign the incident to an active analyst (or task-force member on a crisis cell)",
+        params: IdParamsSchema,
+        body: AssignRequestSchema,
+        response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request.principal);
+      await changeAssignee(db, principal, request.params.id, { via: "assign", userId: request.body.userId });
+      return getIncident(db, principal, request.params.id);
+    },
+  );
+
+  app.post(
+    "/incidents/:id/unassign",
+    {
+      schema: {
+        tags,
+        operationId: "unassignIncident",
+        summary: "Leave the incident without an assignee",
+        params: IdParamsSchema,
+        response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request.principal);
+      await changeAssignee(db, principal, request.params.id, { via: "unassign" });
+      return getIncident(db, principal, request.params.id);
+    },
+  );
+
+  app.patch(
+    "/incidents/:id/qualification",
+    {
+      schema: {
+        tags,
+        operationId: "qualifyIncident",
+        summary: "Set severity (reason required to change it), RSIT classification and TLP",
+        description:
+          "Making or confirming P1 opens the crisis cell: the task force gains access to the incident, and " +
+          "it and the ARS are e-mailed (outbox topic incident.escalated, same transaction).",
+        params: IdParamsSchema,
+        body: QualificationPatchSchema,
+        response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const principal = requirePrincipal(request.principal);
+      await qualifyIncident(db, principal, request.params.id, request.body, serviceLevels);
+      return getIncident(db, principal, request.params.id);
+    },
+  );
+};
+
+export default workflowRoutes;
