@@ -4,6 +4,7 @@ export * from "./contracts/clock-contract.ts";
 export * from "./contracts/common.ts";
 export * from "./contracts/directory-contract.ts";
 export * from "./contracts/incident-contract.ts";
+export * from "./contracts/observable-contract.ts";
 export * from "./contracts/problem.ts";
 export * from "./declaration.ts";
 export * from "./directory.ts";

@@ -9,6 +9,7 @@ import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
+import observableRoutes from "./modules/observables/observable-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
@@ -72,6 +73,7 @@ export async function buildApp(config: Config) {
       await api.register(workflowRoutes);
       await api.register(logRoutes);
       await api.register(clockRoutes);
+      await api.register(observableRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -53,7 +53,7 @@ function actor(principal: Principal) {
 }
 
 /** The incident row, locked for this transaction, if the caller may see it. */
-async function lockIncident(tx: Tx, principal: Principal, id: string) {
+export async function lockIncident(tx: Tx, principal: Principal, id: string) {
   const [row] = await tx
     .select()
     .from(incidents)
