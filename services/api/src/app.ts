@@ -10,6 +10,7 @@ import ghtRoutes from "./modules/directory/ght-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
+import statsRoutes from "./modules/stats/stats-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
@@ -74,6 +75,7 @@ export async function buildApp(config: Config) {
       await api.register(logRoutes);
       await api.register(clockRoutes);
       await api.register(observableRoutes);
+      await api.register(statsRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -1,0 +1,79 @@
+import Type, { type Static } from "typebox";
+import { CLOCK_KINDS } from "../clocks.ts";
+import { SEVERITIES } from "../severity.ts";
+import { DateTimeSchema, Enum } from "./common.ts";
+import { INCIDENT_STATUSES } from "./incident-contract.ts";
+
+const DateSchema = Type.String({ format: "date", description: "A calendar day in the region (YYYY-MM-DD)" });
+
+export const IncidentStatsQuerySchema = Type.Object(
+  {
+    from: Type.Optional({
+      ...DateSchema,
+      description: "First day, included; twelve months before `to` by default",
+    }),
+    to: Type.Optional({ ...DateSchema, description: "Last day, included; today by default" }),
+  },
+  { additionalProperties: false },
+);
+export type IncidentStatsQuery = Static<typeof IncidentStatsQuerySchema>;
+
+const MedianSchema = Type.Object({
+  medianSeconds: Type.Union([Type.Number(), Type.Null()], {
+    description: "Median from the declaration, over the incidents of the period that reached the step",
+  }),
+  incidents: Type.Integer({ description: "How many incidents reached the step" }),
+});
+
+export const IncidentStatsSchema = Type.Object({
+  from: Type.String({ format: "date" }),
+  to: Type.String({ format: "date" }),
+  timeZone: Type.String({ description: "Months and days are the region's" }),
+  total: Type.Integer({
+    description: "Incidents declared in the period (merged duplicates and rejected ones excluded)",
+  }),
+  counts: Type.Array(
+    Type.Object({
+      month: Type.String({ pattern: "^\\d{4}-\\d{2}$" }),
+      category: Type.String(),
+      territory: Type.String(),
+      rsitClass: Type.String(),
+      severity: Enum(SEVERITIES),
+      count: Type.Integer(),
+    }),
+    {
+      description:
+        "One row per month × establishment category × territory × RSIT class × severity: pivot at will",
+    },
+  ),
+  durations: Type.Object({
+    acknowledge: MedianSchema,
+    contain: MedianSchema,
+    close: MedianSchema,
+  }),
+  deadlines: Type.Object(
+    {
+      due: Type.Integer(),
+      metOnTime: Type.Integer(),
+      share: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+      byKind: Type.Array(
+        Type.Object({ kind: Enum(CLOCK_KINDS), due: Type.Integer(), metOnTime: Type.Integer() }),
+      ),
+    },
+    {
+      description:
+        "Regulatory clocks due in the period (already due, or done): the share done by their due time",
+    },
+  ),
+  majorIncidents: Type.Array(
+    Type.Object({
+      reference: Type.String(),
+      establishment: Type.String({ description: "Names appear for P1 incidents only" }),
+      category: Type.String(),
+      territory: Type.String(),
+      status: Enum(INCIDENT_STATUSES),
+      declaredAt: DateTimeSchema,
+    }),
+  ),
+});
+export type IncidentStats = Static<typeof IncidentStatsSchema>;
