@@ -23,7 +23,6 @@ import {
   isOpen,
   type Nis2Status,
   type NotificationExport,
-  nextDeadline,
   type ReportKind,
   type Tlp,
   type YesNoUnknown,
@@ -34,6 +33,7 @@ import type { Principal } from "../../auth/principal.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.ts";
 import { incidentScope } from "../incidents/incident-service.ts";
 import { toClockView } from "../incidents/incident-views.ts";
+import { nextDeadlineOf } from "../incidents/workflow-service.ts";
 
 export interface ClockSettings {
   timeZone: string;
@@ -72,14 +72,9 @@ export async function incidentChanged(
   incident: Pick<typeof incidents.$inferSelect, "id" | "ackDueAt" | "acknowledgedAt" | "status">,
   now: Date,
 ) {
-  const clocks = await tx
-    .select({ dueAt: incidentClocks.dueAt, doneAt: incidentClocks.doneAt })
-    .from(incidentClocks)
-    .where(eq(incidentClocks.incidentId, incident.id));
-  const acknowledged = incident.acknowledgedAt !== null || incident.status !== "new";
   await tx
     .update(incidents)
-    .set({ nextDeadlineAt: nextDeadline(incident.ackDueAt, acknowledged, clocks), updatedAt: now })
+    .set({ nextDeadlineAt: await nextDeadlineOf(tx, incident), updatedAt: now })
     .where(eq(incidents.id, incident.id));
   await tx.insert(outbox).values({
     id: uuidv7(),
