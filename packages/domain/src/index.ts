@@ -6,6 +6,7 @@ export * from "./contracts/directory-contract.ts";
 export * from "./contracts/incident-contract.ts";
 export * from "./contracts/observable-contract.ts";
 export * from "./contracts/problem.ts";
+export * from "./contracts/queue-contract.ts";
 export * from "./contracts/stats-contract.ts";
 export * from "./declaration.ts";
 export * from "./directory.ts";

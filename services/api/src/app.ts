@@ -13,6 +13,7 @@ import observableRoutes from "./modules/observables/observable-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
+import queueRoutes from "./modules/queue/queue-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import auth from "./plugins/auth.ts";
 import docs from "./plugins/docs.ts";
@@ -71,6 +72,7 @@ export async function buildApp(config: Config) {
       await api.register(apiKeyRoutes);
       await api.register(ghtRoutes);
       await api.register(incidentRoutes);
+      await api.register(queueRoutes);
       await api.register(workflowRoutes);
       await api.register(logRoutes);
       await api.register(clockRoutes);

@@ -1,0 +1,145 @@
+import { establishments, incidentClocks, incidentIsOpen, incidents, users } from "@pris/db";
+import { type QueueQuery, SEVERITIES } from "@pris/domain";
+import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
+import type { Principal } from "../../auth/principal.ts";
+import { ValidationError } from "../../errors.ts";
+import { decodeCursor } from "../../http.ts";
+import { incidentScope } from "../incidents/incident-service.ts";
+
+/**
+ * The queue's two statements, built once here and run as they are by the API and by `pnpm bench:queue`
+ * (which compares them with the same text run bare through a pool).
+ *
+ * Both repeat the predicate and the sort expression of the partial indexes on open incidents
+ * (migrations 0007) so that PostgreSQL uses them: the page walks `incidents_queue_idx` (or the
+ * establishment or assignee one) in order and stops at the page's end; the counts per status read
+ * `incidents_queue_counts_idx` alone. Nothing ever counts closed incidents.
+ */
+
+const OPEN = incidentIsOpen(incidents.status);
+/** The sort key: no deadline sorts last. The same expression as in the indexes. */
+const DEADLINE = sql`COALESCE(${incidents.nextDeadlineAt}, 'infinity'::timestamptz)`;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const dialect = new PgDialect();
+
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+export interface QueueStatements {
+  items: Statement;
+  counts: Statement;
+  limit: number;
+}
+
+/** The position after which a page starts: the last row's severity, deadline (as PostgreSQL wrote it) and id. */
+export type QueueCursor = [severity: string, deadline: string, id: string];
+
+function parseCursor(cursor: string | undefined): QueueCursor | undefined {
+  const values = decodeCursor(cursor, 3);
+  if (!values) return undefined;
+  const [severity, deadline, id] = values as QueueCursor;
+  const date = deadline === "infinity" ? 0 : Date.parse(deadline);
+  if (!(SEVERITIES as readonly string[]).includes(severity) || Number.isNaN(date) || !UUID.test(id)) {
+    throw new ValidationError([{ field: "/cursor", message: "is not a cursor this API gave", in: "query" }]);
+  }
+  return [severity, deadline, id];
+}
+
+/** Every filter but status: the counts per status answer "how many in each status, with the rest". */
+function filtersExceptStatus(principal: Principal, query: QueueQuery, now: Date): SQL | undefined {
+  const text = query.q?.replace(/[\\%_]/g, "\\$&");
+  const at = now.toISOString();
+  return and(
+    incidentScope(principal),
+    query.severity ? eq(incidents.severity, query.severity) : undefined,
+    query.establishmentId ? eq(incidents.establishmentId, query.establishmentId) : undefined,
+    query.territory || query.category
+      ? sql`${incidents.establishmentId} IN (SELECT ${establishments.id} FROM ${establishments} WHERE ${and(
+          query.territory ? eq(establishments.territory, query.territory) : undefined,
+          query.category ? eq(establishments.category, query.category) : undefined,
+        )})`
+      : undefined,
+    query.assigneeUserId ? eq(incidents.assigneeUserId, query.assigneeUserId) : undefined,
+    query.unassigned ? isNull(incidents.assigneeUserId) : undefined,
+    query.rsitClass ? eq(incidents.rsitClass, query.rsitClass) : undefined,
+    // Overdue: a clock not done past its due time, or the acknowledgement service level missed. As a
+    // semi-join on the ids of the two small sets (each read from its partial index), not a test of
+    // every open incident.
+    query.overdue
+      ? sql`${incidents.id} IN (
+          SELECT ${incidentClocks.incidentId} FROM ${incidentClocks}
+          WHERE ${incidentClocks.doneAt} IS NULL AND ${incidentClocks.dueAt} < ${at}::timestamptz
+          UNION ALL
+          SELECT late.id FROM ${incidents} AS late
+          WHERE late.acknowledged_at IS NULL AND late.ack_due_at < ${at}::timestamptz
+            AND late.status NOT IN ('closed', 'rejected', 'merged'))`
+      : undefined,
+    text
+      ? or(sql`${incidents.title} ILIKE ${`%${text}%`}`, sql`${incidents.reference} ILIKE ${`%${text}%`}`)
+      : undefined,
+  );
+}
+
+export function queueStatements(principal: Principal, query: QueueQuery, now: Date): QueueStatements {
+  if (query.unassigned && query.assigneeUserId) {
+    throw new ValidationError([
+      { field: "/unassigned", message: "cannot be combined with assigneeUserId", in: "query" },
+    ]);
+  }
+  const limit = query.limit ?? 20;
+  const after = parseCursor(query.cursor);
+  const filters = filtersExceptStatus(principal, query, now);
+  const at = now.toISOString();
+
+  // The page first (ordered, limited, from the index), then what it shows of its establishment,
+  // assignee and clocks: those joins run for the page's rows only.
+  const page = sql`
+    SELECT ${incidents.id}, ${incidents.reference}, ${incidents.status}, ${incidents.severity}, ${incidents.tlp},
+      ${incidents.title}, ${incidents.impactGrade}, ${incidents.ongoing}, ${incidents.detectedAt},
+      ${incidents.declaredAt}, ${incidents.rsitClass}, ${incidents.nextDeadlineAt}, ${incidents.ackDueAt},
+      ${incidents.acknowledgedAt}, ${incidents.crisisCell}, ${incidents.establishmentId},
+      ${incidents.assigneeUserId}, ${DEADLINE}::text AS sort_deadline
+    FROM ${incidents}
+    WHERE ${and(
+      OPEN,
+      filters,
+      query.status ? eq(incidents.status, query.status) : undefined,
+      after
+        ? sql`(${incidents.severity}, ${DEADLINE}, ${incidents.id}) > (${after[0]}, ${after[1]}::timestamptz, ${after[2]}::uuid)`
+        : undefined,
+    )}
+    ORDER BY ${incidents.severity}, ${DEADLINE}, ${incidents.id}
+    LIMIT ${limit + 1}`;
+  const items = sql`
+    SELECT p.*, e.finess, e.name AS establishment_name, e.territory, e.category,
+      u.display_name AS assignee_name,
+      c.kind AS next_clock_kind, c.starts_at AS next_clock_starts_at, c.due_at AS next_clock_due_at,
+      coalesce(c.open_clocks, 0)::int AS open_clocks, coalesce(c.overdue_clocks, 0)::int AS overdue_clocks
+    FROM (${page}) AS p
+    JOIN ${establishments} AS e ON e.id = p.establishment_id
+    LEFT JOIN ${users} AS u ON u.id = p.assignee_user_id
+    LEFT JOIN LATERAL (
+      SELECT kind, starts_at, due_at, count(*) OVER () AS open_clocks,
+        count(*) FILTER (WHERE due_at < ${at}::timestamptz) OVER () AS overdue_clocks
+      FROM ${incidentClocks}
+      WHERE incident_id = p.id AND done_at IS NULL
+      ORDER BY due_at, kind
+      LIMIT 1
+    ) AS c ON true
+    ORDER BY p.severity, p.sort_deadline::timestamptz, p.id`;
+  const counts = sql`
+    SELECT ${incidents.status} AS status, count(*)::int AS n
+    FROM ${incidents}
+    WHERE ${and(OPEN, filters)}
+    GROUP BY ${incidents.status}`;
+
+  const toStatement = (q: SQL): Statement => {
+    const { sql: text, params } = dialect.sqlToQuery(q);
+    return { text, values: params };
+  };
+  return { items: toStatement(items), counts: toStatement(counts), limit };
+}
