@@ -64,7 +64,9 @@ describe("service-level timers", () => {
   it("reminds at most half the level ahead", () => {
     // P1: 15 min, remind-before 10 min → 7.5 min ahead.
     const planned = planTimers(incident({ severity: "P1", ackDueAt: at(15) }), [], settings, declaredAt);
-    expect(planned.find((t) => t.kind === "sla.remind")?.dueAt).toEqual(new Date(at(15).getTime() - 7.5 * MIN));
+    expect(planned.find((t) => t.kind === "sla.remind")?.dueAt).toEqual(
+      new Date(at(15).getTime() - 7.5 * MIN),
+    );
     expect(slaRemindAt(at(1440), "P4", settings)).toEqual(at(1430));
   });
 
@@ -206,12 +208,7 @@ describe("across the lifecycle", () => {
   it("plans each kind only in the states that want it", () => {
     const clocks = [clock("gdpr_cnil", 72)];
     for (const status of INCIDENT_STATUSES) {
-      const planned = planTimers(
-        incident({ status, followUpAt: at(3 * 1440) }),
-        clocks,
-        settings,
-        at(1),
-      );
+      const planned = planTimers(incident({ status, followUpAt: at(3 * 1440) }), clocks, settings, at(1));
       const kinds = new Set(planned.map((t) => t.kind));
       expect(kinds.has("sla.remind"), status).toBe(status === "new");
       expect(kinds.has("sla.missed"), status).toBe(status === "new");

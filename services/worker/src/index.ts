@@ -4,7 +4,9 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "./context.ts";
+import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
+import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
@@ -28,10 +30,13 @@ import {
   createProducerConnection,
   createWorkerConnection,
 } from "./redis.ts";
+import { createTimerRunner } from "./timers/timer-runner.ts";
 
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
+export { timerDedupeKey, timerMessageId } from "./timers/timer-runner.ts";
+export { TIMER_TEMPLATES } from "./timers/timer-state.ts";
 
 export interface StartWorkerOptions {
   logger?: Logger;
@@ -45,6 +50,8 @@ export interface StartWorkerOptions {
   outboxBatchSize?: number;
   /** How long close() lets running jobs finish before it abandons them to another worker. Default 10 s. */
   closeGraceMs?: number;
+  /** How often PostgreSQL is asked for due timers. Default 2 s. */
+  timerPollMs?: number;
 }
 
 export interface WorkerHandle {
@@ -64,7 +71,7 @@ function onEveryReady(client: Redis, fn: () => void): void {
 }
 
 /**
- * Starts the outbox relay, the job consumers and the job schedulers of one worker process.
+ * Starts the outbox relay, the timer runner, the job consumers and the job schedulers of one worker process.
  * Nothing here waits for Redis: with Redis down the worker starts, the outbox keeps the work in
  * PostgreSQL, and everything resumes when Redis answers.
  */
@@ -157,6 +164,8 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     ...(options.outboxBatchSize ? { batchSize: options.outboxBatchSize } : {}),
   });
   relay.start();
+  const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
+  timerRunner.start();
   logger.info(
     {
       redis: withoutCredentials(config.REDIS_URL),
@@ -168,7 +177,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await relay.stop();
+    await Promise.all([relay.stop(), timerRunner.stop()]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
@@ -203,6 +212,10 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
     switch (job.name) {
       case OUTBOX_TOPICS.incidentDeclared:
         return await handleIncidentDeclared(ctx, data);
+      case OUTBOX_TOPICS.incidentChanged:
+        return await handleIncidentChanged(ctx, data);
+      case OUTBOX_TOPICS.incidentEscalated:
+        return await handleIncidentEscalated(ctx, data);
       default:
         throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
     }

@@ -22,6 +22,10 @@ export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 /** Outbox topics this worker knows how to handle; rows of other topics wait for a worker that does. */
 export const OUTBOX_TOPICS = {
   incidentDeclared: "incident.declared",
+  /** Any change to an incident: its timers are planned again. */
+  incidentChanged: "incident.changed",
+  /** Raised to P1: the task force and the ARS are e-mailed. */
+  incidentEscalated: "incident.escalated",
 } as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[keyof typeof OUTBOX_TOPICS];
 

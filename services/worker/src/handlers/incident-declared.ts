@@ -1,9 +1,11 @@
-import { appendLogEntry, incidents, mailDeliveries, outbox, users } from "@pris/db";
+import { appendLogEntry, incidents, mailDeliveries, users } from "@pris/db";
 import type { Role } from "@pris/domain";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForMail } from "../mail/incident-declared-mail.ts";
 import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+import { reconcileIncidentTimers } from "../timers/reconcile-timers.ts";
+import { isProcessed, markProcessed } from "./outbox-row.ts";
 
 export const INCIDENT_DECLARED_TEMPLATE = "incident-declared";
 
@@ -24,19 +26,15 @@ export interface IncidentDeclaredResult {
 
 /**
  * Turns a declaration into one delivery row per recipient, then one send-mail job per delivery.
- * Every step can run again: delivery rows are unique per incident and user, jobs per delivery,
- * and the outbox row is marked processed only once the jobs are in Redis.
+ * Every step can run again: timers are planned idempotently, delivery rows are unique per incident
+ * and user, jobs per delivery, and the outbox row is marked processed only once the jobs are in Redis.
  */
 export async function handleIncidentDeclared(
   ctx: WorkerContext,
   job: OutboxJob,
 ): Promise<IncidentDeclaredResult> {
   const { db, config, queues, tuning, logger } = ctx;
-  const [row] = await db
-    .select({ processedAt: outbox.processedAt })
-    .from(outbox)
-    .where(eq(outbox.id, job.outboxId));
-  if (row?.processedAt) return { status: "already-processed", recipients: 0 };
+  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
 
   const incident = await loadIncidentForMail(db, job.aggregateId);
   if (!incident) {
@@ -44,6 +42,8 @@ export async function handleIncidentDeclared(
     await markProcessed(ctx, job.outboxId, "incident not found");
     return { status: "incident-missing", recipients: 0 };
   }
+  // Its service level and regulatory clocks start now: their timers are planned first.
+  await reconcileIncidentTimers(db, config, incident.id);
 
   const roles = recipientRoles(incident.severity);
   const recipients = await db
@@ -98,11 +98,4 @@ export async function handleIncidentDeclared(
   }
   await markProcessed(ctx, job.outboxId, null);
   return { status: "done", recipients: recipients.length };
-}
-
-async function markProcessed(ctx: WorkerContext, outboxId: string, note: string | null): Promise<void> {
-  await ctx.db
-    .update(outbox)
-    .set({ processedAt: sql`now()`, lastError: note })
-    .where(and(eq(outbox.id, outboxId), isNull(outbox.processedAt)));
 }

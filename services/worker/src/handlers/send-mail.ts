@@ -3,11 +3,20 @@ import { UnrecoverableError } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
+import {
+  loadIncidentForNotice,
+  loadTimerForMail,
+  renderEscalationMail,
+  renderTimerMail,
+} from "../mail/notice-mail.ts";
 import type { RenderedMail } from "../mail/templates.ts";
 import { classifySmtpError } from "../mail/transport.ts";
 import type { SendMailJob } from "../queues.ts";
+import { TIMER_TEMPLATES, timerPlanSettings } from "../timers/timer-state.ts";
 
 type Delivery = typeof mailDeliveries.$inferSelect;
+
+const TIMER_TEMPLATE_NAMES = new Set<string>(Object.values(TIMER_TEMPLATES));
 
 /** Renders a delivery's template from the rows as they are now; undefined when its subject is gone. */
 async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<RenderedMail | undefined> {
@@ -16,8 +25,17 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       const incident = await loadIncidentForMail(tx, delivery.subjectId);
       return incident && renderIncidentDeclaredMail(incident, ctx.config);
     }
-    default:
-      return undefined;
+    case "incident-escalated": {
+      const incident = await loadIncidentForNotice(tx, delivery.subjectId);
+      return incident && renderEscalationMail(incident, ctx.config);
+    }
+    default: {
+      if (!TIMER_TEMPLATE_NAMES.has(delivery.template)) return undefined;
+      // A timer's e-mail has the timer as its subject.
+      const timer = await loadTimerForMail(tx, delivery.subjectId);
+      const { serviceLevels } = timerPlanSettings(ctx.config);
+      return timer && renderTimerMail(timer, { ...ctx.config, serviceLevels });
+    }
   }
 }
 

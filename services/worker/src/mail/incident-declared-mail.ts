@@ -15,7 +15,7 @@ import { eq } from "drizzle-orm";
 import { type IncidentDeclaredView, type RenderedMail, renderIncidentDeclared } from "./templates.ts";
 
 /** TLP 2.0 colours, shown on black as the standard prescribes. */
-const TLP_COLORS: Record<Tlp, string> = {
+export const TLP_COLORS: Record<Tlp, string> = {
   CLEAR: "#FFFFFF",
   GREEN: "#33FF00",
   AMBER: "#FFC000",

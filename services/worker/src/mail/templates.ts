@@ -8,7 +8,15 @@ export interface RenderedMail {
 }
 
 /** Templates live beside this file as `<name>.subject.hbs`, `<name>.text.hbs` and `<name>.html.hbs`. */
-export const TEMPLATE_NAMES = ["incident-declared"] as const;
+export const TEMPLATE_NAMES = [
+  "incident-declared",
+  "incident-escalated",
+  "sla-reminder",
+  "sla-missed",
+  "followup-due",
+  "clock-reminder",
+  "clock-overdue",
+] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 // An environment of our own: no helper or partial registered elsewhere can change what we send.
@@ -16,6 +24,18 @@ const handlebars = Handlebars.create();
 
 function load(name: string, part: "subject" | "text" | "html"): string {
   return readFileSync(new URL(`./templates/${name}.${part}.hbs`, import.meta.url), "utf8");
+}
+
+/**
+ * The frame every notice shares — TLP banner on top and at the bottom, the incident's facts, the
+ * link — as partials: `{{> html-top}}` … `{{> html-bottom}}`, `{{> text-top}}` … `{{> text-bottom}}`.
+ * A partial is compiled with the options of the template that calls it, so HTML ones are escaped.
+ */
+for (const partial of ["html-top", "html-facts", "html-bottom", "text-top", "text-facts", "text-bottom"]) {
+  handlebars.registerPartial(
+    partial,
+    readFileSync(new URL(`./templates/partials/${partial}.hbs`, import.meta.url), "utf8"),
+  );
 }
 
 /**
@@ -52,3 +72,47 @@ export interface IncidentDeclaredView {
 }
 
 export const renderIncidentDeclared = compile<IncidentDeclaredView>("incident-declared");
+
+/** What every notice about an incident shows: metadata always, the title only when the TLP allows. */
+export interface IncidentNoticeView {
+  tlpTag: string;
+  tlpDescription: string;
+  tlpColor: string;
+  reference: string;
+  establishmentName: string;
+  severity: string;
+  severityLabel: string;
+  statusLabel: string;
+  regionName: string;
+  link: string;
+  /** Null when the TLP keeps the declaration's content out of e-mail. */
+  title: string | null;
+}
+
+/** A deadline: what is due, when (in the region's zone), and on what basis. */
+export interface DeadlineNoticeView extends IncidentNoticeView {
+  /** What is due, e.g. "Notification à la CNIL"; generic when naming it would reveal content. */
+  what: string;
+  /** The legal basis and delay, e.g. "RGPD art. 33 — 72 h"; null when withheld or not applicable. */
+  basis: string | null;
+  deadline: string;
+  /** Service level of the severity, e.g. "1 h"; null for other deadlines. */
+  serviceLevel: string | null;
+  /** Whom the incident waits on, for a follow-up; null otherwise. */
+  waitingOn: string | null;
+  /** A late GDPR notification must say why (art. 33 §1). */
+  lateReasonRequired: boolean;
+}
+
+export interface EscalationNoticeView extends IncidentNoticeView {
+  escalatedAt: string;
+  impactGrade: number;
+  impactLabel: string;
+}
+
+export const renderIncidentEscalated = compile<EscalationNoticeView>("incident-escalated");
+export const renderSlaReminder = compile<DeadlineNoticeView>("sla-reminder");
+export const renderSlaMissed = compile<DeadlineNoticeView>("sla-missed");
+export const renderFollowupDue = compile<DeadlineNoticeView>("followup-due");
+export const renderClockReminder = compile<DeadlineNoticeView>("clock-reminder");
+export const renderClockOverdue = compile<DeadlineNoticeView>("clock-overdue");

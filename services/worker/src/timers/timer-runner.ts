@@ -1,0 +1,260 @@
+import { appendLogEntry, mailDeliveries, timers } from "@pris/db";
+import { planTimers, type TimerKind, timerKey } from "@pris/domain";
+import { and, asc, eq, inArray, isNull, lt, lte, notInArray, sql } from "drizzle-orm";
+import type { Redis } from "ioredis";
+import type { WorkerContext } from "../context.ts";
+import { enqueueDeliveries } from "../queues.ts";
+import { timerRecipients } from "./timer-recipients.ts";
+import { loadTimerState, TIMER_TEMPLATES, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
+
+/** A timer that failed this many times is left alone (and logged): it would fail again. */
+export const MAX_TIMER_ATTEMPTS = 10;
+
+export interface TimerRunnerOptions {
+  /** How often due timers are looked for. */
+  pollMs: number;
+  /** Timers fired per tick at most; a full tick goes on at once. */
+  batchSize?: number;
+  /** The connection send-mail jobs are added through: timers wait while it is down. */
+  connection: Redis;
+}
+
+export type FireOutcome =
+  | { timerId: string; status: "fired"; kind: TimerKind; recipients: number; created: number }
+  | { timerId: string; status: "cancelled"; reason: string };
+
+export interface TimerRunner {
+  /** Fires (or cancels) the next due timer; undefined when none is due. */
+  fireNext(skip?: string[]): Promise<FireOutcome | undefined>;
+  /** Fires every due timer, up to the batch size; returns how many it handled. */
+  fireDue(): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** Firing one timer failed after it was claimed; the others can go on. */
+export class TimerFailedError extends Error {
+  constructor(
+    readonly timerId: string,
+    cause: unknown,
+  ) {
+    super(`timer ${timerId} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "TimerFailedError";
+  }
+}
+
+export function timerMessageId(kind: string, timerId: string, userId: string, publicUrl: string): string {
+  return `<timer.${kind}.${timerId}.${userId}@${new URL(publicUrl).hostname}>`;
+}
+
+export function timerDedupeKey(timerId: string, userId: string): string {
+  return `timer:${timerId}:${userId}`;
+}
+
+/**
+ * Fires the timers stored in PostgreSQL. Each timer is handled in its own transaction: claimed
+ * with FOR UPDATE SKIP LOCKED (several workers never take the same one), its incident locked and
+ * its plan computed again from the incident as it is now — a timer whose reason is gone (the
+ * incident acknowledged, the clock done) is cancelled, not sent. Otherwise its e-mails become
+ * delivery rows, unique per timer and recipient, the main courante gets one entry, and the timer
+ * is marked fired, all in the same commit. The send-mail jobs are added after the commit; if the
+ * process dies in between, the delivery sweeper finds the rows. So a reminder is sent once per
+ * recipient whatever restarts, and survives the loss of Redis.
+ */
+export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOptions): TimerRunner {
+  const { db, config, logger, queues, tuning } = ctx;
+  const settings = timerPlanSettings(config);
+  const batchSize = options.batchSize ?? 50;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  let failing = false;
+
+  async function fireNext(skip: string[] = []): Promise<FireOutcome | undefined> {
+    let claimed: string | undefined;
+    try {
+      const result = await db.transaction(async (tx) => {
+        const [due] = await tx
+          .select({
+            id: timers.id,
+            kind: timers.kind,
+            subjectId: timers.subjectId,
+            dueAt: timers.dueAt,
+            payload: timers.payload,
+            now: sql<Date>`now()`.mapWith(timers.dueAt),
+          })
+          .from(timers)
+          .where(
+            and(
+              isNull(timers.firedAt),
+              isNull(timers.cancelledAt),
+              lte(timers.dueAt, sql`now()`),
+              lt(timers.attempts, MAX_TIMER_ATTEMPTS),
+              skip.length > 0 ? notInArray(timers.id, skip) : undefined,
+            ),
+          )
+          .orderBy(asc(timers.dueAt))
+          .limit(1)
+          .for("update", { skipLocked: true });
+        if (!due) return undefined;
+        claimed = due.id;
+        const kind = due.kind as TimerKind;
+        const cancel = async (reason: string): Promise<FireOutcome> => {
+          await tx.update(timers).set({ cancelledAt: sql`now()` }).where(eq(timers.id, due.id));
+          return { timerId: due.id, status: "cancelled", reason };
+        };
+
+        const incidentId = (due.payload as Partial<TimerPayload>).incidentId ?? due.subjectId;
+        // FOR UPDATE: the main courante is appended under the incident's row lock.
+        const state = await loadTimerState(tx, incidentId, "update");
+        if (!state) return cancel("incident not found");
+        const wanted = planTimers(state.incident, state.clocks, settings, due.now);
+        if (!TIMER_TEMPLATES[kind] || !wanted.some((p) => timerKey(p) === timerKey(due))) {
+          return cancel("no longer wanted by the incident's state");
+        }
+
+        const recipients = await timerRecipients(tx, kind, state.incident);
+        const template = TIMER_TEMPLATES[kind];
+        let created = 0;
+        if (recipients.length > 0) {
+          const rows = await tx
+            .insert(mailDeliveries)
+            .values(
+              recipients.map((u) => ({
+                dedupeKey: timerDedupeKey(due.id, u.id),
+                template,
+                subjectId: due.id,
+                userId: u.id,
+                toAddress: u.email,
+                messageId: timerMessageId(kind, due.id, u.id, config.PUBLIC_URL),
+              })),
+            )
+            .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
+            .returning({ id: mailDeliveries.id });
+          created = rows.length;
+          // Only the run that created the deliveries writes the entry: once per timer.
+          if (created > 0) {
+            const payload = due.payload as Partial<TimerPayload>;
+            await appendLogEntry(tx, {
+              incidentId,
+              kind: "notification",
+              visibility: "internal",
+              body: {
+                channel: "email",
+                template,
+                timer: kind,
+                timerId: due.id,
+                ...(payload.clockKind ? { clock: payload.clockKind } : {}),
+                ...(payload.deadline ? { deadline: payload.deadline } : {}),
+                recipients: created,
+              },
+            });
+          }
+        } else {
+          logger.warn({ timerId: due.id, kind, incidentId }, "timer fired with nobody to tell");
+        }
+        await tx
+          .update(timers)
+          .set({ firedAt: sql`now()`, attempts: sql`${timers.attempts} + 1` })
+          .where(eq(timers.id, due.id));
+        return {
+          timerId: due.id,
+          status: "fired",
+          kind,
+          recipients: recipients.length,
+          created,
+        } satisfies FireOutcome;
+      });
+      if (result?.status === "fired" && result.recipients > 0) await enqueueFor(result.timerId);
+      return result;
+    } catch (err) {
+      if (!claimed) throw err;
+      await recordFailure(claimed, err);
+      throw new TimerFailedError(claimed, err);
+    }
+  }
+
+  /** Jobs for the timer's deliveries still owed; the delivery id as job id keeps them single. */
+  async function enqueueFor(timerId: string): Promise<void> {
+    const pending = await db
+      .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+      .from(mailDeliveries)
+      .where(
+        and(eq(mailDeliveries.subjectId, timerId), inArray(mailDeliveries.status, ["queued", "deferred"])),
+      );
+    try {
+      await enqueueDeliveries(queues.sendMail, pending, tuning);
+    } catch (err) {
+      // The rows are committed: the sweeper enqueues them once Redis answers.
+      logger.warn({ err, timerId }, "could not enqueue a timer's e-mails; the sweeper will");
+    }
+  }
+
+  async function recordFailure(timerId: string, err: unknown): Promise<void> {
+    const [row] = await db
+      .update(timers)
+      .set({ attempts: sql`${timers.attempts} + 1` })
+      .where(eq(timers.id, timerId))
+      .returning({ attempts: timers.attempts })
+      .catch(() => [] as { attempts: number }[]);
+    const fields = { err, timerId, attempts: row?.attempts };
+    if (row && row.attempts >= MAX_TIMER_ATTEMPTS)
+      logger.error(fields, "timer failed for good; left unfired");
+    else logger.warn(fields, "timer failed; will retry");
+  }
+
+  async function fireDue(): Promise<number> {
+    const failed: string[] = [];
+    let handled = 0;
+    while (handled < batchSize) {
+      let outcome: FireOutcome | undefined;
+      try {
+        outcome = await fireNext(failed);
+      } catch (err) {
+        // A failing timer must not hold the others back: it waits for the next tick.
+        if (!(err instanceof TimerFailedError)) throw err;
+        failed.push(err.timerId);
+        continue;
+      }
+      if (!outcome) break;
+      handled += 1;
+    }
+    return handled;
+  }
+
+  async function tick(): Promise<void> {
+    let handled = 0;
+    if (options.connection.status === "ready") {
+      try {
+        handled = await fireDue();
+        if (failing) logger.info("timers firing again");
+        failing = false;
+      } catch (err) {
+        if (!failing)
+          logger.error({ err }, "timer runner failed; due timers stay pending and will be retried");
+        failing = true;
+      }
+    }
+    if (stopped) return;
+    timer = setTimeout(run, handled >= batchSize ? 0 : options.pollMs);
+  }
+
+  function run(): void {
+    running = tick();
+  }
+
+  return {
+    fireNext,
+    fireDue,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      run();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Config } from "@pris/config";
+import { incidentClocks, incidents, type Tx } from "@pris/db";
+import type {
+  ClockKind,
+  IncidentStatus,
+  Severity,
+  TimerKind,
+  TimerPlanClock,
+  TimerPlanIncident,
+  TimerPlanSettings,
+} from "@pris/domain";
+import { eq } from "drizzle-orm";
+
+/** Mail template of each timer kind (also the send-mail job name). */
+export const TIMER_TEMPLATES = {
+  "sla.remind": "sla-reminder",
+  "sla.missed": "sla-missed",
+  "followup.due": "followup-due",
+  "clock.remind": "clock-reminder",
+  "clock.overdue": "clock-overdue",
+} as const satisfies Record<TimerKind, string>;
+export type TimerTemplate = (typeof TIMER_TEMPLATES)[TimerKind];
+
+export function timerPlanSettings(
+  config: Pick<
+    Config,
+    | "SLA_ACK_MINUTES_P1"
+    | "SLA_ACK_MINUTES_P2"
+    | "SLA_ACK_MINUTES_P3"
+    | "SLA_ACK_MINUTES_P4"
+    | "SLA_REMIND_BEFORE_MINUTES"
+  >,
+): TimerPlanSettings {
+  return {
+    serviceLevels: {
+      P1: config.SLA_ACK_MINUTES_P1,
+      P2: config.SLA_ACK_MINUTES_P2,
+      P3: config.SLA_ACK_MINUTES_P3,
+      P4: config.SLA_ACK_MINUTES_P4,
+    },
+    remindBeforeMinutes: config.SLA_REMIND_BEFORE_MINUTES,
+  };
+}
+
+/** What timers are stored with besides their key: enough to find their incident again. */
+export interface TimerPayload extends Record<string, unknown> {
+  incidentId: string;
+  deadline: string;
+  clockKind?: ClockKind;
+}
+
+export interface TimerState {
+  incident: TimerPlanIncident & { establishmentId: string; assigneeUserId: string | null };
+  clocks: TimerPlanClock[];
+}
+
+/**
+ * The incident and its clocks as the planner sees them, read under a lock on the incident row so
+ * that what is planned matches the state a concurrent change commits (or waits for it).
+ * `lock` is "update" when the caller appends to the main courante, which requires that lock.
+ */
+export async function loadTimerState(
+  tx: Tx,
+  incidentId: string,
+  lock: "update" | "no key update",
+): Promise<TimerState | undefined> {
+  const [incident] = await tx
+    .select({
+      id: incidents.id,
+      status: incidents.status,
+      severity: incidents.severity,
+      ackDueAt: incidents.ackDueAt,
+      acknowledgedAt: incidents.acknowledgedAt,
+      followUpAt: incidents.followUpAt,
+      establishmentId: incidents.establishmentId,
+      assigneeUserId: incidents.assigneeUserId,
+    })
+    .from(incidents)
+    .where(eq(incidents.id, incidentId))
+    .for(lock);
+  if (!incident) return undefined;
+  const clocks = await tx
+    .select({
+      id: incidentClocks.id,
+      kind: incidentClocks.kind,
+      startsAt: incidentClocks.startsAt,
+      dueAt: incidentClocks.dueAt,
+      doneAt: incidentClocks.doneAt,
+    })
+    .from(incidentClocks)
+    .where(eq(incidentClocks.incidentId, incidentId));
+  return {
+    incident: {
+      ...incident,
+      status: incident.status as IncidentStatus,
+      severity: incident.severity as Severity,
+    },
+    clocks: clocks.map((c) => ({ ...c, kind: c.kind as ClockKind })),
+  };
+}
