@@ -1,6 +1,7 @@
 import { incidents, outbox } from "@pris/db";
 import { allowedActions } from "@pris/domain";
 import { and, eq } from "drizzle-orm";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   createApiKey,
@@ -49,7 +50,8 @@ const logOf = async (id: string, headers: Headers = analyst) => {
   expect(res.statusCode, res.body).toBe(200);
   return res.json().items as { kind: string; visibility: string; body: Record<string, unknown> }[];
 };
-const verify = async (id: string) => (await inject("GET", `/api/v1/incidents/${id}/log/verify`, analyst)).json();
+const verify = async (id: string) =>
+  (await inject("GET", `/api/v1/incidents/${id}/log/verify`, analyst)).json();
 
 async function declare(headers: Headers = rssiA, overrides: Parameters<typeof declaration>[0] = {}) {
   const res = await inject("POST", "/api/v1/incidents", headers, declaration(overrides));
@@ -65,11 +67,14 @@ beforeAll(async () => {
   analystUser = a;
   analyst = (await login(t.app, a.email)).bearer;
   otherAnalystUser = await createUser(t.db, { role: "analyst", name: "Bruno Analyste" });
-  rssiA = (await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: A.id })).email)).bearer;
-  rssiB = (await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: B.id })).email)).bearer;
+  rssiA = (await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: A.id })).email))
+    .bearer;
+  rssiB = (await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: B.id })).email))
+    .bearer;
   keyA = { authorization: `ApiKey ${(await createApiKey(t.db, A.id)).key}` };
-  taskforceUser = await createUser(t.db, { role: "taskforce", name: "Théo Taskforce" });
-  taskforce = (await login(t.app, (taskforceUser as { email: string }).email)).bearer;
+  const tf = await createUser(t.db, { role: "taskforce", name: "Théo Taskforce" });
+  taskforceUser = tf;
+  taskforce = (await login(t.app, tf.email)).bearer;
   ars = (await login(t.app, (await createUser(t.db, { role: "ars" })).email)).bearer;
 });
 afterAll(() => t.close());
@@ -118,7 +123,11 @@ describe("lifecycle", () => {
       "status_changed",
       "status_changed",
     ]);
-    expect(log[1]!.body).toMatchObject({ via: "claim", acknowledged: true, assignee: { id: analystUser.id } });
+    expect(log[1]!.body).toMatchObject({
+      via: "claim",
+      acknowledged: true,
+      assignee: { id: analystUser.id },
+    });
     expect(log[2]!.body).toEqual({ action: "acknowledge", from: "new", to: "acknowledged", via: "claim" });
     expect(log[3]!.body).toEqual({
       action: "investigate",
@@ -126,7 +135,12 @@ describe("lifecycle", () => {
       to: "investigating",
       note: "vers investigating",
     });
-    expect(log.at(-1)!.body).toMatchObject({ action: "close", from: "monitoring", to: "closed", closure: CLOSURE });
+    expect(log.at(-1)!.body).toMatchObject({
+      action: "close",
+      from: "monitoring",
+      to: "closed",
+      closure: CLOSURE,
+    });
     const changed = await t.db
       .select()
       .from(outbox)
@@ -188,11 +202,12 @@ describe("lifecycle", () => {
       closure: { rsitClass: "malicious-code", rsitType: "infected-system" },
     });
     expect(incomplete.statusCode).toBe(400);
-    expect(incomplete.json().errors.map((e: { field: string }) => e.field).sort()).toEqual([
-      "/closure/lessons",
-      "/closure/measures",
-      "/closure/rootCause",
-    ]);
+    expect(
+      incomplete
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(["/closure/lessons", "/closure/measures", "/closure/rootCause"]);
     expect((await inject("GET", `/api/v1/incidents/${id}`, analyst)).json().status).toBe("investigating");
   });
 
@@ -301,7 +316,12 @@ describe("assignment", () => {
     const { id } = await declare();
     const rssiUser = await createUser(t.db, { role: "rssi", establishmentId: A.id });
     const inactive = await createUser(t.db, { role: "analyst", active: false });
-    for (const userId of [rssiUser.id, inactive.id, taskforceUser.id, "01900000-0000-7000-8000-000000000000"]) {
+    for (const userId of [
+      rssiUser.id,
+      inactive.id,
+      taskforceUser.id,
+      "01900000-0000-7000-8000-000000000000",
+    ]) {
       const res = await inject("POST", `/api/v1/incidents/${id}/assign`, analyst, { userId });
       expect(res.statusCode, userId).toBe(400);
       expect(res.json().errors[0].field).toBe("/userId");
@@ -320,10 +340,16 @@ describe("assignment", () => {
 describe("qualification and escalation", () => {
   test("changing the severity needs a reason; RSIT pairs and TLP are checked", async () => {
     const { id } = await declare();
-    const noReason = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, { severity: "P4" });
+    const noReason = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
+      severity: "P4",
+    });
     expect(noReason.statusCode).toBe(400);
-    expect(noReason.json().errors).toEqual([{ field: "/reason", message: "is required when the severity changes" }]);
-    const badPair = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, { rsitType: "spam" });
+    expect(noReason.json().errors).toEqual([
+      { field: "/reason", message: "is required when the severity changes" },
+    ]);
+    const badPair = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
+      rsitType: "spam",
+    });
     expect(badPair.statusCode).toBe(400);
     expect(badPair.json().errors[0].field).toBe("/rsitType");
     const empty = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {});
@@ -369,7 +395,11 @@ describe("qualification and escalation", () => {
       reason: "Plan blanc déclenché",
     });
     expect(raised.statusCode, raised.body).toBe(200);
-    expect(raised.json()).toMatchObject({ severity: "P1", crisisCell: true, escalatedAt: expect.any(String) });
+    expect(raised.json()).toMatchObject({
+      severity: "P1",
+      crisisCell: true,
+      escalatedAt: expect.any(String),
+    });
     const escalations = await t.db
       .select()
       .from(outbox)
@@ -383,7 +413,11 @@ describe("qualification and escalation", () => {
     const seen = await inject("GET", `/api/v1/incidents/${id}`, taskforce);
     expect(seen.statusCode).toBe(200);
     expect(seen.json().allowedActions).toEqual(allowedActions("new"));
-    expect((await inject("GET", "/api/v1/incidents?limit=100", taskforce)).json().items.map((i: { id: string }) => i.id)).toContain(id);
+    expect(
+      (await inject("GET", "/api/v1/incidents?limit=100", taskforce))
+        .json()
+        .items.map((i: { id: string }) => i.id),
+    ).toContain(id);
     expect((await inject("POST", `/api/v1/incidents/${id}/claim`, taskforce)).json()).toMatchObject({
       status: "acknowledged",
       assignee: { id: taskforceUser.id },
@@ -400,7 +434,10 @@ describe("qualification and escalation", () => {
     expect(lowered.json()).toMatchObject({ severity: "P2", crisisCell: true });
     expect((await act(id, taskforce, { action: "investigate" })).statusCode).toBe(200);
     // Raising again does not mobilise twice.
-    await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, { severity: "P1", reason: "Rechute" });
+    await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
+      severity: "P1",
+      reason: "Rechute",
+    });
     const again = await t.db
       .select()
       .from(outbox)
@@ -413,7 +450,9 @@ describe("qualification and escalation", () => {
     const seen = await inject("GET", `/api/v1/incidents/${id}`, taskforce);
     expect(seen.json()).toMatchObject({ severity: "P1", crisisCell: false, allowedActions: [] });
     expect((await act(id, taskforce, { action: "acknowledge" })).statusCode).toBe(403);
-    const confirmed = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, { severity: "P1" });
+    const confirmed = await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
+      severity: "P1",
+    });
     expect(confirmed.json()).toMatchObject({ severity: "P1", crisisCell: true });
     expect((await logOf(id)).at(-1)!.kind).toBe("escalated");
     expect((await act(id, taskforce, { action: "acknowledge" })).statusCode).toBe(200);
@@ -492,7 +531,11 @@ describe("main courante and tasks", () => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const task = created.json();
-    expect(task).toMatchObject({ title: "Récupérer les journaux du VPN", owner: { id: otherAnalystUser.id }, doneAt: null });
+    expect(task).toMatchObject({
+      title: "Récupérer les journaux du VPN",
+      owner: { id: otherAnalystUser.id },
+      doneAt: null,
+    });
     const badOwner = await inject("POST", `/api/v1/incidents/${id}/tasks`, analyst, {
       title: "x",
       ownerUserId: taskforceUser.id,
@@ -530,7 +573,9 @@ describe("scope of every new route", () => {
 
   test("the RSSI and the API key of A get 404 everywhere on B's incident, like a missing one", async () => {
     const incidentB = await declare(rssiB, { title: "Secret de Bravo" });
-    const task = (await inject("POST", `/api/v1/incidents/${incidentB.id}/tasks`, analyst, { title: "t" })).json();
+    const task = (
+      await inject("POST", `/api/v1/incidents/${incidentB.id}/tasks`, analyst, { title: "t" })
+    ).json();
     const entries = (await logOf(incidentB.id)).length;
     for (const headers of [rssiA, keyA]) {
       for (const [method, url, body] of routes(incidentB.id, task.id)) {
@@ -564,7 +609,10 @@ describe("scope of every new route", () => {
         expect((await inject(method, url, headers, body)).statusCode, `${method} ${url}`).toBe(404);
       }
     }
-    await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, { severity: "P1", reason: "Crise" });
+    await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
+      severity: "P1",
+      reason: "Crise",
+    });
     for (const [method, url, body] of routes(id, task.id)) {
       const res = await inject(method, url, ars, body);
       const expected = method === "GET" && !url.endsWith("/verify") ? 200 : 403;
@@ -577,5 +625,75 @@ describe("scope of every new route", () => {
     for (const [method, url, body] of routes(id, id)) {
       expect((await inject(method, url, {}, body)).statusCode, `${method} ${url}`).toBe(401);
     }
+  });
+});
+
+describe("robustness", () => {
+  test("concurrent writers on one incident: the row lock keeps the chain whole", async () => {
+    const { id } = await declare();
+    await Promise.all([
+      ...Array.from({ length: 8 }, (_, i) =>
+        inject("POST", `/api/v1/incidents/${id}/log`, i % 2 ? analyst : rssiA, {
+          kind: "comment",
+          text: `n°${i}`,
+        }),
+      ),
+      inject("POST", `/api/v1/incidents/${id}/claim`, analyst),
+      act(id, analyst, { action: "investigate" }),
+      inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, { tlp: "GREEN" }),
+    ]).then((answers) => {
+      for (const res of answers) expect(res.statusCode, res.body).toBeLessThan(500);
+    });
+    const result = await verify(id);
+    expect(result.valid).toBe(true);
+    expect(result.entries).toBeGreaterThanOrEqual(12);
+  });
+
+  test("random JSON bodies on the new write routes never answer 5xx", async () => {
+    const { id } = await declare();
+    const task = (await inject("POST", `/api/v1/incidents/${id}/tasks`, analyst, { title: "t" })).json();
+    const urls: ["POST" | "PATCH", string][] = [
+      ["POST", `/api/v1/incidents/${id}/transitions`],
+      ["POST", `/api/v1/incidents/${id}/assign`],
+      ["PATCH", `/api/v1/incidents/${id}/qualification`],
+      ["POST", `/api/v1/incidents/${id}/log`],
+      ["POST", `/api/v1/incidents/${id}/tasks`],
+      ["POST", `/api/v1/incidents/${id}/tasks/${task.id}/done`],
+      ["POST", `/api/v1/incidents/${id}/claim`],
+    ];
+    const tagged = fc.record(
+      {
+        action: fc.oneof(fc.constantFrom("close", "merge", "wait_establishment", "reject"), fc.string()),
+        kind: fc.oneof(fc.constantFrom("comment", "call", "action"), fc.string()),
+        reason: fc.oneof(fc.string(), fc.integer()),
+        mergeInto: fc.oneof(fc.uuid(), fc.string()),
+        followUpAt: fc.oneof(
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+          fc.string(),
+        ),
+        closure: fc.jsonValue({ maxDepth: 2 }),
+        text: fc.string(),
+        severity: fc.constantFrom("P1", "P2", "P5"),
+        userId: fc.oneof(fc.uuid(), fc.string()),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...urls),
+        fc.oneof(fc.jsonValue({ maxDepth: 3 }), tagged),
+        async ([method, url], body) => {
+          const res = await t.app.inject({
+            method,
+            url,
+            headers: { ...analyst, "content-type": "application/json" },
+            payload: JSON.stringify(body),
+          });
+          expect(res.statusCode, `${method} ${url} ${JSON.stringify(body)} → ${res.body}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect((await verify(id)).valid).toBe(true);
   });
 });

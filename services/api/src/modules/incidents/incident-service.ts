@@ -16,7 +16,6 @@ import {
   computeClocks,
   type Incident,
   type IncidentListQuery,
-  incidentReference,
   incidentVisibility,
   type Nis2Status,
   type NormalizedDeclaration,
