@@ -1,0 +1,145 @@
+import { incidentClocks, incidents, timers } from "@pris/db";
+import { startWorker, type WorkerHandle } from "@pris/worker";
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createApiKey,
+  createEstablishment,
+  createUser,
+  declaration,
+  startTestApp,
+  type TestApp,
+} from "../support/fixtures.ts";
+import { type PrivateRedis, startPrivateRedis } from "../support/redis-server.ts";
+import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { setDuty, timerLogEntries, timersOf } from "../support/timer-fixtures.ts";
+import { sleep, waitUntil } from "../support/worker-fixtures.ts";
+
+/**
+ * Timers as they come from a real declaration: posted to the API, planned by the worker from the
+ * service level and the regulatory clocks the API computed. Redis is a private one the test can kill.
+ */
+let redis: PrivateRedis;
+let smtp: TestSmtpServer;
+let t: TestApp;
+let worker: WorkerHandle;
+let apiKey: string;
+let onDuty: string;
+let backup: string;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  smtp = await startSmtpServer();
+  t = await startTestApp({ REDIS_URL: redis.url, SMTP_URL: smtp.url, PUBLIC_URL: "https://pris.example.re" });
+  worker = await startWorker(t.config, {
+    tuning: { mailRetryDelayMs: 100, outboxRetryDelayMs: 100 },
+    sweepEveryMs: 300,
+    timerPollMs: 100,
+  });
+  const establishment = await createEstablishment(t.db, { name: "CH Ouest", nis2Status: "essential" });
+  apiKey = (await createApiKey(t.db, establishment.id)).key;
+  const primary = await createUser(t.db, { role: "analyst" });
+  const second = await createUser(t.db, { role: "analyst" });
+  await createUser(t.db, { role: "analyst" });
+  await setDuty(t.db, primary.id, "primary");
+  await setDuty(t.db, second.id, "backup");
+  onDuty = primary.email;
+  backup = second.email;
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await t?.close();
+  await smtp?.close();
+  await redis?.stop();
+});
+
+async function declare(overrides: Parameters<typeof declaration>[0] = {}) {
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/incidents",
+    headers: { authorization: `ApiKey ${apiKey}` },
+    payload: declaration(overrides),
+  });
+  expect(res.statusCode).toBe(201);
+  return res.json() as { id: string; reference: string; severity: string };
+}
+
+describe("timers of a declaration made through the API", () => {
+  it("plans the service level and every regulatory clock of the incident", async () => {
+    const d = await declare({ impactGrade: 2 });
+    const planned = await waitUntil("the timers", async () => {
+      const rows = await timersOf(t.db, d.id);
+      return rows.length >= 8 && rows;
+    });
+    const [incident] = await t.db.select().from(incidents).where(eq(incidents.id, d.id));
+    const clocks = await t.db.select().from(incidentClocks).where(eq(incidentClocks.incidentId, d.id));
+    const ackDue = incident!.ackDueAt!.getTime();
+    const remindBefore = Math.min(t.config.SLA_REMIND_BEFORE_MINUTES, t.config.SLA_ACK_MINUTES_P3 / 2);
+    expect(incident!.severity).toBe("P3");
+
+    const byKind = (kind: string) => planned.filter((p) => p.kind === kind);
+    expect(byKind("sla.remind").map((p) => p.dueAt.getTime())).toEqual([ackDue - remindBefore * 60_000]);
+    expect(byKind("sla.missed").map((p) => p.dueAt.getTime())).toEqual([ackDue]);
+    // National portal and the three NIS2 clocks (an essential entity); no CNIL clock (breach unknown).
+    expect(clocks.map((c) => c.kind).sort()).toEqual([
+      "national_portal",
+      "nis2_early_warning",
+      "nis2_final_report",
+      "nis2_notification",
+    ]);
+    for (const clock of clocks) {
+      const overdue = planned.filter((p) => p.kind === "clock.overdue" && p.subjectId === clock.id);
+      expect(overdue.map((p) => p.dueAt.getTime())).toEqual([clock.dueAt.getTime()]);
+      expect(planned.filter((p) => p.kind === "clock.remind" && p.subjectId === clock.id)).toHaveLength(1);
+    }
+    expect(planned.every((p) => !p.firedAt && !p.cancelledAt)).toBe(true);
+    expect(planned).toHaveLength(2 + 2 * clocks.length);
+  });
+
+  it("waits while Redis is down, and fires a due timer once when Redis comes back empty", async () => {
+    const d = await declare({ impactGrade: 2 });
+    await waitUntil("the timers", async () => (await timersOf(t.db, d.id)).length >= 2);
+
+    await redis.kill();
+    // Time passes: the service level is now a minute behind. Its timers move with it, as planning
+    // would have placed them.
+    const missedAt = new Date(Date.now() - 60_000);
+    await t.db.transaction(async (tx) => {
+      await tx.update(incidents).set({ ackDueAt: missedAt }).where(eq(incidents.id, d.id));
+      await tx
+        .update(timers)
+        .set({ dueAt: missedAt })
+        .where(and(eq(timers.subjectId, d.id), eq(timers.kind, "sla.missed")));
+      await tx
+        .update(timers)
+        .set({ dueAt: sql`${missedAt.toISOString()}::timestamptz - interval '5 minutes'` })
+        .where(and(eq(timers.subjectId, d.id), eq(timers.kind, "sla.remind")));
+    });
+    await sleep(1_000);
+    expect((await timersOf(t.db, d.id)).filter((p) => p.firedAt || p.cancelledAt)).toEqual([]);
+
+    await redis.start();
+    const subject = (m: (typeof smtp.messages)[number]) => m.parsed.subject?.includes(d.reference);
+    const mails = await waitUntil(
+      "the missed service level e-mails",
+      () => {
+        const found = smtp.messages.filter((m) => subject(m) && m.parsed.messageId?.startsWith("<timer."));
+        return found.length >= 2 && found;
+      },
+      30_000,
+    );
+    await sleep(500);
+    expect(smtp.messages.filter((m) => subject(m) && m.parsed.messageId?.startsWith("<timer."))).toHaveLength(
+      2,
+    );
+    expect(mails.flatMap((m) => m.envelopeTo).sort()).toEqual([onDuty, backup].sort());
+    expect(mails[0]!.parsed.subject).toContain("Niveau de service dépassé");
+    // The reminder came due after its deadline: the miss says it, the reminder is not sent.
+    const rows = await timersOf(t.db, d.id);
+    expect(rows.find((r) => r.kind === "sla.remind")).toMatchObject({ firedAt: null });
+    expect(rows.find((r) => r.kind === "sla.remind")?.cancelledAt).toBeInstanceOf(Date);
+    expect(rows.find((r) => r.kind === "sla.missed")?.firedAt).toBeInstanceOf(Date);
+    expect(await timerLogEntries(t.db, d.id)).toHaveLength(1);
+  }, 60_000);
+});
