@@ -299,6 +299,25 @@ describe("service-level timers", () => {
     expect(await timerDeliveriesOf(db, d.incidentId)).toHaveLength(0);
     expect(await timerLogEntries(db, d.incidentId)).toHaveLength(0);
   });
+  it("does not let a broken timer hold the others back", async () => {
+    // Due before everything else, and failing every time it is tried (its incident id is not one).
+    const [broken] = await db
+      .insert(timers)
+      .values({
+        kind: "sla.missed",
+        subjectId: crypto.randomUUID(),
+        dueAt: new Date(Date.now() - 86_400_000),
+        payload: { incidentId: "not-a-uuid", deadline: new Date().toISOString() },
+      })
+      .returning();
+    const d = await declareIncident(db, dir, { severity: "P2" });
+    await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(-1) });
+    await waitForTimerMails(d.reference, "sla.missed", 2);
+    const [row] = await db.select().from(timers).where(eq(timers.id, broken!.id));
+    expect(row).toMatchObject({ firedAt: null, cancelledAt: null });
+    expect(row!.attempts).toBeGreaterThanOrEqual(1);
+    await db.update(timers).set({ cancelledAt: new Date() }).where(eq(timers.id, broken!.id));
+  });
 });
 
 describe("follow-up timers", () => {
@@ -628,8 +647,8 @@ describe("once per recipient, whatever happens to the workers", () => {
   }, 60_000);
 });
 
-describe("timers survive Redis", () => {
-  it("keeps due timers in PostgreSQL while no worker runs, and fires them when one starts", async () => {
+describe("changes made while no worker runs", () => {
+  it("are planned and fired once a worker starts: the outbox kept them", async () => {
     for (const handle of [...running]) await stop(handle);
     const d = await declareIncident(db, dir, { severity: "P2" });
     await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(-1) });

@@ -7,8 +7,13 @@ import { enqueueDeliveries } from "../queues.ts";
 import { timerRecipients } from "./timer-recipients.ts";
 import { loadTimerState, TIMER_TEMPLATES, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
 
-/** A timer that failed this many times is left alone (and logged): it would fail again. */
-export const MAX_TIMER_ATTEMPTS = 10;
+/**
+ * A timer that failed this many times is left alone (and logged): it would fail again. Between
+ * failures it waits, doubling from the poll interval up to ten minutes, so that a short outage
+ * costs a few attempts and a broken timer stops after a few hours.
+ */
+export const MAX_TIMER_ATTEMPTS = 20;
+const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
 export interface TimerRunnerOptions {
   /** How often due timers are looked for. */
@@ -69,6 +74,8 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
   let running: Promise<unknown> | undefined;
   let stopped = true;
   let failing = false;
+  /** Timers that failed in this process, and when they may be tried again. */
+  const retryAt = new Map<string, number>();
 
   async function fireNext(skip: string[] = []): Promise<FireOutcome | undefined> {
     let claimed: string | undefined;
@@ -197,6 +204,8 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
       .where(eq(timers.id, timerId))
       .returning({ attempts: timers.attempts })
       .catch(() => [] as { attempts: number }[]);
+    const attempts = row?.attempts ?? 1;
+    retryAt.set(timerId, Date.now() + Math.min(options.pollMs * 2 ** attempts, MAX_RETRY_DELAY_MS));
     const fields = { err, timerId, attempts: row?.attempts };
     if (row && row.attempts >= MAX_TIMER_ATTEMPTS)
       logger.error(fields, "timer failed for good; left unfired");
@@ -204,14 +213,16 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
   }
 
   async function fireDue(): Promise<number> {
-    const failed: string[] = [];
+    const now = Date.now();
+    for (const [id, at] of retryAt) if (at <= now) retryAt.delete(id);
+    const failed = [...retryAt.keys()];
     let handled = 0;
     while (handled < batchSize) {
       let outcome: FireOutcome | undefined;
       try {
         outcome = await fireNext(failed);
       } catch (err) {
-        // A failing timer must not hold the others back: it waits for the next tick.
+        // A failing timer must not hold the others back: it waits for its retry time.
         if (!(err instanceof TimerFailedError)) throw err;
         failed.push(err.timerId);
         continue;
