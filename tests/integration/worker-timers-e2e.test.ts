@@ -7,6 +7,7 @@ import {
   createEstablishment,
   createUser,
   declaration,
+  login,
   startTestApp,
   type TestApp,
 } from "../support/fixtures.ts";
@@ -26,6 +27,8 @@ let worker: WorkerHandle;
 let apiKey: string;
 let onDuty: string;
 let backup: string;
+let analystEmail: string;
+let mobilised: string[];
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
@@ -45,6 +48,11 @@ beforeAll(async () => {
   await setDuty(t.db, second.id, "backup");
   onDuty = primary.email;
   backup = second.email;
+  analystEmail = primary.email;
+  mobilised = [
+    (await createUser(t.db, { role: "taskforce" })).email,
+    (await createUser(t.db, { role: "ars" })).email,
+  ].sort();
 });
 
 afterAll(async () => {
@@ -142,4 +150,68 @@ describe("timers of a declaration made through the API", () => {
     expect(rows.find((r) => r.kind === "sla.missed")?.firedAt).toBeInstanceOf(Date);
     expect(await timerLogEntries(t.db, d.id)).toHaveLength(1);
   }, 60_000);
+});
+
+describe("timers following the pole's work through the API", () => {
+  it("cancels the service level on claim, mobilises the task force on P1, plans and drops a follow-up", async () => {
+    const d = await declare({ impactGrade: 2 });
+    await waitUntil(
+      "the service-level timers",
+      async () =>
+        (await timersOf(t.db, d.id)).filter((p) => p.kind.startsWith("sla.")).length === 2 || undefined,
+    );
+    const { bearer } = await login(t.app, analystEmail);
+    const call = async (method: "POST" | "PATCH", url: string, payload?: object) => {
+      const res = await t.app.inject({
+        method,
+        url: `/api/v1/incidents/${d.id}${url}`,
+        headers: bearer,
+        payload,
+      });
+      expect(res.statusCode, res.body).toBe(200);
+    };
+    const sla = async () => (await timersOf(t.db, d.id)).filter((p) => p.kind.startsWith("sla."));
+
+    await call("POST", "/claim");
+    await waitUntil("the service level cancelled", async () =>
+      (await sla()).every((p) => p.cancelledAt && !p.firedAt),
+    );
+
+    await call("PATCH", "/qualification", { severity: "P1", reason: "Plan blanc déclenché" });
+    const isMobilisation = (m: (typeof smtp.messages)[number]) =>
+      m.parsed.subject?.includes(`Mobilisation de la task force : ${d.reference}`);
+    const mails = await waitUntil("the mobilisation e-mails", () => {
+      const found = smtp.messages.filter(isMobilisation);
+      return found.length >= 2 && found;
+    });
+    // Acknowledged already: raising the severity plans no new service level.
+    expect((await sla()).every((p) => p.cancelledAt)).toBe(true);
+
+    await call("POST", "/transitions", { action: "investigate" });
+    const followUpAt = new Date(Date.now() + 3_600_000);
+    await call("POST", "/transitions", {
+      action: "wait_establishment",
+      followUpAt: followUpAt.toISOString(),
+    });
+    const followUp = await waitUntil("the follow-up timer", async () =>
+      (await timersOf(t.db, d.id)).find((p) => p.kind === "followup.due" && !p.cancelledAt),
+    );
+    expect(followUp.dueAt.getTime()).toBe(followUpAt.getTime());
+    await call("POST", "/transitions", { action: "resume" });
+    await waitUntil("the follow-up cancelled", async () =>
+      (await timersOf(t.db, d.id)).find((p) => p.id === followUp.id && p.cancelledAt),
+    );
+
+    await sleep(300);
+    expect(smtp.messages.filter(isMobilisation)).toHaveLength(2);
+    expect(mails.flatMap((m) => m.envelopeTo).sort()).toEqual(mobilised);
+    expect(mails[0]!.parsed.subject).toBe(
+      `[TLP:AMBER] [P1] Mobilisation de la task force : ${d.reference} — CH Ouest`,
+    );
+    expect(
+      smtp.messages.filter(
+        (m) => m.parsed.subject?.includes(d.reference) && m.parsed.messageId?.startsWith("<timer."),
+      ),
+    ).toHaveLength(0);
+  });
 });
