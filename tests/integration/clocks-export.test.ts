@@ -145,6 +145,9 @@ describe("recording a regulatory clock", () => {
     expect((await record(small.id, "nis2_notification", body, rssiB)).statusCode).toBe(404);
     expect((await record(small.id, "gdpr_cnil", body, rssiB)).statusCode).toBe(404);
     expect((await record(small.id, "whatever", body, rssiB)).statusCode).toBe(400);
+    const report = await record(small.id, "national_portal", { ...body, report: "progress" }, rssiB);
+    expect(report.statusCode).toBe(400);
+    expect(report.json().errors).toEqual([expect.objectContaining({ field: "/report" })]);
     const future = await record(
       small.id,
       "national_portal",

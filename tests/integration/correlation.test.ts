@@ -139,6 +139,14 @@ describe("adding observables", () => {
     expect(again.json()).toEqual({ added: [], duplicates: 1 });
   });
 
+  test("two requests adding the same value at once store it once (the incident row lock serialises them)", async () => {
+    const value = [{ type: "domain", value: "race.example" }];
+    const [x, y] = await Promise.all([add(a2.id, value), add(a2.id, value, keyA)]);
+    expect([x.statusCode, y.statusCode].sort()).toEqual([200, 201]);
+    const items = (await list(a2.id, analyst)).json().items as { normalized: string }[];
+    expect(items.filter((o) => o.normalized === "race.example")).toHaveLength(1);
+  });
+
   test("a value that is not of its type → 400 naming it; the analyst and the API key add too", async () => {
     const bad = await add(a1.id, [
       { type: "ipv4", value: "1.2.3.4" },

@@ -217,7 +217,14 @@ export async function recordClock(
     } else {
       [updated] = (await tx
         .update(incidentClocks)
-        .set({ ...recorded, doneAt, startsAt, dueAt, provisional })
+        // Done: its due time is settled, whatever it depended on.
+        .set({
+          ...recorded,
+          doneAt,
+          startsAt,
+          dueAt,
+          provisional: kind === "nis2_final_report" ? false : provisional,
+        })
         .where(eq(incidentClocks.id, clock.id))
         .returning()) as [typeof incidentClocks.$inferSelect];
     }
