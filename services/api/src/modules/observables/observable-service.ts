@@ -119,8 +119,10 @@ const IP_TYPES = sql`('ipv4', 'ipv6', 'cidr')`;
 
 /**
  * Other incidents of the region sharing an observable: the same type and normalised value (through the
- * (type, normalized) index), or for addresses and ranges an overlap (PostgreSQL inet `&&`: one contains
- * the other). Merged duplicates and rejected declarations are not incidents and do not count.
+ * (type, normalized) index), or for addresses and ranges an overlap (PostgreSQL inet: `&&`, one contains
+ * the other). Two different single addresses never overlap, so only others' CIDR ranges are scanned for
+ * an address — all others' addresses only when this incident has a range itself. Merged duplicates and
+ * rejected declarations are not incidents and do not count.
  */
 async function incidentMatches(db: Db, incidentId: string) {
   const { rows } = await db.execute<{
@@ -133,21 +135,27 @@ async function incidentMatches(db: Db, incidentId: string) {
     WITH mine AS (
       SELECT id, type, normalized FROM incident_observables WHERE incident_id = ${incidentId}
     ),
-    mine_ip AS MATERIALIZED (
-      SELECT id, normalized::inet AS net FROM mine WHERE type IN ${IP_TYPES}
+    mine_net AS MATERIALIZED (
+      SELECT id, type, normalized::inet AS net FROM mine WHERE type IN ${IP_TYPES}
     ),
-    others_ip AS MATERIALIZED (
+    others_ranges AS MATERIALIZED (
       SELECT incident_id, normalized::inet AS net FROM incident_observables
-      WHERE type IN ${IP_TYPES} AND incident_id <> ${incidentId}
-        AND EXISTS (SELECT 1 FROM mine_ip)
+      WHERE type = 'cidr' AND incident_id <> ${incidentId} AND EXISTS (SELECT 1 FROM mine_net)
+    ),
+    others_hosts AS MATERIALIZED (
+      SELECT incident_id, normalized::inet AS net FROM incident_observables
+      WHERE type IN ('ipv4', 'ipv6') AND incident_id <> ${incidentId}
+        AND EXISTS (SELECT 1 FROM mine_net WHERE type = 'cidr')
     ),
     hits AS (
       SELECT mine.id AS observable_id, m.incident_id, 'same' AS how
       FROM mine JOIN incident_observables m
         ON m.type = mine.type AND m.normalized = mine.normalized AND m.incident_id <> ${incidentId}
       UNION
-      SELECT mine_ip.id, o.incident_id, 'network'
-      FROM mine_ip JOIN others_ip o ON o.net && mine_ip.net
+      SELECT mine_net.id, o.incident_id, 'network' FROM mine_net JOIN others_ranges o ON o.net && mine_net.net
+      UNION
+      SELECT mine_net.id, o.incident_id, 'network' FROM mine_net JOIN others_hosts o
+        ON mine_net.type = 'cidr' AND o.net <<= mine_net.net
     )
     SELECT DISTINCT ON (hits.observable_id, i.id)
       hits.observable_id, i.reference, i.establishment_id, e.name AS establishment, hits.how
