@@ -41,7 +41,13 @@ export const IncidentClosureSchema = Type.Object(
 export type IncidentClosure = Static<typeof IncidentClosureSchema>;
 
 const note = {
-  note: Type.Optional(Text(5000, "A word for the main courante, shared with the transition")),
+  note: Type.Optional(
+    Text(
+      5000,
+      "A word recorded with the status change, which the establishment reads (except on a merge); " +
+        "for the pole's eyes only, add an internal comment",
+    ),
+  ),
 };
 function Plain<A extends IncidentAction>(action: A) {
   return Type.Object({ action: Type.Literal(action), ...note }, { additionalProperties: false });
