@@ -1,4 +1,4 @@
-import { incidents, outbox } from "@pris/db";
+import { incidentClocks, incidents, outbox } from "@pris/db";
 import { allowedActions } from "@pris/domain";
 import { and, eq } from "drizzle-orm";
 import fc from "fast-check";
@@ -695,5 +695,33 @@ describe("robustness", () => {
       { numRuns: 300 },
     );
     expect((await verify(id)).valid).toBe(true);
+  });
+});
+
+describe("the queue's next deadline", () => {
+  test("follows the acknowledgement service level, the severity before acknowledgement, and the clocks", async () => {
+    const { id } = await declare(rssiA, { impactGrade: 2 });
+    const row = async () => (await t.db.select().from(incidents).where(eq(incidents.id, id)))[0]!;
+    const clocks = await t.db.select().from(incidentClocks).where(eq(incidentClocks.incidentId, id));
+    const firstClock = Math.min(...clocks.map((c) => c.dueAt.getTime()), Number.POSITIVE_INFINITY);
+    const minutes = (severity: "P1" | "P2" | "P3" | "P4") => t.config[`SLA_ACK_MINUTES_${severity}`];
+
+    const declared = await row();
+    expect(declared.nextDeadlineAt!.getTime()).toBe(Math.min(declared.ackDueAt!.getTime(), firstClock));
+    // Raised before anyone acknowledged it: the service level is the new severity's, from the declaration.
+    await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
+      severity: "P2",
+      reason: "Étendu",
+    });
+    const raised = await row();
+    expect(raised.ackDueAt!.getTime()).toBe(raised.declaredAt.getTime() + minutes("P2") * 60_000);
+    expect(raised.nextDeadlineAt!.getTime()).toBe(Math.min(raised.ackDueAt!.getTime(), firstClock));
+    // Acknowledged: only the regulatory clocks remain.
+    await inject("POST", `/api/v1/incidents/${id}/claim`, analyst);
+    const acknowledged = await row();
+    expect(acknowledged.nextDeadlineAt?.getTime() ?? Number.POSITIVE_INFINITY).toBe(firstClock);
+    // Rejected: not an incident, nothing to chase.
+    await act(id, analyst, { action: "reject", reason: "Faux positif" });
+    expect((await row()).nextDeadlineAt).toBeNull();
   });
 });
