@@ -65,6 +65,11 @@ export function timerDedupeKey(timerId: string, userId: string): string {
  * is marked fired, all in the same commit. The send-mail jobs are added after the commit; if the
  * process dies in between, the delivery sweeper finds the rows. So a reminder is sent once per
  * recipient whatever restarts, and survives the loss of Redis.
+ *
+ * A poll in every process, like the outbox relay, rather than a BullMQ job scheduler: the timers
+ * are rows, SKIP LOCKED already shares them between processes, and a tick relayed through Redis
+ * would add a dependency without deduplicating anything. While Redis is down the runner waits, so
+ * that a timer fires when its e-mails can be queued at once rather than after the sweeper's delay.
  */
 export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOptions): TimerRunner {
   const { db, config, logger, queues, tuning } = ctx;
