@@ -1,7 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { startReactDsfr } from "@codegouvfr/react-dsfr/spa";
-import { StrictMode } from "react";
+import { lazy, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { Layout } from "./components/Layout.tsx";
@@ -13,8 +13,12 @@ import { IncidentPage } from "./pages/IncidentPage.tsx";
 import { IncidentsPage } from "./pages/IncidentsPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
+import { QueuePage } from "./pages/QueuePage.tsx";
 import { AppProvider } from "./session.tsx";
 import "./styles.css";
+
+/** The statistics page brings a chart library the rest of the app does not need. */
+const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
 startReactDsfr({ defaultColorScheme: "system", Link });
 
@@ -54,6 +58,15 @@ createRoot(root).render(
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
               <Route path="/declarer" element={<DeclarePage />} />
+              <Route path="/file" element={<QueuePage />} />
+              <Route
+                path="/statistiques"
+                element={
+                  <Suspense fallback={<p className="fr-container fr-my-6w">Chargement…</p>}>
+                    <StatsPage />
+                  </Suspense>
+                }
+              />
               <Route path="/incidents" element={<IncidentsPage />} />
               <Route path="/incidents/:id" element={<IncidentPage />} />
               <Route path="/incidents/:id/confirmation" element={<ConfirmationPage />} />

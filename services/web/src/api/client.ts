@@ -117,7 +117,21 @@ export const api = {
   get: <T>(path: string, options?: RequestOptions) => apiRequest<T>("GET", path, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
     apiRequest<T>("POST", path, { ...options, body }),
+  patch: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    apiRequest<T>("PATCH", path, { ...options, body }),
 };
+
+/** The message of a 400 naming fields, or of a 409, in French where the page has no better words. */
+export function describeProblem(err: unknown): string {
+  if (err instanceof ApiError && (err.status === 400 || err.status === 409 || err.status === 403)) {
+    const fields = err.problem.errors?.map((e) => `${e.field.replace(/^\//, "")} : ${e.message}`) ?? [];
+    if (err.status === 403) return "Vous n'avez pas le droit de faire cela sur cet incident.";
+    if (err.status === 409)
+      return `Action impossible dans l'état actuel de l'incident (${err.problem.title}).`;
+    return fields.length > 0 ? `Vérifiez les champs : ${fields.join(" ; ")}.` : err.problem.title;
+  }
+  return describeError(err);
+}
 
 export function isUnauthorized(err: unknown): boolean {
   return err instanceof ApiError && err.status === 401;

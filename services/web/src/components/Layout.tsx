@@ -1,5 +1,6 @@
 import { Footer } from "@codegouvfr/react-dsfr/Footer";
 import { Header } from "@codegouvfr/react-dsfr/Header";
+import type { Role } from "@pris/domain";
 import { useEffect } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { useApp } from "../session.tsx";
@@ -10,6 +11,44 @@ export function usePageTitle(title: string): void {
   useEffect(() => {
     document.title = `${title} — PRIS ${config.regionName}`;
   }, [title, config.regionName]);
+}
+
+interface NavItem {
+  text: string;
+  linkProps: { to: string };
+  isActive: boolean;
+}
+
+/** What each role comes here for, first. */
+function navigationFor(role: Role, path: string): NavItem[] {
+  const item = (text: string, to: string, active = path === to): NavItem => ({
+    text,
+    linkProps: { to },
+    isActive: active,
+  });
+  const incidentPage = /^\/incidents\/[^/]+/.test(path);
+  switch (role) {
+    case "rssi":
+      return [
+        item("Déclarer un incident", "/declarer"),
+        item("Mes signalements", "/incidents", path.startsWith("/incidents")),
+      ];
+    case "analyst":
+      return [
+        item("File des incidents", "/file", path === "/file" || incidentPage),
+        item("Tous les signalements", "/incidents"),
+        item("Statistiques", "/statistiques"),
+      ];
+    case "taskforce":
+      return [item("File des incidents", "/file", path === "/file" || incidentPage)];
+    case "ars":
+      return [
+        item("Statistiques", "/statistiques"),
+        item("Signalements", "/incidents", path.startsWith("/incidents")),
+      ];
+    default:
+      return [item("Signalements", "/incidents", path.startsWith("/incidents"))];
+  }
 }
 
 export function Layout() {
@@ -44,7 +83,7 @@ export function Layout() {
                 {
                   iconId: "fr-icon-account-circle-line",
                   text: auth.me.displayName,
-                  linkProps: { to: "/incidents" },
+                  linkProps: { to: "/" },
                 },
                 {
                   iconId: "fr-icon-logout-box-r-line",
@@ -59,22 +98,7 @@ export function Layout() {
               ]
             : []
         }
-        navigation={
-          signedIn
-            ? [
-                {
-                  text: "Déclarer un incident",
-                  linkProps: { to: "/declarer" },
-                  isActive: path === "/declarer",
-                },
-                {
-                  text: "Mes signalements",
-                  linkProps: { to: "/incidents" },
-                  isActive: path.startsWith("/incidents"),
-                },
-              ]
-            : undefined
-        }
+        navigation={signedIn ? navigationFor(auth.me.role, path) : undefined}
       />
       <main id="contenu" tabIndex={-1} className="pris-main">
         <Outlet />

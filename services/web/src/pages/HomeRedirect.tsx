@@ -1,8 +1,16 @@
 import { Navigate } from "react-router";
 import { useMe } from "../session.tsx";
 
-/** An establishment's officer lands on the declaration form; the pole's staff on the list. */
+/** Each role lands where its work is: the declaration form, the queue, the statistics. */
 export function HomeRedirect() {
   const me = useMe();
-  return <Navigate to={me.establishments.length > 0 ? "/declarer" : "/incidents"} replace />;
+  const to =
+    me.role === "analyst" || me.role === "taskforce"
+      ? "/file"
+      : me.role === "ars"
+        ? "/statistiques"
+        : me.establishments.length > 0
+          ? "/declarer"
+          : "/incidents";
+  return <Navigate to={to} replace />;
 }

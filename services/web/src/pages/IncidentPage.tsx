@@ -1,4 +1,5 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import {
@@ -6,17 +7,25 @@ import {
   IMPACT_GRADE_LABELS,
   type ImpactGrade,
   type Incident,
-  OBSERVABLE_LABELS,
+  type LogVerification,
   RSIT_CLASSES,
   SPREAD_LABELS,
 } from "@pris/domain";
-import type { ReactNode } from "react";
+import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { useParams } from "react-router";
-import { ClockList, SeverityBadge, StatusBadge, TlpBadge } from "../components/badges.tsx";
+import { API_BASE, api, describeProblem } from "../api/client.ts";
+import { SeverityBadge, StatusBadge, TlpBadge } from "../components/badges.tsx";
+import { ActionsPanel, QualificationForm } from "../components/incident/ActionsPanel.tsx";
+import { ClockPanel } from "../components/incident/ClockPanel.tsx";
+import { PoleEntryForm, ReplyForm, TasksPanel } from "../components/incident/LogForms.tsx";
+import { ObservablesPanel } from "../components/incident/ObservablesPanel.tsx";
+import { Timeline } from "../components/incident/Timeline.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
-import { useIncident } from "../lib/use-incident.ts";
-import { formatLong } from "../lib/zoned-time.ts";
-import { useApp } from "../session.tsx";
+import { useNow } from "../lib/countdown.ts";
+import { isPole, type QueueEvent, useQueueEvents } from "../lib/queue-events.ts";
+import { useIncidentWorkspace } from "../lib/use-incident-workspace.ts";
+import { formatLong, formatShort } from "../lib/zoned-time.ts";
+import { useApp, useMe } from "../session.tsx";
 
 export function IncidentLoadError({ message, retry }: { message: string; retry(): void }) {
   return (
@@ -50,7 +59,7 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function rsitWording(incident: Incident): string {
+function rsitWording(incident: Pick<Incident, "rsitClass" | "rsitType">): string {
   const cls = RSIT_CLASSES.find((c) => c.value === incident.rsitClass);
   const type = cls?.types.find((t) => t.value === incident.rsitType);
   if (!cls || !type) return `${incident.rsitClass} / ${incident.rsitType}`;
@@ -59,38 +68,387 @@ function rsitWording(incident: Incident): string {
 
 export function IncidentPage() {
   const { id = "" } = useParams();
-  const state = useIncident(id);
-  usePageTitle(state.status === "ready" ? `Signalement ${state.incident.reference}` : "Signalement");
-  if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
-  if (state.status === "error") return <IncidentLoadError message={state.message} retry={state.retry} />;
-  return <IncidentDetail incident={state.incident} />;
+  const me = useMe();
+  // The pole and the task force work the incident; everyone else (the establishment, the ARS) follows it.
+  return isPole(me.role) || me.role === "admin" ? (
+    <PoleIncidentPage id={id} />
+  ) : (
+    <FollowIncidentPage id={id} />
+  );
 }
 
-function IncidentDetail({ incident: i }: { incident: Incident }) {
+/** The establishment's view: status, clocks, the shared conversation, observables. */
+function FollowIncidentPage({ id }: { id: string }) {
   const { config } = useApp();
+  const me = useMe();
   const tz = config.timeZone;
-  const none = <span className="pris-muted">Non renseigné</span>;
+  const now = useNow(30_000);
+  const { state, reload, refreshError } = useIncidentWorkspace(id, false);
+  usePageTitle(state.status === "ready" ? `Signalement ${state.data.incident.reference}` : "Signalement");
+
+  // No live feed for establishments: the conversation is re-read while the page is in view.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") void reload();
+    }, FOLLOW_POLL_MS);
+    return () => clearInterval(timer);
+  }, [reload]);
+
+  if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
+  if (state.status === "error")
+    return <IncidentLoadError message={state.message} retry={() => void reload()} />;
+  const { incident: i, log, observables } = state.data;
+  const establishment = me.role === "rssi";
+  const open = !["closed", "rejected", "merged"].includes(i.status);
+  const conversation = log.filter((e) => e.visibility === "shared");
   return (
     <div className="fr-container fr-my-4w pris-narrow">
       <Breadcrumb
         currentPageLabel={i.reference}
         homeLinkProps={{ to: "/" }}
-        segments={[{ label: "Mes signalements", linkProps: { to: "/incidents" } }]}
+        segments={[
+          { label: establishment ? "Mes signalements" : "Signalements", linkProps: { to: "/incidents" } },
+        ]}
       />
-      <p className="fr-mb-1w">
+      <IncidentHeader incident={i} tz={tz} />
+      {refreshError && <Alert severity="warning" small description={refreshError} className="fr-mb-2w" />}
+      {i.status === "waiting_establishment" && (
+        <Alert
+          severity="info"
+          className="fr-mb-3w"
+          title="Le pôle attend une réponse de votre part"
+          description={
+            i.followUpAt
+              ? `Relance prévue le ${formatLong(i.followUpAt, tz)}. Répondez ci-dessous.`
+              : "Répondez ci-dessous."
+          }
+        />
+      )}
+
+      <section aria-labelledby="conversation-title">
+        <h2 id="conversation-title" className="fr-h5 fr-mt-3w">
+          Échanges avec le pôle cyber
+        </h2>
+        {establishment && open && <ReplyForm incidentId={i.id} onAdded={() => void reload()} />}
+        <Timeline entries={conversation} tz={tz} showVisibility={false} meId={me.id} />
+        <Button
+          size="small"
+          priority="tertiary"
+          iconId="fr-icon-refresh-line"
+          onClick={() => void reload()}
+          className="fr-mt-1w"
+        >
+          Actualiser
+        </Button>
+      </section>
+
+      <section aria-labelledby="clocks-title">
+        <h2 id="clocks-title" className="fr-h5 fr-mt-4w">
+          Échéances réglementaires
+        </h2>
+        <ClockPanel
+          incidentId={i.id}
+          clocks={i.clocks}
+          tz={tz}
+          now={now}
+          canRecord={establishment}
+          onChanged={() => void reload()}
+        />
+      </section>
+
+      <section aria-labelledby="observables-title">
+        <h2 id="observables-title" className="fr-h5 fr-mt-4w">
+          Indicateurs techniques
+        </h2>
+        <ObservablesPanel
+          incidentId={i.id}
+          items={observables}
+          pole={false}
+          canAdd={establishment && open}
+          onChanged={() => void reload()}
+        />
+      </section>
+
+      <IncidentFacts incident={i} />
+
+      <div className="fr-mt-4w">
+        <Button priority="secondary" iconId="fr-icon-arrow-left-line" linkProps={{ to: "/incidents" }}>
+          {establishment ? "Mes signalements" : "Signalements"}
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function CrisisCellBadge() {
+  return (
+    <Badge as="span" small severity="error">
+      Cellule de crise
+    </Badge>
+  );
+}
+
+function IncidentHeader({ incident: i, tz }: { incident: Incident; tz: string }) {
+  return (
+    <>
+      <p className="fr-mb-1w pris-badges">
         <StatusBadge status={i.status} /> <SeverityBadge severity={i.severity} small />{" "}
-        <TlpBadge tlp={i.tlp} small />
+        {i.crisisCell && <CrisisCellBadge />} <TlpBadge tlp={i.tlp} small />
       </p>
       <h1 className="fr-h3 fr-mb-1w">
-        <span className="pris-reference-inline">{i.reference}</span> — {i.title}
+        <span className="pris-reference-inline" data-testid="incident-reference">
+          {i.reference}
+        </span>{" "}
+        — {i.title}
       </h1>
-      <p className="pris-muted">
-        {i.establishment.name} · déclaré le {formatLong(i.declaredAt, tz)} par {i.declaredBy.name}
+      <p className="pris-muted fr-mb-2w">
+        {i.establishment.name} · {i.establishment.territory} · déclaré le {formatLong(i.declaredAt, tz)} par{" "}
+        {i.declaredBy.name}
       </p>
+    </>
+  );
+}
 
-      <h2 className="fr-h5 fr-mt-4w">Échéances réglementaires</h2>
-      <ClockList clocks={i.clocks} timeZone={tz} />
+/** The pole's workspace: header, actions allowed now, clocks, main courante, qualification, tasks, observables. */
+function PoleIncidentPage({ id }: { id: string }) {
+  const { config } = useApp();
+  const me = useMe();
+  const tz = config.timeZone;
+  const now = useNow(15_000);
+  const { state, reload, refreshError } = useIncidentWorkspace(id, true);
+  usePageTitle(state.status === "ready" ? `Incident ${state.data.incident.reference}` : "Incident");
+  const [assignError, setAssignError] = useState<string | null>(null);
+  const [assignBusy, setAssignBusy] = useState(false);
 
+  // Someone else acted on it (or the establishment answered): re-read.
+  const onEvent = useCallback(
+    (event: QueueEvent) => {
+      if (event.type === "resync" || event.data.id === id) void reload();
+    },
+    [id, reload],
+  );
+  useQueueEvents(isPole(me.role), onEvent);
+
+  if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
+  if (state.status === "error")
+    return <IncidentLoadError message={state.message} retry={() => void reload()} />;
+  const { incident: i, log, observables, tasks, verification } = state.data;
+  const open = !["closed", "rejected", "merged"].includes(i.status);
+  const canWork = open && (me.role === "analyst" || (me.role === "taskforce" && i.crisisCell));
+  const mine = i.assignee?.id === me.id;
+  const changed = () => void reload();
+  const api$ = `${API_BASE}/incidents/${encodeURIComponent(i.id)}`;
+
+  async function assign(via: "claim" | "unassign") {
+    setAssignBusy(true);
+    setAssignError(null);
+    try {
+      await api.post(`/incidents/${encodeURIComponent(i.id)}/${via}`);
+      changed();
+    } catch (err) {
+      setAssignError(describeProblem(err));
+    } finally {
+      setAssignBusy(false);
+    }
+  }
+
+  return (
+    <div className="fr-container fr-my-4w">
+      <Breadcrumb
+        currentPageLabel={i.reference}
+        homeLinkProps={{ to: "/" }}
+        segments={[{ label: "File des incidents", linkProps: { to: "/file" } }]}
+      />
+      <IncidentHeader incident={i} tz={tz} />
+      {refreshError && <Alert severity="warning" small description={refreshError} className="fr-mb-2w" />}
+      {i.crisisCell && (
+        <Alert
+          severity="error"
+          small
+          className="fr-mb-2w"
+          description={`Incident majeur : cellule de crise ouverte${i.escalatedAt ? ` le ${formatShort(i.escalatedAt, tz)}` : ""}, task force mobilisée.`}
+        />
+      )}
+      <div className="pris-assignee fr-mb-3w">
+        <p className="fr-mb-0">
+          {i.assignee ? (
+            <>
+              Responsable : <strong>{mine ? `vous (${i.assignee.name})` : i.assignee.name}</strong>
+            </>
+          ) : (
+            <strong>Personne n'a pris cet incident.</strong>
+          )}
+          {i.followUpAt && <> · relance prévue le {formatShort(i.followUpAt, tz)}</>}
+        </p>
+        {canWork && (
+          <Button
+            size="small"
+            priority={mine ? "tertiary" : "primary"}
+            iconId={mine ? "fr-icon-user-line" : "fr-icon-user-add-line"}
+            disabled={assignBusy}
+            onClick={() => void assign(mine ? "unassign" : "claim")}
+          >
+            {mine ? "Me retirer de l'incident" : i.assignee ? "Reprendre l'incident" : "Prendre l'incident"}
+          </Button>
+        )}
+      </div>
+      {assignError && <Alert severity="error" small description={assignError} className="fr-mb-2w" />}
+
+      <div className="pris-workspace">
+        <div className="pris-workspace__main">
+          <section className="pris-panel pris-order-1" aria-labelledby="actions-title">
+            <h2 id="actions-title" className="fr-h5">
+              Actions possibles
+            </h2>
+            {canWork || i.allowedActions.length > 0 ? (
+              <ActionsPanel incident={i} tz={tz} onChanged={changed} />
+            ) : (
+              <p className="pris-muted">Aucune action possible pour vous sur cet incident.</p>
+            )}
+            {i.closure && (
+              <div className="fr-mt-2w">
+                <h3 className="fr-h6 fr-mb-1w">Synthèse de clôture</h3>
+                <dl className="pris-fields">
+                  <Row label="Classification finale">
+                    {rsitWording({ ...i, rsitClass: i.closure.rsitClass, rsitType: i.closure.rsitType })}
+                  </Row>
+                  <Row label="Cause racine">
+                    <span className="pris-prewrap">{i.closure.rootCause}</span>
+                  </Row>
+                  <Row label="Mesures">
+                    <span className="pris-prewrap">{i.closure.measures}</span>
+                  </Row>
+                  <Row label="Enseignements">
+                    <span className="pris-prewrap">{i.closure.lessons}</span>
+                  </Row>
+                </dl>
+              </div>
+            )}
+          </section>
+
+          <section className="pris-panel pris-order-3" aria-labelledby="log-title">
+            <h2 id="log-title" className="fr-h5">
+              Main courante
+            </h2>
+            {canWork || me.role === "taskforce" ? (
+              <PoleEntryForm incidentId={i.id} onAdded={changed} />
+            ) : null}
+            <ChainStatus verification={verification} />
+            <Timeline entries={log} tz={tz} showVisibility meId={me.id} />
+          </section>
+
+          <section className="pris-panel pris-order-6" aria-labelledby="observables-title">
+            <h2 id="observables-title" className="fr-h5">
+              Indicateurs techniques
+            </h2>
+            <ObservablesPanel incidentId={i.id} items={observables} pole canAdd={open} onChanged={changed} />
+            <p className="fr-mt-2w fr-mb-0">
+              <a
+                className="fr-link fr-icon-download-line fr-link--icon-left"
+                href={`${api$}/observables/stix`}
+                download={`${i.reference}-stix.json`}
+              >
+                Exporter en STIX 2.1 (TLP:{i.tlp})
+              </a>
+            </p>
+          </section>
+
+          <div className="pris-order-7">
+            <IncidentFacts incident={i} />
+          </div>
+        </div>
+
+        <div className="pris-workspace__side">
+          <section className="pris-panel pris-order-2" aria-labelledby="clocks-title">
+            <h2 id="clocks-title" className="fr-h5">
+              Échéances réglementaires
+            </h2>
+            <ClockPanel
+              incidentId={i.id}
+              clocks={i.clocks}
+              tz={tz}
+              now={now}
+              canRecord={canWork}
+              onChanged={changed}
+            />
+            <p className="fr-mb-0">
+              <a
+                className="fr-link fr-icon-printer-line fr-link--icon-left"
+                href={`${api$}/notifications.html`}
+                target="_blank"
+                rel="noopener"
+              >
+                Export pour le régulateur (page imprimable)
+              </a>
+            </p>
+          </section>
+
+          {canWork && (
+            <section className="pris-panel pris-order-4" aria-labelledby="qualify-title">
+              <h2 id="qualify-title" className="fr-h5">
+                Qualification
+              </h2>
+              <QualificationForm
+                key={`${i.severity}-${i.rsitClass}-${i.rsitType}-${i.tlp}`}
+                incident={i}
+                onChanged={changed}
+              />
+            </section>
+          )}
+
+          {tasks && (
+            <section className="pris-panel pris-order-5" aria-labelledby="tasks-title">
+              <h2 id="tasks-title" className="fr-h5">
+                Tâches
+              </h2>
+              <TasksPanel
+                incidentId={i.id}
+                tasks={tasks}
+                meId={me.id}
+                tz={tz}
+                canWork={canWork}
+                onChanged={changed}
+              />
+            </section>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function ChainStatus({ verification: v }: { verification: LogVerification | null }) {
+  if (!v) return null;
+  return v.valid ? (
+    <p className="fr-text--sm pris-chain-ok fr-mb-2w">
+      <span className="fr-icon-shield-check-line fr-icon--sm" aria-hidden="true" /> Main courante intègre :{" "}
+      {v.entries} entrée{v.entries > 1 ? "s" : ""} vérifiée{v.entries > 1 ? "s" : ""} (chaîne d'empreintes).
+    </p>
+  ) : (
+    <Alert
+      severity="error"
+      small
+      className="fr-mb-2w"
+      description={`Main courante altérée : l'entrée n° ${v.firstBroken?.seq ?? "?"} ne correspond plus à la chaîne d'empreintes (${
+        v.firstBroken?.reason === "content_altered"
+          ? "contenu modifié"
+          : v.firstBroken?.reason === "sequence_gap"
+            ? "entrée manquante"
+            : "chaînage rompu"
+      }).`}
+    />
+  );
+}
+
+const FOLLOW_POLL_MS = 10_000;
+
+/** What was declared, as the establishment wrote it. */
+function IncidentFacts({ incident: i }: { incident: Incident }) {
+  const { config } = useApp();
+  const tz = config.timeZone;
+  const none = <span className="pris-muted">Non renseigné</span>;
+  return (
+    <div className="pris-facts">
       <h2 className="fr-h5 fr-mt-4w">Contact pendant la crise</h2>
       <dl className="pris-fields">
         <Row label="Nom">
@@ -102,7 +460,6 @@ function IncidentDetail({ incident: i }: { incident: Incident }) {
         </Row>
         <Row label="Adresse de secours">{i.declarant.email ?? none}</Row>
       </dl>
-
       <h2 className="fr-h5 fr-mt-4w">L'incident</h2>
       <dl className="pris-fields">
         <Row label="Catégorie">{rsitWording(i)}</Row>
@@ -151,26 +508,6 @@ function IncidentDetail({ incident: i }: { incident: Incident }) {
         </Row>
         <Row label="Plainte déposée">{yesNo(i.complaintFiled)}</Row>
       </dl>
-
-      <h2 className="fr-h5 fr-mt-4w">Indicateurs techniques</h2>
-      {i.observables.length === 0 ? (
-        <p>{none}</p>
-      ) : (
-        <ul className="pris-observable-list">
-          {i.observables.map((o) => (
-            <li key={`${o.type}:${o.normalized}`}>
-              <span className="pris-muted">{OBSERVABLE_LABELS[o.type]}&nbsp;:</span>{" "}
-              <code>{o.normalized}</code>
-            </li>
-          ))}
-        </ul>
-      )}
-
-      <div className="fr-mt-4w">
-        <Button priority="secondary" iconId="fr-icon-arrow-left-line" linkProps={{ to: "/incidents" }}>
-          Mes signalements
-        </Button>
-      </div>
     </div>
   );
 }

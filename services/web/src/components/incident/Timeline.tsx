@@ -1,0 +1,250 @@
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import {
+  CLOCK_LABELS,
+  type ClockKind,
+  INCIDENT_ACTION_LABELS,
+  INCIDENT_STATUS_LABELS,
+  type IncidentAction,
+  type IncidentStatus,
+  type LogEntry,
+  OBSERVABLE_LABELS,
+  type ObservableType,
+  RSIT_CLASSES,
+  SEVERITY_LABELS,
+  type Severity,
+} from "@pris/domain";
+import type { ReactNode } from "react";
+import { formatShort } from "../../lib/zoned-time.ts";
+
+type Body = Record<string, unknown>;
+const str = (v: unknown): string => (typeof v === "string" ? v : v == null ? "" : String(v));
+const ref = (v: unknown): { id?: string; name?: string; reference?: string; title?: string } =>
+  v && typeof v === "object" ? (v as Record<string, string>) : {};
+
+const KIND_LABELS: Record<string, string> = {
+  declared: "Déclaration",
+  status_changed: "Statut",
+  merged_from: "Fusion",
+  assigned: "Attribution",
+  qualified: "Qualification",
+  escalated: "Escalade",
+  comment: "Commentaire",
+  call: "Appel",
+  action: "Action",
+  task_added: "Tâche",
+  task_done: "Tâche",
+  clock_recorded: "Échéance réglementaire",
+  observables_added: "Indicateurs",
+  notification: "Notification",
+};
+
+const FIELD_LABELS: Record<string, string> = {
+  severity: "Gravité",
+  rsitClass: "Classe RSIT",
+  rsitType: "Type RSIT",
+  tlp: "TLP",
+};
+
+function rsitLabel(value: string): string {
+  for (const c of RSIT_CLASSES) {
+    if (c.value === value) return c.label;
+    const t = c.types.find((x) => x.value === value);
+    if (t) return t.label;
+  }
+  return value;
+}
+
+function fieldValue(field: string, value: unknown): string {
+  const v = str(value);
+  if (field === "severity") return SEVERITY_LABELS[v as Severity] ?? v;
+  if (field === "rsitClass" || field === "rsitType") return rsitLabel(v);
+  return v;
+}
+
+/** One entry in words: a title, and what it carries. */
+export function describeEntry(entry: LogEntry, tz: string): { title: string; detail?: ReactNode } {
+  const b = entry.body as Body;
+  switch (entry.kind) {
+    case "declared":
+      return {
+        title: "Incident déclaré",
+        detail: `Gravité suggérée : ${SEVERITY_LABELS[b.severity as Severity] ?? str(b.severity)} — impact sur les soins niveau ${str(b.impactGrade)}`,
+      };
+    case "status_changed": {
+      const to = INCIDENT_STATUS_LABELS[b.to as IncidentStatus] ?? str(b.to);
+      const from = INCIDENT_STATUS_LABELS[b.from as IncidentStatus] ?? str(b.from);
+      const lines: ReactNode[] = [];
+      if (b.reason) lines.push(`Motif : ${str(b.reason)}`);
+      if (b.followUpAt) lines.push(`Relance prévue le ${formatShort(str(b.followUpAt), tz)}`);
+      if (b.mergeInto) lines.push(`Fusionné dans ${ref(b.mergeInto).reference ?? ""}`);
+      if (b.note) lines.push(str(b.note));
+      const closure = b.closure as Body | undefined;
+      if (closure) {
+        lines.push(
+          `Classification finale : ${rsitLabel(str(closure.rsitClass))} — ${rsitLabel(str(closure.rsitType))}`,
+        );
+        lines.push(`Cause : ${str(closure.rootCause)}`);
+        lines.push(`Mesures : ${str(closure.measures)}`);
+        lines.push(`Enseignements : ${str(closure.lessons)}`);
+      }
+      return {
+        title: `${INCIDENT_ACTION_LABELS[b.action as IncidentAction] ?? "Changement de statut"} : ${from} → ${to}`,
+        detail:
+          lines.length > 0
+            ? lines.map((l, i) => (
+                <span key={String(i)} className="pris-block">
+                  {l}
+                </span>
+              ))
+            : undefined,
+      };
+    }
+    case "merged_from":
+      return { title: `Doublon fusionné dans cet incident : ${ref(b.incident).reference ?? ""}` };
+    case "assigned": {
+      const assignee = ref(b.assignee).name;
+      if (b.via === "claim") return { title: `${assignee ?? "Quelqu'un"} a pris l'incident` };
+      if (!assignee) return { title: "Incident sans responsable" };
+      return { title: `Attribué à ${assignee}` };
+    }
+    case "qualified": {
+      const changes = (b.changes ?? {}) as Record<string, { from: unknown; to: unknown }>;
+      return {
+        title: "Qualification modifiée",
+        detail: (
+          <>
+            {Object.entries(changes).map(([field, c]) => (
+              <span key={field} className="pris-block">
+                {FIELD_LABELS[field] ?? field} : {fieldValue(field, c.from)} → {fieldValue(field, c.to)}
+              </span>
+            ))}
+            {b.reason ? <span className="pris-block">Motif : {str(b.reason)}</span> : null}
+          </>
+        ),
+      };
+    }
+    case "escalated":
+      return { title: "Incident majeur : cellule de crise ouverte, la task force est mobilisée" };
+    case "comment":
+      return { title: "Commentaire", detail: <span className="pris-prewrap">{str(b.text)}</span> };
+    case "call":
+      return {
+        title: `Appel avec ${str(b.with)}`,
+        detail: <span className="pris-prewrap">{str(b.summary)}</span>,
+      };
+    case "action":
+      return { title: "Action", detail: <span className="pris-prewrap">{str(b.text)}</span> };
+    case "task_added": {
+      const owner = ref(b.owner).name;
+      return {
+        title: `Tâche ajoutée : ${ref(b.task).title ?? ""}`,
+        detail: [owner ? `Pour ${owner}` : "", b.dueAt ? `avant le ${formatShort(str(b.dueAt), tz)}` : ""]
+          .filter(Boolean)
+          .join(", "),
+      };
+    }
+    case "task_done":
+      return { title: `Tâche faite : ${ref(b.task).title ?? ""}` };
+    case "clock_recorded": {
+      const label = CLOCK_LABELS[b.clock as ClockKind]?.label ?? str(b.label);
+      const report = b.report === "progress" ? " (rapport intermédiaire)" : "";
+      return {
+        title: `${label}${report} : faite le ${formatShort(str(b.doneAt), tz)}`,
+        detail: (
+          <>
+            <span className="pris-block">
+              Auprès de {str(b.authority)}
+              {b.reference ? `, référence ${str(b.reference)}` : ""}
+            </span>
+            {b.lateReason ? <span className="pris-block">Motif du retard : {str(b.lateReason)}</span> : null}
+            {b.note ? <span className="pris-block">{str(b.note)}</span> : null}
+          </>
+        ),
+      };
+    }
+    case "observables_added": {
+      const list = Array.isArray(b.observables)
+        ? (b.observables as { type: ObservableType; normalized: string }[])
+        : [];
+      return {
+        title: `${list.length} indicateur${list.length > 1 ? "s" : ""} ajouté${list.length > 1 ? "s" : ""}`,
+        detail: list.map((o) => (
+          <span key={`${o.type}:${o.normalized}`} className="pris-block">
+            {OBSERVABLE_LABELS[o.type] ?? o.type} : <code>{o.normalized}</code>
+          </span>
+        )),
+      };
+    }
+    case "notification": {
+      const n = Number(b.recipients ?? 0);
+      const who =
+        Array.isArray(b.roles) && (b.roles as string[]).includes("taskforce") ? " (task force et ARS)" : "";
+      return {
+        title: `Courriel envoyé à ${n} destinataire${n > 1 ? "s" : ""}${who}`,
+        detail: str(b.template),
+      };
+    }
+    default:
+      return { title: KIND_LABELS[entry.kind] ?? entry.kind };
+  }
+}
+
+export function VisibilityBadge({ visibility }: { visibility: LogEntry["visibility"] }) {
+  return visibility === "shared" ? (
+    <Badge as="span" small severity="info" noIcon>
+      Partagé avec l'établissement
+    </Badge>
+  ) : (
+    <Badge as="span" small noIcon className="pris-badge-internal">
+      Interne au pôle
+    </Badge>
+  );
+}
+
+/** The main courante, newest first. */
+export function Timeline({
+  entries,
+  tz,
+  showVisibility,
+  meId,
+}: {
+  entries: readonly LogEntry[];
+  tz: string;
+  showVisibility: boolean;
+  meId: string;
+}) {
+  if (entries.length === 0) return <p className="pris-muted">Aucune entrée pour l'instant.</p>;
+  return (
+    <ol className="pris-timeline" reversed>
+      {[...entries].reverse().map((e) => {
+        const { title, detail } = describeEntry(e, tz);
+        const conversation = e.kind === "comment" || e.kind === "call" || e.kind === "action";
+        return (
+          <li
+            key={e.id}
+            className={`pris-entry pris-entry--${e.visibility}${conversation ? " pris-entry--conversation" : ""}`}
+            data-kind={e.kind}
+          >
+            <p className="fr-text--xs fr-mb-1v pris-muted">
+              <time dateTime={e.at}>{formatShort(e.at, tz)}</time>
+              {" · "}
+              {e.actor ? (e.actor.id === meId ? "Vous" : e.actor.name) : "PRIS (automatique)"}
+              {" · "}
+              {KIND_LABELS[e.kind] ?? e.kind}
+              {showVisibility && (
+                <>
+                  {" "}
+                  <VisibilityBadge visibility={e.visibility} />
+                </>
+              )}
+            </p>
+            <p className={`fr-mb-0${conversation ? "" : " fr-text--bold"}`}>
+              {conversation ? <strong className="pris-block">{title}</strong> : title}
+              {detail ? <span className="pris-block fr-text--sm fr-mb-0">{detail}</span> : null}
+            </p>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

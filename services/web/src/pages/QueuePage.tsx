@@ -1,0 +1,453 @@
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Select } from "@codegouvfr/react-dsfr/Select";
+import { Tag } from "@codegouvfr/react-dsfr/Tag";
+import {
+  CLOCK_LABELS,
+  INCIDENT_STATUS_LABELS,
+  OPEN_INCIDENT_STATUSES,
+  type QueueDeclaredEvent,
+  type QueueItem,
+  type QueuePage as QueuePageData,
+  SEVERITIES,
+  SEVERITY_LABELS,
+} from "@pris/domain";
+import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { ApiError, api, describeError } from "../api/client.ts";
+import { SeverityBadge, StatusBadge } from "../components/badges.tsx";
+import { usePageTitle } from "../components/Layout.tsx";
+import { countdown, useNow } from "../lib/countdown.ts";
+import { type QueueEvent, useQueueEvents } from "../lib/queue-events.ts";
+import { formatShort } from "../lib/zoned-time.ts";
+import { useApp } from "../session.tsx";
+
+const PAGE_SIZE = 25;
+/** A new or changed row stays highlighted this long. */
+const HIGHLIGHT_MS = 60_000;
+
+type ListState =
+  | { status: "loading" }
+  | { status: "ready"; page: QueuePageData; more: boolean }
+  | { status: "error"; message: string };
+
+/** What the nearest deadline of a row is. */
+function deadlineOf(i: QueueItem): string {
+  if (!i.nextDeadlineAt) return "";
+  if (!i.acknowledgedAt && i.ackDueAt === i.nextDeadlineAt) return "Prise en compte";
+  if (i.clocks.next && i.clocks.next.dueAt === i.nextDeadlineAt)
+    return CLOCK_LABELS[i.clocks.next.kind].label;
+  if (!i.acknowledgedAt && i.ackDueAt) return "Prise en compte";
+  return i.clocks.next ? CLOCK_LABELS[i.clocks.next.kind].label : "";
+}
+
+function Deadline({ item, now, tz }: { item: QueueItem; now: number; tz: string }) {
+  if (!item.nextDeadlineAt) return <span className="pris-muted">Aucune échéance</span>;
+  const c = countdown(item.nextDeadlineAt, now);
+  return (
+    <span className={c.overdue ? "pris-overdue" : undefined} title={formatShort(item.nextDeadlineAt, tz)}>
+      <span className="fr-text--xs pris-block">{deadlineOf(item)}</span>
+      <strong>{c.overdue ? `Échéance ${c.text}` : c.text}</strong>
+    </span>
+  );
+}
+
+function CrisisBadge() {
+  return (
+    <Badge as="span" small severity="error">
+      Cellule de crise
+    </Badge>
+  );
+}
+
+export function QueuePage() {
+  usePageTitle("File des incidents");
+  const { config, expired } = useApp();
+  const tz = config.timeZone;
+  const now = useNow(15_000);
+  const [params, setParams] = useSearchParams();
+  const filters = {
+    status: params.get("statut") ?? "",
+    severity: params.get("gravite") ?? "",
+    territory: params.get("territoire") ?? "",
+    overdue: params.get("retard") === "1",
+    q: params.get("q") ?? "",
+  };
+  const [draftQ, setDraftQ] = useState(filters.q);
+  const [state, setState] = useState<ListState>({ status: "loading" });
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const [territories, setTerritories] = useState<{ code: string; name: string }[]>([]);
+  const [highlighted, setHighlighted] = useState<Record<string, number>>({});
+  const [majorAlerts, setMajorAlerts] = useState<QueueDeclaredEvent[]>([]);
+  const [announce, setAnnounce] = useState("");
+  const [attempt, setAttempt] = useState(0);
+  const loadedCount = useRef(PAGE_SIZE);
+
+  const queryString = params.toString();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the filters are read from queryString
+  const query = useCallback(
+    (cursor?: string, limit = PAGE_SIZE) => {
+      const sp = new URLSearchParams({ limit: String(limit) });
+      if (filters.status) sp.set("status", filters.status);
+      if (filters.severity) sp.set("severity", filters.severity);
+      if (filters.territory) sp.set("territory", filters.territory);
+      if (filters.overdue) sp.set("overdue", "true");
+      if (filters.q) sp.set("q", filters.q);
+      if (cursor) sp.set("cursor", cursor);
+      return `/queue?${sp}`;
+    },
+    [queryString],
+  );
+
+  /** Reads the first page again, as many rows as are shown (capped), without blanking the board. */
+  const refresh = useCallback(
+    async (signal?: AbortSignal) => {
+      try {
+        const page = await api.get<QueuePageData>(query(undefined, Math.min(100, loadedCount.current)), {
+          signal,
+        });
+        setState({ status: "ready", page, more: false });
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (err instanceof ApiError && err.status === 401) return expired();
+        setState((s) => (s.status === "ready" ? s : { status: "error", message: describeError(err) }));
+      }
+    },
+    [query, expired],
+  );
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt re-runs the query on demand
+  useEffect(() => {
+    const controller = new AbortController();
+    loadedCount.current = PAGE_SIZE;
+    setState({ status: "loading" });
+    void refresh(controller.signal);
+    return () => controller.abort();
+  }, [refresh, attempt]);
+
+  useEffect(() => {
+    api
+      .get<{ code: string; name: string }[]>("/territories")
+      .then(setTerritories)
+      .catch(() => {});
+  }, []);
+
+  // Several events in a burst: one re-read.
+  const pendingRefresh = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pendingRefresh.current), []);
+  const onEvent = useCallback(
+    (event: QueueEvent) => {
+      if (event.type !== "resync") {
+        setHighlighted((h) => ({ ...h, [event.data.id]: Date.now() }));
+      }
+      if (event.type === "declared") {
+        const d = event.data;
+        setAnnounce(
+          `Nouvel incident ${d.reference} (${SEVERITY_LABELS[d.severity]}) — ${d.establishmentName}`,
+        );
+        if (d.severity === "P1") setMajorAlerts((a) => [d, ...a.filter((x) => x.id !== d.id)]);
+      }
+      clearTimeout(pendingRefresh.current);
+      pendingRefresh.current = setTimeout(() => void refresh(), 150);
+    },
+    [refresh],
+  );
+  useQueueEvents(true, onEvent);
+
+  // Highlights fade after a minute.
+  useEffect(() => {
+    const stale = Object.entries(highlighted).filter(([, at]) => now - at > HIGHLIGHT_MS);
+    if (stale.length > 0) {
+      setHighlighted((h) => {
+        const next = { ...h };
+        for (const [id] of stale) delete next[id];
+        return next;
+      });
+    }
+  }, [now, highlighted]);
+
+  function setFilter(name: string, value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next);
+  }
+
+  function search(e: FormEvent) {
+    e.preventDefault();
+    setFilter("q", draftQ.trim());
+  }
+
+  async function loadMore() {
+    if (state.status !== "ready" || !state.page.nextCursor) return;
+    setMoreError(null);
+    setState({ ...state, more: true });
+    try {
+      const page = await api.get<QueuePageData>(query(state.page.nextCursor));
+      loadedCount.current = state.page.items.length + page.items.length;
+      setState({
+        status: "ready",
+        page: { ...page, items: [...state.page.items, ...page.items] },
+        more: false,
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) return expired();
+      setMoreError(describeError(err));
+      setState({ ...state, more: false });
+    }
+  }
+
+  const openCount =
+    state.status === "ready" ? OPEN_INCIDENT_STATUSES.reduce((n, s) => n + state.page.counts[s], 0) : 0;
+  const rowClass = (i: QueueItem) =>
+    [
+      highlighted[i.id] ? "pris-row-new" : "",
+      i.severity === "P1" ? "pris-row-major" : "",
+      i.ackOverdue || i.clocks.overdue > 0 ? "pris-row-overdue" : "",
+    ]
+      .filter(Boolean)
+      .join(" ");
+
+  return (
+    <div className="fr-container fr-my-4w">
+      <h1 className="fr-h2 fr-mb-2w">File des incidents</h1>
+      <p className="fr-sr-only" aria-live="assertive">
+        {announce}
+      </p>
+
+      {majorAlerts.map((a) => (
+        <Alert
+          key={a.id}
+          severity="error"
+          className="fr-mb-2w"
+          title={`Incident majeur déclaré : ${a.reference}`}
+          description={
+            <>
+              {a.establishmentName} —{" "}
+              <Link to={`/incidents/${a.id}`} className="fr-link">
+                Ouvrir l'incident {a.reference}
+              </Link>
+            </>
+          }
+          closable
+          onClose={() => setMajorAlerts((all) => all.filter((x) => x.id !== a.id))}
+        />
+      ))}
+
+      {state.status === "ready" && (
+        <ul className="fr-tags-group" aria-label="Incidents ouverts par statut">
+          <li>
+            <Tag
+              nativeButtonProps={{ onClick: () => setFilter("statut", "") }}
+              pressed={filters.status === ""}
+            >
+              Tous ouverts ({openCount})
+            </Tag>
+          </li>
+          {OPEN_INCIDENT_STATUSES.map((s) => (
+            <li key={s}>
+              <Tag
+                nativeButtonProps={{ onClick: () => setFilter("statut", filters.status === s ? "" : s) }}
+                pressed={filters.status === s}
+              >
+                {INCIDENT_STATUS_LABELS[s]} ({state.page.counts[s]})
+              </Tag>
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <search>
+        <form onSubmit={search} className="pris-queue-filters" aria-label="Filtrer la file">
+          <Input
+            label="Rechercher"
+            hintText="Titre ou référence"
+            nativeInputProps={{
+              type: "search",
+              name: "q",
+              value: draftQ,
+              onChange: (e) => setDraftQ(e.target.value),
+              maxLength: 200,
+            }}
+          />
+          <Select
+            label="Gravité"
+            nativeSelectProps={{
+              name: "gravite",
+              value: filters.severity,
+              onChange: (e) => setFilter("gravite", e.target.value),
+            }}
+          >
+            <option value="">Toutes</option>
+            {SEVERITIES.map((s) => (
+              <option key={s} value={s}>
+                {SEVERITY_LABELS[s]}
+              </option>
+            ))}
+          </Select>
+          <Select
+            label="Territoire"
+            nativeSelectProps={{
+              name: "territoire",
+              value: filters.territory,
+              onChange: (e) => setFilter("territoire", e.target.value),
+            }}
+          >
+            <option value="">Tous</option>
+            {territories.map((t) => (
+              <option key={t.code} value={t.code}>
+                {t.name}
+              </option>
+            ))}
+          </Select>
+          <Checkbox
+            small
+            options={[
+              {
+                label: "Échéance dépassée",
+                nativeInputProps: {
+                  name: "retard",
+                  checked: filters.overdue,
+                  onChange: (e) => setFilter("retard", e.target.checked ? "1" : ""),
+                },
+              },
+            ]}
+          />
+          <Button type="submit" priority="secondary" iconId="fr-icon-search-line">
+            Rechercher
+          </Button>
+        </form>
+      </search>
+
+      {state.status === "loading" && <p aria-live="polite">Chargement…</p>}
+      {state.status === "error" && (
+        <>
+          <Alert
+            severity="error"
+            title="File indisponible"
+            description={state.message}
+            className="fr-mb-2w"
+          />
+          <Button onClick={() => setAttempt((n) => n + 1)} iconId="fr-icon-refresh-line">
+            Réessayer
+          </Button>
+        </>
+      )}
+      {state.status === "ready" && (
+        <>
+          <p aria-live="polite" className="fr-mb-2w">
+            {state.page.total === 0
+              ? "Aucun incident ouvert ne correspond à ces critères."
+              : `${state.page.total} incident${state.page.total > 1 ? "s" : ""}, le plus urgent en premier${
+                  state.page.items.length < state.page.total ? ` — ${state.page.items.length} affichés` : ""
+                }`}
+          </p>
+          {state.page.items.length > 0 && (
+            <>
+              <ul className="pris-cards fr-hidden-md" data-testid="queue-cards">
+                {state.page.items.map((i) => (
+                  <li key={i.id} className={`pris-card ${rowClass(i)}`}>
+                    <p className="fr-mb-1v">
+                      <SeverityBadge severity={i.severity} small /> {i.crisisCell && <CrisisBadge />}{" "}
+                      <StatusBadge status={i.status} />
+                    </p>
+                    <p className="fr-mb-1v">
+                      <Link to={`/incidents/${i.id}`} className="pris-reference-inline fr-text--bold">
+                        {i.reference}
+                      </Link>{" "}
+                      — {i.title}
+                    </p>
+                    <p className="fr-text--sm fr-mb-1v">
+                      {i.establishment.name} · {i.establishment.territory}
+                    </p>
+                    <p className="fr-text--sm fr-mb-0">
+                      <Deadline item={i} now={now} tz={tz} />
+                      <span className="pris-block pris-muted">
+                        {i.assignee ? `Attribué à ${i.assignee.name}` : "Non attribué"}
+                      </span>
+                    </p>
+                  </li>
+                ))}
+              </ul>
+              <div className="fr-hidden fr-unhidden-md fr-table fr-table--no-caption pris-queue-table">
+                <div className="fr-table__wrapper">
+                  <div className="fr-table__container">
+                    <div className="fr-table__content">
+                      <table data-testid="queue-table">
+                        <caption>File des incidents ouverts, le plus urgent en premier</caption>
+                        <thead>
+                          <tr>
+                            <th scope="col">Gravité</th>
+                            <th scope="col">Incident</th>
+                            <th scope="col">Établissement</th>
+                            <th scope="col">Statut</th>
+                            <th scope="col">Prochaine échéance</th>
+                            <th scope="col">Attribué à</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {state.page.items.map((i) => (
+                            <tr key={i.id} className={rowClass(i)} data-reference={i.reference}>
+                              <td>
+                                <SeverityBadge severity={i.severity} small />
+                                {i.crisisCell && (
+                                  <span className="pris-block fr-mt-1v">
+                                    <CrisisBadge />
+                                  </span>
+                                )}
+                              </td>
+                              <td>
+                                <Link
+                                  to={`/incidents/${i.id}`}
+                                  className="pris-reference-inline fr-text--bold"
+                                >
+                                  {i.reference}
+                                </Link>
+                                <span className="pris-block">{i.title}</span>
+                                <span className="pris-block fr-text--xs pris-muted">
+                                  Déclaré le {formatShort(i.declaredAt, tz)}
+                                </span>
+                              </td>
+                              <td>
+                                {i.establishment.name}
+                                <span className="pris-block fr-text--xs pris-muted">
+                                  {i.establishment.territory}
+                                </span>
+                              </td>
+                              <td>
+                                <StatusBadge status={i.status} />
+                              </td>
+                              <td>
+                                <Deadline item={i} now={now} tz={tz} />
+                              </td>
+                              <td>
+                                {i.assignee ? (
+                                  i.assignee.name
+                                ) : (
+                                  <span className="pris-muted">Non attribué</span>
+                                )}
+                              </td>
+                            </tr>
+                          ))}
+                        </tbody>
+                      </table>
+                    </div>
+                  </div>
+                </div>
+              </div>
+            </>
+          )}
+          {moreError && <Alert severity="error" small description={moreError} className="fr-mb-2w" />}
+          {state.page.nextCursor && (
+            <Button priority="secondary" onClick={loadMore} disabled={state.more}>
+              {state.more ? "Chargement…" : "Afficher plus"}
+            </Button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
