@@ -262,6 +262,50 @@ describe("recording a regulatory clock", () => {
   });
 });
 
+test("closing through the lifecycle re-times a final report owed after a progress report", async () => {
+  const notifiedAt = hoursAgo(20 * 24);
+  const incident = await declare({ detectedAt: new Date(notifiedAt.getTime() - 3_600_000).toISOString() });
+  await record(incident.id, "nis2_notification", { doneAt: notifiedAt.toISOString(), authority: "ANSSI" });
+  await record(incident.id, "nis2_final_report", {
+    doneAt: hoursAgo(2 * 24).toISOString(),
+    authority: "ANSSI / CSIRT",
+    report: "progress",
+  });
+  const act = (body: object) =>
+    t.app.inject({
+      method: "POST",
+      url: `/api/v1/incidents/${incident.id}/transitions`,
+      headers: analyst,
+      payload: body,
+    });
+  expect((await act({ action: "investigate" })).statusCode).toBeLessThan(300);
+  const closed = await act({
+    action: "close",
+    closure: {
+      rsitClass: "malicious-code",
+      rsitType: "infected-system",
+      rootCause: "VPN non corrigé",
+      measures: "Correctif, réinitialisation des comptes",
+      lessons: "Inventaire des accès distants",
+    },
+  });
+  expect(closed.statusCode).toBeLessThan(300);
+  const view = (
+    await t.app.inject({ method: "GET", url: `/api/v1/incidents/${incident.id}`, headers: analyst })
+  ).json();
+  const report = view.clocks.find((c: { kind: string }) => c.kind === "nis2_final_report");
+  const [row] = await t.db
+    .select({ closedAt: incidents.closedAt })
+    .from(incidents)
+    .where(eq(incidents.id, incident.id));
+  expect(report).toMatchObject({
+    startsAt: row!.closedAt!.toISOString(),
+    dueAt: addOneMonth(row!.closedAt!, ZONE).toISOString(),
+    provisional: false,
+    doneAt: null,
+  });
+});
+
 describe("the regulator export", () => {
   let incident: { id: string; reference: string };
   beforeAll(async () => {

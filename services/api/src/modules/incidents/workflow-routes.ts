@@ -47,7 +47,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const principal = requirePrincipal(request.principal);
-      await transitionIncident(db, principal, request.params.id, request.body);
+      await transitionIncident(db, principal, request.params.id, request.body, app.config.REGION_TIMEZONE);
       return getIncident(db, principal, request.params.id);
     },
   );

@@ -27,6 +27,7 @@ import {
   TransitionNotAllowedError,
   ValidationError,
 } from "../../errors.ts";
+import { retimeFinalReportOnClose } from "../clocks/clock-service.ts";
 import { incidentScope } from "./incident-service.ts";
 import { actionsFor } from "./incident-views.ts";
 
@@ -125,6 +126,7 @@ export async function transitionIncident(
   principal: Principal,
   id: string,
   request: TransitionRequest,
+  timeZone: string,
   now = new Date(),
 ): Promise<void> {
   await db.transaction(async (tx) => {
@@ -217,6 +219,8 @@ export async function transitionIncident(
       case "resume":
         break;
     }
+    // After a NIS2 progress report, the final report is due one month after the incident's end.
+    if (request.action === "close") await retimeFinalReportOnClose(tx, id, now, timeZone);
     const next = { ...row, ...patch };
     patch.nextDeadlineAt = await nextDeadlineOf(tx, next);
     await tx.update(incidents).set(patch).where(eq(incidents.id, id));
