@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { incidentClocks, incidents } from "@pris/db";
-import { OPEN_INCIDENT_STATUSES, type QueueItem, type QueuePage } from "@pris/domain";
+import { nextDeadline, OPEN_INCIDENT_STATUSES, type QueueItem, type QueuePage } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -51,7 +51,10 @@ interface Row {
 }
 const rows: Row[] = [];
 
-async function insertIncident(spec: Partial<Row> & Pick<Row, "severity" | "establishment">): Promise<Row> {
+/** Stored as the API stores it: next_deadline_at is the domain's nextDeadline() of the row. */
+async function insertIncident(
+  spec: Partial<Omit<Row, "nextDeadlineAt">> & Pick<Row, "severity" | "establishment">,
+): Promise<Row> {
   const now = Date.now();
   const row: Row = {
     id: "",
@@ -61,12 +64,13 @@ async function insertIncident(spec: Partial<Row> & Pick<Row, "severity" | "estab
     assignee: null,
     rsitClass: "malicious-code",
     crisisCell: false,
-    nextDeadlineAt: null,
     ackDueAt: new Date(now - 10 * HOUR),
     acknowledgedAt: new Date(now - 9 * HOUR),
     clocks: [],
     ...spec,
+    nextDeadlineAt: null,
   };
+  row.nextDeadlineAt = nextDeadline(row.ackDueAt, row.acknowledgedAt !== null, row.clocks);
   const [inserted] = await t.db
     .insert(incidents)
     .values({
@@ -239,8 +243,10 @@ beforeAll(async () => {
   const places = ["A", "B", "C"] as const;
   for (let i = 0; i < 48; i++) {
     const status = statuses[i % statuses.length]!;
-    const overdueClock = i % 7 === 0;
     const ackMissed = status === "new" && i % 4 === 0;
+    // Portal clocks due at a few shared times (the id decides between equals), some overdue, some
+    // done; with nothing open an acknowledged incident has no deadline and comes last.
+    const portalDue = inHours([-3, 2, 5, 5][i % 4]!);
     await insertIncident({
       severity: severities[(i * 5) % 4]!,
       establishment: places[i % 3]!,
@@ -249,12 +255,14 @@ beforeAll(async () => {
       assignee: i % 3 === 0 ? null : i % 3 === 1 ? "lea" : "marc",
       rsitClass: i % 5 === 0 ? "fraud" : "malicious-code",
       crisisCell: i % 11 === 0,
-      // Several share a deadline (the id decides), some have none (they come last).
-      nextDeadlineAt: i % 6 === 5 ? null : inHours((i % 4) - 1.5),
       ackDueAt: ackMissed ? inHours(-2) : inHours(1),
       acknowledgedAt: status === "new" ? null : inHours(-1),
       clocks: [
-        { kind: "national_portal", dueAt: inHours(overdueClock ? -3 : 5), doneAt: null },
+        {
+          kind: "national_portal",
+          dueAt: portalDue,
+          doneAt: i % 5 === 1 || i % 5 === 2 ? inHours(-4) : null,
+        },
         ...(i % 2 === 0 ? [{ kind: "gdpr_cnil", dueAt: inHours(-5), doneAt: inHours(-6) }] : []),
       ],
     });
@@ -355,9 +363,9 @@ describe("GET /api/v1/queue", () => {
       await insertIncident({
         severity: "P1",
         establishment: "A",
-        nextDeadlineAt: new Date(Date.now() - HOUR),
+        clocks: [{ kind: "national_portal", dueAt: new Date(Date.now() - HOUR), doneAt: null }],
       });
-      await insertIncident({ severity: "P4", establishment: "B", nextDeadlineAt: null, status: "new" });
+      await insertIncident({ severity: "P4", establishment: "B" });
       added += 2;
       if (!p.nextCursor) break;
       cursor = p.nextCursor;
@@ -409,6 +417,50 @@ describe("GET /api/v1/queue", () => {
     const p3 = await page(taskforce, { severity: "P3" });
     expect(p3.items.map((i) => i.id)).toEqual(model({ severity: "P3" }, taskforceScope).ids.slice(0, 20));
     expect(p3.items.every((i) => i.crisisCell)).toBe(true);
+  });
+
+  test("overdue follows the clocks and the acknowledgement as the API records them", async () => {
+    const declared = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/incidents",
+      headers: rssiA,
+      payload: declaration({
+        title: "Messagerie compromise depuis trois jours",
+        detectedAt: new Date(Date.now() - 72 * HOUR).toISOString(),
+      }),
+    });
+    expect(declared.statusCode).toBe(201);
+    const { id, reference } = declared.json() as { id: string; reference: string };
+    const find = async (filters: Filters) =>
+      (await page(analyst, { ...filters, q: reference })).items.find((i) => i.id === id);
+    // The national portal had to be told within hours of awareness: overdue from the start.
+    expect((await find({ overdue: true }))?.clocks.next).toMatchObject({
+      kind: "national_portal",
+      state: "overdue",
+    });
+    const recorded = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/incidents/${id}/clocks/national_portal`,
+      headers: analyst,
+      payload: {
+        doneAt: new Date().toISOString(),
+        authority: "CERT Santé / portail de signalement",
+        lateReason: "Déclaration faite par le pôle à la prise en charge",
+      },
+    });
+    expect(recorded.statusCode, recorded.body).toBe(200);
+    expect(await find({ overdue: true })).toBeUndefined();
+    const item = await find({});
+    expect(item?.ackOverdue).toBe(false);
+    expect(item?.nextDeadlineAt).toBe(item?.ackDueAt);
+    const acknowledged = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/incidents/${id}/transitions`,
+      headers: analyst,
+      payload: { action: "acknowledge" },
+    });
+    expect(acknowledged.statusCode, acknowledged.body).toBe(200);
+    expect(await find({})).toMatchObject({ status: "acknowledged", nextDeadlineAt: null });
   });
 
   test("the session cookie works as well as the bearer token", async () => {

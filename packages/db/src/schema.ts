@@ -198,10 +198,11 @@ export const incidents = pgTable(
     index("incidents_status_idx").on(t.status),
     // The analysts' queue: open incidents only (a minority of the table, and what the pole works on),
     // ordered by severity, nearest deadline (none last), id. The queue repeats these exact expressions.
-    index("incidents_queue_idx")
-      .on(t.severity, sql`COALESCE(${t.nextDeadlineAt}, 'infinity'::timestamptz)`, t.id)
+    // Status last in the ordered ones: counts per status of a part of them (one establishment, one
+    // assignee, the overdue ones — the head of each severity) read the index alone.
+    index("incidents_queue_order_idx")
+      .on(t.severity, sql`COALESCE(${t.nextDeadlineAt}, 'infinity'::timestamptz)`, t.id, t.status)
       .where(incidentIsOpen(t.status)),
-    // Status last: counts per status of one establishment or assignee read the index alone.
     index("incidents_queue_establishment_idx")
       .on(
         t.establishmentId,
@@ -222,9 +223,6 @@ export const incidents = pgTable(
       .where(incidentIsOpen(t.status)),
     // Counts per status of the whole queue or of one severity read this one alone (index-only scan).
     index("incidents_queue_counts_idx").on(t.severity, t.status).where(incidentIsOpen(t.status)),
-    index("incidents_queue_ack_due_idx")
-      .on(t.ackDueAt)
-      .where(sql`${t.acknowledgedAt} IS NULL AND ${incidentIsOpen(t.status)}`),
     index("incidents_queue_title_trgm_idx")
       .using("gin", t.title.op("gin_trgm_ops"))
       .where(incidentIsOpen(t.status)),

@@ -12,7 +12,7 @@ import { incidentScope } from "../incidents/incident-service.ts";
  * (which compares them with the same text run bare through a pool).
  *
  * Both repeat the predicate and the sort expression of the partial indexes on open incidents
- * (migrations 0007) so that PostgreSQL uses them: the page walks `incidents_queue_idx` (or the
+ * (migrations 0007, 0008) so that PostgreSQL uses them: the page walks `incidents_queue_order_idx` (or the
  * establishment or assignee one) in order and stops at the page's end; the counts per status read
  * `incidents_queue_counts_idx` alone. Nothing ever counts closed incidents.
  */
@@ -66,17 +66,16 @@ function filtersExceptStatus(principal: Principal, query: QueueQuery, now: Date)
     query.assigneeUserId ? eq(incidents.assigneeUserId, query.assigneeUserId) : undefined,
     query.unassigned ? isNull(incidents.assigneeUserId) : undefined,
     query.rsitClass ? eq(incidents.rsitClass, query.rsitClass) : undefined,
-    // Overdue: a clock not done past its due time, or the acknowledgement service level missed. As a
-    // semi-join on the ids of the two small sets (each read from its partial index), not a test of
-    // every open incident.
+    // Overdue: a regulatory clock not done past its due time, or the acknowledgement service level
+    // missed — that is, the nearest open deadline has passed: next_deadline_at is that deadline
+    // (nextDeadline() of the domain, rewritten in the same transaction by every change of the clocks,
+    // of the acknowledgement or of the status). It is the head of each severity in the queue's order:
+    // naming the severities lets PostgreSQL read those ranges only.
     query.overdue
-      ? sql`${incidents.id} IN (
-          SELECT ${incidentClocks.incidentId} FROM ${incidentClocks}
-          WHERE ${incidentClocks.doneAt} IS NULL AND ${incidentClocks.dueAt} < ${at}::timestamptz
-          UNION ALL
-          SELECT late.id FROM ${incidents} AS late
-          WHERE late.acknowledged_at IS NULL AND late.ack_due_at < ${at}::timestamptz
-            AND late.status NOT IN ('closed', 'rejected', 'merged'))`
+      ? and(
+          query.severity ? undefined : sql`${incidents.severity} IN ('P1', 'P2', 'P3', 'P4')`,
+          sql`${DEADLINE} < ${at}::timestamptz`,
+        )
       : undefined,
     text
       ? or(sql`${incidents.title} ILIKE ${`%${text}%`}`, sql`${incidents.reference} ILIKE ${`%${text}%`}`)
