@@ -87,12 +87,7 @@ function FollowIncidentPage({ id }: { id: string }) {
   usePageTitle(state.status === "ready" ? `Signalement ${state.data.incident.reference}` : "Signalement");
 
   // No live feed for establishments: the conversation is re-read while the page is in view.
-  useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible") void reload();
-    }, FOLLOW_POLL_MS);
-    return () => clearInterval(timer);
-  }, [reload]);
+  usePolling(reload, POLL_MS);
 
   if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
   if (state.status === "error")
@@ -228,6 +223,9 @@ function PoleIncidentPage({ id }: { id: string }) {
     [id, reload],
   );
   useQueueEvents(isPole(me.role), onEvent);
+  // The feed announces changes to the incident itself, not every entry of its main courante (an
+  // establishment's answer among them): the page is also re-read while in view.
+  usePolling(reload, POLL_MS);
 
   if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
   if (state.status === "error")
@@ -421,7 +419,7 @@ function ChainStatus({ verification: v }: { verification: LogVerification | null
   if (!v) return null;
   return v.valid ? (
     <p className="fr-text--sm pris-chain-ok fr-mb-2w">
-      <span className="fr-icon-shield-check-line fr-icon--sm" aria-hidden="true" /> Main courante intègre :{" "}
+      <span className="fr-icon-shield-line fr-icon--sm" aria-hidden="true" /> Main courante intègre :{" "}
       {v.entries} entrée{v.entries > 1 ? "s" : ""} vérifiée{v.entries > 1 ? "s" : ""} (chaîne d'empreintes).
     </p>
   ) : (
@@ -440,7 +438,16 @@ function ChainStatus({ verification: v }: { verification: LogVerification | null
   );
 }
 
-const FOLLOW_POLL_MS = 10_000;
+const POLL_MS = 10_000;
+
+function usePolling(reload: () => unknown, everyMs: number) {
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") void reload();
+    }, everyMs);
+    return () => clearInterval(timer);
+  }, [reload, everyMs]);
+}
 
 /** What was declared, as the establishment wrote it. */
 function IncidentFacts({ incident: i }: { incident: Incident }) {

@@ -380,8 +380,43 @@ export function QualificationForm({ incident, onChanged }: { incident: Incident;
     }
   }
 
+  async function openCrisisCell() {
+    setBusy(true);
+    setMessage(null);
+    try {
+      await api.patch(`/incidents/${encodeURIComponent(incident.id)}/qualification`, { severity: "P1" });
+      setMessage({
+        ok: true,
+        text: "Cellule de crise ouverte : la task force et l'ARS sont alertées par courriel.",
+      });
+      onChanged();
+    } catch (err) {
+      setMessage({ ok: false, text: describeProblem(err) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
   return (
     <form onSubmit={submit} aria-label="Qualifier l'incident">
+      {incident.severity === "P1" && !incident.crisisCell && (
+        <div className="fr-mb-2w">
+          <Alert
+            severity="warning"
+            small
+            className="fr-mb-1w"
+            description="Incident déclaré en P1 : confirmez-le pour ouvrir la cellule de crise et mobiliser la task force (courriel à la task force et à l'ARS)."
+          />
+          <Button
+            type="button"
+            iconId="fr-icon-alarm-warning-line"
+            disabled={busy}
+            onClick={() => void openCrisisCell()}
+          >
+            Confirmer P1 et ouvrir la cellule de crise
+          </Button>
+        </div>
+      )}
       <Field>
         <Select
           label="Gravité"
