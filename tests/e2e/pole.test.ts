@@ -186,6 +186,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await desk.locator(".pris-entry--internal").filter({ hasText: internal }).waitFor();
     await expect.poll(() => desk.getByText(/Main courante intègre/).count()).toBe(1);
     await shot(desk, "desktop-incident-working");
+    await shot(desk, "desktop-incident-working-view", false);
 
     // The RSSI, on a phone, reads the question (and not the internal note) and answers.
     const rssiPage = await open(PHONE);
@@ -199,6 +200,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await rssiPage.getByRole("button", { name: "Envoyer au pôle" }).click();
     await rssiPage.locator(".pris-entry").filter({ hasText: answer }).waitFor();
     await shot(rssiPage, "phone-rssi-conversation");
+    await shot(rssiPage, "phone-rssi-conversation-view", false);
 
     // The analyst's page shows the answer without a reload.
     await desk
@@ -242,6 +244,11 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await phone.goto(`${baseUrl}/incidents/${declared.id}`);
     await expect.poll(() => headerText(phone)).toContain("Clos");
     await shot(phone, "phone-incident-closed");
+    await shot(phone, "phone-incident-closed-top", false);
+    await phone.locator("#log-title").scrollIntoViewIfNeeded();
+    await shot(phone, "phone-incident-closed-log", false);
+    await phone.locator("#clocks-title").scrollIntoViewIfNeeded();
+    await shot(phone, "phone-incident-closed-clocks", false);
   }, 120_000);
 
   it("shows the ARS its statistics with the month's major incident", async () => {

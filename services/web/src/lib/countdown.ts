@@ -12,7 +12,7 @@ export function useNow(intervalMs = 30_000): number {
 
 function duration(ms: number): string {
   const minutes = Math.round(Math.abs(ms) / 60_000);
-  if (minutes < 1) return "moins d'une minute";
+  if (minutes < 1) return "< 1 min";
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) {

@@ -80,6 +80,8 @@ export function QueuePage() {
   const [state, setState] = useState<ListState>({ status: "loading" });
   const [moreError, setMoreError] = useState<string | null>(null);
   const [territories, setTerritories] = useState<{ code: string; name: string }[]>([]);
+  const [filtersOpen, setFiltersOpen] = useState(false);
+  const territoryName = (code: string) => territories.find((t) => t.code === code)?.name ?? code;
   const [highlighted, setHighlighted] = useState<Record<string, number>>({});
   const [majorAlerts, setMajorAlerts] = useState<QueueDeclaredEvent[]>([]);
   const [announce, setAnnounce] = useState("");
@@ -248,7 +250,10 @@ export function QueuePage() {
             </Tag>
           </li>
           {OPEN_INCIDENT_STATUSES.map((s) => (
-            <li key={s}>
+            <li
+              key={s}
+              className={state.page.counts[s] === 0 && filters.status !== s ? "pris-empty-tag" : undefined}
+            >
               <Tag
                 nativeButtonProps={{ onClick: () => setFilter("statut", filters.status === s ? "" : s) }}
                 pressed={filters.status === s}
@@ -260,8 +265,25 @@ export function QueuePage() {
         </ul>
       )}
 
+      <Button
+        className="fr-hidden-md fr-mb-2w"
+        priority="tertiary"
+        size="small"
+        iconId="fr-icon-filter-line"
+        aria-expanded={filtersOpen}
+        aria-controls="queue-filters"
+        onClick={() => setFiltersOpen((o) => !o)}
+      >
+        {filtersOpen ? "Masquer les filtres" : "Filtrer la file"}
+        {filters.severity || filters.territory || filters.overdue || filters.q ? " (actifs)" : ""}
+      </Button>
       <search>
-        <form onSubmit={search} className="pris-queue-filters" aria-label="Filtrer la file">
+        <form
+          id="queue-filters"
+          onSubmit={search}
+          className={`pris-queue-filters${filtersOpen ? "" : " pris-queue-filters--collapsed"}`}
+          aria-label="Filtrer la file"
+        >
           <Input
             label="Rechercher"
             hintText="Titre ou référence"
@@ -361,7 +383,7 @@ export function QueuePage() {
                       — {i.title}
                     </p>
                     <p className="fr-text--sm fr-mb-1v">
-                      {i.establishment.name} · {i.establishment.territory}
+                      {i.establishment.name} · {territoryName(i.establishment.territory)}
                     </p>
                     <p className="fr-text--sm fr-mb-0">
                       <Deadline item={i} now={now} tz={tz} />
@@ -414,7 +436,7 @@ export function QueuePage() {
                               <td>
                                 {i.establishment.name}
                                 <span className="pris-block fr-text--xs pris-muted">
-                                  {i.establishment.territory}
+                                  {territoryName(i.establishment.territory)}
                                 </span>
                               </td>
                               <td>

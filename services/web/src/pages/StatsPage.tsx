@@ -33,6 +33,8 @@ const SEVERITY_COLOURS: Record<Severity, string> = {
 };
 
 const monthFormatter = new Intl.DateTimeFormat("fr-FR", { month: "short", year: "numeric", timeZone: "UTC" });
+const dayFormatter = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
+const dayLabel = (d: string) => dayFormatter.format(new Date(`${d}T12:00:00Z`));
 const monthLabel = (m: string) => monthFormatter.format(new Date(`${m}-01T12:00:00Z`));
 
 function monthsBetween(from: string, to: string): string[] {
@@ -260,8 +262,8 @@ export function StatsPage() {
       {state.status === "ready" && derived && (
         <>
           <p className="fr-text--sm pris-muted">
-            Du {state.stats.from} au {state.stats.to} (jours et mois de la région, {state.stats.timeZone}).
-            Les doublons fusionnés et les signalements rejetés sont exclus.
+            Du {dayLabel(state.stats.from)} au {dayLabel(state.stats.to)} (jours et mois de la région,{" "}
+            {state.stats.timeZone}). Les doublons fusionnés et les signalements rejetés sont exclus.
           </p>
           <ul className="pris-tiles">
             <li className="pris-tile">
@@ -343,29 +345,33 @@ export function StatsPage() {
           </div>
 
           <h2 className="fr-h4 fr-mt-4w">Échéances réglementaires</h2>
-          <div className="fr-table fr-table--sm">
-            <table>
-              <caption className="fr-sr-only">Échéances tenues par obligation</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Obligation</th>
-                  <th scope="col">Échues</th>
-                  <th scope="col">Tenues</th>
-                  <th scope="col">Part</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.stats.deadlines.byKind.map((k) => (
-                  <tr key={k.kind}>
-                    <th scope="row">{CLOCK_LABELS[k.kind].label}</th>
-                    <td>{k.due}</td>
-                    <td>{k.metOnTime}</td>
-                    <td>{k.due ? `${Math.round((k.metOnTime / k.due) * 100)} %` : "—"}</td>
+          {state.stats.deadlines.byKind.length === 0 ? (
+            <p>Aucune échéance réglementaire échue sur la période.</p>
+          ) : (
+            <div className="fr-table fr-table--sm">
+              <table>
+                <caption className="fr-sr-only">Échéances tenues par obligation</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Obligation</th>
+                    <th scope="col">Échues</th>
+                    <th scope="col">Tenues</th>
+                    <th scope="col">Part</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                </thead>
+                <tbody>
+                  {state.stats.deadlines.byKind.map((k) => (
+                    <tr key={k.kind}>
+                      <th scope="row">{CLOCK_LABELS[k.kind].label}</th>
+                      <td>{k.due}</td>
+                      <td>{k.metOnTime}</td>
+                      <td>{k.due ? `${Math.round((k.metOnTime / k.due) * 100)} %` : "—"}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
 
           <h2 className="fr-h4 fr-mt-4w">Incidents majeurs (P1)</h2>
           {state.stats.majorIncidents.length === 0 ? (

@@ -240,7 +240,9 @@ export function Timeline({
             </p>
             <p className={`fr-mb-0${conversation ? "" : " fr-text--bold"}`}>
               {conversation ? <strong className="pris-block">{title}</strong> : title}
-              {detail ? <span className="pris-block fr-text--sm fr-mb-0">{detail}</span> : null}
+              {detail ? (
+                <span className="pris-block fr-text--sm fr-mb-0 pris-entry__detail">{detail}</span>
+              ) : null}
             </p>
           </li>
         );
