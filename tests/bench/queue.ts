@@ -244,17 +244,27 @@ function get(url: string, headers: Record<string, string>): Promise<{ status: nu
   });
 }
 
-/** Runs `once` `total` times over `concurrency` loops; returns each call's duration in ms. */
-async function timed(total: number, concurrency: number, once: () => Promise<void>): Promise<number[]> {
-  const durations: number[] = [];
+/**
+ * Runs each side `total` times over `concurrency` loops, each loop alternating the two, so that both
+ * sides meet the same background load (a shared machine drifts); returns each call's duration in ms.
+ */
+async function paired(
+  total: number,
+  concurrency: number,
+  sides: [() => Promise<unknown>, () => Promise<unknown>],
+): Promise<[number[], number[]]> {
+  const durations: [number[], number[]] = [[], []];
   let started = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (started < total) {
-        started += 1;
-        const t0 = performance.now();
-        await once();
-        durations.push(performance.now() - t0);
+        const i = started++;
+        // Each side goes first half of the time: neither always finds the other's pages warm.
+        for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+          const t0 = performance.now();
+          await sides[k as 0 | 1]();
+          durations[k as 0 | 1].push(performance.now() - t0);
+        }
       }
     }),
   );
@@ -363,7 +373,7 @@ async function main() {
   };
 
   console.log(
-    `\n${REQUESTS} requests per query and side, after 30 of warm-up; pool of ${poolMax} on both sides`,
+    `\n${REQUESTS} requests per query and side, interleaved, after 30 of warm-up; pool of ${poolMax} on both sides`,
   );
   const results: { name: string; c: number; api95: number; bare95: number }[] = [];
   for (const { name, query } of scenarios) {
@@ -388,8 +398,7 @@ async function main() {
       await bare(query);
     }
     for (const c of [1, CONCURRENCY]) {
-      const b = await timed(REQUESTS, c, async () => void (await bare(query)));
-      const a = await timed(REQUESTS, c, async () => void (await api(query)));
+      const [a, b] = await paired(REQUESTS, c, [() => api(query), () => bare(query)]);
       const row = {
         name,
         c,
