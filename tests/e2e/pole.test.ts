@@ -13,6 +13,7 @@ import {
   WEB_DIST_DIR,
 } from "../support/browser.ts";
 import {
+  createApiKey,
   createEstablishment,
   createUser,
   declaration,
@@ -103,13 +104,29 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     const taskforce = await createUser(t.db, { role: "taskforce", name: "Tom Grondin" });
     const ars = await createUser(t.db, { role: "ars", name: "Anne Técher" });
 
+    // Earlier, a clinic's SIEM declared a minor incident with the same address (correlation).
+    const clinic = await createEstablishment(t.db, {
+      name: "Clinique Saint-Paul",
+      category: "private_clinic",
+    });
+    const siem = await createApiKey(t.db, clinic.id);
+    const earlier = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/incidents",
+      headers: { authorization: `ApiKey ${siem.key}` },
+      payload: declaration({ title: "Connexions suspectes sur le VPN", impactGrade: 1 }),
+    });
+    expect(earlier.statusCode).toBe(201);
+    const earlierRef = (earlier.json() as { reference: string }).reference;
+
     // Two screens of the same analyst: the desk and the phone on call.
     const desk = await open(DESKTOP);
     await signIn(desk, baseUrl, analyst.email, /\/file$/);
     await desk.getByRole("heading", { level: 1, name: "File des incidents" }).waitFor();
+    await desk.locator(`tr[data-reference="${earlierRef}"]`).waitFor();
     const phone = await open(PHONE);
     await signIn(phone, baseUrl, analyst.email, /\/file$/);
-    await phone.getByText("Aucun incident ouvert ne correspond à ces critères.").waitFor();
+    await phone.locator(".pris-card").filter({ hasText: earlierRef }).waitFor();
 
     // The RSSI declares a major incident (grade 4: plan blanc) through the API, with the session cookie.
     const session = await login(t.app, rssi.email);
@@ -133,6 +150,8 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await desk.getByText(`Incident majeur déclaré : ${declared.reference}`).waitFor();
     expect(await row.textContent()).toContain("Rançongiciel : plan blanc déclenché");
     expect(await row.textContent()).toContain("Non attribué");
+    // Most urgent first: the P1 above the earlier P4.
+    expect(await desk.locator("tbody tr").first().getAttribute("data-reference")).toBe(declared.reference);
     await phone.getByText(`Incident majeur déclaré : ${declared.reference}`).waitFor({ timeout: LIVE_MS });
     await phone.locator(".pris-card").filter({ hasText: declared.reference }).waitFor();
     await shot(desk, "desktop-queue", false);
@@ -185,6 +204,8 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await desk.getByRole("button", { name: "Ajouter (interne)" }).click();
     await desk.locator(".pris-entry--internal").filter({ hasText: internal }).waitFor();
     await expect.poll(() => desk.getByText(/Main courante intègre/).count()).toBe(1);
+    // The shared address: the pole sees where else it was seen.
+    await desk.getByText(`aussi dans ${earlierRef} (Clinique Saint-Paul)`).waitFor();
     await shot(desk, "desktop-incident-working");
     await shot(desk, "desktop-incident-working-view", false);
 
@@ -199,8 +220,19 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await rssiPage.locator("#reply-text").fill(answer);
     await rssiPage.getByRole("button", { name: "Envoyer au pôle" }).click();
     await rssiPage.locator(".pris-entry").filter({ hasText: answer }).waitFor();
+    // The establishment only learns that the address was seen elsewhere.
+    await rssiPage.getByText("Vu ailleurs dans la région").waitFor();
+    expect(await rssiPage.getByText("Clinique Saint-Paul").count()).toBe(0);
     await shot(rssiPage, "phone-rssi-conversation");
     await shot(rssiPage, "phone-rssi-conversation-view", false);
+
+    // The RSSI records the national portal declaration on the phone.
+    const portal = rssiPage.locator('[data-clock="national_portal"]');
+    await portal.getByRole("button", { name: "Enregistrer la déclaration" }).click();
+    await rssiPage.locator("#clock-national_portal-reference").fill("CERTS-2026-4471");
+    await rssiPage.getByRole("button", { name: "Enregistrer", exact: true }).click();
+    await expect.poll(() => portal.textContent()).toContain("Fait dans les délais");
+    expect(await portal.textContent()).toContain("CERTS-2026-4471");
 
     // The analyst's page shows the answer without a reload.
     await desk
@@ -250,6 +282,42 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await phone.locator("#clocks-title").scrollIntoViewIfNeeded();
     await shot(phone, "phone-incident-closed-clocks", false);
   }, 120_000);
+
+  it("lets an analyst declare for an establishment whose RSSI phoned in", async () => {
+    const hospital = await createEstablishment(t.db, { name: "EHPAD Les Filaos", category: "ehpad" });
+    const analyst = await createUser(t.db, { role: "analyst", name: "Hugo Boyer" });
+    const page = await open(DESKTOP);
+    await signIn(page, baseUrl, analyst.email, /\/file$/);
+    await page.getByRole("link", { name: "Déclarer pour un établissement" }).click();
+    await page.waitForURL(/\/declarer$/);
+    await page
+      .locator("#field-establishmentId")
+      .selectOption({ label: `EHPAD Les Filaos (FINESS ${hospital.finess})` });
+    await page.getByLabel(/^Nom et prénom/).fill("Marie Hoarau");
+    await page.getByLabel(/^Téléphone joignable/).fill("0692 55 44 33");
+    await page.getByLabel(/^Titre/).fill("Messagerie piratée, hameçonnage des familles");
+    await page
+      .locator("#field-rsitClass")
+      .locator("label")
+      .filter({ hasText: "Je ne sais pas encore" })
+      .first()
+      .click();
+    await page.getByLabel(/^Description/).fill("Des courriels frauduleux partent de la boîte de l'accueil.");
+    await page.locator("#field-ongoing").locator("label").filter({ hasText: "Oui" }).first().click();
+    await page
+      .locator("#field-impactGrade")
+      .locator("label")
+      .filter({ hasText: /Niveau 1/ })
+      .first()
+      .click();
+    await page.getByRole("button", { name: "Envoyer la déclaration" }).click();
+    await page.waitForURL(/\/incidents\/[0-9a-f-]+$/);
+    await expect
+      .poll(() => page.getByRole("heading", { level: 1 }).textContent())
+      .toContain("Messagerie piratée");
+    expect(await page.getByText("EHPAD Les Filaos").count()).toBeGreaterThan(0);
+    await page.getByRole("button", { name: "Prendre l'incident" }).waitFor();
+  }, 60_000);
 
   it("shows the ARS its statistics with the month's major incident", async () => {
     const arsUser = await createUser(t.db, { role: "ars", name: "Agnès Payet" });

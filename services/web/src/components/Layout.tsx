@@ -36,6 +36,7 @@ function navigationFor(role: Role, path: string): NavItem[] {
     case "analyst":
       return [
         item("File des incidents", "/file", path === "/file" || incidentPage),
+        item("Déclarer pour un établissement", "/declarer"),
         item("Tous les signalements", "/incidents"),
         item("Statistiques", "/statistiques"),
       ];

@@ -149,7 +149,10 @@ export function observableError(row: ObservableRow): string | null {
 /** Every rule the user can fix before sending, in French. */
 export function validateForm(form: DeclarationForm, me: Me, timeZone: string, now: Date): FormErrors {
   const e: FormErrors = {};
-  if (me.establishments.length > 1 && !me.establishments.some((x) => x.id === form.establishmentId)) {
+  if (
+    (me.establishments.length > 1 || me.role === "analyst") &&
+    !me.establishments.some((x) => x.id === form.establishmentId)
+  ) {
     e.establishmentId = "Choisissez l'établissement touché.";
   }
   if (form.declarantName.trim() === "") e.declarantName = "Indiquez le nom de la personne à joindre.";
@@ -220,7 +223,10 @@ export function toDeclaration(
   const detectedAt = fromZonedInputValue(form.detectedAt, timeZone);
   const startedAt = form.startedAt ? fromZonedInputValue(form.startedAt, timeZone) : null;
   const body: IncidentDeclaration = {
-    ...(me.establishments.length > 1 ? { establishmentId: form.establishmentId } : {}),
+    // The pole always names the establishment; an RSSI only when the account covers several.
+    ...(me.establishments.length > 1 || me.role === "analyst"
+      ? { establishmentId: form.establishmentId }
+      : {}),
     declarant: {
       name: form.declarantName.trim(),
       phone: form.declarantPhone.trim(),

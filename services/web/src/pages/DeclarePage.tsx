@@ -11,6 +11,7 @@ import {
   IMPACT_GRADE_LABELS,
   IMPACT_GRADES,
   type Incident,
+  type Me,
   RSIT_CLASSES,
   SPREAD_LABELS,
   SPREADS,
@@ -19,7 +20,7 @@ import {
 } from "@pris/domain";
 import { type FormEvent, type ReactNode, useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate } from "react-router";
-import { ApiError, api, NetworkError } from "../api/client.ts";
+import { ApiError, api, describeError, NetworkError } from "../api/client.ts";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoginForm } from "../components/LoginForm.tsx";
 import { clearDraft, loadDraft, newIdempotencyKey, saveDraft } from "../declaration/draft.ts";
@@ -97,6 +98,7 @@ function focusField(key: FieldKey) {
 export function DeclarePage() {
   usePageTitle("Déclarer un incident");
   const me = useMe();
+  if (me.role === "analyst") return <DeclareForEstablishment />;
   if (me.establishments.length === 0) {
     return (
       <div className="fr-container fr-my-6w">
@@ -104,17 +106,72 @@ export function DeclarePage() {
         <Alert
           severity="info"
           title="Votre compte n'est rattaché à aucun établissement"
-          description="Seuls les comptes d'établissement (RSSI) peuvent déclarer un incident ici. Contactez l'administrateur de la plateforme si c'est une erreur."
+          description="Seuls les comptes d'établissement (RSSI) et les analystes du pôle peuvent déclarer un incident ici. Contactez l'administrateur de la plateforme si c'est une erreur."
         />
       </div>
     );
   }
-  return <DeclarationFormPage />;
+  return <DeclarationFormPage me={me} />;
 }
 
-function DeclarationFormPage() {
-  const { config, signedIn, reloadSession } = useApp();
+type Directory = { status: "loading" } | { status: "ready"; me: Me } | { status: "error"; message: string };
+
+/**
+ * An analyst declares on behalf of an establishment (its RSSI called the pole): the same form, with
+ * every establishment of the region to choose from.
+ */
+function DeclareForEstablishment() {
   const me = useMe();
+  const [directory, setDirectory] = useState<Directory>({ status: "loading" });
+  const [attempt, setAttempt] = useState(0);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt re-runs the read on demand
+  useEffect(() => {
+    const controller = new AbortController();
+    setDirectory({ status: "loading" });
+    (async () => {
+      const all: Me["establishments"] = [];
+      let cursor: string | null = null;
+      do {
+        const sp = new URLSearchParams({ limit: "100" });
+        if (cursor) sp.set("cursor", cursor);
+        const page: { items: Me["establishments"]; nextCursor: string | null } = await api.get(
+          `/establishments?${sp}`,
+          { signal: controller.signal },
+        );
+        all.push(...page.items.map((e) => ({ id: e.id, finess: e.finess, name: e.name })));
+        cursor = page.nextCursor;
+      } while (cursor && all.length < 5000);
+      all.sort((a, b) => a.name.localeCompare(b.name, "fr"));
+      setDirectory({ status: "ready", me: { ...me, establishments: all } });
+    })().catch((err: unknown) => {
+      if (!controller.signal.aborted) setDirectory({ status: "error", message: describeError(err) });
+    });
+    return () => controller.abort();
+  }, [me, attempt]);
+
+  if (directory.status === "loading")
+    return <p className="fr-container fr-my-6w">Chargement des établissements…</p>;
+  if (directory.status === "error") {
+    return (
+      <div className="fr-container fr-my-6w pris-narrow">
+        <Alert
+          severity="error"
+          title="Établissements indisponibles"
+          description={directory.message}
+          className="fr-mb-3w"
+        />
+        <Button iconId="fr-icon-refresh-line" onClick={() => setAttempt((n) => n + 1)}>
+          Réessayer
+        </Button>
+      </div>
+    );
+  }
+  return <DeclarationFormPage me={directory.me} />;
+}
+
+function DeclarationFormPage({ me }: { me: Me }) {
+  const { config, signedIn, reloadSession } = useApp();
   const tz = config.timeZone;
   const navigate = useNavigate();
 
@@ -194,7 +251,12 @@ function DeclarationFormPage() {
       });
       busyRetries.current = 0;
       clearDraft(me.id);
-      navigate(`/incidents/${incident.id}/confirmation`, { state: { incident } });
+      navigate(
+        me.role === "analyst" ? `/incidents/${incident.id}` : `/incidents/${incident.id}/confirmation`,
+        {
+          state: { incident },
+        },
+      );
     } catch (err) {
       if (err instanceof NetworkError) {
         setSubmission({ phase: "offline" });
@@ -333,7 +395,8 @@ function DeclarationFormPage() {
   const fieldsInError = fieldsInOrder(form).filter((k) => errors[k]);
   const errorCount = fieldsInError.length + unplaced.length;
   const sending = submission.phase === "sending" || submission.phase === "busy";
-  const multipleEstablishments = me.establishments.length > 1;
+  const forEstablishment = me.role === "analyst";
+  const multipleEstablishments = me.establishments.length > 1 || forEstablishment;
   const rsitChoice = rsitChoiceOf(form);
   const rsitTypes = form.rsitClass && form.rsitClass !== "other" ? typesOf(form.rsitClass) : [];
   const nowInZone = toZonedInputValue(new Date(), tz);
@@ -410,7 +473,11 @@ function DeclarationFormPage() {
           {multipleEstablishments ? (
             <Select
               label={req("Établissement touché")}
-              hint="Votre compte couvre plusieurs établissements."
+              hint={
+                forEstablishment
+                  ? "L'établissement pour lequel vous déclarez (son RSSI vous a joint)."
+                  : "Votre compte couvre plusieurs établissements."
+              }
               {...err("establishmentId")}
               nativeSelectProps={{
                 ...text("establishmentId"),

@@ -26,9 +26,11 @@ type ListState =
   | { status: "error"; message: string };
 
 export function IncidentsPage() {
-  usePageTitle("Mes signalements");
   const { config, expired } = useApp();
   const me = useMe();
+  // The establishment's own list; the pole and the ARS read every signalement in their scope.
+  const heading = me.role === "rssi" ? "Mes signalements" : "Signalements";
+  usePageTitle(heading);
   const [params, setParams] = useSearchParams();
   const q = params.get("q") ?? "";
   const status = params.get("statut") ?? "";
@@ -109,8 +111,8 @@ export function IncidentsPage() {
   return (
     <div className="fr-container fr-my-4w">
       <div className="pris-title-row fr-mb-3w">
-        <h1 className="fr-h2 fr-mb-2w">Mes signalements</h1>
-        {me.establishments.length > 0 && (
+        <h1 className="fr-h2 fr-mb-2w">{heading}</h1>
+        {(me.establishments.length > 0 || me.role === "analyst") && (
           <Button iconId="fr-icon-add-line" linkProps={{ to: "/declarer" }}>
             Déclarer un incident
           </Button>
