@@ -179,6 +179,13 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     const escalationMail = mobilised.find((m) => m.envelopeTo.includes(taskforce.email));
     expect(escalationMail?.parsed.subject ?? "").toContain(declared.reference);
 
+    // A task for oneself, then done.
+    await desk.getByLabel("Nouvelle tâche (pour vous)").fill("Appeler le prestataire VPN");
+    await desk.getByRole("button", { name: "Ajouter la tâche" }).click();
+    const task = desk.locator(".pris-task").filter({ hasText: "Appeler le prestataire VPN" });
+    await task.getByRole("button", { name: "Marquer comme faite" }).click();
+    await expect.poll(() => task.textContent()).toContain("faite le");
+
     // Through the lifecycle, one button each.
     for (const [action, status] of [
       ["Lancer l'investigation", "En investigation"],

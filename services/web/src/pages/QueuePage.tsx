@@ -159,6 +159,14 @@ export function QueuePage() {
   );
   useQueueEvents(true, onEvent);
 
+  // Deadlines pass without any event: the order is read again now and then while the board is in view.
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState === "visible") void refresh();
+    }, 60_000);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
   // Highlights fade after a minute.
   useEffect(() => {
     const stale = Object.entries(highlighted).filter(([, at]) => now - at > HIGHLIGHT_MS);
