@@ -617,6 +617,47 @@ describe("GET /api/v1/queue/events (server-sent events over a real connection)",
     other.close();
   });
 
+  test("when its LISTEN connection is cut, the feed reconnects, tells subscribers to resync, and goes on", async () => {
+    const s = await openStream(base, analyst);
+    try {
+      const { rows } = await t.app.database.pool.query(
+        "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = 'pris-api-queue-feed' AND datname = current_database()",
+      );
+      expect(rows).toHaveLength(1);
+      await s.waitFor((x) => x.event === "queue.resync", 5000);
+      const declared = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: rssiA,
+        payload: declaration({ title: "Après la coupure" }),
+      });
+      const { id } = declared.json() as { id: string };
+      await s.waitFor((x) => x.event === "incident.declared" && (x.data as { id: string }).id === id);
+    } finally {
+      s.close();
+    }
+  });
+
+  test("closing the API ends open streams instead of waiting for them", async () => {
+    const other = await startTestApp();
+    let closed = false;
+    try {
+      const user = await createUser(other.db, { role: "analyst" });
+      const headers = (await login(other.app, user.email)).bearer;
+      await other.app.listen({ port: 0, host: "127.0.0.1" });
+      const port = (other.app.server.address() as AddressInfo).port;
+      const s = await openStream(`http://127.0.0.1:${port}/api/v1/queue/events`, headers);
+      expect(s.res.status).toBe(200);
+      const started = Date.now();
+      await other.close();
+      closed = true;
+      expect(Date.now() - started).toBeLessThan(5000);
+      s.close();
+    } finally {
+      if (!closed) await other.close();
+    }
+  });
+
   test("the stream starts with a retry delay and a comment, and closes cleanly when the client leaves", async () => {
     const s = await openStream(base, analyst);
     await expect.poll(() => s.comments).toContain("connected");

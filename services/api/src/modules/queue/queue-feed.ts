@@ -1,5 +1,5 @@
 import { type Db, establishments, incidents } from "@pris/db";
-import { QUEUE_EVENTS, type QueueDeclaredEvent } from "@pris/domain";
+import { incidentVisibility, QUEUE_EVENTS, type QueueDeclaredEvent } from "@pris/domain";
 import { and, eq, inArray } from "drizzle-orm";
 import pg from "pg";
 import type { Principal } from "../../auth/principal.ts";
@@ -23,8 +23,9 @@ const MAX_IDS_PER_READ = 1000;
  * The queue's live feed in one API process. A trigger on incidents NOTIFYs `pris_incidents` with
  * `{op: "declared" | "changed", id}` when a transaction that declared or changed an incident commits
  * (migration 0006). One LISTEN connection per process, opened with the first subscriber, fans the
- * notifications out to every subscribed browser: each batch of ids is read back once per scope (the
- * same incidentScope() as every other read), so a subscriber only ever hears of incidents it may read.
+ * notifications out to every subscribed browser: each batch of ids is read back with the subscriber's
+ * incidentScope() (once for all who see everything), so a subscriber only ever hears of incidents it
+ * may read.
  *
  * When the LISTEN connection is lost, notifications sent meanwhile are gone: once it is back, every
  * subscriber is told to re-read the queue (`queue.resync`). Reconnection as in DirectoryCache.
@@ -119,26 +120,36 @@ export class IncidentFeed {
     }
     if (batch.length === 0 || this.subscribers.size === 0) return;
     const ops = new Map(batch);
-    // Subscribers with the same scope share one read.
+    // Those who see everything (the pole) share one read; anyone else has their own, whatever
+    // incidentScope() looks at.
     const groups = new Map<string, FeedSubscriber[]>();
     for (const s of this.subscribers) {
-      const key = `${s.principal.role}:${[...s.principal.establishmentIds].sort().join(",")}`;
+      const key =
+        incidentVisibility(s.principal.role) === "all" ? "all" : `${s.principal.kind}:${s.principal.id}`;
       const group = groups.get(key);
       if (group) group.push(s);
       else groups.set(key, [s]);
     }
     await Promise.all(
       [...groups.values()].map(async (group) => {
-        const rows = await this.db
-          .select({
-            id: incidents.id,
-            reference: incidents.reference,
-            severity: incidents.severity,
-            establishmentName: establishments.name,
-          })
-          .from(incidents)
-          .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
-          .where(and(inArray(incidents.id, [...ops.keys()]), incidentScope(group[0]!.principal)));
+        let rows: { id: string; reference: string; severity: string; establishmentName: string }[];
+        try {
+          rows = await this.db
+            .select({
+              id: incidents.id,
+              reference: incidents.reference,
+              severity: incidents.severity,
+              establishmentName: establishments.name,
+            })
+            .from(incidents)
+            .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
+            .where(and(inArray(incidents.id, [...ops.keys()]), incidentScope(group[0]!.principal)));
+        } catch (err) {
+          // These events are lost: the subscribers re-read the queue instead.
+          this.log.warn({ err: (err as Error).message }, "queue feed could not read changed incidents");
+          for (const s of group) if (this.subscribers.has(s)) s.send(QUEUE_EVENTS.resync, {});
+          return;
+        }
         for (const row of rows) {
           const declared = ops.get(row.id) === "declared";
           const data: QueueDeclaredEvent | { id: string } = declared

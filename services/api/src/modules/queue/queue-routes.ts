@@ -113,10 +113,8 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
         unsubscribe();
         streams.delete(res);
       };
+      // Emitted when the client goes away as well as when the server ends the stream.
       res.once("close", done);
-      request.raw.once("close", () => {
-        if (!res.writableEnded) res.end();
-      });
     },
   );
 };
