@@ -186,13 +186,15 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await task.getByRole("button", { name: "Marquer comme faite" }).click();
     await expect.poll(() => task.textContent()).toContain("faite le");
 
-    // Through the lifecycle, one button each.
+    // Through the lifecycle, one button each (a word for the establishment with the containment).
+    const containmentNote = "Serveurs du DPI isolés du réseau ; ne rallumez pas les postes des urgences.";
     for (const [action, status] of [
       ["Lancer l'investigation", "En investigation"],
       ["Passer en endiguement", "Endiguement"],
       ["Passer en remédiation", "Remédiation"],
       ["Passer en surveillance", "Surveillance"],
     ] as const) {
+      if (status === "Endiguement") await desk.locator("#action-note").fill(containmentNote);
       await desk.getByRole("button", { name: action, exact: true }).click();
       await expect.poll(() => headerText(desk)).toContain(status);
     }
@@ -222,6 +224,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await rssiPage.goto(`${baseUrl}/incidents/${declared.id}`);
     await rssiPage.getByText(question).waitFor();
     expect(await rssiPage.getByText(internal).count()).toBe(0);
+    expect(await rssiPage.getByText(containmentNote).count()).toBe(1);
     expect(await headerText(rssiPage)).toContain("Surveillance");
     const answer = "Sauvegardes hors ligne vérifiées ce matin : intactes. Remise en service prévue à 14 h.";
     await rssiPage.locator("#reply-text").fill(answer);

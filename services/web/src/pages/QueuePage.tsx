@@ -23,7 +23,7 @@ import { usePageTitle } from "../components/Layout.tsx";
 import { countdown, useNow } from "../lib/countdown.ts";
 import { type QueueEvent, useQueueEvents } from "../lib/queue-events.ts";
 import { formatShort } from "../lib/zoned-time.ts";
-import { useApp } from "../session.tsx";
+import { useApp, useMe } from "../session.tsx";
 
 const PAGE_SIZE = 25;
 /** A new or changed row stays highlighted this long. */
@@ -66,6 +66,7 @@ function CrisisBadge() {
 export function QueuePage() {
   usePageTitle("File des incidents");
   const { config, expired } = useApp();
+  const me = useMe();
   const tz = config.timeZone;
   const now = useNow(15_000);
   const [params, setParams] = useSearchParams();
@@ -74,6 +75,7 @@ export function QueuePage() {
     severity: params.get("gravite") ?? "",
     territory: params.get("territoire") ?? "",
     overdue: params.get("retard") === "1",
+    assignee: params.get("attribution") ?? "",
     q: params.get("q") ?? "",
   };
   const [draftQ, setDraftQ] = useState(filters.q);
@@ -97,6 +99,8 @@ export function QueuePage() {
       if (filters.severity) sp.set("severity", filters.severity);
       if (filters.territory) sp.set("territory", filters.territory);
       if (filters.overdue) sp.set("overdue", "true");
+      if (filters.assignee === "moi") sp.set("assigneeUserId", me.id);
+      if (filters.assignee === "personne") sp.set("unassigned", "true");
       if (filters.q) sp.set("q", filters.q);
       if (cursor) sp.set("cursor", cursor);
       return `/queue?${sp}`;
@@ -283,7 +287,9 @@ export function QueuePage() {
         onClick={() => setFiltersOpen((o) => !o)}
       >
         {filtersOpen ? "Masquer les filtres" : "Filtrer la file"}
-        {filters.severity || filters.territory || filters.overdue || filters.q ? " (actifs)" : ""}
+        {filters.severity || filters.territory || filters.overdue || filters.q || filters.assignee
+          ? " (actifs)"
+          : ""}
       </Button>
       <search>
         <form
@@ -332,6 +338,18 @@ export function QueuePage() {
                 {t.name}
               </option>
             ))}
+          </Select>
+          <Select
+            label="Attribution"
+            nativeSelectProps={{
+              name: "attribution",
+              value: filters.assignee,
+              onChange: (e) => setFilter("attribution", e.target.value),
+            }}
+          >
+            <option value="">Tous</option>
+            <option value="moi">Les miens</option>
+            <option value="personne">Non attribués</option>
           </Select>
           <Checkbox
             small

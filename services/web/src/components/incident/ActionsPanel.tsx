@@ -104,12 +104,15 @@ function ActionForm({
   incident,
   action,
   tz,
+  note,
   onDone,
   onCancel,
 }: {
   incident: Incident;
   action: IncidentAction;
   tz: string;
+  /** The word for the main courante typed above the buttons. */
+  note: string;
   onDone(): void;
   onCancel(): void;
 }) {
@@ -178,6 +181,7 @@ function ActionForm({
       default:
         body = { action } as TransitionRequest;
     }
+    if (note.trim()) body = { ...body, note: note.trim() } as TransitionRequest;
     setBusy(true);
     setError(null);
     try {
@@ -279,6 +283,7 @@ export function ActionsPanel({
 }) {
   const [open, setOpen] = useState<IncidentAction | null>(null);
   const [busy, setBusy] = useState<IncidentAction | null>(null);
+  const [note, setNote] = useState("");
   const [error, setError] = useState<string | null>(null);
   const allowed = incident.allowedActions;
   const main = FORWARD_ORDER.find((a) => allowed.includes(a));
@@ -287,7 +292,11 @@ export function ActionsPanel({
     setBusy(action);
     setError(null);
     try {
-      await api.post(`/incidents/${encodeURIComponent(incident.id)}/transitions`, { action });
+      await api.post(`/incidents/${encodeURIComponent(incident.id)}/transitions`, {
+        action,
+        ...(note.trim() ? { note: note.trim() } : {}),
+      });
+      setNote("");
       onChanged();
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
@@ -320,6 +329,17 @@ export function ActionsPanel({
           </li>
         ))}
       </ul>
+      <Input
+        label="Mot joint à l'action (facultatif)"
+        hintText="Inscrit à la main courante et lu par l'établissement"
+        className="fr-mt-2w fr-mb-1w"
+        nativeInputProps={{
+          id: "action-note",
+          value: note,
+          onChange: (e) => setNote(e.target.value),
+          maxLength: 5000,
+        }}
+      />
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {open && allowed.includes(open) && (
         <ActionForm
@@ -327,9 +347,11 @@ export function ActionsPanel({
           incident={incident}
           action={open}
           tz={tz}
+          note={note}
           onCancel={() => setOpen(null)}
           onDone={() => {
             setOpen(null);
+            setNote("");
             onChanged();
           }}
         />
