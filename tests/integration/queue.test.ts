@@ -321,7 +321,8 @@ describe("GET /api/v1/queue", () => {
     ["overdue", () => ({ overdue: true })],
     ["q on the title (any case, accents)", () => ({ q: "hameçonnage" })],
     ["q on the reference", () => ({ q: rows[3]!.reference.slice(4) })],
-    ["q with LIKE wildcards taken literally", () => ({ q: "%_" })],
+    ["q with LIKE wildcards taken literally", () => ({ q: "n°_" })],
+    ["q with LIKE wildcards taken literally (%)", () => ({ q: "n°%" })],
     ["several at once", () => ({ severity: "P1", territory: "ouest", overdue: true, status: "new" })],
   ];
   test.each(filterCases)("filter: %s — items, counts and total as the model says", async (_, make) => {
@@ -376,7 +377,7 @@ describe("GET /api/v1/queue", () => {
     expect(added).toBeGreaterThan(4);
   });
 
-  test("a cursor that the API did not give is a 400, and so is unassigned with an assignee", async () => {
+  test("400: a cursor the API did not give, unassigned with an assignee, a closed status, a 2-character q", async () => {
     for (const cursor of ["nonsense", Buffer.from('["P9","infinity","x"]').toString("base64url")]) {
       const res = await t.app.inject({
         method: "GET",
@@ -398,6 +399,9 @@ describe("GET /api/v1/queue", () => {
       headers: analyst,
     });
     expect(closed.statusCode).toBe(400);
+    // Fewer than 3 characters have no trigram: no index could find them.
+    const short = await t.app.inject({ method: "GET", url: "/api/v1/queue?q=ab", headers: analyst });
+    expect(short.statusCode).toBe(400);
   });
 
   test("scope: RSSIs, API keys and the ARS get 403; the task force only its part; analysts all", async () => {

@@ -31,7 +31,12 @@ export const QueueQuerySchema = Type.Object(
       "Only incidents with a regulatory clock past its due time and not done, or not acknowledged within the service level",
     ),
     q: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 200, description: "Text in the title or the reference" }),
+      Type.String({
+        minLength: 3,
+        maxLength: 200,
+        description:
+          "Text in the title or the reference, any case; at least 3 characters (found through trigrams)",
+      }),
     ),
     ...PageQuerySchema,
   },
