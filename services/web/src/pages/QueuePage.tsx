@@ -49,7 +49,7 @@ function Deadline({ item, now, tz }: { item: QueueItem; now: number; tz: string 
   const c = countdown(item.nextDeadlineAt, now);
   return (
     <span className={c.overdue ? "pris-overdue" : undefined} title={formatShort(item.nextDeadlineAt, tz)}>
-      <span className="fr-text--xs pris-block">{deadlineOf(item)}</span>
+      <span className="fr-text--xs pris-block fr-mb-0">{deadlineOf(item)}</span>
       <strong>{c.overdue ? `Échéance ${c.text}` : c.text}</strong>
     </span>
   );
