@@ -221,8 +221,13 @@ export const incidents = pgTable(
         t.status,
       )
       .where(incidentIsOpen(t.status)),
-    // Counts per status of the whole queue or of one severity read this one alone (index-only scan).
+    // Counts per status of the whole queue or of one severity read this one alone (index-only scan);
+    // of one RSIT class, the next one; the task force's part (P1 or a crisis cell), these and the last.
     index("incidents_queue_counts_idx").on(t.severity, t.status).where(incidentIsOpen(t.status)),
+    index("incidents_queue_rsit_idx").on(t.rsitClass, t.status).where(incidentIsOpen(t.status)),
+    index("incidents_queue_crisis_idx")
+      .on(t.severity, t.status)
+      .where(sql`${t.crisisCell} AND ${incidentIsOpen(t.status)}`),
     index("incidents_queue_title_trgm_idx")
       .using("gin", t.title.op("gin_trgm_ops"))
       .where(incidentIsOpen(t.status)),
