@@ -329,6 +329,32 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await page.getByRole("button", { name: "Prendre l'incident" }).waitFor();
   }, 60_000);
 
+  it("pages through a filtered queue with Afficher plus", async () => {
+    const east = await createEstablishment(t.db, { name: "CH de l'Est", territory: "est" });
+    const key = await createApiKey(t.db, east.id);
+    for (let n = 1; n <= 30; n++) {
+      const r = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: { authorization: `ApiKey ${key.key}` },
+        payload: declaration({ title: `Alerte antivirus n° ${n}`, impactGrade: 1, observables: [] }),
+      });
+      expect(r.statusCode).toBe(201);
+    }
+    const analyst = await createUser(t.db, { role: "analyst" });
+    const page = await open(DESKTOP);
+    await signIn(page, baseUrl, analyst.email, /\/file$/);
+    await page.goto(`${baseUrl}/file?territoire=est`);
+    const rows = page.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(25);
+    await page.getByText("30 incidents, le plus urgent en premier — 25 affichés").waitFor();
+    await page.getByRole("button", { name: "Afficher plus" }).click();
+    await expect.poll(() => rows.count()).toBe(30);
+    expect(await page.getByRole("button", { name: "Afficher plus" }).count()).toBe(0);
+    const references = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-reference")));
+    expect(new Set(references).size).toBe(30);
+  }, 60_000);
+
   it("shows the ARS its statistics with the month's major incident", async () => {
     const arsUser = await createUser(t.db, { role: "ars", name: "Agnès Payet" });
     const page = await open(DESKTOP);

@@ -89,6 +89,8 @@ export function QueuePage() {
   const [announce, setAnnounce] = useState("");
   const [attempt, setAttempt] = useState(0);
   const loadedCount = useRef(PAGE_SIZE);
+  /** Reads of the board in the order they were started: only the latest one may set it. */
+  const sequence = useRef(0);
 
   const queryString = params.toString();
   // biome-ignore lint/correctness/useExhaustiveDependencies: the filters are read from queryString
@@ -111,10 +113,13 @@ export function QueuePage() {
   /** Reads the first page again, as many rows as are shown (capped), without blanking the board. */
   const refresh = useCallback(
     async (signal?: AbortSignal) => {
+      const mine = ++sequence.current;
       try {
         const page = await api.get<QueuePageData>(query(undefined, Math.min(100, loadedCount.current)), {
           signal,
         });
+        // A later read (another refresh, or "Afficher plus") already answered: this one is stale.
+        if (mine !== sequence.current) return;
         setState({ status: "ready", page, more: false });
       } catch (err) {
         if (signal?.aborted) return;
@@ -199,8 +204,12 @@ export function QueuePage() {
     if (state.status !== "ready" || !state.page.nextCursor) return;
     setMoreError(null);
     setState({ ...state, more: true });
+    // A refresh started meanwhile reads as many rows as there will be.
+    loadedCount.current = state.page.items.length + PAGE_SIZE;
+    const mine = ++sequence.current;
     try {
       const page = await api.get<QueuePageData>(query(state.page.nextCursor));
+      if (mine !== sequence.current) return;
       loadedCount.current = state.page.items.length + page.items.length;
       setState({
         status: "ready",
@@ -209,6 +218,8 @@ export function QueuePage() {
       });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return expired();
+      if (mine !== sequence.current) return;
+      loadedCount.current = state.page.items.length;
       setMoreError(describeError(err));
       setState({ ...state, more: false });
     }
