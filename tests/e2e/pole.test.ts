@@ -179,6 +179,15 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     const escalationMail = mobilised.find((m) => m.envelopeTo.includes(taskforce.email));
     expect(escalationMail?.parsed.subject ?? "").toContain(declared.reference);
 
+    // The task force now finds it in its queue (and only it: the clinic's incident is not its business).
+    const crew = await open(DESKTOP);
+    await signIn(crew, baseUrl, taskforce.email, /\/file$/);
+    await crew.locator(`tr[data-reference="${declared.reference}"]`).waitFor();
+    expect(await crew.locator(`tr[data-reference="${earlierRef}"]`).count()).toBe(0);
+    expect(await crew.locator(`tr[data-reference="${declared.reference}"]`).textContent()).toContain(
+      "Cellule de crise",
+    );
+
     // A task for oneself, then done.
     await desk.getByLabel("Nouvelle tâche (pour vous)").fill("Appeler le prestataire VPN");
     await desk.getByRole("button", { name: "Ajouter la tâche" }).click();
