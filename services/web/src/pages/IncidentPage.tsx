@@ -232,7 +232,8 @@ function PoleIncidentPage({ id }: { id: string }) {
     return <IncidentLoadError message={state.message} retry={() => void reload()} />;
   const { incident: i, log, observables, tasks, verification } = state.data;
   const open = !["closed", "rejected", "merged"].includes(i.status);
-  const canWork = open && (me.role === "analyst" || (me.role === "taskforce" && i.crisisCell));
+  const member = me.role === "analyst" || (me.role === "taskforce" && i.crisisCell);
+  const canWork = open && member;
   const mine = i.assignee?.id === me.id;
   const changed = () => void reload();
   const api$ = `${API_BASE}/incidents/${encodeURIComponent(i.id)}`;
@@ -357,6 +358,7 @@ function PoleIncidentPage({ id }: { id: string }) {
         </div>
 
         <div className="pris-workspace__side">
+          {/* Obligations outlive the incident: a NIS2 final report is due after closure. */}
           <section className="pris-panel pris-order-2" aria-labelledby="clocks-title">
             <h2 id="clocks-title" className="fr-h5">
               Échéances réglementaires
@@ -366,7 +368,7 @@ function PoleIncidentPage({ id }: { id: string }) {
               clocks={i.clocks}
               tz={tz}
               now={now}
-              canRecord={canWork}
+              canRecord={member}
               onChanged={changed}
             />
             <p className="fr-mb-0">
