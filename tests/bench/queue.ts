@@ -286,13 +286,16 @@ async function main() {
   const seedStart = performance.now();
   for (const statement of SEED(INCIDENTS)) await seeder.query(statement);
   const seedSeconds = (performance.now() - seedStart) / 1000;
-  const [analyst] = (
-    await seeder.query<{ id: string }>(
-      `INSERT INTO users (id, email, display_name, role, password_hash)
-       VALUES (gen_random_uuid(), 'analyste@bench.test', 'Analyste du banc', 'analyst', $1) RETURNING id`,
-      [await hashPassword(PASSWORD)],
-    )
-  ).rows;
+  const hash = await hashPassword(PASSWORD);
+  const benchUser = async (role: "analyst" | "taskforce") =>
+    (
+      await seeder.query<{ id: string }>(
+        `INSERT INTO users (id, email, display_name, role, password_hash)
+         VALUES (gen_random_uuid(), $1, $2, $3, $4) RETURNING id`,
+        [`${role}@bench.test`, `Banc (${role})`, role, hash],
+      )
+    ).rows[0]!.id;
+  const people = { analyst: await benchUser("analyst"), taskforce: await benchUser("taskforce") };
   const facts = (
     await seeder.query<{ open: number; clocks: number; overdue: number; size: string }>(
       `SELECT (SELECT count(*) FROM incidents WHERE status NOT IN ('closed', 'rejected', 'merged'))::int AS open,
@@ -330,44 +333,50 @@ async function main() {
   children.push(child);
   const origin = `http://127.0.0.1:${port}`;
   await waitFor(`${origin}/health/live`);
-  const login = await fetch(`${origin}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "analyste@bench.test", password: PASSWORD }),
-  });
-  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
-  const { accessToken } = (await login.json()) as { accessToken: string };
-  const auth = { authorization: `Bearer ${accessToken}` };
+  const signIn = async (role: keyof typeof people) => {
+    const res = await fetch(`${origin}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: `${role}@bench.test`, password: PASSWORD }),
+    });
+    if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    return { authorization: `Bearer ${accessToken}` };
+  };
+  const auth = { analyst: await signIn("analyst"), taskforce: await signIn("taskforce") };
 
   // The bare side: the same statements through a pool of the same size, both at once as the API does.
   const pool = new pg.Pool({ connectionString: scratchUrl.toString(), max: poolMax });
   pool.on("error", () => {});
-  const principal: Principal = {
+  const principal = (role: keyof typeof people): Principal => ({
     kind: "user",
-    id: analyst!.id,
-    role: "analyst",
-    displayName: "Analyste du banc",
+    id: people[role],
+    role,
+    displayName: `Banc (${role})`,
     ghtId: null,
     establishmentIds: [],
     via: "bearer",
-  };
-  const scenarios: { name: string; query: QueueQuery }[] = [
+  });
+  type Role = keyof typeof people;
+  const scenarios: { name: string; query: QueueQuery; as?: Role }[] = [
     { name: "default (page 1, counts)", query: {} },
     { name: "severity=P1", query: { severity: "P1" } },
     { name: "territory=13 & category=ch", query: { territory: "13", category: "ch" } },
     { name: "overdue=true", query: { overdue: true } },
     { name: "q=VPN", query: { q: "VPN" } },
     { name: "unassigned=true & status=new", query: { unassigned: true, status: "new" } },
+    { name: "rsitClass=fraud", query: { rsitClass: "fraud" } },
+    { name: "task force (P1 or crisis cell)", query: {}, as: "taskforce" },
   ];
 
-  const bare = async (query: QueueQuery) => {
-    const s = queueStatements(principal, query, new Date());
+  const bare = async (query: QueueQuery, as: Role = "analyst") => {
+    const s = queueStatements(principal(as), query, new Date());
     const [items] = await Promise.all([pool.query(s.items), pool.query(s.counts)]);
     return items.rows as { id: string }[];
   };
-  const api = async (query: QueueQuery) => {
+  const api = async (query: QueueQuery, as: Role = "analyst") => {
     const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
-    const res = await get(`${origin}/api/v1/queue?${qs}`, auth);
+    const res = await get(`${origin}/api/v1/queue?${qs}`, auth[as]);
     if (res.status !== 200) throw new Error(`GET /api/v1/queue?${qs} → ${res.status} ${res.body}`);
     return JSON.parse(res.body) as { items: { id: string }[]; total: number };
   };
@@ -376,15 +385,15 @@ async function main() {
     `\n${REQUESTS} requests per query and side, interleaved, after 30 of warm-up; pool of ${poolMax} on both sides`,
   );
   const results: { name: string; c: number; api95: number; bare95: number }[] = [];
-  for (const { name, query } of scenarios) {
+  for (const { name, query, as = "analyst" } of scenarios) {
     // Same answer both ways, or the comparison means nothing.
-    const [fromApi, fromPool] = [await api(query), await bare(query)];
+    const [fromApi, fromPool] = [await api(query, as), await bare(query, as)];
     const same =
       JSON.stringify(fromApi.items.map((i) => i.id)) ===
       JSON.stringify(fromPool.slice(0, 20).map((r) => r.id));
     if (!same) throw new Error(`${name}: the API and the bare statements disagree`);
     if (EXPLAIN) {
-      const s = queueStatements(principal, query, new Date());
+      const s = queueStatements(principal(as), query, new Date());
       for (const [label, st] of [
         ["items", s.items],
         ["counts", s.counts],
@@ -394,11 +403,11 @@ async function main() {
       }
     }
     for (let i = 0; i < 30; i++) {
-      await api(query);
-      await bare(query);
+      await api(query, as);
+      await bare(query, as);
     }
     for (const c of [1, CONCURRENCY]) {
-      const [a, b] = await paired(REQUESTS, c, [() => api(query), () => bare(query)]);
+      const [a, b] = await paired(REQUESTS, c, [() => api(query, as), () => bare(query, as)]);
       const row = {
         name,
         c,

@@ -1,5 +1,5 @@
 import { establishments, incidentClocks, incidentIsOpen, incidents, users } from "@pris/db";
-import { type QueueQuery, SEVERITIES } from "@pris/domain";
+import { OPEN_INCIDENT_STATUSES, type QueueQuery, SEVERITIES } from "@pris/domain";
 import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Principal } from "../../auth/principal.ts";
@@ -14,7 +14,7 @@ import { incidentScope } from "../incidents/incident-service.ts";
  * Both repeat the predicate and the sort expression of the partial indexes on open incidents
  * (migrations 0007, 0008) so that PostgreSQL uses them: the page walks `incidents_queue_order_idx` (or the
  * establishment or assignee one) in order and stops at the page's end; the counts per status read
- * `incidents_queue_counts_idx` alone. Nothing ever counts closed incidents.
+ * an index alone where they can. Nothing ever counts closed incidents.
  */
 
 const OPEN = incidentIsOpen(incidents.status);
@@ -23,6 +23,12 @@ const DEADLINE = sql`COALESCE(${incidents.nextDeadlineAt}, 'infinity'::timestamp
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const dialect = new PgDialect();
+
+const textArray = (values: readonly string[]) =>
+  sql`ARRAY[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::text[]`;
 
 export interface Statement {
   text: string;
@@ -130,7 +136,23 @@ export function queueStatements(principal: Principal, query: QueueQuery, now: Da
       LIMIT 1
     ) AS c ON true
     ORDER BY p.severity, p.sort_deadline::timestamptz, p.id`;
-  const counts = sql`
+  // The whole queue (or one severity) of someone who sees everything — the board's usual view, and
+  // the most to count: one count per (severity, status) range of incidents_queue_counts_idx, which
+  // only counts index entries, instead of grouping every open incident (half the time at 1M).
+  const wholeQueue =
+    incidentScope(principal) === undefined &&
+    Object.entries(query).every(
+      ([k, v]) => v === undefined || v === false || ["severity", "status", "limit", "cursor"].includes(k),
+    );
+  const counts = wholeQueue
+    ? sql`
+    SELECT s.status, sum((
+      SELECT count(*) FROM ${incidents}
+      WHERE ${OPEN} AND ${incidents.severity} = v.severity AND ${incidents.status} = s.status))::int AS n
+    FROM unnest(${textArray(OPEN_INCIDENT_STATUSES)}) AS s(status),
+      unnest(${textArray(query.severity ? [query.severity] : SEVERITIES)}) AS v(severity)
+    GROUP BY s.status`
+    : sql`
     SELECT ${incidents.status} AS status, count(*)::int AS n
     FROM ${incidents}
     WHERE ${and(OPEN, filters)}
