@@ -374,12 +374,32 @@ async function main() {
     const [items] = await Promise.all([pool.query(s.items), pool.query(s.counts)]);
     return items.rows as { id: string }[];
   };
+  // The body is read whole, but parsed only when checked: the bare side parses nothing either.
   const api = async (query: QueueQuery, as: Role = "analyst") => {
     const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
     const res = await get(`${origin}/api/v1/queue?${qs}`, auth[as]);
     if (res.status !== 200) throw new Error(`GET /api/v1/queue?${qs} → ${res.status} ${res.body}`);
-    return JSON.parse(res.body) as { items: { id: string }[]; total: number };
+    return res.body;
   };
+
+  // What any request costs before the queue's SQL: HTTP alone, then HTTP with the bearer token's
+  // check (a request refused by validation after authentication).
+  const floors: [string, string, Record<string, string>, number][] = [
+    ["GET /health/live (HTTP alone)", "/health/live", {}, 200],
+    ["GET /api/v1/queue?limit=0 (authenticated, 400)", "/api/v1/queue?limit=0", auth.analyst, 400],
+  ];
+  console.log("");
+  for (const [name, path, headers, status] of floors) {
+    const once = async () => {
+      const res = await get(`${origin}${path}`, headers);
+      if (res.status !== status) throw new Error(`${path} → ${res.status} ${res.body}`);
+    };
+    for (let i = 0; i < 30; i++) await once();
+    const [d] = await paired(REQUESTS, 1, [once, async () => {}]);
+    console.log(
+      `${name.padEnd(50)} p50 ${percentile(d, 50).toFixed(1).padStart(5)} p95 ${percentile(d, 95).toFixed(1).padStart(5)} ms`,
+    );
+  }
 
   console.log(
     `\n${REQUESTS} requests per query and side, interleaved, after 30 of warm-up; pool of ${poolMax} on both sides`,
@@ -387,7 +407,8 @@ async function main() {
   const results: { name: string; c: number; api95: number; bare95: number }[] = [];
   for (const { name, query, as = "analyst" } of scenarios) {
     // Same answer both ways, or the comparison means nothing.
-    const [fromApi, fromPool] = [await api(query, as), await bare(query, as)];
+    const fromApi = JSON.parse(await api(query, as)) as { items: { id: string }[]; total: number };
+    const fromPool = await bare(query, as);
     const same =
       JSON.stringify(fromApi.items.map((i) => i.id)) ===
       JSON.stringify(fromPool.slice(0, 20).map((r) => r.id));
