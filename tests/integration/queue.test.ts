@@ -377,6 +377,29 @@ describe("GET /api/v1/queue", () => {
     expect(added).toBeGreaterThan(4);
   });
 
+  test("keyset pages hold deadlines to the microsecond, as PostgreSQL stores them", async () => {
+    const title = "Horodatage à la microseconde";
+    const made = [];
+    for (let i = 0; i < 3; i++)
+      made.push(await insertIncident({ severity: "P2", establishment: "C", title }));
+    for (const [i, row] of made.entries()) {
+      await t.app.database.pool.query(
+        `UPDATE incidents SET next_deadline_at = '2030-01-01T00:00:00.00000${3 - i}Z' WHERE id = $1`,
+        [row.id],
+      );
+      row.nextDeadlineAt = new Date("2030-01-01T00:00:00.000Z");
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < 5; i++) {
+      const p = await page(analyst, { q: "microseconde", limit: 1, ...(cursor ? { cursor } : {}) });
+      seen.push(...p.items.map((x) => x.id));
+      if (!p.nextCursor) break;
+      cursor = p.nextCursor;
+    }
+    expect(seen).toEqual(made.map((r) => r.id).reverse());
+  });
+
   test("400: a cursor the API did not give, unassigned with an assignee, a closed status, a 2-character q", async () => {
     for (const cursor of ["nonsense", Buffer.from('["P9","infinity","x"]').toString("base64url")]) {
       const res = await t.app.inject({

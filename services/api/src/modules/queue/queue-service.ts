@@ -30,6 +30,7 @@ interface QueueRow {
   crisis_cell: boolean;
   establishment_id: string;
   assignee_user_id: string | null;
+  sort_key: Date;
   sort_deadline: string;
   finess: string;
   establishment_name: string;

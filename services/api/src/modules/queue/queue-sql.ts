@@ -21,6 +21,13 @@ const OPEN = incidentIsOpen(incidents.status);
 /** The sort key: no deadline sorts last. The same expression as in the indexes. */
 const DEADLINE = sql`COALESCE(${incidents.nextDeadlineAt}, 'infinity'::timestamptz)`;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The deadline in a cursor: to the microsecond (a JavaScript Date would round it and make the page
+ * boundary skip or repeat rows), in ISO 8601 whatever the server's DateStyle.
+ */
+const CURSOR_DEADLINE_SQL = sql`CASE WHEN ${incidents.nextDeadlineAt} IS NULL THEN 'infinity'
+  ELSE to_char(${incidents.nextDeadlineAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END`;
+const CURSOR_DEADLINE = /^(?:infinity|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)$/;
 
 const dialect = new PgDialect();
 
@@ -41,15 +48,18 @@ export interface QueueStatements {
   limit: number;
 }
 
-/** The position after which a page starts: the last row's severity, deadline (as PostgreSQL wrote it) and id. */
+/** The position after which a page starts: the last row's severity, deadline (or 'infinity') and id. */
 export type QueueCursor = [severity: string, deadline: string, id: string];
 
 function parseCursor(cursor: string | undefined): QueueCursor | undefined {
   const values = decodeCursor(cursor, 3);
   if (!values) return undefined;
   const [severity, deadline, id] = values as QueueCursor;
-  const date = deadline === "infinity" ? 0 : Date.parse(deadline);
-  if (!(SEVERITIES as readonly string[]).includes(severity) || Number.isNaN(date) || !UUID.test(id)) {
+  if (
+    !(SEVERITIES as readonly string[]).includes(severity) ||
+    !CURSOR_DEADLINE.test(deadline) ||
+    !UUID.test(id)
+  ) {
     throw new ValidationError([{ field: "/cursor", message: "is not a cursor this API gave", in: "query" }]);
   }
   return [severity, deadline, id];
@@ -107,7 +117,7 @@ export function queueStatements(principal: Principal, query: QueueQuery, now: Da
       ${incidents.title}, ${incidents.impactGrade}, ${incidents.ongoing}, ${incidents.detectedAt},
       ${incidents.declaredAt}, ${incidents.rsitClass}, ${incidents.nextDeadlineAt}, ${incidents.ackDueAt},
       ${incidents.acknowledgedAt}, ${incidents.crisisCell}, ${incidents.establishmentId},
-      ${incidents.assigneeUserId}, ${DEADLINE}::text AS sort_deadline
+      ${incidents.assigneeUserId}, ${DEADLINE} AS sort_key, ${CURSOR_DEADLINE_SQL} AS sort_deadline
     FROM ${incidents}
     WHERE ${and(
       OPEN,
@@ -135,7 +145,7 @@ export function queueStatements(principal: Principal, query: QueueQuery, now: Da
       ORDER BY due_at, kind
       LIMIT 1
     ) AS c ON true
-    ORDER BY p.severity, p.sort_deadline::timestamptz, p.id`;
+    ORDER BY p.severity, p.sort_key, p.id`;
   // The whole queue (or one severity) of someone who sees everything — the board's usual view, and
   // the most to count: one count per (severity, status) range of incidents_queue_counts_idx, which
   // only counts index entries, instead of grouping every open incident (half the time at 1M).
