@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { apiKeys, establishments } from "@pris/db";
+import { apiKeys, establishments, users } from "@pris/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -223,6 +223,17 @@ describe("the directory cache", () => {
     expect((await call()).statusCode).toBe(200);
     await t.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, key.id));
     await expect.poll(async () => (await call()).statusCode, { timeout: 2000, interval: 20 }).toBe(401);
+  });
+
+  test("a user disabled by another process (straight in the database) is signed out", async () => {
+    const user = await createUser(t.db, { role: "analyst" });
+    const auth = await login(t.app, user.email);
+    expect((await session(auth.bearer)).statusCode).toBe(200);
+    expect((await session(auth.bearer)).statusCode).toBe(200);
+    await t.db.update(users).set({ active: false }).where(eq(users.id, user.id));
+    await expect
+      .poll(async () => (await session(auth.bearer)).statusCode, { timeout: 2000, interval: 20 })
+      .toBe(401);
   });
 
   test("an establishment deactivated elsewhere no longer declares", async () => {

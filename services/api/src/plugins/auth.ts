@@ -91,10 +91,8 @@ export default fp(
     app.decorateRequest("principal", null);
     app.decorateRequest("sessionCsrf", null);
 
-    async function userPrincipal(
-      userId: string,
-      via: "cookie" | "bearer",
-    ): Promise<Extract<Principal, { kind: "user" }> | null> {
+    /** Who a user is now: read at every request (through the directory cache), never trusted from a token. */
+    async function loadUser(userId: string) {
       const { db } = app.database;
       const [user] = await db
         .select({
@@ -106,7 +104,7 @@ export default fp(
         })
         .from(users)
         .where(and(eq(users.id, userId), eq(users.active, true)));
-      if (!user) return null;
+      if (!user) return undefined;
       let establishmentIds: string[] = [];
       if (user.role === "rssi") {
         const rows = await db
@@ -120,13 +118,22 @@ export default fp(
           );
         establishmentIds = rows.map((r) => r.id);
       }
+      return { ...user, role: user.role as Role, establishmentIds };
+    }
+
+    async function userPrincipal(
+      userId: string,
+      via: "cookie" | "bearer",
+    ): Promise<Extract<Principal, { kind: "user" }> | null> {
+      const user = await app.directoryCache.get(`user:${userId}`, () => loadUser(userId));
+      if (!user) return null;
       return {
         kind: "user",
         id: user.id,
-        role: user.role as Role,
+        role: user.role,
         displayName: user.displayName,
         ghtId: user.ghtId,
-        establishmentIds,
+        establishmentIds: user.establishmentIds,
         via,
       };
     }

@@ -311,12 +311,14 @@ export function QueuePage() {
         >
           <Input
             label="Rechercher"
-            hintText="Titre ou référence"
+            hintText="Titre ou référence, 3 caractères au moins"
             nativeInputProps={{
               type: "search",
               name: "q",
               value: draftQ,
               onChange: (e) => setDraftQ(e.target.value),
+              // The API searches 3 characters or more (shorter text cannot use its trigram index).
+              minLength: 3,
               maxLength: 200,
             }}
           />

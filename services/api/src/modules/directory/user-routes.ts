@@ -210,6 +210,8 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         })
         .where(eq(users.id, current.id))
         .returning();
+      // Other processes hear of it through PostgreSQL; this one forgets at once.
+      app.directoryCache.invalidate();
       return toUserView(row!);
     },
   );
