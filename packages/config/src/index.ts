@@ -112,7 +112,10 @@ export const ConfigSchema = Type.Object({
   SLA_ACK_MINUTES_P1: Duration("Service level: a P1 is acknowledged within this many minutes", 15),
   SLA_ACK_MINUTES_P2: Duration("Service level: a P2 is acknowledged within this many minutes", 60),
   SLA_ACK_MINUTES_P3: Duration("Service level: a P3 is acknowledged within this many minutes", 240),
-  SLA_ACK_MINUTES_P4: Duration("Service level: a P4 is acknowledged within this many minutes (a working day)", 1440),
+  SLA_ACK_MINUTES_P4: Duration(
+    "Service level: a P4 is acknowledged within this many minutes (a working day)",
+    1440,
+  ),
   SLA_REMIND_BEFORE_MINUTES: Duration(
     "The on-duty analyst is reminded this long before a service level is missed (at most half of it)",
     5,

@@ -38,7 +38,13 @@ export const INCIDENT_ACTION_LABELS: Record<IncidentAction, string> = {
 };
 
 /** Statuses in which the pole is working on the incident (and a waiting one can return to). */
-export const WORKING_STATUSES = ["acknowledged", "investigating", "containment", "recovery", "monitoring"] as const;
+export const WORKING_STATUSES = [
+  "acknowledged",
+  "investigating",
+  "containment",
+  "recovery",
+  "monitoring",
+] as const;
 export type WorkingStatus = (typeof WORKING_STATUSES)[number];
 export const WAITING_STATUSES = ["waiting_establishment", "waiting_third_party"] as const;
 export const TERMINAL_STATUSES = ["closed", "rejected", "merged"] as const;
@@ -64,7 +70,10 @@ const FORWARD: Partial<Record<IncidentAction, { from: readonly IncidentStatus[];
   monitor: { from: ["containment", "recovery"], to: "monitoring" },
   close: { from: ["investigating", "containment", "recovery", "monitoring"], to: "closed" },
   reject: { from: ["new", "acknowledged", "investigating"], to: "rejected" },
-  merge: { from: ["new", "acknowledged", "investigating", "waiting_establishment", "waiting_third_party"], to: "merged" },
+  merge: {
+    from: ["new", "acknowledged", "investigating", "waiting_establishment", "waiting_third_party"],
+    to: "merged",
+  },
   reopen: { from: ["closed", "rejected"], to: "investigating" },
 };
 
@@ -75,9 +84,14 @@ export function nextStatus(
   context: TransitionContext = {},
 ): IncidentStatus | undefined {
   if (action === "wait_establishment" || action === "wait_third_party") {
-    return working.has(status) ? (action === "wait_establishment" ? "waiting_establishment" : "waiting_third_party") : undefined;
+    return working.has(status)
+      ? action === "wait_establishment"
+        ? "waiting_establishment"
+        : "waiting_third_party"
+      : undefined;
   }
-  if (action === "resume") return waiting.has(status) ? (context.previousStatus ?? "investigating") : undefined;
+  if (action === "resume")
+    return waiting.has(status) ? (context.previousStatus ?? "investigating") : undefined;
   const rule = FORWARD[action];
   return rule?.from.includes(status) ? rule.to : undefined;
 }
