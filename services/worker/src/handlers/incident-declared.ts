@@ -1,10 +1,11 @@
-import { appendLogEntry, incidents, mailDeliveries, users } from "@pris/db";
+import { users } from "@pris/db";
 import type { Role } from "@pris/domain";
 import { and, eq, inArray } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForMail } from "../mail/incident-declared-mail.ts";
-import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+import type { OutboxJob } from "../queues.ts";
 import { reconcileIncidentTimers } from "../timers/reconcile-timers.ts";
+import { notifyRecipients } from "./notify-recipients.ts";
 import { isProcessed, markProcessed } from "./outbox-row.ts";
 
 export const INCIDENT_DECLARED_TEMPLATE = "incident-declared";
@@ -33,7 +34,7 @@ export async function handleIncidentDeclared(
   ctx: WorkerContext,
   job: OutboxJob,
 ): Promise<IncidentDeclaredResult> {
-  const { db, config, queues, tuning, logger } = ctx;
+  const { db, config, logger } = ctx;
   if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
 
   const incident = await loadIncidentForMail(db, job.aggregateId);
@@ -50,49 +51,15 @@ export async function handleIncidentDeclared(
     .select({ id: users.id, email: users.email })
     .from(users)
     .where(and(eq(users.active, true), inArray(users.role, roles)));
-  const dedupeKeys = recipients.map((u) => `incident.declared:${incident.id}:${u.id}`);
   if (recipients.length > 0) {
-    await db.transaction(async (tx) => {
-      // The main courante is appended under the incident's row lock (see appendLogEntry).
-      await tx
-        .select({ id: incidents.id })
-        .from(incidents)
-        .where(eq(incidents.id, incident.id))
-        .for("update");
-      const created = await tx
-        .insert(mailDeliveries)
-        .values(
-          recipients.map((u, i) => ({
-            dedupeKey: dedupeKeys[i]!,
-            template: INCIDENT_DECLARED_TEMPLATE,
-            subjectId: incident.id,
-            userId: u.id,
-            toAddress: u.email,
-            messageId: incidentDeclaredMessageId(incident.id, u.id, config.PUBLIC_URL),
-          })),
-        )
-        .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
-        .returning({ id: mailDeliveries.id });
-      // Only the run that created the deliveries writes the entry: a replay adds nothing to the log.
-      if (created.length > 0) {
-        await appendLogEntry(tx, {
-          incidentId: incident.id,
-          kind: "notification",
-          visibility: "internal",
-          body: { channel: "email", template: INCIDENT_DECLARED_TEMPLATE, roles, recipients: created.length },
-        });
-      }
+    await notifyRecipients(ctx, {
+      incidentId: incident.id,
+      template: INCIDENT_DECLARED_TEMPLATE,
+      recipients,
+      dedupeKey: (userId) => `incident.declared:${incident.id}:${userId}`,
+      messageId: (userId) => incidentDeclaredMessageId(incident.id, userId, config.PUBLIC_URL),
+      logBody: { roles },
     });
-    const pending = await db
-      .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-      .from(mailDeliveries)
-      .where(
-        and(
-          inArray(mailDeliveries.dedupeKey, dedupeKeys),
-          inArray(mailDeliveries.status, ["queued", "deferred"]),
-        ),
-      );
-    await enqueueDeliveries(queues.sendMail, pending, tuning);
   } else {
     logger.warn({ incidentId: incident.id }, "no active recipient for a declared incident");
   }

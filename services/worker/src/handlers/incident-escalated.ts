@@ -1,9 +1,8 @@
-import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
-import { and, eq, inArray } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForNotice } from "../mail/notice-mail.ts";
-import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+import type { OutboxJob } from "../queues.ts";
 import { escalationRecipients } from "../timers/timer-recipients.ts";
+import { notifyRecipients } from "./notify-recipients.ts";
 import { isProcessed, markProcessed } from "./outbox-row.ts";
 
 export const INCIDENT_ESCALATED_TEMPLATE = "incident-escalated";
@@ -30,7 +29,7 @@ export async function handleIncidentEscalated(
   ctx: WorkerContext,
   job: OutboxJob,
 ): Promise<IncidentEscalatedResult> {
-  const { db, config, queues, tuning, logger } = ctx;
+  const { db, config, logger } = ctx;
   if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
 
   const incident = await loadIncidentForNotice(db, job.aggregateId);
@@ -46,52 +45,15 @@ export async function handleIncidentEscalated(
   }
 
   const recipients = await escalationRecipients(db);
-  const dedupeKeys = recipients.map((u) => escalationDedupeKey(job.outboxId, u.id));
   if (recipients.length > 0) {
-    await db.transaction(async (tx) => {
-      await tx
-        .select({ id: incidents.id })
-        .from(incidents)
-        .where(eq(incidents.id, incident.id))
-        .for("update");
-      const created = await tx
-        .insert(mailDeliveries)
-        .values(
-          recipients.map((u, i) => ({
-            dedupeKey: dedupeKeys[i]!,
-            template: INCIDENT_ESCALATED_TEMPLATE,
-            subjectId: incident.id,
-            userId: u.id,
-            toAddress: u.email,
-            messageId: incidentEscalatedMessageId(job.outboxId, u.id, config.PUBLIC_URL),
-          })),
-        )
-        .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
-        .returning({ id: mailDeliveries.id });
-      if (created.length > 0) {
-        await appendLogEntry(tx, {
-          incidentId: incident.id,
-          kind: "notification",
-          visibility: "internal",
-          body: {
-            channel: "email",
-            template: INCIDENT_ESCALATED_TEMPLATE,
-            roles: ["taskforce", "ars"],
-            recipients: created.length,
-          },
-        });
-      }
+    await notifyRecipients(ctx, {
+      incidentId: incident.id,
+      template: INCIDENT_ESCALATED_TEMPLATE,
+      recipients,
+      dedupeKey: (userId) => escalationDedupeKey(job.outboxId, userId),
+      messageId: (userId) => incidentEscalatedMessageId(job.outboxId, userId, config.PUBLIC_URL),
+      logBody: { roles: ["taskforce", "ars"] },
     });
-    const pending = await db
-      .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-      .from(mailDeliveries)
-      .where(
-        and(
-          inArray(mailDeliveries.dedupeKey, dedupeKeys),
-          inArray(mailDeliveries.status, ["queued", "deferred"]),
-        ),
-      );
-    await enqueueDeliveries(queues.sendMail, pending, tuning);
   } else {
     logger.warn({ incidentId: incident.id }, "no active task force or ARS member to mobilise");
   }

@@ -1,0 +1,61 @@
+import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
+import { and, eq, inArray } from "drizzle-orm";
+import type { WorkerContext } from "../context.ts";
+import { enqueueDeliveries } from "../queues.ts";
+
+export interface Notification {
+  incidentId: string;
+  template: string;
+  recipients: { id: string; email: string }[];
+  /** One per recipient and reason: a second run finds the row and sends nothing new. */
+  dedupeKey(userId: string): string;
+  /** Stable across retries, so that a duplicate e-mail is recognisable. */
+  messageId(userId: string): string;
+  /** What the main courante records besides channel, template and count. */
+  logBody: Record<string, unknown>;
+}
+
+/**
+ * One delivery row per recipient (unique dedupe key) and, by the run that created them, one internal
+ * entry in the main courante — under the incident's row lock, as appendLogEntry requires — then one
+ * send-mail job per delivery still to send. Every step can run again without sending twice.
+ */
+export async function notifyRecipients(ctx: WorkerContext, n: Notification): Promise<void> {
+  const { db, queues, tuning } = ctx;
+  const dedupeKeys = n.recipients.map((u) => n.dedupeKey(u.id));
+  await db.transaction(async (tx) => {
+    await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, n.incidentId)).for("update");
+    const created = await tx
+      .insert(mailDeliveries)
+      .values(
+        n.recipients.map((u, i) => ({
+          dedupeKey: dedupeKeys[i]!,
+          template: n.template,
+          subjectId: n.incidentId,
+          userId: u.id,
+          toAddress: u.email,
+          messageId: n.messageId(u.id),
+        })),
+      )
+      .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
+      .returning({ id: mailDeliveries.id });
+    if (created.length > 0) {
+      await appendLogEntry(tx, {
+        incidentId: n.incidentId,
+        kind: "notification",
+        visibility: "internal",
+        body: { channel: "email", template: n.template, ...n.logBody, recipients: created.length },
+      });
+    }
+  });
+  const pending = await db
+    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+    .from(mailDeliveries)
+    .where(
+      and(
+        inArray(mailDeliveries.dedupeKey, dedupeKeys),
+        inArray(mailDeliveries.status, ["queued", "deferred"]),
+      ),
+    );
+  await enqueueDeliveries(queues.sendMail, pending, tuning);
+}
