@@ -8,88 +8,20 @@
  * drops the scratch database. Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_RATE (200),
  * DATABASE_URL (the server to use; the scratch database is created beside the one it names).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import net from "node:net";
-import { fileURLToPath } from "node:url";
 import { generateApiKey, hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
 import { apiKeys, createDatabase, establishments, migrate, territories, users } from "@pris/db";
 import autocannon from "autocannon";
-import pg from "pg";
+import { Children, freePort, scratchDatabase, waitFor } from "./support.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const base = loadConfig();
-const scratchName = `pris_bench_${Date.now()}`;
-const adminUrl = new URL(base.DATABASE_URL);
-adminUrl.pathname = "/postgres";
-const scratchUrl = new URL(base.DATABASE_URL);
-scratchUrl.pathname = `/${scratchName}`;
-
-const children: ChildProcess[] = [];
-
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-function start(script: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  children.push(child);
-  return child;
-}
-
-async function stopAll() {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null) return resolve();
-          c.once("exit", () => resolve());
-          c.kill("SIGTERM");
-          setTimeout(() => c.kill("SIGKILL"), 5000).unref();
-        }),
-    ),
-  );
-}
+const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench");
+const children = new Children();
 
 function body() {
   return JSON.stringify({
@@ -157,9 +89,9 @@ async function drive(
 }
 
 async function main() {
-  await adminQuery(`CREATE DATABASE "${scratchName}"`);
-  await migrate(scratchUrl.toString());
-  const { db, close } = createDatabase({ url: scratchUrl.toString() });
+  await scratch.create();
+  await migrate(scratch.url);
+  const { db, close } = createDatabase({ url: scratch.url });
   await db.insert(territories).values({ code: "sud", name: "Sud" });
   const [est] = await db
     .insert(establishments)
@@ -190,14 +122,14 @@ async function main() {
 
   const [apiPort, basePort] = [await freePort(), await freePort()];
   const common = {
-    DATABASE_URL: scratchUrl.toString(),
+    DATABASE_URL: scratch.url,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
     JWT_SECRET: randomUUID() + randomUUID(),
     MIGRATE_ON_START: "false",
   };
-  start("services/api/src/server.ts", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
-  start("tests/bench/baseline-server.ts", {
+  children.start("services/api/src/server.ts", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
+  children.start("tests/bench/baseline-server.ts", {
     ...common,
     PORT: String(basePort),
     BENCH_ESTABLISHMENT_ID: est!.id,
@@ -231,7 +163,7 @@ async function main() {
   });
 
   // The steady rate first: the full-speed runs leave checkpoints and autovacuum behind them.
-  const settle = () => adminQuery("CHECKPOINT").then(() => new Promise((r) => setTimeout(r, 1000)));
+  const settle = () => scratch.adminQuery("CHECKPOINT").then(() => new Promise((r) => setTimeout(r, 1000)));
   await settle();
   const baseRate = await drive(baseUrl, {}, { rate: RATE });
   await settle();
@@ -257,6 +189,6 @@ async function main() {
 try {
   await main();
 } finally {
-  await stopAll();
-  await adminQuery(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`);
+  await children.stopAll();
+  await scratch.drop();
 }

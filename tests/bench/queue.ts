@@ -13,11 +13,8 @@
  * side), BENCH_CONCURRENCY (4, for the second pass), BENCH_EXPLAIN=1 to print each plan, BENCH_KEEP=1 to keep the database,
  * DATABASE_URL (the server; the scratch database is created beside the one it names).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import net from "node:net";
-import { fileURLToPath } from "node:url";
 import { hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
 import { migrate } from "@pris/db";
@@ -25,32 +22,17 @@ import type { QueueQuery } from "@pris/domain";
 import pg from "pg";
 import type { Principal } from "../../services/api/src/auth/principal.ts";
 import { queueStatements } from "../../services/api/src/modules/queue/queue-sql.ts";
+import { Children, freePort, scratchDatabase, waitFor } from "./support.ts";
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const EXPLAIN = process.env.BENCH_EXPLAIN === "1";
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const PASSWORD = "bench-password-1234";
 
 const base = loadConfig();
-const scratchName = `pris_bench_queue_${Date.now()}`;
-const adminUrl = new URL(base.DATABASE_URL);
-adminUrl.pathname = "/postgres";
-const scratchUrl = new URL(base.DATABASE_URL);
-scratchUrl.pathname = `/${scratchName}`;
-
-const children: ChildProcess[] = [];
-
-async function adminQuery(sql: string) {
-  const client = new pg.Client({ connectionString: adminUrl.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench_queue");
+const children = new Children();
 
 /**
  * The region (PACA's six départements) and its data, in SQL: territories skewed to the Bouches-du-Rhône,
@@ -191,45 +173,6 @@ const SEED = (n: number) => [
   "VACUUM ANALYZE",
 ];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(url: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
-}
-
-async function stopAll() {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null) return resolve();
-          c.once("exit", () => resolve());
-          c.kill("SIGTERM");
-          setTimeout(() => c.kill("SIGKILL"), 5000).unref();
-        }),
-    ),
-  );
-}
-
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
@@ -278,9 +221,9 @@ function percentile(values: number[], p: number): number {
 
 async function main() {
   const t0 = performance.now();
-  await adminQuery(`CREATE DATABASE "${scratchName}"`);
-  await migrate(scratchUrl.toString());
-  const seeder = new pg.Client({ connectionString: scratchUrl.toString() });
+  await scratch.create();
+  await migrate(scratch.url);
+  const seeder = new pg.Client({ connectionString: scratch.url });
   seeder.on("error", () => {});
   await seeder.connect();
   const seedStart = performance.now();
@@ -315,22 +258,16 @@ async function main() {
 
   const port = await freePort();
   const poolMax = base.DATABASE_POOL_MAX;
-  const child = spawn(process.execPath, ["--import", "tsx", "services/api/src/server.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: scratchUrl.toString(),
-      DATABASE_POOL_MAX: String(poolMax),
-      LOG_LEVEL: "warn",
-      NODE_ENV: "production",
-      JWT_SECRET: randomUUID() + randomUUID(),
-      MIGRATE_ON_START: "false",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
+  children.start("services/api/src/server.ts", {
+    DATABASE_URL: scratch.url,
+    DATABASE_POOL_MAX: String(poolMax),
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    JWT_SECRET: randomUUID() + randomUUID(),
+    MIGRATE_ON_START: "false",
+    PORT: String(port),
+    HOST: "127.0.0.1",
   });
-  children.push(child);
   const origin = `http://127.0.0.1:${port}`;
   await waitFor(`${origin}/health/live`);
   const signIn = async (role: keyof typeof people) => {
@@ -346,7 +283,7 @@ async function main() {
   const auth = { analyst: await signIn("analyst"), taskforce: await signIn("taskforce") };
 
   // The bare side: the same statements through a pool of the same size, both at once as the API does.
-  const pool = new pg.Pool({ connectionString: scratchUrl.toString(), max: poolMax });
+  const pool = new pg.Pool({ connectionString: scratch.url, max: poolMax });
   pool.on("error", () => {});
   const principal = (role: keyof typeof people): Principal => ({
     kind: "user",
@@ -464,7 +401,7 @@ try {
   process.exitCode = 1;
 } finally {
   agent.destroy();
-  await stopAll();
-  if (process.env.BENCH_KEEP === "1") console.log(`kept database ${scratchName}`);
-  else await adminQuery(`DROP DATABASE IF EXISTS "${scratchName}" WITH (FORCE)`);
+  await children.stopAll();
+  if (process.env.BENCH_KEEP === "1") console.log(`kept database ${scratch.name}`);
+  else await scratch.drop();
 }

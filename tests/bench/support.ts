@@ -1,0 +1,85 @@
+/** What every benchmark script needs: a scratch database beside DATABASE_URL's, free ports, child servers. */
+import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export function scratchDatabase(databaseUrl: string, prefix: string) {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new URL(databaseUrl);
+  admin.pathname = "/postgres";
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  async function adminQuery(sql: string) {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+  return {
+    name,
+    url: url.toString(),
+    adminQuery,
+    create: () => adminQuery(`CREATE DATABASE "${name}"`),
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitFor(url: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
+}
+
+/** TypeScript servers started as child processes, all stopped together (SIGTERM, then SIGKILL). */
+export class Children {
+  private readonly started: ChildProcess[] = [];
+
+  start(script: string, env: Record<string, string>): ChildProcess {
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    this.started.push(child);
+    return child;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      this.started.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null) return resolve();
+            c.once("exit", () => resolve());
+            c.kill("SIGTERM");
+            setTimeout(() => c.kill("SIGKILL"), 5000).unref();
+          }),
+      ),
+    );
+  }
+}
