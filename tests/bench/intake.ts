@@ -13,7 +13,7 @@ import { generateApiKey, hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
 import { apiKeys, createDatabase, establishments, migrate, territories, users } from "@pris/db";
 import autocannon from "autocannon";
-import { Children, freePort, scratchDatabase, waitFor } from "./support.ts";
+import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -127,6 +127,8 @@ async function main() {
     NODE_ENV: "production",
     JWT_SECRET: randomUUID() + randomUUID(),
     MIGRATE_ON_START: "false",
+    // Both servers run with the production image's Node options.
+    NODE_OPTIONS: API_NODE_OPTIONS,
   };
   children.start("services/api/src/server.ts", { ...common, PORT: String(apiPort), HOST: "127.0.0.1" });
   children.start("tests/bench/baseline-server.ts", {

@@ -22,7 +22,7 @@ import type { QueueQuery } from "@pris/domain";
 import pg from "pg";
 import type { Principal } from "../../services/api/src/auth/principal.ts";
 import { queueStatements } from "../../services/api/src/modules/queue/queue-sql.ts";
-import { Children, freePort, scratchDatabase, waitFor } from "./support.ts";
+import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -259,6 +259,7 @@ async function main() {
   const port = await freePort();
   const poolMax = base.DATABASE_POOL_MAX;
   children.start("services/api/src/server.ts", {
+    NODE_OPTIONS: API_NODE_OPTIONS,
     DATABASE_URL: scratch.url,
     DATABASE_POOL_MAX: String(poolMax),
     LOG_LEVEL: "warn",

@@ -6,6 +6,9 @@ import pg from "pg";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** The API runs as the production image runs it (infra/Dockerfile's NODE_OPTIONS), unless told otherwise. */
+export const API_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? "--max-semi-space-size=32";
+
 export function scratchDatabase(databaseUrl: string, prefix: string) {
   const name = `${prefix}_${Date.now()}`;
   const admin = new URL(databaseUrl);
