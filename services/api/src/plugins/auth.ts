@@ -140,6 +140,9 @@ export default fp(
 
     app.decorate("resolveUser", userPrincipal);
 
+    /** When this process last recorded each key's use. */
+    const lastUseRecorded = new Map<string, number>();
+
     // Prepared once: every machine declaration starts with this lookup.
     const apiKeyByPrefix = app.database.db
       .select({
@@ -147,7 +150,6 @@ export default fp(
         name: apiKeys.name,
         establishmentId: apiKeys.establishmentId,
         secretHash: apiKeys.secretHash,
-        lastUsedAt: apiKeys.lastUsedAt,
       })
       .from(apiKeys)
       .innerJoin(establishments, eq(establishments.id, apiKeys.establishmentId))
@@ -169,10 +171,13 @@ export default fp(
         return found;
       });
       if (!row || !apiKeyMatches(key, row.secretHash)) return null;
-      if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
-        // Best effort and off the request's path: a usage timestamp is not worth a slower declaration.
+      const now = Date.now();
+      if (now - (lastUseRecorded.get(row.id) ?? 0) > 60_000) {
+        // At most once a minute per key and process, off the request's path: every write to the key's
+        // row also queues behind the declarations holding it (their foreign keys lock it).
+        lastUseRecorded.set(row.id, now);
         db.update(apiKeys)
-          .set({ lastUsedAt: new Date() })
+          .set({ lastUsedAt: new Date(now) })
           .where(eq(apiKeys.id, row.id))
           .catch((err: unknown) => app.log.warn({ err }, "could not record API key use"));
       }
