@@ -421,6 +421,8 @@ interface UserSeed {
   displayName: string;
   role: Role;
   phone?: string;
+  /** On-call roster of the pole: the primary is reminded of service levels, the backup alerted when missed. */
+  duty?: "primary" | "backup";
   /** FINESS of an RSSI's establishment. */
   finess?: string;
   /** An RSSI covering every member of the GHT. */
@@ -434,8 +436,15 @@ const USERS: UserSeed[] = [
     displayName: "Camille Hoarau",
     role: "analyst",
     phone: "+262 262 00 01 01",
+    duty: "primary",
   },
-  { email: "analyste2@pris.test", displayName: "Mickaël Payet", role: "analyst", phone: "+262 262 00 01 02" },
+  {
+    email: "analyste2@pris.test",
+    displayName: "Mickaël Payet",
+    role: "analyst",
+    phone: "+262 262 00 01 02",
+    duty: "backup",
+  },
   { email: "analyste3@pris.test", displayName: "Nadia Grondin", role: "analyst", phone: "+262 262 00 01 03" },
   {
     email: "taskforce1@pris.test",
@@ -634,6 +643,7 @@ async function main(): Promise<void> {
                   role: u.role,
                   establishmentId: u.finess ? idByFiness.get(u.finess) : null,
                   ghtId: u.ght ? ght.id : null,
+                  duty: u.duty ?? null,
                   passwordHash: hashes[i]!,
                 })),
               )
