@@ -305,6 +305,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
   it("lets an analyst declare for an establishment whose RSSI phoned in", async () => {
     const hospital = await createEstablishment(t.db, { name: "EHPAD Les Filaos", category: "ehpad" });
     const analyst = await createUser(t.db, { role: "analyst", name: "Hugo Boyer" });
+    const colleague = await createUser(t.db, { role: "analyst", name: "Léa Fontaine" });
     const page = await open(DESKTOP);
     await signIn(page, baseUrl, analyst.email, /\/file$/);
     await page.getByRole("link", { name: "Déclarer pour un établissement" }).click();
@@ -336,6 +337,9 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
       .toContain("Messagerie piratée");
     expect(await page.getByText("EHPAD Les Filaos").count()).toBeGreaterThan(0);
     await page.getByRole("button", { name: "Prendre l'incident" }).waitFor();
+    // Handed to a colleague of the pole.
+    await page.getByLabel("Attribuer à").selectOption({ label: colleague.displayName });
+    await page.getByText(`Responsable : ${colleague.displayName}`).waitFor();
   }, 60_000);
 
   it("pages through a filtered queue with Afficher plus", async () => {

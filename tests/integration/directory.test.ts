@@ -162,3 +162,38 @@ describe("the administrator's directory", () => {
     expect(new Set(seen).size).toBe(total.total);
   });
 });
+
+describe("the pole's roster", () => {
+  test("analysts and task-force members list the active pole members to assign to; others may not", async () => {
+    const analyst = await createUser(t.db, { role: "analyst", name: "Analyste Roster" });
+    const tf = await createUser(t.db, { role: "taskforce", name: "Task Force Roster" });
+    const gone = await createUser(t.db, { role: "analyst", name: "Analyste Parti", active: false });
+    const est = await call("POST", "/api/v1/establishments", {
+      finess: "970000200",
+      name: "EHPAD du roster",
+      category: "ehpad",
+      territory: "ouest",
+    });
+    const rssi = await createUser(t.db, { role: "rssi", establishmentId: est.json().id });
+    for (const who of [analyst, tf]) {
+      const res = await t.app.inject({
+        method: "GET",
+        url: "/api/v1/pole/members",
+        headers: (await login(t.app, who.email)).bearer,
+      });
+      expect(res.statusCode).toBe(200);
+      const ids = res.json().map((m: { id: string }) => m.id);
+      expect(ids).toEqual(expect.arrayContaining([analyst.id, tf.id]));
+      expect(ids).not.toContain(gone.id);
+      expect(ids).not.toContain(rssi.id);
+    }
+    for (const who of [rssi]) {
+      const res = await t.app.inject({
+        method: "GET",
+        url: "/api/v1/pole/members",
+        headers: (await login(t.app, who.email)).bearer,
+      });
+      expect(res.statusCode).toBe(403);
+    }
+  });
+});

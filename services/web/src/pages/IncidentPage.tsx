@@ -2,6 +2,7 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
 import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Select } from "@codegouvfr/react-dsfr/Select";
 import {
   AFFECTED_SERVICE_LABELS,
   IMPACT_GRADE_LABELS,
@@ -204,6 +205,12 @@ function IncidentHeader({ incident: i, tz }: { incident: Incident; tz: string })
   );
 }
 
+interface PoleMember {
+  id: string;
+  displayName: string;
+  role: "analyst" | "taskforce";
+}
+
 /** The pole's workspace: header, actions allowed now, clocks, main courante, qualification, tasks, observables. */
 function PoleIncidentPage({ id }: { id: string }) {
   const { config } = useApp();
@@ -214,6 +221,14 @@ function PoleIncidentPage({ id }: { id: string }) {
   usePageTitle(state.status === "ready" ? `Incident ${state.data.incident.reference}` : "Incident");
   const [assignError, setAssignError] = useState<string | null>(null);
   const [assignBusy, setAssignBusy] = useState(false);
+  const [members, setMembers] = useState<PoleMember[]>([]);
+  useEffect(() => {
+    if (me.role !== "analyst" && me.role !== "taskforce") return;
+    api
+      .get<PoleMember[]>("/pole/members")
+      .then(setMembers)
+      .catch(() => setMembers([]));
+  }, [me.role]);
 
   // Someone else acted on it (or the establishment answered): re-read.
   const onEvent = useCallback(
@@ -238,11 +253,14 @@ function PoleIncidentPage({ id }: { id: string }) {
   const changed = () => void reload();
   const api$ = `${API_BASE}/incidents/${encodeURIComponent(i.id)}`;
 
-  async function assign(via: "claim" | "unassign") {
+  async function assign(via: "claim" | "unassign" | "assign", userId?: string) {
     setAssignBusy(true);
     setAssignError(null);
     try {
-      await api.post(`/incidents/${encodeURIComponent(i.id)}/${via}`);
+      await api.post(
+        `/incidents/${encodeURIComponent(i.id)}/${via}`,
+        via === "assign" ? { userId } : undefined,
+      );
       changed();
     } catch (err) {
       setAssignError(describeProblem(err));
@@ -289,6 +307,27 @@ function PoleIncidentPage({ id }: { id: string }) {
           >
             {mine ? "Me retirer de l'incident" : i.assignee ? "Reprendre l'incident" : "Prendre l'incident"}
           </Button>
+        )}
+        {canWork && (
+          <Select
+            label="Attribuer à"
+            className="fr-mb-0"
+            nativeSelectProps={{
+              value: "",
+              disabled: assignBusy,
+              onChange: (e) => e.target.value && void assign("assign", e.target.value),
+            }}
+          >
+            <option value="">Choisir un membre du pôle…</option>
+            {members
+              .filter((m) => m.id !== i.assignee?.id && (m.role === "analyst" || i.crisisCell))
+              .map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.displayName}
+                  {m.role === "taskforce" ? " (task force)" : ""}
+                </option>
+              ))}
+          </Select>
         )}
       </div>
       {assignError && <Alert severity="error" small description={assignError} className="fr-mb-2w" />}

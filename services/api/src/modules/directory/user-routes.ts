@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { establishments, ghts, users } from "@pris/db";
 import {
+  Enum,
   type FieldError,
   IdParamsSchema,
   type Role,
@@ -9,8 +10,10 @@ import {
   UserPageSchema,
   UserPatchSchema,
   UserSchema,
+  UuidSchema,
 } from "@pris/domain";
-import { and, asc, count, eq, gt, ilike, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gt, ilike, inArray, or, sql } from "drizzle-orm";
+import Type from "typebox";
 import { hashPassword } from "../../auth/passwords.ts";
 import { requireUser } from "../../auth/principal.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
@@ -38,7 +41,7 @@ const emailTaken = () =>
     errors: [{ field: "/email", message: "is already used" }],
   });
 
-/** The directory's people: administrators only. */
+/** The directory's people: administrators manage them; the pole reads its own roster to assign incidents. */
 const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
 
@@ -120,6 +123,36 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         total,
         nextCursor: rows.length > limit && last ? encodeCursor([last.email, last.id]) : null,
       };
+    },
+  );
+
+  app.get(
+    "/pole/members",
+    {
+      schema: {
+        tags: ["directory"],
+        operationId: "listPoleMembers",
+        summary: "The pole's active analysts and task-force members, to assign incidents to",
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: UuidSchema,
+              displayName: Type.String(),
+              role: Enum(["analyst", "taskforce"] as const),
+            }),
+          ),
+          ...problems(401, 403),
+        },
+      },
+    },
+    async (request) => {
+      requireUser(request.principal, ["analyst", "taskforce"]);
+      const rows = await db
+        .select({ id: users.id, displayName: users.displayName, role: users.role })
+        .from(users)
+        .where(and(eq(users.active, true), inArray(users.role, ["analyst", "taskforce"])))
+        .orderBy(asc(users.role), asc(users.displayName));
+      return rows as { id: string; displayName: string; role: "analyst" | "taskforce" }[];
     },
   );
 
