@@ -637,6 +637,34 @@ describe("GET /api/v1/queue/events (server-sent events over a real connection)",
     }
   });
 
+  test("an establishment's answer in the main courante is announced to the pole", async () => {
+    const s = await openStream(base, analyst);
+    try {
+      const declared = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: rssiA,
+        payload: declaration({ title: "Question en attente", impactGrade: 1 }),
+      });
+      const id = declared.json().id as string;
+      await s.waitFor((x) => x.event === "incident.declared" && (x.data as { id?: string }).id === id, 2000);
+      const answer = await t.app.inject({
+        method: "POST",
+        url: `/api/v1/incidents/${id}/log`,
+        headers: rssiA,
+        payload: { kind: "comment", text: "Les sauvegardes sont intactes." },
+      });
+      expect(answer.statusCode).toBeLessThan(300);
+      const changed = await s.waitFor(
+        (x) => x.event === "incident.changed" && (x.data as { id?: string }).id === id,
+        2000,
+      );
+      expect(changed.data).toEqual({ id });
+    } finally {
+      s.close();
+    }
+  });
+
   test("another RSSI's stream is refused, so it never hears of the declaration", async () => {
     const other = await openStream(base, rssiB);
     expect(other.res.status).toBe(403);

@@ -54,6 +54,15 @@ function toLogEntryView(row: LogRow, actorName: string | null): LogEntry {
   };
 }
 
+/**
+ * A new entry is activity on the incident: touching the row announces it on the live feed (the
+ * incidents trigger), and the outbox row lets the worker re-plan its timers.
+ */
+async function announce(tx: Tx, id: string, now: Date) {
+  await tx.update(incidents).set({ updatedAt: now }).where(eq(incidents.id, id));
+  await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+}
+
 /** The incident if the caller may read it; the same 404 whether it does not exist or is out of scope. */
 async function visibleIncident(db: Tx, principal: Principal, id: string) {
   const [row] = await db
@@ -125,7 +134,7 @@ export async function addLogEntry(
       ...actorOf(principal),
       at: now,
     });
-    await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+    await announce(tx, id, now);
     return toLogEntryView(entry, principal.kind === "user" ? principal.displayName : principal.name);
   });
 }
@@ -219,7 +228,7 @@ export async function createTask(
       actorUserId: actor.id,
       at: now,
     });
-    await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+    await announce(tx, id, now);
     return toTaskView(task!, owner?.name ?? null);
   });
 }
@@ -254,7 +263,7 @@ export async function completeTask(
       actorUserId: actor.id,
       at: now,
     });
-    await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+    await announce(tx, id, now);
     return toTaskView(task!, found.ownerName);
   });
 }
