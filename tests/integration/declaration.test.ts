@@ -1,4 +1,5 @@
 import { incidentLog, incidents, outbox } from "@pris/db";
+import { incidentReference, yearInZone } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -107,11 +108,15 @@ describe("a declaration", () => {
     const before = await t.db.select({ reference: incidents.reference }).from(incidents);
     const results = await Promise.all(Array.from({ length: 40 }, () => declare(declaration())));
     expect(results.every((r) => r.statusCode === 201)).toBe(true);
-    const all = (await t.db.select({ reference: incidents.reference }).from(incidents)).map((r) =>
-      Number(r.reference.slice(-4)),
+    const year = yearInZone(new Date(), t.config.REGION_TIMEZONE);
+    const all = (await t.db.select({ reference: incidents.reference }).from(incidents)).map(
+      (r) => r.reference,
     );
-    all.sort((a, b) => a - b);
-    expect(all).toEqual(Array.from({ length: before.length + 40 }, (_, i) => i + 1));
+    all.sort();
+    // Numbered by the database, in the format the domain defines.
+    expect(all).toEqual(
+      Array.from({ length: before.length + 40 }, (_, i) => incidentReference("REU", year, i + 1)),
+    );
   });
 });
 
