@@ -120,9 +120,8 @@ const IP_TYPES = sql`('ipv4', 'ipv6', 'cidr')`;
 /**
  * Other incidents of the region sharing an observable: the same type and normalised value (through the
  * (type, normalized) index), or for addresses and ranges an overlap (PostgreSQL inet: `&&`, one contains
- * the other). Two different single addresses never overlap, so only others' CIDR ranges are scanned for
- * an address — all others' addresses only when this incident has a range itself. Merged duplicates and
- * rejected declarations are not incidents and do not count.
+ * the other), through the GiST index on normalized::inet (migration 0012). Merged duplicates and rejected
+ * declarations are not incidents and do not count.
  */
 async function incidentMatches(db: Db, incidentId: string) {
   const { rows } = await db.execute<{
@@ -138,24 +137,17 @@ async function incidentMatches(db: Db, incidentId: string) {
     mine_net AS MATERIALIZED (
       SELECT id, type, normalized::inet AS net FROM mine WHERE type IN ${IP_TYPES}
     ),
-    others_ranges AS MATERIALIZED (
-      SELECT incident_id, normalized::inet AS net FROM incident_observables
-      WHERE type = 'cidr' AND incident_id <> ${incidentId} AND EXISTS (SELECT 1 FROM mine_net)
-    ),
-    others_hosts AS MATERIALIZED (
-      SELECT incident_id, normalized::inet AS net FROM incident_observables
-      WHERE type IN ('ipv4', 'ipv6') AND incident_id <> ${incidentId}
-        AND EXISTS (SELECT 1 FROM mine_net WHERE type = 'cidr')
-    ),
     hits AS (
       SELECT mine.id AS observable_id, m.incident_id, 'same' AS how
       FROM mine JOIN incident_observables m
         ON m.type = mine.type AND m.normalized = mine.normalized AND m.incident_id <> ${incidentId}
       UNION
-      SELECT mine_net.id, o.incident_id, 'network' FROM mine_net JOIN others_ranges o ON o.net && mine_net.net
-      UNION
-      SELECT mine_net.id, o.incident_id, 'network' FROM mine_net JOIN others_hosts o
-        ON mine_net.type = 'cidr' AND o.net <<= mine_net.net
+      -- Overlapping networks (an address in a range, a range in a range or around an address), through the
+      -- GiST index on normalized::inet; two single addresses overlap only when equal, matched above.
+      SELECT mine_net.id, o.incident_id, 'network'
+      FROM mine_net JOIN incident_observables o
+        ON o.type IN ${IP_TYPES} AND (o.normalized::inet) && mine_net.net
+      WHERE o.incident_id <> ${incidentId} AND (mine_net.type = 'cidr' OR o.type = 'cidr')
     )
     SELECT DISTINCT ON (hits.observable_id, i.id)
       hits.observable_id, i.reference, i.establishment_id, e.name AS establishment, hits.how
