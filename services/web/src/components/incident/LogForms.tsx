@@ -4,7 +4,8 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import type { LogEntryCreate, Task } from "@pris/domain";
 import { type FormEvent, useState } from "react";
-import { api, describeProblem } from "../../api/client.ts";
+import { api } from "../../api/client.ts";
+import { useSubmission } from "../../lib/use-submission.ts";
 import { formatShort, fromZonedInputValue } from "../../lib/zoned-time.ts";
 
 type Kind = "comment" | "call" | "action";
@@ -15,8 +16,7 @@ export function PoleEntryForm({ incidentId, onAdded }: { incidentId: string; onA
   const [visibility, setVisibility] = useState<"internal" | "shared">("internal");
   const [text, setText] = useState("");
   const [callWith, setCallWith] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmission();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -26,18 +26,12 @@ export function PoleEntryForm({ incidentId, onAdded }: { incidentId: string; onA
       kind === "call"
         ? { kind, with: callWith.trim(), summary: text.trim(), visibility }
         : { kind, text: text.trim(), visibility };
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/incidents/${encodeURIComponent(incidentId)}/log`, body);
       setText("");
       setCallWith("");
       onAdded();
-    } catch (err) {
-      setError(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -105,26 +99,19 @@ export function PoleEntryForm({ incidentId, onAdded }: { incidentId: string; onA
 /** The establishment answers the pole: always shared. */
 export function ReplyForm({ incidentId, onAdded }: { incidentId: string; onAdded(): void }) {
   const [text, setText] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmission();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (!text.trim()) return setError("Écrivez votre message.");
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/incidents/${encodeURIComponent(incidentId)}/log`, {
         kind: "comment",
         text: text.trim(),
       });
       setText("");
       onAdded();
-    } catch (err) {
-      setError(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -167,8 +154,7 @@ export function TasksPanel({
 }) {
   const [title, setTitle] = useState("");
   const [dueAt, setDueAt] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useSubmission();
   const base = `/incidents/${encodeURIComponent(incidentId)}/tasks`;
 
   async function add(e: FormEvent) {
@@ -176,9 +162,7 @@ export function TasksPanel({
     if (!title.trim()) return setError("Décrivez la tâche.");
     const due = dueAt ? fromZonedInputValue(dueAt, tz) : null;
     if (dueAt && !due) return setError("Échéance invalide.");
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(base, {
         title: title.trim(),
         ownerUserId: meId,
@@ -187,21 +171,14 @@ export function TasksPanel({
       setTitle("");
       setDueAt("");
       onChanged();
-    } catch (err) {
-      setError(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function done(task: Task) {
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`${base}/${task.id}/done`);
       onChanged();
-    } catch (err) {
-      setError(describeProblem(err));
-    }
+    });
   }
 
   return (
