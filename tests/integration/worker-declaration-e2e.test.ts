@@ -1,27 +1,26 @@
 import { mailDeliveries } from "@pris/db";
-import { startWorker, type WorkerHandle } from "@pris/worker";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createApiKey,
   createEstablishment,
   createUser,
-  declaration,
-  startTestApp,
+  type declaration,
   type TestApp,
 } from "../support/fixtures.ts";
-import { type PrivateRedis, startPrivateRedis } from "../support/redis-server.ts";
-import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { type FullStack, startFullStack } from "../support/full-stack.ts";
+import type { PrivateRedis } from "../support/redis-server.ts";
+import type { TestSmtpServer } from "../support/smtp.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
 
 /**
  * The whole path as an establishment lives it: a declaration posted to the API with its API key,
  * the worker beside it, the e-mails at the SMTP server. Redis is a private one the test can stop.
  */
+let stack: FullStack;
 let redis: PrivateRedis;
 let smtp: TestSmtpServer;
 let t: TestApp;
-let worker: WorkerHandle;
 let apiKey: string;
 const pole: { analysts: string[]; taskforce: string[]; ars: string[] } = {
   analysts: [],
@@ -30,10 +29,8 @@ const pole: { analysts: string[]; taskforce: string[]; ars: string[] } = {
 };
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  smtp = await startSmtpServer();
-  t = await startTestApp({ REDIS_URL: redis.url, SMTP_URL: smtp.url, PUBLIC_URL: "https://pris.example.re" });
-  worker = await startWorker(t.config, { tuning: { mailRetryDelayMs: 100, outboxRetryDelayMs: 100 } });
+  stack = await startFullStack();
+  ({ redis, smtp, t } = stack);
   const establishment = await createEstablishment(t.db, { name: "Clinique des Flamboyants" });
   apiKey = (await createApiKey(t.db, establishment.id)).key;
   for (const _ of [1, 2]) pole.analysts.push((await createUser(t.db, { role: "analyst" })).email);
@@ -43,23 +40,9 @@ beforeAll(async () => {
   await createUser(t.db, { role: "rssi", establishmentId: establishment.id });
 });
 
-afterAll(async () => {
-  await worker?.close();
-  await t?.close();
-  await smtp?.close();
-  await redis?.stop();
-});
+afterAll(() => stack?.close());
 
-async function declare(overrides: Parameters<typeof declaration>[0] = {}) {
-  const res = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/incidents",
-    headers: { authorization: `ApiKey ${apiKey}` },
-    payload: declaration(overrides),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json() as { id: string; reference: string; severity: string };
-}
+const declare = (overrides: Parameters<typeof declaration>[0] = {}) => stack.declare(apiKey, overrides);
 
 function mailsFor(reference: string) {
   return smtp.messages.filter((m) => m.parsed.subject?.includes(reference));

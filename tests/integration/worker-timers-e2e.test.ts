@@ -1,18 +1,17 @@
 import { incidentClocks, incidents, timers } from "@pris/db";
-import { startWorker, type WorkerHandle } from "@pris/worker";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createApiKey,
   createEstablishment,
   createUser,
-  declaration,
+  type declaration,
   login,
-  startTestApp,
   type TestApp,
 } from "../support/fixtures.ts";
-import { type PrivateRedis, startPrivateRedis } from "../support/redis-server.ts";
-import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { type FullStack, startFullStack } from "../support/full-stack.ts";
+import type { PrivateRedis } from "../support/redis-server.ts";
+import type { TestSmtpServer } from "../support/smtp.ts";
 import { setDuty, timerLogEntries, timersOf } from "../support/timer-fixtures.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
 
@@ -20,10 +19,10 @@ import { sleep, waitUntil } from "../support/worker-fixtures.ts";
  * Timers as they come from a real declaration: posted to the API, planned by the worker from the
  * service level and the regulatory clocks the API computed. Redis is a private one the test can kill.
  */
+let stack: FullStack;
 let redis: PrivateRedis;
 let smtp: TestSmtpServer;
 let t: TestApp;
-let worker: WorkerHandle;
 let apiKey: string;
 let onDuty: string;
 let backup: string;
@@ -31,14 +30,8 @@ let analystEmail: string;
 let mobilised: string[];
 
 beforeAll(async () => {
-  redis = await startPrivateRedis();
-  smtp = await startSmtpServer();
-  t = await startTestApp({ REDIS_URL: redis.url, SMTP_URL: smtp.url, PUBLIC_URL: "https://pris.example.re" });
-  worker = await startWorker(t.config, {
-    tuning: { mailRetryDelayMs: 100, outboxRetryDelayMs: 100 },
-    sweepEveryMs: 300,
-    timerPollMs: 100,
-  });
+  stack = await startFullStack({ sweepEveryMs: 300, timerPollMs: 100 });
+  ({ redis, smtp, t } = stack);
   const establishment = await createEstablishment(t.db, { name: "CH Ouest", nis2Status: "essential" });
   apiKey = (await createApiKey(t.db, establishment.id)).key;
   const primary = await createUser(t.db, { role: "analyst" });
@@ -55,23 +48,9 @@ beforeAll(async () => {
   ].sort();
 });
 
-afterAll(async () => {
-  await worker?.close();
-  await t?.close();
-  await smtp?.close();
-  await redis?.stop();
-});
+afterAll(() => stack?.close());
 
-async function declare(overrides: Parameters<typeof declaration>[0] = {}) {
-  const res = await t.app.inject({
-    method: "POST",
-    url: "/api/v1/incidents",
-    headers: { authorization: `ApiKey ${apiKey}` },
-    payload: declaration(overrides),
-  });
-  expect(res.statusCode).toBe(201);
-  return res.json() as { id: string; reference: string; severity: string };
-}
+const declare = (overrides: Parameters<typeof declaration>[0] = {}) => stack.declare(apiKey, overrides);
 
 describe("timers of a declaration made through the API", () => {
   it("plans the service level and every regulatory clock of the incident", async () => {
