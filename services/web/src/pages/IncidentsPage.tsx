@@ -9,6 +9,7 @@ import { Link, useSearchParams } from "react-router";
 import { ApiError, api, describeError } from "../api/client.ts";
 import { SeverityBadge, StatusBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
+import { LoadError } from "../components/LoadError.tsx";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp, useMe } from "../session.tsx";
 
@@ -160,17 +161,11 @@ export function IncidentsPage() {
 
       {state.status === "loading" && <p aria-live="polite">Chargement…</p>}
       {state.status === "error" && (
-        <>
-          <Alert
-            severity="error"
-            title="Liste indisponible"
-            description={state.message}
-            className="fr-mb-2w"
-          />
-          <Button onClick={() => setAttempt((n) => n + 1)} iconId="fr-icon-refresh-line">
-            Réessayer
-          </Button>
-        </>
+        <LoadError
+          title="Liste indisponible"
+          message={state.message}
+          retry={() => setAttempt((n) => n + 1)}
+        />
       )}
       {state.status === "ready" && (
         <>

@@ -20,6 +20,7 @@ import { Link, useSearchParams } from "react-router";
 import { ApiError, api, describeError } from "../api/client.ts";
 import { SeverityBadge, StatusBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
+import { LoadError } from "../components/LoadError.tsx";
 import { countdown, useNow } from "../lib/countdown.ts";
 import { type QueueEvent, useQueueEvents } from "../lib/queue-events.ts";
 import { formatShort } from "../lib/zoned-time.ts";
@@ -385,17 +386,7 @@ export function QueuePage() {
 
       {state.status === "loading" && <p aria-live="polite">Chargement…</p>}
       {state.status === "error" && (
-        <>
-          <Alert
-            severity="error"
-            title="File indisponible"
-            description={state.message}
-            className="fr-mb-2w"
-          />
-          <Button onClick={() => setAttempt((n) => n + 1)} iconId="fr-icon-refresh-line">
-            Réessayer
-          </Button>
-        </>
+        <LoadError title="File indisponible" message={state.message} retry={() => setAttempt((n) => n + 1)} />
       )}
       {state.status === "ready" && (
         <>
