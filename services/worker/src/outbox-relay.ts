@@ -3,6 +3,7 @@ import { type Db, outbox } from "@pris/db";
 import { and, asc, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
+import { pollLoop } from "./poll-loop.ts";
 import {
   addUnique,
   OUTBOX_TOPICS,
@@ -62,10 +63,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, queue, connection, config, logger, tuning } = options;
   const batchSize = options.batchSize ?? 100;
   const addTimeoutMs = options.addTimeoutMs ?? 5_000;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  let failing = false;
 
   async function relayOnce(): Promise<number> {
     if (connection.status !== "ready") {
@@ -129,42 +126,19 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     });
   }
 
-  async function tick(): Promise<void> {
-    let dispatched = 0;
-    // While Redis is away its connection says so once; rows simply wait in PostgreSQL.
-    if (connection.status !== "ready") {
-      if (!stopped) timer = setTimeout(run, config.OUTBOX_POLL_MS);
-      return;
-    }
-    try {
-      dispatched = await relayOnce();
-      if (failing) logger.info("outbox relay dispatching again");
-      failing = false;
-    } catch (err) {
-      // Rows stay pending in PostgreSQL: nothing is lost, the next tick tries again.
-      if (!failing) logger.error({ err }, "outbox relay failed; rows stay pending and will be retried");
-      failing = true;
-    }
-    if (stopped) return;
-    // A full batch means more may be waiting: go on at once rather than after a poll interval.
-    timer = setTimeout(run, dispatched >= batchSize ? 0 : config.OUTBOX_POLL_MS);
-  }
-
-  function run(): void {
-    running = tick();
-  }
-
   return {
     relayOnce,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      run();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
+    // While Redis is away its connection says so once; rows simply wait in PostgreSQL.
+    ...pollLoop({
+      round: relayOnce,
+      ready: () => connection.status === "ready",
+      batchSize,
+      pollMs: config.OUTBOX_POLL_MS,
+      logger,
+      messages: {
+        failing: "outbox relay failed; rows stay pending and will be retried",
+        recovered: "outbox relay dispatching again",
+      },
+    }),
   };
 }

@@ -3,6 +3,7 @@ import { planTimers, type TimerKind, timerKey } from "@pris/domain";
 import { and, asc, eq, inArray, isNull, lt, lte, notInArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.ts";
+import { pollLoop } from "../poll-loop.ts";
 import { enqueueDeliveries } from "../queues.ts";
 import { timerRecipients } from "./timer-recipients.ts";
 import { loadTimerState, TIMER_TEMPLATES, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
@@ -75,10 +76,6 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
   const { db, config, logger, queues, tuning } = ctx;
   const settings = timerPlanSettings(config);
   const batchSize = options.batchSize ?? 50;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  let failing = false;
   /** Timers that failed in this process, and when they may be tried again. */
   const retryAt = new Map<string, number>();
 
@@ -238,39 +235,19 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
     return handled;
   }
 
-  async function tick(): Promise<void> {
-    let handled = 0;
-    if (options.connection.status === "ready") {
-      try {
-        handled = await fireDue();
-        if (failing) logger.info("timers firing again");
-        failing = false;
-      } catch (err) {
-        if (!failing)
-          logger.error({ err }, "timer runner failed; due timers stay pending and will be retried");
-        failing = true;
-      }
-    }
-    if (stopped) return;
-    timer = setTimeout(run, handled >= batchSize ? 0 : options.pollMs);
-  }
-
-  function run(): void {
-    running = tick();
-  }
-
   return {
     fireNext,
     fireDue,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      run();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
+    ...pollLoop({
+      round: fireDue,
+      ready: () => options.connection.status === "ready",
+      batchSize,
+      pollMs: options.pollMs,
+      logger,
+      messages: {
+        failing: "timer runner failed; due timers stay pending and will be retried",
+        recovered: "timers firing again",
+      },
+    }),
   };
 }

@@ -1,0 +1,65 @@
+import type { Logger } from "./logger.ts";
+
+export interface PollLoop {
+  start(): void;
+  /** Resolves once the round in progress, if any, has finished. */
+  stop(): Promise<void>;
+}
+
+export interface PollLoopOptions {
+  /** One round of work; returns how many items it handled. */
+  round: () => Promise<number>;
+  /** A round is skipped (and tried again after pollMs) while this says no, e.g. Redis is away. */
+  ready: () => boolean;
+  batchSize: number;
+  pollMs: number;
+  logger: Logger;
+  /** Logged once when rounds start failing, and once when they work again. */
+  messages: { failing: string; recovered: string };
+}
+
+/**
+ * Rounds one after another, never two at once: a full batch means more may be waiting, so the next
+ * round starts at once; otherwise after pollMs. The work sits in PostgreSQL, so a failed round loses
+ * nothing: it is logged once, not at every poll, and the next round tries again.
+ */
+export function pollLoop(options: PollLoopOptions): PollLoop {
+  const { round, ready, batchSize, pollMs, logger, messages } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  let failing = false;
+
+  async function tick(): Promise<void> {
+    let handled = 0;
+    if (ready()) {
+      try {
+        handled = await round();
+        if (failing) logger.info(messages.recovered);
+        failing = false;
+      } catch (err) {
+        if (!failing) logger.error({ err }, messages.failing);
+        failing = true;
+      }
+    }
+    if (stopped) return;
+    timer = setTimeout(run, handled >= batchSize ? 0 : pollMs);
+  }
+
+  function run(): void {
+    running = tick();
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      run();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
