@@ -4,8 +4,9 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import type { ClockKind, ClockRecord, ClockView } from "@pris/domain";
 import { type FormEvent, useState } from "react";
-import { api, describeProblem } from "../../api/client.ts";
+import { api } from "../../api/client.ts";
 import { countdown } from "../../lib/countdown.ts";
+import { useSubmission } from "../../lib/use-submission.ts";
 import { formatLong, fromZonedInputValue, toZonedInputValue } from "../../lib/zoned-time.ts";
 import { ClockStateBadge } from "../badges.tsx";
 
@@ -36,8 +37,7 @@ function ClockForm({
   const [note, setNote] = useState("");
   const [lateReason, setLateReason] = useState(clock.lateReason ?? "");
   const [report, setReport] = useState<"final" | "progress">("final");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmission();
   const when = fromZonedInputValue(doneAt, tz);
   const late = when !== null && when.getTime() > new Date(clock.dueAt).getTime();
   const prefix = `clock-${clock.kind}`;
@@ -53,16 +53,10 @@ function ClockForm({
     if (note.trim()) body.note = note.trim();
     if (late) body.lateReason = lateReason.trim();
     if (clock.kind === "nis2_final_report") body.report = report;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/incidents/${encodeURIComponent(incidentId)}/clocks/${clock.kind}`, body);
       onDone();
-    } catch (err) {
-      setError(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
