@@ -1,6 +1,6 @@
 import Type, { type Static } from "typebox";
 import { ROLES } from "../directory.ts";
-import { EmailSchema, Enum, UuidSchema } from "./common.ts";
+import { EmailSchema, Enum, Nullable, UuidSchema } from "./common.ts";
 
 export const LoginSchema = Type.Object(
   { email: EmailSchema, password: Type.String({ minLength: 1, maxLength: 200 }) },
@@ -14,9 +14,9 @@ export const MeSchema = Type.Object({
   id: UuidSchema,
   email: Type.String(),
   displayName: Type.String(),
-  phone: Type.Union([Type.String(), Type.Null()]),
+  phone: Nullable(Type.String()),
   role: Enum(ROLES),
-  ght: Type.Union([Type.Object({ id: UuidSchema, name: Type.String() }), Type.Null()]),
+  ght: Nullable(Type.Object({ id: UuidSchema, name: Type.String() })),
   establishments: Type.Array(EstablishmentBriefSchema, {
     description: "Establishments the user may declare for (an RSSI's own, or their GHT's members)",
   }),

@@ -1,7 +1,7 @@
 import Type, { type Static } from "typebox";
 import { CLOCK_KINDS, CLOCK_STATES } from "../clocks.ts";
 import { TLP_LABELS } from "../tlp.ts";
-import { DateTimeSchema, Enum, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
 import { ClockViewSchema } from "./incident-contract.ts";
 
 export const ClockParamsSchema = Type.Object(
@@ -53,11 +53,11 @@ export type ClockRecord = Static<typeof ClockRecordSchema>;
 export const ClockSubmissionSchema = Type.Object({
   recordedAt: DateTimeSchema,
   doneAt: DateTimeSchema,
-  report: Type.Union([Enum(REPORT_KINDS), Type.Null()]),
+  report: Nullable(Enum(REPORT_KINDS)),
   authority: Type.String(),
-  reference: Type.Union([Type.String(), Type.Null()]),
-  note: Type.Union([Type.String(), Type.Null()]),
-  lateReason: Type.Union([Type.String(), Type.Null()]),
+  reference: Nullable(Type.String()),
+  note: Nullable(Type.String()),
+  lateReason: Nullable(Type.String()),
   recordedBy: Type.String(),
 });
 
@@ -82,11 +82,11 @@ export const NotificationExportSchema = Type.Object({
       startsAt: DateTimeSchema,
       dueAt: DateTimeSchema,
       provisional: Type.Boolean(),
-      doneAt: Type.Union([DateTimeSchema, Type.Null()]),
-      authority: Type.Union([Type.String(), Type.Null()]),
-      reference: Type.Union([Type.String(), Type.Null()]),
-      note: Type.Union([Type.String(), Type.Null()]),
-      lateReason: Type.Union([Type.String(), Type.Null()]),
+      doneAt: Nullable(DateTimeSchema),
+      authority: Nullable(Type.String()),
+      reference: Nullable(Type.String()),
+      note: Nullable(Type.String()),
+      lateReason: Nullable(Type.String()),
       state: Enum(CLOCK_STATES),
       stateLabel: Type.String(),
       submissions: Type.Array(ClockSubmissionSchema),

@@ -30,3 +30,28 @@ export function Enum<const T extends readonly string[]>(
 ): Type.TEnum<[...T]> {
   return Type.Enum<[...T]>(values as unknown as [...T], options);
 }
+
+/**
+ * A value or null. A schema with one `type` becomes `type: [that, "null"]` rather than an anyOf:
+ * a wrong value gets one clear error ("must be string,null") instead of one per branch, and the
+ * response serializer writes it about twice as fast (an anyOf is tried branch by branch).
+ */
+export function Nullable<T extends Type.TSchema>(
+  schema: T,
+  options: Type.TSchemaOptions = {},
+): Type.TUnsafe<Type.Static<T> | null> {
+  const {
+    type,
+    enum: values,
+    const: constant,
+  } = schema as { type?: unknown; enum?: unknown[]; const?: unknown };
+  if (typeof type !== "string" || constant !== undefined) {
+    return Type.Unsafe<Type.Static<T> | null>(Type.Union([schema, Type.Null()], options));
+  }
+  return Type.Unsafe<Type.Static<T> | null>({
+    ...schema,
+    ...options,
+    type: [type, "null"],
+    ...(values ? { enum: [...values, null] } : {}),
+  });
+}

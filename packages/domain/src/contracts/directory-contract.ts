@@ -7,9 +7,15 @@ import {
   ROLES,
   SECTORS,
 } from "../directory.ts";
-import { DateTimeSchema, EmailSchema, Enum, PageQuerySchema, PhoneSchema, UuidSchema } from "./common.ts";
-
-const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+import {
+  DateTimeSchema,
+  EmailSchema,
+  Enum,
+  Nullable,
+  PageQuerySchema,
+  PhoneSchema,
+  UuidSchema,
+} from "./common.ts";
 
 export const ContactSchema = Type.Object(
   {

@@ -4,7 +4,15 @@ import { OBSERVABLE_TYPES } from "../observables.ts";
 import { RSIT_CLASS_VALUES, RSIT_TYPE_VALUES } from "../rsit.ts";
 import { SEVERITIES, SPREADS } from "../severity.ts";
 import { TLP_LABELS } from "../tlp.ts";
-import { DateTimeSchema, EmailSchema, Enum, PageQuerySchema, PhoneSchema, UuidSchema } from "./common.ts";
+import {
+  DateTimeSchema,
+  EmailSchema,
+  Enum,
+  Nullable,
+  PageQuerySchema,
+  PhoneSchema,
+  UuidSchema,
+} from "./common.ts";
 import { IncidentWorkflowFields } from "./workflow-contract.ts";
 
 export const AFFECTED_SERVICES = [
@@ -152,19 +160,13 @@ export const ClockViewSchema = Type.Object({
   basis: Type.String({ description: "Legal basis" }),
   startsAt: DateTimeSchema,
   dueAt: DateTimeSchema,
-  doneAt: Type.Union([DateTimeSchema, Type.Null()]),
+  doneAt: Nullable(DateTimeSchema),
   provisional: Type.Boolean(),
   state: Enum(CLOCK_STATES),
-  reference: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], { description: "The reference the authority gave" }),
-  ),
-  authority: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], { description: "To whom it was notified" }),
-  ),
-  note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  lateReason: Type.Optional(
-    Type.Union([Type.String(), Type.Null()], { description: "Why it was done after the due time" }),
-  ),
+  reference: Type.Optional(Nullable(Type.String(), { description: "The reference the authority gave" })),
+  authority: Type.Optional(Nullable(Type.String(), { description: "To whom it was notified" })),
+  note: Type.Optional(Nullable(Type.String())),
+  lateReason: Type.Optional(Nullable(Type.String(), { description: "Why it was done after the due time" })),
 });
 export type ClockView = Static<typeof ClockViewSchema>;
 
@@ -194,7 +196,7 @@ export const ObservableViewSchema = Type.Object({
   type: Enum(OBSERVABLE_TYPES),
   value: Type.String(),
   normalized: Type.String(),
-  comment: Type.Union([Type.String(), Type.Null()]),
+  comment: Nullable(Type.String()),
 });
 
 export const IncidentSchema = Type.Object({
@@ -203,24 +205,24 @@ export const IncidentSchema = Type.Object({
   severityReasons: Type.Array(Type.String()),
   declaredBy: Type.Object({ kind: Enum(["user", "api_key"] as const), name: Type.String() }),
   declarant: DeclarantSchema,
-  startedAt: Type.Union([DateTimeSchema, Type.Null()]),
+  startedAt: Nullable(DateTimeSchema),
   description: Type.String(),
   rsitClass: Enum(RSIT_CLASS_VALUES),
   rsitType: Enum(RSIT_TYPE_VALUES),
   suspectedMalicious: YesNoUnknownSchema,
   affectedServices: Type.Array(Enum(AFFECTED_SERVICES)),
-  affectedServicesOther: Type.Union([Type.String(), Type.Null()]),
+  affectedServicesOther: Nullable(Type.String()),
   spread: Enum(SPREADS),
   personalData: Type.Object({
     breach: YesNoUnknownSchema,
-    approxPeople: Type.Union([Type.Integer(), Type.Null()]),
+    approxPeople: Nullable(Type.Integer()),
   }),
-  measuresTaken: Type.Union([Type.String(), Type.Null()]),
-  support: Type.Object({ requested: Type.Boolean(), details: Type.Union([Type.String(), Type.Null()]) }),
+  measuresTaken: Nullable(Type.String()),
+  support: Type.Object({ requested: Type.Boolean(), details: Nullable(Type.String()) }),
   nationalPortal: Type.Object({
     declared: Type.Boolean(),
-    reference: Type.Union([Type.String(), Type.Null()]),
-    declaredAt: Type.Union([DateTimeSchema, Type.Null()]),
+    reference: Nullable(Type.String()),
+    declaredAt: Nullable(DateTimeSchema),
   }),
   complaintFiled: Type.Boolean(),
   observables: Type.Array(ObservableViewSchema),
@@ -248,5 +250,5 @@ export type IncidentListQuery = Static<typeof IncidentListQuerySchema>;
 export const IncidentPageSchema = Type.Object({
   items: Type.Array(IncidentSummarySchema),
   total: Type.Integer({ description: "Incidents matching the filters within the caller's scope" }),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });

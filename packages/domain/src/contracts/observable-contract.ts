@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { DateTimeSchema, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Nullable, UuidSchema } from "./common.ts";
 import { ObservableInputSchema, ObservableViewSchema } from "./incident-contract.ts";
 
 /** Observables added to an incident after its declaration, by the pole or the establishment. */
@@ -36,7 +36,7 @@ export const ObservableMatchesSchema = Type.Object({
       establishment: Type.String(),
       kind: Type.String(),
       vendor: Type.String(),
-      product: Type.Union([Type.String(), Type.Null()]),
+      product: Nullable(Type.String()),
     }),
     {
       description:

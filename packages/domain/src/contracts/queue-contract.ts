@@ -4,7 +4,7 @@ import { CATEGORY_VALUES } from "../directory.ts";
 import { TERMINAL_STATUSES } from "../lifecycle.ts";
 import { RSIT_CLASS_VALUES } from "../rsit.ts";
 import { SEVERITIES } from "../severity.ts";
-import { DateTimeSchema, Enum, PageQuerySchema, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Enum, Nullable, PageQuerySchema, UuidSchema } from "./common.ts";
 import { INCIDENT_STATUSES, type IncidentStatus, IncidentSummarySchema } from "./incident-contract.ts";
 
 /** The statuses the queue shows: every one but closed, rejected and merged. */
@@ -43,8 +43,6 @@ export const QueueQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export type QueueQuery = Static<typeof QueueQuerySchema>;
-
-const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const QueueItemSchema = Type.Object({
   ...IncidentSummarySchema.properties,

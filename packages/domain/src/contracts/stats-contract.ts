@@ -1,7 +1,7 @@
 import Type, { type Static } from "typebox";
 import { CLOCK_KINDS } from "../clocks.ts";
 import { SEVERITIES } from "../severity.ts";
-import { DateTimeSchema, Enum } from "./common.ts";
+import { DateTimeSchema, Enum, Nullable } from "./common.ts";
 import { INCIDENT_STATUSES } from "./incident-contract.ts";
 
 const DateSchema = Type.String({ format: "date", description: "A calendar day in the region (YYYY-MM-DD)" });
@@ -19,7 +19,7 @@ export const IncidentStatsQuerySchema = Type.Object(
 export type IncidentStatsQuery = Static<typeof IncidentStatsQuerySchema>;
 
 const MedianSchema = Type.Object({
-  medianSeconds: Type.Union([Type.Number(), Type.Null()], {
+  medianSeconds: Nullable(Type.Number(), {
     description: "Median from the declaration, over the incidents of the period that reached the step",
   }),
   incidents: Type.Integer({ description: "How many incidents reached the step" }),
@@ -55,7 +55,7 @@ export const IncidentStatsSchema = Type.Object({
     {
       due: Type.Integer(),
       metOnTime: Type.Integer(),
-      share: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+      share: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
       byKind: Type.Array(
         Type.Object({ kind: Enum(CLOCK_KINDS), due: Type.Integer(), metOnTime: Type.Integer() }),
       ),

@@ -3,9 +3,7 @@ import { INCIDENT_ACTIONS, type IncidentAction } from "../lifecycle.ts";
 import { RSIT_CLASS_VALUES, RSIT_TYPE_VALUES } from "../rsit.ts";
 import { SEVERITIES } from "../severity.ts";
 import { TLP_LABELS } from "../tlp.ts";
-import { DateTimeSchema, Enum, UuidSchema } from "./common.ts";
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
 
 /**
  * A JSON Schema `oneOf` with an OpenAPI `discriminator`: the validator checks only the branch the tag
