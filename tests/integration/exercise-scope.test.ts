@@ -31,7 +31,7 @@ const call = (
   url: string,
   headers: Record<string, string>,
   payload?: unknown,
-) => t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+) => t.app.inject({ method, url, headers, payload: payload as string | undefined });
 
 const strip = (b: { requestId: string; instance?: string }) => ({ ...b, requestId: "", instance: "" });
 

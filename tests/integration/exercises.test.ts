@@ -33,7 +33,7 @@ const call = async (
   url: string,
   headers: Record<string, string>,
   payload?: unknown,
-) => t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload }) });
+) => t.app.inject({ method, url, headers, payload: payload as string | undefined });
 
 function exerciseBody(establishmentIds: string[], overrides: Record<string, unknown> = {}) {
   return {

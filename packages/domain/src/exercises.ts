@@ -1,4 +1,4 @@
-import type { Category } from "./directory.ts";
+import { CATEGORY_VALUES, type Category } from "./directory.ts";
 
 /** Cyber-crisis exercises, their RETEX and the yearly obligation: the words and the rules, no I/O. */
 
@@ -149,6 +149,22 @@ export type RetexShareTlp = (typeof RETEX_SHARE_TLPS)[number];
 export interface ObligationRule {
   categories: readonly Category[];
   smallStructures: "subject" | "exempt";
+}
+
+/**
+ * The rule from its settings: categories comma-separated, or "*" for all. An unknown category is a
+ * configuration mistake a process must not start with: the rate would silently leave establishments out.
+ */
+export function parseObligationRule(
+  categories: string,
+  smallStructures: "subject" | "exempt",
+): ObligationRule {
+  const raw = categories.trim();
+  const list = raw === "*" ? CATEGORY_VALUES : raw.split(",").map((c) => c.trim());
+  const unknown = list.filter((c) => !(CATEGORY_VALUES as string[]).includes(c));
+  if (unknown.length > 0)
+    throw new Error(`EXERCISE_SUBJECT_CATEGORIES: unknown categories ${unknown.join(", ")}`);
+  return { categories: list as Category[], smallStructures };
 }
 
 export interface ObligationFacts {

@@ -1,4 +1,4 @@
-import type { Db } from "@pris/db";
+import { type Db, subjectSql } from "@pris/db";
 import {
   type Completion,
   completionRate,
@@ -13,7 +13,6 @@ import {
 } from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "../../http.ts";
-import { subjectSql } from "./exercise-scope.ts";
 
 export interface CompletionSettings {
   timeZone: string;

@@ -1,4 +1,4 @@
-import { CATEGORY_VALUES, type Category, type ObligationRule } from "@pris/domain";
+import { type ObligationRule, parseObligationRule } from "@pris/domain";
 import { type AnyColumn, inArray, type SQL, sql } from "drizzle-orm";
 import type { Principal } from "../../auth/principal.ts";
 import { ForbiddenError } from "../../errors.ts";
@@ -35,28 +35,9 @@ export function requireValidator(p: ExercisePrincipal): void {
   }
 }
 
-/**
- * The configured obligation rule. An unknown category is a configuration mistake the process must not
- * start with: the rate would silently leave establishments out.
- */
 export function obligationRule(config: {
   EXERCISE_SUBJECT_CATEGORIES: string;
   EXERCISE_SMALL_STRUCTURES: "subject" | "exempt";
 }): ObligationRule {
-  const raw = config.EXERCISE_SUBJECT_CATEGORIES.trim();
-  const categories = raw === "*" ? CATEGORY_VALUES : raw.split(",").map((c) => c.trim());
-  const unknown = categories.filter((c) => !(CATEGORY_VALUES as string[]).includes(c));
-  if (unknown.length > 0) {
-    throw new Error(`EXERCISE_SUBJECT_CATEGORIES: unknown categories ${unknown.join(", ")}`);
-  }
-  return { categories: categories as Category[], smallStructures: config.EXERCISE_SMALL_STRUCTURES };
-}
-
-/** isSubject() of the domain, as a predicate on an establishments row `e` (the same rule, in SQL). */
-export function subjectSql(rule: ObligationRule, year: SQL | number, alias = sql`e`): SQL {
-  const y = typeof year === "number" ? sql`${year}::int` : year;
-  return sql`${alias}.category = ANY(${sql.param([...rule.categories])}::text[])
-    ${rule.smallStructures === "exempt" ? sql`AND NOT ${alias}.small_structure` : sql``}
-    AND (${alias}.active_from IS NULL OR ${alias}.active_from <= make_date(${y}, 6, 30))
-    AND (${alias}.active_until IS NULL OR ${alias}.active_until >= make_date(${y}, 12, 31))`;
+  return parseObligationRule(config.EXERCISE_SUBJECT_CATEGORIES, config.EXERCISE_SMALL_STRUCTURES);
 }
