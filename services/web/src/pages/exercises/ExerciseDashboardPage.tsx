@@ -153,7 +153,7 @@ function Grid({ data }: { data: Completion }) {
   const categories = [...new Set(data.rows.map((r) => r.category))];
   const cell = (t: string, c: string) => data.rows.find((r) => r.territory === t && r.category === c);
   return (
-    <div className="fr-table fr-table--bordered pris-grid">
+    <div className="fr-table fr-table--bordered fr-table--no-caption pris-grid">
       <table>
         <caption>Réalisation par territoire et catégorie</caption>
         <thead>
