@@ -73,7 +73,7 @@ ALTER TABLE "improvement_actions" ADD CONSTRAINT "improvement_actions_participat
 ALTER TABLE "improvement_actions" ADD CONSTRAINT "improvement_actions_finding_id_retex_findings_id_fk" FOREIGN KEY ("finding_id") REFERENCES "public"."retex_findings"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "retex_findings" ADD CONSTRAINT "retex_findings_participation_id_exercise_participations_id_fk" FOREIGN KEY ("participation_id") REFERENCES "public"."exercise_participations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "exercise_participations_year_idx" ON "exercise_participations" USING btree ("year","establishment_id","status","actions_total","actions_closed");--> statement-breakpoint
-CREATE INDEX "exercise_participations_establishment_idx" ON "exercise_participations" USING btree ("establishment_id","year");--> statement-breakpoint
+CREATE INDEX "exercise_participations_establishment_idx" ON "exercise_participations" USING btree ("establishment_id","year","status","actions_total","actions_closed");--> statement-breakpoint
 CREATE INDEX "exercise_participations_shared_idx" ON "exercise_participations" USING btree ("shared_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "exercise_participations"."shared_at" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "exercises_planned_idx" ON "exercises" USING btree ("planned_on" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "improvement_actions_participation_idx" ON "improvement_actions" USING btree ("participation_id");--> statement-breakpoint

@@ -91,7 +91,14 @@ export const exerciseParticipations = pgTable(
       t.actionsTotal,
       t.actionsClosed,
     ),
-    index("exercise_participations_establishment_idx").on(t.establishmentId, t.year),
+    // Completion's per-establishment pass reads this one alone, in establishment order (no sort).
+    index("exercise_participations_establishment_idx").on(
+      t.establishmentId,
+      t.year,
+      t.status,
+      t.actionsTotal,
+      t.actionsClosed,
+    ),
     index("exercise_participations_shared_idx")
       .on(t.sharedAt.desc(), t.id.desc())
       .where(sql`${t.sharedAt} IS NOT NULL`),

@@ -31,50 +31,47 @@ export function currentYear(timeZone: string, now = new Date()): number {
 }
 
 /**
- * The statements behind GET /exercises/completion, shared with the benchmark's bare run. Per
- * establishment and year, what its participations say (read from the (year, establishment, status,
- * counts) index alone), joined to the establishments subject that year and grouped by territory ×
- * category; the trend counts, for each of the five years, subject establishments with a held exercise.
+ * The statement behind GET /exercises/completion, shared with the benchmark's bare run. One pass:
+ * per establishment, what its participations of the five years say — a bit per year with a held
+ * exercise, and for the year asked what was planned, submitted and done (read in establishment order
+ * from the (establishment, year, status, counts) index alone, so grouped without sorting) — joined
+ * to the establishments once and grouped by territory × category, with each year's subject and held
+ * counts as columns: the trend is their sum, so no second pass over the establishments.
  */
-export function completionStatements(rule: ObligationRule, year: number): { rows: SQL; trend: SQL } {
-  const rows = sql`
+export function completionStatement(rule: ObligationRule, year: number): SQL {
+  const first = year - TREND_YEARS + 1;
+  const yearly = Array.from({ length: TREND_YEARS }, (_, i) => {
+    const y = first + i;
+    return sql`, count(*) FILTER (WHERE ${subjectSql(rule, y)})::int AS subject_${sql.raw(String(i))},
+      count(*) FILTER (WHERE ${subjectSql(rule, y)} AND p.held_mask & ${1 << i} <> 0)::int AS held_${sql.raw(String(i))}`;
+  });
+  const isSubject = subjectSql(rule, year);
+  return sql`
     WITH p AS (
       SELECT establishment_id,
-             bool_or(status IN (${HELD})) AS held,
-             bool_or(status <> 'cancelled') AS planned,
-             bool_or(status IN (${SUBMITTED})) AS retex,
-             sum(actions_total) FILTER (WHERE status <> 'cancelled') AS actions_total,
-             sum(actions_closed) FILTER (WHERE status <> 'cancelled') AS actions_closed
+             bit_or(CASE WHEN status IN (${HELD}) THEN 1 << (year - ${first}::int) ELSE 0 END) AS held_mask,
+             bool_or(year = ${year}::int AND status <> 'cancelled') AS planned,
+             bool_or(year = ${year}::int AND status IN (${SUBMITTED})) AS retex,
+             sum(actions_total) FILTER (WHERE year = ${year}::int AND status <> 'cancelled') AS actions_total,
+             sum(actions_closed) FILTER (WHERE year = ${year}::int AND status <> 'cancelled') AS actions_closed
       FROM exercise_participations
-      WHERE year = ${year}::int
+      WHERE year BETWEEN ${first}::int AND ${year}::int
       GROUP BY establishment_id
     )
     SELECT e.territory, t.name AS territory_name, e.category,
-           count(*)::int AS subject,
-           count(*) FILTER (WHERE p.planned)::int AS planned,
-           count(*) FILTER (WHERE p.held)::int AS held,
-           count(*) FILTER (WHERE p.retex)::int AS retex_submitted,
-           COALESCE(sum(p.actions_total), 0)::int AS actions_total,
-           COALESCE(sum(p.actions_closed), 0)::int AS actions_closed
+           count(*) FILTER (WHERE ${isSubject})::int AS subject,
+           count(*) FILTER (WHERE ${isSubject} AND p.planned)::int AS planned,
+           count(*) FILTER (WHERE ${isSubject} AND p.held_mask & ${1 << (TREND_YEARS - 1)} <> 0)::int AS held,
+           count(*) FILTER (WHERE ${isSubject} AND p.retex)::int AS retex_submitted,
+           COALESCE(sum(p.actions_total) FILTER (WHERE ${isSubject}), 0)::int AS actions_total,
+           COALESCE(sum(p.actions_closed) FILTER (WHERE ${isSubject}), 0)::int AS actions_closed
+           ${sql.join(yearly, sql``)}
     FROM establishments e
     JOIN territories t ON t.code = e.territory
     LEFT JOIN p ON p.establishment_id = e.id
-    WHERE ${subjectSql(rule, year)}
+    WHERE e.category = ANY(${sql.param([...rule.categories])}::text[])
     GROUP BY e.territory, t.name, e.category
     ORDER BY e.territory, e.category`;
-  const trend = sql`
-    WITH held AS (
-      SELECT DISTINCT year, establishment_id
-      FROM exercise_participations
-      WHERE year BETWEEN ${year - TREND_YEARS + 1}::int AND ${year}::int AND status IN (${HELD})
-    )
-    SELECT y.year, count(e.id)::int AS subject, count(h.establishment_id)::int AS held
-    FROM generate_series(${year - TREND_YEARS + 1}::int, ${year}::int) AS y(year)
-    LEFT JOIN establishments e ON ${subjectSql(rule, sql`y.year`)}
-    LEFT JOIN held h ON h.year = y.year AND h.establishment_id = e.id
-    GROUP BY y.year
-    ORDER BY y.year`;
-  return { rows, trend };
 }
 
 type CountsRow = {
@@ -87,14 +84,12 @@ type CountsRow = {
   retex_submitted: number;
   actions_total: number;
   actions_closed: number;
-};
+} & Record<`subject_${number}` | `held_${number}`, number>;
 
 export async function completion(db: Db, settings: CompletionSettings, year: number): Promise<Completion> {
-  const statements = completionStatements(settings.rule, year);
-  const [rows, trend] = await Promise.all([
-    db.execute<CountsRow>(statements.rows),
-    db.execute<{ year: number; subject: number; held: number }>(statements.trend),
-  ]);
+  const result = await db.execute<CountsRow>(completionStatement(settings.rule, year));
+  const all = result.rows;
+  const rows = all.filter((r) => r.subject > 0);
   const counts = (r: Omit<CountsRow, "territory" | "territory_name" | "category">) => ({
     subject: r.subject,
     planned: r.planned,
@@ -104,7 +99,8 @@ export async function completion(db: Db, settings: CompletionSettings, year: num
     actionsClosed: r.actions_closed,
     rate: completionRate(r.subject, r.held),
   });
-  const sum = (key: keyof CountsRow) => rows.rows.reduce((s, r) => s + (r[key] as number), 0);
+  const sum = (key: keyof CountsRow) => rows.reduce((s, r) => s + (r[key] as number), 0);
+  const total = (key: keyof CountsRow) => all.reduce((s, r) => s + (r[key] as number), 0);
   return {
     year,
     total: counts({
@@ -114,19 +110,18 @@ export async function completion(db: Db, settings: CompletionSettings, year: num
       retex_submitted: sum("retex_submitted"),
       actions_total: sum("actions_total"),
       actions_closed: sum("actions_closed"),
-    }),
-    rows: rows.rows.map((r) => ({
+    } as CountsRow),
+    rows: rows.map((r) => ({
       territory: r.territory,
       territoryName: r.territory_name,
       category: r.category,
       ...counts(r),
     })),
-    trend: trend.rows.map((r) => ({
-      year: r.year,
-      subject: r.subject,
-      held: r.held,
-      rate: completionRate(r.subject, r.held),
-    })),
+    trend: Array.from({ length: TREND_YEARS }, (_, i) => {
+      const subject = total(`subject_${i}`);
+      const held = total(`held_${i}`);
+      return { year: year - TREND_YEARS + 1 + i, subject, held, rate: completionRate(subject, held) };
+    }),
   };
 }
 
