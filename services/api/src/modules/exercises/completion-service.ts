@@ -1,4 +1,4 @@
-import { type Db, subjectSql } from "@pris/db";
+import { type Db, inRegistrySql, subjectKindSql, subjectSql } from "@pris/db";
 import {
   type Completion,
   completionRate,
@@ -42,10 +42,11 @@ export function completionStatement(rule: ObligationRule, year: number): SQL {
   const first = year - TREND_YEARS + 1;
   const yearly = Array.from({ length: TREND_YEARS }, (_, i) => {
     const y = first + i;
-    return sql`, count(*) FILTER (WHERE ${subjectSql(rule, y)})::int AS subject_${sql.raw(String(i))},
-      count(*) FILTER (WHERE ${subjectSql(rule, y)} AND p.held_mask & ${1 << i} <> 0)::int AS held_${sql.raw(String(i))}`;
+    return sql`, count(*) FILTER (WHERE ${inRegistrySql(y)})::int AS subject_${sql.raw(String(i))},
+      count(*) FILTER (WHERE ${inRegistrySql(y)} AND p.held_mask & ${1 << i} <> 0)::int AS held_${sql.raw(String(i))}`;
   });
-  const isSubject = subjectSql(rule, year);
+  // Category and size are checked once, in WHERE; each column checks only the registry dates.
+  const isSubject = inRegistrySql(year);
   return sql`
     WITH p AS (
       SELECT establishment_id,
@@ -69,7 +70,7 @@ export function completionStatement(rule: ObligationRule, year: number): SQL {
     FROM establishments e
     JOIN territories t ON t.code = e.territory
     LEFT JOIN p ON p.establishment_id = e.id
-    WHERE e.category = ANY(${sql.param([...rule.categories])}::text[])
+    WHERE ${subjectKindSql(rule)}
     GROUP BY e.territory, t.name, e.category
     ORDER BY e.territory, e.category`;
 }
