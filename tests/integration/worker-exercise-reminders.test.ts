@@ -1,6 +1,6 @@
 import { improvementActions, mailDeliveries } from "@pris/db";
 import { addDays, dayInZone } from "@pris/domain";
-import { startWorker, type WorkerHandle } from "@pris/worker";
+import { renderExerciseMail, startWorker, type WorkerHandle } from "@pris/worker";
 import { eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEstablishment, createUser, login, type TestApp } from "../support/fixtures.ts";
@@ -146,5 +146,34 @@ describe("exercise reminders", () => {
     });
     expect(failed.lastError).toContain("nothing to render");
     expect(to(rssiA)).toHaveLength(2);
+  });
+});
+
+describe("reminder e-mails as rendered from the rows", () => {
+  it("the ARS's digest gives the year's figures in French", async () => {
+    const ars = await createUser(t.db, { role: "ars" });
+    const mail = await renderExerciseMail(t.db, t.config, {
+      template: "exercise-digest",
+      subjectId: ars.id,
+      createdAt: new Date(),
+    });
+    expect(mail).toBeDefined();
+    expect(mail!.subject).toMatch(/^Exercices de crise cyber \d{4} : 0 % réalisés — point hebdomadaire$/);
+    // Two establishments, both subject; none has held an exercise this year; A's is planned.
+    expect(mail!.text).toContain("(0 établissements sur 2 assujettis)");
+    expect(mail!.text).toContain("Exercices planifiés ou réalisés : 1");
+    expect(mail!.text).toContain("Établissements sans exercice réalisé : 2");
+    expect(mail!.html).toContain("https://pris.example.re/exercices/tableau-de-bord");
+  });
+
+  it("a reminder about something gone renders nothing", async () => {
+    for (const template of ["exercise-due", "exercise-unplanned", "action-overdue"]) {
+      const mail = await renderExerciseMail(t.db, t.config, {
+        template,
+        subjectId: "01900000-0000-7000-8000-000000000000",
+        createdAt: new Date(),
+      });
+      expect(mail, template).toBeUndefined();
+    }
   });
 });

@@ -35,6 +35,7 @@ import { createTimerRunner } from "./timers/timer-runner.ts";
 
 export { reminderMessageId, scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
+export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 export { timerDedupeKey, timerMessageId } from "./timers/timer-runner.ts";
