@@ -18,7 +18,12 @@ import { LoadError } from "../../components/LoadError.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 
 import { useMe } from "../../session.tsx";
-import { dayLabel, ParticipationBadge, useExerciseSubmission } from "./exercise-common.tsx";
+import {
+  dayLabel,
+  describeExerciseProblem,
+  ParticipationBadge,
+  useExerciseSubmission,
+} from "./exercise-common.tsx";
 
 interface ExercisePage {
   items: Exercise[];
@@ -287,7 +292,20 @@ export function ExercisesPage() {
   usePageTitle(me.role === "rssi" ? "Mes exercices de crise" : "Exercices de crise");
   const navigate = useNavigate();
   const [planning, setPlanning] = useState(false);
-  const { state, reload } = useResource<ExercisePage>("/exercises?limit=100");
+  const { state, reload } = useResource<ExercisePage>("/exercises?limit=50");
+  const [more, setMore] = useState<ExercisePage[]>([]);
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const pages = state.status === "ready" ? [state.data, ...more] : [];
+  const items = pages.flatMap((p) => p.items);
+  const nextCursor = pages.at(-1)?.nextCursor ?? null;
+  const loadMore = () => {
+    if (!nextCursor) return;
+    setMoreError(null);
+    api
+      .get<ExercisePage>(`/exercises?limit=50&cursor=${encodeURIComponent(nextCursor)}`)
+      .then((page) => setMore((m) => [...m, page]))
+      .catch((err: unknown) => setMoreError(describeExerciseProblem(err)));
+  };
 
   return (
     <div className="fr-container fr-my-4w">
@@ -319,7 +337,7 @@ export function ExercisesPage() {
         <LoadError title="Exercices indisponibles" message={state.message} retry={reload} />
       )}
       {state.status === "ready" &&
-        (state.data.items.length === 0 ? (
+        (items.length === 0 ? (
           <p>Aucun exercice pour l'instant.</p>
         ) : (
           <div className="fr-table fr-table--no-caption">
@@ -334,7 +352,7 @@ export function ExercisesPage() {
                 </tr>
               </thead>
               <tbody>
-                {state.data.items.map((x) => (
+                {items.map((x) => (
                   <tr key={x.id}>
                     <td>
                       <Link to={`/exercices/${x.id}`}>{x.title}</Link>
@@ -361,6 +379,12 @@ export function ExercisesPage() {
             </table>
           </div>
         ))}
+      {moreError && <Alert severity="error" small description={moreError} className="fr-mb-2w" />}
+      {nextCursor && (
+        <Button priority="secondary" onClick={loadMore}>
+          Afficher plus d'exercices
+        </Button>
+      )}
     </div>
   );
 }
