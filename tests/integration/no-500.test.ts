@@ -135,3 +135,81 @@ test("random query strings and path parameters on read routes", async () => {
     { numRuns: 200 },
   );
 });
+
+test("random bodies and query strings on the exercise routes", async () => {
+  const ars = (await login(t.app, (await createUser(t.db, { role: "ars" })).email)).bearer;
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/exercises",
+    headers: rssi,
+    payload: {
+      kind: "tabletop",
+      level: "beginner",
+      title: "Exercice",
+      scenario: "Panne",
+      objectives: [],
+      plannedOn: "2025-01-10",
+      participants: "",
+      organiser: "DSI",
+      establishmentIds: [establishmentId],
+    },
+  });
+  expect(created.statusCode).toBe(201);
+  const exerciseId = created.json().id as string;
+  const participationId = created.json().participations[0].id as string;
+  await t.app.inject({
+    method: "POST",
+    url: `/api/v1/exercises/${exerciseId}/hold`,
+    headers: rssi,
+    payload: { heldOn: "2025-01-10" },
+  });
+  const someId = "01900000-0000-7000-8000-000000000000";
+  const writes: [string, string, Record<string, string>][] = [
+    ["POST", "/api/v1/exercises", rssi],
+    ["POST", "/api/v1/exercises", ars],
+    ["PATCH", `/api/v1/exercises/${exerciseId}`, rssi],
+    ["POST", `/api/v1/exercises/${exerciseId}/hold`, rssi],
+    ["POST", `/api/v1/exercises/${exerciseId}/cancel`, rssi],
+    ["PUT", `/api/v1/participations/${participationId}/retex`, rssi],
+    ["POST", `/api/v1/participations/${participationId}/findings`, rssi],
+    ["POST", `/api/v1/participations/${participationId}/actions`, rssi],
+    ["PATCH", `/api/v1/participations/${participationId}/actions/${someId}`, rssi],
+    ["POST", `/api/v1/participations/${participationId}/return`, ars],
+    ["PUT", `/api/v1/participations/${participationId}/share`, rssi],
+  ];
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...writes), json, async ([method, url, headers], body) => {
+      const res = await t.app.inject({
+        method: method as "POST",
+        url,
+        headers: { ...headers, "content-type": "application/json" },
+        payload: JSON.stringify(body),
+      });
+      expectClientError(res, `${method} ${url} ${JSON.stringify(body)}`);
+    }),
+    { numRuns: 300 },
+  );
+  const reads = [
+    "/api/v1/exercises",
+    "/api/v1/exercises/completion",
+    "/api/v1/exercises/completion/late",
+    "/api/v1/exercises/completion.csv",
+    "/api/v1/exercises/findings",
+    "/api/v1/retex/shared",
+  ];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...reads),
+      fc.dictionary(
+        fc.constantFrom("year", "kind", "establishmentId", "limit", "cursor", "territory", "category"),
+        fc.oneof(fc.string({ maxLength: 40 }), fc.integer().map(String)),
+      ),
+      async (path, query) => {
+        const url = `${path}?${new URLSearchParams(query).toString()}`;
+        expectClientError(await t.app.inject({ method: "GET", url, headers: ars }), url);
+        expectClientError(await t.app.inject({ method: "GET", url, headers: rssi }), url);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

@@ -22,13 +22,17 @@ export interface FullStack {
   close(): Promise<void>;
 }
 
-export async function startFullStack(workerOptions: StartWorkerOptions = {}): Promise<FullStack> {
+export async function startFullStack(
+  workerOptions: StartWorkerOptions = {},
+  configOverrides: Record<string, string> = {},
+): Promise<FullStack> {
   const redis = await startPrivateRedis();
   const smtp = await startSmtpServer();
   const t = await startTestApp({
     REDIS_URL: redis.url,
     SMTP_URL: smtp.url,
     PUBLIC_URL: "https://pris.example.re",
+    ...configOverrides,
   });
   const worker = await startWorker(t.config, {
     tuning: { mailRetryDelayMs: 100, outboxRetryDelayMs: 100 },

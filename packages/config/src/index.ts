@@ -120,6 +120,26 @@ export const ConfigSchema = Type.Object({
     "The on-duty analyst is reminded this long before a service level is missed (at most half of it)",
     5,
   ),
+  EXERCISE_SUBJECT_CATEGORIES: Type.String({
+    pattern: "^\\*$|^[a-z_]+(,[a-z_]+)*$",
+    default: "*",
+    description:
+      "Establishment categories that owe a yearly cyber-crisis exercise, comma-separated (chu,ch,ehpad…), or * for all",
+  }),
+  EXERCISE_SMALL_STRUCTURES: Type.Union([Type.Literal("subject"), Type.Literal("exempt")], {
+    default: "subject",
+    description: "Small structures owe the exercise too (the light format is enough), or are exempt",
+  }),
+  EXERCISE_PLAN_BY: Type.String({
+    pattern: "^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    default: "03-31",
+    description:
+      "Day of the year (MM-DD) by which an establishment should have planned its exercise; reminded then, and every 14 days after",
+  }),
+  EXERCISE_REMINDER_SCAN_SECONDS: Duration(
+    "Worker: how often the exercise reminders are looked for (each is sent once per object, kind and day)",
+    3600,
+  ),
   ADMIN_EMAIL: Type.Optional(
     Type.String({ format: "email", description: "First administrator, created at start if no admin exists" }),
   ),

@@ -1,5 +1,8 @@
 export * from "./client.ts";
 export * from "./column-record.ts";
+export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
+export * as exerciseSchema from "./schema-exercises.ts";
+export * from "./schema-exercises.ts";

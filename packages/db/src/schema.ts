@@ -5,6 +5,7 @@ import {
   bigint,
   boolean,
   check,
+  date,
   index,
   integer,
   jsonb,
@@ -58,6 +59,13 @@ export const establishments = pgTable(
     contacts: jsonb("contacts").$type<Contacts>().notNull().default({}),
     products: jsonb("products").$type<Product[]>().notNull().default([]),
     active: boolean("active").notNull().default(true),
+    /**
+     * Days (in the region's zone) the establishment entered and left the registry, for the yearly
+     * exercise obligation; null when before any year counted, or still there. Deactivating sets
+     * active_until (a trigger, migration 0014).
+     */
+    activeFrom: date("active_from", { mode: "string" }),
+    activeUntil: date("active_until", { mode: "string" }),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },

@@ -8,6 +8,7 @@ import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
+import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
@@ -78,6 +79,7 @@ export async function buildApp(config: Config) {
       await api.register(clockRoutes);
       await api.register(observableRoutes);
       await api.register(statsRoutes);
+      await api.register(exerciseRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -8,6 +8,9 @@ import { Layout } from "./components/Layout.tsx";
 import { RequireAuth } from "./components/RequireAuth.tsx";
 import { ConfirmationPage } from "./pages/ConfirmationPage.tsx";
 import { DeclarePage } from "./pages/DeclarePage.tsx";
+import { ExercisePage } from "./pages/exercises/ExercisePage.tsx";
+import { ExercisesPage } from "./pages/exercises/ExercisesPage.tsx";
+import { ParticipationPage } from "./pages/exercises/ParticipationPage.tsx";
 import { HomeRedirect } from "./pages/HomeRedirect.tsx";
 import { IncidentPage } from "./pages/IncidentPage.tsx";
 import { IncidentsPage } from "./pages/IncidentsPage.tsx";
@@ -19,6 +22,10 @@ import "./styles.css";
 
 /** The statistics page brings a chart library the rest of the app does not need. */
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
+
+const ExerciseDashboardPage = lazy(() =>
+  import("./pages/exercises/ExerciseDashboardPage.tsx").then((m) => ({ default: m.ExerciseDashboardPage })),
+);
 
 startReactDsfr({ defaultColorScheme: "system", Link });
 
@@ -67,6 +74,17 @@ createRoot(root).render(
                   </Suspense>
                 }
               />
+              <Route path="/exercices" element={<ExercisesPage />} />
+              <Route
+                path="/exercices/tableau-de-bord"
+                element={
+                  <Suspense fallback={<p className="fr-container fr-my-6w">Chargement…</p>}>
+                    <ExerciseDashboardPage />
+                  </Suspense>
+                }
+              />
+              <Route path="/exercices/participations/:id" element={<ParticipationPage />} />
+              <Route path="/exercices/:id" element={<ExercisePage />} />
               <Route path="/incidents" element={<IncidentsPage />} />
               <Route path="/incidents/:id" element={<IncidentPage />} />
               <Route path="/incidents/:id/confirmation" element={<ConfirmationPage />} />

@@ -4,6 +4,7 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "./context.ts";
+import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
@@ -32,7 +33,9 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
+export { reminderMessageId, scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
+export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 export { timerDedupeKey, timerMessageId } from "./timers/timer-runner.ts";
@@ -52,6 +55,8 @@ export interface StartWorkerOptions {
   closeGraceMs?: number;
   /** How often PostgreSQL is asked for due timers. Default 2 s. */
   timerPollMs?: number;
+  /** How often exercise reminders are looked for. Default EXERCISE_REMINDER_SCAN_SECONDS. */
+  exerciseScanEveryMs?: number;
 }
 
 export interface WorkerHandle {
@@ -59,6 +64,7 @@ export interface WorkerHandle {
 }
 
 const SWEEPER_ID = "mail-delivery-sweeper";
+const EXERCISE_REMINDERS_ID = "exercise-reminders";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -79,6 +85,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const logger = options.logger ?? createLogger(config);
   const tuning: RetryTuning = { ...DEFAULT_RETRY_TUNING, ...options.tuning };
   const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  const exerciseScanEveryMs = options.exerciseScanEveryMs ?? config.EXERCISE_REMINDER_SCAN_SECONDS * 1000;
   const closeGraceMs = options.closeGraceMs ?? 10_000;
 
   const database = createDatabase({
@@ -110,7 +117,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       void checkEvictionPolicy(producer, logger);
     }
     // After a restart Redis may have come back empty: the scheduler is put back each time.
-    ensureSchedulers(queues, sweepEveryMs).catch((err) =>
+    ensureSchedulers(queues, sweepEveryMs, exerciseScanEveryMs).catch((err) =>
       logger.error({ err }, "could not register the job schedulers; retried on next reconnection"),
     );
   });
@@ -133,6 +140,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       QUEUE_NAMES.maintenance,
       async (job: Job) => {
         if (job.name === MAINTENANCE_JOBS.sweepMailDeliveries) return sweepMailDeliveries(ctx);
+        if (job.name === MAINTENANCE_JOBS.exerciseReminders) return scanExerciseReminders(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },
@@ -193,12 +201,26 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   };
 }
 
-async function ensureSchedulers(queues: Queues, sweepEveryMs: number): Promise<void> {
+async function ensureSchedulers(
+  queues: Queues,
+  sweepEveryMs: number,
+  exerciseScanEveryMs: number,
+): Promise<void> {
   await queues.maintenance.upsertJobScheduler(
     SWEEPER_ID,
     { every: sweepEveryMs },
     {
       name: MAINTENANCE_JOBS.sweepMailDeliveries,
+      data: {},
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
+    },
+  );
+  // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
+  await queues.maintenance.upsertJobScheduler(
+    EXERCISE_REMINDERS_ID,
+    { every: exerciseScanEveryMs },
+    {
+      name: MAINTENANCE_JOBS.exerciseReminders,
       data: {},
       opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
     },

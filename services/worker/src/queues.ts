@@ -43,6 +43,8 @@ export type SendMailJob = Static<typeof SendMailJobSchema>;
 
 export const MAINTENANCE_JOBS = {
   sweepMailDeliveries: "sweep-mail-deliveries",
+  /** Exercise reminders owed today: before planned exercises, unplanned years, overdue actions, digest. */
+  exerciseReminders: "exercise-reminders",
 } as const;
 export const SweepJobSchema = Type.Object({}, { additionalProperties: false });
 export type SweepJob = Static<typeof SweepJobSchema>;

@@ -14,6 +14,7 @@ import {
   CATEGORIES,
   type Category,
   type Contacts,
+  dayInZone,
   isFiness,
   type Nis2Status,
   ROLE_LABELS,
@@ -21,6 +22,7 @@ import {
 } from "@pris/domain";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashPassword } from "../auth/passwords.ts";
+import { seedExercises } from "./seed-exercises.ts";
 
 /** Shared by every demo account, so the README can list them in one table. At least 12 characters. */
 const DEMO_PASSWORD = "Demo-PRIS-974!";
@@ -652,11 +654,14 @@ async function main(): Promise<void> {
               .onConflictDoNothing()
               .returning({ id: users.id });
 
+      const newExercises = await seedExercises(tx, idByFiness, dayInZone(new Date(), config.REGION_TIMEZONE));
+
       return {
         territories: newTerritories.length,
         ghts: newGhts.length,
         establishments: newEstablishments.length,
         users: newUsers.length,
+        exercises: newExercises,
       };
     });
 
@@ -664,7 +669,7 @@ async function main(): Promise<void> {
       `Demo region ${config.REGION_NAME} seeded: ` +
         `${counts.territories}/${TERRITORIES.length} territories, ${counts.ghts}/1 GHT, ` +
         `${counts.establishments}/${ESTABLISHMENTS.length} establishments, ` +
-        `${counts.users}/${USERS.length} users added (the rest were already there).`,
+        `${counts.users}/${USERS.length} users, ${counts.exercises} exercises added (the rest were already there).`,
     );
     printLogins(config.PUBLIC_URL);
   } finally {

@@ -27,11 +27,13 @@ function navigationFor(role: Role, path: string): NavItem[] {
     isActive: active,
   });
   const incidentPage = /^\/incidents\/[^/]+/.test(path);
+  const exercisePage = path.startsWith("/exercices") && path !== "/exercices/tableau-de-bord";
   switch (role) {
     case "rssi":
       return [
         item("Déclarer un incident", "/declarer"),
         item("Mes signalements", "/incidents", path.startsWith("/incidents")),
+        item("Exercices de crise", "/exercices", path.startsWith("/exercices")),
       ];
     case "analyst":
       return [
@@ -39,6 +41,7 @@ function navigationFor(role: Role, path: string): NavItem[] {
         item("Déclarer pour un établissement", "/declarer"),
         item("Tous les signalements", "/incidents"),
         item("Statistiques", "/statistiques"),
+        item("Exercices de crise", "/exercices", exercisePage),
       ];
     case "taskforce":
       return [item("File des incidents", "/file", path === "/file" || incidentPage)];
@@ -46,6 +49,8 @@ function navigationFor(role: Role, path: string): NavItem[] {
       return [
         item("Statistiques", "/statistiques"),
         item("Signalements", "/incidents", path.startsWith("/incidents")),
+        item("Exercices : réalisation", "/exercices/tableau-de-bord"),
+        item("Exercices de crise", "/exercices", exercisePage),
       ];
     default:
       return [item("Signalements", "/incidents", path.startsWith("/incidents"))];

@@ -2,6 +2,8 @@ import { mailDeliveries, type Tx } from "@pris/db";
 import { UnrecoverableError } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
+import { REMINDER_TEMPLATES } from "../exercises/exercise-reminders.ts";
+import { renderExerciseMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import {
   loadIncidentForNotice,
@@ -17,6 +19,7 @@ import { TIMER_TEMPLATES, timerPlanSettings } from "../timers/timer-state.ts";
 type Delivery = typeof mailDeliveries.$inferSelect;
 
 const TIMER_TEMPLATE_NAMES = new Set<string>(Object.values(TIMER_TEMPLATES));
+const REMINDER_TEMPLATE_NAMES = new Set<string>(Object.values(REMINDER_TEMPLATES));
 
 /** Renders a delivery's template from the rows as they are now; undefined when its subject is gone. */
 async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<RenderedMail | undefined> {
@@ -30,6 +33,7 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       return incident && renderEscalationMail(incident, ctx.config);
     }
     default: {
+      if (REMINDER_TEMPLATE_NAMES.has(delivery.template)) return renderExerciseMail(tx, ctx.config, delivery);
       if (!TIMER_TEMPLATE_NAMES.has(delivery.template)) return undefined;
       // A timer's e-mail has the timer as its subject.
       const timer = await loadTimerForMail(tx, delivery.subjectId);

@@ -16,6 +16,10 @@ export const TEMPLATE_NAMES = [
   "followup-due",
   "clock-reminder",
   "clock-overdue",
+  "exercise-due",
+  "exercise-unplanned",
+  "action-overdue",
+  "exercise-digest",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -31,7 +35,17 @@ function load(name: string, part: "subject" | "text" | "html"): string {
  * link — as partials: `{{> html-top}}` … `{{> html-bottom}}`, `{{> text-top}}` … `{{> text-bottom}}`.
  * A partial is compiled with the options of the template that calls it, so HTML ones are escaped.
  */
-for (const partial of ["html-top", "html-facts", "html-bottom", "text-top", "text-facts", "text-bottom"]) {
+for (const partial of [
+  "html-top",
+  "html-facts",
+  "html-bottom",
+  "text-top",
+  "text-facts",
+  "text-bottom",
+  "exercise-html-top",
+  "exercise-html-bottom",
+  "exercise-text-bottom",
+]) {
   handlebars.registerPartial(
     partial,
     readFileSync(new URL(`./templates/partials/${partial}.hbs`, import.meta.url), "utf8"),
@@ -116,3 +130,52 @@ export const renderSlaMissed = compile<DeadlineNoticeView>("sla-missed");
 export const renderFollowupDue = compile<DeadlineNoticeView>("followup-due");
 export const renderClockReminder = compile<DeadlineNoticeView>("clock-reminder");
 export const renderClockOverdue = compile<DeadlineNoticeView>("clock-overdue");
+
+/** What every exercise reminder shows: where it comes from and where to act. */
+interface ExerciseMailFrame {
+  regionName: string;
+  link: string;
+}
+
+export interface ExerciseDueView extends ExerciseMailFrame {
+  daysLabel: string;
+  title: string;
+  kindLabel: string;
+  levelLabel: string;
+  plannedOn: string;
+  establishmentName: string;
+  organiser: string;
+  participants: string;
+}
+
+export interface ExerciseUnplannedView extends ExerciseMailFrame {
+  year: number;
+  planBy: string;
+  establishmentName: string;
+}
+
+export interface ActionOverdueView extends ExerciseMailFrame {
+  title: string;
+  exerciseTitle: string;
+  establishmentName: string;
+  owner: string;
+  dueOn: string;
+  daysLate: number;
+  statusLabel: string;
+}
+
+export interface ExerciseDigestView extends ExerciseMailFrame {
+  year: number;
+  ratePercent: string;
+  held: number;
+  subject: number;
+  planned: number;
+  awaitingValidation: number;
+  overdueActions: number;
+  late: number;
+}
+
+export const renderExerciseDue = compile<ExerciseDueView>("exercise-due");
+export const renderExerciseUnplanned = compile<ExerciseUnplannedView>("exercise-unplanned");
+export const renderActionOverdue = compile<ActionOverdueView>("action-overdue");
+export const renderExerciseDigest = compile<ExerciseDigestView>("exercise-digest");

@@ -1,0 +1,357 @@
+import Type, { type Static } from "typebox";
+import { CATEGORY_VALUES } from "../directory.ts";
+import {
+  EXERCISE_KINDS,
+  EXERCISE_LEVELS,
+  FINDING_POLARITIES,
+  FINDING_THEMES,
+  IMPROVEMENT_ACTION_STATUSES,
+  PARTICIPATION_ACTIONS,
+  PARTICIPATION_STATUSES,
+  RETEX_PHASES,
+  RETEX_SHARE_TLPS,
+} from "../exercises.ts";
+import { DateTimeSchema, Enum, PageQuerySchema, UuidSchema } from "./common.ts";
+
+const DaySchema = Type.String({ format: "date", description: "A calendar day in the region (YYYY-MM-DD)" });
+const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
+const YearSchema = Type.Integer({ minimum: 2000, maximum: 2100, description: "Calendar year in the region" });
+
+export const ExerciseParamsSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
+export const ParticipationParamsSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
+export const ParticipationItemParamsSchema = Type.Object(
+  { id: UuidSchema, itemId: UuidSchema },
+  { additionalProperties: false },
+);
+
+const exerciseFields = {
+  title: Text(200),
+  level: Enum(EXERCISE_LEVELS),
+  scenario: Text(5000, "What the exercise simulates"),
+  objectives: Type.Array(Text(500), { maxItems: 20, description: "What the exercise is meant to test" }),
+  plannedOn: DaySchema,
+  participants: Type.String({
+    maxLength: 2000,
+    description: "Who takes part: services, functions, partners (free text)",
+  }),
+  organiser: Text(200, "Who runs the exercise (a person, a service, the ARS)"),
+};
+
+export const ExerciseCreateSchema = Type.Object(
+  {
+    kind: Enum(EXERCISE_KINDS),
+    ...exerciseFields,
+    establishmentIds: Type.Array(UuidSchema, {
+      minItems: 1,
+      maxItems: 5000,
+      uniqueItems: true,
+      description:
+        "Participating establishments. An RSSI names establishments of their scope (several: an exercise " +
+        "pooled by the GHT, which counts for each); a regional exercise is created by the ARS or the pole.",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ExerciseCreate = Static<typeof ExerciseCreateSchema>;
+
+export const ExercisePatchSchema = Type.Object(
+  {
+    title: Type.Optional(exerciseFields.title),
+    level: Type.Optional(exerciseFields.level),
+    scenario: Type.Optional(exerciseFields.scenario),
+    objectives: Type.Optional(exerciseFields.objectives),
+    plannedOn: Type.Optional(exerciseFields.plannedOn),
+    participants: Type.Optional(exerciseFields.participants),
+    organiser: Type.Optional(exerciseFields.organiser),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ExercisePatch = Static<typeof ExercisePatchSchema>;
+
+export const ExerciseHoldSchema = Type.Object(
+  { heldOn: { ...DaySchema, description: "Day the exercise took place (not in the future)" } },
+  { additionalProperties: false },
+);
+export const ExerciseCancelSchema = Type.Object(
+  { reason: Text(1000, "Why the exercise is cancelled") },
+  { additionalProperties: false },
+);
+
+export const ParticipationSummarySchema = Type.Object({
+  id: UuidSchema,
+  establishmentId: UuidSchema,
+  establishmentName: Type.String(),
+  category: Type.String(),
+  territory: Type.String(),
+  status: Enum(PARTICIPATION_STATUSES),
+  actionsOpen: Type.Integer(),
+  actionsTotal: Type.Integer(),
+});
+export type ParticipationSummary = Static<typeof ParticipationSummarySchema>;
+
+export const ExerciseSchema = Type.Object({
+  id: UuidSchema,
+  kind: Enum(EXERCISE_KINDS),
+  level: Enum(EXERCISE_LEVELS),
+  title: Type.String(),
+  scenario: Type.String(),
+  objectives: Type.Array(Type.String()),
+  plannedOn: DaySchema,
+  heldOn: Type.Union([DaySchema, Type.Null()]),
+  participants: Type.String(),
+  organiser: Type.String(),
+  status: Type.Union([Type.Literal("planned"), Type.Literal("held"), Type.Literal("cancelled")]),
+  cancelReason: Type.Union([Type.String(), Type.Null()]),
+  pooled: Type.Boolean({ description: "More than one establishment takes part: it counts for each" }),
+  participantCount: Type.Integer({ description: "Establishments taking part (all of them, whoever asks)" }),
+  participations: Type.Array(ParticipationSummarySchema, {
+    description: "The participations the caller may see: an RSSI sees their establishments' only",
+  }),
+  createdAt: DateTimeSchema,
+});
+export type Exercise = Static<typeof ExerciseSchema>;
+
+export const ExerciseListQuerySchema = Type.Object(
+  {
+    year: Type.Optional({ ...YearSchema, description: "Exercises planned or held in this year" }),
+    kind: Type.Optional(Enum(EXERCISE_KINDS)),
+    establishmentId: Type.Optional(UuidSchema),
+    ...PageQuerySchema,
+  },
+  { additionalProperties: false },
+);
+export type ExerciseListQuery = Static<typeof ExerciseListQuerySchema>;
+
+export const ExercisePageSchema = Type.Object({
+  items: Type.Array(ExerciseSchema),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const FindingCreateSchema = Type.Object(
+  {
+    phase: Enum(RETEX_PHASES),
+    theme: Enum(FINDING_THEMES),
+    polarity: Enum(FINDING_POLARITIES),
+    text: Text(2000),
+  },
+  { additionalProperties: false },
+);
+export type FindingCreate = Static<typeof FindingCreateSchema>;
+
+export const FindingSchema = Type.Object({
+  id: UuidSchema,
+  phase: Enum(RETEX_PHASES),
+  theme: Enum(FINDING_THEMES),
+  polarity: Enum(FINDING_POLARITIES),
+  text: Type.String(),
+  createdAt: DateTimeSchema,
+});
+
+export const ActionCreateSchema = Type.Object(
+  {
+    title: Text(500),
+    owner: Text(200, "Who carries the action (a name or a function)"),
+    dueOn: DaySchema,
+    findingId: Type.Optional(UuidSchema),
+  },
+  { additionalProperties: false },
+);
+export type ActionCreate = Static<typeof ActionCreateSchema>;
+
+export const ActionPatchSchema = Type.Object(
+  {
+    status: Type.Optional(Enum(IMPROVEMENT_ACTION_STATUSES)),
+    owner: Type.Optional(Text(200)),
+    dueOn: Type.Optional(DaySchema),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ActionPatch = Static<typeof ActionPatchSchema>;
+
+export const ActionSchema = Type.Object({
+  id: UuidSchema,
+  findingId: Type.Union([UuidSchema, Type.Null()]),
+  title: Type.String(),
+  owner: Type.String(),
+  dueOn: DaySchema,
+  status: Enum(IMPROVEMENT_ACTION_STATUSES),
+  closedAt: Type.Union([DateTimeSchema, Type.Null()]),
+});
+
+export const RetexPutSchema = Type.Object(
+  {
+    hotSummary: Type.Optional(Type.String({ maxLength: 10000, description: "Hot debrief, right after" })),
+    hotOn: Type.Optional(DaySchema),
+    coldSummary: Type.Optional(Type.String({ maxLength: 10000, description: "Cold RETEX, with hindsight" })),
+    coldOn: Type.Optional(DaySchema),
+  },
+  { additionalProperties: false },
+);
+export type RetexPut = Static<typeof RetexPutSchema>;
+
+export const RetexReturnSchema = Type.Object(
+  { comment: Text(2000, "What the establishment should complete") },
+  { additionalProperties: false },
+);
+export const RetexShareSchema = Type.Object(
+  {
+    shared: Type.Boolean({ description: "false withdraws it from the network" }),
+    tlp: Type.Optional(Enum(RETEX_SHARE_TLPS)),
+    named: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: "The establishment agrees to be named; anonymised otherwise",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type RetexShare = Static<typeof RetexShareSchema>;
+
+export const ParticipationSchema = Type.Object({
+  id: UuidSchema,
+  exercise: Type.Object({
+    id: UuidSchema,
+    kind: Enum(EXERCISE_KINDS),
+    level: Enum(EXERCISE_LEVELS),
+    title: Type.String(),
+    plannedOn: DaySchema,
+    heldOn: Type.Union([DaySchema, Type.Null()]),
+    pooled: Type.Boolean(),
+  }),
+  establishmentId: UuidSchema,
+  establishmentName: Type.String(),
+  status: Enum(PARTICIPATION_STATUSES),
+  allowedActions: Type.Array(Enum(PARTICIPATION_ACTIONS)),
+  retex: Type.Object({
+    hotSummary: Type.Union([Type.String(), Type.Null()]),
+    hotOn: Type.Union([DaySchema, Type.Null()]),
+    coldSummary: Type.Union([Type.String(), Type.Null()]),
+    coldOn: Type.Union([DaySchema, Type.Null()]),
+    submittedAt: Type.Union([DateTimeSchema, Type.Null()]),
+    validatedAt: Type.Union([DateTimeSchema, Type.Null()]),
+    returnComment: Type.Union([Type.String(), Type.Null()]),
+    shared: Type.Boolean(),
+    shareTlp: Type.Union([Enum(RETEX_SHARE_TLPS), Type.Null()]),
+    shareNamed: Type.Boolean(),
+  }),
+  findings: Type.Array(FindingSchema),
+  actions: Type.Array(ActionSchema),
+});
+export type Participation = Static<typeof ParticipationSchema>;
+
+export const SharedRetexQuerySchema = Type.Object(
+  { year: Type.Optional(YearSchema), ...PageQuerySchema },
+  { additionalProperties: false },
+);
+export const SharedRetexPageSchema = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: UuidSchema,
+      tlp: Enum(RETEX_SHARE_TLPS),
+      establishment: Type.Union([Type.String(), Type.Null()], {
+        description: "Named only when the establishment agreed; null when anonymised",
+      }),
+      category: Type.String(),
+      territory: Type.String(),
+      kind: Enum(EXERCISE_KINDS),
+      level: Enum(EXERCISE_LEVELS),
+      heldOn: DaySchema,
+      scenario: Type.String(),
+      hotSummary: Type.Union([Type.String(), Type.Null()]),
+      coldSummary: Type.Union([Type.String(), Type.Null()]),
+      findings: Type.Array(Type.Omit(FindingSchema, ["id", "createdAt"])),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const YearQuerySchema = Type.Object(
+  { year: Type.Optional({ ...YearSchema, description: "The current year by default" }) },
+  { additionalProperties: false },
+);
+export type YearQuery = Static<typeof YearQuerySchema>;
+
+export const RecurringFindingsSchema = Type.Object({
+  year: Type.Integer(),
+  retexCount: Type.Integer({ description: "RETEX submitted for exercises held in the year" }),
+  themes: Type.Array(
+    Type.Object({
+      theme: Enum(FINDING_THEMES),
+      negative: Type.Integer({ description: "Negative findings of the theme" }),
+      positive: Type.Integer(),
+      retex: Type.Integer({ description: "RETEX with at least one negative finding of the theme" }),
+    }),
+    { description: "Most negative findings first" },
+  ),
+});
+
+const CountsSchema = {
+  subject: Type.Integer({ description: "Establishments subject to the obligation in the year" }),
+  planned: Type.Integer({
+    description: "Subject establishments with an exercise planned or held in the year",
+  }),
+  held: Type.Integer({ description: "Subject establishments with at least one exercise held in the year" }),
+  retexSubmitted: Type.Integer({ description: "Subject establishments with a RETEX submitted for the year" }),
+  actionsTotal: Type.Integer({ description: "Improvement actions of the year's exercises" }),
+  actionsClosed: Type.Integer(),
+  rate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+    description: "held ÷ subject; null when none is subject",
+  }),
+};
+
+export const CompletionSchema = Type.Object({
+  year: Type.Integer(),
+  total: Type.Object(CountsSchema),
+  rows: Type.Array(
+    Type.Object({
+      territory: Type.String(),
+      territoryName: Type.String(),
+      category: Type.String(),
+      ...CountsSchema,
+    }),
+    { description: "One row per territory × category with at least one subject establishment" },
+  ),
+  trend: Type.Array(
+    Type.Object({
+      year: Type.Integer(),
+      subject: Type.Integer(),
+      held: Type.Integer(),
+      rate: Type.Union([Type.Number(), Type.Null()]),
+    }),
+    { description: "The four years before, then this one" },
+  ),
+});
+export type Completion = Static<typeof CompletionSchema>;
+
+export const LateQuerySchema = Type.Object(
+  {
+    year: Type.Optional(YearSchema),
+    territory: Type.Optional(Type.String({ maxLength: 50 })),
+    category: Type.Optional(Enum(CATEGORY_VALUES)),
+    ...PageQuerySchema,
+  },
+  { additionalProperties: false },
+);
+export type LateQuery = Static<typeof LateQuerySchema>;
+
+export const LatePageSchema = Type.Object({
+  year: Type.Integer(),
+  total: Type.Integer({ description: "Subject establishments without a held exercise in the year" }),
+  items: Type.Array(
+    Type.Object({
+      establishmentId: UuidSchema,
+      finess: Type.String(),
+      name: Type.String(),
+      category: Type.String(),
+      territory: Type.String(),
+      planned: Type.Boolean({ description: "An exercise is planned for the year" }),
+      rssiName: Type.Union([Type.String(), Type.Null()]),
+      rssiEmail: Type.Union([Type.String(), Type.Null()]),
+      rssiPhone: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type LatePage = Static<typeof LatePageSchema>;

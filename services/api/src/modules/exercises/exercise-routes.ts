@@ -1,0 +1,437 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  ActionCreateSchema,
+  ActionPatchSchema,
+  CompletionSchema,
+  ExerciseCancelSchema,
+  ExerciseCreateSchema,
+  ExerciseHoldSchema,
+  ExerciseListQuerySchema,
+  ExercisePageSchema,
+  ExerciseParamsSchema,
+  ExercisePatchSchema,
+  ExerciseSchema,
+  FindingCreateSchema,
+  LatePageSchema,
+  LateQuerySchema,
+  ParticipationItemParamsSchema,
+  ParticipationParamsSchema,
+  ParticipationSchema,
+  RecurringFindingsSchema,
+  RetexPutSchema,
+  RetexReturnSchema,
+  RetexShareSchema,
+  SharedRetexPageSchema,
+  SharedRetexQuerySchema,
+  YearQuerySchema,
+} from "@pris/domain";
+import Type from "typebox";
+import { requireUser } from "../../auth/principal.ts";
+import { problems } from "../../http.ts";
+import { completionCsv, completionXlsx } from "./completion-export.ts";
+import {
+  completion,
+  currentYear,
+  lateEstablishments,
+  recurringFindings,
+  sharedRetex,
+} from "./completion-service.ts";
+import { EXERCISE_ROLES, obligationRule, REGIONAL_ROLES } from "./exercise-scope.ts";
+import {
+  addAction,
+  addFinding,
+  cancelExercise,
+  createExercise,
+  deleteFinding,
+  getExercise,
+  getParticipation,
+  holdExercise,
+  listExercises,
+  patchAction,
+  patchExercise,
+  putRetex,
+  returnRetex,
+  shareRetex,
+  submitRetex,
+  validateRetex,
+} from "./exercise-service.ts";
+
+/**
+ * Cyber-crisis exercises, their RETEX and the ARS's completion dashboard. RSSIs see and write their
+ * establishments' (404 for anything else); the ARS and the pole see the region; others get 403.
+ */
+const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+  const { config } = app;
+  const settings = { timeZone: config.REGION_TIMEZONE, rule: obligationRule(config) };
+  const tags = ["exercises"];
+  const member = (request: { principal: Parameters<typeof requireUser>[0] }) =>
+    requireUser(request.principal, EXERCISE_ROLES);
+  const regional = (request: { principal: Parameters<typeof requireUser>[0] }) =>
+    requireUser(request.principal, REGIONAL_ROLES);
+  const yearOr = (year: number | undefined) => year ?? currentYear(config.REGION_TIMEZONE);
+
+  app.get(
+    "/exercises",
+    {
+      schema: {
+        tags,
+        operationId: "listExercises",
+        summary: "Exercises the caller takes part in (an RSSI) or of the region, newest planned first",
+        querystring: ExerciseListQuerySchema,
+        response: { 200: ExercisePageSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => listExercises(db, member(request), request.query),
+  );
+
+  app.post(
+    "/exercises",
+    {
+      schema: {
+        tags,
+        operationId: "createExercise",
+        summary: "Plan an exercise for one or several establishments (regional: the ARS or the pole)",
+        body: ExerciseCreateSchema,
+        response: { 201: ExerciseSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createExercise(db, member(request), request.body)),
+  );
+
+  app.get(
+    "/exercises/:id",
+    {
+      schema: {
+        tags,
+        operationId: "getExercise",
+        summary:
+          "An exercise with the participations the caller may see (the regional one: all, for the ARS)",
+        params: ExerciseParamsSchema,
+        response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => getExercise(db, member(request), request.params.id),
+  );
+
+  app.patch(
+    "/exercises/:id",
+    {
+      schema: {
+        tags,
+        operationId: "updateExercise",
+        summary: "Change a planned exercise (its organiser)",
+        params: ExerciseParamsSchema,
+        body: ExercisePatchSchema,
+        response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => patchExercise(db, member(request), request.params.id, request.body),
+  );
+
+  app.post(
+    "/exercises/:id/hold",
+    {
+      schema: {
+        tags,
+        operationId: "holdExercise",
+        summary: "Record the exercise held on a day: every participant still planned has held it",
+        params: ExerciseParamsSchema,
+        body: ExerciseHoldSchema,
+        response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      holdExercise(db, config.REGION_TIMEZONE, member(request), request.params.id, request.body.heldOn),
+  );
+
+  app.post(
+    "/exercises/:id/cancel",
+    {
+      schema: {
+        tags,
+        operationId: "cancelExercise",
+        summary: "Cancel a planned exercise, with a reason (it never counts)",
+        params: ExerciseParamsSchema,
+        body: ExerciseCancelSchema,
+        response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => cancelExercise(db, member(request), request.params.id, request.body.reason),
+  );
+
+  app.get(
+    "/participations/:id",
+    {
+      schema: {
+        tags,
+        operationId: "getParticipation",
+        summary: "One establishment's part in an exercise: its RETEX, findings and improvement actions",
+        params: ParticipationParamsSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => getParticipation(db, member(request), request.params.id),
+  );
+
+  app.put(
+    "/participations/:id/retex",
+    {
+      schema: {
+        tags,
+        operationId: "saveRetex",
+        summary: "Save the hot and cold RETEX (while the exercise is held and the RETEX not submitted)",
+        params: ParticipationParamsSchema,
+        body: RetexPutSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => putRetex(db, member(request), request.params.id, request.body),
+  );
+
+  app.post(
+    "/participations/:id/findings",
+    {
+      schema: {
+        tags,
+        operationId: "addRetexFinding",
+        summary: "Add a finding (theme, positive or negative) to the RETEX",
+        params: ParticipationParamsSchema,
+        body: FindingCreateSchema,
+        response: { 201: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await addFinding(db, member(request), request.params.id, request.body)),
+  );
+
+  app.delete(
+    "/participations/:id/findings/:itemId",
+    {
+      schema: {
+        tags,
+        operationId: "deleteRetexFinding",
+        summary: "Remove a finding from a RETEX not yet submitted",
+        params: ParticipationItemParamsSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => deleteFinding(db, member(request), request.params.id, request.params.itemId),
+  );
+
+  app.post(
+    "/participations/:id/actions",
+    {
+      schema: {
+        tags,
+        operationId: "addImprovementAction",
+        summary: "Add an improvement action (owner, due date), linked to a finding or not",
+        params: ParticipationParamsSchema,
+        body: ActionCreateSchema,
+        response: { 201: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await addAction(db, member(request), request.params.id, request.body)),
+  );
+
+  app.patch(
+    "/participations/:id/actions/:itemId",
+    {
+      schema: {
+        tags,
+        operationId: "updateImprovementAction",
+        summary: "Follow an improvement action: status, owner, due date",
+        description:
+          "Closing the last open action of a validated RETEX moves the participation to 'actions_closed'.",
+        params: ParticipationItemParamsSchema,
+        body: ActionPatchSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      patchAction(db, member(request), request.params.id, request.params.itemId, request.body),
+  );
+
+  app.post(
+    "/participations/:id/submit",
+    {
+      schema: {
+        tags,
+        operationId: "submitRetex",
+        summary: "Submit the RETEX to the ARS (a summary and at least one finding)",
+        params: ParticipationParamsSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => submitRetex(db, member(request), request.params.id),
+  );
+
+  app.post(
+    "/participations/:id/validate",
+    {
+      schema: {
+        tags,
+        operationId: "validateRetex",
+        summary: "Validate a submitted RETEX (the ARS)",
+        params: ParticipationParamsSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => validateRetex(db, member(request), request.params.id),
+  );
+
+  app.post(
+    "/participations/:id/return",
+    {
+      schema: {
+        tags,
+        operationId: "returnRetex",
+        summary: "Send a submitted RETEX back to the establishment with a comment (the ARS)",
+        params: ParticipationParamsSchema,
+        body: RetexReturnSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => returnRetex(db, member(request), request.params.id, request.body.comment),
+  );
+
+  app.put(
+    "/participations/:id/share",
+    {
+      schema: {
+        tags,
+        operationId: "shareRetex",
+        summary: "Share a validated RETEX with the network under a TLP, anonymised unless named (its RSSI)",
+        params: ParticipationParamsSchema,
+        body: RetexShareSchema,
+        response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => shareRetex(db, member(request), request.params.id, request.body),
+  );
+
+  app.get(
+    "/retex/shared",
+    {
+      schema: {
+        tags,
+        operationId: "listSharedRetex",
+        summary: "RETEX shared with the network, newest first (anonymised unless the establishment agreed)",
+        querystring: SharedRetexQuerySchema,
+        response: { 200: SharedRetexPageSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      member(request);
+      return sharedRetex(db, request.query);
+    },
+  );
+
+  app.get(
+    "/exercises/findings",
+    {
+      schema: {
+        tags,
+        operationId: "recurringFindings",
+        summary: "The region's recurring findings of a year, per theme (the ARS and the pole)",
+        querystring: YearQuerySchema,
+        response: { 200: RecurringFindingsSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      regional(request);
+      return recurringFindings(db, yearOr(request.query.year));
+    },
+  );
+
+  app.get(
+    "/exercises/completion",
+    {
+      schema: {
+        tags,
+        operationId: "exerciseCompletion",
+        summary:
+          "Completion of the yearly exercise per territory × category, and its trend (the ARS and the pole)",
+        description:
+          "rate = subject establishments with at least one held exercise in the calendar year (region's " +
+          "zone) ÷ subject establishments. A pooled exercise counts for each participant; a cancelled one " +
+          "never. Subject: EXERCISE_SUBJECT_CATEGORIES and EXERCISE_SMALL_STRUCTURES, in the registry by 30 " +
+          "June and still at 31 December.",
+        querystring: YearQuerySchema,
+        response: { 200: CompletionSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      regional(request);
+      return completion(db, settings, yearOr(request.query.year));
+    },
+  );
+
+  app.get(
+    "/exercises/completion/late",
+    {
+      schema: {
+        tags,
+        operationId: "lateEstablishments",
+        summary: "Subject establishments without a held exercise in the year, with their RSSI's contact",
+        querystring: LateQuerySchema,
+        response: { 200: LatePageSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      regional(request);
+      return lateEstablishments(db, settings, { ...request.query, year: yearOr(request.query.year) });
+    },
+  );
+
+  app.get(
+    "/exercises/completion.csv",
+    {
+      schema: {
+        tags,
+        operationId: "exportCompletionCsv",
+        summary: "The completion table as CSV (semicolons, UTF-8 with BOM)",
+        querystring: YearQuerySchema,
+        produces: ["text/csv"],
+        response: { 200: Type.String({ description: "CSV" }), ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      regional(request);
+      const year = yearOr(request.query.year);
+      return reply
+        .type("text/csv; charset=utf-8")
+        .header("content-disposition", `attachment; filename="exercices-${year}.csv"`)
+        .send(completionCsv(await completion(db, settings, year)));
+    },
+  );
+
+  app.get(
+    "/exercises/completion.xlsx",
+    {
+      schema: {
+        tags,
+        operationId: "exportCompletionXlsx",
+        summary: "The completion table and the late list as an XLSX workbook",
+        querystring: YearQuerySchema,
+        produces: ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+        response: { 200: Type.Any({ description: "XLSX workbook" }), ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      regional(request);
+      const year = yearOr(request.query.year);
+      const [data, late] = await Promise.all([
+        completion(db, settings, year),
+        lateEstablishments(db, settings, { year }, true),
+      ]);
+      return reply
+        .type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .header("content-disposition", `attachment; filename="exercices-${year}.xlsx"`)
+        .send(await completionXlsx(data, late));
+    },
+  );
+};
+
+export default exerciseRoutes;

@@ -1,0 +1,411 @@
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import {
+  CATEGORIES,
+  type Category,
+  type Completion,
+  FINDING_THEME_LABELS,
+  type FindingTheme,
+  type LatePage,
+} from "@pris/domain";
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+} from "chart.js";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { Link } from "react-router";
+import { api, describeError } from "../../api/client.ts";
+import { usePageTitle } from "../../components/Layout.tsx";
+import { LoadError } from "../../components/LoadError.tsx";
+import { useResource } from "../../lib/use-resource.ts";
+import { useApp } from "../../session.tsx";
+import { percent, todayIn } from "./exercise-common.tsx";
+
+Chart.register(
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  CategoryScale,
+  LinearScale,
+  Legend,
+  Tooltip,
+);
+
+const FORBIDDEN = "Le tableau de bord des exercices est réservé à l'ARS et au pôle cyber.";
+const categoryLabel = (c: string) => CATEGORIES[c as Category]?.label ?? c;
+
+interface Recurring {
+  year: number;
+  retexCount: number;
+  themes: { theme: FindingTheme; negative: number; positive: number; retex: number }[];
+}
+
+/** A rate as a colour: red under a half, orange under 80 %, green above. */
+function rateClass(rate: number | null): string {
+  if (rate === null) return "";
+  if (rate < 0.5) return "pris-rate-low";
+  if (rate < 0.8) return "pris-rate-mid";
+  return "pris-rate-high";
+}
+
+function TerritoryChart({ data }: { data: Completion }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const byTerritory = useMemo(() => {
+    const m = new Map<string, { name: string; subject: number; held: number }>();
+    for (const r of data.rows) {
+      const t = m.get(r.territory) ?? { name: r.territoryName, subject: 0, held: 0 };
+      t.subject += r.subject;
+      t.held += r.held;
+      m.set(r.territory, t);
+    }
+    return [...m.values()];
+  }, [data]);
+  useEffect(() => {
+    if (!canvas.current) return;
+    const chart = new Chart(canvas.current, {
+      type: "bar",
+      data: {
+        labels: byTerritory.map((t) => t.name),
+        datasets: [
+          {
+            label: "Taux de réalisation (%)",
+            data: byTerritory.map((t) =>
+              t.subject === 0 ? 0 : Math.round((t.held / t.subject) * 1000) / 10,
+            ),
+            backgroundColor: "#000091",
+          },
+        ],
+      },
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: { x: { min: 0, max: 100 } },
+      },
+    });
+    return () => chart.destroy();
+  }, [byTerritory]);
+  return (
+    <div className="pris-chart pris-chart-short">
+      <canvas
+        ref={canvas}
+        role="img"
+        aria-label={`Taux de réalisation par territoire : ${byTerritory
+          .map((t) => `${t.name} ${percent(t.subject === 0 ? null : t.held / t.subject)}`)
+          .join(", ")}.`}
+      />
+    </div>
+  );
+}
+
+function TrendChart({ trend }: { trend: Completion["trend"] }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (!canvas.current) return;
+    const chart = new Chart(canvas.current, {
+      type: "line",
+      data: {
+        labels: trend.map((y) => String(y.year)),
+        datasets: [
+          {
+            label: "Taux de réalisation (%)",
+            data: trend.map((y) => (y.rate === null ? null : Math.round(y.rate * 1000) / 10)),
+            borderColor: "#000091",
+            backgroundColor: "#000091",
+          },
+        ],
+      },
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: false } },
+        scales: { y: { min: 0, max: 100 } },
+      },
+    });
+    return () => chart.destroy();
+  }, [trend]);
+  return (
+    <div className="pris-chart pris-chart-short">
+      <canvas
+        ref={canvas}
+        role="img"
+        aria-label={`Évolution du taux de réalisation : ${trend.map((y) => `${y.year} ${percent(y.rate)}`).join(", ")}.`}
+      />
+    </div>
+  );
+}
+
+/** Territory × category at a glance: each cell the rate, coloured, with held / subject. */
+function Grid({ data }: { data: Completion }) {
+  const territories = [...new Map(data.rows.map((r) => [r.territory, r.territoryName])).entries()];
+  const categories = [...new Set(data.rows.map((r) => r.category))];
+  const cell = (t: string, c: string) => data.rows.find((r) => r.territory === t && r.category === c);
+  return (
+    <div className="fr-table fr-table--bordered fr-table--no-caption pris-grid">
+      <table>
+        <caption>Réalisation par territoire et catégorie</caption>
+        <thead>
+          <tr>
+            <th scope="col">Catégorie</th>
+            {territories.map(([code, name]) => (
+              <th scope="col" key={code}>
+                {name}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {categories.map((c) => (
+            <tr key={c}>
+              <th scope="row">{categoryLabel(c)}</th>
+              {territories.map(([t]) => {
+                const r = cell(t, c);
+                return (
+                  <td key={t} className={r ? rateClass(r.rate) : ""} data-cell={`${t}:${c}`}>
+                    {r ? (
+                      <>
+                        <strong>{percent(r.rate)}</strong>
+                        <br />
+                        <span className="fr-text--xs">
+                          {r.held} / {r.subject}
+                        </span>
+                      </>
+                    ) : (
+                      "—"
+                    )}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function LateList({ year }: { year: number }) {
+  const [pages, setPages] = useState<LatePage[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = (cursor?: string) => {
+    const sp = new URLSearchParams({ year: String(year), limit: "50" });
+    if (cursor) sp.set("cursor", cursor);
+    api
+      .get<LatePage>(`/exercises/completion/late?${sp}`)
+      .then((page) => setPages((p) => (cursor ? [...p, page] : [page])))
+      .catch((err: unknown) => setError(describeError(err)));
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads when the year changes
+  useEffect(() => {
+    setPages([]);
+    load();
+  }, [year]);
+  if (error) return <p className="fr-error-text">{error}</p>;
+  if (pages.length === 0) return <p>Chargement…</p>;
+  const items = pages.flatMap((p) => p.items);
+  const last = pages.at(-1)!;
+  return (
+    <>
+      <p>
+        <strong>{last.total}</strong> établissement(s) assujetti(s) sans exercice réalisé en {year}.
+      </p>
+      {items.length > 0 && (
+        <div className="fr-table fr-table--no-caption">
+          <table>
+            <caption>Établissements en retard</caption>
+            <thead>
+              <tr>
+                <th scope="col">Établissement</th>
+                <th scope="col">Territoire</th>
+                <th scope="col">Catégorie</th>
+                <th scope="col">Exercice planifié</th>
+                <th scope="col">RSSI</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((e) => (
+                <tr key={e.establishmentId}>
+                  <td>{e.name}</td>
+                  <td>{e.territory}</td>
+                  <td>{categoryLabel(e.category)}</td>
+                  <td>{e.planned ? "Oui" : "Non"}</td>
+                  <td>
+                    {e.rssiName ?? "—"}
+                    {e.rssiEmail && (
+                      <>
+                        <br />
+                        <a href={`mailto:${e.rssiEmail}`}>{e.rssiEmail}</a>
+                      </>
+                    )}
+                    {e.rssiPhone && (
+                      <>
+                        <br />
+                        <a href={`tel:${e.rssiPhone.replace(/\s/g, "")}`}>{e.rssiPhone}</a>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {last.nextCursor && (
+        <Button priority="secondary" onClick={() => load(last.nextCursor ?? undefined)}>
+          Afficher plus
+        </Button>
+      )}
+    </>
+  );
+}
+
+function RecurringFindings({ year }: { year: number }) {
+  const { state } = useResource<Recurring>(`/exercises/findings?year=${year}`, FORBIDDEN);
+  if (state.status !== "ready") return <p>{state.status === "error" ? state.message : "Chargement…"}</p>;
+  const max = Math.max(1, ...state.data.themes.map((t) => t.negative));
+  return (
+    <>
+      <p>{state.data.retexCount} RETEX soumis pour les exercices de l'année.</p>
+      <table className="pris-breakdown">
+        <caption className="fr-sr-only">Constats récurrents par thème</caption>
+        <thead>
+          <tr>
+            <th scope="col">Thème</th>
+            <th scope="col">Points à améliorer</th>
+            <th scope="col">Points forts</th>
+          </tr>
+        </thead>
+        <tbody>
+          {state.data.themes.map((t) => (
+            <tr key={t.theme}>
+              <th scope="row">
+                {FINDING_THEME_LABELS[t.theme]}
+                <span className="pris-bar" aria-hidden="true">
+                  <span style={{ width: `${(t.negative / max) * 100}%` }} />
+                </span>
+              </th>
+              <td>
+                {t.negative} <span className="fr-text--xs pris-muted">({t.retex} RETEX)</span>
+              </td>
+              <td>{t.positive}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
+/** The ARS's view of the yearly obligation: completion, trend, those late, what keeps failing. */
+export function ExerciseDashboardPage() {
+  usePageTitle("Exercices de crise — réalisation");
+  const { config } = useApp();
+  const thisYear = Number(todayIn(config.timeZone).slice(0, 4));
+  const [year, setYear] = useState(thisYear);
+  const { state, reload } = useResource<Completion>(`/exercises/completion?year=${year}`, FORBIDDEN);
+  return (
+    <div className="fr-container fr-my-4w">
+      <p>
+        <Link to="/exercices" className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
+          Exercices
+        </Link>
+      </p>
+      <h1>Exercices de crise cyber : réalisation {year}</h1>
+      <div className="fr-select-group pris-narrow">
+        <label className="fr-label" htmlFor="dashboard-year">
+          Année
+        </label>
+        <select
+          id="dashboard-year"
+          className="fr-select"
+          value={year}
+          onChange={(e) => setYear(Number(e.target.value))}
+        >
+          {[0, 1, 2, 3, 4].map((d) => (
+            <option key={d} value={thisYear - d}>
+              {thisYear - d}
+            </option>
+          ))}
+        </select>
+      </div>
+      {state.status === "loading" && <p>Chargement…</p>}
+      {state.status === "error" && (
+        <LoadError title="Tableau de bord indisponible" message={state.message} retry={reload} />
+      )}
+      {state.status === "ready" && (
+        <>
+          <ul className="pris-kpis">
+            <li>
+              <span className="pris-kpi" data-testid="completion-rate">
+                {percent(state.data.total.rate)}
+              </span>
+              taux de réalisation
+            </li>
+            <li>
+              <span className="pris-kpi" data-testid="completion-held">
+                {state.data.total.held} / {state.data.total.subject}
+              </span>
+              établissements avec un exercice réalisé
+            </li>
+            <li>
+              <span className="pris-kpi">{state.data.total.planned}</span>
+              avec un exercice planifié ou réalisé
+            </li>
+            <li>
+              <span className="pris-kpi">{state.data.total.retexSubmitted}</span>
+              RETEX soumis
+            </li>
+            <li>
+              <span className="pris-kpi">
+                {state.data.total.actionsClosed} / {state.data.total.actionsTotal}
+              </span>
+              actions d'amélioration soldées
+            </li>
+          </ul>
+          <p>
+            <a
+              className="fr-link fr-icon-download-line fr-link--icon-left fr-mr-3w"
+              href={`/api/v1/exercises/completion.csv?year=${year}`}
+            >
+              Exporter en CSV
+            </a>
+            <a
+              className="fr-link fr-icon-download-line fr-link--icon-left"
+              href={`/api/v1/exercises/completion.xlsx?year=${year}`}
+            >
+              Exporter en XLSX
+            </a>
+          </p>
+          <div className="fr-grid-row fr-grid-row--gutters">
+            <div className="fr-col-12 fr-col-md-6">
+              <h2 className="fr-h5">Par territoire</h2>
+              <TerritoryChart data={state.data} />
+            </div>
+            <div className="fr-col-12 fr-col-md-6">
+              <h2 className="fr-h5">Évolution sur cinq ans</h2>
+              <TrendChart trend={state.data.trend} />
+            </div>
+          </div>
+          <h2 className="fr-h5 fr-mt-4w">Par territoire et catégorie</h2>
+          <Grid data={state.data} />
+        </>
+      )}
+      <h2 className="fr-h4 fr-mt-4w">Établissements en retard</h2>
+      <LateList year={year} />
+      <h2 className="fr-h4 fr-mt-4w">Constats récurrents</h2>
+      <RecurringFindings year={year} />
+    </div>
+  );
+}

@@ -1,0 +1,390 @@
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import {
+  type Establishment,
+  EXERCISE_KIND_LABELS,
+  EXERCISE_KINDS,
+  EXERCISE_LEVEL_LABELS,
+  EXERCISE_LEVELS,
+  type Exercise,
+  type ExerciseKind,
+  type ExerciseLevel,
+} from "@pris/domain";
+import { type FormEvent, useEffect, useMemo, useState } from "react";
+import { Link, useNavigate } from "react-router";
+import { api } from "../../api/client.ts";
+import { usePageTitle } from "../../components/Layout.tsx";
+import { LoadError } from "../../components/LoadError.tsx";
+import { useResource } from "../../lib/use-resource.ts";
+
+import { useMe } from "../../session.tsx";
+import {
+  dayLabel,
+  describeExerciseProblem,
+  ParticipationBadge,
+  useExerciseSubmission,
+} from "./exercise-common.tsx";
+
+interface ExercisePage {
+  items: Exercise[];
+  nextCursor: string | null;
+}
+
+type Choice = { id: string; name: string };
+
+/** The establishments a planner may name: an RSSI's own; for the ARS and the pole, the directory. */
+function useChoices(regional: boolean, own: Choice[]): Choice[] {
+  const [directory, setDirectory] = useState<Choice[]>([]);
+  useEffect(() => {
+    if (!regional) return;
+    let cancelled = false;
+    (async () => {
+      const all: Choice[] = [];
+      let cursor: string | null = null;
+      // A region has a few hundred establishments: five pages cover them.
+      for (let page = 0; page < 5; page++) {
+        const sp = new URLSearchParams({ limit: "100" });
+        if (cursor) sp.set("cursor", cursor);
+        const res: { items: Establishment[]; nextCursor: string | null } = await api.get(
+          `/establishments?${sp}`,
+        );
+        all.push(...res.items.filter((e) => e.active).map((e) => ({ id: e.id, name: e.name })));
+        cursor = res.nextCursor;
+        if (!cursor) break;
+      }
+      if (!cancelled) setDirectory(all);
+    })().catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [regional]);
+  return regional ? directory : own;
+}
+
+function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
+  const me = useMe();
+  const regionalRole = me.role === "ars" || me.role === "analyst";
+  const own = useMemo(() => me.establishments.map((e) => ({ id: e.id, name: e.name })), [me.establishments]);
+  const choices = useChoices(regionalRole, own);
+  const kinds = EXERCISE_KINDS.filter((k) => regionalRole || k !== "regional");
+  const [kind, setKind] = useState<ExerciseKind>(regionalRole ? "regional" : "degraded_mode");
+  const [level, setLevel] = useState<ExerciseLevel>("beginner");
+  const [title, setTitle] = useState("");
+  const [scenario, setScenario] = useState("");
+  const [objectives, setObjectives] = useState("");
+  const [plannedOn, setPlannedOn] = useState("");
+  const [participants, setParticipants] = useState("");
+  const [organiser, setOrganiser] = useState("");
+  const [selected, setSelected] = useState<Set<string>>(() => new Set(own.length === 1 ? [own[0]!.id] : []));
+  const [filter, setFilter] = useState("");
+  const { busy, error, run } = useExerciseSubmission();
+  const shown = choices.filter((c) => c.name.toLowerCase().includes(filter.trim().toLowerCase()));
+
+  const toggle = (id: string, on: boolean) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      const created = await api.post<Exercise>("/exercises", {
+        kind,
+        level,
+        title: title.trim(),
+        scenario: scenario.trim(),
+        objectives: objectives
+          .split("\n")
+          .map((o) => o.trim())
+          .filter(Boolean),
+        plannedOn,
+        participants: participants.trim(),
+        organiser: organiser.trim(),
+        establishmentIds: [...selected],
+      });
+      onPlanned(created.id);
+    });
+  };
+
+  return (
+    <form onSubmit={submit} className="pris-narrow" aria-labelledby="plan-title">
+      <h2 id="plan-title" className="fr-h4">
+        Planifier un exercice
+      </h2>
+      <div className="fr-select-group">
+        <label className="fr-label" htmlFor="ex-kind">
+          Type d'exercice
+        </label>
+        <select
+          id="ex-kind"
+          className="fr-select"
+          value={kind}
+          onChange={(e) => setKind(e.target.value as ExerciseKind)}
+        >
+          {kinds.map((k) => (
+            <option key={k} value={k}>
+              {EXERCISE_KIND_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="fr-select-group">
+        <label className="fr-label" htmlFor="ex-level">
+          Niveau
+        </label>
+        <select
+          id="ex-level"
+          className="fr-select"
+          value={level}
+          onChange={(e) => setLevel(e.target.value as ExerciseLevel)}
+        >
+          {EXERCISE_LEVELS.map((l) => (
+            <option key={l} value={l}>
+              {EXERCISE_LEVEL_LABELS[l]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="ex-title">
+          Intitulé
+        </label>
+        <input
+          id="ex-title"
+          className="fr-input"
+          required
+          maxLength={200}
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="ex-scenario">
+          Scénario
+          <span className="fr-hint-text">
+            Ce que l'exercice simule : panne du DPI, rançongiciel, perte de la messagerie…
+          </span>
+        </label>
+        <textarea
+          id="ex-scenario"
+          className="fr-input"
+          required
+          rows={3}
+          value={scenario}
+          onChange={(e) => setScenario(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="ex-objectives">
+          Objectifs
+          <span className="fr-hint-text">Un objectif par ligne.</span>
+        </label>
+        <textarea
+          id="ex-objectives"
+          className="fr-input"
+          rows={3}
+          value={objectives}
+          onChange={(e) => setObjectives(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="ex-planned">
+          Date prévue
+        </label>
+        <input
+          id="ex-planned"
+          className="fr-input"
+          type="date"
+          required
+          value={plannedOn}
+          onChange={(e) => setPlannedOn(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="ex-organiser">
+          Organisateur
+        </label>
+        <input
+          id="ex-organiser"
+          className="fr-input"
+          required
+          maxLength={200}
+          value={organiser}
+          onChange={(e) => setOrganiser(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="ex-participants">
+          Participants
+          <span className="fr-hint-text">Services et fonctions mobilisés, partenaires.</span>
+        </label>
+        <textarea
+          id="ex-participants"
+          className="fr-input"
+          rows={2}
+          value={participants}
+          onChange={(e) => setParticipants(e.target.value)}
+        />
+      </div>
+      <fieldset className="fr-fieldset">
+        <legend className="fr-fieldset__legend">
+          Établissements participants
+          <span className="fr-hint-text">
+            Un exercice mutualisé (GHT, régional) compte pour chaque établissement coché.
+          </span>
+        </legend>
+        {choices.length > 8 && (
+          <div className="fr-fieldset__element">
+            <div className="fr-input-group">
+              <label className="fr-label" htmlFor="ex-filter">
+                Filtrer les établissements
+              </label>
+              <input
+                id="ex-filter"
+                className="fr-input"
+                value={filter}
+                onChange={(e) => setFilter(e.target.value)}
+              />
+            </div>
+            <Button
+              type="button"
+              priority="tertiary"
+              size="small"
+              onClick={() => setSelected((s) => new Set([...s, ...shown.map((c) => c.id)]))}
+            >
+              Cocher les {shown.length} établissements affichés
+            </Button>
+          </div>
+        )}
+        <div className="pris-choices">
+          {shown.map((c) => (
+            <div className="fr-fieldset__element" key={c.id}>
+              <div className="fr-checkbox-group">
+                <input
+                  type="checkbox"
+                  id={`ex-est-${c.id}`}
+                  checked={selected.has(c.id)}
+                  onChange={(e) => toggle(c.id, e.target.checked)}
+                />
+                <label className="fr-label" htmlFor={`ex-est-${c.id}`}>
+                  {c.name}
+                </label>
+              </div>
+            </div>
+          ))}
+        </div>
+        <p className="fr-hint-text">{selected.size} établissement(s) sélectionné(s).</p>
+      </fieldset>
+      {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+      <Button type="submit" disabled={busy || selected.size === 0} className="pris-block-button">
+        Planifier l'exercice
+      </Button>
+    </form>
+  );
+}
+
+/** An establishment's (or the region's) exercises, and planning a new one. */
+export function ExercisesPage() {
+  const me = useMe();
+  usePageTitle(me.role === "rssi" ? "Mes exercices de crise" : "Exercices de crise");
+  const navigate = useNavigate();
+  const [planning, setPlanning] = useState(false);
+  const { state, reload } = useResource<ExercisePage>("/exercises?limit=50");
+  const [more, setMore] = useState<ExercisePage[]>([]);
+  const [moreError, setMoreError] = useState<string | null>(null);
+  const pages = state.status === "ready" ? [state.data, ...more] : [];
+  const items = pages.flatMap((p) => p.items);
+  const nextCursor = pages.at(-1)?.nextCursor ?? null;
+  const loadMore = () => {
+    if (!nextCursor) return;
+    setMoreError(null);
+    api
+      .get<ExercisePage>(`/exercises?limit=50&cursor=${encodeURIComponent(nextCursor)}`)
+      .then((page) => setMore((m) => [...m, page]))
+      .catch((err: unknown) => setMoreError(describeExerciseProblem(err)));
+  };
+
+  return (
+    <div className="fr-container fr-my-4w">
+      <h1>{me.role === "rssi" ? "Mes exercices de crise cyber" : "Exercices de crise cyber"}</h1>
+      <p className="pris-muted">
+        Chaque établissement réalise au moins un exercice de crise cyber en mode dégradé par an ; son RETEX (à
+        chaud, puis à froid) donne des actions d'amélioration suivies jusqu'à leur clôture.
+      </p>
+      {me.role === "ars" || me.role === "analyst" ? (
+        <p>
+          <Link
+            to="/exercices/tableau-de-bord"
+            className="fr-link fr-icon-bar-chart-box-line fr-link--icon-left"
+          >
+            Tableau de bord de réalisation
+          </Link>
+        </p>
+      ) : null}
+      {planning ? (
+        <PlanForm onPlanned={(id) => navigate(`/exercices/${id}`)} />
+      ) : (
+        <Button iconId="fr-icon-add-line" onClick={() => setPlanning(true)} className="fr-mb-3w">
+          Planifier un exercice
+        </Button>
+      )}
+      <h2 className="fr-h4 fr-mt-4w">Exercices</h2>
+      {state.status === "loading" && <p>Chargement…</p>}
+      {state.status === "error" && (
+        <LoadError title="Exercices indisponibles" message={state.message} retry={reload} />
+      )}
+      {state.status === "ready" &&
+        (items.length === 0 ? (
+          <p>Aucun exercice pour l'instant.</p>
+        ) : (
+          <div className="fr-table fr-table--no-caption">
+            <table>
+              <caption>Exercices</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Exercice</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Date</th>
+                  <th scope="col">Avancement</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((x) => (
+                  <tr key={x.id}>
+                    <td>
+                      <Link to={`/exercices/${x.id}`}>{x.title}</Link>
+                    </td>
+                    <td>
+                      {EXERCISE_KIND_LABELS[x.kind]}
+                      {x.pooled ? " (mutualisé)" : ""}
+                    </td>
+                    <td>
+                      {x.heldOn ? `Réalisé le ${dayLabel(x.heldOn)}` : `Prévu le ${dayLabel(x.plannedOn)}`}
+                    </td>
+                    <td>
+                      {x.status === "cancelled" ? (
+                        <ParticipationBadge status="cancelled" />
+                      ) : x.participations.length === 1 ? (
+                        <ParticipationBadge status={x.participations[0]!.status} />
+                      ) : (
+                        `${x.participantCount} établissements`
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+      {moreError && <Alert severity="error" small description={moreError} className="fr-mb-2w" />}
+      {nextCursor && (
+        <Button priority="secondary" onClick={loadMore}>
+          Afficher plus d'exercices
+        </Button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,580 @@
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import {
+  FINDING_THEME_LABELS,
+  FINDING_THEMES,
+  type FindingPolarity,
+  type FindingTheme,
+  IMPROVEMENT_ACTION_STATUS_LABELS,
+  IMPROVEMENT_ACTION_STATUSES,
+  type ImprovementActionStatus,
+  type Participation,
+  RETEX_SHARE_TLPS,
+  type RetexPhase,
+  type RetexShareTlp,
+} from "@pris/domain";
+import { type FormEvent, useState } from "react";
+import { Link, useParams } from "react-router";
+import { api } from "../../api/client.ts";
+import { usePageTitle } from "../../components/Layout.tsx";
+import { LoadError } from "../../components/LoadError.tsx";
+import { useResource } from "../../lib/use-resource.ts";
+import { useApp, useMe } from "../../session.tsx";
+import { dayLabel, ParticipationBadge, todayIn, useExerciseSubmission } from "./exercise-common.tsx";
+
+type Props = { p: Participation; onChange(p: Participation): void };
+
+function Summaries({ p, onChange }: Props) {
+  const { config } = useApp();
+  const editable = p.status === "held";
+  const [hot, setHot] = useState(p.retex.hotSummary ?? "");
+  const [hotOn, setHotOn] = useState(p.retex.hotOn ?? p.exercise.heldOn ?? todayIn(config.timeZone));
+  const [cold, setCold] = useState(p.retex.coldSummary ?? "");
+  const [coldOn, setColdOn] = useState(p.retex.coldOn ?? "");
+  const [saved, setSaved] = useState(false);
+  const { busy, error, run } = useExerciseSubmission();
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    setSaved(false);
+    void run(async () => {
+      onChange(
+        await api.put<Participation>(`/participations/${p.id}/retex`, {
+          hotSummary: hot,
+          ...(hotOn ? { hotOn } : {}),
+          coldSummary: cold,
+          ...(coldOn ? { coldOn } : {}),
+        }),
+      );
+      setSaved(true);
+    });
+  };
+  if (!editable) {
+    return (
+      <div className="fr-mb-4w">
+        <h2 className="fr-h4">RETEX</h2>
+        <h3 className="fr-h6">À chaud {p.retex.hotOn ? `(${dayLabel(p.retex.hotOn)})` : ""}</h3>
+        <p className="pris-prewrap">{p.retex.hotSummary || "—"}</p>
+        <h3 className="fr-h6">À froid {p.retex.coldOn ? `(${dayLabel(p.retex.coldOn)})` : ""}</h3>
+        <p className="pris-prewrap">{p.retex.coldSummary || "—"}</p>
+      </div>
+    );
+  }
+  return (
+    <form onSubmit={save} className="fr-mb-4w">
+      <h2 className="fr-h4">RETEX</h2>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="retex-hot">
+          RETEX à chaud
+          <span className="fr-hint-text">
+            Le débriefing juste après l'exercice : ce qui a marché, ce qui a manqué.
+          </span>
+        </label>
+        <textarea
+          id="retex-hot"
+          className="fr-input pris-tall"
+          rows={6}
+          value={hot}
+          onChange={(e) => setHot(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="retex-hot-on">
+          Date du RETEX à chaud
+        </label>
+        <input
+          id="retex-hot-on"
+          className="fr-input"
+          type="date"
+          value={hotOn}
+          onChange={(e) => setHotOn(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="retex-cold">
+          RETEX à froid
+          <span className="fr-hint-text">Quelques semaines après, avec le recul.</span>
+        </label>
+        <textarea
+          id="retex-cold"
+          className="fr-input pris-tall"
+          rows={6}
+          value={cold}
+          onChange={(e) => setCold(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="retex-cold-on">
+          Date du RETEX à froid
+        </label>
+        <input
+          id="retex-cold-on"
+          className="fr-input"
+          type="date"
+          value={coldOn}
+          onChange={(e) => setColdOn(e.target.value)}
+        />
+      </div>
+      {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+      {saved && (
+        <p className="fr-message fr-message--valid" role="status">
+          RETEX enregistré.
+        </p>
+      )}
+      <Button type="submit" disabled={busy} priority="secondary" className="pris-block-button">
+        Enregistrer le RETEX
+      </Button>
+    </form>
+  );
+}
+
+function Findings({ p, onChange }: Props) {
+  const editable = p.status === "held";
+  const [phase, setPhase] = useState<RetexPhase>(p.retex.coldSummary ? "cold" : "hot");
+  const [theme, setTheme] = useState<FindingTheme>("governance");
+  const [polarity, setPolarity] = useState<FindingPolarity>("negative");
+  const [text, setText] = useState("");
+  const { busy, error, run } = useExerciseSubmission();
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      onChange(
+        await api.post<Participation>(`/participations/${p.id}/findings`, {
+          phase,
+          theme,
+          polarity,
+          text: text.trim(),
+        }),
+      );
+      setText("");
+    });
+  };
+  const remove = (id: string) =>
+    void run(async () => onChange(await api.delete<Participation>(`/participations/${p.id}/findings/${id}`)));
+  return (
+    <section className="fr-mb-4w" aria-labelledby="findings-title">
+      <h2 id="findings-title" className="fr-h4">
+        Constats
+      </h2>
+      {p.findings.length === 0 ? (
+        <p className="pris-muted">Aucun constat pour l'instant.</p>
+      ) : (
+        <ul className="pris-findings">
+          {p.findings.map((f) => (
+            <li key={f.id} className={`pris-finding pris-finding-${f.polarity}`}>
+              <p className="fr-text--sm fr-mb-1v">
+                <strong>{f.polarity === "positive" ? "Point fort" : "Point à améliorer"}</strong> ·{" "}
+                {FINDING_THEME_LABELS[f.theme]} · {f.phase === "hot" ? "à chaud" : "à froid"}
+              </p>
+              <p className="fr-mb-1v">{f.text}</p>
+              {editable && (
+                <Button priority="tertiary no outline" size="small" onClick={() => remove(f.id)}>
+                  Retirer
+                </Button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {editable && (
+        <form onSubmit={add} className="pris-panel">
+          <fieldset className="fr-fieldset">
+            <legend className="fr-fieldset__legend fr-text--regular">Moment</legend>
+            {(["hot", "cold"] as const).map((v) => (
+              <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
+                <div className="fr-radio-group fr-radio-rich">
+                  <input
+                    type="radio"
+                    id={`phase-${v}`}
+                    name="phase"
+                    checked={phase === v}
+                    onChange={() => setPhase(v)}
+                  />
+                  <label className="fr-label" htmlFor={`phase-${v}`}>
+                    {v === "hot" ? "À chaud" : "À froid"}
+                  </label>
+                </div>
+              </div>
+            ))}
+          </fieldset>
+          <fieldset className="fr-fieldset">
+            <legend className="fr-fieldset__legend fr-text--regular">Nature</legend>
+            {(["negative", "positive"] as const).map((v) => (
+              <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
+                <div className="fr-radio-group fr-radio-rich">
+                  <input
+                    type="radio"
+                    id={`polarity-${v}`}
+                    name="polarity"
+                    checked={polarity === v}
+                    onChange={() => setPolarity(v)}
+                  />
+                  <label className="fr-label" htmlFor={`polarity-${v}`}>
+                    {v === "positive" ? "Point fort" : "Point à améliorer"}
+                  </label>
+                </div>
+              </div>
+            ))}
+          </fieldset>
+          <div className="fr-select-group">
+            <label className="fr-label" htmlFor="finding-theme">
+              Thème
+            </label>
+            <select
+              id="finding-theme"
+              className="fr-select"
+              value={theme}
+              onChange={(e) => setTheme(e.target.value as FindingTheme)}
+            >
+              {FINDING_THEMES.map((t) => (
+                <option key={t} value={t}>
+                  {FINDING_THEME_LABELS[t]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="fr-input-group">
+            <label className="fr-label" htmlFor="finding-text">
+              Constat
+            </label>
+            <textarea
+              id="finding-text"
+              className="fr-input"
+              rows={3}
+              required
+              maxLength={2000}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+            />
+          </div>
+          {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+          <Button type="submit" disabled={busy} iconId="fr-icon-add-line" className="pris-block-button">
+            Ajouter le constat
+          </Button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Actions({ p, onChange }: Props) {
+  const editable = ["held", "retex_submitted", "validated", "actions_closed"].includes(p.status);
+  const [title, setTitle] = useState("");
+  const [owner, setOwner] = useState("");
+  const [dueOn, setDueOn] = useState("");
+  const [findingId, setFindingId] = useState("");
+  const { busy, error, run } = useExerciseSubmission();
+  const add = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      onChange(
+        await api.post<Participation>(`/participations/${p.id}/actions`, {
+          title: title.trim(),
+          owner: owner.trim(),
+          dueOn,
+          ...(findingId ? { findingId } : {}),
+        }),
+      );
+      setTitle("");
+      setOwner("");
+      setDueOn("");
+      setFindingId("");
+    });
+  };
+  const setStatus = (id: string, status: ImprovementActionStatus) =>
+    void run(async () =>
+      onChange(await api.patch<Participation>(`/participations/${p.id}/actions/${id}`, { status })),
+    );
+  return (
+    <section className="fr-mb-4w" aria-labelledby="actions-title">
+      <h2 id="actions-title" className="fr-h4">
+        Actions d'amélioration
+      </h2>
+      {p.actions.length === 0 ? (
+        <p className="pris-muted">Aucune action pour l'instant.</p>
+      ) : (
+        <div className="fr-table fr-table--no-caption">
+          <table>
+            <caption>Actions d'amélioration</caption>
+            <thead>
+              <tr>
+                <th scope="col">Action</th>
+                <th scope="col">Porteur</th>
+                <th scope="col">Échéance</th>
+                <th scope="col">Statut</th>
+              </tr>
+            </thead>
+            <tbody>
+              {p.actions.map((a) => (
+                <tr key={a.id}>
+                  <td>{a.title}</td>
+                  <td>{a.owner}</td>
+                  <td>{dayLabel(a.dueOn)}</td>
+                  <td>
+                    {editable ? (
+                      <select
+                        className="fr-select"
+                        aria-label={`Statut de l'action ${a.title}`}
+                        value={a.status}
+                        disabled={busy}
+                        onChange={(e) => setStatus(a.id, e.target.value as ImprovementActionStatus)}
+                      >
+                        {IMPROVEMENT_ACTION_STATUSES.map((s) => (
+                          <option key={s} value={s}>
+                            {IMPROVEMENT_ACTION_STATUS_LABELS[s]}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      IMPROVEMENT_ACTION_STATUS_LABELS[a.status]
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {editable && (
+        <form onSubmit={add} className="pris-panel">
+          <div className="fr-input-group">
+            <label className="fr-label" htmlFor="action-title">
+              Action
+            </label>
+            <input
+              id="action-title"
+              className="fr-input"
+              required
+              maxLength={500}
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+            />
+          </div>
+          <div className="fr-input-group">
+            <label className="fr-label" htmlFor="action-owner">
+              Porteur
+            </label>
+            <input
+              id="action-owner"
+              className="fr-input"
+              required
+              maxLength={200}
+              value={owner}
+              onChange={(e) => setOwner(e.target.value)}
+            />
+          </div>
+          <div className="fr-input-group">
+            <label className="fr-label" htmlFor="action-due">
+              Échéance
+            </label>
+            <input
+              id="action-due"
+              className="fr-input"
+              type="date"
+              required
+              value={dueOn}
+              onChange={(e) => setDueOn(e.target.value)}
+            />
+          </div>
+          {p.findings.length > 0 && (
+            <div className="fr-select-group">
+              <label className="fr-label" htmlFor="action-finding">
+                Constat à l'origine
+              </label>
+              <select
+                id="action-finding"
+                className="fr-select"
+                value={findingId}
+                onChange={(e) => setFindingId(e.target.value)}
+              >
+                <option value="">Aucun en particulier</option>
+                {p.findings.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.text.slice(0, 80)}
+                  </option>
+                ))}
+              </select>
+            </div>
+          )}
+          {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+          <Button type="submit" disabled={busy} iconId="fr-icon-add-line" className="pris-block-button">
+            Ajouter l'action
+          </Button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+function Decision({ p, onChange }: Props) {
+  const me = useMe();
+  const [comment, setComment] = useState("");
+  const [tlp, setTlp] = useState<RetexShareTlp>((p.retex.shareTlp as RetexShareTlp | null) ?? "GREEN");
+  const [named, setNamed] = useState(p.retex.shareNamed);
+  const { busy, error, run } = useExerciseSubmission();
+  const post = (path: string, body?: unknown) =>
+    void run(async () => onChange(await api.post<Participation>(`/participations/${p.id}/${path}`, body)));
+  const share = (shared: boolean) =>
+    void run(async () =>
+      onChange(
+        await api.put<Participation>(
+          `/participations/${p.id}/share`,
+          shared ? { shared, tlp, named } : { shared },
+        ),
+      ),
+    );
+  return (
+    <section className="fr-mb-6w">
+      {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+      {p.status === "held" && (
+        <Button
+          onClick={() => post("submit")}
+          disabled={busy}
+          iconId="fr-icon-send-plane-line"
+          className="pris-block-button"
+        >
+          Soumettre le RETEX à l'ARS
+        </Button>
+      )}
+      {p.status === "retex_submitted" && me.role === "ars" && (
+        <div className="pris-panel">
+          <h2 className="fr-h5">Décision de l'ARS</h2>
+          <Button
+            onClick={() => post("validate")}
+            disabled={busy}
+            iconId="fr-icon-check-line"
+            className="fr-mb-2w"
+          >
+            Valider le RETEX
+          </Button>
+          <div className="fr-input-group">
+            <label className="fr-label" htmlFor="return-comment">
+              Commentaire pour l'établissement
+            </label>
+            <textarea
+              id="return-comment"
+              className="fr-input"
+              rows={3}
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+            />
+          </div>
+          <Button
+            priority="secondary"
+            disabled={busy || !comment.trim()}
+            onClick={() => post("return", { comment: comment.trim() })}
+          >
+            Renvoyer avec ce commentaire
+          </Button>
+        </div>
+      )}
+      {p.status === "retex_submitted" && me.role !== "ars" && (
+        <p className="fr-callout">RETEX soumis à l'ARS : en attente de validation.</p>
+      )}
+      {(p.status === "validated" || p.status === "actions_closed") && me.role === "rssi" && (
+        <div className="pris-panel">
+          <h2 className="fr-h5">Partager avec le réseau</h2>
+          {p.retex.shared ? (
+            <p>
+              Partagé sous TLP:{p.retex.shareTlp}{" "}
+              {p.retex.shareNamed ? "en nommant l'établissement" : "de façon anonyme"}.
+            </p>
+          ) : (
+            <p className="pris-muted">
+              Le RETEX n'est pas partagé. Il l'est anonymement, sauf si vous acceptez d'être nommé.
+            </p>
+          )}
+          <div className="fr-select-group">
+            <label className="fr-label" htmlFor="share-tlp">
+              Diffusion (TLP)
+            </label>
+            <select
+              id="share-tlp"
+              className="fr-select"
+              value={tlp}
+              onChange={(e) => setTlp(e.target.value as RetexShareTlp)}
+            >
+              {RETEX_SHARE_TLPS.map((t) => (
+                <option key={t} value={t}>
+                  TLP:{t}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="fr-checkbox-group fr-mb-2w">
+            <input
+              type="checkbox"
+              id="share-named"
+              checked={named}
+              onChange={(e) => setNamed(e.target.checked)}
+            />
+            <label className="fr-label" htmlFor="share-named">
+              L'établissement accepte d'être nommé
+            </label>
+          </div>
+          <Button onClick={() => share(true)} disabled={busy} className="fr-mr-2w">
+            {p.retex.shared ? "Mettre à jour le partage" : "Partager le RETEX"}
+          </Button>
+          {p.retex.shared && (
+            <Button priority="secondary" onClick={() => share(false)} disabled={busy}>
+              Retirer le partage
+            </Button>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** One establishment's RETEX of an exercise: written in the hot debrief, on a tablet, then followed. */
+export function ParticipationPage() {
+  const { id } = useParams();
+  const { state, reload, set } = useResource<Participation>(`/participations/${id}`);
+  usePageTitle(state.status === "ready" ? `RETEX — ${state.data.exercise.title}` : "RETEX");
+  if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
+  if (state.status === "error")
+    return (
+      <div className="fr-container fr-my-6w">
+        <LoadError title="RETEX indisponible" message={state.message} retry={reload} />
+      </div>
+    );
+  const p = state.data;
+  return (
+    <div className="fr-container fr-my-4w pris-narrow">
+      <p>
+        <Link
+          to={`/exercices/${p.exercise.id}`}
+          className="fr-link fr-icon-arrow-left-line fr-link--icon-left"
+        >
+          {p.exercise.title}
+        </Link>
+      </p>
+      <h1 className="fr-h2">RETEX — {p.establishmentName}</h1>
+      <div className="fr-mb-2w" data-testid="participation-status">
+        <ParticipationBadge status={p.status} />
+      </div>
+      <p className="pris-muted">
+        {p.exercise.heldOn
+          ? `Exercice réalisé le ${dayLabel(p.exercise.heldOn)}.`
+          : `Exercice prévu le ${dayLabel(p.exercise.plannedOn)}.`}
+      </p>
+      {p.retex.returnComment && p.status === "held" && (
+        <Alert
+          severity="warning"
+          title="RETEX renvoyé par l'ARS"
+          description={p.retex.returnComment}
+          className="fr-mb-3w"
+        />
+      )}
+      {p.status === "planned" || p.status === "cancelled" ? (
+        <p>Le RETEX se rédige une fois l'exercice réalisé.</p>
+      ) : (
+        <>
+          <Summaries key={`s-${p.status}`} p={p} onChange={set} />
+          <Findings p={p} onChange={set} />
+          <Actions p={p} onChange={set} />
+          <Decision p={p} onChange={set} />
+        </>
+      )}
+    </div>
+  );
+}
