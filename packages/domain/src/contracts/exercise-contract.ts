@@ -11,7 +11,7 @@ import {
   RETEX_PHASES,
   RETEX_SHARE_TLPS,
 } from "../exercises.ts";
-import { DateTimeSchema, Enum, PageQuerySchema, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Enum, Nullable, PageQuerySchema, UuidSchema } from "./common.ts";
 
 const DaySchema = Type.String({ format: "date", description: "A calendar day in the region (YYYY-MM-DD)" });
 const Text = (maxLength: number, description?: string) =>
@@ -98,11 +98,11 @@ export const ExerciseSchema = Type.Object({
   scenario: Type.String(),
   objectives: Type.Array(Type.String()),
   plannedOn: DaySchema,
-  heldOn: Type.Union([DaySchema, Type.Null()]),
+  heldOn: Nullable(DaySchema),
   participants: Type.String(),
   organiser: Type.String(),
   status: Type.Union([Type.Literal("planned"), Type.Literal("held"), Type.Literal("cancelled")]),
-  cancelReason: Type.Union([Type.String(), Type.Null()]),
+  cancelReason: Nullable(Type.String()),
   pooled: Type.Boolean({ description: "More than one establishment takes part: it counts for each" }),
   participantCount: Type.Integer({ description: "Establishments taking part (all of them, whoever asks)" }),
   participations: Type.Array(ParticipationSummarySchema, {
@@ -125,7 +125,7 @@ export type ExerciseListQuery = Static<typeof ExerciseListQuerySchema>;
 
 export const ExercisePageSchema = Type.Object({
   items: Type.Array(ExerciseSchema),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });
 
 export const FindingCreateSchema = Type.Object(
@@ -171,12 +171,12 @@ export type ActionPatch = Static<typeof ActionPatchSchema>;
 
 export const ActionSchema = Type.Object({
   id: UuidSchema,
-  findingId: Type.Union([UuidSchema, Type.Null()]),
+  findingId: Nullable(UuidSchema),
   title: Type.String(),
   owner: Type.String(),
   dueOn: DaySchema,
   status: Enum(IMPROVEMENT_ACTION_STATUSES),
-  closedAt: Type.Union([DateTimeSchema, Type.Null()]),
+  closedAt: Nullable(DateTimeSchema),
 });
 
 export const RetexPutSchema = Type.Object(
@@ -217,7 +217,7 @@ export const ParticipationSchema = Type.Object({
     level: Enum(EXERCISE_LEVELS),
     title: Type.String(),
     plannedOn: DaySchema,
-    heldOn: Type.Union([DaySchema, Type.Null()]),
+    heldOn: Nullable(DaySchema),
     pooled: Type.Boolean(),
   }),
   establishmentId: UuidSchema,
@@ -225,15 +225,15 @@ export const ParticipationSchema = Type.Object({
   status: Enum(PARTICIPATION_STATUSES),
   allowedActions: Type.Array(Enum(PARTICIPATION_ACTIONS)),
   retex: Type.Object({
-    hotSummary: Type.Union([Type.String(), Type.Null()]),
-    hotOn: Type.Union([DaySchema, Type.Null()]),
-    coldSummary: Type.Union([Type.String(), Type.Null()]),
-    coldOn: Type.Union([DaySchema, Type.Null()]),
-    submittedAt: Type.Union([DateTimeSchema, Type.Null()]),
-    validatedAt: Type.Union([DateTimeSchema, Type.Null()]),
-    returnComment: Type.Union([Type.String(), Type.Null()]),
+    hotSummary: Nullable(Type.String()),
+    hotOn: Nullable(DaySchema),
+    coldSummary: Nullable(Type.String()),
+    coldOn: Nullable(DaySchema),
+    submittedAt: Nullable(DateTimeSchema),
+    validatedAt: Nullable(DateTimeSchema),
+    returnComment: Nullable(Type.String()),
     shared: Type.Boolean(),
-    shareTlp: Type.Union([Enum(RETEX_SHARE_TLPS), Type.Null()]),
+    shareTlp: Nullable(Enum(RETEX_SHARE_TLPS)),
     shareNamed: Type.Boolean(),
   }),
   findings: Type.Array(FindingSchema),
@@ -250,7 +250,7 @@ export const SharedRetexPageSchema = Type.Object({
     Type.Object({
       id: UuidSchema,
       tlp: Enum(RETEX_SHARE_TLPS),
-      establishment: Type.Union([Type.String(), Type.Null()], {
+      establishment: Nullable(Type.String(), {
         description: "Named only when the establishment agreed; null when anonymised",
       }),
       category: Type.String(),
@@ -259,12 +259,12 @@ export const SharedRetexPageSchema = Type.Object({
       level: Enum(EXERCISE_LEVELS),
       heldOn: DaySchema,
       scenario: Type.String(),
-      hotSummary: Type.Union([Type.String(), Type.Null()]),
-      coldSummary: Type.Union([Type.String(), Type.Null()]),
+      hotSummary: Nullable(Type.String()),
+      coldSummary: Nullable(Type.String()),
       findings: Type.Array(Type.Omit(FindingSchema, ["id", "createdAt"])),
     }),
   ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });
 
 export const YearQuerySchema = Type.Object(
@@ -296,7 +296,7 @@ const CountsSchema = {
   retexSubmitted: Type.Integer({ description: "Subject establishments with a RETEX submitted for the year" }),
   actionsTotal: Type.Integer({ description: "Improvement actions of the year's exercises" }),
   actionsClosed: Type.Integer(),
-  rate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+  rate: Nullable(Type.Number({ minimum: 0, maximum: 1 }), {
     description: "held ÷ subject; null when none is subject",
   }),
 };
@@ -318,7 +318,7 @@ export const CompletionSchema = Type.Object({
       year: Type.Integer(),
       subject: Type.Integer(),
       held: Type.Integer(),
-      rate: Type.Union([Type.Number(), Type.Null()]),
+      rate: Nullable(Type.Number()),
     }),
     { description: "The four years before, then this one" },
   ),
@@ -347,11 +347,11 @@ export const LatePageSchema = Type.Object({
       category: Type.String(),
       territory: Type.String(),
       planned: Type.Boolean({ description: "An exercise is planned for the year" }),
-      rssiName: Type.Union([Type.String(), Type.Null()]),
-      rssiEmail: Type.Union([Type.String(), Type.Null()]),
-      rssiPhone: Type.Union([Type.String(), Type.Null()]),
+      rssiName: Nullable(Type.String()),
+      rssiEmail: Nullable(Type.String()),
+      rssiPhone: Nullable(Type.String()),
     }),
   ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: Nullable(Type.String()),
 });
 export type LatePage = Static<typeof LatePageSchema>;
