@@ -196,7 +196,7 @@ function Grid({ data }: { data: Completion }) {
   );
 }
 
-function LateList({ year }: { year: number }) {
+function LateList({ year, territoryNames }: { year: number; territoryNames: Map<string, string> }) {
   const [pages, setPages] = useState<LatePage[]>([]);
   const [error, setError] = useState<string | null>(null);
   const load = (cursor?: string) => {
@@ -238,7 +238,7 @@ function LateList({ year }: { year: number }) {
               {items.map((e) => (
                 <tr key={e.establishmentId}>
                   <td>{e.name}</td>
-                  <td>{e.territory}</td>
+                  <td>{territoryNames.get(e.territory) ?? e.territory}</td>
                   <td>{categoryLabel(e.category)}</td>
                   <td>{e.planned ? "Oui" : "Non"}</td>
                   <td>
@@ -315,6 +315,9 @@ export function ExerciseDashboardPage() {
   const thisYear = Number(todayIn(config.timeZone).slice(0, 4));
   const [year, setYear] = useState(thisYear);
   const { state, reload } = useResource<Completion>(`/exercises/completion?year=${year}`, FORBIDDEN);
+  const territoryNames = new Map(
+    state.status === "ready" ? state.data.rows.map((r) => [r.territory, r.territoryName]) : [],
+  );
   return (
     <div className="fr-container fr-my-4w">
       <p>
@@ -403,7 +406,7 @@ export function ExerciseDashboardPage() {
         </>
       )}
       <h2 className="fr-h4 fr-mt-4w">Établissements en retard</h2>
-      <LateList year={year} />
+      <LateList year={year} territoryNames={territoryNames} />
       <h2 className="fr-h4 fr-mt-4w">Constats récurrents</h2>
       <RecurringFindings year={year} />
     </div>
