@@ -2,7 +2,10 @@ import { fileURLToPath } from "node:url";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import * as schema from "./schema.ts";
+import * as bulletinSchema from "./schema-bulletins.ts";
+import * as tables from "./schema.ts";
+
+const schema = { ...tables, ...bulletinSchema };
 
 export type Db = NodePgDatabase<typeof schema>;
 /** A transaction handle or the database: repositories accept either. */

@@ -3,3 +3,5 @@ export * from "./column-record.ts";
 export * from "./incident-log.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
+export * as bulletinSchema from "./schema-bulletins.ts";
+export * from "./schema-bulletins.ts";
