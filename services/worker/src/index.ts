@@ -3,7 +3,10 @@ import { createDatabase, outbox } from "@pris/db";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
+import { createBulletinFanout } from "./bulletins/fanout.ts";
+import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
+import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
@@ -32,7 +35,11 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
+export { type BulletinFanout, createBulletinFanout } from "./bulletins/fanout.ts";
+export { queueBulletinReminders } from "./bulletins/reminders.ts";
+export type { WorkerContext } from "./context.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
+export { createMailTransport } from "./mail/transport.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 export { timerDedupeKey, timerMessageId } from "./timers/timer-runner.ts";
@@ -52,6 +59,10 @@ export interface StartWorkerOptions {
   closeGraceMs?: number;
   /** How often PostgreSQL is asked for due timers. Default 2 s. */
   timerPollMs?: number;
+  /** How often PostgreSQL is asked for bulletin e-mails due when nothing woke the fan-out. Default 1 s. */
+  fanoutPollMs?: number;
+  /** How often non-answering bulletin recipients are looked for. Default five minutes. */
+  remindEveryMs?: number;
 }
 
 export interface WorkerHandle {
@@ -59,6 +70,7 @@ export interface WorkerHandle {
 }
 
 const SWEEPER_ID = "mail-delivery-sweeper";
+const REMINDERS_ID = "bulletin-reminders";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -101,7 +113,14 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     mail,
     tuning,
     stuckAfterMs: options.stuckAfterMs ?? 10 * 60_000,
+    wakeBulletinFanout: () => fanout.wake(),
   };
+  const fanout = createBulletinFanout(ctx, {
+    pollMs: options.fanoutPollMs ?? 1_000,
+    batchSize: config.BULLETIN_BATCH_SIZE,
+    leaseSeconds: config.BULLETIN_SEND_LEASE_SECONDS,
+  });
+  const remindEveryMs = options.remindEveryMs ?? 5 * 60_000;
 
   let policyChecked = false;
   onEveryReady(producer, () => {
@@ -110,7 +129,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       void checkEvictionPolicy(producer, logger);
     }
     // After a restart Redis may have come back empty: the scheduler is put back each time.
-    ensureSchedulers(queues, sweepEveryMs).catch((err) =>
+    ensureSchedulers(queues, sweepEveryMs, remindEveryMs).catch((err) =>
       logger.error({ err }, "could not register the job schedulers; retried on next reconnection"),
     );
   });
@@ -133,6 +152,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       QUEUE_NAMES.maintenance,
       async (job: Job) => {
         if (job.name === MAINTENANCE_JOBS.sweepMailDeliveries) return sweepMailDeliveries(ctx);
+        if (job.name === MAINTENANCE_JOBS.bulletinReminders) return queueBulletinReminders(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },
@@ -166,6 +186,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   relay.start();
   const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
   timerRunner.start();
+  fanout.start();
   logger.info(
     {
       redis: withoutCredentials(config.REDIS_URL),
@@ -177,7 +198,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await Promise.all([relay.stop(), timerRunner.stop()]);
+    await Promise.all([relay.stop(), timerRunner.stop(), fanout.stop()]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
@@ -193,12 +214,21 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   };
 }
 
-async function ensureSchedulers(queues: Queues, sweepEveryMs: number): Promise<void> {
+async function ensureSchedulers(queues: Queues, sweepEveryMs: number, remindEveryMs: number): Promise<void> {
   await queues.maintenance.upsertJobScheduler(
     SWEEPER_ID,
     { every: sweepEveryMs },
     {
       name: MAINTENANCE_JOBS.sweepMailDeliveries,
+      data: {},
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
+    },
+  );
+  await queues.maintenance.upsertJobScheduler(
+    REMINDERS_ID,
+    { every: remindEveryMs },
+    {
+      name: MAINTENANCE_JOBS.bulletinReminders,
       data: {},
       opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
     },
@@ -216,6 +246,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleIncidentChanged(ctx, data);
       case OUTBOX_TOPICS.incidentEscalated:
         return await handleIncidentEscalated(ctx, data);
+      case OUTBOX_TOPICS.bulletinPublished:
+        return await handleBulletinPublished(ctx, data);
       default:
         throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
     }

@@ -26,6 +26,8 @@ export const OUTBOX_TOPICS = {
   incidentChanged: "incident.changed",
   /** Raised to P1: the task force and the ARS are e-mailed. */
   incidentEscalated: "incident.escalated",
+  /** A bulletin published or revised (or its fan-out resumed): its e-mails are due. */
+  bulletinPublished: "bulletin.published",
 } as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[keyof typeof OUTBOX_TOPICS];
 
@@ -43,6 +45,7 @@ export type SendMailJob = Static<typeof SendMailJobSchema>;
 
 export const MAINTENANCE_JOBS = {
   sweepMailDeliveries: "sweep-mail-deliveries",
+  bulletinReminders: "bulletin-reminders",
 } as const;
 export const SweepJobSchema = Type.Object({}, { additionalProperties: false });
 export type SweepJob = Static<typeof SweepJobSchema>;

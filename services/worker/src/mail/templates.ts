@@ -16,6 +16,7 @@ export const TEMPLATE_NAMES = [
   "followup-due",
   "clock-reminder",
   "clock-overdue",
+  "bulletin",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -116,3 +117,33 @@ export const renderSlaMissed = compile<DeadlineNoticeView>("sla-missed");
 export const renderFollowupDue = compile<DeadlineNoticeView>("followup-due");
 export const renderClockReminder = compile<DeadlineNoticeView>("clock-reminder");
 export const renderClockOverdue = compile<DeadlineNoticeView>("clock-overdue");
+
+/** An alert bulletin as e-mailed to one recipient: the content is the bulletin's, the link theirs. */
+export interface BulletinMailView {
+  tlpTag: string;
+  tlpDescription: string;
+  tlpColor: string;
+  kindLabel: string;
+  reference: string;
+  revision: number;
+  revised: boolean;
+  changes: string;
+  reminder: boolean;
+  title: string;
+  severityLabel: string;
+  summary: string;
+  risks: string[];
+  affectedSystems: string;
+  products: string[];
+  recommendations: string;
+  cves: string[];
+  observables: string[];
+  links: string[];
+  recipientName: string;
+  ackLink: string;
+  expiresOn: string;
+  link: string;
+  regionName: string;
+}
+
+export const renderBulletin = compile<BulletinMailView>("bulletin");
