@@ -334,3 +334,15 @@ describe("from an incident", () => {
     expect((await req("POST", `/api/v1/incidents/${NON_EXISTENT}/bulletin`, analyst)).statusCode).toBe(404);
   });
 });
+
+test("pages of bulletins: a forged cursor is a 400, pages follow each other without overlap", async () => {
+  const forged = Buffer.from(JSON.stringify(["not-an-id"])).toString("base64url");
+  const bad = await req("GET", `/api/v1/bulletins?cursor=${forged}`, analyst);
+  expect(bad.statusCode).toBe(400);
+  expect(bad.json().errors[0].field).toBe("/cursor");
+  const first = (await req("GET", "/api/v1/bulletins?limit=3", analyst)).json();
+  const second = (await req("GET", `/api/v1/bulletins?limit=3&cursor=${first.nextCursor}`, analyst)).json();
+  expect(first.items).toHaveLength(3);
+  const ids = [...first.items, ...second.items].map((b: { id: string }) => b.id);
+  expect(new Set(ids).size).toBe(ids.length);
+});

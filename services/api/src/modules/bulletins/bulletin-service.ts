@@ -59,6 +59,7 @@ export const requireAnalyst = (p: Principal | null) => requireUser(p, ["analyst"
 export const requireReader = (p: Principal | null) => requireUser(p, ["analyst", "ars", "taskforce", "rssi"]);
 
 const INSERT_CHUNK = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function normalizedObservables(input: BulletinDraft["observables"]): BulletinObservable[] {
   const errors: FieldError[] = [];
@@ -242,6 +243,9 @@ export async function listBulletins(
   const user = requireReader(principal);
   const limit = query.limit ?? 50;
   const [after] = decodeCursor(query.cursor, 1) ?? [];
+  if (after !== undefined && !UUID.test(after)) {
+    throw new ValidationError([{ field: "/cursor", message: "is not a cursor this API gave", in: "query" }]);
+  }
   const rows = await db
     .select()
     .from(bulletins)
