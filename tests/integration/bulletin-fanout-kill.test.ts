@@ -71,13 +71,20 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
   });
   const bulletinId = created.json().id as string;
   child = startWorkerProcess();
-  const published = await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${bulletinId}/publish`, headers: analyst });
+  const published = await t.app.inject({
+    method: "POST",
+    url: `/api/v1/bulletins/${bulletinId}/publish`,
+    headers: analyst,
+  });
   expect(published.json().deliveries).toBe(RECIPIENTS);
 
   await waitUntil("a fifth of the fan-out", () => smtp.messages.length >= RECIPIENTS / 5, 60_000);
   child.kill("SIGKILL");
   await exited(child);
-  const atKill = await t.db.select().from(bulletinDeliveries).where(eq(bulletinDeliveries.bulletinId, bulletinId));
+  const atKill = await t.db
+    .select()
+    .from(bulletinDeliveries)
+    .where(eq(bulletinDeliveries.bulletinId, bulletinId));
   const inFlight = new Set(atKill.filter((d) => d.status === "sending").map((d) => d.recipientId));
   const sentAtKill = atKill.filter((d) => d.status === "sent").length;
   expect(sentAtKill).toBeGreaterThan(0);
@@ -98,7 +105,10 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
   child.kill("SIGTERM");
   await exited(child);
 
-  const recipients = await t.db.select().from(bulletinRecipients).where(eq(bulletinRecipients.bulletinId, bulletinId));
+  const recipients = await t.db
+    .select()
+    .from(bulletinRecipients)
+    .where(eq(bulletinRecipients.bulletinId, bulletinId));
   const byEmail = new Map(recipients.map((r) => [r.email, r.id]));
   const received = new Map<string, string[]>();
   for (const m of smtp.messages) {
@@ -113,6 +123,8 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
     expect(ids).toHaveLength(2);
   }
   expect(duplicated.length).toBeLessThanOrEqual(inFlight.size);
-  console.info(`kill test: ${sentAtKill} recorded sent at the kill, ${inFlight.size} in flight, ${duplicated.length} sent twice`);
+  console.info(
+    `kill test: ${sentAtKill} recorded sent at the kill, ${inFlight.size} in flight, ${duplicated.length} sent twice`,
+  );
   for (const [, ids] of received) expect(ids.length).toBeLessThanOrEqual(2);
 }, 180_000);

@@ -4,7 +4,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bulletinDraft, seedNetwork } from "../support/bulletin-fixtures.ts";
 import { createEstablishment, createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
-import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from "../support/smtp.ts";
+import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
 
 /**
@@ -44,11 +44,24 @@ afterAll(async () => {
 });
 
 async function publish(body: Record<string, unknown>) {
-  const created = await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: body });
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/bulletins",
+    headers: analyst,
+    payload: body,
+  });
   expect(created.statusCode, created.body).toBe(201);
-  const res = await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${created.json().id}/publish`, headers: analyst });
+  const res = await t.app.inject({
+    method: "POST",
+    url: `/api/v1/bulletins/${created.json().id}/publish`,
+    headers: analyst,
+  });
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { bulletin: { id: string; reference: string }; recipients: number; deliveries: number };
+  return res.json() as {
+    bulletin: { id: string; reference: string };
+    recipients: number;
+    deliveries: number;
+  };
 }
 
 const about = (reference: string) => (m: ReceivedMail) => (m.parsed.subject ?? "").includes(reference);
@@ -70,7 +83,9 @@ describe("fan-out", () => {
     const to = mine.map((m) => m.envelopeTo[0]);
     expect(new Set(to).size).toBe(80);
     const rows = await deliveries(bulletin.id);
-    expect(rows.every((r) => r.status === "sent" && r.attempts === 1 && r.smtpResponse?.startsWith("250"))).toBe(true);
+    expect(
+      rows.every((r) => r.status === "sent" && r.attempts === 1 && r.smtpResponse?.startsWith("250")),
+    ).toBe(true);
     const byId = new Map(rows.map((r) => [r.messageId, r]));
     for (const m of mine) {
       expect(byId.has(m.parsed.messageId ? `<${m.parsed.messageId.replace(/^<|>$/g, "")}>` : "")).toBe(true);
@@ -91,16 +106,26 @@ describe("fan-out", () => {
     });
     const message = mine.find((m) => m.envelopeTo[0] === "rssi3@sud.test")!;
     const link = /https:\/\/pris\.example\.re\/reponse\/(\S+)/.exec(message.parsed.text ?? "")![1]!;
-    const res = await t.app.inject({ method: "POST", url: `/api/v1/bulletin-acks/${link}`, payload: { answer: "concerned" } });
+    const res = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/bulletin-acks/${link}`,
+      payload: { answer: "concerned" },
+    });
     expect(res.statusCode, res.body).toBe(200);
     const board = (
-      await t.app.inject({ method: "GET", url: `/api/v1/bulletins/${bulletin.id}/dashboard`, headers: analyst })
+      await t.app.inject({
+        method: "GET",
+        url: `/api/v1/bulletins/${bulletin.id}/dashboard`,
+        headers: analyst,
+      })
     ).json();
     expect(board.totals).toMatchObject({ recipients: 10, delivered: 10, acknowledged: 1, concerned: 1 });
     const answered = await t.db
       .select()
       .from(bulletinRecipients)
-      .where(and(eq(bulletinRecipients.bulletinId, bulletin.id), sql`${bulletinRecipients.answer} IS NOT NULL`));
+      .where(
+        and(eq(bulletinRecipients.bulletinId, bulletin.id), sql`${bulletinRecipients.answer} IS NOT NULL`),
+      );
     expect(answered.map((r) => r.email)).toEqual(["rssi3@sud.test"]);
   });
 
@@ -127,7 +152,11 @@ describe("fan-out", () => {
     expect(failed.smtpResponse).toContain("550");
     expect(smtp.messages.filter(about(permanent.bulletin.reference))).toHaveLength(0);
     const board = (
-      await t.app.inject({ method: "GET", url: `/api/v1/bulletins/${permanent.bulletin.id}/dashboard`, headers: analyst })
+      await t.app.inject({
+        method: "GET",
+        url: `/api/v1/bulletins/${permanent.bulletin.id}/dashboard`,
+        headers: analyst,
+      })
     ).json();
     expect(board.failures).toHaveLength(1);
     expect(board.totals.failed).toBe(1);
@@ -139,7 +168,9 @@ describe("fan-out", () => {
     const before = smtp.messages.length;
     const red = await publish(bulletinDraft({ tlp: "RED", audience: { establishmentIds: [named.id] } }));
     expect(red.deliveries).toBe(0);
-    const strict = await publish(bulletinDraft({ tlp: "AMBER+STRICT", audience: { establishmentIds: [named.id] } }));
+    const strict = await publish(
+      bulletinDraft({ tlp: "AMBER+STRICT", audience: { establishmentIds: [named.id] } }),
+    );
     const got = await waitUntil("the AMBER+STRICT messages", () => {
       const m = smtp.messages.filter(about(strict.bulletin.reference));
       return m.length >= strict.recipients && m;
@@ -148,16 +179,23 @@ describe("fan-out", () => {
     expect(smtp.messages.filter(about(red.bulletin.reference))).toHaveLength(0);
     expect(smtp.messages.slice(before).filter((m) => m.raw.includes("TLP:RED"))).toHaveLength(0);
     expect(got.every((m) => m.parsed.subject?.startsWith("[TLP:AMBER+STRICT]"))).toBe(true);
-    const namedEmails = (await t.db.select().from(bulletinRecipients).where(eq(bulletinRecipients.bulletinId, strict.bulletin.id))).map(
-      (r) => r.email,
-    );
+    const namedEmails = (
+      await t.db
+        .select()
+        .from(bulletinRecipients)
+        .where(eq(bulletinRecipients.bulletinId, strict.bulletin.id))
+    ).map((r) => r.email);
     expect(got.map((m) => m.envelopeTo[0]).sort()).toEqual(namedEmails.sort());
   });
 
   test("a paused fan-out sends nothing until resumed, then everything once", async () => {
     await worker.close();
     const { bulletin } = await publish(bulletinDraft({ audience: { territories: ["sud"] } }));
-    const paused = await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${bulletin.id}/pause`, headers: analyst });
+    const paused = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/bulletins/${bulletin.id}/pause`,
+      headers: analyst,
+    });
     expect(paused.json().paused).toBe(true);
     worker = await startTheWorker();
     await sleep(1000);
@@ -171,7 +209,10 @@ describe("fan-out", () => {
   test("a revision goes to the previous recipients; one reminder to those who have not answered", async () => {
     const { bulletin } = await publish(bulletinDraft({ audience: { territories: ["sud"] } }));
     await waitUntil("10 messages", () => smtp.messages.filter(about(bulletin.reference)).length >= 10);
-    const recipients = await t.db.select().from(bulletinRecipients).where(eq(bulletinRecipients.bulletinId, bulletin.id));
+    const recipients = await t.db
+      .select()
+      .from(bulletinRecipients)
+      .where(eq(bulletinRecipients.bulletinId, bulletin.id));
     const { kind: _k, tlp: _t, audience: _a, ...content } = bulletinDraft();
     const revised = await t.app.inject({
       method: "POST",
@@ -181,7 +222,9 @@ describe("fan-out", () => {
     });
     expect(revised.statusCode, revised.body).toBe(200);
     const revisions = await waitUntil("10 revision messages", () => {
-      const m = smtp.messages.filter((x) => about(bulletin.reference)(x) && x.parsed.subject?.includes("(révision 2)"));
+      const m = smtp.messages.filter(
+        (x) => about(bulletin.reference)(x) && x.parsed.subject?.includes("(révision 2)"),
+      );
       return m.length >= 10 && m;
     });
     expect(revisions.map((m) => m.envelopeTo[0]).sort()).toEqual(recipients.map((r) => r.email).sort());
@@ -196,11 +239,15 @@ describe("fan-out", () => {
       .set({ sentAt: sql`now() - interval '2 hours'` })
       .where(eq(bulletinDeliveries.bulletinId, bulletin.id));
     const reminders = await waitUntil("9 reminders", () => {
-      const m = smtp.messages.filter((x) => about(bulletin.reference)(x) && x.parsed.subject?.includes("Rappel"));
+      const m = smtp.messages.filter(
+        (x) => about(bulletin.reference)(x) && x.parsed.subject?.includes("Rappel"),
+      );
       return m.length >= 9 && m;
     });
     await sleep(1000);
-    expect(smtp.messages.filter((x) => about(bulletin.reference)(x) && x.parsed.subject?.includes("Rappel"))).toHaveLength(9);
+    expect(
+      smtp.messages.filter((x) => about(bulletin.reference)(x) && x.parsed.subject?.includes("Rappel")),
+    ).toHaveLength(9);
     expect(reminders.map((m) => m.envelopeTo[0])).not.toContain(recipients[0]!.email);
   });
 });

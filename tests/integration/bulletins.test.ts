@@ -30,8 +30,12 @@ let C: { id: string; name: string };
 let rssiAUser: { id: string; email: string };
 const NON_EXISTENT = "01900000-0000-7000-8000-000000000000";
 
-const req = (method: "GET" | "POST" | "PUT", url: string, headers: Record<string, string>, payload?: unknown) =>
-  t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
+const req = (
+  method: "GET" | "POST" | "PUT",
+  url: string,
+  headers: Record<string, string>,
+  payload?: unknown,
+) => t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 function draft(overrides: Record<string, unknown> = {}) {
   return {
@@ -57,7 +61,11 @@ beforeAll(async () => {
   const ght = await createGht(t.db);
   A = await createEstablishment(t.db, { name: "CH Alpha", territory: "nord", category: "ch", ghtId: ght.id });
   B = await createEstablishment(t.db, { name: "EHPAD Bravo", territory: "sud", category: "ehpad" });
-  C = await createEstablishment(t.db, { name: "Clinique Charlie", territory: "nord", category: "private_clinic" });
+  C = await createEstablishment(t.db, {
+    name: "Clinique Charlie",
+    territory: "nord",
+    category: "private_clinic",
+  });
   await t.db
     .update(establishments)
     .set({
@@ -71,7 +79,8 @@ beforeAll(async () => {
     .where(eq(establishments.id, A.id));
   rssiAUser = await createUser(t.db, { role: "rssi", establishmentId: A.id, name: "Rita Alpha" });
   rssiA = (await login(t.app, rssiAUser.email)).bearer;
-  rssiB = (await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: B.id })).email)).bearer;
+  rssiB = (await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: B.id })).email))
+    .bearer;
   analyst = (await login(t.app, (await createUser(t.db, { role: "analyst" })).email)).bearer;
   ars = (await login(t.app, (await createUser(t.db, { role: "ars" })).email)).bearer;
   admin = (await login(t.app, (await createUser(t.db, { role: "admin" })).email)).bearer;
@@ -83,7 +92,11 @@ async function publish(body = draft()) {
   expect(created.statusCode, created.body).toBe(201);
   const res = await req("POST", `/api/v1/bulletins/${created.json().id}/publish`, analyst);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as { bulletin: { id: string; reference: string; revision: number }; recipients: number; deliveries: number };
+  return res.json() as {
+    bulletin: { id: string; reference: string; revision: number };
+    recipients: number;
+    deliveries: number;
+  };
 }
 
 describe("drafts and validation", () => {
@@ -92,7 +105,12 @@ describe("drafts and validation", () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.headers["content-type"]).toContain("application/problem+json");
     expect(bad.json().errors[0].field).toBe("/cves/0");
-    const obs = await req("POST", "/api/v1/bulletins", analyst, draft({ observables: [{ type: "ipv4", value: "999.1.1.1" }] }));
+    const obs = await req(
+      "POST",
+      "/api/v1/bulletins",
+      analyst,
+      draft({ observables: [{ type: "ipv4", value: "999.1.1.1" }] }),
+    );
     expect(obs.statusCode).toBe(400);
     expect(obs.json().errors[0].field).toBe("/observables/0/value");
     for (const headers of [rssiA, ars, admin]) {
@@ -102,10 +120,20 @@ describe("drafts and validation", () => {
 
   test("TLP:AMBER+STRICT and TLP:RED name establishments only", async () => {
     for (const tlp of ["AMBER+STRICT", "RED"]) {
-      const res = await req("POST", "/api/v1/bulletins", analyst, draft({ tlp, audience: { territories: ["nord"] } }));
+      const res = await req(
+        "POST",
+        "/api/v1/bulletins",
+        analyst,
+        draft({ tlp, audience: { territories: ["nord"] } }),
+      );
       expect(res.statusCode).toBe(400);
       expect(res.json().errors[0].field).toBe("/audience");
-      const named = await req("POST", "/api/v1/bulletins", analyst, draft({ tlp, audience: { establishmentIds: [A.id] } }));
+      const named = await req(
+        "POST",
+        "/api/v1/bulletins",
+        analyst,
+        draft({ tlp, audience: { establishmentIds: [A.id] } }),
+      );
       expect(named.statusCode).toBe(201);
     }
   });
@@ -130,7 +158,9 @@ describe("publication", () => {
   test("reference, recipients and one delivery each with a deterministic Message-ID, in one go", async () => {
     const result = await publish();
     const year = yearInZone(new Date(), t.config.REGION_TIMEZONE);
-    expect(result.bulletin.reference).toMatch(new RegExp(`^REU-${year}-${BULLETIN_KIND_CODES.alerte}-\\d{3}$`));
+    expect(result.bulletin.reference).toMatch(
+      new RegExp(`^REU-${year}-${BULLETIN_KIND_CODES.alerte}-\\d{3}$`),
+    );
     expect(result.recipients).toBe(5);
     expect(result.deliveries).toBe(5);
     const rows = await t.db
@@ -160,13 +190,20 @@ describe("publication", () => {
     expect(deliveries).toHaveLength(0);
     const list = (await req("GET", "/api/v1/bulletins", rssiA)).json();
     expect(list.items.map((b: { id: string }) => b.id)).toContain(result.bulletin.id);
-    const answer = await req("POST", `/api/v1/bulletins/${result.bulletin.id}/answer`, rssiA, { answer: "concerned" });
+    const answer = await req("POST", `/api/v1/bulletins/${result.bulletin.id}/answer`, rssiA, {
+      answer: "concerned",
+    });
     expect(answer.statusCode, answer.body).toBe(200);
     expect((await req("GET", `/api/v1/bulletins/${result.bulletin.id}`, rssiB)).statusCode).toBe(404);
   });
 
   test("an audience that reaches nobody is refused", async () => {
-    const created = await req("POST", "/api/v1/bulletins", analyst, draft({ audience: { territories: ["nowhere"] } }));
+    const created = await req(
+      "POST",
+      "/api/v1/bulletins",
+      analyst,
+      draft({ audience: { territories: ["nowhere"] } }),
+    );
     const res = await req("POST", `/api/v1/bulletins/${created.json().id}/publish`, analyst);
     expect(res.statusCode).toBe(409);
     expect(res.json().code).toBe("no_recipients");
@@ -183,7 +220,9 @@ describe("scope", () => {
     expect(other.statusCode).toBe(404);
     const strip = (b: { requestId: string; instance?: string }) => ({ ...b, requestId: "", instance: "" });
     expect(strip(other.json())).toEqual(strip(missing.json()));
-    const answer = await req("POST", `/api/v1/bulletins/${toA.bulletin.id}/answer`, rssiB, { answer: "fixed" });
+    const answer = await req("POST", `/api/v1/bulletins/${toA.bulletin.id}/answer`, rssiB, {
+      answer: "fixed",
+    });
     expect(answer.statusCode).toBe(404);
     expect(answer.body).not.toContain("Alpha");
     // Drafts are the pole's: neither the ARS nor an RSSI sees them.
@@ -207,10 +246,17 @@ describe("acknowledgements", () => {
     const token = signAckToken(t.config.JWT_SECRET, deputy.id, new Date(Date.now() + 3600_000));
     const seen = await req("GET", `/api/v1/bulletin-acks/${token}`, {});
     expect(seen.statusCode, seen.body).toBe(200);
-    expect(seen.json()).toMatchObject({ reference: bulletin.reference, recipientName: "Adjoint Alpha", answer: null });
+    expect(seen.json()).toMatchObject({
+      reference: bulletin.reference,
+      recipientName: "Adjoint Alpha",
+      answer: null,
+    });
     const answered = await req("POST", `/api/v1/bulletin-acks/${token}`, {}, { answer: "fixed" });
     expect(answered.statusCode).toBe(200);
-    const after = await t.db.select().from(bulletinRecipients).where(eq(bulletinRecipients.bulletinId, bulletin.id));
+    const after = await t.db
+      .select()
+      .from(bulletinRecipients)
+      .where(eq(bulletinRecipients.bulletinId, bulletin.id));
     expect(after.filter((r) => r.answer !== null).map((r) => r.id)).toEqual([deputy.id]);
 
     const [id, exp, sig] = token.split(".");
@@ -242,7 +288,13 @@ describe("acknowledgements", () => {
     await req("GET", `/api/v1/bulletins/${bulletin.id}`, analyst);
     await req("GET", `/api/v1/bulletins/${bulletin.id}`, ars);
     let board = (await req("GET", `/api/v1/bulletins/${bulletin.id}/dashboard`, analyst)).json();
-    expect(board.totals).toMatchObject({ recipients: 5, read: 0, acknowledged: 0, queued: 5, establishments: 2 });
+    expect(board.totals).toMatchObject({
+      recipients: 5,
+      read: 0,
+      acknowledged: 0,
+      queued: 5,
+      establishments: 2,
+    });
     expect(board.pending).toHaveLength(5);
     const seen = await req("GET", `/api/v1/bulletins/${bulletin.id}`, rssiA);
     expect(seen.json().myAnswer).toBeNull();
@@ -278,7 +330,10 @@ describe("revisions and pause", () => {
       changes: "Correctif disponible",
       changedFields: ["recommendations"],
     });
-    const rows = await t.db.select().from(bulletinDeliveries).where(eq(bulletinDeliveries.bulletinId, bulletin.id));
+    const rows = await t.db
+      .select()
+      .from(bulletinDeliveries)
+      .where(eq(bulletinDeliveries.bulletinId, bulletin.id));
     expect(rows.filter((r) => r.purpose === "revision-1").every((r) => r.status === "superseded")).toBe(true);
     expect(rows.filter((r) => r.purpose === "revision-2")).toHaveLength(5);
     const same = await req("POST", `/api/v1/bulletins/${bulletin.id}/revisions`, analyst, {

@@ -140,10 +140,12 @@ test("random query strings and path parameters on read routes", async () => {
 test("alert bulletins: random bodies, drafts with one field replaced by anything, random links and queries", async () => {
   const analyst = (await login(t.app, (await createUser(t.db, { role: "analyst" })).email)).bearer;
   const valid = bulletinDraft({ audience: { establishmentIds: [establishmentId] } });
-  const draftId = (await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: valid })).json()
-    .id as string;
-  const publishedId = (await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: valid })).json()
-    .id as string;
+  const draftId = (
+    await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: valid })
+  ).json().id as string;
+  const publishedId = (
+    await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: valid })
+  ).json().id as string;
   await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${publishedId}/publish`, headers: analyst });
   const routes: [string, string][] = [
     ["POST", "/api/v1/bulletins"],
@@ -154,7 +156,12 @@ test("alert bulletins: random bodies, drafts with one field replaced by anything
     ["POST", `/api/v1/bulletins/${draftId}/publish`],
     ["POST", `/api/v1/bulletin-acks/${"x".repeat(40)}`],
   ];
-  const weird = fc.oneof(json, fc.string({ maxLength: 300 }), fc.integer(), fc.array(fc.string(), { maxLength: 3 }));
+  const weird = fc.oneof(
+    json,
+    fc.string({ maxLength: 300 }),
+    fc.integer(),
+    fc.array(fc.string(), { maxLength: 3 }),
+  );
   await fc.assert(
     fc.asyncProperty(
       fc.constantFrom(...routes),

@@ -9,7 +9,10 @@ export async function seedNetwork(
   db: Db,
   options: { count: number; territory: string; prefix: string; category?: string; finessStart?: number },
 ): Promise<void> {
-  await db.insert(territories).values({ code: options.territory, name: options.territory }).onConflictDoNothing();
+  await db
+    .insert(territories)
+    .values({ code: options.territory, name: options.territory })
+    .onConflictDoNothing();
   await db.execute(sql`
     INSERT INTO ${establishments} (id, finess, name, category, sector, territory, contacts)
     SELECT gen_random_uuid(),

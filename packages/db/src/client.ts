@@ -2,8 +2,8 @@ import { fileURLToPath } from "node:url";
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
-import * as bulletinSchema from "./schema-bulletins.ts";
 import * as tables from "./schema.ts";
+import * as bulletinSchema from "./schema-bulletins.ts";
 
 const schema = { ...tables, ...bulletinSchema };
 

@@ -94,7 +94,8 @@ export function audienceIsEmpty(a: Audience): boolean {
 export function audienceProblem(tlp: Tlp, a: Audience): string | undefined {
   if (audienceIsEmpty(a)) return "names nobody: give at least one criterion";
   if (tlp === "RED" || tlp === "AMBER+STRICT") {
-    const broad = a.all || a.territories?.length || a.categories?.length || a.ghtIds?.length || a.products?.length;
+    const broad =
+      a.all || a.territories?.length || a.categories?.length || a.ghtIds?.length || a.products?.length;
     if (broad) return `TLP:${tlp} goes to named establishments only (establishmentIds)`;
   }
   return undefined;

@@ -20,7 +20,10 @@ export const AudienceSchema = Type.Object(
   {
     all: Type.Optional(Type.Boolean({ description: "Every active establishment of the region" })),
     territories: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 50, description: "Territory codes" }),
+      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), {
+        maxItems: 50,
+        description: "Territory codes",
+      }),
     ),
     categories: Type.Optional(Type.Array(Enum(CATEGORY_VALUES), { maxItems: 50 })),
     ghtIds: Type.Optional(Type.Array(UuidSchema, { maxItems: 50 })),
@@ -33,10 +36,15 @@ export const AudienceSchema = Type.Object(
           },
           { additionalProperties: false },
         ),
-        { maxItems: 50, description: "Establishments that declared this supplier (and product), without case" },
+        {
+          maxItems: 50,
+          description: "Establishments that declared this supplier (and product), without case",
+        },
       ),
     ),
-    establishmentIds: Type.Optional(Type.Array(UuidSchema, { maxItems: 1000, description: "Named establishments" })),
+    establishmentIds: Type.Optional(
+      Type.Array(UuidSchema, { maxItems: 1000, description: "Named establishments" }),
+    ),
   },
   {
     additionalProperties: false,
@@ -189,7 +197,9 @@ export const BulletinDashboardSchema = Type.Object({
   totals: Type.Object({
     ...Counts,
     received: Type.Integer({ description: "Answered 'bien reçu' only" }),
-    read: Type.Integer({ description: "Opened in the application or answered (the pole's previews never count)" }),
+    read: Type.Integer({
+      description: "Opened in the application or answered (the pole's previews never count)",
+    }),
     queued: Type.Integer(),
     sending: Type.Integer(),
     deferred: Type.Integer(),

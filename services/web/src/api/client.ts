@@ -119,6 +119,8 @@ export const api = {
     apiRequest<T>("POST", path, { ...options, body }),
   patch: <T>(path: string, body?: unknown, options?: RequestOptions) =>
     apiRequest<T>("PATCH", path, { ...options, body }),
+  put: <T>(path: string, body?: unknown, options?: RequestOptions) =>
+    apiRequest<T>("PUT", path, { ...options, body }),
 };
 
 /** The message of a 400 naming fields, or of a 409, in French where the page has no better words. */

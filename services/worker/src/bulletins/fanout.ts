@@ -34,7 +34,13 @@ type Claimed = {
   attempts: number;
 };
 
-type Outcome = { id: string; status: "sent" | "deferred" | "failed"; response: string | null; error: string | null; delayMs: number };
+type Outcome = {
+  id: string;
+  status: "sent" | "deferred" | "failed";
+  response: string | null;
+  error: string | null;
+  delayMs: number;
+};
 
 /**
  * Claims due deliveries of bulletins that are not paused, in one statement: they become 'sending' and
@@ -114,7 +120,12 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
       db
         .select({ id: bulletinRecipients.id, email: bulletinRecipients.email, name: bulletinRecipients.name })
         .from(bulletinRecipients)
-        .where(inArray(bulletinRecipients.id, batch.map((d) => d.recipient_id))),
+        .where(
+          inArray(
+            bulletinRecipients.id,
+            batch.map((d) => d.recipient_id),
+          ),
+        ),
     ]);
     const people = new Map(recipients.map((r) => [r.id, r]));
     const mailers = new Map([...byId].map(([id, b]) => [id, bulletinMailer(b, config)]));
@@ -153,7 +164,10 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     const notSent = outcomes.filter((o) => o.status !== "sent");
     if (notSent.length > 0) {
       logger.warn(
-        { deferred: notSent.filter((o) => o.status === "deferred").length, failed: notSent.filter((o) => o.status === "failed").length },
+        {
+          deferred: notSent.filter((o) => o.status === "deferred").length,
+          failed: notSent.filter((o) => o.status === "failed").length,
+        },
         "bulletin e-mails not accepted",
       );
     }
@@ -184,7 +198,8 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
         if (failing) logger.info("bulletin fan-out working again");
         failing = false;
       } catch (err) {
-        if (!failing) logger.error({ err }, "bulletin fan-out failed; the deliveries stay due and are retried");
+        if (!failing)
+          logger.error({ err }, "bulletin fan-out failed; the deliveries stay due and are retried");
         failing = true;
       }
       if (handled === 0 && !stopped) await idle();

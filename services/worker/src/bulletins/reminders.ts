@@ -11,7 +11,10 @@ const REMINDERS_PER_RUN = 5_000;
  * one reminder: a delivery of purpose 'reminder', unique per recipient, so a rerun or a second worker
  * adds nothing. Paused and TLP:RED bulletins are left alone; the fan-out sends the rows.
  */
-export async function queueBulletinReminders(ctx: WorkerContext, now = new Date()): Promise<{ queued: number }> {
+export async function queueBulletinReminders(
+  ctx: WorkerContext,
+  now = new Date(),
+): Promise<{ queued: number }> {
   const hours = ctx.config.BULLETIN_REMINDER_HOURS;
   if (hours === 0) return { queued: 0 };
   const { rows } = await ctx.db.execute<{ recipient_id: string; bulletin_id: string; revision: number }>(sql`

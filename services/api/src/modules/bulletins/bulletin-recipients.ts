@@ -1,5 +1,11 @@
-import { type Tx } from "@pris/db";
-import { type Audience, type RecipientCandidate, type RecipientRole, selectRecipients, type Tlp } from "@pris/domain";
+import type { Tx } from "@pris/db";
+import {
+  type Audience,
+  type RecipientCandidate,
+  type RecipientRole,
+  selectRecipients,
+  type Tlp,
+} from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 
 /** The establishments an audience names: the union of its criteria, active ones only. */

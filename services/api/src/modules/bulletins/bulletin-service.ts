@@ -260,7 +260,14 @@ export async function listBulletins(
     .orderBy(desc(bulletins.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  const answers = user.role === "rssi" ? await myAnswers(db, user, page.map((r) => r.id)) : undefined;
+  const answers =
+    user.role === "rssi"
+      ? await myAnswers(
+          db,
+          user,
+          page.map((r) => r.id),
+        )
+      : undefined;
   return {
     items: page.map((r) => toSummary(r, answers ? (answers.get(r.id) ?? null) : undefined)),
     nextCursor: rows.length > limit ? encodeCursor([page.at(-1)!.id]) : null,
@@ -290,7 +297,9 @@ async function myAnswers(db: Tx, user: User, bulletinIds: string[]) {
 function ownRecipients(user: User) {
   return or(
     eq(bulletinRecipients.userId, user.id),
-    user.establishmentIds.length > 0 ? inArray(bulletinRecipients.establishmentId, user.establishmentIds) : undefined,
+    user.establishmentIds.length > 0
+      ? inArray(bulletinRecipients.establishmentId, user.establishmentIds)
+      : undefined,
   );
 }
 
@@ -386,9 +395,13 @@ async function queueDeliveries(
 }
 
 async function announce(tx: Tx, bulletinId: string, revision: number, now: Date) {
-  await tx
-    .insert(outbox)
-    .values({ id: uuidv7(), topic: "bulletin.published", aggregateId: bulletinId, payload: { revision }, createdAt: now });
+  await tx.insert(outbox).values({
+    id: uuidv7(),
+    topic: "bulletin.published",
+    aggregateId: bulletinId,
+    payload: { revision },
+    createdAt: now,
+  });
 }
 
 /**
@@ -401,12 +414,16 @@ export async function publishBulletin(db: Db, config: Config, principal: Princip
   const now = new Date();
   return db.transaction(async (tx) => {
     const row = await lockBulletin(tx, id);
-    if (row.status !== "draft") throw new ConflictError("bulletin_published", "The bulletin is already published");
+    if (row.status !== "draft")
+      throw new ConflictError("bulletin_published", "The bulletin is already published");
     const tlp = row.tlp as Tlp;
     assertAudience(tlp, row);
     const reached = await resolveAudience(tx, tlp, row.audience);
     if (reached.recipients.length === 0) {
-      throw new ConflictError("no_recipients", "The audience reaches nobody: no establishment has a recipient");
+      throw new ConflictError(
+        "no_recipients",
+        "The audience reaches nobody: no establishment has a recipient",
+      );
     }
     const recipientIds: string[] = [];
     for (let i = 0; i < reached.recipients.length; i += INSERT_CHUNK) {
@@ -427,7 +444,9 @@ export async function publishBulletin(db: Db, config: Config, principal: Princip
         .returning({ id: bulletinRecipients.id });
       recipientIds.push(...inserted.map((r) => r.id));
     }
-    const deliveries = bulletinIsEmailed(tlp) ? await queueDeliveries(tx, config, id, 1, recipientIds, now) : 0;
+    const deliveries = bulletinIsEmailed(tlp)
+      ? await queueDeliveries(tx, config, id, 1, recipientIds, now)
+      : 0;
     const reference = await drawReference(tx, config, row, now);
     await tx.insert(bulletinRevisions).values({
       id: uuidv7(),
@@ -465,7 +484,8 @@ export async function reviseBulletin(
   const now = new Date();
   return db.transaction(async (tx) => {
     const row = await lockBulletin(tx, id);
-    if (row.status !== "published") throw new ConflictError("bulletin_draft", "A draft is edited, not revised");
+    if (row.status !== "published")
+      throw new ConflictError("bulletin_draft", "A draft is edited, not revised");
     const changed = changedFields(contentOf(row), next);
     if (changed.length === 0) {
       throw new ValidationError([{ field: "/", message: "changes nothing in the bulletin's content" }]);
@@ -487,7 +507,14 @@ export async function reviseBulletin(
       .where(eq(bulletinRecipients.bulletinId, id));
     const tlp = row.tlp as Tlp;
     const deliveries = bulletinIsEmailed(tlp)
-      ? await queueDeliveries(tx, config, id, revision, recipients.map((r) => r.id), now)
+      ? await queueDeliveries(
+          tx,
+          config,
+          id,
+          revision,
+          recipients.map((r) => r.id),
+          now,
+        )
       : 0;
     await tx.insert(bulletinRevisions).values({
       id: uuidv7(),
@@ -578,7 +605,14 @@ export async function bulletinDashboard(
     WHERE r.bulletin_id = ${id}
     ORDER BY e.name, r.email
   `);
-  const empty = () => ({ recipients: 0, delivered: 0, acknowledged: 0, concerned: 0, notConcerned: 0, fixed: 0 });
+  const empty = () => ({
+    recipients: 0,
+    delivered: 0,
+    acknowledged: 0,
+    concerned: 0,
+    notConcerned: 0,
+    fixed: 0,
+  });
   const add = (c: ReturnType<typeof empty>, r: (typeof rows)[number]) => {
     c.recipients += 1;
     if (r.delivered) c.delivered += 1;
@@ -650,7 +684,11 @@ export async function answerInApp(db: Db, principal: Principal | null, id: strin
   const user = requireUser(principal, ["rssi"]);
   await visibleBulletin(db, user, id);
   const now = new Date();
-  const values = { answer: input.answer, answeredAt: now, readAt: sql`COALESCE(${bulletinRecipients.readAt}, ${now})` };
+  const values = {
+    answer: input.answer,
+    answeredAt: now,
+    readAt: sql`COALESCE(${bulletinRecipients.readAt}, ${now})`,
+  };
   let answered = await db
     .update(bulletinRecipients)
     .set(values)
@@ -673,7 +711,12 @@ export async function answerInApp(db: Db, principal: Principal | null, id: strin
 }
 
 /** A pre-filled contagion alert from an incident, anonymised, as a draft the analyst edits. */
-export async function bulletinFromIncident(db: Db, config: Config, principal: Principal | null, incidentId: string) {
+export async function bulletinFromIncident(
+  db: Db,
+  config: Config,
+  principal: Principal | null,
+  incidentId: string,
+) {
   const user = requireAnalyst(principal);
   const [incident] = await db
     .select({
