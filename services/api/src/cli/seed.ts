@@ -21,6 +21,7 @@ import {
 } from "@pris/domain";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashPassword } from "../auth/passwords.ts";
+import { seedBulletins } from "./seed-bulletins.ts";
 
 /** Shared by every demo account, so the README can list them in one table. At least 12 characters. */
 const DEMO_PASSWORD = "Demo-PRIS-974!";
@@ -666,6 +667,8 @@ async function main(): Promise<void> {
         `${counts.establishments}/${ESTABLISHMENTS.length} establishments, ` +
         `${counts.users}/${USERS.length} users added (the rest were already there).`,
     );
+    const demoBulletins = await seedBulletins(database.db, config);
+    if (demoBulletins > 0) console.log(`${demoBulletins} demo alert bulletins added.`);
     printLogins(config.PUBLIC_URL);
   } finally {
     await database.close();
