@@ -1,4 +1,4 @@
-import { bulletinDeliveries, bulletinRecipients, establishments, incidentObservables } from "@pris/db";
+import { bulletinDeliveries, bulletinRecipients, establishments, incidentObservables, users } from "@pris/db";
 import { BULLETIN_KIND_CODES, yearInZone } from "@pris/domain";
 import { signAckToken } from "@pris/domain/ack-token";
 import { and, eq } from "drizzle-orm";
@@ -232,6 +232,39 @@ describe("scope", () => {
     expect((await req("GET", "/api/v1/bulletins", admin)).statusCode).toBe(403);
     expect((await req("GET", `/api/v1/bulletins/${toA.bulletin.id}/dashboard`, rssiA)).statusCode).toBe(403);
     expect((await req("GET", `/api/v1/bulletins/${toA.bulletin.id}/dashboard`, ars)).statusCode).toBe(200);
+  });
+});
+
+describe("roles", () => {
+  test("only analysts write; the ARS reads; an RSSI never reaches the pole's routes; a GHT RSSI sees its members'", async () => {
+    const { bulletin } = await publish(draft({ audience: { establishmentIds: [A.id] } }));
+    const d = (await req("POST", "/api/v1/bulletins", analyst, draft())).json();
+    const { kind: _k, tlp: _t, audience: _a, ...content } = draft();
+    const writes: [string, string, unknown][] = [
+      ["PUT", `/api/v1/bulletins/${d.id}`, draft()],
+      ["POST", `/api/v1/bulletins/${d.id}/publish`, undefined],
+      ["POST", `/api/v1/bulletins/${bulletin.id}/revisions`, { ...content, changes: "x" }],
+      ["POST", `/api/v1/bulletins/${bulletin.id}/pause`, undefined],
+      ["POST", `/api/v1/bulletins/${bulletin.id}/resume`, undefined],
+      ["POST", "/api/v1/bulletins/audience-preview", { tlp: "GREEN", audience: { all: true } }],
+    ];
+    for (const headers of [rssiA, rssiB, ars, admin]) {
+      for (const [method, url, body] of writes) {
+        const res = await req(method as "POST", url, headers, body);
+        expect(res.statusCode, `${method} ${url}`).toBe(403);
+        expect(res.body).not.toContain("Alpha");
+      }
+    }
+    expect(
+      (await req("POST", `/api/v1/bulletins/${bulletin.id}/answer`, ars, { answer: "fixed" })).statusCode,
+    ).toBe(403);
+    const ght = await createGht(t.db, "GHT Nord");
+    await t.db.update(establishments).set({ ghtId: ght.id }).where(eq(establishments.id, A.id));
+    const ghtRssi = await createUser(t.db, { role: "rssi", ghtId: ght.id });
+    const headers = (await login(t.app, ghtRssi.email)).bearer;
+    expect((await req("GET", `/api/v1/bulletins/${bulletin.id}`, headers)).statusCode).toBe(200);
+    // The other tests count Alpha's recipients without them.
+    await t.db.update(users).set({ active: false }).where(eq(users.id, ghtRssi.id));
   });
 });
 

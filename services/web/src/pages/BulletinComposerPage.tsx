@@ -92,6 +92,11 @@ function parseObservables(text: string) {
 }
 
 function audienceOf(f: Form): AudienceInput {
+  // Under AMBER+STRICT and RED only named establishments may receive it: choices made before switching
+  // the label are kept on screen for a switch back, never sent.
+  if (f.tlp === "RED" || f.tlp === "AMBER+STRICT") {
+    return f.establishmentIds.length ? { establishmentIds: f.establishmentIds } : {};
+  }
   const products = parseProducts(f.audienceProducts).map(({ vendor, product }) => ({
     vendor,
     ...(product ? { product } : {}),
