@@ -333,6 +333,8 @@ describe("acknowledgements", () => {
     expect(seen.json().myAnswer).toBeNull();
     board = (await req("GET", `/api/v1/bulletins/${bulletin.id}/dashboard`, analyst)).json();
     expect(board.totals.read).toBe(1);
+    const readers = board.pending.filter((p: { readAt: string | null }) => p.readAt !== null);
+    expect(readers.map((p: { email: string }) => p.email)).toEqual([rssiAUser.email.toLowerCase()]);
     await req("POST", `/api/v1/bulletins/${bulletin.id}/answer`, rssiA, { answer: "concerned" });
     board = (await req("GET", `/api/v1/bulletins/${bulletin.id}/dashboard`, analyst)).json();
     expect(board.totals).toMatchObject({ acknowledged: 1, concerned: 1 });

@@ -216,6 +216,7 @@ export const BulletinDashboardSchema = Type.Object({
       role: Enum(RECIPIENT_ROLES),
       establishment: Type.String(),
       delivery: Nullable(Enum(DELIVERY_STATUSES)),
+      readAt: Nullable(DateTimeSchema),
       remindedAt: Nullable(DateTimeSchema),
     }),
     { description: "Recipients who have not answered" },

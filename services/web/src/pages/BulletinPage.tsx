@@ -66,12 +66,13 @@ function Dashboard({ board, timeZone }: { board: BulletinDashboard; timeZone: st
         <p>Tous les destinataires ont répondu.</p>
       ) : (
         <Table
-          headers={["Établissement", "Destinataire", "Rôle", "Courriel", "Relancé le"]}
+          headers={["Établissement", "Destinataire", "Rôle", "Courriel", "Lu dans PRIS", "Relancé le"]}
           data={board.pending.map((p) => [
             p.establishment,
             `${p.name} <${p.email}>`,
             RECIPIENT_ROLE_LABELS[p.role],
             p.delivery ? DELIVERY_LABELS[p.delivery] : "Lecture dans PRIS",
+            p.readAt ? formatShort(p.readAt, timeZone) : "—",
             p.remindedAt ? formatShort(p.remindedAt, timeZone) : "—",
           ])}
         />

@@ -662,6 +662,7 @@ export async function bulletinDashboard(
         role: r.role,
         establishment: r.establishment,
         delivery: r.status,
+        readAt: r.read_at ? new Date(r.read_at).toISOString() : null,
         remindedAt: r.reminded_at ? new Date(r.reminded_at).toISOString() : null,
       })),
     failures: rows
