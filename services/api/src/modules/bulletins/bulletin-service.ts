@@ -52,11 +52,11 @@ import { incidentScope } from "../incidents/incident-service.ts";
 import { resolveAudience } from "./bulletin-recipients.ts";
 
 type BulletinRow = typeof bulletins.$inferSelect;
-export type User = Extract<Principal, { kind: "user" }>;
+type User = Extract<Principal, { kind: "user" }>;
 
 /** The pole composes and publishes; the ARS and the task force read what was published; RSSIs read theirs. */
-export const requireAnalyst = (p: Principal | null) => requireUser(p, ["analyst"]);
-export const requireReader = (p: Principal | null) => requireUser(p, ["analyst", "ars", "taskforce", "rssi"]);
+const requireAnalyst = (p: Principal | null) => requireUser(p, ["analyst"]);
+const requireReader = (p: Principal | null) => requireUser(p, ["analyst", "ars", "taskforce", "rssi"]);
 
 const INSERT_CHUNK = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
