@@ -129,3 +129,58 @@ describe("acknowledgement links", () => {
     expect(verifyAckToken(SECRET, expired)).toEqual({ ok: false, reason: "expired" });
   });
 });
+
+describe("the bulletin e-mail", () => {
+  test("rendered once, personal per recipient: the name escaped in HTML, raw in text; each link its own", async () => {
+    const { bulletinMailer } = await import("../../services/worker/src/bulletins/bulletin-mail.ts");
+    const now = new Date();
+    const mailer = bulletinMailer(
+      {
+        id: "01900000-0000-7000-8000-0000000000b1",
+        reference: "REU-2026-ALE-007",
+        kind: "alerte",
+        status: "published",
+        tlp: "AMBER",
+        severity: "high",
+        title: "Titre",
+        summary: "Résumé",
+        risks: [],
+        affectedSystems: "",
+        products: [],
+        recommendations: "",
+        cves: [],
+        links: [],
+        observables: [],
+        audience: { all: true },
+        revision: 1,
+        pausedAt: null,
+        sourceIncidentId: null,
+        createdByUserId: "01900000-0000-7000-8000-0000000000c1",
+        createdAt: now,
+        updatedAt: now,
+        publishedAt: now,
+        changes: "",
+      },
+      {
+        PUBLIC_URL: "https://pris.example.re",
+        REGION_NAME: "La Réunion",
+        REGION_TIMEZONE: "Indian/Reunion",
+        JWT_SECRET: SECRET,
+        BULLETIN_ACK_LINK_DAYS: 30,
+      },
+    );
+    const a = mailer({ id: RECIPIENT, name: "Éric <O'Hara> & $& fils" }, "revision-1");
+    const b = mailer({ id: "01900000-0000-7000-8000-000000000002", name: "Léa" }, "reminder");
+    expect(a.subject).toBe("[TLP:AMBER] Alerte REU-2026-ALE-007 — Titre");
+    expect(b.subject).toBe("[TLP:AMBER] Rappel : Alerte REU-2026-ALE-007 — Titre");
+    expect(a.text).toContain("Bonjour Éric <O'Hara> & $& fils,");
+    expect(a.html).toContain("Bonjour Éric &lt;O&#x27;Hara&gt; &amp; $&amp; fils,");
+    const link = (text: string) => /https:\/\/pris\.example\.re\/reponse\/(\S+)/.exec(text)![1]!;
+    expect(verifyAckToken(SECRET, link(a.text))).toMatchObject({ ok: true, recipientId: RECIPIENT });
+    expect(verifyAckToken(SECRET, link(b.text))).toMatchObject({
+      recipientId: "01900000-0000-7000-8000-000000000002",
+    });
+    expect(a.html).toContain(link(a.text));
+    expect(a.text + a.html).not.toContain("%%pris");
+  });
+});

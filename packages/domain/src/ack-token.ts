@@ -8,8 +8,15 @@ import { createHmac, timingSafeEqual } from "node:crypto";
  */
 const PURPOSE = "pris/bulletin-ack/v1";
 
+const keys = new Map<string, Buffer>();
+
 function key(secret: string): Buffer {
-  return createHmac("sha256", secret).update(PURPOSE).digest();
+  let derived = keys.get(secret);
+  if (!derived) {
+    derived = createHmac("sha256", secret).update(PURPOSE).digest();
+    keys.set(secret, derived);
+  }
+  return derived;
 }
 
 function sign(secret: string, recipientId: string, expires: number): string {

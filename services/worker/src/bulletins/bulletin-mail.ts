@@ -11,6 +11,7 @@ import {
   tlpTag,
 } from "@pris/domain";
 import { signAckToken } from "@pris/domain/ack-token";
+import Handlebars from "handlebars";
 import { TLP_COLORS } from "../mail/incident-declared-mail.ts";
 import { type BulletinMailView, type RenderedMail, renderBulletin } from "../mail/templates.ts";
 
@@ -22,6 +23,13 @@ export type BulletinMailConfig = Pick<
 >;
 
 const base = (publicUrl: string) => publicUrl.replace(/\/+$/, "");
+
+/**
+ * Placeholders that HTML escaping leaves as they are, filled in per recipient. A bulletin whose own text held
+ * one would show the recipient's name or link there, nothing worse.
+ */
+const NAME_SLOT = "%%pris-recipient-name%%";
+const LINK_SLOT = "%%pris-ack-link%%";
 
 export function bulletinLink(publicUrl: string, bulletinId: string): string {
   return `${base(publicUrl)}/bulletins/${bulletinId}`;
@@ -74,11 +82,23 @@ export function bulletinMailer(bulletin: BulletinForMail, config: BulletinMailCo
     link: bulletinLink(config.PUBLIC_URL, bulletin.id),
     regionName: config.REGION_NAME,
   };
-  return (recipient: { id: string; name: string }, purpose: string): RenderedMail =>
-    renderBulletin({
-      ...shared,
-      reminder: purpose === REMINDER_PURPOSE,
-      recipientName: recipient.name,
-      ackLink: ackLink(config.PUBLIC_URL, signAckToken(config.JWT_SECRET, recipient.id, expiresAt)),
-    });
+  // The template is rendered once per kind of e-mail with placeholders for what is personal, which each
+  // recipient's copy then fills in: a fan-out renders a handful of templates, not one per recipient.
+  const frames = new Map<boolean, RenderedMail>();
+  return (recipient: { id: string; name: string }, purpose: string): RenderedMail => {
+    const reminder = purpose === REMINDER_PURPOSE;
+    let frame = frames.get(reminder);
+    if (!frame) {
+      frame = renderBulletin({ ...shared, reminder, recipientName: NAME_SLOT, ackLink: LINK_SLOT });
+      frames.set(reminder, frame);
+    }
+    // A token is letters, digits, '.', '-' and '_': nothing to escape in HTML.
+    const link = ackLink(config.PUBLIC_URL, signAckToken(config.JWT_SECRET, recipient.id, expiresAt));
+    const html = Handlebars.escapeExpression(recipient.name);
+    return {
+      subject: frame.subject,
+      text: frame.text.replaceAll(NAME_SLOT, () => recipient.name).replaceAll(LINK_SLOT, () => link),
+      html: frame.html.replaceAll(NAME_SLOT, () => html).replaceAll(LINK_SLOT, () => link),
+    };
+  };
 }
