@@ -80,7 +80,7 @@ ALTER TABLE "bulletin_revisions" ADD CONSTRAINT "bulletin_revisions_published_by
 ALTER TABLE "bulletins" ADD CONSTRAINT "bulletins_source_incident_id_incidents_id_fk" FOREIGN KEY ("source_incident_id") REFERENCES "public"."incidents"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bulletins" ADD CONSTRAINT "bulletins_created_by_user_id_users_id_fk" FOREIGN KEY ("created_by_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "bulletin_deliveries_bulletin_idx" ON "bulletin_deliveries" USING btree ("bulletin_id","status");--> statement-breakpoint
-CREATE INDEX "bulletin_deliveries_due_idx" ON "bulletin_deliveries" USING btree ("next_attempt_at") WHERE "bulletin_deliveries"."status" IN ('queued', 'deferred', 'sending');--> statement-breakpoint
+CREATE INDEX "bulletin_deliveries_due_idx" ON "bulletin_deliveries" USING btree ("next_attempt_at") WHERE "bulletin_deliveries"."status" IN ('queued', 'deferred');--> statement-breakpoint
 CREATE INDEX "bulletin_recipients_establishment_idx" ON "bulletin_recipients" USING btree ("establishment_id","bulletin_id");--> statement-breakpoint
 CREATE INDEX "bulletin_recipients_user_idx" ON "bulletin_recipients" USING btree ("user_id") WHERE "bulletin_recipients"."user_id" IS NOT NULL;--> statement-breakpoint
 CREATE INDEX "bulletins_status_idx" ON "bulletins" USING btree ("status","id" DESC NULLS LAST);

@@ -79,6 +79,16 @@ function startSink(port: number) {
   };
 }
 
+/** CPU seconds a process has used so far (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function rssMb(pid: number): number {
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
@@ -218,6 +228,7 @@ async function main() {
     }, 50);
     const published = await publish("bench");
     const t0 = Date.now();
+    const cpu0 = cpuSeconds(worker.pid!);
     const report = await done;
     if (published.deliveries !== RECIPIENTS)
       throw new Error(`expected ${RECIPIENTS} deliveries, got ${published.deliveries}`);
@@ -239,6 +250,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 10));
     }
     clearInterval(sampler);
+    const workerCpu = cpuSeconds(worker.pid!) - cpu0;
     const workerRate = RECIPIENTS / ((Math.max(report.done, recordedAt) - t0) / 1000);
 
     // The bare loop: the same messages, rendered beforehand, through the same kind of pooled transport.
@@ -266,6 +278,7 @@ async function main() {
     }));
     const { done: bareDone } = await sink.expect(RECIPIENTS);
     const b0 = Date.now();
+    const bareCpu0 = process.cpuUsage();
     let next = 0;
     await Promise.all(
       Array.from({ length: WINDOW }, async () => {
@@ -276,6 +289,8 @@ async function main() {
       }),
     );
     const bareReport = await bareDone;
+    const bareUsage = process.cpuUsage(bareCpu0);
+    const bareCpu = (bareUsage.user + bareUsage.system) / 1e6;
     const bareRate = RECIPIENTS / ((bareReport.done - b0) / 1000);
     rows.push({
       worker: workerRate,
@@ -285,8 +300,8 @@ async function main() {
       duplicates: report.duplicates,
     });
     console.log(
-      `round ${round}: worker ${workerRate.toFixed(0)} msg/s (peak RSS ${peak.toFixed(0)} MB, ` +
-        `${report.duplicates} duplicates; publication ${published.publishMs} ms) · bare ${bareRate.toFixed(0)} msg/s · ratio ${(workerRate / bareRate).toFixed(2)}`,
+      `round ${round}: worker ${workerRate.toFixed(0)} msg/s (CPU ${workerCpu.toFixed(1)} s, peak RSS ${peak.toFixed(0)} MB, ` +
+        `${report.duplicates} duplicates; publication ${published.publishMs} ms) · bare ${bareRate.toFixed(0)} msg/s (CPU ${bareCpu.toFixed(1)} s) · ratio ${(workerRate / bareRate).toFixed(2)}`,
     );
   }
   transport.close();

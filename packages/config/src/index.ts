@@ -155,10 +155,6 @@ export const ConfigSchema = Type.Object({
     default: 200,
     description: "Worker: bulletin e-mails claimed and recorded per database round trip",
   }),
-  BULLETIN_SEND_LEASE_SECONDS: Duration(
-    "Worker: a bulletin e-mail claimed by a worker that died is taken back after this long",
-    120,
-  ),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 200,

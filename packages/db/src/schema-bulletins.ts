@@ -102,8 +102,7 @@ export const bulletinRecipients = pgTable(
 
 /**
  * The e-mail queue of bulletins, and its record: one row per recipient and purpose (each revision, one
- * reminder). The fan-out claims rows due (next_attempt_at) in batches; a claimed row is 'sending' with
- * next_attempt_at pushed by a lease, so a worker killed mid-batch leaves rows another worker takes back.
+ * reminder). The fan-out locks rows due (next_attempt_at) in batches for the time of their sending.
  */
 export const bulletinDeliveries = pgTable(
   "bulletin_deliveries",
@@ -132,6 +131,6 @@ export const bulletinDeliveries = pgTable(
     index("bulletin_deliveries_bulletin_idx").on(t.bulletinId, t.status),
     index("bulletin_deliveries_due_idx")
       .on(t.nextAttemptAt)
-      .where(sql`${t.status} IN ('queued', 'deferred', 'sending')`),
+      .where(sql`${t.status} IN ('queued', 'deferred')`),
   ],
 );

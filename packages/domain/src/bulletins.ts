@@ -49,7 +49,7 @@ export const RECIPIENT_ROLE_LABELS: Record<RecipientRole, string> = {
   mailbox: "Boîte fonctionnelle",
 };
 
-export const DELIVERY_STATUSES = ["queued", "sending", "sent", "deferred", "failed", "superseded"] as const;
+export const DELIVERY_STATUSES = ["queued", "sent", "deferred", "failed", "superseded"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export function bulletinReference(regionCode: string, year: number, kind: BulletinKind, sequence: number) {

@@ -118,7 +118,6 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const fanout = createBulletinFanout(ctx, {
     pollMs: options.fanoutPollMs ?? 1_000,
     batchSize: config.BULLETIN_BATCH_SIZE,
-    leaseSeconds: config.BULLETIN_SEND_LEASE_SECONDS,
   });
   const remindEveryMs = options.remindEveryMs ?? 5 * 60_000;
 

@@ -201,7 +201,6 @@ export const BulletinDashboardSchema = Type.Object({
       description: "Opened in the application or answered (the pole's previews never count)",
     }),
     queued: Type.Integer(),
-    sending: Type.Integer(),
     deferred: Type.Integer(),
     failed: Type.Integer(),
     establishments: Type.Integer(),

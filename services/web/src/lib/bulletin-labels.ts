@@ -10,7 +10,6 @@ export const ANSWER_BUTTONS: { answer: BulletinAnswer; label: string }[] = [
 
 export const DELIVERY_LABELS: Record<string, string> = {
   queued: "En file",
-  sending: "En cours d'envoi",
   sent: "Remis",
   deferred: "Différé",
   failed: "Échec",

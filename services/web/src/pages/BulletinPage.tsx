@@ -51,7 +51,7 @@ function Dashboard({ board, timeZone }: { board: BulletinDashboard; timeZone: st
         <Tile label="Ont répondu" value={totals.acknowledged} />
         <Tile label="Concernés" value={totals.concerned} />
         <Tile label="Corrigé" value={totals.fixed} />
-        <Tile label="En attente d'envoi" value={totals.queued + totals.sending + totals.deferred} />
+        <Tile label="En attente d'envoi" value={totals.queued + totals.deferred} />
         <Tile label="Échecs d'envoi" value={totals.failed} />
       </div>
       <h3 className="fr-h5">Par territoire</h3>

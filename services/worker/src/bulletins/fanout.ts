@@ -1,4 +1,4 @@
-import { bulletinRecipients, bulletinRevisions, bulletins, type Db } from "@pris/db";
+import { bulletinRecipients, bulletinRevisions, bulletins, type Db, type Tx } from "@pris/db";
 import { DELIVERY_MAX_ATTEMPTS, deliveryRetryDelayMs } from "@pris/domain";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
@@ -10,10 +10,10 @@ export interface FanoutOptions {
   pollMs: number;
   /** Deliveries claimed, sent and recorded together. */
   batchSize: number;
-  /** A claimed delivery not recorded after this long belonged to a worker that died: it is due again. */
-  leaseSeconds: number;
   /** Batches in flight at once: one claims and records while the other sends. */
   lanes?: number;
+  /** E-mails of a batch handed to the SMTP pool at once. */
+  sendWindow?: number;
 }
 
 export interface BulletinFanout {
@@ -43,35 +43,30 @@ type Outcome = {
 };
 
 /**
- * Claims due deliveries of bulletins that are not paused, in one statement: they become 'sending' and
- * their next attempt is pushed by the lease, which is what another worker sees if this one dies before
- * recording them. SKIP LOCKED lets several workers claim side by side without sharing a row.
+ * Locks due deliveries of bulletins that are not paused, in the batch's transaction: SKIP LOCKED lets
+ * several workers (and lanes) take batches side by side without sharing a row, and a worker that dies
+ * mid-batch loses its connection, so PostgreSQL rolls the transaction back and the rows are due again.
  */
-async function claim(db: Db, batchSize: number, leaseSeconds: number): Promise<Claimed[]> {
-  const { rows } = await db.execute<Claimed>(sql`
-    WITH due AS (
-      SELECT d.id FROM bulletin_deliveries d
-      JOIN bulletins b ON b.id = d.bulletin_id AND b.paused_at IS NULL
-      WHERE d.status IN ('queued', 'deferred', 'sending') AND d.next_attempt_at <= now()
-      ORDER BY d.next_attempt_at
-      LIMIT ${batchSize}
-      FOR UPDATE OF d SKIP LOCKED
-    )
-    UPDATE bulletin_deliveries d
-    SET status = 'sending', attempts = d.attempts + 1, updated_at = now(),
-        next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
-    FROM due WHERE d.id = due.id
-    RETURNING d.id, d.bulletin_id, d.recipient_id, d.purpose, d.message_id, d.attempts
+async function claim(tx: Tx, batchSize: number): Promise<Claimed[]> {
+  const { rows } = await tx.execute<Claimed>(sql`
+    SELECT d.id, d.bulletin_id, d.recipient_id, d.purpose, d.message_id, d.attempts + 1 AS attempts
+    FROM bulletin_deliveries d
+    JOIN bulletins b ON b.id = d.bulletin_id AND b.paused_at IS NULL
+    WHERE d.status IN ('queued', 'deferred') AND d.next_attempt_at <= now()
+    ORDER BY d.next_attempt_at
+    LIMIT ${batchSize}
+    FOR UPDATE OF d SKIP LOCKED
   `);
   return rows;
 }
 
-/** Every outcome of a batch in one statement; a row no longer 'sending' (superseded meanwhile) is left. */
-async function record(db: Db, outcomes: Outcome[]): Promise<void> {
+/** Every outcome of a batch in one statement. */
+async function record(tx: Tx, outcomes: Outcome[]): Promise<void> {
   if (outcomes.length === 0) return;
-  await db.execute(sql`
+  await tx.execute(sql`
     UPDATE bulletin_deliveries d
-    SET status = u.status, smtp_response = u.response, last_error = u.error, updated_at = now(),
+    SET status = u.status, attempts = d.attempts + 1, smtp_response = u.response, last_error = u.error,
+        updated_at = now(),
         sent_at = CASE WHEN u.status = 'sent' THEN now() ELSE d.sent_at END,
         next_attempt_at = CASE WHEN u.status = 'deferred' THEN now() + u.delay_ms * interval '1 millisecond'
                                ELSE d.next_attempt_at END
@@ -82,7 +77,7 @@ async function record(db: Db, outcomes: Outcome[]): Promise<void> {
       ${sql.param(outcomes.map((o) => o.error))}::text[],
       ${sql.param(outcomes.map((o) => o.delayMs))}::bigint[]
     ) AS u(id, status, response, error, delay_ms)
-    WHERE d.id = u.id AND d.status = 'sending'
+    WHERE d.id = u.id
   `);
 }
 
@@ -101,14 +96,17 @@ async function loadBulletins(db: Db, ids: string[]): Promise<Map<string, Bulleti
 /**
  * The e-mail fan-out of alert bulletins. The deliveries table is the queue: PostgreSQL holds every e-mail
  * owed, so Redis plays no part, a restart resumes where the last one stopped, and pausing a bulletin
- * (its paused_at) stops its claims. Each batch is claimed in one statement, sent through the pooled
- * SMTP transport all at once (the pool spreads it over its connections) and recorded in one statement.
- * At least once: a worker killed between the server's acceptance and the record leaves its batch
- * 'sending'; after the lease the batch is sent again, each duplicate carrying the same Message-ID.
+ * (its paused_at) stops its claims. Each batch is one transaction: locked in one statement, sent through
+ * the pooled SMTP transport all at once (the pool spreads it over its connections), recorded in one
+ * statement — one write per e-mail. The lock is held over the SMTP exchange on purpose, as for single
+ * e-mails: it is bounded by the transport's timeouts. At least once: a worker killed between the server's
+ * acceptance and the commit has its batch rolled back and sent again by the next worker, each duplicate
+ * carrying the same Message-ID.
  */
 export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions): BulletinFanout {
   const { db, mail, logger, config } = ctx;
   const lanes = options.lanes ?? 2;
+  const sendWindow = options.sendWindow ?? 4 * config.SMTP_POOL_SIZE;
   let stopped = true;
   const sleepers = new Set<() => void>();
   let running: Promise<void>[] = [];
@@ -129,38 +127,54 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     ]);
     const people = new Map(recipients.map((r) => [r.id, r]));
     const mailers = new Map([...byId].map(([id, b]) => [id, bulletinMailer(b, config)]));
-    return Promise.all(
-      batch.map(async (d): Promise<Outcome> => {
-        const bulletin = byId.get(d.bulletin_id);
-        const person = people.get(d.recipient_id);
-        if (!bulletin || !person || bulletin.tlp === "RED" || bulletin.status !== "published") {
-          // Nothing that may be e-mailed: a bug upstream, never a reason to send.
-          return { id: d.id, status: "failed", response: null, error: "not to be e-mailed", delayMs: 0 };
-        }
-        const rendered = mailers.get(d.bulletin_id)!(person, d.purpose);
-        try {
-          const result = await mail.send({ ...rendered, to: person.email, messageId: d.message_id });
-          return { id: d.id, status: "sent", response: result.response, error: null, delayMs: 0 };
-        } catch (err) {
-          const failure = classifySmtpError(err);
-          const final = failure.kind === "permanent" || d.attempts >= DELIVERY_MAX_ATTEMPTS;
-          return {
-            id: d.id,
-            status: final ? "failed" : "deferred",
-            response: failure.code === undefined ? null : failure.message,
-            error: failure.message.slice(0, 2000),
-            delayMs: final ? 0 : deliveryRetryDelayMs(ctx.tuning.mailRetryDelayMs, d.attempts),
-          };
+    const one = async (d: Claimed): Promise<Outcome> => {
+      const bulletin = byId.get(d.bulletin_id);
+      const person = people.get(d.recipient_id);
+      if (!bulletin || !person || bulletin.tlp === "RED" || bulletin.status !== "published") {
+        // Nothing that may be e-mailed: a bug upstream, never a reason to send.
+        return { id: d.id, status: "failed", response: null, error: "not to be e-mailed", delayMs: 0 };
+      }
+      const rendered = mailers.get(d.bulletin_id)!(person, d.purpose);
+      try {
+        const result = await mail.send({ ...rendered, to: person.email, messageId: d.message_id });
+        return { id: d.id, status: "sent", response: result.response, error: null, delayMs: 0 };
+      } catch (err) {
+        const failure = classifySmtpError(err);
+        const final = failure.kind === "permanent" || d.attempts >= DELIVERY_MAX_ATTEMPTS;
+        return {
+          id: d.id,
+          status: final ? "failed" : "deferred",
+          response: failure.code === undefined ? null : failure.message,
+          error: failure.message.slice(0, 2000),
+          delayMs: final ? 0 : deliveryRetryDelayMs(ctx.tuning.mailRetryDelayMs, d.attempts),
+        };
+      }
+    };
+    // A few e-mails at a time, each rendered when its turn comes: enough to keep every pooled connection
+    // busy, few enough that a message dies young instead of waiting in the pool's queue, which under the
+    // worker's bounded heap costs full collections.
+    const outcomes: Outcome[] = new Array(batch.length);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(sendWindow, batch.length) }, async () => {
+        while (next < batch.length) {
+          const i = next++;
+          outcomes[i] = await one(batch[i]!);
         }
       }),
     );
+    return outcomes;
   }
 
   async function runBatch(): Promise<number> {
-    const batch = await claim(db, options.batchSize, options.leaseSeconds);
-    if (batch.length === 0) return 0;
-    const outcomes = await send(batch);
-    await record(db, outcomes);
+    const outcomes = await db.transaction(async (tx) => {
+      const batch = await claim(tx, options.batchSize);
+      if (batch.length === 0) return [];
+      const sent = await send(batch);
+      await record(tx, sent);
+      return sent;
+    });
+    if (outcomes.length === 0) return 0;
     const notSent = outcomes.filter((o) => o.status !== "sent");
     if (notSent.length > 0) {
       logger.warn(
@@ -171,7 +185,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
         "bulletin e-mails not accepted",
       );
     }
-    return batch.length;
+    return outcomes.length;
   }
 
   function idle(): Promise<void> {

@@ -626,7 +626,6 @@ export async function bulletinDashboard(
     received: 0,
     read: 0,
     queued: 0,
-    sending: 0,
     deferred: 0,
     failed: 0,
     establishments: new Set(rows.map((r) => r.establishment_id)).size,
@@ -637,7 +636,7 @@ export async function bulletinDashboard(
     add(totals, r);
     if (r.answer === "received") totals.received += 1;
     if (r.read_at || r.answer) totals.read += 1;
-    if (r.status === "queued" || r.status === "sending" || r.status === "deferred" || r.status === "failed") {
+    if (r.status === "queued" || r.status === "deferred" || r.status === "failed") {
       totals[r.status] += 1;
     }
     const t = byTerritory.get(r.territory) ?? { territory: r.territory, name: r.territory_name, ...empty() };
