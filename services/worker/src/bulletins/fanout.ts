@@ -97,8 +97,7 @@ async function loadBulletins(db: Db, ids: string[]): Promise<Map<string, Bulleti
  * The e-mail fan-out of alert bulletins. The deliveries table is the queue: PostgreSQL holds every e-mail
  * owed, so Redis plays no part, a restart resumes where the last one stopped, and pausing a bulletin
  * (its paused_at) stops its claims. Each batch is one transaction: locked in one statement, sent through
- * the pooled SMTP transport all at once (the pool spreads it over its connections), recorded in one
- * statement — one write per e-mail. The lock is held over the SMTP exchange on purpose, as for single
+ * the pooled SMTP transport a few e-mails at a time, recorded in one statement — one write per e-mail. The lock is held over the SMTP exchange on purpose, as for single
  * e-mails: it is bounded by the transport's timeouts. At least once: a worker killed between the server's
  * acceptance and the commit has its batch rolled back and sent again by the next worker, each duplicate
  * carrying the same Message-ID.
