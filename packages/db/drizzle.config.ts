@@ -2,7 +2,11 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "postgresql",
-  schema: ["./packages/db/src/schema.ts", "./packages/db/src/schema-exercises.ts"],
+  schema: [
+    "./packages/db/src/schema.ts",
+    "./packages/db/src/schema-exercises.ts",
+    "./packages/db/src/schema-bulletins.ts",
+  ],
   out: "./migrations",
   dbCredentials: { url: process.env.DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/pris" },
 });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import {
   createEstablishment,
   createUser,
@@ -208,6 +209,70 @@ test("random bodies and query strings on the exercise routes", async () => {
         const url = `${path}?${new URLSearchParams(query).toString()}`;
         expectClientError(await t.app.inject({ method: "GET", url, headers: ars }), url);
         expectClientError(await t.app.inject({ method: "GET", url, headers: rssi }), url);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test("alert bulletins: random bodies, drafts with one field replaced by anything, random links and queries", async () => {
+  const analyst = (await login(t.app, (await createUser(t.db, { role: "analyst" })).email)).bearer;
+  const valid = bulletinDraft({ audience: { establishmentIds: [establishmentId] } });
+  const draftId = (
+    await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: valid })
+  ).json().id as string;
+  const publishedId = (
+    await t.app.inject({ method: "POST", url: "/api/v1/bulletins", headers: analyst, payload: valid })
+  ).json().id as string;
+  await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${publishedId}/publish`, headers: analyst });
+  const routes: [string, string][] = [
+    ["POST", "/api/v1/bulletins"],
+    ["PUT", `/api/v1/bulletins/${draftId}`],
+    ["POST", "/api/v1/bulletins/audience-preview"],
+    ["POST", `/api/v1/bulletins/${publishedId}/revisions`],
+    ["POST", `/api/v1/bulletins/${publishedId}/answer`],
+    ["POST", `/api/v1/bulletins/${draftId}/publish`],
+    ["POST", `/api/v1/bulletin-acks/${"x".repeat(40)}`],
+  ];
+  const weird = fc.oneof(
+    json,
+    fc.string({ maxLength: 300 }),
+    fc.integer(),
+    fc.array(fc.string(), { maxLength: 3 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...routes),
+      fc.oneof(
+        json,
+        fc.constantFrom(...Object.keys(valid)).chain((field) => weird.map((v) => ({ ...valid, [field]: v }))),
+      ),
+      async ([method, url], body) => {
+        for (const headers of [analyst, rssi]) {
+          const res = await t.app.inject({
+            method: method as "POST",
+            url,
+            headers: { ...headers, "content-type": "application/json" },
+            payload: JSON.stringify(body),
+          });
+          expectClientError(res, `${method} ${url} ${JSON.stringify(body)}`);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.string({ maxLength: 250 }),
+      fc.dictionary(fc.constantFrom("limit", "cursor", "status", "kind"), fc.string({ maxLength: 40 })),
+      async (token, query) => {
+        const link = `/api/v1/bulletin-acks/${encodeURIComponent(token)}`;
+        expectClientError(await t.app.inject({ method: "GET", url: link }), link);
+        const answer = await t.app.inject({ method: "POST", url: link, payload: { answer: "fixed" } });
+        expectClientError(answer, link);
+        const list = `/api/v1/bulletins?${new URLSearchParams(query).toString()}`;
+        expectClientError(await t.app.inject({ method: "GET", url: list, headers: analyst }), list);
+        expectClientError(await t.app.inject({ method: "GET", url: list, headers: rssi }), list);
       },
     ),
     { numRuns: 200 },

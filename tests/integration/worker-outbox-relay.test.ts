@@ -145,7 +145,7 @@ describe("outbox relay on its own", () => {
   it("leaves topics it does not know for a worker that does", async () => {
     const [row] = await seedDb.db
       .insert(outbox)
-      .values({ topic: "bulletin.published", aggregateId: randomUUID() })
+      .values({ topic: "topic.of-a-newer-worker", aggregateId: randomUUID() })
       .returning({ id: outbox.id });
     expect(await relays[0]!.relayOnce()).toBe(0);
     const [after] = await seedDb.db.select().from(outbox).where(eq(outbox.id, row!.id));

@@ -28,7 +28,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     authOptional: true,
     disabledCommands: ["STARTTLS"],
     logger: false,
-    onRcptTo(address, _session, callback) {
+    onRcptTo(_address, _session, callback) {
       if (failures && failures.left > 0) {
         failures.left -= 1;
         const err = new Error(failures.code >= 500 ? "Mailbox unavailable" : "Try again later") as Error & {
@@ -57,6 +57,8 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
       });
     },
   });
+  // A client killed mid-session (the worker-kill test) resets its connection: expected, not a failure.
+  server.on("error", () => {});
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   const actual = (server.server.address() as AddressInfo).port;
   return {

@@ -159,6 +159,22 @@ export const ConfigSchema = Type.Object({
     "Worker: an outbox row dispatched but not processed after this long is dispatched again (Redis lost)",
     300,
   ),
+  BULLETIN_ACK_LINK_DAYS: Duration(
+    "Alert bulletins: how long a recipient's personal acknowledgement link stays valid",
+    30,
+  ),
+  BULLETIN_REMINDER_HOURS: Type.Integer({
+    minimum: 0,
+    default: 72,
+    description:
+      "Alert bulletins: recipients who have not answered this long after their e-mail are reminded once (0 = never)",
+  }),
+  BULLETIN_BATCH_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 2000,
+    default: 200,
+    description: "Worker: bulletin e-mails claimed and recorded per database round trip",
+  }),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 200,

@@ -3,9 +3,10 @@ import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as baseSchema from "./schema.ts";
+import * as bulletinSchema from "./schema-bulletins.ts";
 import * as exerciseSchema from "./schema-exercises.ts";
 
-const schema = { ...baseSchema, ...exerciseSchema };
+const schema = { ...baseSchema, ...exerciseSchema, ...bulletinSchema };
 
 export type Db = NodePgDatabase<typeof schema>;
 /** A transaction handle or the database: repositories accept either. */

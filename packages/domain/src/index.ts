@@ -1,5 +1,7 @@
+export * from "./bulletins.ts";
 export * from "./clocks.ts";
 export * from "./contracts/auth-contract.ts";
+export * from "./contracts/bulletin-contract.ts";
 export * from "./contracts/clock-contract.ts";
 export * from "./contracts/common.ts";
 export * from "./contracts/directory-contract.ts";

@@ -3,6 +3,7 @@ import type { Config } from "@pris/config";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import authRoutes from "./modules/auth/auth-routes.ts";
+import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
 import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
@@ -80,6 +81,7 @@ export async function buildApp(config: Config) {
       await api.register(observableRoutes);
       await api.register(statsRoutes);
       await api.register(exerciseRoutes);
+      await api.register(bulletinRoutes);
     },
     { prefix: "/api/v1" },
   );

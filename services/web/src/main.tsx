@@ -6,6 +6,10 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { Layout } from "./components/Layout.tsx";
 import { RequireAuth } from "./components/RequireAuth.tsx";
+import { AckPage } from "./pages/AckPage.tsx";
+import { BulletinComposerPage } from "./pages/BulletinComposerPage.tsx";
+import { BulletinPage } from "./pages/BulletinPage.tsx";
+import { BulletinsPage } from "./pages/BulletinsPage.tsx";
 import { ConfirmationPage } from "./pages/ConfirmationPage.tsx";
 import { DeclarePage } from "./pages/DeclarePage.tsx";
 import { ExercisePage } from "./pages/exercises/ExercisePage.tsx";
@@ -62,6 +66,7 @@ createRoot(root).render(
         <Routes>
           <Route element={<Layout />}>
             <Route path="/connexion" element={<LoginPage />} />
+            <Route path="/reponse/:token" element={<AckPage />} />
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
               <Route path="/declarer" element={<DeclarePage />} />
@@ -88,6 +93,17 @@ createRoot(root).render(
               <Route path="/incidents" element={<IncidentsPage />} />
               <Route path="/incidents/:id" element={<IncidentPage />} />
               <Route path="/incidents/:id/confirmation" element={<ConfirmationPage />} />
+              <Route path="/bulletins" element={<BulletinsPage />} />
+              <Route path="/bulletins/nouveau" element={<BulletinComposerPage key="new" mode="new" />} />
+              <Route path="/bulletins/:id" element={<BulletinPage />} />
+              <Route
+                path="/bulletins/:id/modifier"
+                element={<BulletinComposerPage key="edit" mode="edit" />}
+              />
+              <Route
+                path="/bulletins/:id/reviser"
+                element={<BulletinComposerPage key="revise" mode="revise" />}
+              />
             </Route>
             <Route path="*" element={<NotFoundPage />} />
           </Route>

@@ -3,8 +3,11 @@ import { createDatabase, outbox } from "@pris/db";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
+import { createBulletinFanout } from "./bulletins/fanout.ts";
+import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
+import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
@@ -33,9 +36,13 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
+export { type BulletinFanout, createBulletinFanout } from "./bulletins/fanout.ts";
+export { queueBulletinReminders } from "./bulletins/reminders.ts";
+export type { WorkerContext } from "./context.ts";
 export { reminderMessageId, scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
+export { createMailTransport } from "./mail/transport.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 export { timerDedupeKey, timerMessageId } from "./timers/timer-runner.ts";
@@ -57,6 +64,10 @@ export interface StartWorkerOptions {
   timerPollMs?: number;
   /** How often exercise reminders are looked for. Default EXERCISE_REMINDER_SCAN_SECONDS. */
   exerciseScanEveryMs?: number;
+  /** How often PostgreSQL is asked for bulletin e-mails due when nothing woke the fan-out. Default 1 s. */
+  fanoutPollMs?: number;
+  /** How often non-answering bulletin recipients are looked for. Default five minutes. */
+  remindEveryMs?: number;
 }
 
 export interface WorkerHandle {
@@ -65,6 +76,7 @@ export interface WorkerHandle {
 
 const SWEEPER_ID = "mail-delivery-sweeper";
 const EXERCISE_REMINDERS_ID = "exercise-reminders";
+const BULLETIN_REMINDERS_ID = "bulletin-reminders";
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -108,7 +120,13 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     mail,
     tuning,
     stuckAfterMs: options.stuckAfterMs ?? 10 * 60_000,
+    wakeBulletinFanout: () => fanout.wake(),
   };
+  const fanout = createBulletinFanout(ctx, {
+    pollMs: options.fanoutPollMs ?? 1_000,
+    batchSize: config.BULLETIN_BATCH_SIZE,
+  });
+  const remindEveryMs = options.remindEveryMs ?? 5 * 60_000;
 
   let policyChecked = false;
   onEveryReady(producer, () => {
@@ -117,7 +135,12 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       void checkEvictionPolicy(producer, logger);
     }
     // After a restart Redis may have come back empty: the scheduler is put back each time.
-    ensureSchedulers(queues, sweepEveryMs, exerciseScanEveryMs).catch((err) =>
+    ensureSchedulers(queues, [
+      [SWEEPER_ID, sweepEveryMs, MAINTENANCE_JOBS.sweepMailDeliveries],
+      // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
+      [EXERCISE_REMINDERS_ID, exerciseScanEveryMs, MAINTENANCE_JOBS.exerciseReminders],
+      [BULLETIN_REMINDERS_ID, remindEveryMs, MAINTENANCE_JOBS.bulletinReminders],
+    ]).catch((err) =>
       logger.error({ err }, "could not register the job schedulers; retried on next reconnection"),
     );
   });
@@ -141,6 +164,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       async (job: Job) => {
         if (job.name === MAINTENANCE_JOBS.sweepMailDeliveries) return sweepMailDeliveries(ctx);
         if (job.name === MAINTENANCE_JOBS.exerciseReminders) return scanExerciseReminders(ctx);
+        if (job.name === MAINTENANCE_JOBS.bulletinReminders) return queueBulletinReminders(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },
@@ -174,6 +198,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   relay.start();
   const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
   timerRunner.start();
+  fanout.start();
   logger.info(
     {
       redis: withoutCredentials(config.REDIS_URL),
@@ -185,7 +210,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await Promise.all([relay.stop(), timerRunner.stop()]);
+    await Promise.all([relay.stop(), timerRunner.stop(), fanout.stop()]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
@@ -201,30 +226,18 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   };
 }
 
+/** Every recurring job, as [scheduler id, every ms, job name]; upserting is idempotent. */
 async function ensureSchedulers(
   queues: Queues,
-  sweepEveryMs: number,
-  exerciseScanEveryMs: number,
+  schedulers: [id: string, everyMs: number, name: string][],
 ): Promise<void> {
-  await queues.maintenance.upsertJobScheduler(
-    SWEEPER_ID,
-    { every: sweepEveryMs },
-    {
-      name: MAINTENANCE_JOBS.sweepMailDeliveries,
-      data: {},
-      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
-    },
-  );
-  // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
-  await queues.maintenance.upsertJobScheduler(
-    EXERCISE_REMINDERS_ID,
-    { every: exerciseScanEveryMs },
-    {
-      name: MAINTENANCE_JOBS.exerciseReminders,
-      data: {},
-      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
-    },
-  );
+  for (const [id, every, name] of schedulers) {
+    await queues.maintenance.upsertJobScheduler(
+      id,
+      { every },
+      { name, data: {}, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
+    );
+  }
 }
 
 /** Routes an outbox job to its topic's handler and leaves the last error on the row for operators. */
@@ -238,6 +251,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleIncidentChanged(ctx, data);
       case OUTBOX_TOPICS.incidentEscalated:
         return await handleIncidentEscalated(ctx, data);
+      case OUTBOX_TOPICS.bulletinPublished:
+        return await handleBulletinPublished(ctx, data);
       default:
         throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
     }

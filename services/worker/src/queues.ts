@@ -26,6 +26,8 @@ export const OUTBOX_TOPICS = {
   incidentChanged: "incident.changed",
   /** Raised to P1: the task force and the ARS are e-mailed. */
   incidentEscalated: "incident.escalated",
+  /** A bulletin published or revised (or its fan-out resumed): its e-mails are due. */
+  bulletinPublished: "bulletin.published",
 } as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[keyof typeof OUTBOX_TOPICS];
 
@@ -45,6 +47,7 @@ export const MAINTENANCE_JOBS = {
   sweepMailDeliveries: "sweep-mail-deliveries",
   /** Exercise reminders owed today: before planned exercises, unplanned years, overdue actions, digest. */
   exerciseReminders: "exercise-reminders",
+  bulletinReminders: "bulletin-reminders",
 } as const;
 export const SweepJobSchema = Type.Object({}, { additionalProperties: false });
 export type SweepJob = Static<typeof SweepJobSchema>;

@@ -22,6 +22,7 @@ import {
 } from "@pris/domain";
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashPassword } from "../auth/passwords.ts";
+import { seedBulletins } from "./seed-bulletins.ts";
 import { seedExercises } from "./seed-exercises.ts";
 
 /** Shared by every demo account, so the README can list them in one table. At least 12 characters. */
@@ -671,6 +672,8 @@ async function main(): Promise<void> {
         `${counts.establishments}/${ESTABLISHMENTS.length} establishments, ` +
         `${counts.users}/${USERS.length} users, ${counts.exercises} exercises added (the rest were already there).`,
     );
+    const demoBulletins = await seedBulletins(database.db, config);
+    if (demoBulletins > 0) console.log(`${demoBulletins} demo alert bulletins added.`);
     printLogins(config.PUBLIC_URL);
   } finally {
     await database.close();

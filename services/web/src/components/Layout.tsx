@@ -34,23 +34,29 @@ function navigationFor(role: Role, path: string): NavItem[] {
         item("Déclarer un incident", "/declarer"),
         item("Mes signalements", "/incidents", path.startsWith("/incidents")),
         item("Exercices de crise", "/exercices", path.startsWith("/exercices")),
+        item("Mes bulletins", "/bulletins", path.startsWith("/bulletins")),
       ];
     case "analyst":
       return [
         item("File des incidents", "/file", path === "/file" || incidentPage),
         item("Déclarer pour un établissement", "/declarer"),
         item("Tous les signalements", "/incidents"),
+        item("Bulletins", "/bulletins", path.startsWith("/bulletins")),
         item("Statistiques", "/statistiques"),
         item("Exercices de crise", "/exercices", exercisePage),
       ];
     case "taskforce":
-      return [item("File des incidents", "/file", path === "/file" || incidentPage)];
+      return [
+        item("File des incidents", "/file", path === "/file" || incidentPage),
+        item("Bulletins", "/bulletins", path.startsWith("/bulletins")),
+      ];
     case "ars":
       return [
         item("Statistiques", "/statistiques"),
         item("Signalements", "/incidents", path.startsWith("/incidents")),
         item("Exercices : réalisation", "/exercices/tableau-de-bord"),
         item("Exercices de crise", "/exercices", exercisePage),
+        item("Bulletins", "/bulletins", path.startsWith("/bulletins")),
       ];
     default:
       return [item("Signalements", "/incidents", path.startsWith("/incidents"))];

@@ -16,6 +16,7 @@ import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { useParams } from "react-router";
 import { API_BASE, api, describeProblem } from "../api/client.ts";
 import { SeverityBadge, StatusBadge, TlpBadge } from "../components/badges.tsx";
+import { ContagionBulletinButton } from "../components/bulletin/ContagionBulletinButton.tsx";
 import { ActionsPanel, QualificationForm } from "../components/incident/ActionsPanel.tsx";
 import { ClockPanel } from "../components/incident/ClockPanel.tsx";
 import { PoleEntryForm, ReplyForm, TasksPanel } from "../components/incident/LogForms.tsx";
@@ -389,6 +390,7 @@ function PoleIncidentPage({ id }: { id: string }) {
                 Exporter en STIX 2.1 (TLP:{i.tlp})
               </a>
             </p>
+            {me.role === "analyst" && <ContagionBulletinButton incidentId={i.id} />}
           </section>
 
           <div className="pris-order-7">

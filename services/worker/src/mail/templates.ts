@@ -20,6 +20,7 @@ export const TEMPLATE_NAMES = [
   "exercise-unplanned",
   "action-overdue",
   "exercise-digest",
+  "bulletin",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -179,3 +180,32 @@ export const renderExerciseDue = compile<ExerciseDueView>("exercise-due");
 export const renderExerciseUnplanned = compile<ExerciseUnplannedView>("exercise-unplanned");
 export const renderActionOverdue = compile<ActionOverdueView>("action-overdue");
 export const renderExerciseDigest = compile<ExerciseDigestView>("exercise-digest");
+/** An alert bulletin as e-mailed to one recipient: the content is the bulletin's, the link theirs. */
+export interface BulletinMailView {
+  tlpTag: string;
+  tlpDescription: string;
+  tlpColor: string;
+  kindLabel: string;
+  reference: string;
+  revision: number;
+  revised: boolean;
+  changes: string;
+  reminder: boolean;
+  title: string;
+  severityLabel: string;
+  summary: string;
+  risks: string[];
+  affectedSystems: string;
+  products: string[];
+  recommendations: string;
+  cves: string[];
+  observables: string[];
+  links: string[];
+  recipientName: string;
+  ackLink: string;
+  expiresOn: string;
+  link: string;
+  regionName: string;
+}
+
+export const renderBulletin = compile<BulletinMailView>("bulletin");

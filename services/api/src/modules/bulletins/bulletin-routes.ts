@@ -1,0 +1,246 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  AckTokenParamsSchema,
+  AckViewSchema,
+  AnswerInputSchema,
+  AnswerResultSchema,
+  AudiencePreviewInputSchema,
+  AudiencePreviewSchema,
+  BulletinDashboardSchema,
+  BulletinDraftSchema,
+  BulletinListQuerySchema,
+  BulletinListSchema,
+  BulletinRevisionInputSchema,
+  BulletinSchema,
+  BulletinSummarySchema,
+  IdParamsSchema,
+  PublishResultSchema,
+} from "@pris/domain";
+import { problems } from "../../http.ts";
+import { ackAnswer, ackView } from "./ack-service.ts";
+import {
+  answerInApp,
+  bulletinDashboard,
+  bulletinFromIncident,
+  createDraft,
+  getBulletin,
+  listBulletins,
+  previewAudience,
+  publishBulletin,
+  reviseBulletin,
+  setPaused,
+  updateDraft,
+} from "./bulletin-service.ts";
+
+const tags = ["bulletins"];
+
+const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+  const { config } = app;
+
+  app.post(
+    "/bulletins",
+    {
+      schema: {
+        tags,
+        operationId: "createBulletin",
+        summary: "Create a draft alert bulletin (analysts)",
+        description:
+          "Under TLP:AMBER+STRICT and TLP:RED the audience may only name establishments (400 on /audience).",
+        body: BulletinDraftSchema,
+        response: { 201: BulletinSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createDraft(db, request.principal, request.body)),
+  );
+
+  app.get(
+    "/bulletins",
+    {
+      schema: {
+        tags,
+        operationId: "listBulletins",
+        summary: "Bulletins, newest first",
+        description:
+          "Analysts see every bulletin, drafts included; the ARS and the task force the published ones; an " +
+          "RSSI those addressed to them or to their establishments (TLP:RED: to them by name), with their answer.",
+        querystring: BulletinListQuerySchema,
+        response: { 200: BulletinListSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => listBulletins(db, request.principal, request.query),
+  );
+
+  app.post(
+    "/bulletins/audience-preview",
+    {
+      schema: {
+        tags,
+        operationId: "previewBulletinAudience",
+        summary: "How many establishments and people an audience reaches, before publishing",
+        body: AudiencePreviewInputSchema,
+        response: { 200: AudiencePreviewSchema, ...problems(400, 401, 403) },
+      },
+    },
+    async (request) => previewAudience(db, request.principal, request.body),
+  );
+
+  app.get(
+    "/bulletins/:id",
+    {
+      schema: {
+        tags,
+        operationId: "getBulletin",
+        summary: "A bulletin with its revisions",
+        description: "An RSSI opening it is recorded as having read it; the pole's previews never are.",
+        params: IdParamsSchema,
+        response: { 200: BulletinSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => getBulletin(db, request.principal, request.params.id),
+  );
+
+  app.put(
+    "/bulletins/:id",
+    {
+      schema: {
+        tags,
+        operationId: "updateBulletinDraft",
+        summary: "Replace a draft's content, TLP and audience (a published bulletin changes by revision)",
+        params: IdParamsSchema,
+        body: BulletinDraftSchema,
+        response: { 200: BulletinSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => updateDraft(db, request.principal, request.params.id, request.body),
+  );
+
+  app.post(
+    "/bulletins/:id/publish",
+    {
+      schema: {
+        tags,
+        operationId: "publishBulletin",
+        summary: "Publish a draft: reference, recipients, one e-mail per recipient (none under TLP:RED)",
+        params: IdParamsSchema,
+        response: { 200: PublishResultSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => publishBulletin(db, config, request.principal, request.params.id),
+  );
+
+  app.post(
+    "/bulletins/:id/revisions",
+    {
+      schema: {
+        tags,
+        operationId: "reviseBulletin",
+        summary: "Publish a revision to the same recipients, saying what changed",
+        description: "Kind, TLP and audience stay those of the publication.",
+        params: IdParamsSchema,
+        body: BulletinRevisionInputSchema,
+        response: { 200: PublishResultSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => reviseBulletin(db, config, request.principal, request.params.id, request.body),
+  );
+
+  for (const [action, paused] of [
+    ["pause", true],
+    ["resume", false],
+  ] as const) {
+    app.post(
+      `/bulletins/:id/${action}`,
+      {
+        schema: {
+          tags,
+          operationId: paused ? "pauseBulletinFanout" : "resumeBulletinFanout",
+          summary: paused
+            ? "Pause a bulletin's fan-out: e-mails not yet sent wait"
+            : "Resume a paused fan-out where it stopped",
+          params: IdParamsSchema,
+          response: { 200: BulletinSummarySchema, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => setPaused(db, request.principal, request.params.id, paused),
+    );
+  }
+
+  app.get(
+    "/bulletins/:id/dashboard",
+    {
+      schema: {
+        tags,
+        operationId: "getBulletinDashboard",
+        summary: "Delivery and acknowledgement of a bulletin, by territory and category (analysts, ARS)",
+        params: IdParamsSchema,
+        response: { 200: BulletinDashboardSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => bulletinDashboard(db, request.principal, request.params.id),
+  );
+
+  app.post(
+    "/bulletins/:id/answer",
+    {
+      schema: {
+        tags,
+        operationId: "answerBulletin",
+        summary: "An RSSI answers a bulletin in the application (TLP:RED ones included)",
+        params: IdParamsSchema,
+        body: AnswerInputSchema,
+        response: { 200: AnswerResultSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request) => answerInApp(db, request.principal, request.params.id, request.body),
+  );
+
+  app.post(
+    "/incidents/:id/bulletin",
+    {
+      schema: {
+        tags,
+        operationId: "createBulletinFromIncident",
+        summary: "A contagion alert pre-filled from an incident: anonymised, its observables, TLP:GREEN",
+        params: IdParamsSchema,
+        response: { 201: BulletinSchema, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await bulletinFromIncident(db, config, request.principal, request.params.id)),
+  );
+
+  app.get(
+    "/bulletin-acks/:token",
+    {
+      schema: {
+        tags,
+        operationId: "getBulletinAck",
+        summary: "What a recipient's personal link shows, without login",
+        description:
+          "Reading changes nothing (mail scanners open links). A link that was altered → 404 invalid_link; " +
+          "an expired one → 410 link_expired.",
+        params: AckTokenParamsSchema,
+        response: { 200: AckViewSchema, ...problems(400, 404, 410) },
+      },
+    },
+    async (request) => ackView(db, config, request.params.token),
+  );
+
+  app.post(
+    "/bulletin-acks/:token",
+    {
+      schema: {
+        tags,
+        operationId: "answerBulletinAck",
+        summary: "A recipient answers through their personal link: for themselves only",
+        params: AckTokenParamsSchema,
+        body: AnswerInputSchema,
+        response: { 200: AckViewSchema, ...problems(400, 404, 410) },
+      },
+    },
+    async (request) => ackAnswer(db, config, request.params.token, request.body),
+  );
+};
+
+export default bulletinRoutes;

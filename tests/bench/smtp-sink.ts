@@ -1,0 +1,51 @@
+/**
+ * An SMTP server that accepts everything and keeps only counts, in its own process so that it never
+ * shares a core with what is measured. Told over IPC how many messages to expect, it answers with the
+ * time the last one was accepted, how many distinct recipients and Message-IDs it saw.
+ */
+import { SMTPServer } from "smtp-server";
+
+let expected = 0;
+let count = 0;
+const recipients = new Map<string, number>();
+const messageIds = new Set<string>();
+
+const server = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ["STARTTLS"],
+  logger: false,
+  onData(stream, session, callback) {
+    let head = "";
+    stream.on("data", (chunk: Buffer) => {
+      if (head.length < 4096) head += chunk.toString("utf8");
+    });
+    stream.on("end", () => {
+      count += 1;
+      for (const r of session.envelope.rcptTo)
+        recipients.set(r.address, (recipients.get(r.address) ?? 0) + 1);
+      const id = /^Message-ID:\s*(\S+)/im.exec(head)?.[1];
+      if (id) messageIds.add(id);
+      callback();
+      if (count === expected) {
+        process.send?.({
+          done: Date.now(),
+          count,
+          distinct: recipients.size,
+          duplicates: [...recipients.values()].filter((n) => n > 1).length,
+          messageIds: messageIds.size,
+        });
+      }
+    });
+  },
+});
+server.on("error", () => {});
+
+process.on("message", (msg: { expect: number }) => {
+  expected = msg.expect;
+  count = 0;
+  recipients.clear();
+  messageIds.clear();
+  process.send?.({ ready: true });
+});
+
+server.listen(Number(process.env.SINK_PORT), "127.0.0.1", () => process.send?.({ listening: true }));

@@ -1,0 +1,177 @@
+import { establishments } from "@pris/db";
+import { startWorker, type WorkerHandle } from "@pris/worker";
+import { eq } from "drizzle-orm";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  assertWebBuilt,
+  DESKTOP,
+  launchChromium,
+  listen,
+  PHONE,
+  SCREENSHOT_DIR,
+  WEB_DIST_DIR,
+} from "../support/browser.ts";
+import {
+  createEstablishment,
+  createTerritory,
+  createUser,
+  PASSWORD,
+  startTestApp,
+  type TestApp,
+} from "../support/fixtures.ts";
+import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { waitUntil } from "../support/worker-fixtures.ts";
+
+/**
+ * An analyst composes an alert for a territory in the browser, sees how many will receive it, publishes;
+ * the SMTP server receives one message per recipient with the TLP label; an RSSI answers through the
+ * personal link on a phone without logging in, and another answer in the application; the dashboard moves.
+ */
+async function signIn(page: Page, baseUrl: string, email: string) {
+  await page.goto(`${baseUrl}/connexion`);
+  await page.getByLabel("Adresse électronique").fill(email);
+  await page.getByLabel("Mot de passe").fill(PASSWORD);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/connexion"));
+}
+
+async function tile(page: Page, label: string): Promise<string> {
+  return (
+    (await page
+      .getByTestId("dashboard-totals")
+      .locator(".pris-tile")
+      .filter({ hasText: label })
+      .locator("strong")
+      .textContent()) ?? ""
+  );
+}
+
+describe("an alert bulletin from the composer to the acknowledgements", () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  let worker: WorkerHandle;
+  let baseUrl: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function open(options = DESKTOP) {
+    const context = await browser.newContext(options);
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  beforeAll(async () => {
+    assertWebBuilt();
+    smtp = await startSmtpServer();
+    t = await startTestApp({ WEB_DIST_DIR, SMTP_URL: smtp.url, PUBLIC_URL: "https://pris.example.re" });
+    worker = await startWorker(t.config, {
+      tuning: { mailRetryDelayMs: 100, outboxRetryDelayMs: 100 },
+      fanoutPollMs: 200,
+    });
+    baseUrl = await listen(t.app);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+    await browser?.close();
+    await worker?.close();
+    await t?.close();
+    await smtp?.close();
+  });
+
+  it("publishes to a territory, delivers once per recipient, and counts the answers", async () => {
+    await createTerritory(t.db, "ouest", "Ouest");
+    await createTerritory(t.db, "sud", "Sud");
+    const ch = await createEstablishment(t.db, { name: "Centre hospitalier Ouest", territory: "ouest" });
+    const clinic = await createEstablishment(t.db, {
+      name: "Clinique du Port",
+      territory: "ouest",
+      category: "private_clinic",
+    });
+    await createEstablishment(t.db, { name: "EHPAD du Sud", territory: "sud", category: "ehpad" });
+    await t.db
+      .update(establishments)
+      .set({
+        contacts: {
+          rssi: { name: "Paul Grondin", email: "paul.grondin@ch-ouest.test" },
+          deputy: { name: "Léa Hoarau", email: "lea.hoarau@ch-ouest.test" },
+        },
+      })
+      .where(eq(establishments.id, ch.id));
+    const rssi = await createUser(t.db, { role: "rssi", establishmentId: clinic.id, name: "Rita Payet" });
+    const analyst = await createUser(t.db, { role: "analyst", name: "Aline Hoarau" });
+
+    // The analyst composes.
+    const desk = await open(DESKTOP);
+    await signIn(desk, baseUrl, analyst.email);
+    await desk.getByRole("link", { name: "Bulletins" }).first().click();
+    await desk.getByRole("link", { name: "Nouveau bulletin" }).click();
+    await desk.getByRole("heading", { level: 1, name: "Nouveau bulletin" }).waitFor();
+    await desk.getByLabel("Titre").fill("Campagne d'hameçonnage visant les établissements de l'Ouest");
+    await desk.getByLabel("Résumé").fill("Des courriels imitant l'ARS invitent à saisir ses identifiants.");
+    await desk.getByLabel("Actions recommandées").fill("Bloquer le domaine et prévenir les agents.");
+    await desk.getByLabel("Observables").fill("domain ars-ouest-portail.example");
+    await desk.locator("label", { hasText: /^Ouest$/ }).click();
+    // The clinic's RSSI (account and contact), the CH's RSSI and deputy contacts.
+    await expect
+      .poll(() => desk.getByTestId("audience-count").textContent(), { timeout: 10_000 })
+      .toBe("2 établissements, 4 destinataires dont 4 par courriel");
+    await expect.poll(() => desk.locator(".pris-bulletin").first().textContent()).toContain("TLP:GREEN");
+    await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-composer.png`, fullPage: true });
+    await desk.getByRole("button", { name: "Publier", exact: true }).click();
+    await desk.waitForURL(/\/bulletins\/[0-9a-f-]{36}$/);
+    const heading = await desk.getByRole("heading", { level: 1 }).textContent();
+    expect(heading).toMatch(/^REU-\d{4}-ALE-001$/);
+    const reference = heading!;
+
+    // One message per recipient, the label in the subject; nobody of the south.
+    const messages = await waitUntil("4 messages", () => smtp.messages.length >= 4 && smtp.messages);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(smtp.messages).toHaveLength(4);
+    expect(messages.map((m) => m.envelopeTo[0]).sort()).toEqual(
+      [
+        "lea.hoarau@ch-ouest.test",
+        "paul.grondin@ch-ouest.test",
+        rssi.email,
+        clinic.contacts.rssi!.email,
+      ].sort(),
+    );
+    for (const m of messages)
+      expect(m.parsed.subject).toBe(
+        `[TLP:GREEN] Alerte ${reference} — Campagne d'hameçonnage visant les établissements de l'Ouest`,
+      );
+
+    // The CH's deputy answers through the personal link, on a phone, without logging in.
+    const toDeputy = messages.find((m) => m.envelopeTo[0] === "lea.hoarau@ch-ouest.test")!;
+    const link = /https:\/\/pris\.example\.re(\/reponse\/\S+)/.exec(toDeputy.parsed.text ?? "")![1]!;
+    const phone = await open(PHONE);
+    await phone.goto(`${baseUrl}${link}`);
+    await phone.getByRole("heading", { level: 1, name: /Campagne d'hameçonnage/ }).waitFor();
+    await phone.getByRole("button", { name: "Nous sommes concernés" }).click();
+    await phone.getByText("Merci, votre réponse « Concerné » est enregistrée.").waitFor();
+    await phone.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-ack.png`, fullPage: true });
+    // A tampered link is refused in French.
+    await phone.goto(`${baseUrl}${link.slice(0, -3)}xyz`);
+    await phone.getByText("Ce lien n'est pas valide").waitFor();
+
+    await desk.reload();
+    await expect.poll(() => tile(desk, "Ont répondu")).toBe("1");
+    expect(await tile(desk, "Concernés")).toBe("1");
+    expect(await tile(desk, "Courriels remis")).toBe("4");
+
+    // The clinic's RSSI reads it in the application and answers.
+    const rssiPage = await open(DESKTOP);
+    await signIn(rssiPage, baseUrl, rssi.email);
+    await rssiPage.getByRole("link", { name: "Mes bulletins" }).click();
+    await rssiPage.getByRole("link", { name: reference }).click();
+    await rssiPage.getByRole("button", { name: "Corrigé chez nous" }).click();
+    await rssiPage.getByText("Votre réponse : Corrigé.").waitFor();
+
+    await desk.reload();
+    await expect.poll(() => tile(desk, "Ont répondu")).toBe("2");
+    expect(await tile(desk, "Corrigé")).toBe("1");
+    await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-dashboard.png`, fullPage: true });
+  }, 120_000);
+});
