@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "./context.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
+import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
@@ -238,6 +239,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleIncidentChanged(ctx, data);
       case OUTBOX_TOPICS.incidentEscalated:
         return await handleIncidentEscalated(ctx, data);
+      case OUTBOX_TOPICS.retexReviewed:
+        return await handleRetexReviewed(ctx, data);
       default:
         throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
     }

@@ -20,6 +20,8 @@ export const TEMPLATE_NAMES = [
   "exercise-unplanned",
   "action-overdue",
   "exercise-digest",
+  "retex-validated",
+  "retex-returned",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -179,3 +181,13 @@ export const renderExerciseDue = compile<ExerciseDueView>("exercise-due");
 export const renderExerciseUnplanned = compile<ExerciseUnplannedView>("exercise-unplanned");
 export const renderActionOverdue = compile<ActionOverdueView>("action-overdue");
 export const renderExerciseDigest = compile<ExerciseDigestView>("exercise-digest");
+
+export interface RetexReviewedView extends ExerciseMailFrame {
+  exerciseTitle: string;
+  kindLabel: string;
+  heldOn: string | null;
+  establishmentName: string;
+}
+
+export const renderRetexValidated = compile<RetexReviewedView & { openActions: number }>("retex-validated");
+export const renderRetexReturned = compile<RetexReviewedView & { comment: string }>("retex-returned");

@@ -4,6 +4,7 @@ import {
   exerciseParticipations,
   exercises,
   improvementActions,
+  outbox,
   retexFindings,
   type Tx,
 } from "@pris/db";
@@ -24,7 +25,10 @@ import {
   type ParticipationStatus,
   type ParticipationSummary,
   participationTransition,
+  RETEX_REVIEWED_TOPIC,
+  type RetexDecision,
   type RetexPut,
+  type RetexReviewedPayload,
   type RetexShare,
   statusAfterActions,
 } from "@pris/domain";
@@ -614,6 +618,19 @@ export async function submitRetex(db: Db, principal: ExercisePrincipal, id: stri
   return getParticipation(db, principal, id);
 }
 
+/** Written with the decision, in its transaction: the establishment is told whatever happens next. */
+async function writeReviewOutbox(
+  tx: Tx,
+  participationId: string,
+  decision: RetexDecision,
+  comment: string | null,
+): Promise<void> {
+  const payload: RetexReviewedPayload = { participationId, decision, comment };
+  await tx
+    .insert(outbox)
+    .values({ topic: RETEX_REVIEWED_TOPIC, aggregateId: participationId, payload: { ...payload } });
+}
+
 export async function validateRetex(
   db: Db,
   principal: ExercisePrincipal,
@@ -635,6 +652,7 @@ export async function validateRetex(
       })
       .where(eq(exerciseParticipations.id, id));
     await settleActions(tx, { ...p, status: next });
+    await writeReviewOutbox(tx, id, "validated", null);
   });
   return getParticipation(db, principal, id);
 }
@@ -654,6 +672,7 @@ export async function returnRetex(
       .update(exerciseParticipations)
       .set({ status: next, returnComment: comment, submittedAt: null, updatedAt: sql`now()` })
       .where(eq(exerciseParticipations.id, id));
+    await writeReviewOutbox(tx, id, "returned", comment);
   });
   return getParticipation(db, principal, id);
 }
