@@ -277,3 +277,19 @@ export interface RetexReviewedPayload {
 export function retexReviewedKey(outboxId: string, userId: string): string {
   return `retex-reviewed:${outboxId}:${userId}`;
 }
+
+/**
+ * An establishment joining an exercise after it was planned starts where the others are: planned, or held
+ * (it took part) once the exercise is recorded held. A cancelled exercise takes no one.
+ */
+export function joiningStatus(
+  exerciseStatus: "planned" | "held" | "cancelled",
+): ParticipationStatus | undefined {
+  if (exerciseStatus === "cancelled") return undefined;
+  return exerciseStatus;
+}
+
+/** A participant leaves only before its RETEX reaches the ARS: after that, the ARS's work depends on it. */
+export function participantRemovable(status: ParticipationStatus): boolean {
+  return status === "planned" || status === "held";
+}
