@@ -48,7 +48,6 @@ function Summary({ selected, setSelected, idPrefix }: PickerProps) {
                 <button
                   type="button"
                   className="fr-tag fr-tag--sm fr-tag--dismiss"
-                  aria-label={`Retirer ${name} de la sélection`}
                   onClick={() =>
                     setSelected((s) => {
                       const next = new Map(s);
@@ -57,6 +56,7 @@ function Summary({ selected, setSelected, idPrefix }: PickerProps) {
                     })
                   }
                 >
+                  <span className="fr-sr-only">Retirer de la sélection : </span>
                   {name}
                 </button>
               </li>
