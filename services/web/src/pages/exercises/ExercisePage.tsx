@@ -14,7 +14,7 @@ import {
   participantRemovable,
 } from "@pris/domain";
 import { type FormEvent, useMemo, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
@@ -417,7 +417,6 @@ function Progress({ exercise }: { exercise: Exercise }) {
 export function ExercisePage() {
   const { id } = useParams();
   const me = useMe();
-  const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
   const { state, reload, set } = useResource<Exercise>(`/exercises/${id}`);
   usePageTitle(state.status === "ready" ? state.data.title : "Exercice");
@@ -435,13 +434,10 @@ export function ExercisePage() {
   const mayAdd =
     x.status !== "cancelled" &&
     (regionalRole || own.some((e) => !x.participations.some((p) => p.establishmentId === e.id)));
+  // An RSSI counts only their own participants: they never remove their last one, so keep seeing it.
   const mayRemove = (status: ParticipationStatus) =>
     x.status !== "cancelled" && x.participantCount > 1 && participantRemovable(status);
-  const afterRemoval = () => {
-    // An RSSI who removed the last of their establishments no longer sees the exercise.
-    if (!regionalRole && x.participations.length === 1) navigate("/exercices");
-    else reload();
-  };
+
   return (
     <div className="fr-container fr-my-4w">
       <p>
@@ -559,7 +555,7 @@ export function ExercisePage() {
                       exerciseId={x.id}
                       participationId={p.id}
                       name={p.establishmentName}
-                      onRemoved={afterRemoval}
+                      onRemoved={reload}
                     />
                   )}
                 </td>
