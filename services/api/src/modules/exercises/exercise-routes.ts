@@ -310,7 +310,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "validateRetex",
-        summary: "Validate a submitted RETEX (the ARS)",
+        summary: "Validate a submitted RETEX (the ARS); the establishment's RSSIs are e-mailed",
         params: ParticipationParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -324,7 +324,8 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "returnRetex",
-        summary: "Send a submitted RETEX back to the establishment with a comment (the ARS)",
+        summary:
+          "Send a submitted RETEX back to the establishment with a comment (the ARS); its RSSIs are e-mailed",
         params: ParticipationParamsSchema,
         body: RetexReturnSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
