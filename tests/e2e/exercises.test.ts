@@ -1,4 +1,5 @@
 import { addDays, dayInZone } from "@pris/domain";
+import { sql } from "drizzle-orm";
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
 } from "../support/browser.ts";
 import {
   createEstablishment,
+  createTerritory,
   createUser,
   PASSWORD,
   startTestApp,
@@ -153,5 +155,84 @@ describe("an exercise and its RETEX, from the establishment's tablet to the ARS'
     expect(await late.textContent()).not.toContain("EHPAD Les Lataniers");
     await desk.getByText("Communication (dont échanges Préfecture / ARS)").waitFor();
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-exercises-dashboard.png`, fullPage: true });
+  }, 120_000);
+
+  it("the ARS plans the regional exercise for a territory's EHPADs, edits it, adds and removes participants", async () => {
+    await createTerritory(t.db, "nord", "Nord");
+    const north = ["Bois de Nèfles", "Sainte-Clotilde", "Saint-Denis", "La Montagne"];
+    for (const name of north) {
+      await createEstablishment(t.db, { name: `EHPAD ${name}`, category: "ehpad", territory: "nord" });
+    }
+    const closed = await createEstablishment(t.db, {
+      name: "EHPAD Fermé",
+      category: "ehpad",
+      territory: "nord",
+    });
+    await t.db.execute(sql`UPDATE establishments SET active = false WHERE id = ${closed.id}`);
+    await createEstablishment(t.db, { name: "CH du Nord", category: "ch", territory: "nord" });
+    await createEstablishment(t.db, { name: "CH Gabriel Martin", category: "ch", territory: "sud" });
+    await createEstablishment(t.db, {
+      name: "Clinique Jeanne d'Arc",
+      category: "private_clinic",
+      territory: "sud",
+    });
+    const ars = await createUser(t.db, { role: "ars", name: "Paul Hoarau" });
+
+    const desk = await open(DESKTOP);
+    await signIn(desk, baseUrl, ars.email);
+    await desk.goto(`${baseUrl}/exercices`);
+    await desk.getByRole("button", { name: "Planifier un exercice" }).click();
+    await desk.getByLabel("Type d'exercice").selectOption("regional");
+    await desk.getByLabel("Niveau").selectOption("confirmed");
+    await desk.getByLabel("Intitulé").fill("Exercice régional 2026");
+    await desk.getByLabel("Scénario").fill("Rançongiciel sur l'hébergeur commun des EHPAD.");
+    await desk.getByLabel("Date prévue").fill("2026-12-01");
+    await desk.getByLabel("Organisateur").fill("ARS La Réunion");
+
+    // Every open EHPAD of the north, in one click: the closed one is not offered.
+    await desk.locator("#ex-territory").selectOption("nord");
+    await desk.locator("#ex-category").selectOption("ehpad");
+    await expect.poll(() => desk.getByTestId("ex-matches").textContent()).toContain("4 établissement(s)");
+    await desk.getByRole("button", { name: "Sélectionner les 4 établissement(s) correspondants" }).click();
+    await expect
+      .poll(() => desk.getByTestId("ex-count").textContent())
+      .toBe("4 établissement(s) sélectionné(s).");
+    // And one more, found by name in the whole region.
+    await desk.locator("#ex-territory").selectOption("");
+    await desk.locator("#ex-category").selectOption("");
+    await desk.locator("#ex-search").fill("Gabriel");
+    await expect.poll(() => desk.getByTestId("ex-matches").textContent()).toContain("1 établissement(s)");
+    await desk.getByText("CH Gabriel Martin (Centre hospitalier)").click();
+    await expect
+      .poll(() => desk.getByTestId("ex-count").textContent())
+      .toBe("5 établissement(s) sélectionné(s).");
+    await desk.getByRole("button", { name: "Planifier l'exercice" }).click();
+    await desk.waitForURL(/\/exercices\/[0-9a-f-]{36}$/);
+    const participants = desk.locator("table").filter({ hasText: "Établissement" });
+    await participants.getByRole("link", { name: "EHPAD Bois de Nèfles" }).waitFor();
+    expect(await participants.locator("tbody tr").count()).toBe(5);
+    expect(await participants.textContent()).not.toContain("EHPAD Fermé");
+
+    // Edited while planned.
+    await desk.getByRole("button", { name: "Modifier l'exercice" }).click();
+    await desk.locator("#edit-ex-title").fill("Exercice régional EHPAD 2026");
+    await desk.locator("#edit-ex-organiser").fill("ARS — cellule régionale");
+    await desk.getByRole("button", { name: "Enregistrer les modifications" }).click();
+    await desk.getByRole("heading", { level: 1, name: "Exercice régional EHPAD 2026" }).waitFor();
+    await desk.getByText("ARS — cellule régionale").waitFor();
+
+    // A clinic joins; the CH du Sud leaves.
+    await desk.getByRole("button", { name: "Ajouter des établissements" }).click();
+    await desk.locator("#add-search").fill("Jeanne");
+    await desk.getByText("Clinique Jeanne d'Arc (Clinique privée)").click();
+    await desk.getByRole("button", { name: "Ajouter 1 établissement(s)" }).click();
+    await participants.getByRole("link", { name: "Clinique Jeanne d'Arc" }).waitFor();
+    expect(await participants.locator("tbody tr").count()).toBe(6);
+    const row = participants.locator("tr").filter({ hasText: "CH Gabriel Martin" });
+    await row.getByRole("button", { name: "Retirer" }).click();
+    await row.getByRole("button", { name: "Confirmer le retrait" }).click();
+    await expect.poll(() => participants.locator("tbody tr").count()).toBe(5);
+    expect(await participants.textContent()).not.toContain("CH Gabriel Martin");
+    await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-exercises-regional.png`, fullPage: true });
   }, 120_000);
 });

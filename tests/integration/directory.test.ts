@@ -1,3 +1,5 @@
+import { establishments } from "@pris/db";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTerritory, createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
 
@@ -160,6 +162,30 @@ describe("the administrator's directory", () => {
     const total = (await call("GET", "/api/v1/establishments?limit=100")).json();
     expect(seen).toEqual(total.items.map((e: { id: string }) => e.id));
     expect(new Set(seen).size).toBe(total.total);
+  });
+
+  test("filters by territory, category and whether still in the registry", async () => {
+    const closed = (
+      await call("POST", "/api/v1/establishments", {
+        finess: "970000150",
+        name: "EHPAD fermé",
+        category: "ehpad",
+        territory: "ouest",
+      })
+    ).json();
+    await t.db.update(establishments).set({ active: false }).where(eq(establishments.id, closed.id));
+    const names = async (query: string) =>
+      (
+        (await call("GET", `/api/v1/establishments?limit=100&${query}`)).json().items as { name: string }[]
+      ).map((e) => e.name);
+    const all = await names("territory=ouest&category=ehpad");
+    expect(all).toContain("EHPAD fermé");
+    expect(all).toContain("EHPAD 0");
+    const open = await names("territory=ouest&category=ehpad&active=true");
+    expect(open).not.toContain("EHPAD fermé");
+    expect(open).toHaveLength(all.length - 1);
+    expect(await names("territory=ouest&category=ehpad&active=false")).toEqual(["EHPAD fermé"]);
+    expect((await call("GET", "/api/v1/establishments?active=maybe")).statusCode).toBe(400);
   });
 });
 

@@ -90,6 +90,8 @@ describe("the RSSI of A against B's exercise", () => {
     ["PATCH", `/api/v1/exercises/${exerciseB}`, { title: "x" }],
     ["POST", `/api/v1/exercises/${exerciseB}/hold`, { heldOn: "2025-02-03" }],
     ["POST", `/api/v1/exercises/${exerciseB}/cancel`, { reason: "x" }],
+    ["POST", `/api/v1/exercises/${exerciseB}/participations`, { establishmentIds: [A.id] }],
+    ["DELETE", `/api/v1/exercises/${exerciseB}/participations/${participationB}`],
   ];
   const participationRoutes = (id: string): [string, string, unknown?][] => [
     ["GET", `/api/v1/participations/${id}`],
@@ -156,6 +158,31 @@ describe("the RSSI of A against B's exercise", () => {
     expect(forB.statusCode).toBe(400);
     expect(strip(forB.json())).toEqual(strip(forNone.json()));
     expect(forB.json().errors[0].field).toBe("/establishmentIds/0");
+  });
+
+  test("in the regional exercise, A cannot remove B nor add B, and learns nothing of B by trying", async () => {
+    const ofB = (await call("GET", `/api/v1/exercises/${regional}`, ars)).json();
+    const participationOfB = ofB.participations.find(
+      (p: { establishmentId: string }) => p.establishmentId === B.id,
+    ).id;
+    const remove = await call(
+      "DELETE",
+      `/api/v1/exercises/${regional}/participations/${participationOfB}`,
+      rssiA,
+    );
+    const removeNone = await call("DELETE", `/api/v1/exercises/${regional}/participations/${NONE}`, rssiA);
+    expect(remove.statusCode).toBe(404);
+    expect(strip(remove.json())).toEqual(strip(removeNone.json()));
+    const add = await call("POST", `/api/v1/exercises/${regional}/participations`, rssiA, {
+      establishmentIds: [B.id],
+    });
+    const addNone = await call("POST", `/api/v1/exercises/${regional}/participations`, rssiA, {
+      establishmentIds: [NONE],
+    });
+    expect(add.statusCode).toBe(400);
+    expect(strip(add.json())).toEqual(strip(addNone.json()));
+    expect(add.body).not.toContain("Bravo");
+    expect((await call("GET", `/api/v1/exercises/${regional}`, ars)).json().participantCount).toBe(2);
   });
 
   test("B's unshared RETEX is not in the network's list", async () => {

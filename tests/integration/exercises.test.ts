@@ -396,3 +396,107 @@ describe("validation and roles", () => {
     ).toBe(403);
   });
 });
+
+describe("participants after creation", () => {
+  const Y = 2023;
+  const participants = async (id: string, headers = ars) =>
+    (await call("GET", `/api/v1/exercises/${id}`, headers)).json().participations as {
+      id: string;
+      establishmentId: string;
+      status: string;
+    }[];
+  const add = (headers: Record<string, string>, id: string, establishmentIds: string[]) =>
+    call("POST", `/api/v1/exercises/${id}/participations`, headers, { establishmentIds });
+  const remove = (headers: Record<string, string>, id: string, participationId: string) =>
+    call("DELETE", `/api/v1/exercises/${id}/participations/${participationId}`, headers);
+
+  test("a GHT RSSI adds a member of the GHT, and only of it; adding one twice changes nothing", async () => {
+    const x = await plan(rssiGht, exerciseBody([chA.id], { plannedOn: `${Y}-04-01` }));
+    expect(x.pooled).toBe(false);
+    const res = await add(rssiGht, x.id, [chB.id, chA.id]);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ pooled: true, participantCount: 2 });
+    expect((await participants(x.id)).map((p) => p.status)).toEqual(["planned", "planned"]);
+    const outside = await add(rssiGht, x.id, [chB.id, clinic.id]);
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().errors.map((e: { field: string }) => e.field)).toEqual(["/establishmentIds/1"]);
+    expect(await participants(x.id)).toHaveLength(2);
+  });
+
+  test("the ARS adds to the regional exercise, even once held; a newcomer to a held one has held it", async () => {
+    const regional = await plan(
+      ars,
+      exerciseBody([chA.id, clinic.id], { kind: "regional", plannedOn: `${Y}-10-15` }),
+    );
+    expect((await add(ars, regional.id, [ehpad.id])).json().participantCount).toBe(3);
+    await hold(ars, regional.id, `${Y}-10-15`);
+    const before = row(await completion(Y), "sud", "ch")?.held ?? 0;
+    const late = await createEstablishment(t.db, {
+      category: "ch",
+      territory: "sud",
+      name: "CH Retardataire",
+    });
+    const res = await add(ars, regional.id, [late.id]);
+    expect(res.statusCode, res.body).toBe(200);
+    const joined = (await participants(regional.id)).find((p) => p.establishmentId === late.id);
+    expect(joined?.status).toBe("held");
+    expect(row(await completion(Y), "sud", "ch")?.held).toBe(before + 1);
+  });
+
+  test("a participant leaves until its RETEX is submitted, never the last one; others' are 404", async () => {
+    const x = await plan(ars, exerciseBody([chA.id, ehpad.id, clinic.id], { plannedOn: `${Y}-06-01` }));
+    const byEstablishment = new Map(x.participations.map((p) => [p.establishmentId, p.id]));
+    // The EHPAD's RSSI sees its own participation only: the clinic's is not found.
+    const notMine = await remove(rssiSmall, x.id, byEstablishment.get(clinic.id)!);
+    expect(notMine.statusCode).toBe(404);
+    expect(notMine.body).not.toContain("Clinique");
+    const gone = await remove(ars, x.id, byEstablishment.get(clinic.id)!);
+    expect(gone.statusCode, gone.body).toBe(204);
+    expect(await participants(x.id)).toHaveLength(2);
+
+    await hold(ars, x.id, `${Y}-06-01`);
+    const ehpadPart = byEstablishment.get(ehpad.id)!;
+    await call("PUT", `/api/v1/participations/${ehpadPart}/retex`, rssiSmall, {
+      hotSummary: "Bascule correcte",
+    });
+    await call("POST", `/api/v1/participations/${ehpadPart}/findings`, rssiSmall, {
+      phase: "hot",
+      theme: "communication",
+      polarity: "positive",
+      text: "Cellule de crise réunie en 20 minutes",
+    });
+    expect((await call("POST", `/api/v1/participations/${ehpadPart}/submit`, rssiSmall)).statusCode).toBe(
+      200,
+    );
+    const submitted = await remove(ars, x.id, ehpadPart);
+    expect(submitted.statusCode).toBe(409);
+    expect(submitted.json().code).toBe("participation_status");
+
+    // chA held with a draft finding: it leaves with it.
+    const chAPart = byEstablishment.get(chA.id)!;
+    await call("POST", `/api/v1/participations/${chAPart}/findings`, rssiGht, {
+      phase: "hot",
+      theme: "technical",
+      polarity: "negative",
+      text: "Sauvegardes non testées",
+    });
+    const left = await remove(rssiGht, x.id, chAPart);
+    expect(left.statusCode, left.body).toBe(204);
+    // chA was the GHT RSSI's only part of it: the exercise is gone from their view.
+    expect((await call("GET", `/api/v1/exercises/${x.id}`, rssiGht)).statusCode).toBe(404);
+    expect((await call("GET", `/api/v1/participations/${chAPart}`, ars)).statusCode).toBe(404);
+    const last = await remove(ars, x.id, ehpadPart);
+    expect(last.statusCode).toBe(409);
+  });
+
+  test("the last participant stays, and a cancelled exercise takes no one", async () => {
+    const x = await plan(ars, exerciseBody([clinic.id], { plannedOn: `${Y}-07-01` }));
+    const last = await remove(ars, x.id, x.participations[0]!.id);
+    expect(last.statusCode).toBe(409);
+    expect(last.json().code).toBe("last_participant");
+    await call("POST", `/api/v1/exercises/${x.id}/cancel`, ars, { reason: "Reporté" });
+    const res = await add(ars, x.id, [ehpad.id]);
+    expect(res.statusCode).toBe(409);
+    expect(res.json().code).toBe("exercise_cancelled");
+  });
+});

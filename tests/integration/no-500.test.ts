@@ -177,6 +177,8 @@ test("random bodies and query strings on the exercise routes", async () => {
     ["PATCH", `/api/v1/participations/${participationId}/actions/${someId}`, rssi],
     ["POST", `/api/v1/participations/${participationId}/return`, ars],
     ["PUT", `/api/v1/participations/${participationId}/share`, rssi],
+    ["POST", `/api/v1/exercises/${exerciseId}/participations`, rssi],
+    ["POST", `/api/v1/exercises/${exerciseId}/participations`, ars],
   ];
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...writes), json, async ([method, url, headers], body) => {
@@ -189,6 +191,26 @@ test("random bodies and query strings on the exercise routes", async () => {
       expectClientError(res, `${method} ${url} ${JSON.stringify(body)}`);
     }),
     { numRuns: 300 },
+  );
+  // Participants: ids that exist, that do not, twice the same; any path id on removal.
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(rssi, ars),
+      fc.array(fc.oneof(fc.uuid({ version: 7 }), fc.constant(establishmentId)), { maxLength: 5 }),
+      fc.oneof(fc.string({ maxLength: 40 }), fc.uuid({ version: 7 }), fc.constant(participationId)),
+      async (headers, establishmentIds, removed) => {
+        const add = await t.app.inject({
+          method: "POST",
+          url: `/api/v1/exercises/${exerciseId}/participations`,
+          headers,
+          payload: { establishmentIds },
+        });
+        expectClientError(add, `add ${JSON.stringify(establishmentIds)}`);
+        const url = `/api/v1/exercises/${exerciseId}/participations/${encodeURIComponent(removed)}`;
+        expectClientError(await t.app.inject({ method: "DELETE", url, headers }), url);
+      },
+    ),
+    { numRuns: 100 },
   );
   const reads = [
     "/api/v1/exercises",

@@ -181,11 +181,13 @@ describe("two worker processes", () => {
   it("notifies each analyst once per declaration", async () => {
     const declared = await Promise.all(Array.from({ length: 12 }, () => declareIncident(seedDb.db, dir)));
     const expected = declared.length * dir.users.analyst.length;
-    await waitUntil(`${expected} e-mails`, () => smtp.messages.length >= expected, 20_000);
+    // The declarations' e-mails only: on a Monday in the region the ARS's exercise digest goes out too.
+    const notices = () => smtp.messages.filter((m) => m.parsed.messageId?.startsWith("<incident-declared."));
+    await waitUntil(`${expected} e-mails`, () => notices().length >= expected, 20_000);
     await sleep(500);
 
-    expect(smtp.messages).toHaveLength(expected);
-    const messageIds = smtp.messages.map((m) => m.parsed.messageId);
+    expect(notices()).toHaveLength(expected);
+    const messageIds = notices().map((m) => m.parsed.messageId);
     expect(new Set(messageIds).size).toBe(expected);
     const rows = await seedDb.db
       .select()

@@ -2,10 +2,14 @@ import {
   exerciseDueReminder,
   isDigestDay,
   isSubject,
+  joiningStatus,
   overdueActionReminderDue,
+  PARTICIPATION_STATUSES,
   parseObligationRule,
+  participantRemovable,
   participationTransition,
   reminderKey,
+  retexReviewedKey,
   statusAfterActions,
   unplannedReminderDue,
 } from "@pris/domain";
@@ -82,5 +86,22 @@ describe("reminder days", () => {
 
   test("the key is kind, object, day and person", () => {
     expect(reminderKey("exercise-due-7", "p1", "2026-11-22", "u1")).toBe("exercise-due-7:p1:2026-11-22:u1");
+  });
+});
+
+describe("participants after creation", () => {
+  test("a newcomer starts where the exercise is; a cancelled one takes no one", () => {
+    expect(joiningStatus("planned")).toBe("planned");
+    expect(joiningStatus("held")).toBe("held");
+    expect(joiningStatus("cancelled")).toBeUndefined();
+  });
+
+  test("a participant leaves only before its RETEX reaches the ARS", () => {
+    expect(PARTICIPATION_STATUSES.filter(participantRemovable)).toEqual(["planned", "held"]);
+  });
+
+  test("one e-mail per decision and person", () => {
+    expect(retexReviewedKey("o1", "u1")).toBe("retex-reviewed:o1:u1");
+    expect(retexReviewedKey("o2", "u1")).not.toBe(retexReviewedKey("o1", "u1"));
   });
 });

@@ -7,6 +7,7 @@ import { createBulletinFanout } from "./bulletins/fanout.ts";
 import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
+import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
@@ -253,6 +254,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleIncidentEscalated(ctx, data);
       case OUTBOX_TOPICS.bulletinPublished:
         return await handleBulletinPublished(ctx, data);
+      case OUTBOX_TOPICS.retexReviewed:
+        return await handleRetexReviewed(ctx, data);
       default:
         throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
     }

@@ -1,5 +1,5 @@
 import type { Config } from "@pris/config";
-import { UuidSchema } from "@pris/domain";
+import { RETEX_REVIEWED_TOPIC, UuidSchema } from "@pris/domain";
 import { type JobsOptions, Queue, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
 import Type, { type Static, type TSchema } from "typebox";
@@ -28,6 +28,8 @@ export const OUTBOX_TOPICS = {
   incidentEscalated: "incident.escalated",
   /** A bulletin published or revised (or its fan-out resumed): its e-mails are due. */
   bulletinPublished: "bulletin.published",
+  /** The ARS validated a RETEX or sent it back: the establishment's RSSIs are e-mailed. */
+  retexReviewed: RETEX_REVIEWED_TOPIC,
 } as const;
 export type OutboxTopic = (typeof OUTBOX_TOPICS)[keyof typeof OUTBOX_TOPICS];
 

@@ -100,6 +100,11 @@ export const EstablishmentListQuerySchema = Type.Object(
     territory: Type.Optional(Type.String({ maxLength: 50 })),
     category: Type.Optional(Enum(CATEGORY_VALUES)),
     ghtId: Type.Optional(UuidSchema),
+    active: Type.Optional(
+      Type.Boolean({
+        description: "Only establishments still in the registry (true) or closed ones (false)",
+      }),
+    ),
     q: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: "Text in the name or FINESS" }),
     ),

@@ -69,6 +69,26 @@ export const ExercisePatchSchema = Type.Object(
 );
 export type ExercisePatch = Static<typeof ExercisePatchSchema>;
 
+export const ExerciseParticipantParamsSchema = Type.Object(
+  { id: UuidSchema, participationId: UuidSchema },
+  { additionalProperties: false },
+);
+
+export const ExerciseParticipantsAddSchema = Type.Object(
+  {
+    establishmentIds: Type.Array(UuidSchema, {
+      minItems: 1,
+      maxItems: 5000,
+      uniqueItems: true,
+      description:
+        "Establishments joining the exercise (those already taking part are left as they are). An RSSI adds " +
+        "establishments of their scope only; larger selections are sent in several requests.",
+    }),
+  },
+  { additionalProperties: false },
+);
+export type ExerciseParticipantsAdd = Static<typeof ExerciseParticipantsAddSchema>;
+
 export const ExerciseHoldSchema = Type.Object(
   { heldOn: { ...DaySchema, description: "Day the exercise took place (not in the future)" } },
   { additionalProperties: false },

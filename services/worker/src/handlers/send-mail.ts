@@ -3,7 +3,8 @@ import { UnrecoverableError } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { REMINDER_TEMPLATES } from "../exercises/exercise-reminders.ts";
-import { renderExerciseMail } from "../mail/exercise-mail.ts";
+import { RETEX_REVIEW_TEMPLATES } from "../exercises/retex-reviewed.ts";
+import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import {
   loadIncidentForNotice,
@@ -20,6 +21,7 @@ type Delivery = typeof mailDeliveries.$inferSelect;
 
 const TIMER_TEMPLATE_NAMES = new Set<string>(Object.values(TIMER_TEMPLATES));
 const REMINDER_TEMPLATE_NAMES = new Set<string>(Object.values(REMINDER_TEMPLATES));
+const RETEX_REVIEW_TEMPLATE_NAMES = new Set<string>(Object.values(RETEX_REVIEW_TEMPLATES));
 
 /** Renders a delivery's template from the rows as they are now; undefined when its subject is gone. */
 async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<RenderedMail | undefined> {
@@ -34,6 +36,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
     }
     default: {
       if (REMINDER_TEMPLATE_NAMES.has(delivery.template)) return renderExerciseMail(tx, ctx.config, delivery);
+      if (RETEX_REVIEW_TEMPLATE_NAMES.has(delivery.template))
+        return renderRetexReviewMail(tx, ctx.config, delivery);
       if (!TIMER_TEMPLATE_NAMES.has(delivery.template)) return undefined;
       // A timer's e-mail has the timer as its subject.
       const timer = await loadTimerForMail(tx, delivery.subjectId);

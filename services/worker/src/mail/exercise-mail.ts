@@ -9,6 +9,7 @@ import {
   type ExerciseLevel,
   IMPROVEMENT_ACTION_STATUS_LABELS,
   type ImprovementActionStatus,
+  RETEX_REVIEWED_TOPIC,
 } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import { digestFigures } from "../exercises/exercise-reminders.ts";
@@ -18,6 +19,8 @@ import {
   renderExerciseDigest,
   renderExerciseDue,
   renderExerciseUnplanned,
+  renderRetexReturned,
+  renderRetexValidated,
 } from "./templates.ts";
 
 type MailConfig = Config;
@@ -134,4 +137,46 @@ export async function renderExerciseMail(
     default:
       return undefined;
   }
+}
+
+/**
+ * The ARS's decision on a RETEX, rendered from its outbox row (the decision and the comment as written)
+ * and the participation as it is now.
+ */
+export async function renderRetexReviewMail(
+  db: Tx,
+  config: MailConfig,
+  delivery: { subjectId: string },
+): Promise<RenderedMail | undefined> {
+  const { rows } = await db.execute<{
+    decision: string;
+    comment: string | null;
+    participation_id: string;
+    title: string;
+    kind: ExerciseKind;
+    held_on: string | null;
+    name: string;
+    open_actions: number;
+  }>(sql`
+    SELECT o.payload->>'decision' AS decision, o.payload->>'comment' AS comment, p.id AS participation_id,
+           x.title, x.kind, x.held_on::text AS held_on, e.name,
+           (p.actions_total - p.actions_closed)::int AS open_actions
+    FROM outbox o
+    JOIN exercise_participations p ON p.id = o.aggregate_id
+    JOIN exercises x ON x.id = p.exercise_id
+    JOIN establishments e ON e.id = p.establishment_id
+    WHERE o.id = ${delivery.subjectId} AND o.topic = ${RETEX_REVIEWED_TOPIC}`);
+  const r = rows[0];
+  if (!r) return undefined;
+  const view = {
+    regionName: config.REGION_NAME,
+    link: `${base(config)}/exercices/participations/${r.participation_id}`,
+    exerciseTitle: r.title,
+    kindLabel: EXERCISE_KIND_LABELS[r.kind],
+    heldOn: r.held_on && longDay(r.held_on),
+    establishmentName: r.name,
+  };
+  if (r.decision === "validated") return renderRetexValidated({ ...view, openActions: r.open_actions });
+  if (r.decision === "returned") return renderRetexReturned({ ...view, comment: r.comment ?? "" });
+  return undefined;
 }

@@ -21,6 +21,8 @@ export const TEMPLATE_NAMES = [
   "action-overdue",
   "exercise-digest",
   "bulletin",
+  "retex-validated",
+  "retex-returned",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -209,3 +211,13 @@ export interface BulletinMailView {
 }
 
 export const renderBulletin = compile<BulletinMailView>("bulletin");
+
+export interface RetexReviewedView extends ExerciseMailFrame {
+  exerciseTitle: string;
+  kindLabel: string;
+  heldOn: string | null;
+  establishmentName: string;
+}
+
+export const renderRetexValidated = compile<RetexReviewedView & { openActions: number }>("retex-validated");
+export const renderRetexReturned = compile<RetexReviewedView & { comment: string }>("retex-returned");

@@ -110,6 +110,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         q.territory ? eq(establishments.territory, q.territory) : undefined,
         q.category ? eq(establishments.category, q.category) : undefined,
         q.ghtId ? eq(establishments.ghtId, q.ghtId) : undefined,
+        q.active === undefined ? undefined : eq(establishments.active, q.active),
         q.q
           ? or(
               ilike(establishments.name, `%${escapeLike(q.q)}%`),

@@ -9,6 +9,8 @@ import {
   ExerciseListQuerySchema,
   ExercisePageSchema,
   ExerciseParamsSchema,
+  ExerciseParticipantParamsSchema,
+  ExerciseParticipantsAddSchema,
   ExercisePatchSchema,
   ExerciseSchema,
   FindingCreateSchema,
@@ -40,6 +42,7 @@ import { EXERCISE_ROLES, obligationRule, REGIONAL_ROLES } from "./exercise-scope
 import {
   addAction,
   addFinding,
+  addParticipants,
   cancelExercise,
   createExercise,
   deleteFinding,
@@ -50,6 +53,7 @@ import {
   patchAction,
   patchExercise,
   putRetex,
+  removeParticipant,
   returnRetex,
   shareRetex,
   submitRetex,
@@ -127,6 +131,39 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => patchExercise(db, member(request), request.params.id, request.body),
+  );
+
+  app.post(
+    "/exercises/:id/participations",
+    {
+      schema: {
+        tags,
+        operationId: "addExerciseParticipants",
+        summary:
+          "Add establishments to an exercise not cancelled (an RSSI: of their scope; up to 5000 per request)",
+        params: ExerciseParamsSchema,
+        body: ExerciseParticipantsAddSchema,
+        response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => addParticipants(db, member(request), request.params.id, request.body),
+  );
+
+  app.delete(
+    "/exercises/:id/participations/:participationId",
+    {
+      schema: {
+        tags,
+        operationId: "removeExerciseParticipant",
+        summary: "Remove a participant whose RETEX is not submitted yet (never the last one)",
+        params: ExerciseParticipantParamsSchema,
+        response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await removeParticipant(db, member(request), request.params.id, request.params.participationId);
+      return reply.code(204).send(null);
+    },
   );
 
   app.post(
@@ -273,7 +310,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "validateRetex",
-        summary: "Validate a submitted RETEX (the ARS)",
+        summary: "Validate a submitted RETEX (the ARS); the establishment's RSSIs are e-mailed",
         params: ParticipationParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -287,7 +324,8 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "returnRetex",
-        summary: "Send a submitted RETEX back to the establishment with a comment (the ARS)",
+        summary:
+          "Send a submitted RETEX back to the establishment with a comment (the ARS); its RSSIs are e-mailed",
         params: ParticipationParamsSchema,
         body: RetexReturnSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },

@@ -4,6 +4,7 @@ import {
   exerciseParticipations,
   exercises,
   improvementActions,
+  outbox,
   retexFindings,
   type Tx,
 } from "@pris/db";
@@ -15,16 +16,22 @@ import {
   type Exercise,
   type ExerciseCreate,
   type ExerciseListQuery,
+  type ExerciseParticipantsAdd,
   type ExercisePatch,
   type FindingCreate,
   type ImprovementActionStatus,
   isActionClosed,
+  joiningStatus,
   type Participation,
   type ParticipationAction,
   type ParticipationStatus,
   type ParticipationSummary,
+  participantRemovable,
   participationTransition,
+  RETEX_REVIEWED_TOPIC,
+  type RetexDecision,
   type RetexPut,
+  type RetexReviewedPayload,
   type RetexShare,
   statusAfterActions,
 } from "@pris/domain";
@@ -184,21 +191,14 @@ async function requireOrganiser(db: Tx, principal: ExercisePrincipal, row: Exerc
   if ((outside?.n ?? 0) > 0) throw new ForbiddenError("This exercise is run by another establishment");
 }
 
-export async function createExercise(
-  db: Db,
-  principal: ExercisePrincipal,
-  body: ExerciseCreate,
-): Promise<Exercise> {
-  if (body.kind === "regional" && !seesRegion(principal)) {
-    throw new ForbiddenError("The regional exercise is created by the ARS or the pole");
-  }
-  // Same words for an establishment that does not exist, is closed, or is someone else's.
+/** Same words for an establishment that does not exist, is closed, or is someone else's. */
+async function requireEstablishments(db: Tx, principal: ExercisePrincipal, ids: string[]): Promise<void> {
   const known = await db
     .select({ id: establishments.id })
     .from(establishments)
-    .where(and(inArray(establishments.id, body.establishmentIds), eq(establishments.active, true)));
+    .where(and(inArray(establishments.id, ids), eq(establishments.active, true)));
   const knownIds = new Set(known.map((k) => k.id));
-  const bad = body.establishmentIds
+  const bad = ids
     .map((id, i) => ({ id, i }))
     .filter(({ id }) => !knownIds.has(id) || !mayActFor(principal, id));
   if (bad.length > 0) {
@@ -210,6 +210,17 @@ export async function createExercise(
       })),
     );
   }
+}
+
+export async function createExercise(
+  db: Db,
+  principal: ExercisePrincipal,
+  body: ExerciseCreate,
+): Promise<Exercise> {
+  if (body.kind === "regional" && !seesRegion(principal)) {
+    throw new ForbiddenError("The regional exercise is created by the ARS or the pole");
+  }
+  await requireEstablishments(db, principal, body.establishmentIds);
   const row = await db.transaction(async (tx) => {
     const [exercise] = await tx
       .insert(exercises)
@@ -306,6 +317,88 @@ export async function patchExercise(
     }
   });
   return getExercise(db, principal, id);
+}
+
+/**
+ * Establishments join an exercise that is not cancelled; those already in it stay as they are. The ARS and
+ * the pole add any; an RSSI, establishments of their scope to an exercise they see (a GHT-pooled one).
+ */
+export async function addParticipants(
+  db: Db,
+  principal: ExercisePrincipal,
+  id: string,
+  body: ExerciseParticipantsAdd,
+): Promise<Exercise> {
+  await db.transaction(async (tx) => {
+    const row = await loadExercise(tx, principal, id, true);
+    await requireEstablishments(tx, principal, body.establishmentIds);
+    const status = joiningStatus(row.status as "planned" | "held" | "cancelled");
+    if (!status) throw new ConflictError("exercise_cancelled", "A cancelled exercise takes no participant");
+    await tx
+      .insert(exerciseParticipations)
+      .values(
+        body.establishmentIds.map((establishmentId) => ({
+          exerciseId: id,
+          establishmentId,
+          status,
+          year: yearOf(row.heldOn ?? row.plannedOn),
+        })),
+      )
+      .onConflictDoNothing({
+        target: [exerciseParticipations.exerciseId, exerciseParticipations.establishmentId],
+      });
+  });
+  return getExercise(db, principal, id);
+}
+
+/**
+ * A participant leaves before its RETEX is submitted, with its draft findings and actions; never the last
+ * one, which would leave an exercise nobody takes part in. Nothing is returned: a GHT RSSI removing the
+ * last of their establishments no longer sees the exercise.
+ */
+export async function removeParticipant(
+  db: Db,
+  principal: ExercisePrincipal,
+  id: string,
+  participationId: string,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await loadExercise(tx, principal, id, true);
+    if (row.status === "cancelled") {
+      throw new ConflictError("exercise_cancelled", "A cancelled exercise keeps its participants");
+    }
+    const [p] = await tx
+      .select()
+      .from(exerciseParticipations)
+      .where(
+        and(
+          eq(exerciseParticipations.id, participationId),
+          eq(exerciseParticipations.exerciseId, id),
+          participationScope(principal, exerciseParticipations.establishmentId),
+        ),
+      )
+      .for("update");
+    if (!p) throw new NotFoundError("Participation");
+    if (!participantRemovable(p.status as ParticipationStatus)) {
+      throw new ConflictError(
+        "participation_status",
+        `A participant whose RETEX was submitted cannot be removed (it is '${p.status}')`,
+      );
+    }
+    const [total] = await tx
+      .select({ n: count() })
+      .from(exerciseParticipations)
+      .where(eq(exerciseParticipations.exerciseId, id));
+    if ((total?.n ?? 0) <= 1) {
+      throw new ConflictError(
+        "last_participant",
+        "The last participant cannot be removed: cancel the exercise",
+      );
+    }
+    await tx.delete(improvementActions).where(eq(improvementActions.participationId, participationId));
+    await tx.delete(retexFindings).where(eq(retexFindings.participationId, participationId));
+    await tx.delete(exerciseParticipations).where(eq(exerciseParticipations.id, participationId));
+  });
 }
 
 /** Recorded held on a day (not in the future): every participant still planned has held it. */
@@ -614,6 +707,19 @@ export async function submitRetex(db: Db, principal: ExercisePrincipal, id: stri
   return getParticipation(db, principal, id);
 }
 
+/** Written with the decision, in its transaction: the establishment is told whatever happens next. */
+async function writeReviewOutbox(
+  tx: Tx,
+  participationId: string,
+  decision: RetexDecision,
+  comment: string | null,
+): Promise<void> {
+  const payload: RetexReviewedPayload = { participationId, decision, comment };
+  await tx
+    .insert(outbox)
+    .values({ topic: RETEX_REVIEWED_TOPIC, aggregateId: participationId, payload: { ...payload } });
+}
+
 export async function validateRetex(
   db: Db,
   principal: ExercisePrincipal,
@@ -635,6 +741,7 @@ export async function validateRetex(
       })
       .where(eq(exerciseParticipations.id, id));
     await settleActions(tx, { ...p, status: next });
+    await writeReviewOutbox(tx, id, "validated", null);
   });
   return getParticipation(db, principal, id);
 }
@@ -654,6 +761,7 @@ export async function returnRetex(
       .update(exerciseParticipations)
       .set({ status: next, returnComment: comment, submittedAt: null, updatedAt: sql`now()` })
       .where(eq(exerciseParticipations.id, id));
+    await writeReviewOutbox(tx, id, "returned", comment);
   });
   return getParticipation(db, principal, id);
 }

@@ -5,11 +5,15 @@ import {
   type Category,
   EXERCISE_KIND_LABELS,
   EXERCISE_LEVEL_LABELS,
+  EXERCISE_LEVELS,
   type Exercise,
+  type ExerciseLevel,
   PARTICIPATION_STATUS_LABELS,
   PARTICIPATION_STATUSES,
+  type ParticipationStatus,
+  participantRemovable,
 } from "@pris/domain";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
@@ -17,7 +21,281 @@ import { LoadError } from "../../components/LoadError.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 
 import { useApp, useMe } from "../../session.tsx";
+import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
 import { dayLabel, ParticipationBadge, todayIn, useExerciseSubmission } from "./exercise-common.tsx";
+
+/** Changing a planned exercise: what it is, when, who runs it. */
+function EditForm({
+  exercise,
+  onSaved,
+  onClose,
+}: {
+  exercise: Exercise;
+  onSaved(x: Exercise): void;
+  onClose(): void;
+}) {
+  const [title, setTitle] = useState(exercise.title);
+  const [level, setLevel] = useState<ExerciseLevel>(exercise.level);
+  const [scenario, setScenario] = useState(exercise.scenario);
+  const [objectives, setObjectives] = useState(exercise.objectives.join("\n"));
+  const [plannedOn, setPlannedOn] = useState(exercise.plannedOn);
+  const [participants, setParticipants] = useState(exercise.participants);
+  const [organiser, setOrganiser] = useState(exercise.organiser);
+  const { busy, error, run } = useExerciseSubmission();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      onSaved(
+        await api.patch<Exercise>(`/exercises/${exercise.id}`, {
+          title: title.trim(),
+          level,
+          scenario: scenario.trim(),
+          objectives: objectives
+            .split("\n")
+            .map((o) => o.trim())
+            .filter(Boolean),
+          plannedOn,
+          participants: participants.trim(),
+          organiser: organiser.trim(),
+        }),
+      );
+    });
+  };
+  return (
+    <form onSubmit={submit} className="pris-panel pris-narrow fr-mb-4w" aria-labelledby="edit-title">
+      <h2 id="edit-title" className="fr-h5">
+        Modifier l'exercice
+      </h2>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="edit-ex-title">
+          Intitulé
+        </label>
+        <input
+          id="edit-ex-title"
+          className="fr-input"
+          required
+          maxLength={200}
+          value={title}
+          onChange={(e) => setTitle(e.target.value)}
+        />
+      </div>
+      <div className="fr-select-group">
+        <label className="fr-label" htmlFor="edit-ex-level">
+          Niveau
+        </label>
+        <select
+          id="edit-ex-level"
+          className="fr-select"
+          value={level}
+          onChange={(e) => setLevel(e.target.value as ExerciseLevel)}
+        >
+          {EXERCISE_LEVELS.map((l) => (
+            <option key={l} value={l}>
+              {EXERCISE_LEVEL_LABELS[l]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="edit-ex-scenario">
+          Scénario
+        </label>
+        <textarea
+          id="edit-ex-scenario"
+          className="fr-input"
+          required
+          rows={3}
+          value={scenario}
+          onChange={(e) => setScenario(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="edit-ex-objectives">
+          Objectifs
+          <span className="fr-hint-text">Un objectif par ligne.</span>
+        </label>
+        <textarea
+          id="edit-ex-objectives"
+          className="fr-input"
+          rows={3}
+          value={objectives}
+          onChange={(e) => setObjectives(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="edit-ex-planned">
+          Date prévue
+        </label>
+        <input
+          id="edit-ex-planned"
+          className="fr-input"
+          type="date"
+          required
+          value={plannedOn}
+          onChange={(e) => setPlannedOn(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="edit-ex-organiser">
+          Organisateur
+        </label>
+        <input
+          id="edit-ex-organiser"
+          className="fr-input"
+          required
+          maxLength={200}
+          value={organiser}
+          onChange={(e) => setOrganiser(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor="edit-ex-participants">
+          Participants
+          <span className="fr-hint-text">Services et fonctions mobilisés, partenaires.</span>
+        </label>
+        <textarea
+          id="edit-ex-participants"
+          className="fr-input"
+          rows={2}
+          maxLength={2000}
+          value={participants}
+          onChange={(e) => setParticipants(e.target.value)}
+        />
+      </div>
+      {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+      <ul className="fr-btns-group fr-btns-group--inline-sm">
+        <li>
+          <Button type="submit" disabled={busy}>
+            Enregistrer les modifications
+          </Button>
+        </li>
+        <li>
+          <Button type="button" priority="secondary" onClick={onClose}>
+            Annuler
+          </Button>
+        </li>
+      </ul>
+    </form>
+  );
+}
+
+/** Establishments joining an exercise after it was planned (in requests the API takes). */
+function AddParticipants({
+  exercise,
+  regional,
+  own,
+  onAdded,
+}: {
+  exercise: Exercise;
+  regional: boolean;
+  own: { id: string; name: string }[];
+  onAdded(x: Exercise): void;
+}) {
+  const [open, setOpen] = useState(false);
+  const [selected, setSelected] = useState<Picked>(new Map());
+  const taken = useMemo(() => new Set(exercise.participations.map((p) => p.establishmentId)), [exercise]);
+  const { busy, error, run } = useExerciseSubmission();
+  if (!open) {
+    return (
+      <Button
+        priority="secondary"
+        iconId="fr-icon-add-line"
+        onClick={() => setOpen(true)}
+        className="fr-mb-2w"
+      >
+        Ajouter des établissements
+      </Button>
+    );
+  }
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void run(async () => {
+      let latest = exercise;
+      for (const part of chunks([...selected.keys()])) {
+        latest = await api.post<Exercise>(`/exercises/${exercise.id}/participations`, {
+          establishmentIds: part,
+        });
+      }
+      onAdded(latest);
+      setSelected(new Map());
+      setOpen(false);
+    });
+  };
+  return (
+    <form onSubmit={submit} className="pris-panel fr-mb-3w" aria-labelledby="add-title">
+      <h3 id="add-title" className="fr-h6">
+        Ajouter des établissements
+      </h3>
+      <fieldset className="fr-fieldset">
+        <legend className="fr-fieldset__legend fr-sr-only">Établissements à ajouter</legend>
+        {regional ? (
+          <DirectoryPicker selected={selected} setSelected={setSelected} taken={taken} idPrefix="add" />
+        ) : (
+          <OwnPicker
+            choices={own}
+            selected={selected}
+            setSelected={setSelected}
+            taken={taken}
+            idPrefix="add"
+          />
+        )}
+      </fieldset>
+      {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
+      <ul className="fr-btns-group fr-btns-group--inline-sm">
+        <li>
+          <Button type="submit" disabled={busy || selected.size === 0}>
+            {`Ajouter ${selected.size} établissement(s)`}
+          </Button>
+        </li>
+        <li>
+          <Button type="button" priority="secondary" onClick={() => setOpen(false)}>
+            Fermer
+          </Button>
+        </li>
+      </ul>
+    </form>
+  );
+}
+
+/** Removing a participant takes a second click: its draft RETEX goes with it. */
+function RemoveParticipant({
+  exerciseId,
+  participationId,
+  name,
+  onRemoved,
+}: {
+  exerciseId: string;
+  participationId: string;
+  name: string;
+  onRemoved(): void;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const { busy, error, run } = useExerciseSubmission();
+  const remove = () =>
+    void run(async () => {
+      await api.delete(`/exercises/${exerciseId}/participations/${participationId}`);
+      onRemoved();
+    });
+  return (
+    <>
+      {confirming ? (
+        <Button size="small" priority="secondary" disabled={busy} onClick={remove} title={`Retirer ${name}`}>
+          Confirmer le retrait
+        </Button>
+      ) : (
+        <Button
+          size="small"
+          priority="tertiary"
+          onClick={() => setConfirming(true)}
+          title={`Retirer ${name} de l'exercice`}
+        >
+          Retirer
+        </Button>
+      )}
+      {error && <p className="fr-error-text">{error}</p>}
+    </>
+  );
+}
 
 function HoldAndCancel({ exercise, onChange }: { exercise: Exercise; onChange(x: Exercise): void }) {
   const { config } = useApp();
@@ -139,6 +417,7 @@ function Progress({ exercise }: { exercise: Exercise }) {
 export function ExercisePage() {
   const { id } = useParams();
   const me = useMe();
+  const [editing, setEditing] = useState(false);
   const { state, reload, set } = useResource<Exercise>(`/exercises/${id}`);
   usePageTitle(state.status === "ready" ? state.data.title : "Exercice");
   if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
@@ -151,6 +430,14 @@ export function ExercisePage() {
   const x = state.data;
   const regionalRole = me.role === "ars" || me.role === "analyst";
   const mayRun = x.status === "planned" && (regionalRole || x.kind !== "regional");
+  const own = me.establishments.map((e) => ({ id: e.id, name: e.name }));
+  const mayAdd =
+    x.status !== "cancelled" &&
+    (regionalRole || own.some((e) => !x.participations.some((p) => p.establishmentId === e.id)));
+  // An RSSI counts only their own participants: they never remove their last one, so keep seeing it.
+  const mayRemove = (status: ParticipationStatus) =>
+    x.status !== "cancelled" && x.participantCount > 1 && participantRemovable(status);
+
   return (
     <div className="fr-container fr-my-4w">
       <p>
@@ -207,11 +494,32 @@ export function ExercisePage() {
           </>
         )}
       </dl>
+      {mayRun &&
+        (editing ? (
+          <EditForm
+            exercise={x}
+            onSaved={(updated) => {
+              set(updated);
+              setEditing(false);
+            }}
+            onClose={() => setEditing(false)}
+          />
+        ) : (
+          <Button
+            priority="secondary"
+            iconId="fr-icon-edit-line"
+            onClick={() => setEditing(true)}
+            className="fr-mb-2w"
+          >
+            Modifier l'exercice
+          </Button>
+        ))}
       {mayRun && <HoldAndCancel exercise={x} onChange={set} />}
       <h2 className="fr-h4">
         {x.participations.length > 1 ? "Avancement des participants" : "RETEX et actions"}
       </h2>
       {x.participations.length > 1 && <Progress exercise={x} />}
+      {mayAdd && <AddParticipants exercise={x} regional={regionalRole} own={own} onAdded={set} />}
       <div className="fr-table fr-table--no-caption">
         <table>
           <caption>Participants</caption>
@@ -221,6 +529,9 @@ export function ExercisePage() {
               <th scope="col">Catégorie</th>
               <th scope="col">Statut</th>
               <th scope="col">Actions d'amélioration</th>
+              <th scope="col">
+                <span className="fr-sr-only">Retrait</span>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -237,6 +548,16 @@ export function ExercisePage() {
                   {p.actionsTotal === 0
                     ? "—"
                     : `${p.actionsTotal - p.actionsOpen} / ${p.actionsTotal} soldées`}
+                </td>
+                <td>
+                  {mayRemove(p.status) && (
+                    <RemoveParticipant
+                      exerciseId={x.id}
+                      participationId={p.id}
+                      name={p.establishmentName}
+                      onRemoved={reload}
+                    />
+                  )}
                 </td>
               </tr>
             ))}

@@ -1,7 +1,6 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import {
-  type Establishment,
   EXERCISE_KIND_LABELS,
   EXERCISE_KINDS,
   EXERCISE_LEVEL_LABELS,
@@ -10,7 +9,7 @@ import {
   type ExerciseKind,
   type ExerciseLevel,
 } from "@pris/domain";
-import { type FormEvent, useEffect, useMemo, useState } from "react";
+import { type FormEvent, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
@@ -18,6 +17,7 @@ import { LoadError } from "../../components/LoadError.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 
 import { useMe } from "../../session.tsx";
+import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
 import {
   dayLabel,
   describeExerciseProblem,
@@ -30,42 +30,10 @@ interface ExercisePage {
   nextCursor: string | null;
 }
 
-type Choice = { id: string; name: string };
-
-/** The establishments a planner may name: an RSSI's own; for the ARS and the pole, the directory. */
-function useChoices(regional: boolean, own: Choice[]): Choice[] {
-  const [directory, setDirectory] = useState<Choice[]>([]);
-  useEffect(() => {
-    if (!regional) return;
-    let cancelled = false;
-    (async () => {
-      const all: Choice[] = [];
-      let cursor: string | null = null;
-      // A region has a few hundred establishments: five pages cover them.
-      for (let page = 0; page < 5; page++) {
-        const sp = new URLSearchParams({ limit: "100" });
-        if (cursor) sp.set("cursor", cursor);
-        const res: { items: Establishment[]; nextCursor: string | null } = await api.get(
-          `/establishments?${sp}`,
-        );
-        all.push(...res.items.filter((e) => e.active).map((e) => ({ id: e.id, name: e.name })));
-        cursor = res.nextCursor;
-        if (!cursor) break;
-      }
-      if (!cancelled) setDirectory(all);
-    })().catch(() => {});
-    return () => {
-      cancelled = true;
-    };
-  }, [regional]);
-  return regional ? directory : own;
-}
-
 function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
   const me = useMe();
   const regionalRole = me.role === "ars" || me.role === "analyst";
   const own = useMemo(() => me.establishments.map((e) => ({ id: e.id, name: e.name })), [me.establishments]);
-  const choices = useChoices(regionalRole, own);
   const kinds = EXERCISE_KINDS.filter((k) => regionalRole || k !== "regional");
   const [kind, setKind] = useState<ExerciseKind>(regionalRole ? "regional" : "degraded_mode");
   const [level, setLevel] = useState<ExerciseLevel>("beginner");
@@ -75,22 +43,15 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
   const [plannedOn, setPlannedOn] = useState("");
   const [participants, setParticipants] = useState("");
   const [organiser, setOrganiser] = useState("");
-  const [selected, setSelected] = useState<Set<string>>(() => new Set(own.length === 1 ? [own[0]!.id] : []));
-  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<Picked>(
+    () => new Map(own.length === 1 ? [[own[0]!.id, own[0]!.name]] : []),
+  );
   const { busy, error, run } = useExerciseSubmission();
-  const shown = choices.filter((c) => c.name.toLowerCase().includes(filter.trim().toLowerCase()));
-
-  const toggle = (id: string, on: boolean) =>
-    setSelected((s) => {
-      const next = new Set(s);
-      if (on) next.add(id);
-      else next.delete(id);
-      return next;
-    });
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
+      const [first, ...rest] = chunks([...selected.keys()]);
       const created = await api.post<Exercise>("/exercises", {
         kind,
         level,
@@ -103,8 +64,12 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
         plannedOn,
         participants: participants.trim(),
         organiser: organiser.trim(),
-        establishmentIds: [...selected],
+        establishmentIds: first ?? [],
       });
+      // Beyond what one request takes, the others join the exercise just created.
+      for (const more of rest) {
+        await api.post<Exercise>(`/exercises/${created.id}/participations`, { establishmentIds: more });
+      }
       onPlanned(created.id);
     });
   };
@@ -236,47 +201,11 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
             Un exercice mutualisé (GHT, régional) compte pour chaque établissement coché.
           </span>
         </legend>
-        {choices.length > 8 && (
-          <div className="fr-fieldset__element">
-            <div className="fr-input-group">
-              <label className="fr-label" htmlFor="ex-filter">
-                Filtrer les établissements
-              </label>
-              <input
-                id="ex-filter"
-                className="fr-input"
-                value={filter}
-                onChange={(e) => setFilter(e.target.value)}
-              />
-            </div>
-            <Button
-              type="button"
-              priority="tertiary"
-              size="small"
-              onClick={() => setSelected((s) => new Set([...s, ...shown.map((c) => c.id)]))}
-            >
-              Cocher les {shown.length} établissements affichés
-            </Button>
-          </div>
+        {regionalRole ? (
+          <DirectoryPicker selected={selected} setSelected={setSelected} idPrefix="ex" />
+        ) : (
+          <OwnPicker choices={own} selected={selected} setSelected={setSelected} idPrefix="ex" />
         )}
-        <div className="pris-choices">
-          {shown.map((c) => (
-            <div className="fr-fieldset__element" key={c.id}>
-              <div className="fr-checkbox-group">
-                <input
-                  type="checkbox"
-                  id={`ex-est-${c.id}`}
-                  checked={selected.has(c.id)}
-                  onChange={(e) => toggle(c.id, e.target.checked)}
-                />
-                <label className="fr-label" htmlFor={`ex-est-${c.id}`}>
-                  {c.name}
-                </label>
-              </div>
-            </div>
-          ))}
-        </div>
-        <p className="fr-hint-text">{selected.size} établissement(s) sélectionné(s).</p>
       </fieldset>
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       <Button type="submit" disabled={busy || selected.size === 0} className="pris-block-button">

@@ -1,0 +1,71 @@
+import { mailDeliveries, outbox } from "@pris/db";
+import { RETEX_DECISIONS, type RetexDecision, retexReviewedKey } from "@pris/domain";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { WorkerContext } from "../context.ts";
+import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
+import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+
+export const RETEX_REVIEW_TEMPLATES: Record<RetexDecision, string> = {
+  validated: "retex-validated",
+  returned: "retex-returned",
+};
+
+export function retexReviewedMessageId(outboxId: string, userId: string, publicUrl: string): string {
+  return `<retex-reviewed.${outboxId}.${userId}@${new URL(publicUrl).hostname}>`;
+}
+
+export interface RetexReviewedResult {
+  status: "done" | "already-processed" | "invalid-payload";
+  recipients: number;
+}
+
+/**
+ * The ARS validated a RETEX or sent it back: every active RSSI of the establishment (and of its GHT) gets
+ * one e-mail. The delivery's subject is the outbox row, which keeps the decision and the ARS's comment
+ * as they were; its key (decision × person) makes a replayed job create and send nothing more.
+ */
+export async function handleRetexReviewed(ctx: WorkerContext, job: OutboxJob): Promise<RetexReviewedResult> {
+  const { db, config, queues, tuning, logger } = ctx;
+  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
+  const [row] = await db.select({ payload: outbox.payload }).from(outbox).where(eq(outbox.id, job.outboxId));
+  const decision = row?.payload.decision as RetexDecision | undefined;
+  if (!decision || !RETEX_DECISIONS.includes(decision)) {
+    await markProcessed(ctx, job.outboxId, "unknown decision");
+    return { status: "invalid-payload", recipients: 0 };
+  }
+  const { rows: recipients } = await db.execute<{ id: string; email: string }>(sql`
+    SELECT DISTINCT u.id, u.email
+    FROM exercise_participations p
+    JOIN establishments e ON e.id = p.establishment_id
+    JOIN users u ON u.active AND u.role = 'rssi'
+      AND (u.establishment_id = e.id OR (u.ght_id IS NOT NULL AND u.ght_id = e.ght_id))
+    WHERE p.id = ${job.aggregateId}`);
+  if (recipients.length === 0) {
+    logger.warn({ participationId: job.aggregateId }, "no active RSSI to tell of the RETEX decision");
+    await markProcessed(ctx, job.outboxId, "no recipient");
+    return { status: "done", recipients: 0 };
+  }
+  const keys = recipients.map((u) => retexReviewedKey(job.outboxId, u.id));
+  await db
+    .insert(mailDeliveries)
+    .values(
+      recipients.map((u, i) => ({
+        dedupeKey: keys[i]!,
+        template: RETEX_REVIEW_TEMPLATES[decision],
+        subjectId: job.outboxId,
+        userId: u.id,
+        toAddress: u.email,
+        messageId: retexReviewedMessageId(job.outboxId, u.id, config.PUBLIC_URL),
+      })),
+    )
+    .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
+  const pending = await db
+    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+    .from(mailDeliveries)
+    .where(
+      and(inArray(mailDeliveries.dedupeKey, keys), inArray(mailDeliveries.status, ["queued", "deferred"])),
+    );
+  await enqueueDeliveries(queues.sendMail, pending, tuning);
+  await markProcessed(ctx, job.outboxId, null);
+  return { status: "done", recipients: recipients.length };
+}
