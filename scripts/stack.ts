@@ -30,8 +30,8 @@ function hostAndPort(url: string, defaultPort: number): { host: string; port: nu
 }
 
 /** Runs a TypeScript entry point with this same Node binary and tsx as its loader. */
-function tsCommand(entry: string): string {
-  return `'${process.execPath.replace(/'/g, "'\\''")}' --import tsx ${entry}`;
+function tsCommand(entry: string, nodeFlags = ""): string {
+  return `'${process.execPath.replace(/'/g, "'\\''")}' ${nodeFlags} --import tsx ${entry}`;
 }
 
 async function waitForApi(url: string, timeoutMs: number): Promise<boolean> {
@@ -58,7 +58,13 @@ try {
 
 const commands: ConcurrentlyCommandInput[] = [
   { name: "api", command: tsCommand("services/api/src/server.ts"), prefixColor: "cyan", cwd: ROOT },
-  { name: "worker", command: tsCommand("services/worker/src/worker.ts"), prefixColor: "magenta", cwd: ROOT },
+  {
+    name: "worker",
+    // As in docker-compose: a bounded old space keeps a bulletin fan-out under 250 MB (bench:fanout).
+    command: tsCommand("services/worker/src/worker.ts", "--max-old-space-size=128"),
+    prefixColor: "magenta",
+    cwd: ROOT,
+  },
 ];
 
 const smtp = hostAndPort(config.SMTP_URL, config.SMTP_URL.startsWith("smtps:") ? 465 : 25);
