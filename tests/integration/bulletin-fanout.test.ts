@@ -206,6 +206,43 @@ describe("fan-out", () => {
     expect(smtp.messages.filter(about(bulletin.reference))).toHaveLength(10);
   });
 
+  test("a pause stops a fan-out in the middle of a batch; resuming sends the rest, each once", async () => {
+    await worker.close();
+    smtp.slowDown(100);
+    // One pooled connection: the batch of 25 is handed to the SMTP pool four e-mails at a time.
+    worker = await startWorker(
+      { ...t.config, SMTP_POOL_SIZE: 1 },
+      { tuning: { mailRetryDelayMs: 100, outboxRetryDelayMs: 100 }, fanoutPollMs: 100, remindEveryMs: 300 },
+    );
+    try {
+      const { bulletin, recipients } = await publish(bulletinDraft({ audience: { territories: ["nord"] } }));
+      expect(recipients).toBeGreaterThanOrEqual(40);
+      const mine = () => smtp.messages.filter(about(bulletin.reference));
+      await waitUntil("3 messages", () => mine().length >= 3);
+      await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${bulletin.id}/pause`, headers: analyst });
+      await sleep(1500);
+      const atPause = mine().length;
+      // What was already handed to the pool (two lanes of four) may still go; nothing after.
+      expect(atPause).toBeLessThanOrEqual(3 + 8 + 2);
+      await sleep(500);
+      expect(mine()).toHaveLength(atPause);
+      smtp.slowDown(0);
+      await t.app.inject({
+        method: "POST",
+        url: `/api/v1/bulletins/${bulletin.id}/resume`,
+        headers: analyst,
+      });
+      await waitUntil("every message", () => mine().length >= recipients);
+      await sleep(300);
+      expect(new Set(mine().map((m) => m.envelopeTo[0])).size).toBe(recipients);
+      expect(mine()).toHaveLength(recipients);
+    } finally {
+      smtp.slowDown(0);
+      await worker.close();
+      worker = await startTheWorker();
+    }
+  });
+
   test("a revision goes to the previous recipients; one reminder to those who have not answered", async () => {
     const { bulletin } = await publish(bulletinDraft({ audience: { territories: ["sud"] } }));
     await waitUntil("10 messages", () => smtp.messages.filter(about(bulletin.reference)).length >= 10);

@@ -15,6 +15,8 @@ export interface TestSmtpServer {
   messages: ReceivedMail[];
   /** Makes the next `count` RCPT TO answer with this SMTP code (e.g. 451 temporary, 550 permanent). */
   failRecipients(code: number, count?: number): void;
+  /** Makes the server take this long to accept each message (a slow relay). */
+  slowDown(ms: number): void;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -23,6 +25,7 @@ export interface TestSmtpServer {
 export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let failures: { code: number; left: number } | undefined;
+  let acceptDelayMs = 0;
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -44,6 +47,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", async () => {
+        if (acceptDelayMs > 0) await new Promise((r) => setTimeout(r, acceptDelayMs));
         const raw = Buffer.concat(chunks).toString("utf8");
         const parsed = await simpleParser(raw);
         messages.push({
@@ -67,6 +71,9 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     messages,
     failRecipients(code, count = 1) {
       failures = { code, left: count };
+    },
+    slowDown(ms) {
+      acceptDelayMs = ms;
     },
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,6 @@
 import { bulletinRecipients, bulletinRevisions, bulletins, type Db, type Tx } from "@pris/db";
 import { DELIVERY_MAX_ATTEMPTS, deliveryRetryDelayMs } from "@pris/domain";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { classifySmtpError } from "../mail/transport.ts";
 import { type BulletinForMail, bulletinMailer } from "./bulletin-mail.ts";
@@ -24,6 +24,8 @@ export interface BulletinFanout {
   start(): void;
   stop(): Promise<void>;
 }
+
+const PAUSE_CHECK_MS = 250;
 
 type Claimed = {
   id: string;
@@ -111,6 +113,34 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
   let running: Promise<void>[] = [];
   let failing = false;
 
+  /**
+   * The batch's bulletins paused since the claim, looked up at most every PAUSE_CHECK_MS while it is
+   * sent: a pause takes effect within a fraction of a second, not after the batch. Their deliveries are
+   * left unrecorded, so they are due again once the bulletin is resumed.
+   */
+  function pauseWatch(bulletinIds: string[]): () => Promise<Set<string>> {
+    let paused = new Set<string>();
+    let checkedAt = Date.now();
+    let checking: Promise<void> | undefined;
+    return async () => {
+      if (!checking && Date.now() - checkedAt >= PAUSE_CHECK_MS) {
+        checking = db
+          .select({ id: bulletins.id })
+          .from(bulletins)
+          .where(and(inArray(bulletins.id, bulletinIds), isNotNull(bulletins.pausedAt)))
+          .then((rows) => {
+            paused = new Set(rows.map((r) => r.id));
+          })
+          .finally(() => {
+            checkedAt = Date.now();
+            checking = undefined;
+          });
+      }
+      if (checking) await checking;
+      return paused;
+    };
+  }
+
   async function send(batch: Claimed[]): Promise<Outcome[]> {
     const [byId, recipients] = await Promise.all([
       loadBulletins(db, [...new Set(batch.map((d) => d.bulletin_id))]),
@@ -126,7 +156,9 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     ]);
     const people = new Map(recipients.map((r) => [r.id, r]));
     const mailers = new Map([...byId].map(([id, b]) => [id, bulletinMailer(b, config)]));
-    const one = async (d: Claimed): Promise<Outcome> => {
+    const pausedNow = pauseWatch([...byId.keys()]);
+    const one = async (d: Claimed): Promise<Outcome | undefined> => {
+      if ((await pausedNow()).has(d.bulletin_id)) return undefined;
       const bulletin = byId.get(d.bulletin_id);
       const person = people.get(d.recipient_id);
       if (!bulletin || !person || bulletin.tlp === "RED" || bulletin.status !== "published") {
@@ -152,7 +184,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     // A few e-mails at a time, each rendered when its turn comes: enough to keep every pooled connection
     // busy, few enough that a message dies young instead of waiting in the pool's queue, which under the
     // worker's bounded heap costs full collections.
-    const outcomes: Outcome[] = new Array(batch.length);
+    const outcomes: (Outcome | undefined)[] = new Array(batch.length);
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(sendWindow, batch.length) }, async () => {
@@ -162,7 +194,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
         }
       }),
     );
-    return outcomes;
+    return outcomes.filter((o) => o !== undefined);
   }
 
   async function runBatch(): Promise<number> {
