@@ -1,14 +1,8 @@
 import type { Audience } from "@pris/domain";
 import { sql } from "drizzle-orm";
-import { index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import { v7 as uuidv7 } from "uuid";
+import { index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { at, id } from "./columns.ts";
 import { establishments, incidents, users } from "./schema.ts";
-
-const id = () =>
-  uuid("id")
-    .primaryKey()
-    .$defaultFn(() => uuidv7());
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
 export type BulletinProduct = { vendor: string; product?: string; versions?: string };
 export type BulletinObservable = { type: string; value: string; normalized: string; comment: string | null };

@@ -1,25 +1,7 @@
 import { sql } from "drizzle-orm";
-import {
-  boolean,
-  date,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  unique,
-  uuid,
-} from "drizzle-orm/pg-core";
-import { v7 as uuidv7 } from "uuid";
+import { boolean, index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
+import { at, day, id } from "./columns.ts";
 import { establishments, users } from "./schema.ts";
-
-const id = () =>
-  uuid("id")
-    .primaryKey()
-    .$defaultFn(() => uuidv7());
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
-const day = (name: string) => date(name, { mode: "string" });
 
 /**
  * A cyber-crisis exercise: one establishment's, pooled by a GHT for several, or the ARS's regional one.

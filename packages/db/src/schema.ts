@@ -13,19 +13,11 @@ import {
   primaryKey,
   smallint,
   text,
-  timestamp,
   unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { v7 as uuidv7 } from "uuid";
-
-const id = () =>
-  uuid("id")
-    .primaryKey()
-    .$defaultFn(() => uuidv7());
-const at = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
-const createdAt = () => at("created_at").notNull().defaultNow();
+import { at, createdAt, id } from "./columns.ts";
 
 export const territories = pgTable("territories", {
   code: text("code").primaryKey(),
