@@ -11,14 +11,23 @@
  * (50000), BENCH_REQUESTS (200 per query and side), BENCH_EXPLAIN=1, BENCH_KEEP=1, DATABASE_URL.
  */
 import { randomUUID } from "node:crypto";
-import http from "node:http";
 import { hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
 import { migrate } from "@pris/db";
 import { parseObligationRule } from "@pris/domain";
 import pg from "pg";
 import { completionStatement } from "../../services/api/src/modules/exercises/completion-service.ts";
-import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";
+import {
+  API_NODE_OPTIONS,
+  Children,
+  freePort,
+  get,
+  httpAgent,
+  paired,
+  percentile,
+  scratchDatabase,
+  waitFor,
+} from "./support.ts";
 
 const ESTABLISHMENTS = Number(process.env.BENCH_ESTABLISHMENTS ?? 50_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -107,38 +116,6 @@ const SEED = (n: number) => [
   "RESET session_replication_role",
   "VACUUM ANALYZE",
 ];
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-
-function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-  });
-}
-
-/** Alternates the two sides request by request, each going first half of the time. */
-async function paired(total: number, sides: [() => Promise<unknown>, () => Promise<unknown>]) {
-  const durations: [number[], number[]] = [[], []];
-  for (let i = 0; i < total; i++) {
-    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-      const t0 = performance.now();
-      await sides[k as 0 | 1]();
-      durations[k as 0 | 1].push(performance.now() - t0);
-    }
-  }
-  return durations;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function main() {
   const t0 = performance.now();
@@ -237,15 +214,15 @@ async function main() {
   console.log(
     `\n${REQUESTS} requests per side, sequential, interleaved, after 20 of warm-up; pool of ${poolMax}`,
   );
-  const [h] = await paired(REQUESTS, [floor, async () => {}]);
+  const [h] = await paired(REQUESTS, 1, [floor, async () => {}]);
   console.log(
     `GET /health/live (HTTP alone)                 p50 ${percentile(h, 50).toFixed(1)} p95 ${percentile(h, 95).toFixed(1)} ms`,
   );
-  const [late] = await paired(REQUESTS, [lateApi, async () => {}]);
+  const [late] = await paired(REQUESTS, 1, [lateApi, async () => {}]);
   console.log(
     `GET …/completion/late (first 50 + total)       p50 ${percentile(late, 50).toFixed(1)} p95 ${percentile(late, 95).toFixed(1)} ms`,
   );
-  const [a, b] = await paired(REQUESTS, [api, bare]);
+  const [a, b] = await paired(REQUESTS, 1, [api, bare]);
   const row = {
     api50: percentile(a, 50),
     api95: percentile(a, 95),
@@ -273,5 +250,5 @@ try {
 } finally {
   await children.stopAll();
   if (process.env.BENCH_KEEP !== "1") await scratch.drop().catch(() => {});
-  agent.destroy();
+  httpAgent.destroy();
 }

@@ -14,7 +14,6 @@
  * DATABASE_URL (the server; the scratch database is created beside the one it names).
  */
 import { randomUUID } from "node:crypto";
-import http from "node:http";
 import { hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
 import { migrate } from "@pris/db";
@@ -22,7 +21,17 @@ import type { QueueQuery } from "@pris/domain";
 import pg from "pg";
 import type { Principal } from "../../services/api/src/auth/principal.ts";
 import { queueStatements } from "../../services/api/src/modules/queue/queue-sql.ts";
-import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";
+import {
+  API_NODE_OPTIONS,
+  Children,
+  freePort,
+  get,
+  httpAgent,
+  paired,
+  percentile,
+  scratchDatabase,
+  waitFor,
+} from "./support.ts";
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -172,52 +181,6 @@ const SEED = (n: number) => [
   "RESET session_replication_role",
   "VACUUM ANALYZE",
 ];
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-  });
-}
-
-/**
- * Runs each side `total` times over `concurrency` loops, each loop alternating the two, so that both
- * sides meet the same background load (a shared machine drifts); returns each call's duration in ms.
- */
-async function paired(
-  total: number,
-  concurrency: number,
-  sides: [() => Promise<unknown>, () => Promise<unknown>],
-): Promise<[number[], number[]]> {
-  const durations: [number[], number[]] = [[], []];
-  let started = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (started < total) {
-        const i = started++;
-        // Each side goes first half of the time: neither always finds the other's pages warm.
-        for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
-          const t0 = performance.now();
-          await sides[k as 0 | 1]();
-          durations[k as 0 | 1].push(performance.now() - t0);
-        }
-      }
-    }),
-  );
-  return durations;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 async function main() {
   const t0 = performance.now();
@@ -401,7 +364,7 @@ try {
   console.error(err);
   process.exitCode = 1;
 } finally {
-  agent.destroy();
+  httpAgent.destroy();
   await children.stopAll();
   if (process.env.BENCH_KEEP === "1") console.log(`kept database ${scratch.name}`);
   else await scratch.drop();

@@ -1,5 +1,6 @@
 /** What every benchmark script needs: a scratch database beside DATABASE_URL's, free ports, child servers. */
 import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -91,4 +92,52 @@ export class Children {
       ),
     );
   }
+}
+
+/** Keep-alive HTTP for the "through the API" side; destroy it when the run ends. */
+export const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** A GET read whole (the bare side parses nothing either, so neither does this). */
+export function get(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: httpAgent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
+}
+
+/**
+ * Runs each side `total` times over `concurrency` loops, each loop alternating the two, so that both
+ * sides meet the same background load (a shared machine drifts); returns each call's duration in ms.
+ */
+export async function paired(
+  total: number,
+  concurrency: number,
+  sides: [() => Promise<unknown>, () => Promise<unknown>],
+): Promise<[number[], number[]]> {
+  const durations: [number[], number[]] = [[], []];
+  let started = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (started < total) {
+        const i = started++;
+        // Each side goes first half of the time: neither always finds the other's pages warm.
+        for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+          const t0 = performance.now();
+          await sides[k as 0 | 1]();
+          durations[k as 0 | 1].push(performance.now() - t0);
+        }
+      }
+    }),
+  );
+  return durations;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
