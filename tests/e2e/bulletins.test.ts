@@ -12,10 +12,12 @@ import {
   SCREENSHOT_DIR,
   WEB_DIST_DIR,
 } from "../support/browser.ts";
+import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import {
   createEstablishment,
   createTerritory,
   createUser,
+  login,
   PASSWORD,
   startTestApp,
   type TestApp,
@@ -174,4 +176,26 @@ describe("an alert bulletin from the composer to the acknowledgements", () => {
     expect(await tile(desk, "Corrigé")).toBe("1");
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-dashboard.png`, fullPage: true });
   }, 120_000);
+
+  it("deletes a draft in two clicks and goes back to the list", async () => {
+    const analyst = await createUser(t.db, { role: "analyst", name: "Brouillon Test" });
+    const bearer = (await login(t.app, analyst.email)).bearer;
+    const created = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/bulletins",
+      headers: bearer,
+      payload: bulletinDraft({ title: "Brouillon à supprimer" }),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    const desk = await open(DESKTOP);
+    await signIn(desk, baseUrl, analyst.email);
+    await desk.goto(`${baseUrl}/bulletins/${id}`);
+    await desk.getByRole("heading", { level: 1, name: "Brouillon de bulletin" }).waitFor();
+    await desk.getByRole("button", { name: "Supprimer le brouillon" }).click();
+    await desk.getByRole("button", { name: "Confirmer la suppression du brouillon" }).click();
+    await desk.waitForURL(/\/bulletins$/);
+    const gone = await t.app.inject({ method: "GET", url: `/api/v1/bulletins/${id}`, headers: bearer });
+    expect(gone.statusCode).toBe(404);
+  }, 60_000);
 });

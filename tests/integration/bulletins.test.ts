@@ -31,7 +31,7 @@ let rssiAUser: { id: string; email: string };
 const NON_EXISTENT = "01900000-0000-7000-8000-000000000000";
 
 const req = (
-  method: "GET" | "POST" | "PUT",
+  method: "GET" | "POST" | "PUT" | "DELETE",
   url: string,
   headers: Record<string, string>,
   payload?: unknown,
@@ -151,6 +151,22 @@ describe("drafts and validation", () => {
       audience: { establishmentIds: [A.id, C.id] },
     });
     expect(red.json()).toEqual({ establishments: 2, people: 1, emailed: 0, withoutRecipient: 1 });
+  });
+
+  test("a draft can be deleted by an analyst; a published bulletin cannot", async () => {
+    const created = await req("POST", "/api/v1/bulletins", analyst, draft());
+    const id = created.json().id as string;
+    expect((await req("DELETE", `/api/v1/bulletins/${id}`, rssiA)).statusCode).toBe(403);
+    expect((await req("DELETE", `/api/v1/bulletins/${id}`, ars)).statusCode).toBe(403);
+    const deleted = await req("DELETE", `/api/v1/bulletins/${id}`, analyst);
+    expect(deleted.statusCode, deleted.body).toBe(204);
+    expect((await req("GET", `/api/v1/bulletins/${id}`, analyst)).statusCode).toBe(404);
+    expect((await req("DELETE", `/api/v1/bulletins/${id}`, analyst)).statusCode).toBe(404);
+    const { bulletin } = await publish();
+    const refused = await req("DELETE", `/api/v1/bulletins/${bulletin.id}`, analyst);
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().code).toBe("bulletin_published");
+    expect((await req("GET", `/api/v1/bulletins/${bulletin.id}`, analyst)).statusCode).toBe(200);
   });
 });
 

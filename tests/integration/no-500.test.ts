@@ -250,6 +250,7 @@ test("alert bulletins: random bodies, drafts with one field replaced by anything
   const routes: [string, string][] = [
     ["POST", "/api/v1/bulletins"],
     ["PUT", `/api/v1/bulletins/${draftId}`],
+    ["DELETE", `/api/v1/bulletins/${publishedId}`],
     ["POST", "/api/v1/bulletins/audience-preview"],
     ["POST", `/api/v1/bulletins/${publishedId}/revisions`],
     ["POST", `/api/v1/bulletins/${publishedId}/answer`],

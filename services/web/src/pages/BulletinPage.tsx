@@ -11,7 +11,7 @@ import {
   RECIPIENT_ROLE_LABELS,
 } from "@pris/domain";
 import { useCallback, useEffect, useState } from "react";
-import { useParams } from "react-router";
+import { useNavigate, useParams } from "react-router";
 import { api, describeError, describeProblem, isUnauthorized } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
@@ -102,6 +102,8 @@ export function BulletinPage() {
   const [board, setBoard] = useState<BulletinDashboard | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [busy, setBusy] = useState(false);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
   const [answered, setAnswered] = useState<BulletinAnswer | null>(null);
   usePageTitle(state.status === "ready" ? (state.bulletin.reference ?? "Brouillon") : "Bulletin");
@@ -132,6 +134,18 @@ export function BulletinPage() {
     } catch (err) {
       setError(describeProblem(err));
     } finally {
+      setBusy(false);
+    }
+  }
+
+  async function remove(id: string) {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.delete(`/bulletins/${id}`);
+      navigate("/bulletins");
+    } catch (err) {
+      setError(describeProblem(err));
       setBusy(false);
     }
   }
@@ -170,6 +184,13 @@ export function BulletinPage() {
               </Button>
               <Button disabled={busy} onClick={() => act(() => api.post(`/bulletins/${b.id}/publish`))}>
                 Publier
+              </Button>
+              <Button
+                priority="tertiary"
+                disabled={busy}
+                onClick={() => (confirmDelete ? remove(b.id) : setConfirmDelete(true))}
+              >
+                {confirmDelete ? "Confirmer la suppression du brouillon" : "Supprimer le brouillon"}
               </Button>
             </>
           ) : (

@@ -16,6 +16,7 @@ import {
   IdParamsSchema,
   PublishResultSchema,
 } from "@pris/domain";
+import Type from "typebox";
 import { problems } from "../../http.ts";
 import { ackAnswer, ackView } from "./ack-service.ts";
 import {
@@ -23,6 +24,7 @@ import {
   bulletinDashboard,
   bulletinFromIncident,
   createDraft,
+  deleteDraft,
   getBulletin,
   listBulletins,
   previewAudience,
@@ -113,6 +115,23 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => updateDraft(db, request.principal, request.params.id, request.body),
+  );
+
+  app.delete(
+    "/bulletins/:id",
+    {
+      schema: {
+        tags,
+        operationId: "deleteBulletinDraft",
+        summary: "Delete a draft (a published bulletin stays: it was sent)",
+        params: IdParamsSchema,
+        response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await deleteDraft(db, request.principal, request.params.id);
+      return reply.code(204).send(null);
+    },
   );
 
   app.post(

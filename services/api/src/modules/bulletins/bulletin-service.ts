@@ -235,6 +235,19 @@ export async function updateDraft(
   return detail(db, row);
 }
 
+/** A draft has no reference, recipients or revisions yet: deleting it leaves no trace and no gap. */
+export async function deleteDraft(db: Db, principal: Principal | null, id: string): Promise<void> {
+  requireAnalyst(principal);
+  const deleted = await db
+    .delete(bulletins)
+    .where(and(eq(bulletins.id, id), eq(bulletins.status, "draft")))
+    .returning({ id: bulletins.id });
+  if (deleted.length > 0) return;
+  const [exists] = await db.select({ id: bulletins.id }).from(bulletins).where(eq(bulletins.id, id));
+  if (!exists) throw new NotFoundError("Bulletin");
+  throw new ConflictError("bulletin_published", "A published bulletin cannot be deleted: it was sent");
+}
+
 export async function listBulletins(
   db: Db,
   principal: Principal | null,
