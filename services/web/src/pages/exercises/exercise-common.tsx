@@ -1,6 +1,6 @@
 import { PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from "@pris/domain";
-import { useCallback, useState } from "react";
 import { ApiError, describeError } from "../../api/client.ts";
+import { useSubmission } from "../../lib/use-submission.ts";
 
 const dayFormatter = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
 
@@ -55,18 +55,5 @@ export function describeExerciseProblem(err: unknown): string {
 
 /** Busy while a write runs, the refusal in the exercise pages' words when it fails. */
 export function useExerciseSubmission() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = useCallback(async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (err) {
-      setError(describeExerciseProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  return { busy, error, run };
+  return useSubmission(describeExerciseProblem);
 }
