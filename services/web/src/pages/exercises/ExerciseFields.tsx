@@ -1,5 +1,6 @@
 import { EXERCISE_LEVEL_LABELS, EXERCISE_LEVELS, type Exercise, type ExerciseLevel } from "@pris/domain";
 import { useState } from "react";
+import { labelled, SelectField } from "../../components/SelectField.tsx";
 
 /** What planning an exercise and changing a planned one both ask: what it is, when, who runs it. */
 export interface ExerciseFieldValues {
@@ -64,23 +65,13 @@ export function ExerciseFields({
   participantsMaxLength?: number;
 }) {
   const level = (
-    <div className="fr-select-group">
-      <label className="fr-label" htmlFor={`${idPrefix}-level`}>
-        Niveau
-      </label>
-      <select
-        id={`${idPrefix}-level`}
-        className="fr-select"
-        value={values.level}
-        onChange={(e) => set("level", e.target.value as ExerciseLevel)}
-      >
-        {EXERCISE_LEVELS.map((l) => (
-          <option key={l} value={l}>
-            {EXERCISE_LEVEL_LABELS[l]}
-          </option>
-        ))}
-      </select>
-    </div>
+    <SelectField
+      id={`${idPrefix}-level`}
+      label="Niveau"
+      value={values.level}
+      options={labelled(EXERCISE_LEVELS, EXERCISE_LEVEL_LABELS)}
+      onChange={(l) => set("level", l)}
+    />
   );
   return (
     <>

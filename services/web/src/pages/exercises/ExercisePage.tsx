@@ -21,7 +21,13 @@ import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
 import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
 import { ExerciseFields, exerciseFieldsBody, useExerciseFields } from "./ExerciseFields.tsx";
-import { dayLabel, ParticipationBadge, todayIn, useExerciseSubmission } from "./exercise-common.tsx";
+import {
+  BackLink,
+  dayLabel,
+  ParticipationBadge,
+  todayIn,
+  useExerciseSubmission,
+} from "./exercise-common.tsx";
 
 /** Changing a planned exercise: what it is, when, who runs it. */
 function EditForm({
@@ -325,11 +331,7 @@ export function ExercisePage() {
 
   return (
     <div className="fr-container fr-my-4w">
-      <p>
-        <Link to="/exercices" className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
-          Exercices
-        </Link>
-      </p>
+      <BackLink to="/exercices">Exercices</BackLink>
       <h1>{x.title}</h1>
       <ul className="fr-badges-group">
         <li>

@@ -6,6 +6,7 @@ import { Link, useNavigate } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { labelled, SelectField } from "../../components/SelectField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 
 import { useMe } from "../../session.tsx";
@@ -57,23 +58,13 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
       <h2 id="plan-title" className="fr-h4">
         Planifier un exercice
       </h2>
-      <div className="fr-select-group">
-        <label className="fr-label" htmlFor="ex-kind">
-          Type d'exercice
-        </label>
-        <select
-          id="ex-kind"
-          className="fr-select"
-          value={kind}
-          onChange={(e) => setKind(e.target.value as ExerciseKind)}
-        >
-          {kinds.map((k) => (
-            <option key={k} value={k}>
-              {EXERCISE_KIND_LABELS[k]}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id="ex-kind"
+        label="Type d'exercice"
+        value={kind}
+        options={labelled(kinds, EXERCISE_KIND_LABELS)}
+        onChange={setKind}
+      />
       <ExerciseFields idPrefix="ex" {...fields} levelFirst scenarioHint />
       <fieldset className="fr-fieldset">
         <legend className="fr-fieldset__legend">

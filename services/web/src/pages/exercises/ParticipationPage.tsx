@@ -14,15 +14,70 @@ import {
   type RetexShareTlp,
 } from "@pris/domain";
 import { type FormEvent, useState } from "react";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { labelled, SelectField } from "../../components/SelectField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
-import { dayLabel, ParticipationBadge, todayIn, useExerciseSubmission } from "./exercise-common.tsx";
+import {
+  BackLink,
+  dayLabel,
+  ParticipationBadge,
+  todayIn,
+  useExerciseSubmission,
+} from "./exercise-common.tsx";
 
 type Props = { p: Participation; onChange(p: Participation): void };
+
+/** One phase of the RETEX (à chaud, à froid): what was said, and on which day. */
+function RetexPhaseFields({
+  phase,
+  hint,
+  summary,
+  setSummary,
+  on,
+  setOn,
+}: {
+  phase: RetexPhase;
+  hint: string;
+  summary: string;
+  setSummary(value: string): void;
+  on: string;
+  setOn(value: string): void;
+}) {
+  const name = phase === "hot" ? "à chaud" : "à froid";
+  return (
+    <>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor={`retex-${phase}`}>
+          {`RETEX ${name}`}
+          <span className="fr-hint-text">{hint}</span>
+        </label>
+        <textarea
+          id={`retex-${phase}`}
+          className="fr-input pris-tall"
+          rows={6}
+          value={summary}
+          onChange={(e) => setSummary(e.target.value)}
+        />
+      </div>
+      <div className="fr-input-group">
+        <label className="fr-label" htmlFor={`retex-${phase}-on`}>
+          {`Date du RETEX ${name}`}
+        </label>
+        <input
+          id={`retex-${phase}-on`}
+          className="fr-input"
+          type="date"
+          value={on}
+          onChange={(e) => setOn(e.target.value)}
+        />
+      </div>
+    </>
+  );
+}
 
 function Summaries({ p, onChange }: Props) {
   const { config } = useApp();
@@ -62,58 +117,22 @@ function Summaries({ p, onChange }: Props) {
   return (
     <form onSubmit={save} className="fr-mb-4w">
       <h2 className="fr-h4">RETEX</h2>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-hot">
-          RETEX à chaud
-          <span className="fr-hint-text">
-            Le débriefing juste après l'exercice : ce qui a marché, ce qui a manqué.
-          </span>
-        </label>
-        <textarea
-          id="retex-hot"
-          className="fr-input pris-tall"
-          rows={6}
-          value={hot}
-          onChange={(e) => setHot(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-hot-on">
-          Date du RETEX à chaud
-        </label>
-        <input
-          id="retex-hot-on"
-          className="fr-input"
-          type="date"
-          value={hotOn}
-          onChange={(e) => setHotOn(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-cold">
-          RETEX à froid
-          <span className="fr-hint-text">Quelques semaines après, avec le recul.</span>
-        </label>
-        <textarea
-          id="retex-cold"
-          className="fr-input pris-tall"
-          rows={6}
-          value={cold}
-          onChange={(e) => setCold(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-cold-on">
-          Date du RETEX à froid
-        </label>
-        <input
-          id="retex-cold-on"
-          className="fr-input"
-          type="date"
-          value={coldOn}
-          onChange={(e) => setColdOn(e.target.value)}
-        />
-      </div>
+      <RetexPhaseFields
+        phase="hot"
+        hint="Le débriefing juste après l'exercice : ce qui a marché, ce qui a manqué."
+        summary={hot}
+        setSummary={setHot}
+        on={hotOn}
+        setOn={setHotOn}
+      />
+      <RetexPhaseFields
+        phase="cold"
+        hint="Quelques semaines après, avec le recul."
+        summary={cold}
+        setSummary={setCold}
+        on={coldOn}
+        setOn={setColdOn}
+      />
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {saved && (
         <p className="fr-message fr-message--valid" role="status">
@@ -215,23 +234,13 @@ function Findings({ p, onChange }: Props) {
               </div>
             ))}
           </fieldset>
-          <div className="fr-select-group">
-            <label className="fr-label" htmlFor="finding-theme">
-              Thème
-            </label>
-            <select
-              id="finding-theme"
-              className="fr-select"
-              value={theme}
-              onChange={(e) => setTheme(e.target.value as FindingTheme)}
-            >
-              {FINDING_THEMES.map((t) => (
-                <option key={t} value={t}>
-                  {FINDING_THEME_LABELS[t]}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="finding-theme"
+            label="Thème"
+            value={theme}
+            options={labelled(FINDING_THEMES, FINDING_THEME_LABELS)}
+            onChange={setTheme}
+          />
           <div className="fr-input-group">
             <label className="fr-label" htmlFor="finding-text">
               Constat
@@ -376,24 +385,16 @@ function Actions({ p, onChange }: Props) {
             />
           </div>
           {p.findings.length > 0 && (
-            <div className="fr-select-group">
-              <label className="fr-label" htmlFor="action-finding">
-                Constat à l'origine
-              </label>
-              <select
-                id="action-finding"
-                className="fr-select"
-                value={findingId}
-                onChange={(e) => setFindingId(e.target.value)}
-              >
-                <option value="">Aucun en particulier</option>
-                {p.findings.map((f) => (
-                  <option key={f.id} value={f.id}>
-                    {f.text.slice(0, 80)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="action-finding"
+              label="Constat à l'origine"
+              value={findingId}
+              options={[
+                ["", "Aucun en particulier"],
+                ...p.findings.map((f) => [f.id, f.text.slice(0, 80)] as const),
+              ]}
+              onChange={setFindingId}
+            />
           )}
           {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
           <Button type="submit" disabled={busy} iconId="fr-icon-add-line" className="pris-block-button">
@@ -483,23 +484,13 @@ function Decision({ p, onChange }: Props) {
               Le RETEX n'est pas partagé. Il l'est anonymement, sauf si vous acceptez d'être nommé.
             </p>
           )}
-          <div className="fr-select-group">
-            <label className="fr-label" htmlFor="share-tlp">
-              Diffusion (TLP)
-            </label>
-            <select
-              id="share-tlp"
-              className="fr-select"
-              value={tlp}
-              onChange={(e) => setTlp(e.target.value as RetexShareTlp)}
-            >
-              {RETEX_SHARE_TLPS.map((t) => (
-                <option key={t} value={t}>
-                  TLP:{t}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="share-tlp"
+            label="Diffusion (TLP)"
+            value={tlp}
+            options={RETEX_SHARE_TLPS.map((t) => [t, `TLP:${t}`] as const)}
+            onChange={setTlp}
+          />
           <div className="fr-checkbox-group fr-mb-2w">
             <input
               type="checkbox"
@@ -540,14 +531,7 @@ export function ParticipationPage() {
   const p = state.data;
   return (
     <div className="fr-container fr-my-4w pris-narrow">
-      <p>
-        <Link
-          to={`/exercices/${p.exercise.id}`}
-          className="fr-link fr-icon-arrow-left-line fr-link--icon-left"
-        >
-          {p.exercise.title}
-        </Link>
-      </p>
+      <BackLink to={`/exercices/${p.exercise.id}`}>{p.exercise.title}</BackLink>
       <h1 className="fr-h2">RETEX — {p.establishmentName}</h1>
       <div className="fr-mb-2w" data-testid="participation-status">
         <ParticipationBadge status={p.status} />

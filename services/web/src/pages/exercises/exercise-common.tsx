@@ -1,4 +1,6 @@
 import { PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from "@pris/domain";
+import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { ApiError, describeError } from "../../api/client.ts";
 import { useSubmission } from "../../lib/use-submission.ts";
 
@@ -56,4 +58,15 @@ export function describeExerciseProblem(err: unknown): string {
 /** Busy while a write runs, the refusal in the exercise pages' words when it fails. */
 export function useExerciseSubmission() {
   return useSubmission(describeExerciseProblem);
+}
+
+/** The link back up, above an exercise page's title. */
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p>
+      <Link to={to} className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
+        {children}
+      </Link>
+    </p>
+  );
 }
