@@ -47,3 +47,18 @@ export function SelectField<T extends string | number>({
 export function labelled<T extends string>(values: readonly T[], labels: Record<T, ReactNode>) {
   return values.map((v) => [v, labels[v]] as const);
 }
+
+/** One `<option>` per value of an enum, reading its French label (or what `labels` makes of it). */
+export function EnumOptions<T extends string>({
+  values,
+  labels,
+}: {
+  values: readonly T[];
+  labels: Record<T, ReactNode> | ((value: T) => ReactNode);
+}) {
+  return values.map((v) => (
+    <option key={v} value={v}>
+      {typeof labels === "function" ? labels(v) : labels[v]}
+    </option>
+  ));
+}

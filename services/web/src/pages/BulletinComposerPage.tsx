@@ -26,6 +26,7 @@ import { useNavigate, useParams } from "react-router";
 import { api, describeError, describeProblem } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
+import { EnumOptions } from "../components/SelectField.tsx";
 
 interface Form {
   kind: BulletinKind;
@@ -311,11 +312,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
                   onChange: (e) => set("kind", e.target.value as BulletinKind),
                 }}
               >
-                {BULLETIN_KINDS.map((k) => (
-                  <option key={k} value={k}>
-                    {BULLETIN_KIND_LABELS[k]}
-                  </option>
-                ))}
+                <EnumOptions values={BULLETIN_KINDS} labels={BULLETIN_KIND_LABELS} />
               </Select>
               <Select
                 label="Marquage TLP"
@@ -326,11 +323,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
                   onChange: (e) => set("tlp", e.target.value as Tlp),
                 }}
               >
-                {TLP_LABELS.map((t) => (
-                  <option key={t} value={t}>
-                    TLP:{t}
-                  </option>
-                ))}
+                <EnumOptions values={TLP_LABELS} labels={(t) => `TLP:${t}`} />
               </Select>
             </>
           )}
@@ -342,11 +335,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
               onChange: (e) => set("severity", e.target.value as BulletinSeverity),
             }}
           >
-            {BULLETIN_SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {BULLETIN_SEVERITY_LABELS[s]}
-              </option>
-            ))}
+            <EnumOptions values={BULLETIN_SEVERITIES} labels={BULLETIN_SEVERITY_LABELS} />
           </Select>
           <Input
             label="Titre"

@@ -18,7 +18,7 @@ import { useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
-import { labelled, SelectField } from "../../components/SelectField.tsx";
+import { EnumOptions, labelled, SelectField } from "../../components/SelectField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
 import {
@@ -327,11 +327,10 @@ function Actions({ p, onChange }: Props) {
                         disabled={busy}
                         onChange={(e) => setStatus(a.id, e.target.value as ImprovementActionStatus)}
                       >
-                        {IMPROVEMENT_ACTION_STATUSES.map((s) => (
-                          <option key={s} value={s}>
-                            {IMPROVEMENT_ACTION_STATUS_LABELS[s]}
-                          </option>
-                        ))}
+                        <EnumOptions
+                          values={IMPROVEMENT_ACTION_STATUSES}
+                          labels={IMPROVEMENT_ACTION_STATUS_LABELS}
+                        />
                       </select>
                     ) : (
                       IMPROVEMENT_ACTION_STATUS_LABELS[a.status]
