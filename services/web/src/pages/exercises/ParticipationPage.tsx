@@ -146,6 +146,43 @@ function Summaries({ p, onChange }: Props) {
   );
 }
 
+/** A choice among a few, as inline DSFR radios (ids `name-value`). */
+function InlineRadios<T extends string>({
+  legend,
+  name,
+  value,
+  options,
+  onChange,
+}: {
+  legend: string;
+  name: string;
+  value: T;
+  options: readonly (readonly [NoInfer<T>, string])[];
+  onChange(value: NoInfer<T>): void;
+}) {
+  return (
+    <fieldset className="fr-fieldset">
+      <legend className="fr-fieldset__legend fr-text--regular">{legend}</legend>
+      {options.map(([v, label]) => (
+        <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
+          <div className="fr-radio-group fr-radio-rich">
+            <input
+              type="radio"
+              id={`${name}-${v}`}
+              name={name}
+              checked={value === v}
+              onChange={() => onChange(v)}
+            />
+            <label className="fr-label" htmlFor={`${name}-${v}`}>
+              {label}
+            </label>
+          </div>
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
 function Findings({ p, onChange }: Props) {
   const editable = p.status === "held";
   const [phase, setPhase] = useState<RetexPhase>(p.retex.coldSummary ? "cold" : "hot");
@@ -196,44 +233,26 @@ function Findings({ p, onChange }: Props) {
       )}
       {editable && (
         <form onSubmit={add} className="pris-panel">
-          <fieldset className="fr-fieldset">
-            <legend className="fr-fieldset__legend fr-text--regular">Moment</legend>
-            {(["hot", "cold"] as const).map((v) => (
-              <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
-                <div className="fr-radio-group fr-radio-rich">
-                  <input
-                    type="radio"
-                    id={`phase-${v}`}
-                    name="phase"
-                    checked={phase === v}
-                    onChange={() => setPhase(v)}
-                  />
-                  <label className="fr-label" htmlFor={`phase-${v}`}>
-                    {v === "hot" ? "À chaud" : "À froid"}
-                  </label>
-                </div>
-              </div>
-            ))}
-          </fieldset>
-          <fieldset className="fr-fieldset">
-            <legend className="fr-fieldset__legend fr-text--regular">Nature</legend>
-            {(["negative", "positive"] as const).map((v) => (
-              <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
-                <div className="fr-radio-group fr-radio-rich">
-                  <input
-                    type="radio"
-                    id={`polarity-${v}`}
-                    name="polarity"
-                    checked={polarity === v}
-                    onChange={() => setPolarity(v)}
-                  />
-                  <label className="fr-label" htmlFor={`polarity-${v}`}>
-                    {v === "positive" ? "Point fort" : "Point à améliorer"}
-                  </label>
-                </div>
-              </div>
-            ))}
-          </fieldset>
+          <InlineRadios
+            legend="Moment"
+            name="phase"
+            value={phase}
+            options={[
+              ["hot", "À chaud"],
+              ["cold", "À froid"],
+            ]}
+            onChange={setPhase}
+          />
+          <InlineRadios
+            legend="Nature"
+            name="polarity"
+            value={polarity}
+            options={[
+              ["negative", "Point à améliorer"],
+              ["positive", "Point fort"],
+            ]}
+            onChange={setPolarity}
+          />
           <SelectField
             id="finding-theme"
             label="Thème"
