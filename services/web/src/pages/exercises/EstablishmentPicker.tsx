@@ -3,6 +3,7 @@ import { CATEGORIES, CATEGORY_VALUES, type Category, type Establishment } from "
 import { type Dispatch, type SetStateAction, useEffect, useRef, useState } from "react";
 import { api } from "../../api/client.ts";
 import { SelectField } from "../../components/SelectField.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { describeExerciseProblem } from "./exercise-common.tsx";
 
 /** Selected establishments, by id, with the name shown in the summary. */
@@ -121,17 +122,12 @@ export function OwnPicker({ choices, ...props }: PickerProps & { choices: { id: 
   return (
     <>
       {choices.length > 8 && (
-        <div className="fr-input-group">
-          <label className="fr-label" htmlFor={`${idPrefix}-filter`}>
-            Filtrer les établissements
-          </label>
-          <input
-            id={`${idPrefix}-filter`}
-            className="fr-input"
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
-          />
-        </div>
+        <TextField
+          id={`${idPrefix}-filter`}
+          label="Filtrer les établissements"
+          value={filter}
+          onValue={setFilter}
+        />
       )}
       <div className="pris-choices">
         {shown.map((c) => (
@@ -252,20 +248,15 @@ export function DirectoryPicker(props: PickerProps) {
           ]}
           onChange={setCategory}
         />
-        <div className="fr-input-group">
-          <label className="fr-label" htmlFor={`${idPrefix}-search`}>
-            Rechercher
-            <span className="fr-hint-text">Nom ou numéro FINESS</span>
-          </label>
-          <input
-            id={`${idPrefix}-search`}
-            className="fr-input"
-            type="search"
-            maxLength={200}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-          />
-        </div>
+        <TextField
+          id={`${idPrefix}-search`}
+          label="Rechercher"
+          hint="Nom ou numéro FINESS"
+          type="search"
+          maxLength={200}
+          value={text}
+          onValue={setText}
+        />
       </div>
       {page && (
         <p className="fr-mb-1w" data-testid={`${idPrefix}-matches`}>

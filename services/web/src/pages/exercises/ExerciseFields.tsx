@@ -1,6 +1,7 @@
 import { EXERCISE_LEVEL_LABELS, EXERCISE_LEVELS, type Exercise, type ExerciseLevel } from "@pris/domain";
 import { useState } from "react";
 import { labelled, SelectField } from "../../components/SelectField.tsx";
+import { TextAreaField, TextField } from "../../components/TextField.tsx";
 
 /** What planning an exercise and changing a planned one both ask: what it is, when, who runs it. */
 export interface ExerciseFieldValues {
@@ -76,91 +77,61 @@ export function ExerciseFields({
   return (
     <>
       {levelFirst && level}
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`${idPrefix}-title`}>
-          Intitulé
-        </label>
-        <input
-          id={`${idPrefix}-title`}
-          className="fr-input"
-          required
-          maxLength={200}
-          value={values.title}
-          onChange={(e) => set("title", e.target.value)}
-        />
-      </div>
+      <TextField
+        id={`${idPrefix}-title`}
+        label="Intitulé"
+        required
+        maxLength={200}
+        value={values.title}
+        onValue={(v) => set("title", v)}
+      />
       {!levelFirst && level}
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`${idPrefix}-scenario`}>
-          Scénario
-          {scenarioHint && (
-            <span className="fr-hint-text">
-              Ce que l'exercice simule : panne du DPI, rançongiciel, perte de la messagerie…
-            </span>
-          )}
-        </label>
-        <textarea
-          id={`${idPrefix}-scenario`}
-          className="fr-input"
-          required
-          rows={3}
-          value={values.scenario}
-          onChange={(e) => set("scenario", e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`${idPrefix}-objectives`}>
-          Objectifs
-          <span className="fr-hint-text">Un objectif par ligne.</span>
-        </label>
-        <textarea
-          id={`${idPrefix}-objectives`}
-          className="fr-input"
-          rows={3}
-          value={values.objectives}
-          onChange={(e) => set("objectives", e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`${idPrefix}-planned`}>
-          Date prévue
-        </label>
-        <input
-          id={`${idPrefix}-planned`}
-          className="fr-input"
-          type="date"
-          required
-          value={values.plannedOn}
-          onChange={(e) => set("plannedOn", e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`${idPrefix}-organiser`}>
-          Organisateur
-        </label>
-        <input
-          id={`${idPrefix}-organiser`}
-          className="fr-input"
-          required
-          maxLength={200}
-          value={values.organiser}
-          onChange={(e) => set("organiser", e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`${idPrefix}-participants`}>
-          Participants
-          <span className="fr-hint-text">Services et fonctions mobilisés, partenaires.</span>
-        </label>
-        <textarea
-          id={`${idPrefix}-participants`}
-          className="fr-input"
-          rows={2}
-          maxLength={participantsMaxLength}
-          value={values.participants}
-          onChange={(e) => set("participants", e.target.value)}
-        />
-      </div>
+      <TextAreaField
+        id={`${idPrefix}-scenario`}
+        label="Scénario"
+        hint={
+          scenarioHint
+            ? "Ce que l'exercice simule : panne du DPI, rançongiciel, perte de la messagerie…"
+            : undefined
+        }
+        required
+        rows={3}
+        value={values.scenario}
+        onValue={(v) => set("scenario", v)}
+      />
+      <TextAreaField
+        id={`${idPrefix}-objectives`}
+        label="Objectifs"
+        hint="Un objectif par ligne."
+        rows={3}
+        value={values.objectives}
+        onValue={(v) => set("objectives", v)}
+      />
+      <TextField
+        id={`${idPrefix}-planned`}
+        label="Date prévue"
+        type="date"
+        required
+        value={values.plannedOn}
+        onValue={(v) => set("plannedOn", v)}
+      />
+      <TextField
+        id={`${idPrefix}-organiser`}
+        label="Organisateur"
+        required
+        maxLength={200}
+        value={values.organiser}
+        onValue={(v) => set("organiser", v)}
+      />
+      <TextAreaField
+        id={`${idPrefix}-participants`}
+        label="Participants"
+        hint="Services et fonctions mobilisés, partenaires."
+        rows={2}
+        maxLength={participantsMaxLength}
+        value={values.participants}
+        onValue={(v) => set("participants", v)}
+      />
     </>
   );
 }

@@ -16,8 +16,8 @@ import { Link, useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
-
 import { useApp, useMe } from "../../session.tsx";
 import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
 import { ExerciseFields, exerciseFieldsBody, useExerciseFields } from "./ExerciseFields.tsx";
@@ -215,20 +215,15 @@ function HoldAndCancel({ exercise, onChange }: { exercise: Exercise; onChange(x:
   return (
     <div className="pris-panel fr-mb-4w">
       <form onSubmit={submitHold} className="fr-mb-2w">
-        <div className="fr-input-group">
-          <label className="fr-label" htmlFor="held-on">
-            Date de réalisation
-          </label>
-          <input
-            id="held-on"
-            className="fr-input"
-            type="date"
-            required
-            max={todayIn(config.timeZone)}
-            value={heldOn}
-            onChange={(e) => setHeldOn(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="held-on"
+          label="Date de réalisation"
+          type="date"
+          required
+          max={todayIn(config.timeZone)}
+          value={heldOn}
+          onValue={setHeldOn}
+        />
         {hold.error && <Alert severity="error" small description={hold.error} className="fr-mb-2w" />}
         <Button type="submit" disabled={hold.busy} iconId="fr-icon-check-line" className="pris-block-button">
           Enregistrer l'exercice comme réalisé
@@ -236,18 +231,13 @@ function HoldAndCancel({ exercise, onChange }: { exercise: Exercise; onChange(x:
       </form>
       {cancelling ? (
         <form onSubmit={submitCancel}>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="cancel-reason">
-              Motif de l'annulation
-            </label>
-            <input
-              id="cancel-reason"
-              className="fr-input"
-              required
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="cancel-reason"
+            label="Motif de l'annulation"
+            required
+            value={reason}
+            onValue={setReason}
+          />
           {cancel.error && <Alert severity="error" small description={cancel.error} className="fr-mb-2w" />}
           <Button type="submit" priority="secondary" disabled={cancel.busy}>
             Confirmer l'annulation

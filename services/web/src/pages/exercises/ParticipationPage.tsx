@@ -19,6 +19,7 @@ import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { EnumOptions, labelled, SelectField } from "../../components/SelectField.tsx";
+import { TextAreaField, TextField } from "../../components/TextField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
 import {
@@ -50,31 +51,22 @@ function RetexPhaseFields({
   const name = phase === "hot" ? "à chaud" : "à froid";
   return (
     <>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`retex-${phase}`}>
-          {`RETEX ${name}`}
-          <span className="fr-hint-text">{hint}</span>
-        </label>
-        <textarea
-          id={`retex-${phase}`}
-          className="fr-input pris-tall"
-          rows={6}
-          value={summary}
-          onChange={(e) => setSummary(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor={`retex-${phase}-on`}>
-          {`Date du RETEX ${name}`}
-        </label>
-        <input
-          id={`retex-${phase}-on`}
-          className="fr-input"
-          type="date"
-          value={on}
-          onChange={(e) => setOn(e.target.value)}
-        />
-      </div>
+      <TextAreaField
+        id={`retex-${phase}`}
+        label={`RETEX ${name}`}
+        hint={hint}
+        className="pris-tall"
+        rows={6}
+        value={summary}
+        onValue={setSummary}
+      />
+      <TextField
+        id={`retex-${phase}-on`}
+        label={`Date du RETEX ${name}`}
+        type="date"
+        value={on}
+        onValue={setOn}
+      />
     </>
   );
 }
@@ -260,20 +252,15 @@ function Findings({ p, onChange }: Props) {
             options={labelled(FINDING_THEMES, FINDING_THEME_LABELS)}
             onChange={setTheme}
           />
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="finding-text">
-              Constat
-            </label>
-            <textarea
-              id="finding-text"
-              className="fr-input"
-              rows={3}
-              required
-              maxLength={2000}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-            />
-          </div>
+          <TextAreaField
+            id="finding-text"
+            label="Constat"
+            rows={3}
+            required
+            maxLength={2000}
+            value={text}
+            onValue={setText}
+          />
           {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
           <Button type="submit" disabled={busy} iconId="fr-icon-add-line" className="pris-block-button">
             Ajouter le constat
@@ -363,45 +350,23 @@ function Actions({ p, onChange }: Props) {
       )}
       {editable && (
         <form onSubmit={add} className="pris-panel">
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="action-title">
-              Action
-            </label>
-            <input
-              id="action-title"
-              className="fr-input"
-              required
-              maxLength={500}
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-            />
-          </div>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="action-owner">
-              Porteur
-            </label>
-            <input
-              id="action-owner"
-              className="fr-input"
-              required
-              maxLength={200}
-              value={owner}
-              onChange={(e) => setOwner(e.target.value)}
-            />
-          </div>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="action-due">
-              Échéance
-            </label>
-            <input
-              id="action-due"
-              className="fr-input"
-              type="date"
-              required
-              value={dueOn}
-              onChange={(e) => setDueOn(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="action-title"
+            label="Action"
+            required
+            maxLength={500}
+            value={title}
+            onValue={setTitle}
+          />
+          <TextField
+            id="action-owner"
+            label="Porteur"
+            required
+            maxLength={200}
+            value={owner}
+            onValue={setOwner}
+          />
+          <TextField id="action-due" label="Échéance" type="date" required value={dueOn} onValue={setDueOn} />
           {p.findings.length > 0 && (
             <SelectField
               id="action-finding"
@@ -465,18 +430,13 @@ function Decision({ p, onChange }: Props) {
           >
             Valider le RETEX
           </Button>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="return-comment">
-              Commentaire pour l'établissement
-            </label>
-            <textarea
-              id="return-comment"
-              className="fr-input"
-              rows={3}
-              value={comment}
-              onChange={(e) => setComment(e.target.value)}
-            />
-          </div>
+          <TextAreaField
+            id="return-comment"
+            label="Commentaire pour l'établissement"
+            rows={3}
+            value={comment}
+            onValue={setComment}
+          />
           <Button
             priority="secondary"
             disabled={busy || !comment.trim()}
