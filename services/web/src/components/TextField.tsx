@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from "react";
+import type { ChangeEvent, InputHTMLAttributes, ReactNode, TextareaHTMLAttributes } from "react";
 
 interface FieldProps {
   id: string;
@@ -8,60 +8,38 @@ interface FieldProps {
   onValue(value: string): void;
   className?: string;
 }
+type InputProps = FieldProps & { textArea?: false } & Omit<
+    InputHTMLAttributes<HTMLInputElement>,
+    keyof FieldProps | "onChange"
+  >;
+type TextAreaProps = FieldProps & { textArea: true } & Omit<
+    TextareaHTMLAttributes<HTMLTextAreaElement>,
+    keyof FieldProps | "onChange"
+  >;
 
-function FieldLabel({ id, label, hint }: Pick<FieldProps, "id" | "label" | "hint">) {
-  return (
-    <label className="fr-label" htmlFor={id}>
-      {label}
-      {hint && <span className="fr-hint-text">{hint}</span>}
-    </label>
-  );
-}
-
-/** A DSFR text input with its label and optional hint; the other attributes go to the input. */
-export function TextField({
-  id,
-  label,
-  hint,
-  value,
-  onValue,
-  className,
-  ...rest
-}: FieldProps & Omit<InputHTMLAttributes<HTMLInputElement>, keyof FieldProps | "onChange">) {
-  return (
-    <div className="fr-input-group">
-      <FieldLabel id={id} label={label} hint={hint} />
-      <input
-        id={id}
-        className={className ? `fr-input ${className}` : "fr-input"}
-        {...rest}
-        value={value}
-        onChange={(e) => onValue(e.target.value)}
-      />
-    </div>
-  );
-}
-
-/** The same for a textarea. */
-export function TextAreaField({
-  id,
-  label,
-  hint,
-  value,
-  onValue,
-  className,
-  ...rest
-}: FieldProps & Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, keyof FieldProps | "onChange">) {
+/**
+ * A DSFR input group: the label, its optional hint, then an input (or, with `textArea`, a textarea).
+ * The other attributes go to the control.
+ */
+export function TextField(props: InputProps | TextAreaProps) {
+  const { id, label, hint, value, onValue, className, textArea, ...rest } = props;
+  const control = {
+    id,
+    className: className ? `fr-input ${className}` : "fr-input",
+    value,
+    onChange: (e: ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => onValue(e.target.value),
+  };
   return (
     <div className="fr-input-group">
-      <FieldLabel id={id} label={label} hint={hint} />
-      <textarea
-        id={id}
-        className={className ? `fr-input ${className}` : "fr-input"}
-        {...rest}
-        value={value}
-        onChange={(e) => onValue(e.target.value)}
-      />
+      <label className="fr-label" htmlFor={id}>
+        {label}
+        {hint && <span className="fr-hint-text">{hint}</span>}
+      </label>
+      {textArea ? (
+        <textarea {...(rest as TextareaHTMLAttributes<HTMLTextAreaElement>)} {...control} />
+      ) : (
+        <input {...(rest as InputHTMLAttributes<HTMLInputElement>)} {...control} />
+      )}
     </div>
   );
 }

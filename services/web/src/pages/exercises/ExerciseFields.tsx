@@ -1,7 +1,7 @@
 import { EXERCISE_LEVEL_LABELS, EXERCISE_LEVELS, type Exercise, type ExerciseLevel } from "@pris/domain";
 import { useState } from "react";
 import { labelled, SelectField } from "../../components/SelectField.tsx";
-import { TextAreaField, TextField } from "../../components/TextField.tsx";
+import { TextField } from "../../components/TextField.tsx";
 
 /** What planning an exercise and changing a planned one both ask: what it is, when, who runs it. */
 export interface ExerciseFieldValues {
@@ -86,7 +86,8 @@ export function ExerciseFields({
         onValue={(v) => set("title", v)}
       />
       {!levelFirst && level}
-      <TextAreaField
+      <TextField
+        textArea
         id={`${idPrefix}-scenario`}
         label="Scénario"
         hint={
@@ -99,7 +100,8 @@ export function ExerciseFields({
         value={values.scenario}
         onValue={(v) => set("scenario", v)}
       />
-      <TextAreaField
+      <TextField
+        textArea
         id={`${idPrefix}-objectives`}
         label="Objectifs"
         hint="Un objectif par ligne."
@@ -123,7 +125,8 @@ export function ExerciseFields({
         value={values.organiser}
         onValue={(v) => set("organiser", v)}
       />
-      <TextAreaField
+      <TextField
+        textArea
         id={`${idPrefix}-participants`}
         label="Participants"
         hint="Services et fonctions mobilisés, partenaires."

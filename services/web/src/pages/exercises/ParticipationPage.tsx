@@ -19,7 +19,7 @@ import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { EnumOptions, labelled, SelectField } from "../../components/SelectField.tsx";
-import { TextAreaField, TextField } from "../../components/TextField.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
 import {
@@ -51,7 +51,8 @@ function RetexPhaseFields({
   const name = phase === "hot" ? "à chaud" : "à froid";
   return (
     <>
-      <TextAreaField
+      <TextField
+        textArea
         id={`retex-${phase}`}
         label={`RETEX ${name}`}
         hint={hint}
@@ -252,7 +253,8 @@ function Findings({ p, onChange }: Props) {
             options={labelled(FINDING_THEMES, FINDING_THEME_LABELS)}
             onChange={setTheme}
           />
-          <TextAreaField
+          <TextField
+            textArea
             id="finding-text"
             label="Constat"
             rows={3}
@@ -430,7 +432,8 @@ function Decision({ p, onChange }: Props) {
           >
             Valider le RETEX
           </Button>
-          <TextAreaField
+          <TextField
+            textArea
             id="return-comment"
             label="Commentaire pour l'établissement"
             rows={3}
