@@ -1,7 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { startReactDsfr } from "@codegouvfr/react-dsfr/spa";
-import { lazy, StrictMode, Suspense } from "react";
+import { lazy, type ReactNode, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { Layout } from "./components/Layout.tsx";
@@ -30,6 +30,11 @@ const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ defa
 const ExerciseDashboardPage = lazy(() =>
   import("./pages/exercises/ExerciseDashboardPage.tsx").then((m) => ({ default: m.ExerciseDashboardPage })),
 );
+
+/** A page loaded on demand (its charts weigh), with the wait said while it comes. */
+function Loading({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<p className="fr-container fr-my-6w">Chargement…</p>}>{children}</Suspense>;
+}
 
 startReactDsfr({ defaultColorScheme: "system", Link });
 
@@ -74,18 +79,18 @@ createRoot(root).render(
               <Route
                 path="/statistiques"
                 element={
-                  <Suspense fallback={<p className="fr-container fr-my-6w">Chargement…</p>}>
+                  <Loading>
                     <StatsPage />
-                  </Suspense>
+                  </Loading>
                 }
               />
               <Route path="/exercices" element={<ExercisesPage />} />
               <Route
                 path="/exercices/tableau-de-bord"
                 element={
-                  <Suspense fallback={<p className="fr-container fr-my-6w">Chargement…</p>}>
+                  <Loading>
                     <ExerciseDashboardPage />
-                  </Suspense>
+                  </Loading>
                 }
               />
               <Route path="/exercices/participations/:id" element={<ParticipationPage />} />

@@ -3,6 +3,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { normalizeObservable, OBSERVABLE_LABELS, OBSERVABLE_TYPES, type ObservableType } from "@pris/domain";
 import { useState } from "react";
+import { EnumOptions } from "../components/SelectField.tsx";
 import { type FormErrors, newObservableRow, type ObservableRow, observableError } from "./form.ts";
 import { OBSERVABLE_PLACEHOLDERS } from "./observable-messages.ts";
 
@@ -64,11 +65,7 @@ export function ObservablesEditor(props: {
                   onChange: (e) => patch(row.key, { type: e.target.value as ObservableType }),
                 }}
               >
-                {OBSERVABLE_TYPES.map((t) => (
-                  <option key={t} value={t}>
-                    {OBSERVABLE_LABELS[t]}
-                  </option>
-                ))}
+                <EnumOptions values={OBSERVABLE_TYPES} labels={OBSERVABLE_LABELS} />
               </Select>
               <Input
                 label="Valeur"

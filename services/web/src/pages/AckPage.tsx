@@ -13,6 +13,7 @@ import { ApiError, api, describeError } from "../api/client.ts";
 import { TlpBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { ANSWER_BUTTONS } from "../lib/bulletin-labels.ts";
+import { useSubmission } from "../lib/use-submission.ts";
 
 type State =
   | { status: "loading" }
@@ -35,8 +36,7 @@ export function AckPage() {
   const { token = "" } = useParams();
   usePageTitle("Réponse à un bulletin d'alerte");
   const [state, setState] = useState<State>({ status: "loading" });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, run } = useSubmission(linkProblem);
   const [saved, setSaved] = useState<BulletinAnswer | null>(null);
   const path = `/bulletin-acks/${encodeURIComponent(token)}`;
 
@@ -47,18 +47,12 @@ export function AckPage() {
     );
   }, [path]);
 
-  async function answer(value: BulletinAnswer) {
-    setBusy(true);
-    setError(null);
-    try {
+  function answer(value: BulletinAnswer) {
+    return run(async () => {
       const view = await api.post<AckView>(path, { answer: value });
       setState({ status: "ready", view });
       setSaved(value);
-    } catch (err) {
-      setError(linkProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   if (state.status === "loading") return <p className="fr-container fr-my-4w">Chargement…</p>;

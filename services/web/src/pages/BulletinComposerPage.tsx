@@ -26,6 +26,8 @@ import { useNavigate, useParams } from "react-router";
 import { api, describeError, describeProblem } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
+import { EnumOptions } from "../components/SelectField.tsx";
+import { useSubmission } from "../lib/use-submission.ts";
 
 interface Form {
   kind: BulletinKind;
@@ -179,8 +181,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
   const [establishments, setEstablishments] = useState<Named[]>([]);
   const [count, setCount] = useState<AudiencePreview | null>(null);
   const [countError, setCountError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, run } = useSubmission();
 
   useEffect(() => {
     api.get<{ code: string; name: string }[]>("/territories").then(setTerritories, () => {});
@@ -209,7 +210,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
       },
       (err: unknown) => setError(describeError(err)),
     );
-  }, [id, mode]);
+  }, [id, mode, setError]);
 
   const audience = useMemo(() => audienceOf(form), [form]);
   const audienceKey = JSON.stringify([form.tlp, audience]);
@@ -253,11 +254,9 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
     return (await api.post<Bulletin>("/bulletins", body)).id;
   }
 
-  async function submit(e: { preventDefault(): void }, publish: boolean) {
+  function submit(e: { preventDefault(): void }, publish: boolean) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    return run(async () => {
       if (mode === "revise" && id) {
         const { kind: _k, tlp: _t, audience: _a, ...content } = draftOf(form);
         await api.post(`/bulletins/${id}/revisions`, { ...content, changes: changes.trim() });
@@ -267,11 +266,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
       const saved = await save();
       if (publish) await api.post(`/bulletins/${saved}/publish`);
       navigate(`/bulletins/${saved}`);
-    } catch (err) {
-      setError(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const strict = form.tlp === "RED" || form.tlp === "AMBER+STRICT";
@@ -289,6 +284,26 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
     />
   );
 
+  const choice = <K extends "kind" | "tlp" | "severity">(
+    label: string,
+    key: K,
+    values: readonly Form[K][],
+    labels: Record<Form[K], string> | ((value: Form[K]) => string),
+    hint?: string,
+  ) => (
+    <Select
+      label={label}
+      hint={hint}
+      nativeSelectProps={{
+        name: key,
+        value: form[key],
+        onChange: (e) => set(key, e.target.value as Form[K]),
+      }}
+    >
+      <EnumOptions values={values} labels={labels} />
+    </Select>
+  );
+
   return (
     <div className="fr-container fr-my-4w">
       <h1 className="fr-h2">
@@ -303,51 +318,11 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
         <form onSubmit={(e) => submit(e, false)} aria-label="Rédaction du bulletin">
           {mode !== "revise" && (
             <>
-              <Select
-                label="Type"
-                nativeSelectProps={{
-                  name: "kind",
-                  value: form.kind,
-                  onChange: (e) => set("kind", e.target.value as BulletinKind),
-                }}
-              >
-                {BULLETIN_KINDS.map((k) => (
-                  <option key={k} value={k}>
-                    {BULLETIN_KIND_LABELS[k]}
-                  </option>
-                ))}
-              </Select>
-              <Select
-                label="Marquage TLP"
-                hint={TLP_DESCRIPTIONS[form.tlp]}
-                nativeSelectProps={{
-                  name: "tlp",
-                  value: form.tlp,
-                  onChange: (e) => set("tlp", e.target.value as Tlp),
-                }}
-              >
-                {TLP_LABELS.map((t) => (
-                  <option key={t} value={t}>
-                    TLP:{t}
-                  </option>
-                ))}
-              </Select>
+              {choice("Type", "kind", BULLETIN_KINDS, BULLETIN_KIND_LABELS)}
+              {choice("Marquage TLP", "tlp", TLP_LABELS, (t) => `TLP:${t}`, TLP_DESCRIPTIONS[form.tlp])}
             </>
           )}
-          <Select
-            label="Gravité"
-            nativeSelectProps={{
-              name: "severity",
-              value: form.severity,
-              onChange: (e) => set("severity", e.target.value as BulletinSeverity),
-            }}
-          >
-            {BULLETIN_SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {BULLETIN_SEVERITY_LABELS[s]}
-              </option>
-            ))}
-          </Select>
+          {choice("Gravité", "severity", BULLETIN_SEVERITIES, BULLETIN_SEVERITY_LABELS)}
           <Input
             label="Titre"
             nativeInputProps={{

@@ -12,11 +12,12 @@ import {
 } from "@pris/domain";
 import { useCallback, useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router";
-import { api, describeError, describeProblem, isUnauthorized } from "../api/client.ts";
+import { api, describeError, isUnauthorized } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
 import { ANSWER_BUTTONS, DELIVERY_LABELS } from "../lib/bulletin-labels.ts";
+import { useSubmission } from "../lib/use-submission.ts";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp, useMe } from "../session.tsx";
 
@@ -101,10 +102,9 @@ export function BulletinPage() {
   const [state, setState] = useState<State>({ status: "loading" });
   const [board, setBoard] = useState<BulletinDashboard | null>(null);
   const [attempt, setAttempt] = useState(0);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmission();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const navigate = useNavigate();
-  const [error, setError] = useState<string | null>(null);
   const [answered, setAnswered] = useState<BulletinAnswer | null>(null);
   usePageTitle(state.status === "ready" ? (state.bulletin.reference ?? "Brouillon") : "Bulletin");
 
@@ -125,29 +125,18 @@ export function BulletinPage() {
     });
   }, [load, expired, attempt]);
 
-  async function act(work: () => Promise<unknown>) {
-    setBusy(true);
-    setError(null);
-    try {
+  function act(work: () => Promise<unknown>) {
+    return run(async () => {
       await work();
       await load();
-    } catch (err) {
-      setError(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  async function remove(id: string) {
-    setBusy(true);
-    setError(null);
-    try {
+  function remove(id: string) {
+    return run(async () => {
       await api.delete(`/bulletins/${id}`);
       navigate("/bulletins");
-    } catch (err) {
-      setError(describeProblem(err));
-      setBusy(false);
-    }
+    });
   }
 
   if (state.status === "loading") return <p className="fr-container fr-my-4w">Chargement…</p>;

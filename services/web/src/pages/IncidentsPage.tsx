@@ -10,6 +10,7 @@ import { ApiError, api, describeError } from "../api/client.ts";
 import { SeverityBadge, StatusBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
+import { EnumOptions } from "../components/SelectField.tsx";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp, useMe } from "../session.tsx";
 
@@ -147,11 +148,7 @@ export function IncidentsPage() {
             }}
           >
             <option value="">Tous les statuts</option>
-            {INCIDENT_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {INCIDENT_STATUS_LABELS[s]}
-              </option>
-            ))}
+            <EnumOptions values={INCIDENT_STATUSES} labels={INCIDENT_STATUS_LABELS} />
           </Select>
           <Button type="submit" priority="secondary" iconId="fr-icon-search-line">
             Rechercher

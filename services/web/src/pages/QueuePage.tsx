@@ -21,6 +21,7 @@ import { ApiError, api, describeError } from "../api/client.ts";
 import { SeverityBadge, StatusBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
+import { EnumOptions } from "../components/SelectField.tsx";
 import { countdown, useNow } from "../lib/countdown.ts";
 import { type QueueEvent, useQueueEvents } from "../lib/queue-events.ts";
 import { formatShort } from "../lib/zoned-time.ts";
@@ -332,11 +333,7 @@ export function QueuePage() {
             }}
           >
             <option value="">Toutes</option>
-            {SEVERITIES.map((s) => (
-              <option key={s} value={s}>
-                {SEVERITY_LABELS[s]}
-              </option>
-            ))}
+            <EnumOptions values={SEVERITIES} labels={SEVERITY_LABELS} />
           </Select>
           <Select
             label="Territoire"

@@ -13,12 +13,13 @@ import {
   type Severity,
 } from "@pris/domain";
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from "chart.js";
-import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
+import { type FormEvent, useEffect, useMemo, useState } from "react";
 import { Link } from "react-router";
 import { ApiError, api, describeError } from "../api/client.ts";
 import { SeverityBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { formatSeconds } from "../lib/countdown.ts";
+import { useChart } from "../lib/use-chart.ts";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
 
@@ -55,10 +56,8 @@ function monthsBetween(from: string, to: string): string[] {
 }
 
 function MonthlyChart({ months, series }: { months: string[]; series: Record<Severity, number[]> }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    if (!canvas.current) return;
-    const chart = new Chart(canvas.current, {
+  const canvas = useChart(
+    () => ({
       type: "bar",
       data: {
         labels: months.map(monthLabel),
@@ -79,9 +78,9 @@ function MonthlyChart({ months, series }: { months: string[]; series: Record<Sev
           y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
         },
       },
-    });
-    return () => chart.destroy();
-  }, [months, series]);
+    }),
+    [months, series],
+  );
   const total = months.reduce((n, _m, i) => n + SEVERITIES.reduce((k, s) => k + (series[s][i] ?? 0), 0), 0);
   return (
     <div className="pris-chart">

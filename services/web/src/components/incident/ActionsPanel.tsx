@@ -20,6 +20,7 @@ import {
 import { type FormEvent, type ReactNode, useState } from "react";
 import { ApiError, api, describeProblem } from "../../api/client.ts";
 import { fromZonedInputValue, toZonedInputValue } from "../../lib/zoned-time.ts";
+import { EnumOptions } from "../SelectField.tsx";
 
 /** Actions taken with one tap; the others need a few words first. */
 const DIRECT: readonly IncidentAction[] = [
@@ -449,11 +450,7 @@ export function QualificationForm({ incident, onChanged }: { incident: Incident;
             onChange: (e) => setSeverity(e.target.value as Severity),
           }}
         >
-          {SEVERITIES.map((s) => (
-            <option key={s} value={s}>
-              {SEVERITY_LABELS[s]}
-            </option>
-          ))}
+          <EnumOptions values={SEVERITIES} labels={SEVERITY_LABELS} />
         </Select>
       </Field>
       {severityChanges && (
@@ -489,11 +486,7 @@ export function QualificationForm({ incident, onChanged }: { incident: Incident;
         label="TLP"
         nativeSelectProps={{ id: "qualify-tlp", value: tlp, onChange: (e) => setTlp(e.target.value as Tlp) }}
       >
-        {TLP_LABELS.map((t) => (
-          <option key={t} value={t}>
-            TLP:{t}
-          </option>
-        ))}
+        <EnumOptions values={TLP_LABELS} labels={(t) => `TLP:${t}`} />
       </Select>
       {message && (
         <Alert

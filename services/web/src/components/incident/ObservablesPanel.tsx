@@ -6,6 +6,7 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { OBSERVABLE_LABELS, OBSERVABLE_TYPES, type ObservableList, type ObservableType } from "@pris/domain";
 import { type FormEvent, useState } from "react";
 import { ApiError, api, describeProblem } from "../../api/client.ts";
+import { EnumOptions } from "../SelectField.tsx";
 
 type Item = ObservableList["items"][number];
 
@@ -61,11 +62,7 @@ function AddObservable({ incidentId, onAdded }: { incidentId: string; onAdded():
           label="Type"
           nativeSelectProps={{ value: type, onChange: (e) => setType(e.target.value as ObservableType) }}
         >
-          {OBSERVABLE_TYPES.map((t) => (
-            <option key={t} value={t}>
-              {OBSERVABLE_LABELS[t]}
-            </option>
-          ))}
+          <EnumOptions values={OBSERVABLE_TYPES} labels={OBSERVABLE_LABELS} />
         </Select>
         <Input
           label="Valeur"

@@ -2,6 +2,8 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { CATEGORIES, CATEGORY_VALUES, type Category, type Establishment } from "@pris/domain";
 import { type Dispatch, type SetStateAction, useEffect, useRef, useState } from "react";
 import { api } from "../../api/client.ts";
+import { SelectField } from "../../components/SelectField.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { describeExerciseProblem } from "./exercise-common.tsx";
 
 /** Selected establishments, by id, with the name shown in the summary. */
@@ -120,17 +122,12 @@ export function OwnPicker({ choices, ...props }: PickerProps & { choices: { id: 
   return (
     <>
       {choices.length > 8 && (
-        <div className="fr-input-group">
-          <label className="fr-label" htmlFor={`${idPrefix}-filter`}>
-            Filtrer les établissements
-          </label>
-          <input
-            id={`${idPrefix}-filter`}
-            className="fr-input"
-            value={filter}
-            onChange={(e) => setFilter(e.target.value)}
-          />
-        </div>
+        <TextField
+          id={`${idPrefix}-filter`}
+          label="Filtrer les établissements"
+          value={filter}
+          onValue={setFilter}
+        />
       )}
       <div className="pris-choices">
         {shown.map((c) => (
@@ -234,56 +231,32 @@ export function DirectoryPicker(props: PickerProps) {
   return (
     <>
       <div className="pris-filters">
-        <div className="fr-select-group">
-          <label className="fr-label" htmlFor={`${idPrefix}-territory`}>
-            Territoire
-          </label>
-          <select
-            id={`${idPrefix}-territory`}
-            className="fr-select"
-            value={territory}
-            onChange={(e) => setTerritory(e.target.value)}
-          >
-            <option value="">Tous les territoires</option>
-            {territories.map((t) => (
-              <option key={t.code} value={t.code}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="fr-select-group">
-          <label className="fr-label" htmlFor={`${idPrefix}-category`}>
-            Catégorie
-          </label>
-          <select
-            id={`${idPrefix}-category`}
-            className="fr-select"
-            value={category}
-            onChange={(e) => setCategory(e.target.value)}
-          >
-            <option value="">Toutes les catégories</option>
-            {CATEGORY_VALUES.map((c) => (
-              <option key={c} value={c}>
-                {CATEGORIES[c as Category].label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="fr-input-group">
-          <label className="fr-label" htmlFor={`${idPrefix}-search`}>
-            Rechercher
-            <span className="fr-hint-text">Nom ou numéro FINESS</span>
-          </label>
-          <input
-            id={`${idPrefix}-search`}
-            className="fr-input"
-            type="search"
-            maxLength={200}
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-          />
-        </div>
+        <SelectField
+          id={`${idPrefix}-territory`}
+          label="Territoire"
+          value={territory}
+          options={[["", "Tous les territoires"], ...territories.map((t) => [t.code, t.name] as const)]}
+          onChange={setTerritory}
+        />
+        <SelectField
+          id={`${idPrefix}-category`}
+          label="Catégorie"
+          value={category}
+          options={[
+            ["", "Toutes les catégories"],
+            ...CATEGORY_VALUES.map((c) => [c, CATEGORIES[c as Category].label] as const),
+          ]}
+          onChange={setCategory}
+        />
+        <TextField
+          id={`${idPrefix}-search`}
+          label="Rechercher"
+          hint="Nom ou numéro FINESS"
+          type="search"
+          maxLength={200}
+          value={text}
+          onValue={setText}
+        />
       </div>
       {page && (
         <p className="fr-mb-1w" data-testid={`${idPrefix}-matches`}>

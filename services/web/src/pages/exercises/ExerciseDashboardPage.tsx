@@ -19,14 +19,15 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
-import { useEffect, useMemo, useRef, useState } from "react";
-import { Link } from "react-router";
+import { useEffect, useMemo, useState } from "react";
 import { api, describeError } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { SelectField } from "../../components/SelectField.tsx";
+import { useChart } from "../../lib/use-chart.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp } from "../../session.tsx";
-import { percent, todayIn } from "./exercise-common.tsx";
+import { BackLink, percent, todayIn } from "./exercise-common.tsx";
 
 Chart.register(
   BarController,
@@ -58,7 +59,6 @@ function rateClass(rate: number | null): string {
 }
 
 function TerritoryChart({ data }: { data: Completion }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
   const byTerritory = useMemo(() => {
     const m = new Map<string, { name: string; subject: number; held: number }>();
     for (const r of data.rows) {
@@ -69,9 +69,8 @@ function TerritoryChart({ data }: { data: Completion }) {
     }
     return [...m.values()];
   }, [data]);
-  useEffect(() => {
-    if (!canvas.current) return;
-    const chart = new Chart(canvas.current, {
+  const canvas = useChart(
+    () => ({
       type: "bar",
       data: {
         labels: byTerritory.map((t) => t.name),
@@ -93,9 +92,9 @@ function TerritoryChart({ data }: { data: Completion }) {
         plugins: { legend: { display: false } },
         scales: { x: { min: 0, max: 100 } },
       },
-    });
-    return () => chart.destroy();
-  }, [byTerritory]);
+    }),
+    [byTerritory],
+  );
   return (
     <div className="pris-chart pris-chart-short">
       <canvas
@@ -110,10 +109,8 @@ function TerritoryChart({ data }: { data: Completion }) {
 }
 
 function TrendChart({ trend }: { trend: Completion["trend"] }) {
-  const canvas = useRef<HTMLCanvasElement>(null);
-  useEffect(() => {
-    if (!canvas.current) return;
-    const chart = new Chart(canvas.current, {
+  const canvas = useChart(
+    () => ({
       type: "line",
       data: {
         labels: trend.map((y) => String(y.year)),
@@ -133,9 +130,9 @@ function TrendChart({ trend }: { trend: Completion["trend"] }) {
         plugins: { legend: { display: false } },
         scales: { y: { min: 0, max: 100 } },
       },
-    });
-    return () => chart.destroy();
-  }, [trend]);
+    }),
+    [trend],
+  );
   return (
     <div className="pris-chart pris-chart-short">
       <canvas
@@ -320,29 +317,16 @@ export function ExerciseDashboardPage() {
   );
   return (
     <div className="fr-container fr-my-4w">
-      <p>
-        <Link to="/exercices" className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
-          Exercices
-        </Link>
-      </p>
+      <BackLink to="/exercices">Exercices</BackLink>
       <h1>Exercices de crise cyber : réalisation {year}</h1>
-      <div className="fr-select-group pris-narrow">
-        <label className="fr-label" htmlFor="dashboard-year">
-          Année
-        </label>
-        <select
-          id="dashboard-year"
-          className="fr-select"
-          value={year}
-          onChange={(e) => setYear(Number(e.target.value))}
-        >
-          {[0, 1, 2, 3, 4].map((d) => (
-            <option key={d} value={thisYear - d}>
-              {thisYear - d}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id="dashboard-year"
+        label="Année"
+        className="pris-narrow"
+        value={year}
+        options={[0, 1, 2, 3, 4].map((d) => [thisYear - d, thisYear - d] as const)}
+        onChange={setYear}
+      />
       {state.status === "loading" && <p>Chargement…</p>}
       {state.status === "error" && (
         <LoadError title="Tableau de bord indisponible" message={state.message} retry={reload} />

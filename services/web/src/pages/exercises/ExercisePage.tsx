@@ -5,9 +5,7 @@ import {
   type Category,
   EXERCISE_KIND_LABELS,
   EXERCISE_LEVEL_LABELS,
-  EXERCISE_LEVELS,
   type Exercise,
-  type ExerciseLevel,
   PARTICIPATION_STATUS_LABELS,
   PARTICIPATION_STATUSES,
   type ParticipationStatus,
@@ -18,11 +16,18 @@ import { Link, useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
-
 import { useApp, useMe } from "../../session.tsx";
 import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
-import { dayLabel, ParticipationBadge, todayIn, useExerciseSubmission } from "./exercise-common.tsx";
+import { ExerciseFields, exerciseFieldsBody, useExerciseFields } from "./ExerciseFields.tsx";
+import {
+  BackLink,
+  dayLabel,
+  ParticipationBadge,
+  todayIn,
+  useExerciseSubmission,
+} from "./exercise-common.tsx";
 
 /** Changing a planned exercise: what it is, when, who runs it. */
 function EditForm({
@@ -34,31 +39,12 @@ function EditForm({
   onSaved(x: Exercise): void;
   onClose(): void;
 }) {
-  const [title, setTitle] = useState(exercise.title);
-  const [level, setLevel] = useState<ExerciseLevel>(exercise.level);
-  const [scenario, setScenario] = useState(exercise.scenario);
-  const [objectives, setObjectives] = useState(exercise.objectives.join("\n"));
-  const [plannedOn, setPlannedOn] = useState(exercise.plannedOn);
-  const [participants, setParticipants] = useState(exercise.participants);
-  const [organiser, setOrganiser] = useState(exercise.organiser);
+  const fields = useExerciseFields(exercise);
   const { busy, error, run } = useExerciseSubmission();
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {
-      onSaved(
-        await api.patch<Exercise>(`/exercises/${exercise.id}`, {
-          title: title.trim(),
-          level,
-          scenario: scenario.trim(),
-          objectives: objectives
-            .split("\n")
-            .map((o) => o.trim())
-            .filter(Boolean),
-          plannedOn,
-          participants: participants.trim(),
-          organiser: organiser.trim(),
-        }),
-      );
+      onSaved(await api.patch<Exercise>(`/exercises/${exercise.id}`, exerciseFieldsBody(fields.values)));
     });
   };
   return (
@@ -66,102 +52,7 @@ function EditForm({
       <h2 id="edit-title" className="fr-h5">
         Modifier l'exercice
       </h2>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="edit-ex-title">
-          Intitulé
-        </label>
-        <input
-          id="edit-ex-title"
-          className="fr-input"
-          required
-          maxLength={200}
-          value={title}
-          onChange={(e) => setTitle(e.target.value)}
-        />
-      </div>
-      <div className="fr-select-group">
-        <label className="fr-label" htmlFor="edit-ex-level">
-          Niveau
-        </label>
-        <select
-          id="edit-ex-level"
-          className="fr-select"
-          value={level}
-          onChange={(e) => setLevel(e.target.value as ExerciseLevel)}
-        >
-          {EXERCISE_LEVELS.map((l) => (
-            <option key={l} value={l}>
-              {EXERCISE_LEVEL_LABELS[l]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="edit-ex-scenario">
-          Scénario
-        </label>
-        <textarea
-          id="edit-ex-scenario"
-          className="fr-input"
-          required
-          rows={3}
-          value={scenario}
-          onChange={(e) => setScenario(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="edit-ex-objectives">
-          Objectifs
-          <span className="fr-hint-text">Un objectif par ligne.</span>
-        </label>
-        <textarea
-          id="edit-ex-objectives"
-          className="fr-input"
-          rows={3}
-          value={objectives}
-          onChange={(e) => setObjectives(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="edit-ex-planned">
-          Date prévue
-        </label>
-        <input
-          id="edit-ex-planned"
-          className="fr-input"
-          type="date"
-          required
-          value={plannedOn}
-          onChange={(e) => setPlannedOn(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="edit-ex-organiser">
-          Organisateur
-        </label>
-        <input
-          id="edit-ex-organiser"
-          className="fr-input"
-          required
-          maxLength={200}
-          value={organiser}
-          onChange={(e) => setOrganiser(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="edit-ex-participants">
-          Participants
-          <span className="fr-hint-text">Services et fonctions mobilisés, partenaires.</span>
-        </label>
-        <textarea
-          id="edit-ex-participants"
-          className="fr-input"
-          rows={2}
-          maxLength={2000}
-          value={participants}
-          onChange={(e) => setParticipants(e.target.value)}
-        />
-      </div>
+      <ExerciseFields idPrefix="edit-ex" {...fields} participantsMaxLength={2000} />
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       <ul className="fr-btns-group fr-btns-group--inline-sm">
         <li>
@@ -324,20 +215,15 @@ function HoldAndCancel({ exercise, onChange }: { exercise: Exercise; onChange(x:
   return (
     <div className="pris-panel fr-mb-4w">
       <form onSubmit={submitHold} className="fr-mb-2w">
-        <div className="fr-input-group">
-          <label className="fr-label" htmlFor="held-on">
-            Date de réalisation
-          </label>
-          <input
-            id="held-on"
-            className="fr-input"
-            type="date"
-            required
-            max={todayIn(config.timeZone)}
-            value={heldOn}
-            onChange={(e) => setHeldOn(e.target.value)}
-          />
-        </div>
+        <TextField
+          id="held-on"
+          label="Date de réalisation"
+          type="date"
+          required
+          max={todayIn(config.timeZone)}
+          value={heldOn}
+          onValue={setHeldOn}
+        />
         {hold.error && <Alert severity="error" small description={hold.error} className="fr-mb-2w" />}
         <Button type="submit" disabled={hold.busy} iconId="fr-icon-check-line" className="pris-block-button">
           Enregistrer l'exercice comme réalisé
@@ -345,18 +231,13 @@ function HoldAndCancel({ exercise, onChange }: { exercise: Exercise; onChange(x:
       </form>
       {cancelling ? (
         <form onSubmit={submitCancel}>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="cancel-reason">
-              Motif de l'annulation
-            </label>
-            <input
-              id="cancel-reason"
-              className="fr-input"
-              required
-              value={reason}
-              onChange={(e) => setReason(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="cancel-reason"
+            label="Motif de l'annulation"
+            required
+            value={reason}
+            onValue={setReason}
+          />
           {cancel.error && <Alert severity="error" small description={cancel.error} className="fr-mb-2w" />}
           <Button type="submit" priority="secondary" disabled={cancel.busy}>
             Confirmer l'annulation
@@ -440,11 +321,7 @@ export function ExercisePage() {
 
   return (
     <div className="fr-container fr-my-4w">
-      <p>
-        <Link to="/exercices" className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
-          Exercices
-        </Link>
-      </p>
+      <BackLink to="/exercices">Exercices</BackLink>
       <h1>{x.title}</h1>
       <ul className="fr-badges-group">
         <li>

@@ -1,23 +1,17 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import {
-  EXERCISE_KIND_LABELS,
-  EXERCISE_KINDS,
-  EXERCISE_LEVEL_LABELS,
-  EXERCISE_LEVELS,
-  type Exercise,
-  type ExerciseKind,
-  type ExerciseLevel,
-} from "@pris/domain";
+import { EXERCISE_KIND_LABELS, EXERCISE_KINDS, type Exercise, type ExerciseKind } from "@pris/domain";
 import { type FormEvent, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { labelled, SelectField } from "../../components/SelectField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 
 import { useMe } from "../../session.tsx";
 import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
+import { ExerciseFields, exerciseFieldsBody, useExerciseFields } from "./ExerciseFields.tsx";
 import {
   dayLabel,
   describeExerciseProblem,
@@ -36,13 +30,7 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
   const own = useMemo(() => me.establishments.map((e) => ({ id: e.id, name: e.name })), [me.establishments]);
   const kinds = EXERCISE_KINDS.filter((k) => regionalRole || k !== "regional");
   const [kind, setKind] = useState<ExerciseKind>(regionalRole ? "regional" : "degraded_mode");
-  const [level, setLevel] = useState<ExerciseLevel>("beginner");
-  const [title, setTitle] = useState("");
-  const [scenario, setScenario] = useState("");
-  const [objectives, setObjectives] = useState("");
-  const [plannedOn, setPlannedOn] = useState("");
-  const [participants, setParticipants] = useState("");
-  const [organiser, setOrganiser] = useState("");
+  const fields = useExerciseFields();
   const [selected, setSelected] = useState<Picked>(
     () => new Map(own.length === 1 ? [[own[0]!.id, own[0]!.name]] : []),
   );
@@ -54,16 +42,7 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
       const [first, ...rest] = chunks([...selected.keys()]);
       const created = await api.post<Exercise>("/exercises", {
         kind,
-        level,
-        title: title.trim(),
-        scenario: scenario.trim(),
-        objectives: objectives
-          .split("\n")
-          .map((o) => o.trim())
-          .filter(Boolean),
-        plannedOn,
-        participants: participants.trim(),
-        organiser: organiser.trim(),
+        ...exerciseFieldsBody(fields.values),
         establishmentIds: first ?? [],
       });
       // Beyond what one request takes, the others join the exercise just created.
@@ -79,121 +58,14 @@ function PlanForm({ onPlanned }: { onPlanned(id: string): void }) {
       <h2 id="plan-title" className="fr-h4">
         Planifier un exercice
       </h2>
-      <div className="fr-select-group">
-        <label className="fr-label" htmlFor="ex-kind">
-          Type d'exercice
-        </label>
-        <select
-          id="ex-kind"
-          className="fr-select"
-          value={kind}
-          onChange={(e) => setKind(e.target.value as ExerciseKind)}
-        >
-          {kinds.map((k) => (
-            <option key={k} value={k}>
-              {EXERCISE_KIND_LABELS[k]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="fr-select-group">
-        <label className="fr-label" htmlFor="ex-level">
-          Niveau
-        </label>
-        <select
-          id="ex-level"
-          className="fr-select"
-          value={level}
-          onChange={(e) => setLevel(e.target.value as ExerciseLevel)}
-        >
-          {EXERCISE_LEVELS.map((l) => (
-            <option key={l} value={l}>
-              {EXERCISE_LEVEL_LABELS[l]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="ex-title">
-          Intitulé
-        </label>
-        <input
-          id="ex-title"
-          className="fr-input"
-          required
-          maxLength={200}
-          value={title}
-          onChange={(e) => setTitle(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="ex-scenario">
-          Scénario
-          <span className="fr-hint-text">
-            Ce que l'exercice simule : panne du DPI, rançongiciel, perte de la messagerie…
-          </span>
-        </label>
-        <textarea
-          id="ex-scenario"
-          className="fr-input"
-          required
-          rows={3}
-          value={scenario}
-          onChange={(e) => setScenario(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="ex-objectives">
-          Objectifs
-          <span className="fr-hint-text">Un objectif par ligne.</span>
-        </label>
-        <textarea
-          id="ex-objectives"
-          className="fr-input"
-          rows={3}
-          value={objectives}
-          onChange={(e) => setObjectives(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="ex-planned">
-          Date prévue
-        </label>
-        <input
-          id="ex-planned"
-          className="fr-input"
-          type="date"
-          required
-          value={plannedOn}
-          onChange={(e) => setPlannedOn(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="ex-organiser">
-          Organisateur
-        </label>
-        <input
-          id="ex-organiser"
-          className="fr-input"
-          required
-          maxLength={200}
-          value={organiser}
-          onChange={(e) => setOrganiser(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="ex-participants">
-          Participants
-          <span className="fr-hint-text">Services et fonctions mobilisés, partenaires.</span>
-        </label>
-        <textarea
-          id="ex-participants"
-          className="fr-input"
-          rows={2}
-          value={participants}
-          onChange={(e) => setParticipants(e.target.value)}
-        />
-      </div>
+      <SelectField
+        id="ex-kind"
+        label="Type d'exercice"
+        value={kind}
+        options={labelled(kinds, EXERCISE_KIND_LABELS)}
+        onChange={setKind}
+      />
+      <ExerciseFields idPrefix="ex" {...fields} levelFirst scenarioHint />
       <fieldset className="fr-fieldset">
         <legend className="fr-fieldset__legend">
           Établissements participants

@@ -14,15 +14,63 @@ import {
   type RetexShareTlp,
 } from "@pris/domain";
 import { type FormEvent, useState } from "react";
-import { Link, useParams } from "react-router";
+import { useParams } from "react-router";
 import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { EnumOptions, labelled, SelectField } from "../../components/SelectField.tsx";
+import { TextField } from "../../components/TextField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
-import { dayLabel, ParticipationBadge, todayIn, useExerciseSubmission } from "./exercise-common.tsx";
+import {
+  BackLink,
+  dayLabel,
+  ParticipationBadge,
+  todayIn,
+  useExerciseSubmission,
+} from "./exercise-common.tsx";
 
 type Props = { p: Participation; onChange(p: Participation): void };
+
+/** One phase of the RETEX (à chaud, à froid): what was said, and on which day. */
+function RetexPhaseFields({
+  phase,
+  hint,
+  summary,
+  setSummary,
+  on,
+  setOn,
+}: {
+  phase: RetexPhase;
+  hint: string;
+  summary: string;
+  setSummary(value: string): void;
+  on: string;
+  setOn(value: string): void;
+}) {
+  const name = phase === "hot" ? "à chaud" : "à froid";
+  return (
+    <>
+      <TextField
+        textArea
+        id={`retex-${phase}`}
+        label={`RETEX ${name}`}
+        hint={hint}
+        className="pris-tall"
+        rows={6}
+        value={summary}
+        onValue={setSummary}
+      />
+      <TextField
+        id={`retex-${phase}-on`}
+        label={`Date du RETEX ${name}`}
+        type="date"
+        value={on}
+        onValue={setOn}
+      />
+    </>
+  );
+}
 
 function Summaries({ p, onChange }: Props) {
   const { config } = useApp();
@@ -62,58 +110,22 @@ function Summaries({ p, onChange }: Props) {
   return (
     <form onSubmit={save} className="fr-mb-4w">
       <h2 className="fr-h4">RETEX</h2>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-hot">
-          RETEX à chaud
-          <span className="fr-hint-text">
-            Le débriefing juste après l'exercice : ce qui a marché, ce qui a manqué.
-          </span>
-        </label>
-        <textarea
-          id="retex-hot"
-          className="fr-input pris-tall"
-          rows={6}
-          value={hot}
-          onChange={(e) => setHot(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-hot-on">
-          Date du RETEX à chaud
-        </label>
-        <input
-          id="retex-hot-on"
-          className="fr-input"
-          type="date"
-          value={hotOn}
-          onChange={(e) => setHotOn(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-cold">
-          RETEX à froid
-          <span className="fr-hint-text">Quelques semaines après, avec le recul.</span>
-        </label>
-        <textarea
-          id="retex-cold"
-          className="fr-input pris-tall"
-          rows={6}
-          value={cold}
-          onChange={(e) => setCold(e.target.value)}
-        />
-      </div>
-      <div className="fr-input-group">
-        <label className="fr-label" htmlFor="retex-cold-on">
-          Date du RETEX à froid
-        </label>
-        <input
-          id="retex-cold-on"
-          className="fr-input"
-          type="date"
-          value={coldOn}
-          onChange={(e) => setColdOn(e.target.value)}
-        />
-      </div>
+      <RetexPhaseFields
+        phase="hot"
+        hint="Le débriefing juste après l'exercice : ce qui a marché, ce qui a manqué."
+        summary={hot}
+        setSummary={setHot}
+        on={hotOn}
+        setOn={setHotOn}
+      />
+      <RetexPhaseFields
+        phase="cold"
+        hint="Quelques semaines après, avec le recul."
+        summary={cold}
+        setSummary={setCold}
+        on={coldOn}
+        setOn={setColdOn}
+      />
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {saved && (
         <p className="fr-message fr-message--valid" role="status">
@@ -124,6 +136,43 @@ function Summaries({ p, onChange }: Props) {
         Enregistrer le RETEX
       </Button>
     </form>
+  );
+}
+
+/** A choice among a few, as inline DSFR radios (ids `name-value`). */
+function InlineRadios<T extends string>({
+  legend,
+  name,
+  value,
+  options,
+  onChange,
+}: {
+  legend: string;
+  name: string;
+  value: T;
+  options: readonly (readonly [NoInfer<T>, string])[];
+  onChange(value: NoInfer<T>): void;
+}) {
+  return (
+    <fieldset className="fr-fieldset">
+      <legend className="fr-fieldset__legend fr-text--regular">{legend}</legend>
+      {options.map(([v, label]) => (
+        <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
+          <div className="fr-radio-group fr-radio-rich">
+            <input
+              type="radio"
+              id={`${name}-${v}`}
+              name={name}
+              checked={value === v}
+              onChange={() => onChange(v)}
+            />
+            <label className="fr-label" htmlFor={`${name}-${v}`}>
+              {label}
+            </label>
+          </div>
+        </div>
+      ))}
+    </fieldset>
   );
 }
 
@@ -177,75 +226,43 @@ function Findings({ p, onChange }: Props) {
       )}
       {editable && (
         <form onSubmit={add} className="pris-panel">
-          <fieldset className="fr-fieldset">
-            <legend className="fr-fieldset__legend fr-text--regular">Moment</legend>
-            {(["hot", "cold"] as const).map((v) => (
-              <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
-                <div className="fr-radio-group fr-radio-rich">
-                  <input
-                    type="radio"
-                    id={`phase-${v}`}
-                    name="phase"
-                    checked={phase === v}
-                    onChange={() => setPhase(v)}
-                  />
-                  <label className="fr-label" htmlFor={`phase-${v}`}>
-                    {v === "hot" ? "À chaud" : "À froid"}
-                  </label>
-                </div>
-              </div>
-            ))}
-          </fieldset>
-          <fieldset className="fr-fieldset">
-            <legend className="fr-fieldset__legend fr-text--regular">Nature</legend>
-            {(["negative", "positive"] as const).map((v) => (
-              <div className="fr-fieldset__element fr-fieldset__element--inline" key={v}>
-                <div className="fr-radio-group fr-radio-rich">
-                  <input
-                    type="radio"
-                    id={`polarity-${v}`}
-                    name="polarity"
-                    checked={polarity === v}
-                    onChange={() => setPolarity(v)}
-                  />
-                  <label className="fr-label" htmlFor={`polarity-${v}`}>
-                    {v === "positive" ? "Point fort" : "Point à améliorer"}
-                  </label>
-                </div>
-              </div>
-            ))}
-          </fieldset>
-          <div className="fr-select-group">
-            <label className="fr-label" htmlFor="finding-theme">
-              Thème
-            </label>
-            <select
-              id="finding-theme"
-              className="fr-select"
-              value={theme}
-              onChange={(e) => setTheme(e.target.value as FindingTheme)}
-            >
-              {FINDING_THEMES.map((t) => (
-                <option key={t} value={t}>
-                  {FINDING_THEME_LABELS[t]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="finding-text">
-              Constat
-            </label>
-            <textarea
-              id="finding-text"
-              className="fr-input"
-              rows={3}
-              required
-              maxLength={2000}
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-            />
-          </div>
+          <InlineRadios
+            legend="Moment"
+            name="phase"
+            value={phase}
+            options={[
+              ["hot", "À chaud"],
+              ["cold", "À froid"],
+            ]}
+            onChange={setPhase}
+          />
+          <InlineRadios
+            legend="Nature"
+            name="polarity"
+            value={polarity}
+            options={[
+              ["negative", "Point à améliorer"],
+              ["positive", "Point fort"],
+            ]}
+            onChange={setPolarity}
+          />
+          <SelectField
+            id="finding-theme"
+            label="Thème"
+            value={theme}
+            options={labelled(FINDING_THEMES, FINDING_THEME_LABELS)}
+            onChange={setTheme}
+          />
+          <TextField
+            textArea
+            id="finding-text"
+            label="Constat"
+            rows={3}
+            required
+            maxLength={2000}
+            value={text}
+            onValue={setText}
+          />
           {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
           <Button type="submit" disabled={busy} iconId="fr-icon-add-line" className="pris-block-button">
             Ajouter le constat
@@ -318,11 +335,10 @@ function Actions({ p, onChange }: Props) {
                         disabled={busy}
                         onChange={(e) => setStatus(a.id, e.target.value as ImprovementActionStatus)}
                       >
-                        {IMPROVEMENT_ACTION_STATUSES.map((s) => (
-                          <option key={s} value={s}>
-                            {IMPROVEMENT_ACTION_STATUS_LABELS[s]}
-                          </option>
-                        ))}
+                        <EnumOptions
+                          values={IMPROVEMENT_ACTION_STATUSES}
+                          labels={IMPROVEMENT_ACTION_STATUS_LABELS}
+                        />
                       </select>
                     ) : (
                       IMPROVEMENT_ACTION_STATUS_LABELS[a.status]
@@ -336,64 +352,34 @@ function Actions({ p, onChange }: Props) {
       )}
       {editable && (
         <form onSubmit={add} className="pris-panel">
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="action-title">
-              Action
-            </label>
-            <input
-              id="action-title"
-              className="fr-input"
-              required
-              maxLength={500}
-              value={title}
-              onChange={(e) => setTitle(e.target.value)}
-            />
-          </div>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="action-owner">
-              Porteur
-            </label>
-            <input
-              id="action-owner"
-              className="fr-input"
-              required
-              maxLength={200}
-              value={owner}
-              onChange={(e) => setOwner(e.target.value)}
-            />
-          </div>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="action-due">
-              Échéance
-            </label>
-            <input
-              id="action-due"
-              className="fr-input"
-              type="date"
-              required
-              value={dueOn}
-              onChange={(e) => setDueOn(e.target.value)}
-            />
-          </div>
+          <TextField
+            id="action-title"
+            label="Action"
+            required
+            maxLength={500}
+            value={title}
+            onValue={setTitle}
+          />
+          <TextField
+            id="action-owner"
+            label="Porteur"
+            required
+            maxLength={200}
+            value={owner}
+            onValue={setOwner}
+          />
+          <TextField id="action-due" label="Échéance" type="date" required value={dueOn} onValue={setDueOn} />
           {p.findings.length > 0 && (
-            <div className="fr-select-group">
-              <label className="fr-label" htmlFor="action-finding">
-                Constat à l'origine
-              </label>
-              <select
-                id="action-finding"
-                className="fr-select"
-                value={findingId}
-                onChange={(e) => setFindingId(e.target.value)}
-              >
-                <option value="">Aucun en particulier</option>
-                {p.findings.map((f) => (
-                  <option key={f.id} value={f.id}>
-                    {f.text.slice(0, 80)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              id="action-finding"
+              label="Constat à l'origine"
+              value={findingId}
+              options={[
+                ["", "Aucun en particulier"],
+                ...p.findings.map((f) => [f.id, f.text.slice(0, 80)] as const),
+              ]}
+              onChange={setFindingId}
+            />
           )}
           {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
           <Button type="submit" disabled={busy} iconId="fr-icon-add-line" className="pris-block-button">
@@ -446,18 +432,14 @@ function Decision({ p, onChange }: Props) {
           >
             Valider le RETEX
           </Button>
-          <div className="fr-input-group">
-            <label className="fr-label" htmlFor="return-comment">
-              Commentaire pour l'établissement
-            </label>
-            <textarea
-              id="return-comment"
-              className="fr-input"
-              rows={3}
-              value={comment}
-              onChange={(e) => setComment(e.target.value)}
-            />
-          </div>
+          <TextField
+            textArea
+            id="return-comment"
+            label="Commentaire pour l'établissement"
+            rows={3}
+            value={comment}
+            onValue={setComment}
+          />
           <Button
             priority="secondary"
             disabled={busy || !comment.trim()}
@@ -483,23 +465,13 @@ function Decision({ p, onChange }: Props) {
               Le RETEX n'est pas partagé. Il l'est anonymement, sauf si vous acceptez d'être nommé.
             </p>
           )}
-          <div className="fr-select-group">
-            <label className="fr-label" htmlFor="share-tlp">
-              Diffusion (TLP)
-            </label>
-            <select
-              id="share-tlp"
-              className="fr-select"
-              value={tlp}
-              onChange={(e) => setTlp(e.target.value as RetexShareTlp)}
-            >
-              {RETEX_SHARE_TLPS.map((t) => (
-                <option key={t} value={t}>
-                  TLP:{t}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="share-tlp"
+            label="Diffusion (TLP)"
+            value={tlp}
+            options={RETEX_SHARE_TLPS.map((t) => [t, `TLP:${t}`] as const)}
+            onChange={setTlp}
+          />
           <div className="fr-checkbox-group fr-mb-2w">
             <input
               type="checkbox"
@@ -540,14 +512,7 @@ export function ParticipationPage() {
   const p = state.data;
   return (
     <div className="fr-container fr-my-4w pris-narrow">
-      <p>
-        <Link
-          to={`/exercices/${p.exercise.id}`}
-          className="fr-link fr-icon-arrow-left-line fr-link--icon-left"
-        >
-          {p.exercise.title}
-        </Link>
-      </p>
+      <BackLink to={`/exercices/${p.exercise.id}`}>{p.exercise.title}</BackLink>
       <h1 className="fr-h2">RETEX — {p.establishmentName}</h1>
       <div className="fr-mb-2w" data-testid="participation-status">
         <ParticipationBadge status={p.status} />

@@ -1,6 +1,8 @@
 import { PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from "@pris/domain";
-import { useCallback, useState } from "react";
+import type { ReactNode } from "react";
+import { Link } from "react-router";
 import { ApiError, describeError } from "../../api/client.ts";
+import { useSubmission } from "../../lib/use-submission.ts";
 
 const dayFormatter = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
 
@@ -55,18 +57,16 @@ export function describeExerciseProblem(err: unknown): string {
 
 /** Busy while a write runs, the refusal in the exercise pages' words when it fails. */
 export function useExerciseSubmission() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const run = useCallback(async (work: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await work();
-    } catch (err) {
-      setError(describeExerciseProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  return { busy, error, run };
+  return useSubmission(describeExerciseProblem);
+}
+
+/** The link back up, above an exercise page's title. */
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p>
+      <Link to={to} className="fr-link fr-icon-arrow-left-line fr-link--icon-left">
+        {children}
+      </Link>
+    </p>
+  );
 }
