@@ -124,7 +124,10 @@ describe("an alert bulletin from the composer to the acknowledgements", () => {
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-composer.png`, fullPage: true });
     await desk.getByRole("button", { name: "Publier", exact: true }).click();
     await desk.waitForURL(/\/bulletins\/[0-9a-f-]{36}$/);
-    const heading = await desk.getByRole("heading", { level: 1 }).textContent();
+    // The composer's heading may still be on screen for a moment after the address changes.
+    const published = desk.getByRole("heading", { level: 1, name: /^REU-\d{4}-ALE-\d{3}$/ });
+    await published.waitFor();
+    const heading = await published.textContent();
     expect(heading).toMatch(/^REU-\d{4}-ALE-001$/);
     const reference = heading!;
 
