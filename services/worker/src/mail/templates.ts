@@ -35,16 +35,20 @@ function load(name: string, part: "subject" | "text" | "html"): string {
 
 /**
  * The frame every notice shares — TLP banner on top and at the bottom, the incident's facts, the
- * link — as partials: `{{> html-top}}` … `{{> html-bottom}}`, `{{> text-top}}` … `{{> text-bottom}}`.
+ * link — as partials: `{{> html-top}}` … `{{> html-bottom}}`, `{{> text-top}}` … `{{> text-bottom}}`;
+ * `html-end` / `text-end` close the frame without the incident's link (a bulletin), with an optional
+ * `service` named in the footer.
  * A partial is compiled with the options of the template that calls it, so HTML ones are escaped.
  */
 for (const partial of [
   "html-top",
   "html-facts",
   "html-bottom",
+  "html-end",
   "text-top",
   "text-facts",
   "text-bottom",
+  "text-end",
   "exercise-html-top",
   "exercise-html-bottom",
   "exercise-text-bottom",
