@@ -9,11 +9,8 @@ import {
 } from "../bulletins.ts";
 import { CATEGORY_VALUES } from "../directory.ts";
 import { TLP_LABELS } from "../tlp.ts";
-import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Enum, Nullable, Text, UuidSchema } from "./common.ts";
 import { ObservableInputSchema, ObservableViewSchema } from "./incident-contract.ts";
-
-const Text = (maxLength: number, description: string) =>
-  Type.String({ minLength: 1, maxLength, description });
 
 export const AudienceSchema = Type.Object(
   {

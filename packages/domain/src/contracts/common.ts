@@ -5,6 +5,14 @@ export const DateTimeSchema = Type.String({
   format: "date-time",
   description: "RFC 3339 date-time; stored in UTC",
 });
+/** A calendar day in the region's zone. */
+export const DaySchema = Type.String({
+  format: "date",
+  description: "A calendar day in the region (YYYY-MM-DD)",
+});
+/** Free text that must say something. */
+export const Text = (maxLength: number, description?: string) =>
+  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
 export const EmailSchema = Type.String({ format: "email", maxLength: 254 });
 export const PhoneSchema = Type.String({
   minLength: 6,

@@ -11,15 +11,10 @@ import {
   RETEX_PHASES,
   RETEX_SHARE_TLPS,
 } from "../exercises.ts";
-import { DateTimeSchema, Enum, Nullable, PageQuerySchema, UuidSchema } from "./common.ts";
+import { DateTimeSchema, DaySchema, Enum, Nullable, PageQuerySchema, Text, UuidSchema } from "./common.ts";
 
-const DaySchema = Type.String({ format: "date", description: "A calendar day in the region (YYYY-MM-DD)" });
-const Text = (maxLength: number, description?: string) =>
-  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
 const YearSchema = Type.Integer({ minimum: 2000, maximum: 2100, description: "Calendar year in the region" });
 
-export const ExerciseParamsSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
-export const ParticipationParamsSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
 export const ParticipationItemParamsSchema = Type.Object(
   { id: UuidSchema, itemId: UuidSchema },
   { additionalProperties: false },

@@ -1,18 +1,16 @@
 import Type, { type Static } from "typebox";
 import { CLOCK_KINDS } from "../clocks.ts";
 import { SEVERITIES } from "../severity.ts";
-import { DateTimeSchema, Enum, Nullable } from "./common.ts";
+import { DateTimeSchema, DaySchema, Enum, Nullable } from "./common.ts";
 import { INCIDENT_STATUSES } from "./incident-contract.ts";
-
-const DateSchema = Type.String({ format: "date", description: "A calendar day in the region (YYYY-MM-DD)" });
 
 export const IncidentStatsQuerySchema = Type.Object(
   {
     from: Type.Optional({
-      ...DateSchema,
+      ...DaySchema,
       description: "First day, included; twelve months before `to` by default",
     }),
-    to: Type.Optional({ ...DateSchema, description: "Last day, included; today by default" }),
+    to: Type.Optional({ ...DaySchema, description: "Last day, included; today by default" }),
   },
   { additionalProperties: false },
 );

@@ -3,7 +3,7 @@ import { INCIDENT_ACTIONS, type IncidentAction } from "../lifecycle.ts";
 import { RSIT_CLASS_VALUES, RSIT_TYPE_VALUES } from "../rsit.ts";
 import { SEVERITIES } from "../severity.ts";
 import { TLP_LABELS } from "../tlp.ts";
-import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Enum, Nullable, Text, UuidSchema } from "./common.ts";
 
 /**
  * A JSON Schema `oneOf` with an OpenAPI `discriminator`: the validator checks only the branch the tag
@@ -21,9 +21,6 @@ function Discriminated<T extends TSchema[]>(tag: string, branches: [...T], descr
 
 export const UserRefSchema = Type.Object({ id: UuidSchema, name: Type.String() });
 export type UserRef = Static<typeof UserRefSchema>;
-
-const Text = (maxLength: number, description?: string) =>
-  Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
 
 /** What closing an incident requires: the final classification and what was learnt. */
 export const IncidentClosureSchema = Type.Object(
