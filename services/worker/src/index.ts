@@ -37,17 +37,11 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
-export { type BulletinFanout, createBulletinFanout } from "./bulletins/fanout.ts";
-export { queueBulletinReminders } from "./bulletins/reminders.ts";
-export type { WorkerContext } from "./context.ts";
-export { reminderMessageId, scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createMailTransport } from "./mail/transport.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
-export { timerDedupeKey, timerMessageId } from "./timers/timer-runner.ts";
-export { TIMER_TEMPLATES } from "./timers/timer-state.ts";
 
 export interface StartWorkerOptions {
   logger?: Logger;

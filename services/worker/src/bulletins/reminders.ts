@@ -1,7 +1,6 @@
 import { bulletinDeliveries } from "@pris/db";
 import { bulletinMessageId, REMINDER_PURPOSE } from "@pris/domain";
 import { sql } from "drizzle-orm";
-import { v7 as uuidv7 } from "uuid";
 import type { WorkerContext } from "../context.ts";
 
 const REMINDERS_PER_RUN = 5_000;
@@ -40,7 +39,6 @@ export async function queueBulletinReminders(
       .insert(bulletinDeliveries)
       .values(
         rows.slice(i, i + 1000).map((r) => ({
-          id: uuidv7(),
           bulletinId: r.bulletin_id,
           recipientId: r.recipient_id,
           purpose: REMINDER_PURPOSE,

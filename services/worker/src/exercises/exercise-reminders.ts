@@ -38,7 +38,7 @@ export function reminderMessageId(key: string, publicUrl: string): string {
 }
 
 /** Active RSSIs of an establishment `e`: its own, and those of its GHT. */
-const RSSIS = sql`
+export const RSSIS = sql`
   JOIN users u ON u.active AND u.role = 'rssi'
     AND (u.establishment_id = e.id OR (u.ght_id IS NOT NULL AND u.ght_id = e.ght_id))`;
 

@@ -4,6 +4,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
 import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+import { RSSIS } from "./exercise-reminders.ts";
 
 export const RETEX_REVIEW_TEMPLATES: Record<RetexDecision, string> = {
   validated: "retex-validated",
@@ -37,8 +38,7 @@ export async function handleRetexReviewed(ctx: WorkerContext, job: OutboxJob): P
     SELECT DISTINCT u.id, u.email
     FROM exercise_participations p
     JOIN establishments e ON e.id = p.establishment_id
-    JOIN users u ON u.active AND u.role = 'rssi'
-      AND (u.establishment_id = e.id OR (u.ght_id IS NOT NULL AND u.ght_id = e.ght_id))
+    ${RSSIS}
     WHERE p.id = ${job.aggregateId}`);
   if (recipients.length === 0) {
     logger.warn({ participationId: job.aggregateId }, "no active RSSI to tell of the RETEX decision");
