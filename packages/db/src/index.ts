@@ -4,7 +4,5 @@ export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
-export * as bulletinSchema from "./schema-bulletins.ts";
 export * from "./schema-bulletins.ts";
-export * as exerciseSchema from "./schema-exercises.ts";
 export * from "./schema-exercises.ts";

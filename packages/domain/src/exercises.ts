@@ -44,9 +44,6 @@ export const PARTICIPATION_STATUS_LABELS: Record<ParticipationStatus, string> = 
 
 /** Statuses in which the exercise took place: they count towards the year's obligation. */
 export const HELD_STATUSES = ["held", "retex_submitted", "validated", "actions_closed"] as const;
-export function isHeld(status: ParticipationStatus): boolean {
-  return (HELD_STATUSES as readonly string[]).includes(status);
-}
 /** Statuses in which a RETEX has been handed to the ARS. */
 export const RETEX_SUBMITTED_STATUSES = ["retex_submitted", "validated", "actions_closed"] as const;
 

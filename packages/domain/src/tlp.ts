@@ -2,6 +2,15 @@
 export const TLP_LABELS = ["CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED"] as const;
 export type Tlp = (typeof TLP_LABELS)[number];
 
+/** TLP 2.0 colours, shown on black as the standard prescribes. */
+export const TLP_COLORS: Record<Tlp, string> = {
+  CLEAR: "#FFFFFF",
+  GREEN: "#33FF00",
+  AMBER: "#FFC000",
+  "AMBER+STRICT": "#FFC000",
+  RED: "#FF2B2B",
+};
+
 export const TLP_DESCRIPTIONS: Record<Tlp, string> = {
   CLEAR: "Diffusion libre",
   GREEN: "Diffusion limitée à la communauté",

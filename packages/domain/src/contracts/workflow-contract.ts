@@ -127,7 +127,6 @@ export const IncidentWorkflowFields = {
 };
 
 export const LOG_VISIBILITIES = ["internal", "shared"] as const;
-export type LogVisibilityValue = (typeof LOG_VISIBILITIES)[number];
 
 const visibility = {
   visibility: Type.Optional(

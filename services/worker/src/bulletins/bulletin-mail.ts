@@ -6,13 +6,13 @@ import {
   type BulletinKind,
   type BulletinSeverity,
   REMINDER_PURPOSE,
+  TLP_COLORS,
   TLP_DESCRIPTIONS,
   type Tlp,
   tlpTag,
 } from "@pris/domain";
 import { signAckToken } from "@pris/domain/ack-token";
 import Handlebars from "handlebars";
-import { TLP_COLORS } from "../mail/incident-declared-mail.ts";
 import { type BulletinMailView, type RenderedMail, renderBulletin } from "../mail/templates.ts";
 
 export type BulletinForMail = typeof bulletins.$inferSelect & { changes: string };

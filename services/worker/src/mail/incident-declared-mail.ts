@@ -6,6 +6,7 @@ import {
   type ImpactGrade,
   SEVERITY_LABELS,
   type Severity,
+  TLP_COLORS,
   TLP_DESCRIPTIONS,
   type Tlp,
   tlpAllowsContentByEmail,
@@ -13,15 +14,6 @@ import {
 } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import { type IncidentDeclaredView, type RenderedMail, renderIncidentDeclared } from "./templates.ts";
-
-/** TLP 2.0 colours, shown on black as the standard prescribes. */
-export const TLP_COLORS: Record<Tlp, string> = {
-  CLEAR: "#FFFFFF",
-  GREEN: "#33FF00",
-  AMBER: "#FFC000",
-  "AMBER+STRICT": "#FFC000",
-  RED: "#FF2B2B",
-};
 
 export type MailConfig = Pick<Config, "PUBLIC_URL" | "REGION_NAME" | "REGION_TIMEZONE">;
 

@@ -10,6 +10,7 @@ import {
   SEVERITY_LABELS,
   type Severity,
   type TimerKind,
+  TLP_COLORS,
   TLP_DESCRIPTIONS,
   type Tlp,
   tlpAllowsContentByEmail,
@@ -17,7 +18,7 @@ import {
 } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import type { TimerPayload } from "../timers/timer-state.ts";
-import { incidentLink, type MailConfig, TLP_COLORS } from "./incident-declared-mail.ts";
+import { incidentLink, type MailConfig } from "./incident-declared-mail.ts";
 import {
   type DeadlineNoticeView,
   type IncidentNoticeView,

@@ -373,10 +373,6 @@ async function drawReference(tx: Tx, config: Config, row: BulletinRow, now: Date
   return bulletinReference(config.REGION_CODE, year, kind, rows[0]!.last);
 }
 
-function mailHost(config: Config): string {
-  return new URL(config.PUBLIC_URL).hostname;
-}
-
 async function queueDeliveries(
   tx: Tx,
   config: Config,
@@ -386,6 +382,7 @@ async function queueDeliveries(
   now: Date,
 ): Promise<number> {
   const purpose = revisionPurpose(revision);
+  const host = new URL(config.PUBLIC_URL).hostname;
   for (let i = 0; i < recipientIds.length; i += INSERT_CHUNK) {
     await tx
       .insert(bulletinDeliveries)
@@ -396,7 +393,7 @@ async function queueDeliveries(
           recipientId,
           purpose,
           revision,
-          messageId: bulletinMessageId(bulletinId, recipientId, purpose, mailHost(config)),
+          messageId: bulletinMessageId(bulletinId, recipientId, purpose, host),
           nextAttemptAt: now,
           createdAt: now,
           updatedAt: now,

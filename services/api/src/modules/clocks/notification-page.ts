@@ -1,15 +1,13 @@
 import { readFileSync } from "node:fs";
-import { formatInZone, type NotificationExport, TLP_DESCRIPTIONS, type Tlp, tlpTag } from "@pris/domain";
+import {
+  formatInZone,
+  type NotificationExport,
+  TLP_COLORS,
+  TLP_DESCRIPTIONS,
+  type Tlp,
+  tlpTag,
+} from "@pris/domain";
 import Handlebars from "handlebars";
-
-/** FIRST TLP 2.0 colours, on a black background. */
-const TLP_COLORS: Record<Tlp, string> = {
-  CLEAR: "#FFFFFF",
-  GREEN: "#33FF00",
-  AMBER: "#FFC000",
-  "AMBER+STRICT": "#FFC000",
-  RED: "#FF2B2B",
-};
 
 const REPORT_LABELS = { final: "Rapport final", progress: "Rapport intermédiaire" } as const;
 

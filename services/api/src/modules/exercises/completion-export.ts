@@ -1,6 +1,5 @@
 import { CATEGORIES, type Category, type Completion, type LatePage } from "@pris/domain";
 import { stringify } from "csv-stringify/sync";
-import ExcelJS from "exceljs";
 
 /** What the ARS opens in a spreadsheet: French headers, one row per territory × category, then the total. */
 const HEADERS = [
@@ -44,6 +43,8 @@ export function completionCsv(data: Completion): string {
 }
 
 export async function completionXlsx(data: Completion, late: LatePage): Promise<Buffer> {
+  // Loaded on first use: the library takes ~400 ms to import, and only this export needs it.
+  const { default: ExcelJS } = await import("exceljs");
   const workbook = new ExcelJS.Workbook();
   workbook.creator = "PRIS";
   const sheet = workbook.addWorksheet(`Réalisation ${data.year}`);

@@ -120,12 +120,15 @@ export class IncidentFeed {
     }
     if (batch.length === 0 || this.subscribers.size === 0) return;
     const ops = new Map(batch);
-    // Those who see everything (the pole) share one read; anyone else has their own, whatever
-    // incidentScope() looks at.
+    // One read per scope, keyed by what incidentScope() looks at: the visibility, and for an
+    // establishment's people their establishments. The pole shares one read, the task force another.
     const groups = new Map<string, FeedSubscriber[]>();
     for (const s of this.subscribers) {
+      const visibility = incidentVisibility(s.principal.role);
       const key =
-        incidentVisibility(s.principal.role) === "all" ? "all" : `${s.principal.kind}:${s.principal.id}`;
+        visibility === "establishments"
+          ? `${visibility}:${[...s.principal.establishmentIds].sort().join(",")}`
+          : visibility;
       const group = groups.get(key);
       if (group) group.push(s);
       else groups.set(key, [s]);
