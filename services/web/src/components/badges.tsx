@@ -90,3 +90,12 @@ export function ClockList({ clocks, timeZone }: { clocks: readonly ClockView[]; 
     </ul>
   );
 }
+
+/** The incident raised to P1: the task force is mobilised. */
+export function CrisisBadge() {
+  return (
+    <Badge as="span" small severity="error">
+      Cellule de crise
+    </Badge>
+  );
+}

@@ -8,6 +8,7 @@ import {
   IMPACT_GRADE_LABELS,
   type ImpactGrade,
   type Incident,
+  isOpen,
   type LogVerification,
   RSIT_CLASSES,
   SPREAD_LABELS,
@@ -15,7 +16,7 @@ import {
 import { type ReactNode, useCallback, useEffect, useState } from "react";
 import { useParams } from "react-router";
 import { API_BASE, api, describeProblem } from "../api/client.ts";
-import { SeverityBadge, StatusBadge, TlpBadge } from "../components/badges.tsx";
+import { CrisisBadge, SeverityBadge, StatusBadge, TlpBadge } from "../components/badges.tsx";
 import { ContagionBulletinButton } from "../components/bulletin/ContagionBulletinButton.tsx";
 import { ActionsPanel, QualificationForm } from "../components/incident/ActionsPanel.tsx";
 import { ClockPanel } from "../components/incident/ClockPanel.tsx";
@@ -96,7 +97,7 @@ function FollowIncidentPage({ id }: { id: string }) {
     return <IncidentLoadError message={state.message} retry={() => void reload()} />;
   const { incident: i, log, observables } = state.data;
   const establishment = me.role === "rssi";
-  const open = !["closed", "rejected", "merged"].includes(i.status);
+  const open = isOpen(i.status);
   const conversation = log.filter((e) => e.visibility === "shared");
   return (
     <div className="fr-container fr-my-4w pris-narrow">
@@ -177,20 +178,12 @@ function FollowIncidentPage({ id }: { id: string }) {
   );
 }
 
-function CrisisCellBadge() {
-  return (
-    <Badge as="span" small severity="error">
-      Cellule de crise
-    </Badge>
-  );
-}
-
 function IncidentHeader({ incident: i, tz }: { incident: Incident; tz: string }) {
   return (
     <>
       <p className="fr-mb-1w pris-badges">
         <StatusBadge status={i.status} /> <SeverityBadge severity={i.severity} small />{" "}
-        {i.crisisCell && <CrisisCellBadge />} <TlpBadge tlp={i.tlp} small />
+        {i.crisisCell && <CrisisBadge />} <TlpBadge tlp={i.tlp} small />
       </p>
       <h1 className="fr-h3 fr-mb-1w">
         <span className="pris-reference-inline" data-testid="incident-reference">
@@ -247,7 +240,7 @@ function PoleIncidentPage({ id }: { id: string }) {
   if (state.status === "error")
     return <IncidentLoadError message={state.message} retry={() => void reload()} />;
   const { incident: i, log, observables, tasks, verification } = state.data;
-  const open = !["closed", "rejected", "merged"].includes(i.status);
+  const open = isOpen(i.status);
   const member = me.role === "analyst" || (me.role === "taskforce" && i.crisisCell);
   const canWork = open && member;
   const mine = i.assignee?.id === me.id;

@@ -18,7 +18,7 @@ import {
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ApiError, api, describeError } from "../api/client.ts";
-import { SeverityBadge, StatusBadge } from "../components/badges.tsx";
+import { CrisisBadge, SeverityBadge, StatusBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
 import { EnumOptions } from "../components/SelectField.tsx";
@@ -54,14 +54,6 @@ function Deadline({ item, now, tz }: { item: QueueItem; now: number; tz: string 
       <span className="fr-text--xs pris-block fr-mb-0">{deadlineOf(item)}</span>
       <strong>{c.overdue ? `Échéance ${c.text}` : c.text}</strong>
     </span>
-  );
-}
-
-function CrisisBadge() {
-  return (
-    <Badge as="span" small severity="error">
-      Cellule de crise
-    </Badge>
   );
 }
 
