@@ -36,6 +36,15 @@ const declare = (payload: unknown, extra: Record<string, string> = {}) =>
     payload: payload as object,
   });
 
+/** The same wall-clock time one calendar month later in La Réunion (UTC+4 all year), the day clamped to the month's end. */
+function oneCalendarMonthInReunion(at: Date): string {
+  const local = new Date(at.getTime() + 4 * 3_600_000);
+  const [year, month] = [local.getUTCFullYear(), local.getUTCMonth() + 1];
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  local.setUTCFullYear(year, month, Math.min(local.getUTCDate(), lastDay));
+  return new Date(local.getTime() - 4 * 3_600_000).toISOString();
+}
+
 describe("a declaration", () => {
   test("gets a reference, a suggested severity and the clocks that apply", async () => {
     const detectedAt = new Date(Date.now() - 3_600_000);
@@ -60,7 +69,7 @@ describe("a declaration", () => {
       gdpr_cnil: h(72),
       nis2_early_warning: h(24),
       nis2_notification: h(72),
-      nis2_final_report: new Date(detectedAt.getTime() + 72 * 3_600_000 + 30 * 86_400_000).toISOString(),
+      nis2_final_report: oneCalendarMonthInReunion(new Date(detectedAt.getTime() + 72 * 3_600_000)),
     });
     expect(body.clocks.every((c: { state: string }) => c.state === "pending")).toBe(true);
     const fetched = await t.app.inject({ method: "GET", url: `/api/v1/incidents/${body.id}`, headers });
