@@ -1,4 +1,5 @@
 import { establishments } from "@pris/db";
+import { yearInZone } from "@pris/domain";
 import { parse } from "csv-parse/sync";
 import { eq } from "drizzle-orm";
 import ExcelJS from "exceljs";
@@ -26,7 +27,8 @@ let chA: { id: string };
 let chB: { id: string };
 let clinic: { id: string };
 let ehpad: { id: string };
-const YEAR = 2025;
+/** Last year in the region: deactivating an establishment records today's date, so the years follow today. */
+const YEAR = yearInZone(new Date(), "Indian/Reunion") - 1;
 
 const call = async (
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",

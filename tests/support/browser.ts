@@ -33,8 +33,25 @@ export function assertWebBuilt(): void {
   }
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/**
+ * Chromium hangs under libfaketime, so when the tests run at a shifted instant (`pnpm test:at`) it keeps
+ * the machine's clock and each of its contexts is given the tests' clock through Playwright's instead.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    env: { ...process.env, LD_PRELOAD: "" },
+  });
+  if (process.env.FAKETIME) {
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (options) => {
+      const context = await newContext(options);
+      await context.clock.install({ time: Date.now() });
+      return context;
+    };
+  }
+  return browser;
 }
 
 /** Listens on a free port of the loopback interface and returns the app's base URL. */

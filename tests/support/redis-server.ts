@@ -64,7 +64,9 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
         "noeviction",
         ...extraArgs,
       ],
-      { stdio: "ignore" },
+      // Redis's jemalloc and libfaketime deadlock at start (`pnpm test:at`): Redis keeps the real clock,
+      // which BullMQ never reads (its scripts get the time from the client).
+      { stdio: "ignore", env: { ...process.env, LD_PRELOAD: "" } },
     );
     child = proc;
     await until(`redis-server on port ${port}`, () => accepts(port));
