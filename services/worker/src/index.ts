@@ -25,6 +25,7 @@ import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
+import { createOutboxWatch } from "./outbox-watch.ts";
 import {
   assertPayload,
   createQueues,
@@ -66,6 +67,8 @@ export interface StartWorkerOptions {
   fanoutPollMs?: number;
   /** How often non-answering bulletin recipients are looked for. Default five minutes. */
   remindEveryMs?: number;
+  /** How often the outbox is looked at for rows of topics this worker does not handle. Default one minute. */
+  outboxWatchEveryMs?: number;
 }
 
 export interface WorkerHandle {
@@ -194,6 +197,13 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     ...(options.outboxBatchSize ? { batchSize: options.outboxBatchSize } : {}),
   });
   relay.start();
+  const outboxWatch = createOutboxWatch({
+    db: database.db,
+    config,
+    logger,
+    everyMs: options.outboxWatchEveryMs ?? 60_000,
+  });
+  outboxWatch.start();
   const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
   timerRunner.start();
   fanout.start();
@@ -208,7 +218,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await Promise.all([relay.stop(), timerRunner.stop(), fanout.stop()]);
+    await Promise.all([relay.stop(), outboxWatch.stop(), timerRunner.stop(), fanout.stop()]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
