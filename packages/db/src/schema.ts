@@ -1,4 +1,4 @@
-import type { Contacts, MailDeliveryTemplate, OutboxTopic } from "@pris/domain";
+import type { ClockKind, Contacts, MailDeliveryTemplate, OutboxTopic, TimerKind } from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -266,7 +266,7 @@ export const incidentClocks = pgTable(
     incidentId: uuid("incident_id")
       .notNull()
       .references(() => incidents.id),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<ClockKind>().notNull(),
     startsAt: at("starts_at").notNull(),
     dueAt: at("due_at").notNull(),
     doneAt: at("done_at"),
@@ -338,7 +338,7 @@ export const timers = pgTable(
   "timers",
   {
     id: id(),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<TimerKind>().notNull(),
     subjectId: uuid("subject_id").notNull(),
     dueAt: at("due_at").notNull(),
     firedAt: at("fired_at"),

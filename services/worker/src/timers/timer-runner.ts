@@ -107,7 +107,7 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
           .for("update", { skipLocked: true });
         if (!due) return undefined;
         claimed = due.id;
-        const kind = due.kind as TimerKind;
+        const { kind } = due;
         const cancel = async (reason: string): Promise<FireOutcome> => {
           await tx.update(timers).set({ cancelledAt: sql`now()` }).where(eq(timers.id, due.id));
           return { timerId: due.id, status: "cancelled", reason };

@@ -84,6 +84,6 @@ export async function loadTimerState(
       status: incident.status as IncidentStatus,
       severity: incident.severity as Severity,
     },
-    clocks: clocks.map((c) => ({ ...c, kind: c.kind as ClockKind })),
+    clocks,
   };
 }

@@ -346,11 +346,10 @@ export async function notificationExport(
     notifications: clocks
       .sort(
         (a, b) =>
-          a.dueAt.getTime() - b.dueAt.getTime() ||
-          CLOCK_KINDS.indexOf(a.kind as ClockKind) - CLOCK_KINDS.indexOf(b.kind as ClockKind),
+          a.dueAt.getTime() - b.dueAt.getTime() || CLOCK_KINDS.indexOf(a.kind) - CLOCK_KINDS.indexOf(b.kind),
       )
       .map((c) => {
-        const kind = c.kind as ClockKind;
+        const { kind } = c;
         const state = clockState(c, now);
         return {
           kind,
