@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { incidentClocks, incidents } from "@pris/db";
-import { nextDeadline, OPEN_INCIDENT_STATUSES, type QueueItem, type QueuePage } from "@pris/domain";
+import {
+  type ClockKind,
+  nextDeadline,
+  OPEN_INCIDENT_STATUSES,
+  type QueueItem,
+  type QueuePage,
+} from "@pris/domain";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -47,7 +53,7 @@ interface Row {
   nextDeadlineAt: Date | null;
   ackDueAt: Date | null;
   acknowledgedAt: Date | null;
-  clocks: { kind: string; dueAt: Date; doneAt: Date | null }[];
+  clocks: { kind: ClockKind; dueAt: Date; doneAt: Date | null }[];
 }
 const rows: Row[] = [];
 
@@ -263,7 +269,7 @@ beforeAll(async () => {
           dueAt: portalDue,
           doneAt: i % 5 === 1 || i % 5 === 2 ? inHours(-4) : null,
         },
-        ...(i % 2 === 0 ? [{ kind: "gdpr_cnil", dueAt: inHours(-5), doneAt: inHours(-6) }] : []),
+        ...(i % 2 === 0 ? [{ kind: "gdpr_cnil" as const, dueAt: inHours(-5), doneAt: inHours(-6) }] : []),
       ],
     });
   }

@@ -1,4 +1,5 @@
 import { incidentClocks, incidents } from "@pris/db";
+import type { ClockKind } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -41,7 +42,7 @@ beforeAll(async () => {
   async function seed(
     headers: Record<string, string>,
     facts: Partial<typeof incidents.$inferInsert> & { declaredAt: Date },
-    clocks: { kind: string; dueAt: string; doneAt?: string }[] = [],
+    clocks: { kind: ClockKind; dueAt: string; doneAt?: string }[] = [],
     overrides: Parameters<typeof declaration>[0] = {},
   ) {
     const res = await t.app.inject({

@@ -167,7 +167,7 @@ describe("reminder e-mails as rendered from the rows", () => {
   });
 
   it("a reminder about something gone renders nothing", async () => {
-    for (const template of ["exercise-due", "exercise-unplanned", "action-overdue"]) {
+    for (const template of ["exercise-due", "exercise-unplanned", "action-overdue"] as const) {
       const mail = await renderExerciseMail(t.db, t.config, {
         template,
         subjectId: "01900000-0000-7000-8000-000000000000",

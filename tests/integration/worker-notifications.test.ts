@@ -204,7 +204,7 @@ describe("never the same e-mail twice", () => {
     );
     const duplicates = deliveries.flatMap((x) =>
       [1, 2, 3].map((i) => ({
-        name: "incident-declared",
+        name: "incident-declared" as const,
         data: { deliveryId: x.id },
         opts: { jobId: `${x.id}-dup-${i}`, attempts: 5, backoff: 100 },
       })),
@@ -243,7 +243,7 @@ describe("never the same e-mail twice", () => {
       })
       .returning();
     const jobs = [1, 2, 3, 4, 5].map((i) => ({
-      name: "incident-declared",
+      name: "incident-declared" as const,
       data: { deliveryId: delivery!.id },
       opts: { jobId: `${delivery!.id}-race-${i}`, attempts: 10, backoff: 50 },
     }));

@@ -1,5 +1,4 @@
 import { mailDeliveries, outbox } from "@pris/db";
-import { RETEX_REVIEWED_TOPIC } from "@pris/domain";
 import { createQueues, type Queues } from "@pris/worker";
 import { eq, like } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -128,24 +127,24 @@ describe("the ARS's decision on a RETEX is e-mailed to the establishment", () =>
   });
 
   it("a replayed job creates and sends nothing more", async () => {
-    const rows = await t.db.select().from(outbox).where(eq(outbox.topic, RETEX_REVIEWED_TOPIC));
+    const rows = await t.db.select().from(outbox).where(eq(outbox.topic, "retex.reviewed"));
     expect(rows).toHaveLength(2);
     await waitUntil("the outbox rows processed", async () => {
-      const now = await t.db.select().from(outbox).where(eq(outbox.topic, RETEX_REVIEWED_TOPIC));
+      const now = await t.db.select().from(outbox).where(eq(outbox.topic, "retex.reviewed"));
       return now.every((r) => r.processedAt !== null);
     });
     const before = smtp.messages.length;
     // As if the worker had died before marking the rows, and Redis had lost the jobs' records.
-    await t.db.update(outbox).set({ processedAt: null }).where(eq(outbox.topic, RETEX_REVIEWED_TOPIC));
+    await t.db.update(outbox).set({ processedAt: null }).where(eq(outbox.topic, "retex.reviewed"));
     for (const r of rows) {
       await queues.outbox.add(
-        RETEX_REVIEWED_TOPIC,
+        "retex.reviewed",
         { outboxId: r.id, aggregateId: r.aggregateId },
         { jobId: `${r.id}-replay` },
       );
     }
     await waitUntil("the replays processed", async () => {
-      const now = await t.db.select().from(outbox).where(eq(outbox.topic, RETEX_REVIEWED_TOPIC));
+      const now = await t.db.select().from(outbox).where(eq(outbox.topic, "retex.reviewed"));
       return now.every((r) => r.processedAt !== null);
     });
     await sleep(800);

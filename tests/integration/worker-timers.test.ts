@@ -9,10 +9,11 @@ import {
   incidents,
   mailDeliveries,
   outbox,
+  outboxValues,
   timers,
   users,
 } from "@pris/db";
-import { formatInZone } from "@pris/domain";
+import { formatInZone, incidentMessage } from "@pris/domain";
 import { createQueues, type StartWorkerOptions, startWorker, type WorkerHandle } from "@pris/worker";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -623,12 +624,14 @@ describe("once per recipient, whatever happens to the workers", () => {
         .set({ ackDueAt: minutesFromNow(-1) })
         .where(inArray(incidents.id, ids));
       // Two changes per incident: planned by both workers at once, planned once.
-      await tx.insert(outbox).values(
-        ids.flatMap((id) => [
-          { topic: "incident.changed", aggregateId: id },
-          { topic: "incident.changed", aggregateId: id },
-        ]),
-      );
+      await tx
+        .insert(outbox)
+        .values(
+          ids.flatMap((id) => [
+            outboxValues(incidentMessage("incident.changed", id)),
+            outboxValues(incidentMessage("incident.changed", id)),
+          ]),
+        );
     });
 
     for (const d of declared) await waitForTimerMails(d.reference, "sla.missed", 2, 20_000);

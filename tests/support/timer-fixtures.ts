@@ -5,10 +5,11 @@ import {
   incidents,
   mailDeliveries,
   outbox,
+  outboxValues,
   timers,
   users,
 } from "@pris/db";
-import type { ClockKind } from "@pris/domain";
+import { type ClockKind, type IncidentTopic, incidentMessage } from "@pris/domain";
 import { and, eq, inArray, sql } from "drizzle-orm";
 
 type IncidentChange = Partial<typeof incidents.$inferInsert>;
@@ -21,7 +22,7 @@ export async function changeIncident(
   db: Db,
   incidentId: string,
   change: IncidentChange,
-  extraTopics: string[] = [],
+  extraTopics: IncidentTopic[] = [],
 ): Promise<{ outboxIds: string[] }> {
   return db.transaction(async (tx) => {
     if (Object.keys(change).length > 0) {
@@ -32,7 +33,11 @@ export async function changeIncident(
     }
     const rows = await tx
       .insert(outbox)
-      .values(["incident.changed", ...extraTopics].map((topic) => ({ topic, aggregateId: incidentId })))
+      .values(
+        (["incident.changed", ...extraTopics] as const).map((topic) =>
+          outboxValues(incidentMessage(topic, incidentId)),
+        ),
+      )
       .returning({ id: outbox.id });
     return { outboxIds: rows.map((r) => r.id) };
   });

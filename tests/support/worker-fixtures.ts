@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type Db, establishments, incidents, outbox, territories, users } from "@pris/db";
-import type { Role, Severity, Tlp } from "@pris/domain";
+import { type Db, establishments, incidents, outbox, outboxValues, territories, users } from "@pris/db";
+import { incidentMessage, type Role, type Severity, type Tlp } from "@pris/domain";
 
 /** A small region for worker tests: one establishment, its RSSI, and the pole's people. */
 export interface Directory {
@@ -121,7 +121,7 @@ export async function declareIncident(
       .returning({ id: incidents.id });
     const [row] = await tx
       .insert(outbox)
-      .values({ topic: "incident.declared", aggregateId: incident!.id })
+      .values(outboxValues(incidentMessage("incident.declared", incident!.id)))
       .returning({ id: outbox.id });
     return { incidentId: incident!.id, outboxId: row!.id, reference };
   });

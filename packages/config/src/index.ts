@@ -159,6 +159,10 @@ export const ConfigSchema = Type.Object({
     "Worker: an outbox row dispatched but not processed after this long is dispatched again (Redis lost)",
     300,
   ),
+  OUTBOX_UNKNOWN_TOPIC_SECONDS: Duration(
+    "Worker: a pending outbox row of a topic the worker does not handle, left this long by every relay, gets a last_error and an error logged (keep above OUTBOX_REDISPATCH_SECONDS)",
+    600,
+  ),
   BULLETIN_ACK_LINK_DAYS: Duration(
     "Alert bulletins: how long a recipient's personal acknowledgement link stays valid",
     30,

@@ -1,4 +1,4 @@
-import type { Contacts } from "@pris/domain";
+import type { ClockKind, Contacts, MailDeliveryTemplate, OutboxTopic, TimerKind } from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -266,7 +266,7 @@ export const incidentClocks = pgTable(
     incidentId: uuid("incident_id")
       .notNull()
       .references(() => incidents.id),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<ClockKind>().notNull(),
     startsAt: at("starts_at").notNull(),
     dueAt: at("due_at").notNull(),
     doneAt: at("done_at"),
@@ -338,7 +338,7 @@ export const timers = pgTable(
   "timers",
   {
     id: id(),
-    kind: text("kind").notNull(),
+    kind: text("kind").$type<TimerKind>().notNull(),
     subjectId: uuid("subject_id").notNull(),
     dueAt: at("due_at").notNull(),
     firedAt: at("fired_at"),
@@ -353,12 +353,15 @@ export const timers = pgTable(
   ],
 );
 
-/** Work that a committed write must cause; the worker relays it to BullMQ. */
+/**
+ * Work that a committed write must cause; the worker relays it to BullMQ. Written through writeOutbox,
+ * which ties the payload to its topic; the payload is read back as plain JSON and checked by the worker.
+ */
 export const outbox = pgTable(
   "outbox",
   {
     id: id(),
-    topic: text("topic").notNull(),
+    topic: text("topic").$type<OutboxTopic>().notNull(),
     aggregateId: uuid("aggregate_id").notNull(),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
@@ -396,7 +399,7 @@ export const mailDeliveries = pgTable(
   {
     id: id(),
     dedupeKey: text("dedupe_key").notNull().unique(),
-    template: text("template").notNull(),
+    template: text("template").$type<MailDeliveryTemplate>().notNull(),
     subjectId: uuid("subject_id").notNull(),
     userId: uuid("user_id").references(() => users.id),
     toAddress: text("to_address").notNull(),

@@ -255,20 +255,8 @@ export function reminderKey(kind: ReminderKind, objectId: string, day: string, u
   return `${kind}:${objectId}:${day}:${userId}`;
 }
 
-/** The outbox topic of the ARS's decision on a RETEX: the establishment's RSSIs are told, once each. */
-export const RETEX_REVIEWED_TOPIC = "retex.reviewed";
 export const RETEX_DECISIONS = ["validated", "returned"] as const;
 export type RetexDecision = (typeof RETEX_DECISIONS)[number];
-
-/**
- * What the outbox row of a decision keeps: the comment as the ARS wrote it, since the participation's own
- * is cleared when the RETEX is submitted again and validated.
- */
-export interface RetexReviewedPayload {
-  participationId: string;
-  decision: RetexDecision;
-  comment: string | null;
-}
 
 /** One e-mail per decision (its outbox row) and RSSI: a replayed job finds the row and sends nothing. */
 export function retexReviewedKey(outboxId: string, userId: string): string {

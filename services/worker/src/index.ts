@@ -1,5 +1,12 @@
 import type { Config } from "@pris/config";
 import { createDatabase, outbox } from "@pris/db";
+import {
+  MAINTENANCE_JOBS,
+  type MaintenanceJobName,
+  OutboxJobSchema,
+  QUEUE_NAMES,
+  SendMailJobSchema,
+} from "@pris/domain";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -12,22 +19,19 @@ import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
+import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
+import { createOutboxWatch } from "./outbox-watch.ts";
 import {
   assertPayload,
   createQueues,
   DEFAULT_RETRY_TUNING,
-  MAINTENANCE_JOBS,
-  OUTBOX_TOPICS,
-  OutboxJobSchema,
-  QUEUE_NAMES,
   type Queues,
   type RetryTuning,
-  SendMailJobSchema,
 } from "./queues.ts";
 import {
   checkEvictionPolicy,
@@ -63,6 +67,8 @@ export interface StartWorkerOptions {
   fanoutPollMs?: number;
   /** How often non-answering bulletin recipients are looked for. Default five minutes. */
   remindEveryMs?: number;
+  /** How often the outbox is looked at for rows of topics this worker does not handle. Default one minute. */
+  outboxWatchEveryMs?: number;
 }
 
 export interface WorkerHandle {
@@ -191,6 +197,13 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     ...(options.outboxBatchSize ? { batchSize: options.outboxBatchSize } : {}),
   });
   relay.start();
+  const outboxWatch = createOutboxWatch({
+    db: database.db,
+    config,
+    logger,
+    everyMs: options.outboxWatchEveryMs ?? 60_000,
+  });
+  outboxWatch.start();
   const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
   timerRunner.start();
   fanout.start();
@@ -205,7 +218,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await Promise.all([relay.stop(), timerRunner.stop(), fanout.stop()]);
+    await Promise.all([relay.stop(), outboxWatch.stop(), timerRunner.stop(), fanout.stop()]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
@@ -224,7 +237,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 /** Every recurring job, as [scheduler id, every ms, job name]; upserting is idempotent. */
 async function ensureSchedulers(
   queues: Queues,
-  schedulers: [id: string, everyMs: number, name: string][],
+  schedulers: [id: string, everyMs: number, name: MaintenanceJobName][],
 ): Promise<void> {
   for (const [id, every, name] of schedulers) {
     await queues.maintenance.upsertJobScheduler(
@@ -235,23 +248,33 @@ async function ensureSchedulers(
   }
 }
 
-/** Routes an outbox job to its topic's handler and leaves the last error on the row for operators. */
+/**
+ * Routes an outbox job to its row's topic's handler and leaves the last error on the row for operators.
+ * A topic added to the domain without a handler here does not compile.
+ */
 async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> {
   const data = assertPayload(QUEUE_NAMES.outbox, OutboxJobSchema, job.data);
   try {
-    switch (job.name) {
-      case OUTBOX_TOPICS.incidentDeclared:
+    const message = await loadOutboxMessage(ctx, data.outboxId);
+    if (!message) {
+      ctx.logger.warn({ outboxId: data.outboxId, topic: job.name }, "outbox row gone; nothing to do");
+      return { status: "row-missing" };
+    }
+    switch (message.topic) {
+      case "incident.declared":
         return await handleIncidentDeclared(ctx, data);
-      case OUTBOX_TOPICS.incidentChanged:
+      case "incident.changed":
         return await handleIncidentChanged(ctx, data);
-      case OUTBOX_TOPICS.incidentEscalated:
+      case "incident.escalated":
         return await handleIncidentEscalated(ctx, data);
-      case OUTBOX_TOPICS.bulletinPublished:
+      case "bulletin.published":
         return await handleBulletinPublished(ctx, data);
-      case OUTBOX_TOPICS.retexReviewed:
-        return await handleRetexReviewed(ctx, data);
-      default:
-        throw new UnrecoverableError(`no handler for outbox topic ${job.name}`);
+      case "retex.reviewed":
+        return await handleRetexReviewed(ctx, data, message.payload);
+      default: {
+        const unhandled: never = message;
+        throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);
+      }
     }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -1,17 +1,11 @@
 import type { Config } from "@pris/config";
 import { type Db, outbox } from "@pris/db";
+import { OUTBOX_TOPICS, type OutboxJob } from "@pris/domain";
 import { and, asc, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
 import { pollLoop } from "./poll-loop.ts";
-import {
-  addUnique,
-  OUTBOX_TOPICS,
-  type OutboxJob,
-  type OutboxQueue,
-  outboxJobOptions,
-  type RetryTuning,
-} from "./queues.ts";
+import { addUnique, type OutboxQueue, outboxJobOptions, type RetryTuning } from "./queues.ts";
 
 export interface OutboxRelayOptions {
   db: Db;
@@ -34,8 +28,6 @@ export interface OutboxRelay {
   /** Stops polling and waits for the batch in progress, if any. */
   stop(): Promise<void>;
 }
-
-const KNOWN_TOPICS = Object.values(OUTBOX_TOPICS);
 
 class RedisUnavailableError extends Error {
   constructor(message: string) {
@@ -80,7 +72,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .where(
           and(
             isNull(outbox.processedAt),
-            inArray(outbox.topic, KNOWN_TOPICS),
+            inArray(outbox.topic, OUTBOX_TOPICS),
             or(
               isNull(outbox.dispatchedAt),
               lt(

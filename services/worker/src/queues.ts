@@ -1,58 +1,17 @@
 import type { Config } from "@pris/config";
-import { RETEX_REVIEWED_TOPIC, UuidSchema } from "@pris/domain";
+import {
+  type MailDeliveryTemplate,
+  type OutboxJob,
+  type OutboxTopic,
+  QUEUE_NAMES,
+  type SendMailJob,
+  SendMailJobSchema,
+  type SweepJob,
+} from "@pris/domain";
 import { type JobsOptions, Queue, UnrecoverableError } from "bullmq";
 import type { Redis } from "ioredis";
-import Type, { type Static, type TSchema } from "typebox";
+import type { Static, TSchema } from "typebox";
 import { Value } from "typebox/value";
-
-/**
- * Every queue of the service. Payloads carry ids only: the job re-reads the rows, so nothing
- * personal or secret sits in Redis, and a job always works on fresh data.
- */
-export const QUEUE_NAMES = {
-  /** Outbox rows relayed from PostgreSQL; the job name is the outbox topic. */
-  outbox: "outbox",
-  /** One e-mail to one person, by its mail_deliveries row. */
-  sendMail: "send-mail",
-  /** Recurring housekeeping run by job schedulers. */
-  maintenance: "maintenance",
-} as const;
-export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
-
-/** Outbox topics this worker knows how to handle; rows of other topics wait for a worker that does. */
-export const OUTBOX_TOPICS = {
-  incidentDeclared: "incident.declared",
-  /** Any change to an incident: its timers are planned again. */
-  incidentChanged: "incident.changed",
-  /** Raised to P1: the task force and the ARS are e-mailed. */
-  incidentEscalated: "incident.escalated",
-  /** A bulletin published or revised (or its fan-out resumed): its e-mails are due. */
-  bulletinPublished: "bulletin.published",
-  /** The ARS validated a RETEX or sent it back: the establishment's RSSIs are e-mailed. */
-  retexReviewed: RETEX_REVIEWED_TOPIC,
-} as const;
-export type OutboxTopic = (typeof OUTBOX_TOPICS)[keyof typeof OUTBOX_TOPICS];
-
-export const OutboxJobSchema = Type.Object(
-  {
-    outboxId: UuidSchema,
-    aggregateId: UuidSchema,
-  },
-  { additionalProperties: false },
-);
-export type OutboxJob = Static<typeof OutboxJobSchema>;
-
-export const SendMailJobSchema = Type.Object({ deliveryId: UuidSchema }, { additionalProperties: false });
-export type SendMailJob = Static<typeof SendMailJobSchema>;
-
-export const MAINTENANCE_JOBS = {
-  sweepMailDeliveries: "sweep-mail-deliveries",
-  /** Exercise reminders owed today: before planned exercises, unplanned years, overdue actions, digest. */
-  exerciseReminders: "exercise-reminders",
-  bulletinReminders: "bulletin-reminders",
-} as const;
-export const SweepJobSchema = Type.Object({}, { additionalProperties: false });
-export type SweepJob = Static<typeof SweepJobSchema>;
 
 /** A payload that does not match its schema is a bug: retrying cannot fix it. */
 export class InvalidPayloadError extends UnrecoverableError {
@@ -62,13 +21,17 @@ export class InvalidPayloadError extends UnrecoverableError {
   }
 }
 
+/** What is wrong with data against its schema, one line per problem; empty when it matches. */
+export function payloadProblems(schema: TSchema, data: unknown): string[] {
+  if (Value.Check(schema, data)) return [];
+  return Value.Errors(schema, data).map((e) => `${e.instancePath || "/"} ${e.message}`);
+}
+
 /** Producers and consumers both check payloads. */
 export function assertPayload<S extends TSchema>(queue: string, schema: S, data: unknown): Static<S> {
-  if (Value.Check(schema, data)) return data as Static<S>;
-  throw new InvalidPayloadError(
-    queue,
-    Value.Errors(schema, data).map((e) => `${e.instancePath || "/"} ${e.message}`),
-  );
+  const problems = payloadProblems(schema, data);
+  if (problems.length === 0) return data as Static<S>;
+  throw new InvalidPayloadError(queue, problems);
 }
 
 const DAY_SECONDS = 24 * 3600;
@@ -119,8 +82,12 @@ export function sendMailJobOptions(deliveryId: string, tuning: RetryTuning): Uni
   };
 }
 
-export type OutboxQueue = Queue<OutboxJob, unknown, string>;
-export type SendMailQueue = Queue<SendMailJob, unknown, string>;
+/**
+ * An outbox job is named after its topic, a send-mail job after its template. Maintenance names stay
+ * strings: BullMQ types a job scheduler's id with the job names (ensureSchedulers types the names).
+ */
+export type OutboxQueue = Queue<OutboxJob, unknown, OutboxTopic>;
+export type SendMailQueue = Queue<SendMailJob, unknown, MailDeliveryTemplate>;
 export type MaintenanceQueue = Queue<SweepJob, unknown, string>;
 
 export interface Queues {
@@ -151,9 +118,9 @@ export function createQueues(config: Pick<Config, "QUEUE_PREFIX">, connection: R
  * already failed for good: then the caller is deliberately asking for another round, so the
  * dead job is removed first.
  */
-export async function addUnique<D>(
-  queue: Pick<Queue<D, unknown, string, D, unknown, string>, "getJob" | "add">,
-  name: string,
+export async function addUnique<D, N extends string>(
+  queue: Pick<Queue<D, unknown, N, D, unknown, N>, "getJob" | "add">,
+  name: N,
   data: D,
   opts: UniqueJobOptions,
 ): Promise<void> {
@@ -165,7 +132,7 @@ export async function addUnique<D>(
 /** Enqueues one send-mail job per delivery; the delivery id as job id makes it once per delivery. */
 export async function enqueueDeliveries(
   queue: SendMailQueue,
-  deliveries: { id: string; template: string }[],
+  deliveries: { id: string; template: MailDeliveryTemplate }[],
   tuning: RetryTuning,
 ): Promise<void> {
   if (deliveries.length === 0) return;

@@ -7,6 +7,7 @@ import {
   HELD_STATUSES,
   isDigestDay,
   parseObligationRule,
+  REMINDER_MAIL_TEMPLATES,
   type ReminderKind,
   reminderKey,
   unplannedReminderDue,
@@ -14,16 +15,6 @@ import {
 import { and, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { enqueueDeliveries } from "../queues.ts";
-
-/** The template each reminder kind is sent with; the three "days before" share one. */
-export const REMINDER_TEMPLATES: Record<ReminderKind, string> = {
-  "exercise-due-30": "exercise-due",
-  "exercise-due-7": "exercise-due",
-  "exercise-due-1": "exercise-due",
-  "exercise-unplanned": "exercise-unplanned",
-  "action-overdue": "action-overdue",
-  "exercise-digest": "exercise-digest",
-};
 
 interface Reminder {
   kind: ReminderKind;
@@ -112,7 +103,7 @@ export async function scanExerciseReminders(
     const key = reminderKey(r.kind, r.objectId, today, r.userId);
     return {
       dedupeKey: key,
-      template: REMINDER_TEMPLATES[r.kind],
+      template: REMINDER_MAIL_TEMPLATES[r.kind],
       subjectId: r.objectId,
       userId: r.userId,
       toAddress: r.email,

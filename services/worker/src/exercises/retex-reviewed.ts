@@ -1,22 +1,22 @@
-import { mailDeliveries, outbox } from "@pris/db";
-import { RETEX_DECISIONS, type RetexDecision, retexReviewedKey } from "@pris/domain";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { mailDeliveries } from "@pris/db";
+import {
+  type OutboxJob,
+  RETEX_REVIEW_MAIL_TEMPLATES,
+  type RetexReviewedPayload,
+  retexReviewedKey,
+} from "@pris/domain";
+import { and, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
-import { enqueueDeliveries, type OutboxJob } from "../queues.ts";
+import { enqueueDeliveries } from "../queues.ts";
 import { RSSIS } from "./exercise-reminders.ts";
-
-export const RETEX_REVIEW_TEMPLATES: Record<RetexDecision, string> = {
-  validated: "retex-validated",
-  returned: "retex-returned",
-};
 
 export function retexReviewedMessageId(outboxId: string, userId: string, publicUrl: string): string {
   return `<retex-reviewed.${outboxId}.${userId}@${new URL(publicUrl).hostname}>`;
 }
 
 export interface RetexReviewedResult {
-  status: "done" | "already-processed" | "invalid-payload";
+  status: "done" | "already-processed";
   recipients: number;
 }
 
@@ -25,15 +25,13 @@ export interface RetexReviewedResult {
  * one e-mail. The delivery's subject is the outbox row, which keeps the decision and the ARS's comment
  * as they were; its key (decision × person) makes a replayed job create and send nothing more.
  */
-export async function handleRetexReviewed(ctx: WorkerContext, job: OutboxJob): Promise<RetexReviewedResult> {
+export async function handleRetexReviewed(
+  ctx: WorkerContext,
+  job: OutboxJob,
+  { decision }: RetexReviewedPayload,
+): Promise<RetexReviewedResult> {
   const { db, config, queues, tuning, logger } = ctx;
   if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
-  const [row] = await db.select({ payload: outbox.payload }).from(outbox).where(eq(outbox.id, job.outboxId));
-  const decision = row?.payload.decision as RetexDecision | undefined;
-  if (!decision || !RETEX_DECISIONS.includes(decision)) {
-    await markProcessed(ctx, job.outboxId, "unknown decision");
-    return { status: "invalid-payload", recipients: 0 };
-  }
   const { rows: recipients } = await db.execute<{ id: string; email: string }>(sql`
     SELECT DISTINCT u.id, u.email
     FROM exercise_participations p
@@ -51,7 +49,7 @@ export async function handleRetexReviewed(ctx: WorkerContext, job: OutboxJob): P
     .values(
       recipients.map((u, i) => ({
         dedupeKey: keys[i]!,
-        template: RETEX_REVIEW_TEMPLATES[decision],
+        template: RETEX_REVIEW_MAIL_TEMPLATES[decision],
         subjectId: job.outboxId,
         userId: u.id,
         toAddress: u.email,

@@ -1,5 +1,5 @@
+import type { OutboxJob } from "@pris/domain";
 import type { WorkerContext } from "../context.ts";
-import type { OutboxJob } from "../queues.ts";
 import { markProcessed } from "./outbox-row.ts";
 
 /**

@@ -1,14 +1,11 @@
 import { users } from "@pris/db";
-import type { Role } from "@pris/domain";
+import type { OutboxJob, Role } from "@pris/domain";
 import { and, eq, inArray } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForMail } from "../mail/incident-declared-mail.ts";
-import type { OutboxJob } from "../queues.ts";
 import { reconcileIncidentTimers } from "../timers/reconcile-timers.ts";
 import { notifyRecipients } from "./notify-recipients.ts";
 import { isProcessed, markProcessed } from "./outbox-row.ts";
-
-export const INCIDENT_DECLARED_TEMPLATE = "incident-declared";
 
 /** The pole's analysts always; the task force and the ARS too when the incident is major. */
 export function recipientRoles(severity: string): Role[] {
@@ -54,7 +51,7 @@ export async function handleIncidentDeclared(
   if (recipients.length > 0) {
     await notifyRecipients(ctx, {
       incidentId: incident.id,
-      template: INCIDENT_DECLARED_TEMPLATE,
+      template: "incident-declared",
       recipients,
       dedupeKey: (userId) => `incident.declared:${incident.id}:${userId}`,
       messageId: (userId) => incidentDeclaredMessageId(incident.id, userId, config.PUBLIC_URL),

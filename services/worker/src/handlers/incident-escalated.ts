@@ -1,11 +1,9 @@
+import type { OutboxJob } from "@pris/domain";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForNotice } from "../mail/notice-mail.ts";
-import type { OutboxJob } from "../queues.ts";
 import { escalationRecipients } from "../timers/timer-recipients.ts";
 import { notifyRecipients } from "./notify-recipients.ts";
 import { isProcessed, markProcessed } from "./outbox-row.ts";
-
-export const INCIDENT_ESCALATED_TEMPLATE = "incident-escalated";
 
 /** One per escalation (the outbox row) and recipient: raised to P1 again later, they hear it again. */
 export function escalationDedupeKey(outboxId: string, userId: string): string {
@@ -48,7 +46,7 @@ export async function handleIncidentEscalated(
   if (recipients.length > 0) {
     await notifyRecipients(ctx, {
       incidentId: incident.id,
-      template: INCIDENT_ESCALATED_TEMPLATE,
+      template: "incident-escalated",
       recipients,
       dedupeKey: (userId) => escalationDedupeKey(job.outboxId, userId),
       messageId: (userId) => incidentEscalatedMessageId(job.outboxId, userId, config.PUBLIC_URL),

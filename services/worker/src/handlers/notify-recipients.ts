@@ -1,11 +1,12 @@
 import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
+import type { MailDeliveryTemplate } from "@pris/domain";
 import { and, eq, inArray } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { enqueueDeliveries } from "../queues.ts";
 
 export interface Notification {
   incidentId: string;
-  template: string;
+  template: MailDeliveryTemplate;
   recipients: { id: string; email: string }[];
   /** One per recipient and reason: a second run finds the row and sends nothing new. */
   dedupeKey(userId: string): string;

@@ -1,7 +1,8 @@
 import { mailDeliveries } from "@pris/db";
+import { QUEUE_NAMES, SendMailJobSchema } from "@pris/domain";
 import { and, asc, inArray, lt, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { addUnique, assertPayload, QUEUE_NAMES, SendMailJobSchema, sendMailJobOptions } from "../queues.ts";
+import { addUnique, assertPayload, sendMailJobOptions } from "../queues.ts";
 
 const SWEEP_LIMIT = 1_000;
 

@@ -9,7 +9,8 @@ import {
   type ExerciseLevel,
   IMPROVEMENT_ACTION_STATUS_LABELS,
   type ImprovementActionStatus,
-  RETEX_REVIEWED_TOPIC,
+  type OutboxTopic,
+  type ReminderMailTemplate,
 } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import { digestFigures } from "../exercises/exercise-reminders.ts";
@@ -41,7 +42,7 @@ function longDay(day: string): string {
 export async function renderExerciseMail(
   db: Tx,
   config: MailConfig,
-  delivery: { template: string; subjectId: string; createdAt: Date },
+  delivery: { template: ReminderMailTemplate; subjectId: string; createdAt: Date },
 ): Promise<RenderedMail | undefined> {
   const day = dayInZone(delivery.createdAt, config.REGION_TIMEZONE);
   const frame = { regionName: config.REGION_NAME };
@@ -134,8 +135,6 @@ export async function renderExerciseMail(
         ratePercent: f.subject === 0 ? "—" : `${Math.round((f.held / f.subject) * 1000) / 10} %`,
       });
     }
-    default:
-      return undefined;
   }
 }
 
@@ -165,7 +164,7 @@ export async function renderRetexReviewMail(
     JOIN exercise_participations p ON p.id = o.aggregate_id
     JOIN exercises x ON x.id = p.exercise_id
     JOIN establishments e ON e.id = p.establishment_id
-    WHERE o.id = ${delivery.subjectId} AND o.topic = ${RETEX_REVIEWED_TOPIC}`);
+    WHERE o.id = ${delivery.subjectId} AND o.topic = ${"retex.reviewed" satisfies OutboxTopic}`);
   const r = rows[0];
   if (!r) return undefined;
   const view = {

@@ -90,7 +90,7 @@ export async function loadTimerForMail(db: Tx, timerId: string) {
   const payload = timer.payload as Partial<TimerPayload>;
   const incident = await loadIncidentForNotice(db, payload.incidentId ?? timer.subjectId);
   if (!incident) return undefined;
-  const kind = timer.kind as TimerKind;
+  const { kind } = timer;
   let clock: { kind: ClockKind; dueAt: Date } | undefined;
   if (kind === "clock.remind" || kind === "clock.overdue") {
     const [row] = await db
@@ -98,7 +98,7 @@ export async function loadTimerForMail(db: Tx, timerId: string) {
       .from(incidentClocks)
       .where(eq(incidentClocks.id, timer.subjectId));
     if (!row) return undefined;
-    clock = { kind: row.kind as ClockKind, dueAt: row.dueAt };
+    clock = row;
   }
   const deadline = payload.deadline ? new Date(payload.deadline) : timer.dueAt;
   return { kind, deadline, incident, clock };

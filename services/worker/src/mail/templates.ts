@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { MailTemplate } from "@pris/domain";
 import Handlebars from "handlebars";
 
 export interface RenderedMail {
@@ -7,29 +8,11 @@ export interface RenderedMail {
   html: string;
 }
 
-/** Templates live beside this file as `<name>.subject.hbs`, `<name>.text.hbs` and `<name>.html.hbs`. */
-export const TEMPLATE_NAMES = [
-  "incident-declared",
-  "incident-escalated",
-  "sla-reminder",
-  "sla-missed",
-  "followup-due",
-  "clock-reminder",
-  "clock-overdue",
-  "exercise-due",
-  "exercise-unplanned",
-  "action-overdue",
-  "exercise-digest",
-  "bulletin",
-  "retex-validated",
-  "retex-returned",
-] as const;
-export type TemplateName = (typeof TEMPLATE_NAMES)[number];
-
 // An environment of our own: no helper or partial registered elsewhere can change what we send.
 const handlebars = Handlebars.create();
 
-function load(name: string, part: "subject" | "text" | "html"): string {
+/** Templates live beside this file as `<name>.subject.hbs`, `<name>.text.hbs` and `<name>.html.hbs`. */
+function load(name: MailTemplate, part: "subject" | "text" | "html"): string {
   return readFileSync(new URL(`./templates/${name}.${part}.hbs`, import.meta.url), "utf8");
 }
 
@@ -63,7 +46,7 @@ for (const partial of [
  * The HTML part is auto-escaped; subject and text are plain text and must not be HTML-escaped.
  * Strict mode turns a field missing from the view into an error instead of an empty line.
  */
-function compile<V extends object>(name: TemplateName) {
+function compile<V extends object>(name: MailTemplate) {
   const subject = handlebars.compile<V>(load(name, "subject"), { noEscape: true, strict: true });
   const text = handlebars.compile<V>(load(name, "text"), { noEscape: true, strict: true });
   const html = handlebars.compile<V & { subject: string }>(load(name, "html"), { strict: true });

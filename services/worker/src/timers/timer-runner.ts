@@ -1,12 +1,12 @@
 import { appendLogEntry, mailDeliveries, timers } from "@pris/db";
-import { planTimers, type TimerKind, timerKey } from "@pris/domain";
+import { planTimers, TIMER_MAIL_TEMPLATES, type TimerKind, timerKey } from "@pris/domain";
 import { and, asc, eq, inArray, isNull, lt, lte, notInArray, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { WorkerContext } from "../context.ts";
 import { pollLoop } from "../poll-loop.ts";
 import { enqueueDeliveries } from "../queues.ts";
 import { timerRecipients } from "./timer-recipients.ts";
-import { loadTimerState, TIMER_TEMPLATES, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
+import { loadTimerState, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
 
 /**
  * A timer that failed this many times is left alone (and logged): it would fail again. Between
@@ -107,7 +107,7 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
           .for("update", { skipLocked: true });
         if (!due) return undefined;
         claimed = due.id;
-        const kind = due.kind as TimerKind;
+        const { kind } = due;
         const cancel = async (reason: string): Promise<FireOutcome> => {
           await tx.update(timers).set({ cancelledAt: sql`now()` }).where(eq(timers.id, due.id));
           return { timerId: due.id, status: "cancelled", reason };
@@ -118,12 +118,12 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
         const state = await loadTimerState(tx, incidentId, "update");
         if (!state) return cancel("incident not found");
         const wanted = planTimers(state.incident, state.clocks, settings, due.now);
-        if (!TIMER_TEMPLATES[kind] || !wanted.some((p) => timerKey(p) === timerKey(due))) {
+        if (!TIMER_MAIL_TEMPLATES[kind] || !wanted.some((p) => timerKey(p) === timerKey(due))) {
           return cancel("no longer wanted by the incident's state");
         }
 
         const recipients = await timerRecipients(tx, kind, state.incident);
-        const template = TIMER_TEMPLATES[kind];
+        const template = TIMER_MAIL_TEMPLATES[kind];
         let created = 0;
         if (recipients.length > 0) {
           const rows = await tx

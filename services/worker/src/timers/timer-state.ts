@@ -4,22 +4,11 @@ import type {
   ClockKind,
   IncidentStatus,
   Severity,
-  TimerKind,
   TimerPlanClock,
   TimerPlanIncident,
   TimerPlanSettings,
 } from "@pris/domain";
 import { eq } from "drizzle-orm";
-
-/** Mail template of each timer kind (also the send-mail job name). */
-export const TIMER_TEMPLATES = {
-  "sla.remind": "sla-reminder",
-  "sla.missed": "sla-missed",
-  "followup.due": "followup-due",
-  "clock.remind": "clock-reminder",
-  "clock.overdue": "clock-overdue",
-} as const satisfies Record<TimerKind, string>;
-export type TimerTemplate = (typeof TIMER_TEMPLATES)[TimerKind];
 
 export function timerPlanSettings(
   config: Pick<
@@ -95,6 +84,6 @@ export async function loadTimerState(
       status: incident.status as IncidentStatus,
       severity: incident.severity as Severity,
     },
-    clocks: clocks.map((c) => ({ ...c, kind: c.kind as ClockKind })),
+    clocks,
   };
 }

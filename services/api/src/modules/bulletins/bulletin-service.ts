@@ -8,9 +8,9 @@ import {
   type Db,
   incidentObservables,
   incidents,
-  outbox,
   type Tx,
   users,
+  writeOutbox,
 } from "@pris/db";
 import {
   type AnswerInput,
@@ -405,13 +405,7 @@ async function queueDeliveries(
 }
 
 async function announce(tx: Tx, bulletinId: string, revision: number, now: Date) {
-  await tx.insert(outbox).values({
-    id: uuidv7(),
-    topic: "bulletin.published",
-    aggregateId: bulletinId,
-    payload: { revision },
-    createdAt: now,
-  });
+  await writeOutbox(tx, { topic: "bulletin.published", aggregateId: bulletinId, payload: { revision } }, now);
 }
 
 /**
@@ -561,8 +555,7 @@ export async function setPaused(db: Db, principal: Principal | null, id: string,
   }
   if (!paused) {
     // Resuming wakes the fan-out at once rather than at its next poll.
-    await db.insert(outbox).values({
-      id: uuidv7(),
+    await writeOutbox(db, {
       topic: "bulletin.published",
       aggregateId: id,
       payload: { revision: row.revision, resumed: true },

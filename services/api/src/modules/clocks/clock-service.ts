@@ -5,9 +5,9 @@ import {
   incidentClocks,
   incidentLog,
   incidents,
-  outbox,
   type Tx,
   users,
+  writeOutbox,
 } from "@pris/db";
 import {
   addOneMonth,
@@ -20,6 +20,7 @@ import {
   clockState,
   computeClocks,
   type IncidentStatus,
+  incidentMessage,
   isOpen,
   type Nis2Status,
   type NotificationExport,
@@ -28,7 +29,6 @@ import {
   type YesNoUnknown,
 } from "@pris/domain";
 import { and, asc, eq, inArray } from "drizzle-orm";
-import { v7 as uuidv7 } from "uuid";
 import type { Principal } from "../../auth/principal.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.ts";
 import { incidentScope } from "../incidents/incident-service.ts";
@@ -76,12 +76,7 @@ export async function incidentChanged(
     .update(incidents)
     .set({ nextDeadlineAt: await nextDeadlineOf(tx, incident), updatedAt: now })
     .where(eq(incidents.id, incident.id));
-  await tx.insert(outbox).values({
-    id: uuidv7(),
-    topic: "incident.changed",
-    aggregateId: incident.id,
-    payload: { incidentId: incident.id },
-  });
+  await writeOutbox(tx, incidentMessage("incident.changed", incident.id));
 }
 
 /** Whether a progress report was filed on the incident's NIS2 final-report clock. */
@@ -351,11 +346,10 @@ export async function notificationExport(
     notifications: clocks
       .sort(
         (a, b) =>
-          a.dueAt.getTime() - b.dueAt.getTime() ||
-          CLOCK_KINDS.indexOf(a.kind as ClockKind) - CLOCK_KINDS.indexOf(b.kind as ClockKind),
+          a.dueAt.getTime() - b.dueAt.getTime() || CLOCK_KINDS.indexOf(a.kind) - CLOCK_KINDS.indexOf(b.kind),
       )
       .map((c) => {
-        const kind = c.kind as ClockKind;
+        const { kind } = c;
         const state = clockState(c, now);
         return {
           kind,

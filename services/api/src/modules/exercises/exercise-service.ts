@@ -4,9 +4,9 @@ import {
   exerciseParticipations,
   exercises,
   improvementActions,
-  outbox,
   retexFindings,
   type Tx,
+  writeOutbox,
 } from "@pris/db";
 import {
   type ActionCreate,
@@ -28,10 +28,8 @@ import {
   type ParticipationSummary,
   participantRemovable,
   participationTransition,
-  RETEX_REVIEWED_TOPIC,
   type RetexDecision,
   type RetexPut,
-  type RetexReviewedPayload,
   type RetexShare,
   statusAfterActions,
 } from "@pris/domain";
@@ -714,10 +712,11 @@ async function writeReviewOutbox(
   decision: RetexDecision,
   comment: string | null,
 ): Promise<void> {
-  const payload: RetexReviewedPayload = { participationId, decision, comment };
-  await tx
-    .insert(outbox)
-    .values({ topic: RETEX_REVIEWED_TOPIC, aggregateId: participationId, payload: { ...payload } });
+  await writeOutbox(tx, {
+    topic: "retex.reviewed",
+    aggregateId: participationId,
+    payload: { participationId, decision, comment },
+  });
 }
 
 export async function validateRetex(

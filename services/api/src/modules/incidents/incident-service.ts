@@ -9,6 +9,7 @@ import {
   incidentObservables,
   incidents,
   outbox,
+  outboxValues,
   users,
 } from "@pris/db";
 import {
@@ -16,6 +17,7 @@ import {
   computeClocks,
   type Incident,
   type IncidentListQuery,
+  incidentMessage,
   incidentVisibility,
   type Nis2Status,
   type NormalizedDeclaration,
@@ -212,9 +214,7 @@ export async function declareIncident(
     log: columnRecord(incidentLog, { id: uuidv7(), ...log }),
     outbox: columnRecord(outbox, {
       id: uuidv7(),
-      topic: "incident.declared",
-      aggregateId: id,
-      payload: { incidentId: id },
+      ...outboxValues(incidentMessage("incident.declared", id)),
     }),
     scope: `incident:${settings.regionCode}`,
     year,

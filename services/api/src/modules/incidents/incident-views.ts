@@ -3,7 +3,6 @@ import {
   allowedActions,
   CLOCK_KINDS,
   CLOCK_LABELS,
-  type ClockKind,
   type ClockView,
   clockState,
   type Incident,
@@ -29,7 +28,7 @@ type ObservableRow = Pick<
 >;
 
 export function toClockView(clock: ClockRow, now: Date): ClockView {
-  const kind = clock.kind as ClockKind;
+  const { kind } = clock;
   return {
     kind,
     ...CLOCK_LABELS[kind],

@@ -9,8 +9,10 @@ import {
   logEntryContent,
   type Tx,
   users,
+  writeOutbox,
 } from "@pris/db";
 import {
+  incidentMessage,
   type LogEntry,
   type LogEntryCreate,
   type LogQuery,
@@ -24,14 +26,7 @@ import { and, asc, eq, gt } from "drizzle-orm";
 import type { Principal } from "../../auth/principal.ts";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../../errors.ts";
 import { incidentScope } from "./incident-service.ts";
-import {
-  actorOf,
-  type IncidentRow,
-  lockIncident,
-  requireWorker,
-  WORKFLOW_TOPICS,
-  writeOutbox,
-} from "./workflow-service.ts";
+import { actorOf, type IncidentRow, lockIncident, requireWorker } from "./workflow-service.ts";
 
 type LogRow = typeof incidentLog.$inferSelect;
 
@@ -60,7 +55,7 @@ function toLogEntryView(row: LogRow, actorName: string | null): LogEntry {
  */
 async function announce(tx: Tx, id: string, now: Date) {
   await tx.update(incidents).set({ updatedAt: now }).where(eq(incidents.id, id));
-  await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+  await writeOutbox(tx, incidentMessage("incident.changed", id));
 }
 
 /** The incident if the caller may read it; the same 404 whether it does not exist or is out of scope. */

@@ -1,4 +1,4 @@
-import { appendLogEntry, type Db, incidentClocks, incidents, outbox, type Tx, users } from "@pris/db";
+import { appendLogEntry, type Db, incidentClocks, incidents, type Tx, users, writeOutbox } from "@pris/db";
 import {
   ackDueAt,
   allowedActions,
@@ -6,6 +6,7 @@ import {
   type FieldError,
   type IncidentAction,
   type IncidentStatus,
+  incidentMessage,
   isOpen,
   isRsitPair,
   mayWorkOnIncident,
@@ -33,12 +34,6 @@ import { actionsFor } from "./incident-views.ts";
 
 export type IncidentRow = typeof incidents.$inferSelect;
 type Worker = Extract<Principal, { kind: "user" }>;
-
-/** Outbox topics the pole's work writes; the worker re-plans its timers and sends the e-mails. */
-export const WORKFLOW_TOPICS = {
-  changed: "incident.changed",
-  escalated: "incident.escalated",
-} as const;
 
 /**
  * Locks the incidents (in the caller's scope) for the rest of the transaction, in id order so that
@@ -83,10 +78,6 @@ function requireOpen(principal: Principal, row: IncidentRow) {
 
 export function actorOf(principal: Principal) {
   return principal.kind === "user" ? { actorUserId: principal.id } : { actorApiKeyId: principal.id };
-}
-
-export async function writeOutbox(tx: Tx, topic: string, incidentId: string) {
-  await tx.insert(outbox).values({ topic, aggregateId: incidentId, payload: { incidentId } });
 }
 
 /**
@@ -232,7 +223,7 @@ export async function transitionIncident(
       actorUserId: actor.id,
       at: now,
     });
-    await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+    await writeOutbox(tx, incidentMessage("incident.changed", id));
     if (mergeTarget) {
       await appendLogEntry(tx, {
         incidentId: mergeTarget.id,
@@ -243,7 +234,7 @@ export async function transitionIncident(
         at: now,
       });
       await tx.update(incidents).set({ updatedAt: now }).where(eq(incidents.id, mergeTarget.id));
-      await writeOutbox(tx, WORKFLOW_TOPICS.changed, mergeTarget.id);
+      await writeOutbox(tx, incidentMessage("incident.changed", mergeTarget.id));
     }
   });
 }
@@ -321,7 +312,7 @@ export async function changeAssignee(
         at: now,
       });
     }
-    await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+    await writeOutbox(tx, incidentMessage("incident.changed", id));
   });
 }
 
@@ -406,8 +397,8 @@ export async function qualifyIncident(
         actorUserId: actor.id,
         at: now,
       });
-      await writeOutbox(tx, WORKFLOW_TOPICS.escalated, id);
+      await writeOutbox(tx, incidentMessage("incident.escalated", id));
     }
-    await writeOutbox(tx, WORKFLOW_TOPICS.changed, id);
+    await writeOutbox(tx, incidentMessage("incident.changed", id));
   });
 }

@@ -1,0 +1,39 @@
+import Type, { type Static } from "typebox";
+import { UuidSchema } from "./contracts/common.ts";
+
+/**
+ * Every BullMQ queue of the service, with the names and payloads of its jobs. Payloads carry ids only:
+ * the job re-reads the rows, so nothing personal or secret sits in Redis, and a job always works on
+ * fresh data.
+ */
+export const QUEUE_NAMES = {
+  /** Outbox rows relayed from PostgreSQL; the job is named after the row's topic (an OutboxTopic). */
+  outbox: "outbox",
+  /** One e-mail to one person, by its mail_deliveries row; the job is named after its MailDeliveryTemplate. */
+  sendMail: "send-mail",
+  /** Recurring housekeeping run by job schedulers. */
+  maintenance: "maintenance",
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export const OutboxJobSchema = Type.Object(
+  {
+    outboxId: UuidSchema,
+    aggregateId: UuidSchema,
+  },
+  { additionalProperties: false },
+);
+export type OutboxJob = Static<typeof OutboxJobSchema>;
+
+export const SendMailJobSchema = Type.Object({ deliveryId: UuidSchema }, { additionalProperties: false });
+export type SendMailJob = Static<typeof SendMailJobSchema>;
+
+export const MAINTENANCE_JOBS = {
+  sweepMailDeliveries: "sweep-mail-deliveries",
+  /** Exercise reminders owed today: before planned exercises, unplanned years, overdue actions, digest. */
+  exerciseReminders: "exercise-reminders",
+  bulletinReminders: "bulletin-reminders",
+} as const;
+export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
+export const SweepJobSchema = Type.Object({}, { additionalProperties: false });
+export type SweepJob = Static<typeof SweepJobSchema>;

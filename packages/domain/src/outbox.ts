@@ -1,0 +1,58 @@
+import Type, { type Static } from "typebox";
+import { UuidSchema } from "./contracts/common.ts";
+import { RETEX_DECISIONS } from "./exercises.ts";
+
+const IncidentPayloadSchema = Type.Object({ incidentId: UuidSchema });
+
+/**
+ * Every outbox topic, with the payload its rows carry: what a committed write asks the worker to do.
+ * The API writes rows through one typed writer and the worker relays and handles them from this one
+ * table, so a topic or a payload spelled differently on each side does not compile.
+ *
+ * Payloads accept properties they do not declare: in a rolling deploy a newer API may add one before
+ * every worker knows it. A change that is not an addition takes a new topic name.
+ */
+export const OUTBOX_PAYLOAD_SCHEMAS = {
+  "incident.declared": IncidentPayloadSchema,
+  /** Any change to an incident: its timers are planned again. */
+  "incident.changed": IncidentPayloadSchema,
+  /** Raised to P1: the task force and the ARS are e-mailed. */
+  "incident.escalated": IncidentPayloadSchema,
+  /** A bulletin published or revised (or its fan-out resumed): its e-mails are due. */
+  "bulletin.published": Type.Object({
+    revision: Type.Integer({ minimum: 1 }),
+    resumed: Type.Optional(Type.Boolean()),
+  }),
+  /**
+   * The ARS validated a RETEX or sent it back: the establishment's RSSIs are told, once each. The row
+   * keeps the comment as the ARS wrote it, since the participation's own is cleared when the RETEX is
+   * submitted again and validated.
+   */
+  "retex.reviewed": Type.Object({
+    participationId: UuidSchema,
+    decision: Type.Enum(RETEX_DECISIONS),
+    comment: Type.Union([Type.String(), Type.Null()]),
+  }),
+} as const;
+
+export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;
+export type OutboxPayload<T extends OutboxTopic = OutboxTopic> = Static<(typeof OUTBOX_PAYLOAD_SCHEMAS)[T]>;
+export type RetexReviewedPayload = OutboxPayload<"retex.reviewed">;
+
+export const OUTBOX_TOPICS = Object.keys(OUTBOX_PAYLOAD_SCHEMAS) as OutboxTopic[];
+
+export function isOutboxTopic(topic: string): topic is OutboxTopic {
+  return Object.hasOwn(OUTBOX_PAYLOAD_SCHEMAS, topic);
+}
+
+/** One outbox row as a writer states it: the payload is the one its topic declares. */
+export type OutboxMessage = {
+  [T in OutboxTopic]: { topic: T; aggregateId: string; payload: OutboxPayload<T> };
+}[OutboxTopic];
+
+export type IncidentTopic = Extract<OutboxTopic, `incident.${string}`>;
+
+/** A message about an incident: the incident is its aggregate and its payload. */
+export function incidentMessage(topic: IncidentTopic, incidentId: string): OutboxMessage {
+  return { topic, aggregateId: incidentId, payload: { incidentId } };
+}
