@@ -118,13 +118,13 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
    * sent: a pause takes effect within a fraction of a second, not after the batch. Their deliveries are
    * left unrecorded, so they are due again once the bulletin is resumed.
    */
-  function pauseWatch(bulletinIds: string[]): () => Promise<Set<string>> {
+  function pauseWatch(tx: Tx, bulletinIds: string[]): () => Promise<Set<string>> {
     let paused = new Set<string>();
     let checkedAt = Date.now();
     let checking: Promise<void> | undefined;
     return async () => {
       if (!checking && Date.now() - checkedAt >= PAUSE_CHECK_MS) {
-        checking = db
+        checking = tx
           .select({ id: bulletins.id })
           .from(bulletins)
           .where(and(inArray(bulletins.id, bulletinIds), isNotNull(bulletins.pausedAt)))
@@ -141,7 +141,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     };
   }
 
-  async function send(batch: Claimed[]): Promise<Outcome[]> {
+  async function send(tx: Tx, batch: Claimed[]): Promise<Outcome[]> {
     const [byId, recipients] = await Promise.all([
       loadBulletins(db, [...new Set(batch.map((d) => d.bulletin_id))]),
       db
@@ -156,7 +156,9 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     ]);
     const people = new Map(recipients.map((r) => [r.id, r]));
     const mailers = new Map([...byId].map(([id, b]) => [id, bulletinMailer(b, config)]));
-    const pausedNow = pauseWatch([...byId.keys()]);
+    // On the batch's own connection: if it is lost, the batch cannot be recorded, and the failed check
+    // stops the sending within PAUSE_CHECK_MS instead of at the end of the batch.
+    const pausedNow = pauseWatch(tx, [...byId.keys()]);
     const one = async (d: Claimed): Promise<Outcome | undefined> => {
       if ((await pausedNow()).has(d.bulletin_id)) return undefined;
       const bulletin = byId.get(d.bulletin_id);
@@ -186,14 +188,24 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     // worker's bounded heap costs full collections.
     const outcomes: (Outcome | undefined)[] = new Array(batch.length);
     let next = 0;
-    await Promise.all(
+    let failed = false;
+    const senders = await Promise.allSettled(
       Array.from({ length: Math.min(sendWindow, batch.length) }, async () => {
-        while (next < batch.length) {
-          const i = next++;
-          outcomes[i] = await one(batch[i]!);
+        try {
+          while (next < batch.length && !failed) {
+            const i = next++;
+            outcomes[i] = await one(batch[i]!);
+          }
+        } catch (err) {
+          // The batch is lost (its transaction rolls back): the other senders stop taking e-mails, and
+          // the transaction waits for them to finish, so none queries its connection after the rollback.
+          failed = true;
+          throw err;
         }
       }),
     );
+    const lost = senders.find((s) => s.status === "rejected");
+    if (lost) throw lost.reason;
     return outcomes.filter((o) => o !== undefined);
   }
 
@@ -201,7 +213,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     const outcomes = await db.transaction(async (tx) => {
       const batch = await claim(tx, options.batchSize);
       if (batch.length === 0) return [];
-      const sent = await send(batch);
+      const sent = await send(tx, batch);
       await record(tx, sent);
       return sent;
     });
