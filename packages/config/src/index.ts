@@ -155,9 +155,10 @@ export const ConfigSchema = Type.Object({
     default: 500,
     description: "Worker: how often the outbox is polled",
   }),
-  OUTBOX_REDISPATCH_SECONDS: Duration(
-    "Worker: an outbox row dispatched but not processed after this long is dispatched again (Redis lost)",
-    300,
+  REDIS_LOSS_RECOVERY_SECONDS: Duration(
+    "Worker: jobs Redis lost (wiped, restarted empty, failed over to an empty replica) are found from PostgreSQL and queued again within this many seconds of Redis answering",
+    60,
+    2,
   ),
   BULLETIN_ACK_LINK_DAYS: Duration(
     "Alert bulletins: how long a recipient's personal acknowledgement link stays valid",
