@@ -156,7 +156,7 @@ export const ConfigSchema = Type.Object({
     description: "Worker: how often the outbox is polled",
   }),
   REDIS_LOSS_RECOVERY_SECONDS: Duration(
-    "Worker: jobs Redis lost (wiped, restarted empty, failed over to an empty replica) are found from PostgreSQL and queued again within this many seconds of Redis answering",
+    "Worker: jobs Redis lost (wiped, emptied, failed over) are found in PostgreSQL and queued again within this long",
     60,
     2,
   ),
