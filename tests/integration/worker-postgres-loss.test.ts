@@ -211,7 +211,7 @@ describe("the worker when PostgreSQL drops its connections", () => {
     const incidentIds = await declareWithTimers(INCIDENTS, 8_000);
     const start = smtp.messages.length;
 
-    await waitUntil("a quarter of the fan-out", () => smtp.messages.length - start >= 250, 60_000);
+    await waitUntil("a quarter of the fan-out", () => smtp.messages.length - start >= 250, 120_000);
     await pgc.restart();
     await waitUntil("more e-mails after the restart", () => smtp.messages.length - start >= 600, 60_000);
     await pgc.restart();
