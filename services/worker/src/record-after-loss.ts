@@ -2,7 +2,8 @@ import type { Db, Tx } from "@pris/db";
 import { sql } from "drizzle-orm";
 import type { Logger } from "./logger.ts";
 
-const ATTEMPTS = 15;
+/** Long enough for a restart or a quick failover; short enough not to hold up a shutdown for long. */
+const GIVE_UP_AFTER_MS = 15_000;
 const DELAY_MS = 1_000;
 
 function sleep(ms: number): Promise<void> {
@@ -23,7 +24,8 @@ export async function recordAfterLoss(
   what: string,
   write: (tx: Tx) => Promise<unknown>,
 ): Promise<boolean> {
-  for (let attempt = 1; ; attempt += 1) {
+  const deadline = Date.now() + GIVE_UP_AFTER_MS;
+  for (;;) {
     try {
       await db.transaction(async (tx) => {
         // The lost transaction's backend may hold its row locks a moment longer: wait for them, not forever.
@@ -32,7 +34,7 @@ export async function recordAfterLoss(
       });
       return true;
     } catch (err) {
-      if (attempt >= ATTEMPTS) {
+      if (Date.now() + DELAY_MS >= deadline) {
         logger.warn({ err, what }, "could not record e-mails accepted before their transaction was lost");
         return false;
       }
