@@ -1,6 +1,7 @@
 /**
  * Local stack for the demo: the API (which also serves the built web app) and the worker as child
- * processes with prefixed output, plus a development mail catcher when nothing answers on SMTP_URL.
+ * processes with prefixed output, each under scripts/supervise.ts (restarted with backoff if it exits),
+ * plus a development mail catcher when nothing answers on SMTP_URL.
  * `pnpm stack` builds the web app, migrates and seeds before running this. Ctrl-C stops everything.
  */
 import net from "node:net";
@@ -34,6 +35,11 @@ function tsCommand(entry: string, nodeFlags = ""): string {
   return `'${process.execPath.replace(/'/g, "'\\''")}' ${nodeFlags} --import tsx ${entry}`;
 }
 
+/** The same, under the supervisor: started again, with backoff, whenever it exits on its own. */
+function supervised(entry: string, nodeFlags = ""): string {
+  return tsCommand(`scripts/supervise.ts ${nodeFlags} --import tsx ${entry}`);
+}
+
 async function waitForApi(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -57,11 +63,11 @@ try {
 }
 
 const commands: ConcurrentlyCommandInput[] = [
-  { name: "api", command: tsCommand("services/api/src/server.ts"), prefixColor: "cyan", cwd: ROOT },
+  { name: "api", command: supervised("services/api/src/server.ts"), prefixColor: "cyan", cwd: ROOT },
   {
     name: "worker",
     // As in docker-compose: a bounded old space keeps a bulletin fan-out under 250 MB (bench:fanout).
-    command: tsCommand("services/worker/src/worker.ts", "--max-old-space-size=128"),
+    command: supervised("services/worker/src/worker.ts", "--max-old-space-size=128"),
     prefixColor: "magenta",
     cwd: ROOT,
   },
@@ -97,7 +103,8 @@ if (!(await reachable(redis.host, redis.port))) {
 const { result } = concurrently(commands, {
   prefix: "name",
   padPrefix: true,
-  // One part down makes the demo misleading: stop the others too, and say which one failed.
+  // The supervisors restart what crashes; one that gives up (a refused configuration) makes the demo
+  // misleading: stop the others too, and say which one failed.
   killOthersOn: ["failure"],
   killTimeout: 10_000,
   cwd: ROOT,

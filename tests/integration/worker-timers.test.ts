@@ -580,7 +580,7 @@ describe("once per recipient, whatever happens to the workers", () => {
     await queues.sendMail.obliterate({ force: true });
     await queues.close();
     await redis.quit();
-    const second = await start(config, { stuckAfterMs: 300, sweepEveryMs: 200 });
+    const second = await start(config, { sweepEveryMs: 200 });
 
     const mails = await waitForTimerMails(d.reference, "sla.missed", 2, 20_000);
     expect(recipientsOf(mails)).toEqual(emails(primary, backup));
@@ -601,7 +601,7 @@ describe("once per recipient, whatever happens to the workers", () => {
     await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(-1) });
     await waitForTimer(d.incidentId, "fired", (t) => !!t.firedAt);
     for (const handle of [...running]) await stop(handle);
-    await start(config, { stuckAfterMs: 300, sweepEveryMs: 200 });
+    await start(config, { sweepEveryMs: 200 });
     const mails = await waitForTimerMails(d.reference, "sla.missed", 2);
     await sleep(1_000);
     expect(timerMails(d.reference)).toHaveLength(2);

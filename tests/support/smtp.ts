@@ -7,13 +7,15 @@ export interface ReceivedMail {
   envelopeFrom: string;
   parsed: ParsedMail;
   raw: string;
+  /** Date.now() when the server accepted it. */
+  receivedAt: number;
 }
 
 export interface TestSmtpServer {
   url: string;
   port: number;
   messages: ReceivedMail[];
-  /** Makes the next `count` RCPT TO answer with this SMTP code (e.g. 451 temporary, 550 permanent). */
+  /** Makes the next `count` RCPT TO answer with this SMTP code (e.g. 451 temporary, 550 permanent); 0 stops. */
   failRecipients(code: number, count?: number): void;
   /** Makes the server take this long to accept each message (a slow relay). */
   slowDown(ms: number): void;
@@ -55,6 +57,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
           envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           parsed,
           raw,
+          receivedAt: Date.now(),
         });
         for (const w of waiters.splice(0)) w();
         callback();

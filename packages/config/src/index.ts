@@ -155,12 +155,13 @@ export const ConfigSchema = Type.Object({
     default: 500,
     description: "Worker: how often the outbox is polled",
   }),
-  OUTBOX_REDISPATCH_SECONDS: Duration(
-    "Worker: an outbox row dispatched but not processed after this long is dispatched again (Redis lost)",
-    300,
+  REDIS_LOSS_RECOVERY_SECONDS: Duration(
+    "Worker: jobs Redis lost (wiped, emptied, failed over) are found in PostgreSQL and queued again within this long",
+    60,
+    2,
   ),
   OUTBOX_UNKNOWN_TOPIC_SECONDS: Duration(
-    "Worker: a pending outbox row of a topic the worker does not handle, left this long by every relay, gets a last_error and an error logged (keep above OUTBOX_REDISPATCH_SECONDS)",
+    "Worker: a pending outbox row of a topic the worker does not handle, left this long by every relay, gets a last_error and an error logged (keep above REDIS_LOSS_RECOVERY_SECONDS)",
     600,
   ),
   BULLETIN_ACK_LINK_DAYS: Duration(

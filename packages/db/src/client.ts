@@ -18,14 +18,27 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(options: { url: string; max?: number; applicationName?: string }): Database {
+export interface DatabaseOptions {
+  url: string;
+  max?: number;
+  applicationName?: string;
+  /** Told of every pooled connection lost (a server restart, pg_terminate_backend, a network cut). */
+  onConnectionError?: (err: Error) => void;
+}
+
+export function createDatabase(options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.max ?? 10,
     application_name: options.applicationName ?? "pris",
     connectionTimeoutMillis: 5_000,
   });
-  // An idle client losing its server must not crash the process; the pool replaces it.
+  // A connection lost while checked out (a transaction waiting on SMTP, say) emits 'error' on the
+  // client itself, where the pool listens only while the client is idle: unheard, it would end the
+  // process. Heard here, it fails the client's pending and next queries instead — the transaction
+  // rolls back with its connection, its caller retries — and the pool discards the client on release.
+  // This listener hears idle connections too, so the pool's own 'error' needs no second report.
+  pool.on("connect", (client) => client.on("error", options.onConnectionError ?? (() => {})));
   pool.on("error", () => {});
   const db = drizzle(pool, { schema });
   return { pool, db, close: () => pool.end() };

@@ -29,7 +29,6 @@ export const SendMailJobSchema = Type.Object({ deliveryId: UuidSchema }, { addit
 export type SendMailJob = Static<typeof SendMailJobSchema>;
 
 export const MAINTENANCE_JOBS = {
-  sweepMailDeliveries: "sweep-mail-deliveries",
   /** Exercise reminders owed today: before planned exercises, unplanned years, overdue actions, digest. */
   exerciseReminders: "exercise-reminders",
   bulletinReminders: "bulletin-reminders",

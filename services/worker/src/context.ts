@@ -12,8 +12,6 @@ export interface WorkerContext {
   queues: Queues;
   mail: MailTransport;
   tuning: RetryTuning;
-  /** A delivery still queued or deferred this long after its last change is enqueued again. */
-  stuckAfterMs: number;
   /** Tells this process's bulletin fan-out that e-mails are due now. */
   wakeBulletinFanout(): void;
 }

@@ -26,6 +26,7 @@ import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
 import { createOutboxWatch } from "./outbox-watch.ts";
+import { pollLoop } from "./poll-loop.ts";
 import {
   assertPayload,
   createQueues,
@@ -51,10 +52,11 @@ export interface StartWorkerOptions {
   logger?: Logger;
   /** Retry delays; the defaults suit production. */
   tuning?: Partial<RetryTuning>;
-  /** How often the delivery sweeper runs. Default one minute. */
+  /**
+   * How often Redis is checked for the e-mail jobs and job schedulers PostgreSQL says it should hold.
+   * Default half REDIS_LOSS_RECOVERY_SECONDS.
+   */
   sweepEveryMs?: number;
-  /** A delivery queued or deferred for longer than this is enqueued again. Default ten minutes. */
-  stuckAfterMs?: number;
   /** Outbox rows claimed per relay transaction. Default 100. */
   outboxBatchSize?: number;
   /** How long close() lets running jobs finish before it abandons them to another worker. Default 10 s. */
@@ -75,7 +77,6 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-const SWEEPER_ID = "mail-delivery-sweeper";
 const EXERCISE_REMINDERS_ID = "exercise-reminders";
 const BULLETIN_REMINDERS_ID = "bulletin-reminders";
 
@@ -97,7 +98,7 @@ function onEveryReady(client: Redis, fn: () => void): void {
 export async function startWorker(config: Config, options: StartWorkerOptions = {}): Promise<WorkerHandle> {
   const logger = options.logger ?? createLogger(config);
   const tuning: RetryTuning = { ...DEFAULT_RETRY_TUNING, ...options.tuning };
-  const sweepEveryMs = options.sweepEveryMs ?? 60_000;
+  const sweepEveryMs = options.sweepEveryMs ?? (config.REDIS_LOSS_RECOVERY_SECONDS * 1000) / 2;
   const exerciseScanEveryMs = options.exerciseScanEveryMs ?? config.EXERCISE_REMINDER_SCAN_SECONDS * 1000;
   const closeGraceMs = options.closeGraceMs ?? 10_000;
 
@@ -105,6 +106,8 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: "pris-worker",
+    onConnectionError: (err) =>
+      logger.warn({ err }, "PostgreSQL connection lost; its work is retried on a new connection"),
   });
   const producer = createProducerConnection(config.REDIS_URL, logger, "pris-worker-producer");
   const consumer = createWorkerConnection(config.REDIS_URL, logger, "pris-worker-consumer");
@@ -120,7 +123,6 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     queues,
     mail,
     tuning,
-    stuckAfterMs: options.stuckAfterMs ?? 10 * 60_000,
     wakeBulletinFanout: () => fanout.wake(),
   };
   const fanout = createBulletinFanout(ctx, {
@@ -129,20 +131,20 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   });
   const remindEveryMs = options.remindEveryMs ?? 5 * 60_000;
 
+  const schedulers: Scheduler[] = [
+    // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
+    [EXERCISE_REMINDERS_ID, exerciseScanEveryMs, MAINTENANCE_JOBS.exerciseReminders],
+    [BULLETIN_REMINDERS_ID, remindEveryMs, MAINTENANCE_JOBS.bulletinReminders],
+  ];
   let policyChecked = false;
   onEveryReady(producer, () => {
     if (!policyChecked) {
       policyChecked = true;
       void checkEvictionPolicy(producer, logger);
     }
-    // After a restart Redis may have come back empty: the scheduler is put back each time.
-    ensureSchedulers(queues, [
-      [SWEEPER_ID, sweepEveryMs, MAINTENANCE_JOBS.sweepMailDeliveries],
-      // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
-      [EXERCISE_REMINDERS_ID, exerciseScanEveryMs, MAINTENANCE_JOBS.exerciseReminders],
-      [BULLETIN_REMINDERS_ID, remindEveryMs, MAINTENANCE_JOBS.bulletinReminders],
-    ]).catch((err) =>
-      logger.error({ err }, "could not register the job schedulers; retried on next reconnection"),
+    // After a restart Redis may have come back empty: the schedulers are put back each time.
+    ensureSchedulers(queues, schedulers).catch((err) =>
+      logger.error({ err }, "could not register the job schedulers; the sweeper retries"),
     );
   });
 
@@ -163,7 +165,6 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     new Worker(
       QUEUE_NAMES.maintenance,
       async (job: Job) => {
-        if (job.name === MAINTENANCE_JOBS.sweepMailDeliveries) return sweepMailDeliveries(ctx);
         if (job.name === MAINTENANCE_JOBS.exerciseReminders) return scanExerciseReminders(ctx);
         if (job.name === MAINTENANCE_JOBS.bulletinReminders) return queueBulletinReminders(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
@@ -207,6 +208,24 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
   timerRunner.start();
   fanout.start();
+  // A poll in the process, not a job scheduler: it exists to notice what Redis lost, schedulers included
+  // (a FLUSHALL drops them without the reconnection that puts them back), so it cannot live in Redis.
+  const sweeper = pollLoop({
+    round: async () => {
+      await ensureSchedulers(queues, schedulers, { onlyMissing: true });
+      await sweepMailDeliveries(ctx);
+      return 0;
+    },
+    ready: () => producer.status === "ready",
+    batchSize: 1,
+    pollMs: sweepEveryMs,
+    logger,
+    messages: {
+      failing: "could not check Redis for lost jobs; retried at the next sweep",
+      recovered: "checking Redis for lost jobs again",
+    },
+  });
+  sweeper.start();
   logger.info(
     {
       redis: withoutCredentials(config.REDIS_URL),
@@ -218,7 +237,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await Promise.all([relay.stop(), outboxWatch.stop(), timerRunner.stop(), fanout.stop()]);
+    await Promise.all([relay.stop(), outboxWatch.stop(), timerRunner.stop(), fanout.stop(), sweeper.stop()]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
@@ -234,18 +253,29 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   };
 }
 
-/** Every recurring job, as [scheduler id, every ms, job name]; upserting is idempotent. */
+/** A recurring job: [scheduler id, every ms, job name]. */
+type Scheduler = [id: string, everyMs: number, name: MaintenanceJobName];
+
+/**
+ * Registers every recurring job (upserting is idempotent), or only those Redis lost, and removes the
+ * schedulers this version no longer runs (the mail-delivery sweeper of earlier versions).
+ */
 async function ensureSchedulers(
   queues: Queues,
-  schedulers: [id: string, everyMs: number, name: MaintenanceJobName][],
+  schedulers: Scheduler[],
+  options: { onlyMissing?: boolean } = {},
 ): Promise<void> {
+  const existing = new Set((await queues.maintenance.getJobSchedulers()).map((s) => s.key));
   for (const [id, every, name] of schedulers) {
+    if (options.onlyMissing && existing.has(id)) continue;
     await queues.maintenance.upsertJobScheduler(
       id,
       { every },
       { name, data: {}, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
     );
   }
+  const wanted = new Set(schedulers.map(([id]) => id));
+  for (const id of existing) if (!wanted.has(id)) await queues.maintenance.removeJobScheduler(id);
 }
 
 /**

@@ -12,7 +12,7 @@ export interface OutboxRelayOptions {
   queue: OutboxQueue;
   /** The connection the queue adds through: the relay does not try while it is down. */
   connection: Redis;
-  config: Pick<Config, "OUTBOX_POLL_MS" | "OUTBOX_REDISPATCH_SECONDS">;
+  config: Pick<Config, "OUTBOX_POLL_MS" | "REDIS_LOSS_RECOVERY_SECONDS">;
   logger: Logger;
   tuning: RetryTuning;
   /** Rows claimed per transaction. */
@@ -50,11 +50,18 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  * pending for the next tick. Claiming with FOR UPDATE SKIP LOCKED lets several worker processes
  * relay at once without handing the same row to two of them; the job id (the outbox id) makes a
  * row dispatched twice — after a commit that failed, or a re-dispatch — one job.
+ *
+ * A row dispatched and still not processed is looked at again every half REDIS_LOSS_RECOVERY_SECONDS:
+ * Redis is asked whether its job still exists. A job alive (waiting, running, delayed for a retry)
+ * is left alone; one that Redis lost (wiped, restarted empty, failed over to an empty replica) or
+ * that gave up is added again. So a lost job is back in the queue within REDIS_LOSS_RECOVERY_SECONDS
+ * of Redis answering, whatever its age.
  */
 export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { db, queue, connection, config, logger, tuning } = options;
   const batchSize = options.batchSize ?? 100;
   const addTimeoutMs = options.addTimeoutMs ?? 5_000;
+  const checkAfterSeconds = config.REDIS_LOSS_RECOVERY_SECONDS / 2;
 
   async function relayOnce(): Promise<number> {
     if (connection.status !== "ready") {
@@ -75,10 +82,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             inArray(outbox.topic, OUTBOX_TOPICS),
             or(
               isNull(outbox.dispatchedAt),
-              lt(
-                outbox.dispatchedAt,
-                sql`now() - make_interval(secs => ${config.OUTBOX_REDISPATCH_SECONDS})`,
-              ),
+              lt(outbox.dispatchedAt, sql`now() - make_interval(secs => ${checkAfterSeconds})`),
             ),
           ),
         )
@@ -97,22 +101,31 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (fresh.length > 0) {
         await withTimeout(queue.addBulk(fresh.map(job)), addTimeoutMs, "adding outbox jobs");
       }
-      // A row dispatched before and still not processed: Redis lost its job, or the job gave up.
-      for (const r of again) {
+      const states = await withTimeout(
+        Promise.all(again.map((r) => queue.getJobState(r.id))),
+        addTimeoutMs,
+        "asking for outbox jobs",
+      );
+      // Redis lost the job, or the job gave up: dispatched again.
+      const lost = again.filter((_, i) => states[i] === "unknown" || states[i] === "failed");
+      for (const r of lost) {
         const { name, data, opts } = job(r);
         await withTimeout(addUnique(queue, name, data, opts), addTimeoutMs, "re-adding an outbox job");
       }
-      await tx
-        .update(outbox)
-        .set({ dispatchedAt: sql`now()`, dispatchCount: sql`${outbox.dispatchCount} + 1` })
-        .where(
-          inArray(
-            outbox.id,
-            rows.map((r) => r.id),
-          ),
-        );
-      if (again.length > 0) {
-        logger.warn({ outboxIds: again.map((r) => r.id) }, "outbox rows dispatched again");
+      const dispatched = [...fresh, ...lost].map((r) => r.id);
+      if (dispatched.length > 0) {
+        await tx
+          .update(outbox)
+          .set({ dispatchedAt: sql`now()`, dispatchCount: sql`${outbox.dispatchCount} + 1` })
+          .where(inArray(outbox.id, dispatched));
+      }
+      // Still in Redis, only slow (retrying, or queued behind others): looked at again later.
+      const alive = again.filter((r) => !lost.includes(r)).map((r) => r.id);
+      if (alive.length > 0) {
+        await tx.update(outbox).set({ dispatchedAt: sql`now()` }).where(inArray(outbox.id, alive));
+      }
+      if (lost.length > 0) {
+        logger.warn({ outboxIds: lost.map((r) => r.id) }, "outbox jobs lost by Redis dispatched again");
       }
       return rows.length;
     });

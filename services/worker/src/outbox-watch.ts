@@ -25,7 +25,7 @@ export interface OutboxWatch extends PollLoop {
  *
  * It does not mark the row processed: in a rolling deploy (or after a rollback) the topic may be a newer
  * worker's, and an older worker must not throw away work a newer one will do when it runs. A newer
- * worker's relay re-dispatches its rows every OUTBOX_REDISPATCH_SECONDS, keeping them out of this watch
+ * worker's relay looks at its dispatched rows every half REDIS_LOSS_RECOVERY_SECONDS, keeping them out of this watch
  * while it runs; the row's last_error is cleared when it is processed.
  */
 export function createOutboxWatch(options: OutboxWatchOptions): OutboxWatch {

@@ -4,7 +4,11 @@ import { createLogger } from "./logger.ts";
 
 /**
  * The worker process: reads the configuration, starts, and stops cleanly on SIGTERM/SIGINT.
- * A second signal during shutdown exits at once.
+ * A second signal during shutdown exits at once — unless it comes within a second of the first: that
+ * is the same Ctrl-C, delivered by the terminal and again by a supervisor or the demo stack. It exits on its own only for what it cannot
+ * survive — a refused configuration (78, EX_CONFIG: not worth restarting) or an exception nothing
+ * caught (1: whatever runs it starts it again; see scripts/supervise.ts) — never for a lost
+ * connection to PostgreSQL, Redis or the SMTP server, which it waits for and retries.
  */
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -12,7 +16,7 @@ try {
 } catch (err) {
   if (err instanceof ConfigError) {
     console.error(err.message);
-    process.exit(1);
+    process.exit(78);
   }
   throw err;
 }
@@ -29,14 +33,15 @@ process.on("uncaughtException", (err) => {
 
 const worker = await startWorker(config, { logger });
 
-let stopping = false;
+let stoppingAt: number | undefined;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
-    if (stopping) {
+    if (stoppingAt !== undefined) {
+      if (Date.now() - stoppingAt < 1_000) return;
       logger.warn({ signal }, "second signal; exiting now");
       process.exit(1);
     }
-    stopping = true;
+    stoppingAt = Date.now();
     logger.info({ signal }, "shutting down");
     worker.close().then(
       () => process.exit(0),

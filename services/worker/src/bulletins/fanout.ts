@@ -3,6 +3,7 @@ import { DELIVERY_MAX_ATTEMPTS, deliveryRetryDelayMs } from "@pris/domain";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { classifySmtpError } from "../mail/transport.ts";
+import { recordAfterLoss } from "../record-after-loss.ts";
 import { type BulletinForMail, bulletinMailer } from "./bulletin-mail.ts";
 
 export interface FanoutOptions {
@@ -62,7 +63,7 @@ async function claim(tx: Tx, batchSize: number): Promise<Claimed[]> {
   return rows;
 }
 
-/** Every outcome of a batch in one statement. */
+/** Every outcome of a batch in one statement; rows no longer owed (recorded by another run) are left alone. */
 async function record(tx: Tx, outcomes: Outcome[]): Promise<void> {
   if (outcomes.length === 0) return;
   await tx.execute(sql`
@@ -79,7 +80,7 @@ async function record(tx: Tx, outcomes: Outcome[]): Promise<void> {
       ${sql.param(outcomes.map((o) => o.error))}::text[],
       ${sql.param(outcomes.map((o) => o.delayMs))}::bigint[]
     ) AS u(id, status, response, error, delay_ms)
-    WHERE d.id = u.id
+    WHERE d.id = u.id AND d.status IN ('queued', 'deferred')
   `);
 }
 
@@ -102,7 +103,9 @@ async function loadBulletins(db: Db, ids: string[]): Promise<Map<string, Bulleti
  * the pooled SMTP transport a few e-mails at a time, recorded in one statement — one write per e-mail. The lock is held over the SMTP exchange on purpose, as for single
  * e-mails: it is bounded by the transport's timeouts. At least once: a worker killed between the server's
  * acceptance and the commit has its batch rolled back and sent again by the next worker, each duplicate
- * carrying the same Message-ID.
+ * carrying the same Message-ID. A batch whose connection is lost (PostgreSQL restarted, the connection
+ * terminated) stops sending and records what was accepted on a new connection (recordAfterLoss); only
+ * what it cannot record in time is sent again.
  */
 export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions): BulletinFanout {
   const { db, mail, logger, config } = ctx;
@@ -118,13 +121,13 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
    * sent: a pause takes effect within a fraction of a second, not after the batch. Their deliveries are
    * left unrecorded, so they are due again once the bulletin is resumed.
    */
-  function pauseWatch(bulletinIds: string[]): () => Promise<Set<string>> {
+  function pauseWatch(tx: Tx, bulletinIds: string[]): () => Promise<Set<string>> {
     let paused = new Set<string>();
     let checkedAt = Date.now();
     let checking: Promise<void> | undefined;
     return async () => {
       if (!checking && Date.now() - checkedAt >= PAUSE_CHECK_MS) {
-        checking = db
+        checking = tx
           .select({ id: bulletins.id })
           .from(bulletins)
           .where(and(inArray(bulletins.id, bulletinIds), isNotNull(bulletins.pausedAt)))
@@ -141,7 +144,8 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     };
   }
 
-  async function send(batch: Claimed[]): Promise<Outcome[]> {
+  /** Sends the batch; each outcome is pushed to `settled` as it comes (paused ones have none). */
+  async function send(tx: Tx, batch: Claimed[], settled: Outcome[]): Promise<void> {
     const [byId, recipients] = await Promise.all([
       loadBulletins(db, [...new Set(batch.map((d) => d.bulletin_id))]),
       db
@@ -156,7 +160,9 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     ]);
     const people = new Map(recipients.map((r) => [r.id, r]));
     const mailers = new Map([...byId].map(([id, b]) => [id, bulletinMailer(b, config)]));
-    const pausedNow = pauseWatch([...byId.keys()]);
+    // On the batch's own connection: if it is lost, the batch cannot be recorded, and the failed check
+    // stops the sending within PAUSE_CHECK_MS instead of at the end of the batch.
+    const pausedNow = pauseWatch(tx, [...byId.keys()]);
     const one = async (d: Claimed): Promise<Outcome | undefined> => {
       if ((await pausedNow()).has(d.bulletin_id)) return undefined;
       const bulletin = byId.get(d.bulletin_id);
@@ -184,27 +190,53 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     // A few e-mails at a time, each rendered when its turn comes: enough to keep every pooled connection
     // busy, few enough that a message dies young instead of waiting in the pool's queue, which under the
     // worker's bounded heap costs full collections.
-    const outcomes: (Outcome | undefined)[] = new Array(batch.length);
     let next = 0;
-    await Promise.all(
+    let failed = false;
+    const senders = await Promise.allSettled(
       Array.from({ length: Math.min(sendWindow, batch.length) }, async () => {
-        while (next < batch.length) {
-          const i = next++;
-          outcomes[i] = await one(batch[i]!);
+        try {
+          while (next < batch.length && !failed) {
+            const outcome = await one(batch[next++]!);
+            if (outcome) settled.push(outcome);
+          }
+        } catch (err) {
+          // The batch is lost (its transaction rolls back): the other senders stop taking e-mails, and
+          // the transaction waits for them to finish, so none queries its connection after the rollback.
+          failed = true;
+          throw err;
         }
       }),
     );
-    return outcomes.filter((o) => o !== undefined);
+    const lost = senders.find((s) => s.status === "rejected");
+    if (lost) throw lost.reason;
   }
 
   async function runBatch(): Promise<number> {
-    const outcomes = await db.transaction(async (tx) => {
-      const batch = await claim(tx, options.batchSize);
-      if (batch.length === 0) return [];
-      const sent = await send(batch);
-      await record(tx, sent);
-      return sent;
-    });
+    const settled: Outcome[] = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = await db.transaction(async (tx) => {
+        const batch = await claim(tx, options.batchSize);
+        if (batch.length === 0) return [];
+        await send(tx, batch, settled);
+        await record(tx, settled);
+        return settled;
+      });
+    } catch (err) {
+      // Lost with its connection, perhaps after the SMTP server accepted part of the batch: those
+      // e-mails are recorded on a new connection, or the batch's next claim would send them again.
+      const accepted = settled.filter((o) => o.status === "sent");
+      if (
+        accepted.length > 0 &&
+        (await recordAfterLoss(db, logger, "bulletin e-mails", (t) => record(t, accepted)))
+      ) {
+        logger.warn(
+          { recorded: accepted.length },
+          "bulletin batch lost; the e-mails already accepted are recorded",
+        );
+      }
+      throw err;
+    }
     if (outcomes.length === 0) return 0;
     const notSent = outcomes.filter((o) => o.status !== "sent");
     if (notSent.length > 0) {

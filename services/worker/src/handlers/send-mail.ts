@@ -1,7 +1,7 @@
 import { mailDeliveries, type Tx } from "@pris/db";
 import { isMailDeliveryTemplate, type SendMailJob } from "@pris/domain";
 import { UnrecoverableError } from "bullmq";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
@@ -13,6 +13,7 @@ import {
 } from "../mail/notice-mail.ts";
 import type { RenderedMail } from "../mail/templates.ts";
 import { classifySmtpError } from "../mail/transport.ts";
+import { recordAfterLoss } from "../record-after-loss.ts";
 import { timerPlanSettings } from "../timers/timer-state.ts";
 
 type Delivery = typeof mailDeliveries.$inferSelect;
@@ -63,6 +64,21 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
   }
 }
 
+/** Records a delivery sent, if it is still owed (another run may have recorded it already). */
+function markSent(tx: Tx, deliveryId: string, response: string) {
+  return tx
+    .update(mailDeliveries)
+    .set({
+      status: "sent",
+      attempts: sql`${mailDeliveries.attempts} + 1`,
+      smtpResponse: response,
+      lastError: null,
+      sentAt: sql`now()`,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(mailDeliveries.id, deliveryId), inArray(mailDeliveries.status, ["queued", "deferred"])));
+}
+
 /** The SMTP server deferred the message, or could not be reached: BullMQ retries with backoff. */
 export class MailDeferredError extends Error {
   constructor(message: string) {
@@ -95,8 +111,10 @@ export interface Attempt {
  * Sends one e-mail at most once. The delivery row is locked for the whole send, so two runs of
  * the same delivery cannot both reach the SMTP server, and a delivery recorded as sent is never
  * sent again. The lock is held over the SMTP exchange on purpose: it is bounded by the transport's
- * timeouts. What is left is a crash between the server's acceptance and the commit: then the
- * retry sends a duplicate, recognisable by its deterministic Message-ID.
+ * timeouts. If the transaction is lost after the server's acceptance (its connection cut, PostgreSQL
+ * restarted), the e-mail is recorded on a new connection instead. What is left is a crash between the
+ * acceptance and the commit, or a database away for longer than recordAfterLoss waits: then the retry
+ * sends a duplicate, recognisable by its deterministic Message-ID.
  */
 export async function handleSendMail(
   ctx: WorkerContext,
@@ -104,69 +122,79 @@ export async function handleSendMail(
   attempt: Attempt,
 ): Promise<SendMailResult> {
   const { db, mail, logger } = ctx;
-  const outcome: Outcome = await db.transaction(async (tx) => {
-    const [delivery] = await tx
-      .select()
-      .from(mailDeliveries)
-      .where(eq(mailDeliveries.id, job.deliveryId))
-      .for("update", { skipLocked: true });
-    if (!delivery) {
-      const [exists] = await tx
-        .select({ id: mailDeliveries.id })
+  const smtp: { accepted?: string } = {};
+  const outcome: Outcome = await db
+    .transaction(async (tx): Promise<Outcome> => {
+      const [delivery] = await tx
+        .select()
         .from(mailDeliveries)
-        .where(eq(mailDeliveries.id, job.deliveryId));
-      if (exists) throw new DeliveryBusyError(job.deliveryId);
-      return { status: "missing", reason: "delivery not found" };
-    }
-    if (delivery.status === "sent") return { status: "already-sent" };
-    if (delivery.status === "failed") return { status: "already-failed" };
+        .where(eq(mailDeliveries.id, job.deliveryId))
+        .for("update", { skipLocked: true });
+      if (!delivery) {
+        const [exists] = await tx
+          .select({ id: mailDeliveries.id })
+          .from(mailDeliveries)
+          .where(eq(mailDeliveries.id, job.deliveryId));
+        if (exists) throw new DeliveryBusyError(job.deliveryId);
+        return { status: "missing", reason: "delivery not found" };
+      }
+      if (delivery.status === "sent") return { status: "already-sent" };
+      if (delivery.status === "failed") return { status: "already-failed" };
 
-    const rendered = await render(ctx, tx, delivery);
-    if (!rendered) {
-      const reason = isMailDeliveryTemplate(delivery.template)
-        ? `nothing to render: template ${delivery.template}, subject ${delivery.subjectId}`
-        : `unknown mail template ${JSON.stringify(delivery.template)}`;
-      await tx
-        .update(mailDeliveries)
-        .set({ status: "failed", lastError: reason, updatedAt: sql`now()` })
-        .where(eq(mailDeliveries.id, delivery.id));
-      return { status: "failed", reason };
-    }
+      const rendered = await render(ctx, tx, delivery);
+      if (!rendered) {
+        const reason = isMailDeliveryTemplate(delivery.template)
+          ? `nothing to render: template ${delivery.template}, subject ${delivery.subjectId}`
+          : `unknown mail template ${JSON.stringify(delivery.template)}`;
+        await tx
+          .update(mailDeliveries)
+          .set({ status: "failed", lastError: reason, updatedAt: sql`now()` })
+          .where(eq(mailDeliveries.id, delivery.id));
+        return { status: "failed", reason };
+      }
 
-    try {
-      const result = await mail.send({ ...rendered, to: delivery.toAddress, messageId: delivery.messageId });
-      await tx
-        .update(mailDeliveries)
-        .set({
-          status: "sent",
-          attempts: sql`${mailDeliveries.attempts} + 1`,
-          smtpResponse: result.response,
-          lastError: null,
-          sentAt: sql`now()`,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(mailDeliveries.id, delivery.id));
-      return { status: "sent" };
-    } catch (err) {
-      const failure = classifySmtpError(err);
-      const status = failure.kind === "permanent" || attempt.last ? "failed" : "deferred";
-      await tx
-        .update(mailDeliveries)
-        .set({
-          status,
-          attempts: sql`${mailDeliveries.attempts} + 1`,
-          smtpResponse: failure.code === undefined ? null : failure.message,
-          lastError: failure.message,
-          updatedAt: sql`now()`,
-        })
-        .where(eq(mailDeliveries.id, delivery.id));
-      logger.warn(
-        { deliveryId: delivery.id, smtpCode: failure.code, status, err },
-        status === "deferred" ? "e-mail deferred; will retry" : "e-mail failed",
+      try {
+        const result = await mail.send({
+          ...rendered,
+          to: delivery.toAddress,
+          messageId: delivery.messageId,
+        });
+        smtp.accepted = result.response;
+        await markSent(tx, delivery.id, result.response);
+        return { status: "sent" };
+      } catch (err) {
+        const failure = classifySmtpError(err);
+        const status = failure.kind === "permanent" || attempt.last ? "failed" : "deferred";
+        await tx
+          .update(mailDeliveries)
+          .set({
+            status,
+            attempts: sql`${mailDeliveries.attempts} + 1`,
+            smtpResponse: failure.code === undefined ? null : failure.message,
+            lastError: failure.message,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(mailDeliveries.id, delivery.id));
+        logger.warn(
+          { deliveryId: delivery.id, smtpCode: failure.code, status, err },
+          status === "deferred" ? "e-mail deferred; will retry" : "e-mail failed",
+        );
+        return { status, reason: failure.message };
+      }
+    })
+    .catch(async (err: unknown): Promise<Outcome> => {
+      const response = smtp.accepted;
+      if (response === undefined) throw err;
+      const recorded = await recordAfterLoss(db, logger, "an e-mail", (tx) =>
+        markSent(tx, job.deliveryId, response),
       );
-      return { status, reason: failure.message };
-    }
-  });
+      if (!recorded) throw err;
+      logger.warn(
+        { deliveryId: job.deliveryId },
+        "e-mail accepted, then its transaction lost; recorded sent",
+      );
+      return { status: "sent" };
+    });
 
   switch (outcome.status) {
     case "missing":

@@ -1,35 +1,48 @@
 import { mailDeliveries } from "@pris/db";
 import { QUEUE_NAMES, SendMailJobSchema } from "@pris/domain";
-import { and, asc, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, gt, inArray } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { addUnique, assertPayload, sendMailJobOptions } from "../queues.ts";
 
-const SWEEP_LIMIT = 1_000;
+const PAGE = 1_000;
 
 /**
- * PostgreSQL knows every e-mail still owed; Redis may not (wiped, failed over to an empty replica,
- * a job that gave up while its row stayed deferred). Deliveries untouched for a while get their
- * job again. A job still alive — waiting, or delayed for its next retry — keeps its id, so this
- * adds nothing for it.
+ * PostgreSQL knows every e-mail still owed; Redis may not (wiped, restarted empty, failed over to an
+ * empty replica, a job that gave up while its row stayed deferred). Redis is asked, for every owed
+ * delivery, whether its job (the delivery id) still exists: one that is lost or failed for good gets
+ * its job again; one alive — waiting, running, or delayed for its next retry — is left alone. The age
+ * of a delivery does not matter, so a lost job is found at the next sweep, not minutes later. A delivery
+ * committed whose job is being added at the same moment is harmless: the same job id makes it one job.
  */
-export async function sweepMailDeliveries(ctx: WorkerContext): Promise<{ requeued: number }> {
-  const { db, queues, tuning, stuckAfterMs, logger } = ctx;
-  const stuck = await db
-    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-    .from(mailDeliveries)
-    .where(
-      and(
-        inArray(mailDeliveries.status, ["queued", "deferred"]),
-        lt(mailDeliveries.updatedAt, sql`now() - make_interval(secs => ${stuckAfterMs / 1000})`),
-      ),
-    )
-    .orderBy(asc(mailDeliveries.updatedAt))
-    .limit(SWEEP_LIMIT);
-  for (const d of stuck) {
-    const data = assertPayload(QUEUE_NAMES.sendMail, SendMailJobSchema, { deliveryId: d.id });
-    await addUnique(queues.sendMail, d.template, data, sendMailJobOptions(d.id, tuning));
+export async function sweepMailDeliveries(ctx: WorkerContext): Promise<{ owed: number; requeued: number }> {
+  const { db, queues, tuning, logger } = ctx;
+  let owed = 0;
+  let requeued = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await db
+      .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+      .from(mailDeliveries)
+      .where(
+        and(
+          inArray(mailDeliveries.status, ["queued", "deferred"]),
+          after === undefined ? undefined : gt(mailDeliveries.id, after),
+        ),
+      )
+      .orderBy(asc(mailDeliveries.id))
+      .limit(PAGE);
+    if (page.length === 0) break;
+    owed += page.length;
+    after = page.at(-1)!.id;
+    const states = await Promise.all(page.map((d) => queues.sendMail.getJobState(d.id)));
+    const lost = page.filter((_, i) => states[i] === "unknown" || states[i] === "failed");
+    for (const d of lost) {
+      const data = assertPayload(QUEUE_NAMES.sendMail, SendMailJobSchema, { deliveryId: d.id });
+      await addUnique(queues.sendMail, d.template, data, sendMailJobOptions(d.id, tuning));
+    }
+    requeued += lost.length;
+    if (page.length < PAGE) break;
   }
-  if (stuck.length > 0)
-    logger.info({ count: stuck.length }, "pending e-mail deliveries checked and enqueued");
-  return { requeued: stuck.length };
+  if (requeued > 0) logger.warn({ owed, requeued }, "e-mail jobs lost by Redis enqueued again");
+  return { owed, requeued };
 }

@@ -185,16 +185,17 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
 
   /** Jobs for the timer's deliveries still owed; the delivery id as job id keeps them single. */
   async function enqueueFor(timerId: string): Promise<void> {
-    const pending = await db
-      .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-      .from(mailDeliveries)
-      .where(
-        and(eq(mailDeliveries.subjectId, timerId), inArray(mailDeliveries.status, ["queued", "deferred"])),
-      );
     try {
+      const pending = await db
+        .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+        .from(mailDeliveries)
+        .where(
+          and(eq(mailDeliveries.subjectId, timerId), inArray(mailDeliveries.status, ["queued", "deferred"])),
+        );
       await enqueueDeliveries(queues.sendMail, pending, tuning);
     } catch (err) {
-      // The rows are committed: the sweeper enqueues them once Redis answers.
+      // The timer has fired and its rows are committed: the sweeper enqueues them (PostgreSQL or Redis
+      // lost in between), so this is no failure of the timer.
       logger.warn({ err, timerId }, "could not enqueue a timer's e-mails; the sweeper will");
     }
   }
