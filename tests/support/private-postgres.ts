@@ -65,7 +65,11 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+/**
+ * `settings` are server settings (`-c name=value`) added to the test defaults. The server runs with this
+ * process's environment: under `pnpm test:at`, with its shifted clock.
+ */
+export async function startPrivatePostgres(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
   const bin = binDir();
   const dataDir = mkdtempSync(path.join(tmpdir(), "pris-pg-"));
   const pgCtl = path.join(bin, "pg_ctl");
@@ -115,6 +119,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
         "-c fsync=off",
         "-c synchronous_commit=off",
         "-c full_page_writes=off",
+        ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
       ].join(" ");
       const [cmd, args] = serverCommand(pgCtl, [
         "start",

@@ -1,12 +1,5 @@
 import { readFileSync } from "node:fs";
-import {
-  formatInZone,
-  type NotificationExport,
-  TLP_COLORS,
-  TLP_DESCRIPTIONS,
-  type Tlp,
-  tlpTag,
-} from "@pris/domain";
+import { formatInZone, type NotificationExport, TLP_COLORS, TLP_DESCRIPTIONS, tlpTag } from "@pris/domain";
 import Handlebars from "handlebars";
 
 const REPORT_LABELS = { final: "Rapport final", progress: "Rapport intermédiaire" } as const;
