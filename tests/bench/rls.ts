@@ -14,7 +14,10 @@
  *             …, true) — the analyst's role has a USING (true) policy, which the planner drops, an RSSI's
  *             role `establishment_id = ANY (setting)`, the task force's `severity = 'P1' OR crisis_cell`;
  *   settings  design B: one application role, whose single policy per table reads the visibility from a
- *             setting (CASE current_setting('pris.incidents') …), evaluated on every row.
+ *             setting (CASE current_setting('pris.incidents') …), evaluated on every row;
+ *   pinned    design A with a pool per visibility whose connections start in their role (the startup
+ *             option `-c role=…`): the analyst's, the task force's and the ARS's statements run as they
+ *             are, with no transaction; only an RSSI's still set their establishments per transaction.
  *
  * Principals: an analyst (whole region), the task force, the RSSI of the establishment with the most
  * open incidents, a GHT's RSSI (the next eight), and the ARS for the completion dashboard. It also checks
@@ -46,7 +49,7 @@ const YEAR = 2025;
 
 const base = loadConfig();
 const POOL_MAX = base.DATABASE_POOL_MAX;
-const SIDES = ["bare", "tx", "roles", "settings"] as const;
+const SIDES = ["bare", "tx", "roles", "settings", "pinned"] as const;
 type Side = (typeof SIDES)[number];
 
 /** The incident tables a policy guards in this benchmark: incidents, and a child table the queue joins. */
@@ -128,6 +131,10 @@ function prelude(side: Side, who: Who, p: string, client: pg.PoolClient): string
       return undefined;
     case "tx":
       return "BEGIN";
+    case "pinned":
+      return incidents === "establishments"
+        ? `BEGIN; SELECT set_config('pris.establishments', ${ids}, true)`
+        : undefined;
     case "roles":
       return `BEGIN; SET LOCAL ROLE ${p}_${incidents}; SELECT set_config('pris.establishments', ${ids}, true)`;
     case "settings":
@@ -136,12 +143,25 @@ function prelude(side: Side, who: Who, p: string, client: pg.PoolClient): string
   }
 }
 
-function runner(pool: pg.Pool, p: string) {
-  return async <R extends pg.QueryResultRow>(side: Side, who: Who, st: Statement) => {
-    if (side === "bare") return (await pool.query<R>(st.text, st.values)).rows;
+function runner(url: string, p: string) {
+  const pools = new Map<string, pg.Pool>();
+  const poolAs = (role: string | undefined) => {
+    const key = role ?? "";
+    if (!pools.has(key)) {
+      const options = role ? `-c role=${role}` : undefined;
+      const pool = new pg.Pool({ connectionString: url, max: POOL_MAX, options });
+      pool.on("error", () => {});
+      pools.set(key, pool);
+    }
+    return pools.get(key)!;
+  };
+  const run = async <R extends pg.QueryResultRow>(side: Side, who: Who, st: Statement) => {
+    const pool = poolAs(side === "pinned" ? `${p}_${VISIBILITY[who.role]}` : undefined);
     const client = await pool.connect();
     try {
-      await client.query(prelude(side, who, p, client)!);
+      const before = prelude(side, who, p, client);
+      if (!before) return (await client.query<R>(st.text, st.values)).rows;
+      await client.query(before);
       const { rows } = await client.query<R>(st.text, st.values);
       await client.query("COMMIT");
       return rows;
@@ -152,6 +172,10 @@ function runner(pool: pg.Pool, p: string) {
       client.release();
     }
   };
+  return Object.assign(run, {
+    pool: poolAs(undefined),
+    end: () => Promise.all([...pools.values()].map((pool) => pool.end())),
+  });
 }
 
 /** Each request runs every side once, in an order rotating with the request: noise hits them alike. */
@@ -212,9 +236,8 @@ async function withScratch(prefix: string, seed: string[], body: (url: string, p
 }
 
 async function queue(url: string, p: string) {
-  const pool = new pg.Pool({ connectionString: url, max: POOL_MAX });
-  pool.on("error", () => {});
-  const run = runner(pool, p);
+  const run = runner(url, p);
+  const pool = run.pool;
   // The RSSI of the establishment with the most open incidents; a GHT of the next eight.
   const ranked = (
     await pool.query<{ id: string }>(
@@ -309,14 +332,12 @@ async function queue(url: string, p: string) {
     const total = answers[0]!.counts.reduce((sum, c) => sum + Number(c.split(":")[1]), 0);
     ratios[name] = report(name, await interleaved(REQUESTS, fns), `${String(total).padStart(7)}  `);
   }
-  await pool.end();
+  await run.end();
   summarise(ratios);
 }
 
 async function completion(url: string, p: string) {
-  const pool = new pg.Pool({ connectionString: url, max: POOL_MAX });
-  pool.on("error", () => {});
-  const run = runner(pool, p);
+  const run = runner(url, p);
   const rule = parseObligationRule(base.EXERCISE_SUBJECT_CATEGORIES, base.EXERCISE_SMALL_STRUCTURES);
   const { sql: text, params: values } = new PgDialect().sqlToQuery(completionStatement(rule, YEAR));
   const ars: Who = { name: "ARS", role: "ars", establishmentIds: [] };
@@ -345,12 +366,12 @@ async function completion(url: string, p: string) {
     await interleaved(20, fns);
     ratios[`completion (${who.name})`] = report(`completion (${who.name})`, await interleaved(REQUESTS, fns));
   }
-  await pool.end();
+  await run.end();
   summarise(ratios);
 }
 
 function summarise(ratios: Record<string, Record<Side, number>>) {
-  for (const side of ["tx", "roles", "settings"] as const) {
+  for (const side of ["tx", "roles", "settings", "pinned"] as const) {
     const worst = Object.entries(ratios).sort((a, b) => b[1][side] - a[1][side])[0]!;
     console.log(`worst p95 ratio ${side} / bare: ${worst[1][side].toFixed(2)} (${worst[0]})`);
   }
