@@ -56,7 +56,7 @@ type Side = (typeof SIDES)[number];
 function policies(p: string): string[] {
   // The settings are read in a scalar subquery: PostgreSQL runs it once per statement (an InitPlan)
   // rather than parsing the array again on every row (2-3x the statement's time for a GHT's RSSI).
-  const byEstablishment = `establishment_id = ANY ((SELECT current_setting('pris.establishments', true)::uuid[]))`;
+  const byEstablishment = `establishment_id = ANY ((SELECT current_setting('pris.establishments', true))::uuid[])`;
   // Design B: one role, the visibility in a setting; an unset setting matches no CASE branch: nothing.
   const incidentsB = `CASE (SELECT current_setting('pris.incidents', true))
       WHEN 'all' THEN true
@@ -219,11 +219,15 @@ async function withScratch(prefix: string, seed: string[], body: (url: string, p
   try {
     await migrate(scratch.url);
     const seeder = new pg.Client({ connectionString: scratch.url });
+    seeder.on("error", () => {});
     await seeder.connect();
     const t0 = performance.now();
-    for (const statement of seed) await seeder.query(statement);
-    for (const statement of policies(p)) await seeder.query(statement);
-    await seeder.end();
+    try {
+      for (const statement of seed) await seeder.query(statement);
+      for (const statement of policies(p)) await seeder.query(statement);
+    } finally {
+      await seeder.end();
+    }
     console.log(`seeded ${scratch.name} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     await body(scratch.url, p);
   } finally {
