@@ -118,3 +118,83 @@ export async function appendLogEntry(tx: Tx, input: LogEntryInput) {
   const [inserted] = await tx.insert(incidentLog).values(chainedLogEntry(input, head)).returning();
   return inserted!;
 }
+
+type LogRow = typeof incidentLog.$inferSelect;
+type BreakReason =
+  | "content_altered"
+  | "chain_broken"
+  | "sequence_gap"
+  | "unknown_key"
+  | "unkeyed"
+  | "head_mismatch"
+  | "beyond_head";
+
+export interface ChainVerdict {
+  valid: boolean;
+  entries: number;
+  firstBroken: { seq: number; id: string; reason: BreakReason } | null;
+  missing: { fromSeq: number; toSeq: number; attestedBy: "anchor" | "checkpoint" } | null;
+  legacyEntries: number;
+}
+
+/**
+ * Checks a chain, oldest first, against its keys, its anchor and what signed checkpoints attest:
+ * - each entry follows the previous one (sequence, prev_hash) and its HMAC holds under a key we hold;
+ *   an unkeyed entry holds only within the legacy prefix the first checkpoint attested;
+ * - the table reaches the anchored head and the latest attested one, with the same hash there: fewer
+ *   entries is a truncation (reported as the missing range), another hash a rewrite.
+ */
+export function verifyLogChain(
+  rows: LogRow[],
+  keyring: LogChainKeyring,
+  anchor: { seq: number; hash: string } | null,
+  attested: { headSeq: number; headHash: string; legacyThrough: number; authentic: boolean } | null,
+): ChainVerdict {
+  const legacyThrough = attested?.authentic ? attested.legacyThrough : 0;
+  let firstBroken: ChainVerdict["firstBroken"] = null;
+  let legacyEntries = 0;
+  let previous: string | null = null;
+  for (const [i, row] of rows.entries()) {
+    let reason: BreakReason | undefined;
+    if (row.seq !== i + 1) reason = "sequence_gap";
+    else if (row.prevHash !== previous) reason = "chain_broken";
+    else {
+      const outcome = checkEntryHash(keyring, row.hash, previous, logEntryContent(row));
+      if (outcome === "unkeyed" && row.seq <= legacyThrough) legacyEntries++;
+      else if (outcome !== "ok") reason = outcome;
+    }
+    if (reason) {
+      firstBroken = { seq: row.seq, id: row.id, reason };
+      break;
+    }
+    previous = row.hash;
+  }
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  const tableEnd = rows.at(-1)?.seq ?? 0;
+  let missing: ChainVerdict["missing"] = null;
+  const heads: { seq: number; hash: string; by: "anchor" | "checkpoint" }[] = [];
+  if (anchor) heads.push({ seq: anchor.seq, hash: anchor.hash, by: "anchor" });
+  if (attested?.authentic) heads.push({ seq: attested.headSeq, hash: attested.headHash, by: "checkpoint" });
+  for (const head of heads.sort((a, b) => b.seq - a.seq)) {
+    if (head.seq > tableEnd) {
+      missing ??= { fromSeq: tableEnd + 1, toSeq: head.seq, attestedBy: head.by };
+      continue;
+    }
+    const there = bySeq.get(head.seq);
+    if (there && there.hash !== head.hash && (!firstBroken || firstBroken.seq > head.seq)) {
+      firstBroken = { seq: head.seq, id: there.id, reason: "head_mismatch" };
+    }
+  }
+  // Entries past the anchor were not written through the chain's single path.
+  const past = anchor ? bySeq.get(anchor.seq + 1) : rows[0];
+  if (past && (!firstBroken || firstBroken.seq > past.seq)) {
+    firstBroken = { seq: past.seq, id: past.id, reason: "beyond_head" };
+  }
+  return {
+    valid: firstBroken === null && missing === null && (attested === null || attested.authentic),
+    entries: rows.length,
+    firstBroken,
+    missing,
+    legacyEntries,
+  };
+}

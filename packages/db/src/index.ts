@@ -3,6 +3,7 @@ export * from "./column-record.ts";
 export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
 export * from "./log-chain-keys.ts";
+export * from "./log-checkpoints.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
 export * from "./schema-bulletins.ts";

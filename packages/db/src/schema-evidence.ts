@@ -1,4 +1,5 @@
-import { index, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { index, inet, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { at, id } from "./columns.ts";
 import { incidents } from "./schema.ts";
 
@@ -38,5 +39,41 @@ export const logCheckpointHeads = pgTable(
   (t) => [
     primaryKey({ columns: [t.incidentId, t.checkpointId] }),
     index("log_checkpoint_heads_incident_seq_idx").on(t.incidentId, t.headSeq.desc()),
+  ],
+);
+
+/**
+ * Who read what, when, from where: every read of an incident, of its exports or of a bulletin's
+ * dashboard by a person or an API key. Written in batches by the API; pruned after
+ * ACCESS_TRACE_RETENTION_DAYS by the worker.
+ */
+export const accessTraces = pgTable(
+  "access_traces",
+  {
+    id: id(),
+    at: at("at").notNull(),
+    userId: uuid("user_id"),
+    apiKeyId: uuid("api_key_id"),
+    role: text("role").notNull(),
+    /** The establishment whose data was read (an incident's, an API key's), for the ARS's filters. */
+    establishmentId: uuid("establishment_id"),
+    objectKind: text("object_kind").notNull(),
+    objectId: uuid("object_id"),
+    action: text("action").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    /** The query string (filters of an export), as sent, cut to 2,000 characters. */
+    query: text("query"),
+    statusCode: integer("status_code").notNull(),
+    ip: inet("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [
+    index("access_traces_at_idx").on(t.at.desc(), t.id.desc()),
+    index("access_traces_user_idx").on(t.userId, t.at.desc()).where(sql`${t.userId} IS NOT NULL`),
+    index("access_traces_object_idx").on(t.objectId, t.at.desc()).where(sql`${t.objectId} IS NOT NULL`),
+    index("access_traces_establishment_idx")
+      .on(t.establishmentId, t.at.desc())
+      .where(sql`${t.establishmentId} IS NOT NULL`),
   ],
 );

@@ -1,11 +1,13 @@
 import type { Config } from "@pris/config";
-import { createDatabase, outbox } from "@pris/db";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { configureLogChain, createDatabase, outbox } from "@pris/db";
+import { type Job, type RepeatOptions, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { createBulletinFanout } from "./bulletins/fanout.ts";
 import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
+import { pruneAccessTraces } from "./evidence/access-traces.ts";
+import { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
@@ -40,6 +42,8 @@ import { createTimerRunner } from "./timers/timer-runner.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createMailTransport } from "./mail/transport.ts";
+export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 
@@ -72,6 +76,15 @@ export interface WorkerHandle {
 const SWEEPER_ID = "mail-delivery-sweeper";
 const EXERCISE_REMINDERS_ID = "exercise-reminders";
 const BULLETIN_REMINDERS_ID = "bulletin-reminders";
+const LOG_CHECKPOINT_ID = "log-checkpoint-daily";
+const LOG_CHECKPOINT_CATCH_UP_ID = "log-checkpoint-catch-up";
+const PRUNE_ACCESS_TRACES_ID = "prune-access-traces";
+
+/** A cron pattern firing once a day at HH:MM in the region's zone. */
+function dailyAt(time: string, tz: string): RepeatOptions {
+  const [hours, minutes] = time.split(":").map(Number);
+  return { pattern: `${minutes} ${hours} * * *`, tz };
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -95,6 +108,8 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const exerciseScanEveryMs = options.exerciseScanEveryMs ?? config.EXERCISE_REMINDER_SCAN_SECONDS * 1000;
   const closeGraceMs = options.closeGraceMs ?? 10_000;
 
+  // The worker writes notification entries in the main courante, under the same key as the API.
+  configureLogChain(config);
   const database = createDatabase({
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
@@ -131,10 +146,13 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     }
     // After a restart Redis may have come back empty: the scheduler is put back each time.
     ensureSchedulers(queues, [
-      [SWEEPER_ID, sweepEveryMs, MAINTENANCE_JOBS.sweepMailDeliveries],
+      [SWEEPER_ID, { every: sweepEveryMs }, MAINTENANCE_JOBS.sweepMailDeliveries],
       // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
-      [EXERCISE_REMINDERS_ID, exerciseScanEveryMs, MAINTENANCE_JOBS.exerciseReminders],
-      [BULLETIN_REMINDERS_ID, remindEveryMs, MAINTENANCE_JOBS.bulletinReminders],
+      [EXERCISE_REMINDERS_ID, { every: exerciseScanEveryMs }, MAINTENANCE_JOBS.exerciseReminders],
+      [BULLETIN_REMINDERS_ID, { every: remindEveryMs }, MAINTENANCE_JOBS.bulletinReminders],
+      [LOG_CHECKPOINT_ID, dailyAt(config.LOG_CHECKPOINT_TIME, config.REGION_TIMEZONE), MAINTENANCE_JOBS.logCheckpoint],
+      [LOG_CHECKPOINT_CATCH_UP_ID, { every: 3600_000 }, MAINTENANCE_JOBS.logCheckpointCatchUp],
+      [PRUNE_ACCESS_TRACES_ID, dailyAt("03:30", config.REGION_TIMEZONE), MAINTENANCE_JOBS.pruneAccessTraces],
     ]).catch((err) =>
       logger.error({ err }, "could not register the job schedulers; retried on next reconnection"),
     );
@@ -160,6 +178,10 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
         if (job.name === MAINTENANCE_JOBS.sweepMailDeliveries) return sweepMailDeliveries(ctx);
         if (job.name === MAINTENANCE_JOBS.exerciseReminders) return scanExerciseReminders(ctx);
         if (job.name === MAINTENANCE_JOBS.bulletinReminders) return queueBulletinReminders(ctx);
+        if (job.name === MAINTENANCE_JOBS.logCheckpoint) return issueDailyCheckpoint(ctx);
+        if (job.name === MAINTENANCE_JOBS.logCheckpointCatchUp)
+          return issueDailyCheckpoint(ctx, { onlyIfMissed: true });
+        if (job.name === MAINTENANCE_JOBS.pruneAccessTraces) return pruneAccessTraces(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },
@@ -221,15 +243,15 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   };
 }
 
-/** Every recurring job, as [scheduler id, every ms, job name]; upserting is idempotent. */
+/** Every recurring job, as [scheduler id, repeat, job name]; upserting is idempotent. */
 async function ensureSchedulers(
   queues: Queues,
-  schedulers: [id: string, everyMs: number, name: string][],
+  schedulers: [id: string, repeat: RepeatOptions, name: string][],
 ): Promise<void> {
-  for (const [id, every, name] of schedulers) {
+  for (const [id, repeat, name] of schedulers) {
     await queues.maintenance.upsertJobScheduler(
       id,
-      { every },
+      repeat,
       { name, data: {}, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
     );
   }

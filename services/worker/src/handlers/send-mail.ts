@@ -2,6 +2,7 @@ import { mailDeliveries, type Tx } from "@pris/db";
 import { UnrecoverableError } from "bullmq";
 import { eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
+import { LOG_CHECKPOINT_TEMPLATE, renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { REMINDER_TEMPLATES } from "../exercises/exercise-reminders.ts";
 import { RETEX_REVIEW_TEMPLATES } from "../exercises/retex-reviewed.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
@@ -34,6 +35,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       const incident = await loadIncidentForNotice(tx, delivery.subjectId);
       return incident && renderEscalationMail(incident, ctx.config);
     }
+    case LOG_CHECKPOINT_TEMPLATE:
+      return renderLogCheckpointMail(tx, ctx, delivery.subjectId);
     default: {
       if (REMINDER_TEMPLATE_NAMES.has(delivery.template)) return renderExerciseMail(tx, ctx.config, delivery);
       if (RETEX_REVIEW_TEMPLATE_NAMES.has(delivery.template))

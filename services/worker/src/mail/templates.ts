@@ -5,6 +5,7 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 /** Templates live beside this file as `<name>.subject.hbs`, `<name>.text.hbs` and `<name>.html.hbs`. */
@@ -23,6 +24,7 @@ export const TEMPLATE_NAMES = [
   "bulletin",
   "retex-validated",
   "retex-returned",
+  "log-checkpoint",
 ] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
@@ -225,3 +227,16 @@ export interface RetexReviewedView extends ExerciseMailFrame {
 
 export const renderRetexValidated = compile<RetexReviewedView & { openActions: number }>("retex-validated");
 export const renderRetexReturned = compile<RetexReviewedView & { comment: string }>("retex-returned");
+
+export interface LogCheckpointView {
+  seq: number;
+  regionName: string;
+  issuedAt: string;
+  heads: number;
+  digest: string;
+  previousDigest: string | null;
+  keyId: string;
+  publicKey: string;
+  fileName: string;
+}
+export const renderLogCheckpoint = compile<LogCheckpointView>("log-checkpoint");
