@@ -49,8 +49,10 @@ export async function issueLogCheckpoint(
         headHash: incidentLogHeads.hash,
         legacyThrough: previous
           ? sql<number>`0`
-          : sql<number>`(SELECT coalesce(max(l.seq), 0)::int FROM incident_log l
-              WHERE l.incident_id = ${incidentLogHeads.incidentId} AND l.hash NOT LIKE 'hmac-sha256:%')`,
+          : // The unkeyed prefix: entries up to the first keyed one (all of them if none is keyed).
+            sql<number>`coalesce((SELECT min(l.seq) - 1 FROM incident_log l
+              WHERE l.incident_id = ${incidentLogHeads.incidentId} AND l.hash LIKE 'hmac-sha256:%'),
+              ${incidentLogHeads.seq})::int`,
       })
       .from(incidentLogHeads)
       .innerJoin(incidents, eq(incidents.id, incidentLogHeads.incidentId))
