@@ -243,7 +243,10 @@ describe("entries written before the chain was keyed", () => {
     const { id } = await incidentWithLog();
     // As the entries landed before 0016 were: SHA-256 without a key.
     await rewriteWholeChain(id, legacyChainHash);
-    expect((await verify(id)).json()).toMatchObject({ valid: false, firstBroken: { seq: 1, reason: "unkeyed" } });
+    expect((await verify(id)).json()).toMatchObject({
+      valid: false,
+      firstBroken: { seq: 1, reason: "unkeyed" },
+    });
     const genesis = await checkpoint();
     expect(JSON.parse(genesis.document).heads).toContainEqual(
       expect.objectContaining({ incidentId: id, headSeq: 6, legacyThrough: 6 }),
@@ -256,14 +259,20 @@ describe("entries written before the chain was keyed", () => {
       payload: { kind: "comment", text: "Première entrée chaînée par clé" },
     });
     const entry7 = (
-      await superuser.query<{ hash: string }>("SELECT hash FROM incident_log WHERE incident_id = $1 AND seq = 7", [id])
+      await superuser.query<{ hash: string }>(
+        "SELECT hash FROM incident_log WHERE incident_id = $1 AND seq = 7",
+        [id],
+      )
     ).rows[0]!;
     expect(entry7.hash).toMatch(/^hmac-sha256:[0-9a-f]{16}:[0-9a-f]{64}$/);
     expect((await verify(id)).json()).toMatchObject({ valid: true, entries: 7, legacyEntries: 6 });
     // A later checkpoint does not extend the legacy prefix: a downgrade after it is caught.
     await checkpoint();
     await rewriteWholeChain(id, legacyChainHash);
-    expect((await verify(id)).json()).toMatchObject({ valid: false, firstBroken: { seq: 7, reason: "unkeyed" } });
+    expect((await verify(id)).json()).toMatchObject({
+      valid: false,
+      firstBroken: { seq: 7, reason: "unkeyed" },
+    });
   });
 });
 
@@ -370,22 +379,39 @@ describe("signed checkpoints", () => {
     const { id } = await incidentWithLog();
     const first = await checkpoint();
     const second = await checkpoint();
-    const res = await t.app.inject({ method: "GET", url: `/api/v1/log-checkpoints/${second.seq}`, headers: ars });
+    const res = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/log-checkpoints/${second.seq}`,
+      headers: ars,
+    });
     expect(res.statusCode).toBe(200);
     const file = res.json() as { document: string; signature: string; publicKey: string; authentic: boolean };
     expect(file.authentic).toBe(true);
     // What the ARS does with the e-mailed file: no secret of the service needed.
-    expect(verifySignature(null, Buffer.from(file.document), file.publicKey, Buffer.from(file.signature, "base64"))).toBe(
-      true,
-    );
+    expect(
+      verifySignature(
+        null,
+        Buffer.from(file.document),
+        file.publicKey,
+        Buffer.from(file.signature, "base64"),
+      ),
+    ).toBe(true);
     const doc = JSON.parse(file.document);
-    expect(doc).toMatchObject({ format: "pris-log-checkpoint/1", seq: second.seq, previousDigest: first.digest });
+    expect(doc).toMatchObject({
+      format: "pris-log-checkpoint/1",
+      seq: second.seq,
+      previousDigest: first.digest,
+    });
     // Nothing moved between the two: the second attests no head, the first attested this incident's.
     expect(doc.heads).toEqual([]);
     const firstDoc = JSON.parse(first.document);
     expect(firstDoc.heads).toContainEqual(expect.objectContaining({ incidentId: id, headSeq: 6 }));
 
-    const list = await t.app.inject({ method: "GET", url: "/api/v1/log-checkpoints?limit=1", headers: admin });
+    const list = await t.app.inject({
+      method: "GET",
+      url: "/api/v1/log-checkpoints?limit=1",
+      headers: admin,
+    });
     expect(list.statusCode).toBe(200);
     expect(list.json()).toMatchObject({
       items: [{ seq: second.seq, digest: second.digest, heads: 0, authentic: true }],
@@ -402,7 +428,11 @@ describe("signed checkpoints", () => {
     await superuser.query("UPDATE log_checkpoints SET document = $2 WHERE id = $1", [issued.id, forgedDoc]);
     await superuser.query("ALTER TABLE log_checkpoints ENABLE TRIGGER USER");
     await superuser.query("COMMIT");
-    const file = await t.app.inject({ method: "GET", url: `/api/v1/log-checkpoints/${issued.seq}`, headers: ars });
+    const file = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/log-checkpoints/${issued.seq}`,
+      headers: ars,
+    });
     expect(file.json().authentic).toBe(false);
     expect((await verify(id)).json()).toMatchObject({ valid: false, checkpoint: { authentic: false } });
   });

@@ -235,7 +235,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length === 0 && config.NODE_ENV === "production" && config.JWT_SECRET === DEV_SECRET) {
     problems.push("JWT_SECRET: must be set to a secret of your own in production");
   }
-  if (problems.length === 0 && config.NODE_ENV === "production" && config.LOG_CHAIN_KEY === DEV_LOG_CHAIN_KEY) {
+  if (
+    problems.length === 0 &&
+    config.NODE_ENV === "production" &&
+    config.LOG_CHAIN_KEY === DEV_LOG_CHAIN_KEY
+  ) {
     problems.push("LOG_CHAIN_KEY: must be set to a secret of your own in production");
   }
   if (problems.length === 0 && (config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {

@@ -54,7 +54,11 @@ export function legacyChainHash(prevHash: string | null, content: string): strin
 const KEYED_PREFIX = "hmac-sha256:";
 
 /** The link of an entry: HMAC-SHA256 of the previous hash and the content, under a key not in the database. */
-export function keyedChainHash(key: Pick<LogChainKey, "id" | "secret">, prevHash: string | null, content: string) {
+export function keyedChainHash(
+  key: Pick<LogChainKey, "id" | "secret">,
+  prevHash: string | null,
+  content: string,
+) {
   const mac = createHmac("sha256", key.secret)
     .update(prevHash ?? "")
     .update("\n")
@@ -96,7 +100,11 @@ export function chainedLogEntry(
     body: input.body,
   };
   const prevHash = previous?.hash ?? null;
-  return { ...row, prevHash, hash: keyedChainHash(currentLogChain().current, prevHash, logEntryContent(row)) };
+  return {
+    ...row,
+    prevHash,
+    hash: keyedChainHash(currentLogChain().current, prevHash, logEntryContent(row)),
+  };
 }
 
 /** The first entry of a new incident's main courante (no earlier entry to read). */

@@ -18,7 +18,13 @@ export interface CheckpointDocument {
   previousDigest: string | null;
   keyId: string;
   /** Heads that moved since the previous checkpoint (every head for the first one). */
-  heads: { incidentId: string; reference: string; headSeq: number; headHash: string; legacyThrough: number }[];
+  heads: {
+    incidentId: string;
+    reference: string;
+    headSeq: number;
+    headHash: string;
+    legacyThrough: number;
+  }[];
 }
 
 export type CheckpointRow = typeof logCheckpoints.$inferSelect;

@@ -39,11 +39,11 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
+export { pruneAccessTraces } from "./evidence/access-traces.ts";
+export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createMailTransport } from "./mail/transport.ts";
-export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
-export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 
@@ -150,7 +150,11 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
       [EXERCISE_REMINDERS_ID, { every: exerciseScanEveryMs }, MAINTENANCE_JOBS.exerciseReminders],
       [BULLETIN_REMINDERS_ID, { every: remindEveryMs }, MAINTENANCE_JOBS.bulletinReminders],
-      [LOG_CHECKPOINT_ID, dailyAt(config.LOG_CHECKPOINT_TIME, config.REGION_TIMEZONE), MAINTENANCE_JOBS.logCheckpoint],
+      [
+        LOG_CHECKPOINT_ID,
+        dailyAt(config.LOG_CHECKPOINT_TIME, config.REGION_TIMEZONE),
+        MAINTENANCE_JOBS.logCheckpoint,
+      ],
       [LOG_CHECKPOINT_CATCH_UP_ID, { every: 3600_000 }, MAINTENANCE_JOBS.logCheckpointCatchUp],
       [PRUNE_ACCESS_TRACES_ID, dailyAt("03:30", config.REGION_TIMEZONE), MAINTENANCE_JOBS.pruneAccessTraces],
     ]).catch((err) =>
@@ -249,11 +253,11 @@ async function ensureSchedulers(
   schedulers: [id: string, repeat: RepeatOptions, name: string][],
 ): Promise<void> {
   for (const [id, repeat, name] of schedulers) {
-    await queues.maintenance.upsertJobScheduler(
-      id,
-      repeat,
-      { name, data: {}, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
-    );
+    await queues.maintenance.upsertJobScheduler(id, repeat, {
+      name,
+      data: {},
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
+    });
   }
 }
 

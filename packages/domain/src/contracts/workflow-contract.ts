@@ -214,7 +214,9 @@ export type LogBreakReason = (typeof LOG_BREAK_REASONS)[number];
 const HeadSchema = Type.Object({ seq: Type.Integer(), hash: Type.String() });
 
 export const LogVerificationSchema = Type.Object({
-  valid: Type.Boolean({ description: "Every entry holds, and the table reaches the anchored and attested head" }),
+  valid: Type.Boolean({
+    description: "Every entry holds, and the table reaches the anchored and attested head",
+  }),
   entries: Type.Integer({ description: "Entries checked" }),
   firstBroken: Nullable(
     Type.Object({

@@ -65,7 +65,9 @@ export class AccessTraceBuffer {
     try {
       const incidentIds = [
         ...new Set(
-          batch.filter((t) => OBJECTS_OF_AN_ESTABLISHMENT.has(t.objectKind as AccessObjectKind) && t.objectId),
+          batch.filter(
+            (t) => OBJECTS_OF_AN_ESTABLISHMENT.has(t.objectKind as AccessObjectKind) && t.objectId,
+          ),
         ),
       ].map((t) => t.objectId!);
       const owners =
@@ -76,9 +78,12 @@ export class AccessTraceBuffer {
               .from(incidents)
               .where(inArray(incidents.id, incidentIds));
       const ownerOf = new Map(owners.map((o) => [o.id, o.establishmentId]));
-      await this.db
-        .insert(accessTraces)
-        .values(batch.map((t) => ({ ...t, establishmentId: t.establishmentId ?? ownerOf.get(t.objectId!) ?? null })));
+      await this.db.insert(accessTraces).values(
+        batch.map((t) => ({
+          ...t,
+          establishmentId: t.establishmentId ?? ownerOf.get(t.objectId!) ?? null,
+        })),
+      );
     } catch (err) {
       // Kept for the next flush: a database away for a while costs memory, not traces, up to the cap.
       this.pending = [...batch, ...this.pending];
@@ -87,7 +92,10 @@ export class AccessTraceBuffer {
         this.pending.splice(0, excess);
         this.dropped += excess;
       }
-      this.log.error({ err, waiting: this.pending.length, dropped: this.dropped }, "access traces not written yet");
+      this.log.error(
+        { err, waiting: this.pending.length, dropped: this.dropped },
+        "access traces not written yet",
+      );
       this.timer ??= setTimeout(() => void this.flush(), TRACE_FLUSH_MS * 5).unref();
     }
   }

@@ -57,7 +57,10 @@ export async function issueDailyCheckpoint(
     .from(users)
     .where(and(eq(users.role, "ars"), eq(users.active, true)));
   if (recipients.length === 0) {
-    logger.warn({ checkpoint: checkpoint.seq }, "log checkpoint issued with no active ARS user to send it to");
+    logger.warn(
+      { checkpoint: checkpoint.seq },
+      "log checkpoint issued with no active ARS user to send it to",
+    );
     return { status: "issued", seq: checkpoint.seq, heads, recipients: 0 };
   }
   const keys = recipients.map((u) => `log-checkpoint:${checkpoint.id}:${u.id}`);

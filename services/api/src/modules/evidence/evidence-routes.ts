@@ -55,7 +55,8 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "listAccessTraces",
-        summary: "Who read which incident, export or bulletin dashboard, when and from where (administrators, ARS)",
+        summary:
+          "Who read which incident, export or bulletin dashboard, when and from where (administrators, ARS)",
         description:
           "Newest first. Filters: a person (userId) or an API key, an establishment, an incident or a bulletin " +
           "(objectId), a kind of object, a period [from, to). Traces are kept ACCESS_TRACE_RETENTION_DAYS.",
@@ -72,7 +73,8 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "exportAccessTracesCsv",
-        summary: "The traces of access matching the filters, as CSV (semicolons, UTF-8 with BOM; at most 100,000)",
+        summary:
+          "The traces of access matching the filters, as CSV (semicolons, UTF-8 with BOM; at most 100,000)",
         querystring: AccessTraceExportQuerySchema,
         produces: ["text/csv"],
         response: { 200: Type.String({ description: "CSV" }), ...problems(400, 401, 403) },

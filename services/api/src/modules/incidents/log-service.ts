@@ -8,9 +8,9 @@ import {
   incidentLogHeads,
   incidents,
   incidentTasks,
-  verifyLogChain,
   type Tx,
   users,
+  verifyLogChain,
 } from "@pris/db";
 import {
   type LogEntry,
