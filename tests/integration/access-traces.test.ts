@@ -52,6 +52,7 @@ async function traces(query: string, headers = ars): Promise<{ items: Trace[]; n
   await t.app.accessTraces.flush();
   const res = await get(`/api/v1/access-traces?${query}`, headers);
   expect(res.statusCode, res.body).toBe(200);
+  expect(res.headers["cache-control"]).toBe("no-store");
   return res.json();
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes, verify as verifySignature } from "node:crypto";
 import {
+  configureLogChain,
   currentLogChain,
   issueLogCheckpoint,
   keyedChainHash,
@@ -458,5 +459,39 @@ describe("signed checkpoints", () => {
     expect(
       (await t.app.inject({ method: "GET", url: "/api/v1/log-checkpoints/999999", headers: ars })).statusCode,
     ).toBe(404);
+  });
+});
+
+describe("key rotation", () => {
+  test("entries made under a former key still verify while it is listed, and new ones take the new key", async () => {
+    const { id } = await incidentWithLog();
+    const former = t.config.LOG_CHAIN_KEY;
+    const formerId = currentLogChain().current.id;
+    const next = `rotated-${randomBytes(24).toString("hex")}`;
+    try {
+      // What a restart with the new key and the former one in LOG_CHAIN_PREVIOUS_KEYS does.
+      configureLogChain({ LOG_CHAIN_KEY: next, LOG_CHAIN_PREVIOUS_KEYS: former });
+      await t.app.inject({
+        method: "POST",
+        url: `/api/v1/incidents/${id}/log`,
+        headers: analyst,
+        payload: { kind: "comment", text: "Après la rotation" },
+      });
+      const hashes = (
+        await superuser.query<{ hash: string }>(
+          "SELECT hash FROM incident_log WHERE incident_id = $1 ORDER BY seq",
+          [id],
+        )
+      ).rows.map((r) => r.hash.split(":")[1]);
+      expect(hashes.slice(0, 6).every((k) => k === formerId)).toBe(true);
+      expect(hashes[6]).toBe(currentLogChain().current.id);
+      expect(hashes[6]).not.toBe(formerId);
+      expect((await verify(id)).json()).toMatchObject({ valid: true, entries: 7 });
+      // The former key dropped from the list: its entries can no longer be told from forgeries.
+      configureLogChain({ LOG_CHAIN_KEY: next, LOG_CHAIN_PREVIOUS_KEYS: "" });
+      expect((await verify(id)).json().firstBroken).toMatchObject({ seq: 1, reason: "unknown_key" });
+    } finally {
+      configureLogChain(t.config);
+    }
   });
 });

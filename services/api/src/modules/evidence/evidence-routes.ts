@@ -17,6 +17,10 @@ import { getLogCheckpoint, listCheckpoints } from "./checkpoint-service.ts";
 const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
   const tags = ["evidence"];
+  // Traces name people and where they connect from; checkpoints are evidence: no copy kept on the way.
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+  });
 
   app.get(
     "/log-checkpoints",
@@ -84,7 +88,6 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const csv = await accessTracesCsv(db, request.principal, request.query);
       return reply
         .type("text/csv; charset=utf-8")
-        .header("cache-control", "no-store")
         .header("content-disposition", 'attachment; filename="traces-acces.csv"')
         .send(csv);
     },
