@@ -1,6 +1,6 @@
 import { createHash, sign, verify } from "node:crypto";
 import canonicalize from "canonicalize";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { asc, desc, eq, lt, sql } from "drizzle-orm";
 import type { Db, Tx } from "./client.ts";
 import type { LogChainKeyring } from "./log-chain-keys.ts";
 import { incidentLogHeads, incidents } from "./schema.ts";
@@ -131,7 +131,7 @@ export async function attestationsOf(
       .select({ head: logCheckpointHeads, checkpoint: logCheckpoints })
       .from(logCheckpointHeads)
       .innerJoin(logCheckpoints, eq(logCheckpoints.id, logCheckpointHeads.checkpointId))
-      .where(and(eq(logCheckpointHeads.incidentId, incidentId)))
+      .where(eq(logCheckpointHeads.incidentId, incidentId))
       .orderBy(order === "latest" ? desc(logCheckpointHeads.headSeq) : asc(logCheckpoints.seq))
       .limit(1);
     if (!found) return null;
@@ -160,7 +160,7 @@ export async function listLogCheckpoints(db: Tx, options: { limit: number; befor
   return db
     .select()
     .from(logCheckpoints)
-    .where(options.beforeSeq !== undefined ? sql`${logCheckpoints.seq} < ${options.beforeSeq}` : undefined)
+    .where(options.beforeSeq !== undefined ? lt(logCheckpoints.seq, options.beforeSeq) : undefined)
     .orderBy(desc(logCheckpoints.seq))
     .limit(options.limit);
 }
