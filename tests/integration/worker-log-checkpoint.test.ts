@@ -50,6 +50,11 @@ describe("the daily checkpoint", () => {
     expect(daily).toMatchObject({ pattern: "30 6 * * *", tz: "Indian/Reunion" });
     const catchUp = await queues.maintenance.getJobScheduler("log-checkpoint-catch-up");
     expect(catchUp).toMatchObject({ every: 3_600_000 });
+    // The traces of access are pruned daily too, in the region's night.
+    expect(await queues.maintenance.getJobScheduler("prune-access-traces")).toMatchObject({
+      pattern: "30 3 * * *",
+      tz: "Indian/Reunion",
+    });
   });
 
   test("reaches every active ARS user, in French, with the signed file attached", async () => {

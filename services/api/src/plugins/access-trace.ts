@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { accessTraces, type Db, incidents } from "@pris/db";
 import type { AccessObjectKind } from "@pris/domain";
 import { inArray } from "drizzle-orm";
@@ -22,6 +23,9 @@ export const TRACE_FLUSH_MS = 1_000;
 const TRACE_BATCH = 200;
 /** While PostgreSQL is away traces wait in memory up to this many; older ones are then dropped, and logged. */
 const TRACE_BACKLOG_MAX = 50_000;
+
+/** Text as PostgreSQL stores it: no NUL character, bounded. */
+const storable = (value: string, max: number) => value.replaceAll("\u0000", "").slice(0, max);
 
 const OBJECTS_OF_AN_ESTABLISHMENT: ReadonlySet<AccessObjectKind> = new Set(["incident"]);
 
@@ -85,6 +89,17 @@ export class AccessTraceBuffer {
         })),
       );
     } catch (err) {
+      // A value PostgreSQL refuses (SQLSTATE classes 22 and 23) would fail every retry and hold back every
+      // later trace: that batch is dropped, loudly. Values are cleaned on the way in, so this is a bug.
+      const code = String((err as { cause?: { code?: unknown } }).cause?.code ?? "");
+      if (/^2[23]/.test(code)) {
+        this.dropped += batch.length;
+        this.log.error(
+          { err, dropped: batch.length },
+          "access traces refused by the database; batch dropped",
+        );
+        return;
+      }
       // Kept for the next flush: a database away for a while costs memory, not traces, up to the cap.
       this.pending = [...batch, ...this.pending];
       const excess = this.pending.length - TRACE_BACKLOG_MAX;
@@ -110,7 +125,7 @@ export default fp(
     const buffer = new AccessTraceBuffer(app.database.db, app.log);
     app.decorate("accessTraces", buffer);
     app.addHook("onResponse", async (request, reply) => {
-      const kind = request.routeOptions.config.accessTrace;
+      const kind = request.routeOptions.config?.accessTrace;
       const principal = request.principal;
       if (!kind || !principal || reply.statusCode >= 400) return;
       const params = request.params as { id?: unknown } | undefined;
@@ -126,11 +141,12 @@ export default fp(
         objectId: typeof params?.id === "string" ? params.id : null,
         action: request.routeOptions.schema?.operationId ?? request.routeOptions.url ?? "",
         method: request.method,
-        path: (queryAt < 0 ? request.url : request.url.slice(0, queryAt)).slice(0, 500),
-        query: queryAt < 0 ? null : request.url.slice(queryAt + 1, queryAt + 2001),
+        path: storable(queryAt < 0 ? request.url : request.url.slice(0, queryAt), 500),
+        query: queryAt < 0 ? null : storable(request.url.slice(queryAt + 1), 2000),
         statusCode: reply.statusCode,
-        ip: request.ip,
-        userAgent: request.headers["user-agent"]?.slice(0, 500) ?? null,
+        // Behind trusted proxies the address comes from X-Forwarded-For: whatever is not an address is not kept.
+        ip: isIP(request.ip) ? request.ip : null,
+        userAgent: request.headers["user-agent"] ? storable(request.headers["user-agent"], 500) : null,
       });
     });
     // Registered after infra's, so it runs before the pool closes (onClose hooks run in reverse order).
