@@ -134,6 +134,7 @@ async function main() {
     QUEUE_PREFIX: `pris-bench-${Date.now()}`,
     NODE_ENV: "production",
     JWT_SECRET,
+    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     PUBLIC_URL,
     SMTP_URL: smtpUrl,
     SMTP_POOL_SIZE: String(base.SMTP_POOL_SIZE),

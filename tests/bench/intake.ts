@@ -126,6 +126,7 @@ async function main() {
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
     JWT_SECRET: randomUUID() + randomUUID(),
+    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     MIGRATE_ON_START: "false",
     // Both servers run with the production image's Node options.
     NODE_OPTIONS: API_NODE_OPTIONS,

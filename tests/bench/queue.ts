@@ -90,6 +90,7 @@ async function main() {
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
     JWT_SECRET: randomUUID() + randomUUID(),
+    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     MIGRATE_ON_START: "false",
     PORT: String(port),
     HOST: "127.0.0.1",

@@ -81,7 +81,7 @@ describe("a declaration", () => {
     const id = res.json().id;
     const [log] = await t.db.select().from(incidentLog).where(eq(incidentLog.incidentId, id));
     expect(log).toMatchObject({ seq: 1, kind: "declared", prevHash: null });
-    expect(log!.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(log!.hash).toMatch(/^hmac-sha256:[0-9a-f]{16}:[0-9a-f]{64}$/);
     const rows = await t.db.select().from(outbox).where(eq(outbox.aggregateId, id));
     expect(rows).toMatchObject([{ topic: "incident.declared", processedAt: null }]);
   });

@@ -147,7 +147,7 @@ describe("lifecycle", () => {
       .where(and(eq(outbox.aggregateId, id), eq(outbox.topic, "incident.changed")));
     expect(changed).toHaveLength(6);
     expect(changed[0]!.payload).toEqual({ incidentId: id });
-    expect(await verify(id)).toEqual({ valid: true, entries: 8, firstBroken: null });
+    expect(await verify(id)).toMatchObject({ valid: true, entries: 8, firstBroken: null, missing: null });
   });
 
   test("an action the machine forbids answers 409 naming the actions allowed now", async () => {

@@ -21,6 +21,8 @@ describe("configuration", () => {
     expect(() => loadConfig({ PORT: "eighty" })).toThrow(/PORT/);
     expect(() => loadConfig({ REGION_TIMEZONE: "Mars/Olympus" })).toThrow(/REGION_TIMEZONE/);
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/JWT_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: "production", JWT_SECRET: "x".repeat(40) })).toThrow(/LOG_CHAIN_KEY/);
+    expect(() => loadConfig({ LOG_CHAIN_KEY: "too short" })).toThrow(/LOG_CHAIN_KEY/);
     expect(() => loadConfig({ ADMIN_EMAIL: "admin@pris.test" })).toThrow(/ADMIN_PASSWORD/);
     try {
       loadConfig({ PORT: "eighty", JWT_SECRET: "short" });

@@ -71,6 +71,29 @@ export const ConfigSchema = Type.Object({
     default: "dev-only-secret-change-me-0123456789abcdef",
     description: "HMAC secret of access tokens (HS256), at least 32 characters; required in production",
   }),
+  LOG_CHAIN_KEY: Type.String({
+    minLength: 32,
+    default: "dev-only-log-chain-key-change-me-0123456789",
+    description:
+      "HMAC key of the main courante's hash chain and of the daily signed checkpoints, at least 32 characters; never stored in the database; required in production",
+  }),
+  LOG_CHAIN_PREVIOUS_KEYS: Type.String({
+    default: "",
+    pattern: "^$|^[^,]{32,}(,[^,]{32,})*$",
+    description:
+      "Former LOG_CHAIN_KEY values, comma-separated, kept after a rotation so that entries and checkpoints made under them still verify",
+  }),
+  LOG_CHECKPOINT_TIME: Type.String({
+    pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+    default: "00:05",
+    description:
+      "Worker: time of day (HH:MM, region's zone) of the daily signed checkpoint of every main courante's head, e-mailed to the ARS",
+  }),
+  ACCESS_TRACE_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    default: 365,
+    description: "Traces of access to incidents, exports and bulletin dashboards are kept this many days",
+  }),
   JWT_ISSUER: Type.String({ minLength: 1, default: "pris", description: "iss claim of access tokens" }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: "pris-api", description: "aud claim of access tokens" }),
   ACCESS_TOKEN_TTL_SECONDS: Duration("Lifetime of a bearer access token returned by login", 900, 60),
@@ -198,6 +221,7 @@ export class ConfigError extends Error {
 }
 
 const DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef";
+const DEV_LOG_CHAIN_KEY = "dev-only-log-chain-key-change-me-0123456789";
 
 /** Reads, converts and validates the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -209,12 +233,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
   const problems = Value.Errors(ConfigSchema, withDefaults).map((e) => {
     const name = e.instancePath.replace(/^\//, "") || "(config)";
-    const shown = name in raw && !/SECRET|PASSWORD/.test(name) ? ` (got "${String(raw[name])}")` : "";
+    const shown = name in raw && !/SECRET|PASSWORD|KEY/.test(name) ? ` (got "${String(raw[name])}")` : "";
     return `${name}: ${e.message}${shown}`;
   });
   const config = withDefaults as Config;
   if (problems.length === 0 && config.NODE_ENV === "production" && config.JWT_SECRET === DEV_SECRET) {
     problems.push("JWT_SECRET: must be set to a secret of your own in production");
+  }
+  if (
+    problems.length === 0 &&
+    config.NODE_ENV === "production" &&
+    config.LOG_CHAIN_KEY === DEV_LOG_CHAIN_KEY
+  ) {
+    problems.push("LOG_CHAIN_KEY: must be set to a secret of your own in production");
   }
   if (problems.length === 0 && (config.ADMIN_EMAIL === undefined) !== (config.ADMIN_PASSWORD === undefined)) {
     problems.push("ADMIN_EMAIL / ADMIN_PASSWORD: set both or neither");

@@ -4,9 +4,10 @@ import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as baseSchema from "./schema.ts";
 import * as bulletinSchema from "./schema-bulletins.ts";
+import * as evidenceSchema from "./schema-evidence.ts";
 import * as exerciseSchema from "./schema-exercises.ts";
 
-const schema = { ...baseSchema, ...exerciseSchema, ...bulletinSchema };
+const schema = { ...baseSchema, ...exerciseSchema, ...bulletinSchema, ...evidenceSchema };
 
 export type Db = NodePgDatabase<typeof schema>;
 /** A transaction handle or the database: repositories accept either. */

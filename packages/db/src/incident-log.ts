@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import canonicalize from "canonicalize";
-import { desc, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Tx } from "./client.ts";
-import { incidentLog } from "./schema.ts";
+import { currentLogChain, type LogChainKey, type LogChainKeyring } from "./log-chain-keys.ts";
+import { incidentLog, incidentLogHeads } from "./schema.ts";
 
 export type LogVisibility = "internal" | "shared";
 
@@ -41,12 +42,46 @@ export function logEntryContent(entry: {
   );
 }
 
-export function chainHash(prevHash: string | null, content: string): string {
+/** The unkeyed SHA-256 link of the entries written before the chain was keyed (0016): legacy only. */
+export function legacyChainHash(prevHash: string | null, content: string): string {
   return createHash("sha256")
     .update(prevHash ?? "")
     .update("\n")
     .update(content)
     .digest("hex");
+}
+
+const KEYED_PREFIX = "hmac-sha256:";
+
+/** The link of an entry: HMAC-SHA256 of the previous hash and the content, under a key not in the database. */
+export function keyedChainHash(
+  key: Pick<LogChainKey, "id" | "secret">,
+  prevHash: string | null,
+  content: string,
+) {
+  const mac = createHmac("sha256", key.secret)
+    .update(prevHash ?? "")
+    .update("\n")
+    .update(content)
+    .digest("hex");
+  return `${KEYED_PREFIX}${key.id}:${mac}`;
+}
+
+/** Whether a stored hash is right for its content, and if not why: a key we do not hold, or no key at all. */
+export function checkEntryHash(
+  keyring: LogChainKeyring,
+  stored: string,
+  prevHash: string | null,
+  content: string,
+): "ok" | "content_altered" | "unknown_key" | "unkeyed" {
+  if (!stored.startsWith(KEYED_PREFIX)) {
+    return legacyChainHash(prevHash, content) === stored ? "unkeyed" : "content_altered";
+  }
+  const key = keyring.byId.get(stored.slice(KEYED_PREFIX.length).split(":")[0] ?? "");
+  if (!key) return "unknown_key";
+  const expected = Buffer.from(keyedChainHash(key, prevHash, content));
+  const actual = Buffer.from(stored);
+  return expected.length === actual.length && timingSafeEqual(expected, actual) ? "ok" : "content_altered";
 }
 
 /** The entry that follows `previous` (none for the first), with its place in the chain. */
@@ -65,7 +100,11 @@ export function chainedLogEntry(
     body: input.body,
   };
   const prevHash = previous?.hash ?? null;
-  return { ...row, prevHash, hash: chainHash(prevHash, logEntryContent(row)) };
+  return {
+    ...row,
+    prevHash,
+    hash: keyedChainHash(currentLogChain().current, prevHash, logEntryContent(row)),
+  };
 }
 
 /** The first entry of a new incident's main courante (no earlier entry to read). */
@@ -74,16 +113,96 @@ export function firstLogEntry(input: LogEntryInput): typeof incidentLog.$inferIn
 }
 
 /**
- * Appends an entry after the incident's last one. Callers hold the incident row lock
- * (SELECT … FOR UPDATE) so that two appends cannot take the same sequence number.
+ * Appends an entry after the incident's head. Callers hold the incident row lock (SELECT … FOR UPDATE)
+ * so that two appends cannot take the same sequence number. The head is read from its anchor, not from
+ * the table: entries removed behind the database's back leave a gap the next entry does not hide. The
+ * anchor moves with the insert (trigger of 0016), in the same transaction.
  */
 export async function appendLogEntry(tx: Tx, input: LogEntryInput) {
-  const [last] = await tx
-    .select({ seq: incidentLog.seq, hash: incidentLog.hash })
-    .from(incidentLog)
-    .where(eq(incidentLog.incidentId, input.incidentId))
-    .orderBy(desc(incidentLog.seq))
-    .limit(1);
-  const [inserted] = await tx.insert(incidentLog).values(chainedLogEntry(input, last)).returning();
+  const [head] = await tx
+    .select({ seq: incidentLogHeads.seq, hash: incidentLogHeads.hash })
+    .from(incidentLogHeads)
+    .where(eq(incidentLogHeads.incidentId, input.incidentId));
+  const [inserted] = await tx.insert(incidentLog).values(chainedLogEntry(input, head)).returning();
   return inserted!;
+}
+
+type LogRow = typeof incidentLog.$inferSelect;
+type BreakReason =
+  | "content_altered"
+  | "chain_broken"
+  | "sequence_gap"
+  | "unknown_key"
+  | "unkeyed"
+  | "head_mismatch"
+  | "beyond_head";
+
+export interface ChainVerdict {
+  valid: boolean;
+  entries: number;
+  firstBroken: { seq: number; id: string; reason: BreakReason } | null;
+  missing: { fromSeq: number; toSeq: number; attestedBy: "anchor" | "checkpoint" } | null;
+  legacyEntries: number;
+}
+
+/**
+ * Checks a chain, oldest first, against its keys, its anchor and what signed checkpoints attest:
+ * - each entry follows the previous one (sequence, prev_hash) and its HMAC holds under a key we hold;
+ *   an unkeyed entry holds only within the legacy prefix the first checkpoint attested;
+ * - the table reaches the anchored head and the latest attested one, with the same hash there: fewer
+ *   entries is a truncation (reported as the missing range), another hash a rewrite.
+ */
+export function verifyLogChain(
+  rows: LogRow[],
+  keyring: LogChainKeyring,
+  anchor: { seq: number; hash: string } | null,
+  attested: { headSeq: number; headHash: string; legacyThrough: number; authentic: boolean } | null,
+): ChainVerdict {
+  const legacyThrough = attested?.authentic ? attested.legacyThrough : 0;
+  let firstBroken: ChainVerdict["firstBroken"] = null;
+  let legacyEntries = 0;
+  let previous: string | null = null;
+  for (const [i, row] of rows.entries()) {
+    let reason: BreakReason | undefined;
+    if (row.seq !== i + 1) reason = "sequence_gap";
+    else if (row.prevHash !== previous) reason = "chain_broken";
+    else {
+      const outcome = checkEntryHash(keyring, row.hash, previous, logEntryContent(row));
+      if (outcome === "unkeyed" && row.seq <= legacyThrough) legacyEntries++;
+      else if (outcome !== "ok") reason = outcome;
+    }
+    if (reason) {
+      firstBroken = { seq: row.seq, id: row.id, reason };
+      break;
+    }
+    previous = row.hash;
+  }
+  const bySeq = new Map(rows.map((r) => [r.seq, r]));
+  const tableEnd = rows.at(-1)?.seq ?? 0;
+  let missing: ChainVerdict["missing"] = null;
+  const heads: { seq: number; hash: string; by: "anchor" | "checkpoint" }[] = [];
+  if (anchor) heads.push({ seq: anchor.seq, hash: anchor.hash, by: "anchor" });
+  if (attested?.authentic) heads.push({ seq: attested.headSeq, hash: attested.headHash, by: "checkpoint" });
+  for (const head of heads.sort((a, b) => b.seq - a.seq)) {
+    if (head.seq > tableEnd) {
+      missing ??= { fromSeq: tableEnd + 1, toSeq: head.seq, attestedBy: head.by };
+      continue;
+    }
+    const there = bySeq.get(head.seq);
+    if (there && there.hash !== head.hash && (!firstBroken || firstBroken.seq > head.seq)) {
+      firstBroken = { seq: head.seq, id: there.id, reason: "head_mismatch" };
+    }
+  }
+  // Entries past the anchor were not written through the chain's single path.
+  const past = anchor ? bySeq.get(anchor.seq + 1) : rows[0];
+  if (past && (!firstBroken || firstBroken.seq > past.seq)) {
+    firstBroken = { seq: past.seq, id: past.id, reason: "beyond_head" };
+  }
+  return {
+    valid: firstBroken === null && missing === null && (attested === null || attested.authentic),
+    entries: rows.length,
+    firstBroken,
+    missing,
+    legacyEntries,
+  };
 }

@@ -311,6 +311,21 @@ export const incidentLog = pgTable(
   (t) => [unique("incident_log_incident_seq_key").on(t.incidentId, t.seq)],
 );
 
+/**
+ * Each main courante's head, outside its table: moved by a trigger at every insert into incident_log,
+ * in the same transaction, and only ever by one. Entries removed behind the database's back leave the
+ * head pointing past the table's end, which verification reports. Written before the incident row at a
+ * declaration, so the key is checked at commit (0016).
+ */
+export const incidentLogHeads = pgTable("incident_log_heads", {
+  incidentId: uuid("incident_id")
+    .primaryKey()
+    .references(() => incidents.id),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+  updatedAt: at("updated_at").notNull().defaultNow(),
+});
+
 /** Actions and tasks of an incident, with owner and due date; their history is in the main courante. */
 export const incidentTasks = pgTable(
   "incident_tasks",

@@ -32,6 +32,12 @@ export const MAINTENANCE_JOBS = {
   /** Exercise reminders owed today: before planned exercises, unplanned years, overdue actions, digest. */
   exerciseReminders: "exercise-reminders",
   bulletinReminders: "bulletin-reminders",
+  /** The daily signed checkpoint of the main courantes' heads, e-mailed to the ARS (LOG_CHECKPOINT_TIME). */
+  logCheckpoint: "log-checkpoint",
+  /** Hourly: issues the checkpoint a stopped worker missed, and the first one right after deployment. */
+  logCheckpointCatchUp: "log-checkpoint-catch-up",
+  /** Daily: traces of access older than ACCESS_TRACE_RETENTION_DAYS are deleted. */
+  pruneAccessTraces: "prune-access-traces",
 } as const;
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
 export const SweepJobSchema = Type.Object({}, { additionalProperties: false });

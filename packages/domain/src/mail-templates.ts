@@ -20,6 +20,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "exercise-digest",
   "retex-validated",
   "retex-returned",
+  "log-checkpoint",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

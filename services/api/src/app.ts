@@ -9,6 +9,7 @@ import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
+import evidenceRoutes from "./modules/evidence/evidence-routes.ts";
 import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
@@ -17,6 +18,7 @@ import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
+import accessTrace from "./plugins/access-trace.ts";
 import auth from "./plugins/auth.ts";
 import docs from "./plugins/docs.ts";
 import errors from "./plugins/errors.ts";
@@ -65,6 +67,7 @@ export async function buildApp(config: Config) {
   await app.register(errors);
   await app.register(docs);
   await app.register(auth);
+  await app.register(accessTrace);
   await app.register(systemRoutes);
   await app.register(
     async (api) => {
@@ -82,6 +85,7 @@ export async function buildApp(config: Config) {
       await api.register(statsRoutes);
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
+      await api.register(evidenceRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -25,6 +25,9 @@ import { AppProvider } from "./session.tsx";
 import "./styles.css";
 
 /** The statistics page brings a chart library the rest of the app does not need. */
+const AccessTracesPage = lazy(() =>
+  import("./pages/AccessTracesPage.tsx").then((m) => ({ default: m.AccessTracesPage })),
+);
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
 const ExerciseDashboardPage = lazy(() =>
@@ -81,6 +84,14 @@ createRoot(root).render(
                 element={
                   <Loading>
                     <StatsPage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/traces-acces"
+                element={
+                  <Loading>
+                    <AccessTracesPage />
                   </Loading>
                 }
               />

@@ -1,5 +1,5 @@
 import type { Config } from "@pris/config";
-import { createDatabase, outbox } from "@pris/db";
+import { configureLogChain, createDatabase, outbox } from "@pris/db";
 import {
   MAINTENANCE_JOBS,
   type MaintenanceJobName,
@@ -7,12 +7,14 @@ import {
   QUEUE_NAMES,
   SendMailJobSchema,
 } from "@pris/domain";
-import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { type Job, type RepeatOptions, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { createBulletinFanout } from "./bulletins/fanout.ts";
 import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
+import { pruneAccessTraces } from "./evidence/access-traces.ts";
+import { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
@@ -42,6 +44,8 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
+export { pruneAccessTraces } from "./evidence/access-traces.ts";
+export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createMailTransport } from "./mail/transport.ts";
@@ -79,6 +83,15 @@ export interface WorkerHandle {
 
 const EXERCISE_REMINDERS_ID = "exercise-reminders";
 const BULLETIN_REMINDERS_ID = "bulletin-reminders";
+const LOG_CHECKPOINT_ID = "log-checkpoint-daily";
+const LOG_CHECKPOINT_CATCH_UP_ID = "log-checkpoint-catch-up";
+const PRUNE_ACCESS_TRACES_ID = "prune-access-traces";
+
+/** A cron pattern firing once a day at HH:MM in the region's zone. */
+function dailyAt(time: string, tz: string): RepeatOptions {
+  const [hours, minutes] = time.split(":").map(Number);
+  return { pattern: `${minutes} ${hours} * * *`, tz };
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -102,6 +115,8 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const exerciseScanEveryMs = options.exerciseScanEveryMs ?? config.EXERCISE_REMINDER_SCAN_SECONDS * 1000;
   const closeGraceMs = options.closeGraceMs ?? 10_000;
 
+  // The worker writes notification entries in the main courante, under the same key as the API.
+  configureLogChain(config);
   const database = createDatabase({
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
@@ -133,8 +148,15 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   const schedulers: Scheduler[] = [
     // A scan runs at every tick; what it sends is deduplicated in PostgreSQL per object, kind and day.
-    [EXERCISE_REMINDERS_ID, exerciseScanEveryMs, MAINTENANCE_JOBS.exerciseReminders],
-    [BULLETIN_REMINDERS_ID, remindEveryMs, MAINTENANCE_JOBS.bulletinReminders],
+    [EXERCISE_REMINDERS_ID, { every: exerciseScanEveryMs }, MAINTENANCE_JOBS.exerciseReminders],
+    [BULLETIN_REMINDERS_ID, { every: remindEveryMs }, MAINTENANCE_JOBS.bulletinReminders],
+    [
+      LOG_CHECKPOINT_ID,
+      dailyAt(config.LOG_CHECKPOINT_TIME, config.REGION_TIMEZONE),
+      MAINTENANCE_JOBS.logCheckpoint,
+    ],
+    [LOG_CHECKPOINT_CATCH_UP_ID, { every: 3600_000 }, MAINTENANCE_JOBS.logCheckpointCatchUp],
+    [PRUNE_ACCESS_TRACES_ID, dailyAt("03:30", config.REGION_TIMEZONE), MAINTENANCE_JOBS.pruneAccessTraces],
   ];
   let policyChecked = false;
   onEveryReady(producer, () => {
@@ -167,6 +189,10 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       async (job: Job) => {
         if (job.name === MAINTENANCE_JOBS.exerciseReminders) return scanExerciseReminders(ctx);
         if (job.name === MAINTENANCE_JOBS.bulletinReminders) return queueBulletinReminders(ctx);
+        if (job.name === MAINTENANCE_JOBS.logCheckpoint) return issueDailyCheckpoint(ctx);
+        if (job.name === MAINTENANCE_JOBS.logCheckpointCatchUp)
+          return issueDailyCheckpoint(ctx, { onlyIfMissed: true });
+        if (job.name === MAINTENANCE_JOBS.pruneAccessTraces) return pruneAccessTraces(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },
@@ -253,8 +279,8 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   };
 }
 
-/** A recurring job: [scheduler id, every ms, job name]. */
-type Scheduler = [id: string, everyMs: number, name: MaintenanceJobName];
+/** A recurring job: [scheduler id, repeat, job name]. */
+type Scheduler = [id: string, repeat: RepeatOptions, name: MaintenanceJobName];
 
 /**
  * Registers every recurring job (upserting is idempotent), or only those Redis lost, and removes the
@@ -266,13 +292,13 @@ async function ensureSchedulers(
   options: { onlyMissing?: boolean } = {},
 ): Promise<void> {
   const existing = new Set((await queues.maintenance.getJobSchedulers()).map((s) => s.key));
-  for (const [id, every, name] of schedulers) {
+  for (const [id, repeat, name] of schedulers) {
     if (options.onlyMissing && existing.has(id)) continue;
-    await queues.maintenance.upsertJobScheduler(
-      id,
-      { every },
-      { name, data: {}, opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } } },
-    );
+    await queues.maintenance.upsertJobScheduler(id, repeat, {
+      name,
+      data: {},
+      opts: { removeOnComplete: { count: 10 }, removeOnFail: { count: 100 } },
+    });
   }
   const wanted = new Set(schedulers.map(([id]) => id));
   for (const id of existing) if (!wanted.has(id)) await queues.maintenance.removeJobScheduler(id);

@@ -195,16 +195,61 @@ export const LogPageSchema = Type.Object({
   nextAfterSeq: Nullable(Type.Integer({ description: "Pass as afterSeq for the next page" })),
 });
 
+/** Why an entry no longer holds. */
+export const LOG_BREAK_REASONS = [
+  "content_altered",
+  "chain_broken",
+  "sequence_gap",
+  /** Hashed under a key the service does not hold: rewritten by someone without the key. */
+  "unknown_key",
+  /** Hashed without a key, yet not among the entries the first checkpoint found written before the key. */
+  "unkeyed",
+  /** The entry at the anchored or attested head is not the one anchored or attested: the chain was rewritten. */
+  "head_mismatch",
+  /** Beyond the anchored head: written behind the database's back. */
+  "beyond_head",
+] as const;
+export type LogBreakReason = (typeof LOG_BREAK_REASONS)[number];
+
+const HeadSchema = Type.Object({ seq: Type.Integer(), hash: Type.String() });
+
 export const LogVerificationSchema = Type.Object({
-  valid: Type.Boolean(),
+  valid: Type.Boolean({
+    description: "Every entry holds, and the table reaches the anchored and attested head",
+  }),
   entries: Type.Integer({ description: "Entries checked" }),
   firstBroken: Nullable(
     Type.Object({
       seq: Type.Integer(),
       id: UuidSchema,
-      reason: Enum(["content_altered", "chain_broken", "sequence_gap"] as const),
+      reason: Enum(LOG_BREAK_REASONS),
     }),
   ),
+  missing: Nullable(
+    Type.Object(
+      {
+        fromSeq: Type.Integer(),
+        toSeq: Type.Integer(),
+        attestedBy: Enum(["anchor", "checkpoint"] as const),
+      },
+      {
+        description:
+          "Entries cut from the end: the anchor (moved at every append) or a signed checkpoint names a head the table no longer reaches",
+      },
+    ),
+  ),
+  anchor: Nullable(HeadSchema),
+  checkpoint: Nullable(
+    Type.Object({
+      seq: Type.Integer({ description: "The latest signed checkpoint that attests this chain" }),
+      issuedAt: DateTimeSchema,
+      headSeq: Type.Integer(),
+      authentic: Type.Boolean({ description: "Its signature holds and its stored head is the one signed" }),
+    }),
+  ),
+  legacyEntries: Type.Integer({
+    description: "Entries hashed before the chain was keyed, attested by the first checkpoint (SHA-256 only)",
+  }),
 });
 export type LogVerification = Static<typeof LogVerificationSchema>;
 

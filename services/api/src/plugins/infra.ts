@@ -1,5 +1,5 @@
 import type { Config } from "@pris/config";
-import { createDatabase, type Database } from "@pris/db";
+import { configureLogChain, createDatabase, type Database } from "@pris/db";
 import fp from "fastify-plugin";
 import { Redis } from "ioredis";
 import { DirectoryCache } from "../directory-cache.ts";
@@ -18,6 +18,8 @@ export default fp(
   async (app, opts: { config: Config }) => {
     const { config } = opts;
     app.decorate("config", config);
+    // Every writer of the main courante in this process hashes under this key.
+    configureLogChain(config);
     const database = createDatabase({
       url: config.DATABASE_URL,
       max: config.DATABASE_POOL_MAX,

@@ -57,6 +57,12 @@ function navigationFor(role: Role, path: string): NavItem[] {
         item("Exercices : réalisation", "/exercices/tableau-de-bord"),
         item("Exercices de crise", "/exercices", exercisePage),
         item("Bulletins", "/bulletins", path.startsWith("/bulletins")),
+        item("Traces d'accès", "/traces-acces"),
+      ];
+    case "admin":
+      return [
+        item("Signalements", "/incidents", path.startsWith("/incidents")),
+        item("Traces d'accès", "/traces-acces"),
       ];
     default:
       return [item("Signalements", "/incidents", path.startsWith("/incidents"))];

@@ -3,6 +3,7 @@ import { isMailDeliveryTemplate, type SendMailJob } from "@pris/domain";
 import { UnrecoverableError } from "bullmq";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
+import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import {
@@ -33,6 +34,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       const incident = await loadIncidentForNotice(tx, subjectId);
       return incident && renderEscalationMail(incident, ctx.config);
     }
+    case "log-checkpoint":
+      return renderLogCheckpointMail(tx, ctx, subjectId);
     case "exercise-due":
     case "exercise-unplanned":
     case "action-overdue":

@@ -6,6 +6,7 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+  attachments?: { filename: string; content: string; contentType: string }[];
 }
 
 // An environment of our own: no helper or partial registered elsewhere can change what we send.
@@ -208,3 +209,16 @@ export interface RetexReviewedView extends ExerciseMailFrame {
 
 export const renderRetexValidated = compile<RetexReviewedView & { openActions: number }>("retex-validated");
 export const renderRetexReturned = compile<RetexReviewedView & { comment: string }>("retex-returned");
+
+export interface LogCheckpointView {
+  seq: number;
+  regionName: string;
+  issuedAt: string;
+  heads: number;
+  digest: string;
+  previousDigest: string | null;
+  keyId: string;
+  publicKey: string;
+  fileName: string;
+}
+export const renderLogCheckpoint = compile<LogCheckpointView>("log-checkpoint");

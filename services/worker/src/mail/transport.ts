@@ -41,6 +41,7 @@ export function createMailTransport(
         text: mail.text,
         html: mail.html,
         messageId: mail.messageId,
+        ...(mail.attachments ? { attachments: mail.attachments } : {}),
         // Tells mail servers and out-of-office robots that nobody typed this (RFC 3834).
         headers: { "Auto-Submitted": "auto-generated" },
       });

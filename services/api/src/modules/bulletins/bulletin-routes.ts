@@ -188,6 +188,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/bulletins/:id/dashboard",
     {
+      config: { accessTrace: "bulletin" },
       schema: {
         tags,
         operationId: "getBulletinDashboard",

@@ -53,6 +53,7 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/notifications",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags: ["clocks"],
         operationId: "exportNotifications",
@@ -68,6 +69,7 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/notifications.html",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags: ["clocks"],
         operationId: "printNotifications",

@@ -408,6 +408,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion/late",
     {
+      config: { accessTrace: "exercise_completion" },
       schema: {
         tags,
         operationId: "lateEstablishments",
@@ -425,6 +426,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion.csv",
     {
+      config: { accessTrace: "exercise_completion" },
       schema: {
         tags,
         operationId: "exportCompletionCsv",
@@ -447,6 +449,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion.xlsx",
     {
+      config: { accessTrace: "exercise_completion" },
       schema: {
         tags,
         operationId: "exportCompletionXlsx",

@@ -127,6 +127,7 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags: ["incidents"],
         operationId: "getIncident",

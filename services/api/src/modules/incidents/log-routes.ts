@@ -24,6 +24,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/log",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags,
         operationId: "listIncidentLog",
@@ -66,6 +67,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/log/verify",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags,
         operationId: "verifyIncidentLog",
@@ -80,6 +82,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/tasks",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags,
         operationId: "listIncidentTasks",

@@ -1,14 +1,16 @@
 import {
   apiKeys,
   appendLogEntry,
-  chainHash,
+  attestationsOf,
+  currentLogChain,
   type Db,
   incidentLog,
+  incidentLogHeads,
   incidents,
   incidentTasks,
-  logEntryContent,
   type Tx,
   users,
+  verifyLogChain,
   writeOutbox,
 } from "@pris/db";
 import {
@@ -135,29 +137,41 @@ export async function addLogEntry(
 }
 
 /**
- * Recomputes every entry's hash from its canonical content and the previous entry's hash. The first
- * entry that does not match is named: its content was altered, or an entry before it was altered,
- * removed or inserted (its prev_hash no longer follows), or the sequence has a hole.
+ * Recomputes every entry's keyed hash from its canonical content and the previous entry's hash, then
+ * holds the table against its anchor and the latest signed checkpoint. The first entry that does not
+ * match is named (altered, rewritten without the key, out of sequence); entries cut from the end are
+ * reported as the missing range, with what attests them.
  */
 export async function verifyLog(db: Db, principal: Principal, id: string): Promise<LogVerification> {
   const incident = await visibleIncident(db, principal, id);
   requireWorker(principal, incident);
-  const rows = await db
-    .select()
-    .from(incidentLog)
-    .where(eq(incidentLog.incidentId, id))
-    .orderBy(asc(incidentLog.seq));
-  let previous: string | null = null;
-  for (const [i, row] of rows.entries()) {
-    let reason: "content_altered" | "chain_broken" | "sequence_gap" | undefined;
-    if (row.seq !== i + 1) reason = "sequence_gap";
-    else if (row.prevHash !== previous) reason = "chain_broken";
-    else if (chainHash(previous, logEntryContent(row)) !== row.hash) reason = "content_altered";
-    if (reason)
-      return { valid: false, entries: rows.length, firstBroken: { seq: row.seq, id: row.id, reason } };
-    previous = row.hash;
-  }
-  return { valid: true, entries: rows.length, firstBroken: null };
+  const keyring = currentLogChain();
+  const [rows, [anchor], attestations] = await Promise.all([
+    db.select().from(incidentLog).where(eq(incidentLog.incidentId, id)).orderBy(asc(incidentLog.seq)),
+    db
+      .select({ seq: incidentLogHeads.seq, hash: incidentLogHeads.hash })
+      .from(incidentLogHeads)
+      .where(eq(incidentLogHeads.incidentId, id)),
+    attestationsOf(db, keyring, id),
+  ]);
+  const { latest, first } = attestations;
+  const attested = latest && {
+    headSeq: latest.headSeq,
+    headHash: latest.headHash,
+    legacyThrough: first?.checkpoint.authentic ? first.legacyThrough : 0,
+    authentic: latest.checkpoint.authentic && (first?.checkpoint.authentic ?? false),
+  };
+  const verdict = verifyLogChain(rows, keyring, anchor ?? null, attested);
+  return {
+    ...verdict,
+    anchor: anchor ?? null,
+    checkpoint: latest && {
+      seq: latest.checkpoint.seq,
+      issuedAt: latest.checkpoint.issuedAt.toISOString(),
+      headSeq: latest.headSeq,
+      authentic: attested!.authentic,
+    },
+  };
 }
 
 type TaskRow = typeof incidentTasks.$inferSelect;

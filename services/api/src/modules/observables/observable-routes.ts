@@ -47,6 +47,7 @@ const observableRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/observables",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags: ["observables"],
         operationId: "listObservables",
@@ -65,6 +66,7 @@ const observableRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/observables/stix",
     {
+      config: { accessTrace: "incident" },
       schema: {
         tags: ["observables"],
         operationId: "exportObservablesStix",

@@ -11,6 +11,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/stats/incidents",
     {
+      config: { accessTrace: "incident_stats" },
       schema: {
         tags: ["stats"],
         operationId: "incidentStats",

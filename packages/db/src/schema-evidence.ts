@@ -1,0 +1,79 @@
+import { sql } from "drizzle-orm";
+import { index, inet, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { at, id } from "./columns.ts";
+import { incidents } from "./schema.ts";
+
+/**
+ * The daily signed checkpoint of the main courantes: the heads that moved since the previous one, in a
+ * canonical JSON document signed with Ed25519 under a key derived from LOG_CHAIN_KEY, and e-mailed to
+ * the ARS. Checkpoints form a chain of their own (each names its predecessor's digest), numbered from 1.
+ */
+export const logCheckpoints = pgTable("log_checkpoints", {
+  id: id(),
+  seq: integer("seq").notNull().unique(),
+  issuedAt: at("issued_at").notNull(),
+  keyId: text("key_id").notNull(),
+  /** Exactly the bytes signed: RFC 8785 canonical JSON. */
+  document: text("document").notNull(),
+  /** SHA-256 of the document, hex: what the ARS reads in the e-mail and the next checkpoint names. */
+  digest: text("digest").notNull(),
+  /** Ed25519 signature of the document, base64. */
+  signature: text("signature").notNull(),
+});
+
+/** The heads a checkpoint attests, one row per incident: found by incident without parsing documents. */
+export const logCheckpointHeads = pgTable(
+  "log_checkpoint_heads",
+  {
+    checkpointId: uuid("checkpoint_id")
+      .notNull()
+      .references(() => logCheckpoints.id),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    headSeq: integer("head_seq").notNull(),
+    headHash: text("head_hash").notNull(),
+    /** Entries 1..n hashed before the chain was keyed; attested by the first checkpoint only. */
+    legacyThrough: integer("legacy_through").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.incidentId, t.checkpointId] }),
+    index("log_checkpoint_heads_incident_seq_idx").on(t.incidentId, t.headSeq.desc()),
+  ],
+);
+
+/**
+ * Who read what, when, from where: every read of an incident, of its exports or of a bulletin's
+ * dashboard by a person or an API key. Written in batches by the API; pruned after
+ * ACCESS_TRACE_RETENTION_DAYS by the worker.
+ */
+export const accessTraces = pgTable(
+  "access_traces",
+  {
+    id: id(),
+    at: at("at").notNull(),
+    userId: uuid("user_id"),
+    apiKeyId: uuid("api_key_id"),
+    role: text("role").notNull(),
+    /** The establishment whose data was read (an incident's, an API key's), for the ARS's filters. */
+    establishmentId: uuid("establishment_id"),
+    objectKind: text("object_kind").notNull(),
+    objectId: uuid("object_id"),
+    action: text("action").notNull(),
+    method: text("method").notNull(),
+    path: text("path").notNull(),
+    /** The query string (filters of an export), as sent, cut to 2,000 characters. */
+    query: text("query"),
+    statusCode: integer("status_code").notNull(),
+    ip: inet("ip"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [
+    index("access_traces_at_idx").on(t.at.desc(), t.id.desc()),
+    index("access_traces_user_idx").on(t.userId, t.at.desc()).where(sql`${t.userId} IS NOT NULL`),
+    index("access_traces_object_idx").on(t.objectId, t.at.desc()).where(sql`${t.objectId} IS NOT NULL`),
+    index("access_traces_establishment_idx")
+      .on(t.establishmentId, t.at.desc())
+      .where(sql`${t.establishmentId} IS NOT NULL`),
+  ],
+);
