@@ -2,6 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Two files at a time even on two cores (vitest's default there is one): most of an integration
+    // test's time is spent waiting on PostgreSQL, Redis, SMTP, child processes or the browser.
+    maxWorkers: 2,
     projects: [
       {
         test: {
@@ -14,9 +17,6 @@ export default defineConfig({
           name: "integration",
           include: ["tests/integration/**/*.test.ts", "tests/e2e/**/*.test.ts"],
           globalSetup: ["tests/setup/global-setup.ts"],
-          // Two files at a time even on two cores: most of a test's time is spent waiting on PostgreSQL,
-          // Redis, SMTP, child processes or the browser (one at a time is vitest's default there).
-          maxWorkers: 2,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
