@@ -149,7 +149,13 @@ it("a FLUSHALL while P1 alerts wait for a refusing SMTP relay: they leave within
   const queues = createQueues(config, client);
   try {
     const ids = (await queues.maintenance.getJobSchedulers()).map((s) => s.key).sort();
-    expect(ids).toEqual(["bulletin-reminders", "exercise-reminders"]);
+    expect(ids).toEqual([
+      "bulletin-reminders",
+      "exercise-reminders",
+      "log-checkpoint-catch-up",
+      "log-checkpoint-daily",
+      "prune-access-traces",
+    ]);
   } finally {
     await queues.close();
     await client.quit();
