@@ -87,6 +87,11 @@ export const ConfigSchema = Type.Object({
     default: 1048576,
     description: "Largest request body accepted; larger ones get 413",
   }),
+  API_DOCS: Type.Union([Type.Literal("auto"), Type.Literal("on"), Type.Literal("off")], {
+    default: "auto",
+    description:
+      "Serve the interactive API documentation at /docs: on, off, or auto (on except when NODE_ENV=production)",
+  }),
   IDEMPOTENCY_TTL_HOURS: Duration("How long an Idempotency-Key is remembered", 24),
   REGION_CODE: Type.String({
     pattern: "^[A-Z]{3}$",
@@ -190,6 +195,19 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  ${problems.join("\n  ")}`);
     this.name = "ConfigError";
   }
+}
+
+/** Whether /docs serves the interactive documentation: off in production unless asked for. */
+export function docsEnabled(config: Pick<Config, "API_DOCS" | "NODE_ENV">): boolean {
+  return config.API_DOCS === "on" || (config.API_DOCS === "auto" && config.NODE_ENV !== "production");
+}
+
+/**
+ * Whether browsers reach the service over https only: cookies are then Secure and HSTS is sent.
+ * Production is assumed to be behind TLS even when PUBLIC_URL was left as http.
+ */
+export function servedOverHttps(config: Pick<Config, "PUBLIC_URL" | "NODE_ENV">): boolean {
+  return config.NODE_ENV === "production" || config.PUBLIC_URL.startsWith("https:");
 }
 
 const DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef";

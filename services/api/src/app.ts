@@ -19,8 +19,9 @@ import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import auth from "./plugins/auth.ts";
 import docs from "./plugins/docs.ts";
-import errors from "./plugins/errors.ts";
+import errors, { clientErrorHandler, frameworkErrorHandler } from "./plugins/errors.ts";
 import infra from "./plugins/infra.ts";
+import securityHeaders from "./plugins/security-headers.ts";
 import validation from "./plugins/validation.ts";
 import web from "./plugins/web.ts";
 
@@ -54,6 +55,8 @@ export async function buildApp(config: Config) {
     },
     requestIdHeader: false,
     trustProxy: config.NODE_ENV === "production",
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook("onSend", async (request, reply) => {
@@ -61,6 +64,7 @@ export async function buildApp(config: Config) {
   });
 
   await app.register(infra, { config });
+  await app.register(securityHeaders);
   await app.register(validation);
   await app.register(errors);
   await app.register(docs);

@@ -77,6 +77,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/users",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "listUsers",
@@ -129,6 +130,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/pole/members",
     {
+      config: { access: ["analyst", "taskforce"] },
       schema: {
         tags: ["directory"],
         operationId: "listPoleMembers",
@@ -159,6 +161,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/users/:id",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "getUser",
@@ -176,6 +179,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/users",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "createUser",
@@ -216,6 +220,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     "/users/:id",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "updateUser",

@@ -34,6 +34,7 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/queue",
     {
+      config: { access: QUEUE_ROLES },
       schema: {
         tags: ["queue"],
         operationId: "getQueue",
@@ -53,6 +54,7 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/queue/events",
     {
+      config: { access: QUEUE_ROLES },
       schema: {
         tags: ["queue"],
         operationId: "streamQueueEvents",
@@ -93,7 +95,7 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
+        "cache-control": "no-store, no-transform",
         connection: "keep-alive",
         "x-accel-buffering": "no",
         "x-request-id": request.id,

@@ -11,6 +11,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/stats/incidents",
     {
+      config: { access: STATS_ROLES },
       schema: {
         tags: ["stats"],
         operationId: "incidentStats",
