@@ -56,9 +56,8 @@ export function operationsOf(document: unknown): Operation[] {
     for (const [method, op] of Object.entries(methods)) {
       if (method === "head") continue;
       const parameters = (op.parameters ?? []) as { in: string; name: string; schema: Schema }[];
-      const body = (op.requestBody as { content?: Record<string, { schema: Schema }> } | undefined)?.content?.[
-        "application/json"
-      ]?.schema;
+      const body = (op.requestBody as { content?: Record<string, { schema: Schema }> } | undefined)
+        ?.content?.["application/json"]?.schema;
       const ok = (op.responses as Record<string, { content?: Record<string, unknown> }> | undefined)?.["200"];
       out.push({
         stream: Boolean(ok?.content?.["text/event-stream"]),
@@ -283,17 +282,23 @@ function bodies(op: Operation): fc.Arbitrary<Body> {
     fc
       .tuple(base, key, wrongValue)
       .map(([v, k, w]) => ({ shape: "one field wrong", payload: json({ ...asObject(v), [k]: w }) })),
-    fc.integer({ min: 33, max: 20_000 }).chain((n) =>
-      fc.constantFrom(
-        { shape: "deep arrays", payload: "[".repeat(n) + "]".repeat(n) },
-        { shape: "deep arrays, unclosed", payload: "[".repeat(n) },
-        { shape: "deep objects", payload: '{"a":'.repeat(n) + "1" + "}".repeat(n) },
-      ),
-    ),
-    key.map((k) => ({ shape: "deep in a field", payload: `{"${k}":${"[".repeat(5000)}${"]".repeat(5000)}}` })),
     fc
-      .tuple(base, key)
-      .map(([v, k]) => ({ shape: "100 KB string", payload: json({ ...asObject(v), [k]: "é".repeat(HUGE / 2) }) })),
+      .integer({ min: 33, max: 20_000 })
+      .chain((n) =>
+        fc.constantFrom(
+          { shape: "deep arrays", payload: "[".repeat(n) + "]".repeat(n) },
+          { shape: "deep arrays, unclosed", payload: "[".repeat(n) },
+          { shape: "deep objects", payload: '{"a":'.repeat(n) + "1" + "}".repeat(n) },
+        ),
+      ),
+    key.map((k) => ({
+      shape: "deep in a field",
+      payload: `{"${k}":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+    })),
+    fc.tuple(base, key).map(([v, k]) => ({
+      shape: "100 KB string",
+      payload: json({ ...asObject(v), [k]: "é".repeat(HUGE / 2) }),
+    })),
     fc
       .tuple(base, key)
       .map(([v, k]) => ({ shape: "NUL", payload: json({ ...asObject(v), [k]: "a\u0000b", "\u0000": 1 }) })),
@@ -323,16 +328,25 @@ function bodies(op: Operation): fc.Arbitrary<Body> {
       { shape: "JSON null", payload: "null" },
       { shape: "JSON string", payload: '"x"' },
     ),
-    fc.tuple(base, fc.constantFrom(
-      "text/plain",
-      "application/xml",
-      "application/x-www-form-urlencoded",
-      "multipart/form-data; boundary=x",
-      "application/json; charset=latin1",
-      "application/jsonx",
-      "application/json, text/plain",
-      "",
-    )).map(([v, contentType]) => ({ shape: `content-type ${contentType || "(empty)"}`, payload: json(v), contentType })),
+    fc
+      .tuple(
+        base,
+        fc.constantFrom(
+          "text/plain",
+          "application/xml",
+          "application/x-www-form-urlencoded",
+          "multipart/form-data; boundary=x",
+          "application/json; charset=latin1",
+          "application/jsonx",
+          "application/json, text/plain",
+          "",
+        ),
+      )
+      .map(([v, contentType]) => ({
+        shape: `content-type ${contentType || "(empty)"}`,
+        payload: json(v),
+        contentType,
+      })),
   ];
   return fc.oneof(...shapes);
 }
@@ -482,7 +496,8 @@ export interface Failure {
 export function judge(op: Operation, request: FuzzRequest, answer: Answer): Failure[] {
   const failures: Failure[] = [];
   const what = `${request.caller.name} ${request.method} ${request.url.slice(0, 120)} [${request.shape}] → ${answer.statusCode}`;
-  if (answer.statusCode >= 500) failures.push({ kind: "5xx", detail: `${what} ${answer.body.slice(0, 300)}` });
+  if (answer.statusCode >= 500)
+    failures.push({ kind: "5xx", detail: `${what} ${answer.body.slice(0, 300)}` });
   if (answer.statusCode >= 400) {
     if (!String(answer.headers["content-type"] ?? "").startsWith("application/problem+json")) {
       failures.push({ kind: "non-problem", detail: `${what} ${String(answer.headers["content-type"])}` });
@@ -500,7 +515,10 @@ export function judge(op: Operation, request: FuzzRequest, answer: Answer): Fail
       request.caller.role === null ? 401 : op.access.includes(request.caller.role) ? undefined : 403;
     // A bad credential header sent along is refused before the role is known: 401 also tells the truth.
     if (expected !== undefined && answer.statusCode !== expected && answer.statusCode !== 401) {
-      failures.push({ kind: "access", detail: `${what}, expected ${expected}: ${answer.body.slice(0, 200)}` });
+      failures.push({
+        kind: "access",
+        detail: `${what}, expected ${expected}: ${answer.body.slice(0, 200)}`,
+      });
     }
   }
   return failures;
@@ -522,6 +540,7 @@ export interface Tally {
 }
 
 const ANSWER_WITHIN_MS = 10_000;
+const BATCH = 250;
 
 /** Sends `runs` hostile requests to one operation, seeded, and counts what went wrong. */
 export async function fuzzOperation(
@@ -544,42 +563,56 @@ export async function fuzzOperation(
     failures: [],
   };
   const began = performance.now();
-  const samples = fc.sample(requests(op, world), { numRuns: options.runs, seed: options.seed });
-  for (const request of samples) {
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const answer = await Promise.race([
-      app.inject({
-        method: request.method as "GET",
-        url: request.url,
-        headers: request.headers,
-        ...(request.payload !== undefined ? { payload: request.payload } : {}),
-      }),
-      new Promise<null>((resolve) => {
-        timer = setTimeout(() => resolve(null), ANSWER_WITHIN_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    const ms = performance.now() - started;
-    tally.requests++;
-    if (answer === null) {
-      tally.hangs++;
-      if (tally.failures.length < 5)
-        tally.failures.push({ kind: "hang", detail: `${request.caller.name} ${request.url} [${request.shape}]` });
-      continue;
-    }
-    if (answer.statusCode >= 400 && answer.statusCode < 500 && ms > tally.slowest4xxMs) {
-      tally.slowest4xxMs = ms;
-      tally.slowest4xx = `${request.caller.name} [${request.shape}] → ${answer.statusCode}`;
-    }
-    for (const failure of judge(op, request, answer)) {
-      if (failure.kind === "5xx") tally.fiveXX++;
-      else if (failure.kind === "non-problem") tally.nonProblem++;
-      else if (failure.kind === "echo") tally.echoes++;
-      else tally.access++;
-      if (tally.failures.length < 5) tally.failures.push(failure);
-    }
+  const arbitrary = requests(op, world);
+  // Drawn a batch at a time: ten thousand requests with 100 KB bodies would not fit in memory at once.
+  for (let batch = 0; batch * BATCH < options.runs; batch++) {
+    const samples = fc.sample(arbitrary, {
+      numRuns: Math.min(BATCH, options.runs - batch * BATCH),
+      seed: (options.seed + batch * 7919) | 0,
+    });
+    await sendAll(samples);
   }
   tally.elapsedMs = performance.now() - began;
   return tally;
+
+  async function sendAll(samples: FuzzRequest[]) {
+    for (const request of samples) {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const answer = await Promise.race([
+        app.inject({
+          method: request.method as "GET",
+          url: request.url,
+          headers: request.headers,
+          ...(request.payload !== undefined ? { payload: request.payload } : {}),
+        }),
+        new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), ANSWER_WITHIN_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      tally.requests++;
+      if (answer === null) {
+        tally.hangs++;
+        if (tally.failures.length < 5)
+          tally.failures.push({
+            kind: "hang",
+            detail: `${request.caller.name} ${request.url} [${request.shape}]`,
+          });
+        continue;
+      }
+      if (answer.statusCode >= 400 && answer.statusCode < 500 && ms > tally.slowest4xxMs) {
+        tally.slowest4xxMs = ms;
+        tally.slowest4xx = `${request.caller.name} [${request.shape}] → ${answer.statusCode}`;
+      }
+      for (const failure of judge(op, request, answer)) {
+        if (failure.kind === "5xx") tally.fiveXX++;
+        else if (failure.kind === "non-problem") tally.nonProblem++;
+        else if (failure.kind === "echo") tally.echoes++;
+        else tally.access++;
+        if (tally.failures.length < 5) tally.failures.push(failure);
+      }
+    }
+  }
 }
