@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { App } from "@pris/api";
-import { type Browser, type BrowserContextOptions, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from "playwright-core";
+import { afterEach } from "vitest";
 
 /** The built web app (pnpm build:web), served by the API as in production. */
 export const WEB_DIST_DIR = fileURLToPath(new URL("../../services/web/dist", import.meta.url));
@@ -33,8 +34,41 @@ export function assertWebBuilt(): void {
   }
 }
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/** What the pages reported against the Content-Security-Policy since the last test ended. */
+const cspViolations: string[] = [];
+
+// Every browser test fails when a page broke the policy, whatever the test itself looked at.
+afterEach(() => {
+  if (cspViolations.length === 0) return;
+  const seen = cspViolations.splice(0);
+  throw new Error(`Content-Security-Policy violations:\n  ${seen.join("\n  ")}`);
+});
+
+/** Listens, in every page of the context, for the browser's report of a blocked script, style or load. */
+async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.exposeBinding("__reportCspViolation", (_source, text: string) => {
+    cspViolations.push(text);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      const report = (window as unknown as { __reportCspViolation(text: string): void }).__reportCspViolation;
+      report(
+        `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} on ${e.documentURI} (${e.sourceFile}:${e.lineNumber})`,
+      );
+    });
+  });
+}
+
+/** Chromium whose every new context reports CSP violations (see watchCsp). */
+export async function launchChromium(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options?: BrowserContextOptions) => {
+    const context = await newContext(options);
+    await watchCsp(context);
+    return context;
+  };
+  return browser;
 }
 
 /** Listens on a free port of the loopback interface and returns the app's base URL. */
