@@ -535,6 +535,8 @@ export interface Tally {
   hangs: number;
   slowest4xxMs: number;
   slowest4xx: string;
+  /** How long each 4xx answer took, for percentiles. */
+  durations4xx: number[];
   elapsedMs: number;
   failures: Failure[];
 }
@@ -559,6 +561,7 @@ export async function fuzzOperation(
     hangs: 0,
     slowest4xxMs: 0,
     slowest4xx: "",
+    durations4xx: [],
     elapsedMs: 0,
     failures: [],
   };
@@ -602,6 +605,7 @@ export async function fuzzOperation(
           });
         continue;
       }
+      if (answer.statusCode >= 400 && answer.statusCode < 500) tally.durations4xx.push(ms);
       if (answer.statusCode >= 400 && answer.statusCode < 500 && ms > tally.slowest4xxMs) {
         tally.slowest4xxMs = ms;
         tally.slowest4xx = `${request.caller.name} [${request.shape}] → ${answer.statusCode}`;
@@ -615,4 +619,11 @@ export async function fuzzOperation(
       }
     }
   }
+}
+
+/** The p-th percentile (0–100) of some durations. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }

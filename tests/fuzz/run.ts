@@ -3,17 +3,26 @@ import { buildApp } from "@pris/api";
 import { loadConfig } from "@pris/config";
 import { migrate } from "@pris/db";
 import pg from "pg";
-import { buildWorld, fuzzOperation, operationsOf, type Tally } from "./fuzz-kit.ts";
+import { buildWorld, fuzzOperation, operationsOf, percentile, type Tally } from "./fuzz-kit.ts";
 
 /**
  * `pnpm fuzz`: the fuzz test's hostile requests, FUZZ_RUNS (10,000) per operation of the OpenAPI
  * document, against the API on a fresh database (created from DATABASE_URL's server, dropped after).
  * FUZZ_SEED replays a run; FUZZ_CONCURRENCY requests are in flight at once (the test sends one at a time).
- * Prints one row per operation and the totals; exits 1 if any request failed a check.
+ * FUZZ_ONLY (a regular expression) limits the run to the operations whose "METHOD /path" matches.
+ * Prints one row per operation and the totals; exits 1 if any request failed a check. Ctrl-C stops
+ * after the operation under way, prints the totals so far and drops the database.
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261206);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 4);
+const ONLY = process.env.FUZZ_ONLY ? new RegExp(process.env.FUZZ_ONLY) : undefined;
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stopping = true;
+  });
+}
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
 const name = `pris_fuzz_${randomBytes(4).toString("hex")}`;
@@ -37,13 +46,16 @@ let failed = false;
 try {
   await app.ready();
   const world = await buildWorld(app, app.database.db);
-  const operations = operationsOf(app.swagger());
+  const operations = operationsOf(app.swagger()).filter(
+    (op) => !ONLY || ONLY.test(`${op.method} ${op.path}`),
+  );
   const started = performance.now();
   const tallies: Tally[] = [];
   console.log(
-    `${"operation".padEnd(64)} ${"requests".padStart(8)} ${"5xx".padStart(5)} ${"non-problem".padStart(11)} ${"echoes".padStart(6)} ${"access".padStart(6)} ${"hangs".padStart(5)} ${"slowest 4xx".padStart(11)}`,
+    `${"operation".padEnd(64)} ${"requests".padStart(8)} ${"5xx".padStart(5)} ${"non-problem".padStart(11)} ${"echoes".padStart(6)} ${"access".padStart(6)} ${"hangs".padStart(5)} ${"4xx p99".padStart(8)} ${"slowest".padStart(8)}`,
   );
   for (const [i, op] of operations.entries()) {
+    if (stopping) break;
     // Each slice keeps its own seed, so a row can be replayed alone with FUZZ_SEED.
     const slices = Array.from({ length: CONCURRENCY }, (_, k) =>
       fuzzOperation(app, op, world, {
@@ -62,11 +74,12 @@ try {
       hangs: a.hangs + b.hangs,
       slowest4xxMs: Math.max(a.slowest4xxMs, b.slowest4xxMs),
       slowest4xx: a.slowest4xxMs >= b.slowest4xxMs ? a.slowest4xx : b.slowest4xx,
+      durations4xx: [...a.durations4xx, ...b.durations4xx],
       failures: [...a.failures, ...b.failures],
     }));
     tallies.push(tally);
     console.log(
-      `${tally.operation.padEnd(64)} ${String(tally.requests).padStart(8)} ${String(tally.fiveXX).padStart(5)} ${String(tally.nonProblem).padStart(11)} ${String(tally.echoes).padStart(6)} ${String(tally.access).padStart(6)} ${String(tally.hangs).padStart(5)} ${`${tally.slowest4xxMs.toFixed(0)} ms`.padStart(11)}`,
+      `${tally.operation.padEnd(64)} ${String(tally.requests).padStart(8)} ${String(tally.fiveXX).padStart(5)} ${String(tally.nonProblem).padStart(11)} ${String(tally.echoes).padStart(6)} ${String(tally.access).padStart(6)} ${String(tally.hangs).padStart(5)} ${`${percentile(tally.durations4xx, 99).toFixed(0)} ms`.padStart(8)} ${`${tally.slowest4xxMs.toFixed(0)} ms`.padStart(8)}`,
     );
     for (const f of tally.failures) console.log(`    ${f.kind}: ${f.detail}`);
   }
@@ -74,11 +87,13 @@ try {
     tallies.reduce((n, t) => n + t[k], 0);
   const slowestOf = (list: Tally[]) => list.reduce((a, b) => (b.slowest4xxMs > a.slowest4xxMs ? b : a));
   const slowest = slowestOf(tallies);
+  const all4xx = tallies.flatMap((t) => t.durations4xx);
   const slowestNoPassword = slowestOf(tallies.filter((t) => t.operation !== "POST /api/v1/auth/login"));
   console.log(
-    `\n${operations.length} operations, ${sum("requests")} requests in ${((performance.now() - started) / 1000).toFixed(0)} s ` +
+    `\n${tallies.length} of ${operations.length} operations, ${sum("requests")} requests in ${((performance.now() - started) / 1000).toFixed(0)} s ` +
       `(seed ${SEED}, ${CONCURRENCY} in flight): 5xx ${sum("fiveXX")}, non-problem ${sum("nonProblem")}, ` +
       `echoes ${sum("echoes")}, access ${sum("access")}, hangs ${sum("hangs")}\n` +
+      `4xx answers: p50 ${percentile(all4xx, 50).toFixed(0)} ms, p99 ${percentile(all4xx, 99).toFixed(0)} ms; ` +
       `slowest 4xx: ${slowest.slowest4xxMs.toFixed(0)} ms (${slowest.operation}: ${slowest.slowest4xx}); ` +
       `without the password check: ${slowestNoPassword.slowest4xxMs.toFixed(0)} ms (${slowestNoPassword.operation})`,
   );

@@ -2,7 +2,14 @@ import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildWorld, fuzzOperation, operationsOf, type Tally, type World } from "../fuzz/fuzz-kit.ts";
+import {
+  buildWorld,
+  fuzzOperation,
+  operationsOf,
+  percentile,
+  type Tally,
+  type World,
+} from "../fuzz/fuzz-kit.ts";
 import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import {
   createEstablishment,
@@ -54,10 +61,14 @@ test("every operation of the OpenAPI document: no 5xx, only problem+json errors,
   const total = (key: "requests" | "fiveXX" | "nonProblem" | "echoes" | "access") =>
     tallies.reduce((n, tally) => n + tally[key], 0);
   const slowest = tallies.reduce((a, b) => (b.slowest4xxMs > a.slowest4xxMs ? b : a));
+  const p99 = percentile(
+    tallies.flatMap((tally) => tally.durations4xx),
+    99,
+  );
   console.info(
     `fuzz: ${operations.length} operations, ${total("requests")} requests (seed ${SEED}); ` +
       `5xx ${total("fiveXX")}, non-problem ${total("nonProblem")}, echoes ${total("echoes")}, ` +
-      `access ${total("access")}; slowest 4xx ${slowest.slowest4xxMs.toFixed(1)} ms ` +
+      `access ${total("access")}; 4xx p99 ${p99.toFixed(1)} ms, slowest ${slowest.slowest4xxMs.toFixed(1)} ms ` +
       `(${slowest.operation} ${slowest.slowest4xx})`,
   );
   expect(tallies.flatMap((tally) => tally.failures)).toEqual([]);
