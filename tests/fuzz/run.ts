@@ -74,9 +74,9 @@ try {
       hangs: a.hangs + b.hangs,
       slowest4xxMs: Math.max(a.slowest4xxMs, b.slowest4xxMs),
       slowest4xx: a.slowest4xxMs >= b.slowest4xxMs ? a.slowest4xx : b.slowest4xx,
-      durations4xx: [...a.durations4xx, ...b.durations4xx],
-      failures: [...a.failures, ...b.failures],
     }));
+    tally.durations4xx = parts.flatMap((p) => p.durations4xx);
+    tally.failures = parts.flatMap((p) => p.failures);
     tallies.push(tally);
     console.log(
       `${tally.operation.padEnd(64)} ${String(tally.requests).padStart(8)} ${String(tally.fiveXX).padStart(5)} ${String(tally.nonProblem).padStart(11)} ${String(tally.echoes).padStart(6)} ${String(tally.access).padStart(6)} ${String(tally.hangs).padStart(5)} ${`${percentile(tally.durations4xx, 99).toFixed(0)} ms`.padStart(8)} ${`${tally.slowest4xxMs.toFixed(0)} ms`.padStart(8)}`,
