@@ -12,14 +12,15 @@ export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal("development"), Type.Literal("test"), Type.Literal("production")], {
     default: "development",
     description:
-      "development, test or production; production turns on secure cookies and demands real secrets",
+      "development, test or production; production turns off /docs, assumes https (Secure cookie, HSTS) and demands real secrets",
   }),
   HOST: Type.String({ default: "0.0.0.0", description: "Address the API listens on" }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: "Port the API listens on" }),
   PUBLIC_URL: Type.String({
     format: "uri",
     default: "http://localhost:3000",
-    description: "Public address of the web app, used in links sent by e-mail",
+    description:
+      "Public address of the web app, used in links sent by e-mail; https here makes the session cookie Secure and sends HSTS",
   }),
   LOG_LEVEL: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
