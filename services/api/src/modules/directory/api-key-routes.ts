@@ -37,7 +37,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
 
   async function manageable(principalArg: Parameters<typeof requireUser>[0], establishmentId: string) {
-    const principal = requireUser(principalArg, ["admin", "rssi"]);
+    const principal = requireUser(principalArg);
     const scope = principal.role === "admin" ? undefined : establishmentScope(principal);
     const [row] = await db
       .select({ id: establishments.id })

@@ -26,7 +26,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      incidentStats(db, config.REGION_TIMEZONE, requireUser(request.principal, STATS_ROLES), request.query),
+      incidentStats(db, config.REGION_TIMEZONE, requireUser(request.principal), request.query),
   );
 };
 
