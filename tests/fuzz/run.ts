@@ -64,17 +64,23 @@ try {
       }),
     );
     const parts = await Promise.all(slices);
-    const tally = parts.reduce((a, b) => ({
-      ...a,
-      requests: a.requests + b.requests,
-      fiveXX: a.fiveXX + b.fiveXX,
-      nonProblem: a.nonProblem + b.nonProblem,
-      echoes: a.echoes + b.echoes,
-      access: a.access + b.access,
-      hangs: a.hangs + b.hangs,
-      slowest4xxMs: Math.max(a.slowest4xxMs, b.slowest4xxMs),
-      slowest4xx: a.slowest4xxMs >= b.slowest4xxMs ? a.slowest4xx : b.slowest4xx,
-    }));
+    const slowest = parts.reduce((a, b) => (b.slowest4xxMs > a.slowest4xxMs ? b : a));
+    const add = (k: "requests" | "fiveXX" | "nonProblem" | "echoes" | "access" | "hangs") =>
+      parts.reduce((n, p) => n + p[k], 0);
+    const tally: Tally = {
+      operation: slowest.operation,
+      requests: add("requests"),
+      fiveXX: add("fiveXX"),
+      nonProblem: add("nonProblem"),
+      echoes: add("echoes"),
+      access: add("access"),
+      hangs: add("hangs"),
+      slowest4xxMs: slowest.slowest4xxMs,
+      slowest4xx: slowest.slowest4xx,
+      durations4xx: [],
+      elapsedMs: Math.max(...parts.map((p) => p.elapsedMs)),
+      failures: [],
+    };
     tally.durations4xx = parts.flatMap((p) => p.durations4xx);
     tally.failures = parts.flatMap((p) => p.failures);
     tallies.push(tally);
