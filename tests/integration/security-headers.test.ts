@@ -123,8 +123,14 @@ describe("over http (development)", () => {
     expect(res.cookies.find((c) => c.name === "pris_session")?.secure).toBeFalsy();
   });
 
-  test("the API documentation is served in development", async () => {
+  test("the API documentation is served in development; its pages alone may use inline styles", async () => {
     expect((await t.app.inject({ method: "GET", url: "/docs/json" })).statusCode).toBe(200);
+    const page = await t.app.inject({ method: "GET", url: "/docs/" });
+    expect(page.statusCode).toBe(200);
+    const csp = String(page.headers["content-security-policy"]);
+    expect(csp).toContain("style-src 'self' 'unsafe-inline'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-ancestors 'none'");
   });
 });
 
