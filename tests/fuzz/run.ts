@@ -46,15 +46,16 @@ let failed = false;
 try {
   await app.ready();
   const world = await buildWorld(app, app.database.db);
-  const operations = operationsOf(app.swagger()).filter(
-    (op) => !ONLY || ONLY.test(`${op.method} ${op.path}`),
-  );
+  // Seeds follow an operation's place in the whole document, so that FUZZ_ONLY replays the same requests.
+  const operations = operationsOf(app.swagger())
+    .map((op, index) => ({ op, index }))
+    .filter(({ op }) => !ONLY || ONLY.test(`${op.method} ${op.path}`));
   const started = performance.now();
   const tallies: Tally[] = [];
   console.log(
     `${"operation".padEnd(64)} ${"requests".padStart(8)} ${"5xx".padStart(5)} ${"non-problem".padStart(11)} ${"echoes".padStart(6)} ${"access".padStart(6)} ${"hangs".padStart(5)} ${"4xx p99".padStart(8)} ${"slowest".padStart(8)}`,
   );
-  for (const [i, op] of operations.entries()) {
+  for (const { op, index: i } of operations) {
     if (stopping) break;
     // Each slice keeps its own seed, so a row can be replayed alone with FUZZ_SEED.
     const slices = Array.from({ length: CONCURRENCY }, (_, k) =>
