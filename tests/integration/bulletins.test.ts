@@ -315,6 +315,8 @@ describe("acknowledgements", () => {
       `${id}.${Number(exp) + 3600}.${sig}`,
       `${id}.${exp}.${sig!.slice(0, -2)}${sig!.endsWith("AA") ? "BB" : "AA"}`,
       signAckToken("another-secret-of-at-least-32-characters!", deputy.id, new Date(Date.now() + 3600_000)),
+      // The genuine signature over the same number, spelled with a leading zero.
+      `${id}.0${exp}.${sig}`,
     ];
     for (const bad of forged) {
       const res = await req("POST", `/api/v1/bulletin-acks/${bad}`, {}, { answer: "not_concerned" });

@@ -596,7 +596,7 @@ describe("GET /api/v1/queue/events (server-sent events over a real connection)",
       for (const s of [byCookie, byBearer, tf]) {
         expect(s.res.status).toBe(200);
         expect(s.res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-        expect(s.res.headers.get("cache-control")).toContain("no-cache");
+        expect(s.res.headers.get("cache-control")).toContain("no-store");
       }
       const started = Date.now();
       const declared = await t.app.inject({

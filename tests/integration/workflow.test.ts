@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { incidentClocks, incidents, outbox } from "@pris/db";
 import { allowedActions } from "@pris/domain";
 import { and, eq } from "drizzle-orm";
@@ -571,19 +572,30 @@ describe("scope of every new route", () => {
       ["POST", `/api/v1/incidents/${id}/tasks/${taskId}/done`, undefined],
     ] as const;
 
-  test("the RSSI and the API key of A get 404 everywhere on B's incident, like a missing one", async () => {
+  /**
+   * Another establishment's incident answers exactly as a missing one: 404 where the role may call the
+   * route, and where it may not, the same 403 it gets for any incident at all, before anything is read.
+   */
+  async function expectLikeMissing(headers: Record<string, string>, id: string, taskId: string) {
+    const missing = routes(randomUUID(), randomUUID());
+    for (const [i, [method, url, body]] of routes(id, taskId).entries()) {
+      const res = await inject(method, url, headers, body);
+      const [, missingUrl] = missing[i]!;
+      const reference = await inject(method, missingUrl, headers, body);
+      expect([403, 404], `${method} ${url}`).toContain(res.statusCode);
+      expect(res.statusCode, `${method} ${url}`).toBe(reference.statusCode);
+      expect({ ...res.json(), requestId: "" }).toEqual({ ...reference.json(), requestId: "" });
+      expect(res.body).not.toContain("Bravo");
+    }
+  }
+
+  test("the RSSI and the API key of A get on B's incident what a missing one gets", async () => {
     const incidentB = await declare(rssiB, { title: "Secret de Bravo" });
     const task = (
       await inject("POST", `/api/v1/incidents/${incidentB.id}/tasks`, analyst, { title: "t" })
     ).json();
     const entries = (await logOf(incidentB.id)).length;
-    for (const headers of [rssiA, keyA]) {
-      for (const [method, url, body] of routes(incidentB.id, task.id)) {
-        const res = await inject(method, url, headers, body);
-        expect(res.statusCode, `${method} ${url}`).toBe(404);
-        expect(res.body).not.toContain("Bravo");
-      }
-    }
+    for (const headers of [rssiA, keyA]) await expectLikeMissing(headers, incidentB.id, task.id);
     expect(await logOf(incidentB.id)).toHaveLength(entries);
     expect((await inject("GET", `/api/v1/incidents/${incidentB.id}`, analyst)).json().status).toBe("new");
   });
@@ -601,14 +613,10 @@ describe("scope of every new route", () => {
     expect((await inject("GET", `/api/v1/incidents/${own.id}`, rssiA)).json().allowedActions).toEqual([]);
   });
 
-  test("the task force and the ARS: 404 before escalation; after it the ARS reads and does nothing", async () => {
+  test("the task force and the ARS: like a missing one before escalation; after it the ARS reads and does nothing", async () => {
     const { id } = await declare(rssiA, { impactGrade: 1 });
     const task = (await inject("POST", `/api/v1/incidents/${id}/tasks`, analyst, { title: "t" })).json();
-    for (const headers of [taskforce, ars]) {
-      for (const [method, url, body] of routes(id, task.id)) {
-        expect((await inject(method, url, headers, body)).statusCode, `${method} ${url}`).toBe(404);
-      }
-    }
+    for (const headers of [taskforce, ars]) await expectLikeMissing(headers, id, task.id);
     await inject("PATCH", `/api/v1/incidents/${id}/qualification`, analyst, {
       severity: "P1",
       reason: "Crise",

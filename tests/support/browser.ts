@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { App } from "@pris/api";
-import { type Browser, type BrowserContextOptions, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from "playwright-core";
+import { afterEach } from "vitest";
 
 /** The built web app (pnpm build:web), served by the API as in production. */
 export const WEB_DIST_DIR = fileURLToPath(new URL("../../services/web/dist", import.meta.url));
@@ -33,9 +34,35 @@ export function assertWebBuilt(): void {
   }
 }
 
+/** What the pages reported against the Content-Security-Policy since the last test ended. */
+const cspViolations: string[] = [];
+
+// Every browser test fails when a page broke the policy, whatever the test itself looked at.
+afterEach(() => {
+  if (cspViolations.length === 0) return;
+  const seen = cspViolations.splice(0);
+  throw new Error(`Content-Security-Policy violations:\n  ${seen.join("\n  ")}`);
+});
+
+/** Listens, in every page of the context, for the browser's report of a blocked script, style or load. */
+async function watchCsp(context: BrowserContext): Promise<void> {
+  await context.exposeBinding("__reportCspViolation", (_source, text: string) => {
+    cspViolations.push(text);
+  });
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      const report = (window as unknown as { __reportCspViolation(text: string): void }).__reportCspViolation;
+      report(
+        `${e.effectiveDirective} blocked ${e.blockedURI || "inline"} on ${e.documentURI} (${e.sourceFile}:${e.lineNumber})`,
+      );
+    });
+  });
+}
+
 /**
- * Chromium hangs under libfaketime, so when the tests run at a shifted instant (`pnpm test:at`) it keeps
- * the machine's clock and each of its contexts is given the tests' clock through Playwright's instead.
+ * Chromium whose every new context reports CSP violations (see watchCsp). Chromium hangs under
+ * libfaketime, so when the tests run at a shifted instant (`pnpm test:at`) it keeps the machine's clock
+ * and each of its contexts is given the tests' clock through Playwright's instead.
  */
 export async function launchChromium(): Promise<Browser> {
   const browser = await chromium.launch({
@@ -43,14 +70,13 @@ export async function launchChromium(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     env: { ...process.env, LD_PRELOAD: "" },
   });
-  if (process.env.FAKETIME) {
-    const newContext = browser.newContext.bind(browser);
-    browser.newContext = async (options) => {
-      const context = await newContext(options);
-      await context.clock.install({ time: Date.now() });
-      return context;
-    };
-  }
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options?: BrowserContextOptions) => {
+    const context = await newContext(options);
+    await watchCsp(context);
+    if (process.env.FAKETIME) await context.clock.install({ time: Date.now() });
+    return context;
+  };
   return browser;
 }
 

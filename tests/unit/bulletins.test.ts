@@ -123,6 +123,10 @@ describe("acknowledgement links", () => {
       signAckToken(`${SECRET}!`, RECIPIENT, future),
       "",
       "not a token",
+      // The number the signature covers, but not as signAckToken writes it.
+      `${id}.0${exp}.${sig}`,
+      `${id}.00${exp}.${sig}`,
+      `${id}.+${exp}.${sig}`,
     ];
     for (const t of bad) expect(verifyAckToken(SECRET, t)).toEqual({ ok: false, reason: "invalid" });
     const expired = signAckToken(SECRET, RECIPIENT, new Date(Date.now() - 1000));

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "@pris/config";
+import { ConfigError, docsEnabled, loadConfig, servedOverHttps } from "@pris/config";
 import { describe, expect, test } from "vitest";
 
 describe("configuration", () => {
@@ -31,5 +31,19 @@ describe("configuration", () => {
       expect((err as ConfigError).problems).toHaveLength(2);
       expect(String(err)).not.toContain("short");
     }
+  });
+  test("the API documentation: on in development, off in production unless asked for", () => {
+    const secret = { JWT_SECRET: "a-production-secret-of-at-least-32-characters!" };
+    expect(docsEnabled(loadConfig({}))).toBe(true);
+    expect(docsEnabled(loadConfig({ NODE_ENV: "production", ...secret }))).toBe(false);
+    expect(docsEnabled(loadConfig({ NODE_ENV: "production", API_DOCS: "on", ...secret }))).toBe(true);
+    expect(docsEnabled(loadConfig({ API_DOCS: "off" }))).toBe(false);
+    expect(() => loadConfig({ API_DOCS: "yes" })).toThrow(/API_DOCS/);
+  });
+  test("https: from PUBLIC_URL, and assumed in production", () => {
+    const secret = { JWT_SECRET: "a-production-secret-of-at-least-32-characters!" };
+    expect(servedOverHttps(loadConfig({}))).toBe(false);
+    expect(servedOverHttps(loadConfig({ PUBLIC_URL: "https://pris.example.org" }))).toBe(true);
+    expect(servedOverHttps(loadConfig({ NODE_ENV: "production", ...secret }))).toBe(true);
   });
 });

@@ -12,14 +12,15 @@ export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal("development"), Type.Literal("test"), Type.Literal("production")], {
     default: "development",
     description:
-      "development, test or production; production turns on secure cookies and demands real secrets",
+      "development, test or production; production turns off /docs, assumes https (Secure cookie, HSTS) and demands real secrets",
   }),
   HOST: Type.String({ default: "0.0.0.0", description: "Address the API listens on" }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000, description: "Port the API listens on" }),
   PUBLIC_URL: Type.String({
     format: "uri",
     default: "http://localhost:3000",
-    description: "Public address of the web app, used in links sent by e-mail",
+    description:
+      "Public address of the web app, used in links sent by e-mail; https here makes the session cookie Secure and sends HSTS",
   }),
   LOG_LEVEL: Type.Union(
     ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)),
@@ -109,6 +110,11 @@ export const ConfigSchema = Type.Object({
     minimum: 1024,
     default: 1048576,
     description: "Largest request body accepted; larger ones get 413",
+  }),
+  API_DOCS: Type.Union([Type.Literal("auto"), Type.Literal("on"), Type.Literal("off")], {
+    default: "auto",
+    description:
+      "Serve the interactive API documentation at /docs: on, off, or auto (on except when NODE_ENV=production)",
   }),
   IDEMPOTENCY_TTL_HOURS: Duration("How long an Idempotency-Key is remembered", 24),
   REGION_CODE: Type.String({
@@ -218,6 +224,19 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  ${problems.join("\n  ")}`);
     this.name = "ConfigError";
   }
+}
+
+/** Whether /docs serves the interactive documentation: off in production unless asked for. */
+export function docsEnabled(config: Pick<Config, "API_DOCS" | "NODE_ENV">): boolean {
+  return config.API_DOCS === "on" || (config.API_DOCS === "auto" && config.NODE_ENV !== "production");
+}
+
+/**
+ * Whether browsers reach the service over https only: cookies are then Secure and HSTS is sent.
+ * Production is assumed to be behind TLS even when PUBLIC_URL was left as http.
+ */
+export function servedOverHttps(config: Pick<Config, "PUBLIC_URL" | "NODE_ENV">): boolean {
+  return config.NODE_ENV === "production" || config.PUBLIC_URL.startsWith("https:");
 }
 
 const DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef";

@@ -38,7 +38,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function verifyAckToken(secret: string, token: string, now = new Date()): AckTokenCheck {
   const [recipientId, expiresText, signature, ...rest] = token.split(".");
   if (rest.length > 0 || !recipientId || !expiresText || !signature) return { ok: false, reason: "invalid" };
-  if (!UUID.test(recipientId) || !/^\d{1,12}$/.test(expiresText)) return { ok: false, reason: "invalid" };
+  // Only the form signAckToken writes: "0123" would otherwise pass as the signed 123, one token
+  // spelled several ways.
+  if (!UUID.test(recipientId) || !/^(0|[1-9]\d{0,11})$/.test(expiresText))
+    return { ok: false, reason: "invalid" };
   const expires = Number(expiresText);
   const expected = Buffer.from(sign(secret, recipientId, expires));
   const given = Buffer.from(signature);

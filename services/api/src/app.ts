@@ -21,8 +21,9 @@ import systemRoutes from "./modules/system/system-routes.ts";
 import accessTrace from "./plugins/access-trace.ts";
 import auth from "./plugins/auth.ts";
 import docs from "./plugins/docs.ts";
-import errors from "./plugins/errors.ts";
+import errors, { clientErrorHandler, frameworkErrorHandler } from "./plugins/errors.ts";
 import infra from "./plugins/infra.ts";
+import securityHeaders from "./plugins/security-headers.ts";
 import validation from "./plugins/validation.ts";
 import web from "./plugins/web.ts";
 
@@ -56,6 +57,8 @@ export async function buildApp(config: Config) {
     },
     requestIdHeader: false,
     trustProxy: config.NODE_ENV === "production",
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook("onSend", async (request, reply) => {
@@ -63,6 +66,7 @@ export async function buildApp(config: Config) {
   });
 
   await app.register(infra, { config });
+  await app.register(securityHeaders);
   await app.register(validation);
   await app.register(errors);
   await app.register(docs);

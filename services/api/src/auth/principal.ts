@@ -1,4 +1,4 @@
-import type { Role } from "@pris/domain";
+import { ROLES, type Role } from "@pris/domain";
 import { ForbiddenError, UnauthorizedError } from "../errors.ts";
 
 export type Principal =
@@ -23,6 +23,31 @@ export type Principal =
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | null;
+  }
+}
+
+/**
+ * Who may call a route, declared once on the route (`config.access`) and checked by the auth plugin
+ * when the request arrives, before its body is read or validated: a role that may not call a route is
+ * told so whatever it sends. "public": no credentials read (sign-in, acknowledgement links);
+ * "optional": credentials checked when given, none required; otherwise the principals' roles allowed.
+ * Services keep their own finer checks (a row's state, the caller's scope).
+ */
+export type Access = "public" | "optional" | readonly Principal["role"][];
+
+/** Every signed-in person, whatever the role. */
+export const PEOPLE: readonly Role[] = ROLES;
+/** People and establishments' API keys. */
+export const ANY_PRINCIPAL: readonly Principal["role"][] = [...ROLES, "api_key"];
+
+/** The regional cyber pole, who work incidents (the task force once its crisis cell is open). */
+export const WORKERS: readonly Role[] = ["analyst", "taskforce"];
+/** The declaring establishment (its RSSIs and API keys) and the pole: observables, regulator clocks. */
+export const CONTRIBUTORS: readonly Principal["role"][] = ["analyst", "rssi", "api_key"];
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: Access;
   }
 }
 

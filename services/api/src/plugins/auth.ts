@@ -1,14 +1,15 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
 import fastifyJwt from "@fastify/jwt";
+import { servedOverHttps } from "@pris/config";
 import { apiKeys, establishments, users } from "@pris/db";
 import type { Role } from "@pris/domain";
 import { and, eq, isNull, or, sql } from "drizzle-orm";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { apiKeyMatches, parseApiKey } from "../auth/api-keys.ts";
-import type { Principal } from "../auth/principal.ts";
-import { AppError, UnauthorizedError } from "../errors.ts";
+import type { Access, Principal } from "../auth/principal.ts";
+import { AppError, ForbiddenError, UnauthorizedError } from "../errors.ts";
 
 export const SESSION_COOKIE = "pris_session";
 export const CSRF_HEADER = "x-csrf-token";
@@ -65,7 +66,7 @@ export default fp(
       verify: { algorithms: ["HS256"], allowedIss: config.JWT_ISSUER, allowedAud: config.JWT_AUDIENCE },
     });
 
-    const secure = config.NODE_ENV === "production";
+    const secure = servedOverHttps(config);
     app.decorate("issueSession", (reply: FastifyReply, userId: string, started?: number, csrf?: string) => {
       const now = Math.floor(Date.now() / 1000);
       const sst = started ?? now;
@@ -245,11 +246,25 @@ export default fp(
         app.issueSession(reply, claims.sub, claims.sst, claims.csrf);
     }
 
-    app.addHook("onRequest", async (request, reply) => {
-      // Login makes a session; a stale cookie sent along must not stand in its way.
-      if (request.url.startsWith("/api/") && !request.url.startsWith("/api/v1/auth/login")) {
-        await authenticate(request, reply);
+    // Every API route says who may call it: a route added without saying fails at start, not in use.
+    app.addHook("onRoute", (route) => {
+      if (route.url.startsWith("/api/") && route.config?.access === undefined) {
+        throw new Error(`Route ${route.method} ${route.url} declares no config.access`);
       }
+    });
+
+    // Authentication and the route's roles come first, before the body is parsed or validated: a role
+    // that may not call a route learns nothing of its schema.
+    app.addHook("onRequest", async (request, reply) => {
+      const access: Access | undefined = request.routeOptions.config.access;
+      // Routes outside the API (the web app, the docs, probes) and public API routes read no
+      // credentials: a stale cookie sent along must not stand in the way of signing in.
+      if (access === undefined || access === "public") return;
+      await authenticate(request, reply);
+      if (access === "optional") return;
+      const principal = request.principal;
+      if (!principal) throw new UnauthorizedError();
+      if (!access.includes(principal.role)) throw new ForbiddenError();
     });
   },
   { name: "auth", dependencies: ["infra"] },

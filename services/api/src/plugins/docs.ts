@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { docsEnabled } from "@pris/config";
 import fp from "fastify-plugin";
 
 export default fp(
@@ -28,8 +29,31 @@ export default fp(
         },
         security: [{ bearer: [] }, { apiKey: [] }, { session: [] }],
       },
+      // Who may call each operation, from the route's own access rule: readers of the document (and
+      // the fuzz tests) learn it from the same place the server enforces it.
+      transform: ({ schema, url, route }) => {
+        const access = route.config?.access;
+        if (access === undefined) return { schema, url };
+        return {
+          schema: {
+            ...schema,
+            "x-access": access,
+            ...(access === "public" ? { security: [] } : {}),
+          } as typeof schema,
+          url,
+        };
+      },
     });
-    await app.register(swaggerUi, { routePrefix: "/docs" });
+    // The document stays built (app.swagger()); only its pages are served, and not in production unless
+    // asked: they list every route and schema to whoever finds them.
+    if (docsEnabled(app.config)) {
+      await app.register(swaggerUi, {
+        routePrefix: "/docs",
+        // Swagger UI sets style attributes as it renders: its pages alone may use them.
+        transformStaticCSP: (header) =>
+          header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+      });
+    }
   },
   { name: "docs", dependencies: ["infra"] },
 );

@@ -1,6 +1,8 @@
+import type { Socket } from "node:net";
 import type { FieldError, Problem } from "@pris/domain";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { v7 as uuidv7 } from "uuid";
 import { AppError } from "../errors.ts";
 
 type AjvError = {
@@ -49,17 +51,25 @@ const STATUS_TITLES: Record<number, string> = {
   404: "Not found",
   405: "Method not allowed",
   406: "Not acceptable",
+  408: "Request timeout",
   409: "Conflict",
+  410: "Gone",
   413: "Payload too large",
+  414: "URI too long",
   415: "Unsupported media type",
+  416: "Range not satisfiable",
   422: "Unprocessable content",
   429: "Too many requests",
+  431: "Request header fields too large",
   500: "Internal server error",
   503: "Service unavailable",
 };
 
-/** Fastify's own client errors, by code: a stable code of ours for each. */
-const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: string }> = {
+/**
+ * Fastify's own client errors, by code: a stable code of ours and a fixed detail for each. Their own
+ * messages are never sent, as some quote what the client sent (the URL, the content type).
+ */
+const FASTIFY_CODES: Record<string, { status: number; code: string; detail: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     status: 413,
     code: "payload_too_large",
@@ -74,11 +84,35 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; detail?: str
   FST_ERR_CTP_INVALID_JSON_BODY: {
     status: 400,
     code: "malformed_json",
-    detail: "The body is not valid JSON",
+    detail: "The body is not valid JSON, or names a prototype key (__proto__, constructor)",
   },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: "bad_request", detail: "Invalid Content-Length" },
-  FST_ERR_BAD_URL: { status: 400, code: "bad_request", detail: "Malformed URL" },
-  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: "bad_request" },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: "bad_request",
+    detail: "The Content-Length does not match the body",
+  },
+  FST_ERR_BAD_URL: { status: 400, code: "bad_url", detail: "The URL is malformed" },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    status: 414,
+    code: "uri_too_long",
+    detail: "A path parameter is longer than any this API accepts",
+  },
+  FST_ERR_ASYNC_CONSTRAINT: { status: 400, code: "bad_request", detail: "The request cannot be routed" },
+};
+
+/** Stable codes for the other client errors a plugin (static files, rate limit) may raise. */
+const STATUS_CODES: Record<number, string> = {
+  400: "bad_request",
+  404: "not_found",
+  405: "method_not_allowed",
+  406: "not_acceptable",
+  408: "request_timeout",
+  413: "payload_too_large",
+  414: "uri_too_long",
+  415: "unsupported_media_type",
+  416: "range_not_satisfiable",
+  429: "rate_limited",
+  431: "headers_too_large",
 };
 
 /** PostgreSQL errors a client's input can still cause, as a safety net behind validation. */
@@ -100,6 +134,11 @@ function pgCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** A field's pointer names what the client sent (an unknown key): enough of it to find it, not all. */
+function shortField(e: FieldError): FieldError {
+  return e.field.length <= 120 ? e : { ...e, field: `${e.field.slice(0, 120)}…` };
+}
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -114,12 +153,63 @@ export function sendProblem(
     status,
     code,
     ...(detail ? { detail } : {}),
-    instance: request.url.split("?")[0],
     requestId: String(request.id),
-    ...(extra.errors ? { errors: extra.errors } : {}),
+    ...(extra.errors ? { errors: extra.errors.map(shortField) } : {}),
     ...(extra.allowed ? { allowed: extra.allowed } : {}),
   };
   return reply.code(status).type("application/problem+json").serializer(JSON.stringify).send(problem);
+}
+
+/**
+ * Errors Fastify meets before a request has a route (a malformed URL, an over-long path parameter):
+ * the same envelope as every other answer, through Fastify's frameworkErrors option.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = FASTIFY_CODES[error.code] ?? {
+    status: 400,
+    code: "bad_request",
+    detail: "The request cannot be routed",
+  };
+  // No hook runs for these: the headers every API answer carries are set here.
+  reply.header("x-request-id", request.id).header("cache-control", "no-store");
+  reply.header("x-content-type-options", "nosniff");
+  return sendProblem(request, reply, known.status, known.code, known.detail);
+}
+
+/**
+ * Requests Node's HTTP parser refuses (headers over its limit, a garbled request line, a timeout) never
+ * reach Fastify: Fastify's clientErrorHandler option answers them on the socket, in the same envelope.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket) {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, detail]: [number, string, string] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "headers_too_large", "The request headers are larger than this server accepts"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "request_timeout", "The request took too long to arrive"]
+        : [400, "bad_request", "The request is not valid HTTP"];
+  const requestId = uuidv7();
+  const body = JSON.stringify({
+    type: `https://pris.example/problems/${code}`,
+    title: STATUS_TITLES[status] ?? "Bad request",
+    status,
+    code,
+    detail,
+    requestId,
+  } satisfies Problem);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_TITLES[status]}\r\n` +
+        "Content-Type: application/problem+json\r\n" +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${requestId}\r\n` +
+        "Cache-Control: no-store\r\n" +
+        "X-Content-Type-Options: nosniff\r\n" +
+        "Connection: close\r\n\r\n" +
+        body,
+    );
+  }
+  socket.destroy(err);
 }
 
 export default fp(
@@ -137,7 +227,7 @@ export default fp(
         });
       }
       const known = error.code ? FASTIFY_CODES[error.code] : undefined;
-      if (known) return sendProblem(request, reply, known.status, known.code, known.detail ?? error.message);
+      if (known) return sendProblem(request, reply, known.status, known.code, known.detail);
       if (error.statusCode === 429) {
         return sendProblem(
           request,
@@ -154,7 +244,14 @@ export default fp(
         return sendProblem(request, reply, pgKnown.status, pgKnown.code, pgKnown.detail);
       }
       if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-        return sendProblem(request, reply, error.statusCode, "bad_request", error.message);
+        request.log.info({ err: error }, "client error");
+        return sendProblem(
+          request,
+          reply,
+          error.statusCode,
+          STATUS_CODES[error.statusCode] ?? "bad_request",
+          STATUS_TITLES[error.statusCode] ?? "The request cannot be processed",
+        );
       }
       request.log.error({ err: error }, "unhandled error");
       return sendProblem(

@@ -37,13 +37,7 @@ export default fp(
       ) {
         return reply.type("text/html").header("cache-control", "no-cache").sendFile("index.html");
       }
-      return sendProblem(
-        request,
-        reply,
-        404,
-        "not_found",
-        `No route ${request.method} ${request.url.split("?")[0]}`,
-      );
+      return sendProblem(request, reply, 404, "not_found", "No route answers this method and path");
     });
   },
   { name: "web", dependencies: ["infra"] },

@@ -5,7 +5,7 @@ import { LoginSchema, MeSchema, SessionSchema } from "@pris/domain";
 import { eq, sql } from "drizzle-orm";
 import Type from "typebox";
 import { decoyHash, verifyPassword } from "../../auth/passwords.ts";
-import { requireUser } from "../../auth/principal.ts";
+import { PEOPLE, requireUser } from "../../auth/principal.ts";
 import { UnauthorizedError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { loadMe } from "./me.ts";
@@ -30,6 +30,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 429) },
       },
       config: {
+        access: "public",
         rateLimit: {
           max: config.LOGIN_RATE_LIMIT_MAX,
           timeWindow: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000,
@@ -67,6 +68,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/auth/session",
     {
+      config: { access: PEOPLE },
       schema: {
         tags: ["auth"],
         operationId: "getSession",
@@ -83,6 +85,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/logout",
     {
+      config: { access: "optional" },
       schema: {
         tags: ["auth"],
         operationId: "logout",

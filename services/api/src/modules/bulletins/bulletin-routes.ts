@@ -17,6 +17,7 @@ import {
   PublishResultSchema,
 } from "@pris/domain";
 import Type from "typebox";
+import type { Access } from "../../auth/principal.ts";
 import { problems } from "../../http.ts";
 import { ackAnswer, ackView } from "./ack-service.ts";
 import {
@@ -35,6 +36,9 @@ import {
 } from "./bulletin-service.ts";
 
 const tags = ["bulletins"];
+/** The pole writes and publishes bulletins; the region's people and the RSSIs read them. */
+const AUTHORS: Access = ["analyst"];
+const READERS: Access = ["analyst", "ars", "taskforce", "rssi"];
 
 const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
@@ -43,6 +47,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/bulletins",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "createBulletin",
@@ -59,6 +64,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/bulletins",
     {
+      config: { access: READERS },
       schema: {
         tags,
         operationId: "listBulletins",
@@ -76,6 +82,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/bulletins/audience-preview",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "previewBulletinAudience",
@@ -90,6 +97,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/bulletins/:id",
     {
+      config: { access: READERS },
       schema: {
         tags,
         operationId: "getBulletin",
@@ -105,6 +113,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     "/bulletins/:id",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "updateBulletinDraft",
@@ -120,6 +129,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     "/bulletins/:id",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "deleteBulletinDraft",
@@ -137,6 +147,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/bulletins/:id/publish",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "publishBulletin",
@@ -151,6 +162,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/bulletins/:id/revisions",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "reviseBulletin",
@@ -171,6 +183,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       `/bulletins/:id/${action}`,
       {
+        config: { access: AUTHORS },
         schema: {
           tags,
           operationId: paused ? "pauseBulletinFanout" : "resumeBulletinFanout",
@@ -188,7 +201,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/bulletins/:id/dashboard",
     {
-      config: { accessTrace: "bulletin" },
+      config: { access: ["analyst", "ars"], accessTrace: "bulletin" },
       schema: {
         tags,
         operationId: "getBulletinDashboard",
@@ -203,6 +216,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/bulletins/:id/answer",
     {
+      config: { access: ["rssi"] },
       schema: {
         tags,
         operationId: "answerBulletin",
@@ -218,6 +232,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/bulletin",
     {
+      config: { access: AUTHORS },
       schema: {
         tags,
         operationId: "createBulletinFromIncident",
@@ -233,6 +248,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/bulletin-acks/:token",
     {
+      config: { access: "public" },
       schema: {
         tags,
         operationId: "getBulletinAck",
@@ -250,6 +266,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/bulletin-acks/:token",
     {
+      config: { access: "public" },
       schema: {
         tags,
         operationId: "answerBulletinAck",

@@ -7,7 +7,7 @@ import {
   NotificationExportSchema,
 } from "@pris/domain";
 import Type from "typebox";
-import { requirePrincipal } from "../../auth/principal.ts";
+import { CONTRIBUTORS, requirePrincipal } from "../../auth/principal.ts";
 import { problems } from "../../http.ts";
 import { notificationExport, recordClock } from "./clock-service.ts";
 import { renderNotificationPage } from "./notification-page.ts";
@@ -23,6 +23,7 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/clocks/:kind",
     {
+      config: { access: CONTRIBUTORS },
       schema: {
         tags: ["clocks"],
         operationId: "recordClock",
@@ -53,7 +54,7 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/notifications",
     {
-      config: { accessTrace: "incident" },
+      config: { access: CONTRIBUTORS, accessTrace: "incident" },
       schema: {
         tags: ["clocks"],
         operationId: "exportNotifications",
@@ -69,7 +70,7 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/notifications.html",
     {
-      config: { accessTrace: "incident" },
+      config: { access: CONTRIBUTORS, accessTrace: "incident" },
       schema: {
         tags: ["clocks"],
         operationId: "printNotifications",

@@ -10,10 +10,13 @@ import {
 import { and, desc, eq, isNull } from "drizzle-orm";
 import Type from "typebox";
 import { generateApiKey } from "../../auth/api-keys.ts";
-import { requireUser } from "../../auth/principal.ts";
+import { type Access, requireUser } from "../../auth/principal.ts";
 import { NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { establishmentScope } from "./establishment-routes.ts";
+
+/** Administrators, and an RSSI for their own establishments. */
+const KEY_MANAGERS: Access = ["admin", "rssi"];
 
 type ApiKeyRow = typeof apiKeys.$inferSelect;
 
@@ -34,7 +37,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
 
   async function manageable(principalArg: Parameters<typeof requireUser>[0], establishmentId: string) {
-    const principal = requireUser(principalArg, ["admin", "rssi"]);
+    const principal = requireUser(principalArg);
     const scope = principal.role === "admin" ? undefined : establishmentScope(principal);
     const [row] = await db
       .select({ id: establishments.id })
@@ -47,6 +50,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/establishments/:id/api-keys",
     {
+      config: { access: KEY_MANAGERS },
       schema: {
         tags: ["directory"],
         operationId: "listApiKeys",
@@ -69,6 +73,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/establishments/:id/api-keys",
     {
+      config: { access: KEY_MANAGERS },
       schema: {
         tags: ["directory"],
         operationId: "createApiKey",
@@ -98,6 +103,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     "/establishments/:id/api-keys/:keyId",
     {
+      config: { access: KEY_MANAGERS },
       schema: {
         tags: ["directory"],
         operationId: "revokeApiKey",

@@ -15,7 +15,7 @@ import {
 } from "@pris/domain";
 import { and, asc, count, eq, gt, ilike, inArray, or, type SQL, sql } from "drizzle-orm";
 import Type from "typebox";
-import { type Principal, requirePrincipal, requireUser } from "../../auth/principal.ts";
+import { ANY_PRINCIPAL, type Principal, requirePrincipal, requireUser } from "../../auth/principal.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { decodeCursor, encodeCursor, problems } from "../../http.ts";
 
@@ -77,6 +77,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/territories",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags: ["directory"],
         operationId: "listTerritories",
@@ -93,6 +94,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/establishments",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags: ["directory"],
         operationId: "listEstablishments",
@@ -151,6 +153,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/establishments/:id",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags: ["directory"],
         operationId: "getEstablishment",
@@ -166,6 +169,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/establishments",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "createEstablishment",
@@ -175,7 +179,6 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      requireUser(request.principal, ["admin"]);
       const body = request.body;
       await checkReferences(body);
       const [row] = await db
@@ -206,6 +209,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     "/establishments/:id",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "updateEstablishment",
@@ -216,7 +220,7 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const principal = requireUser(request.principal, ["admin"]);
+      const principal = requireUser(request.principal);
       await findInScope(principal, request.params.id);
       const body = request.body;
       await checkReferences(body);

@@ -3,7 +3,7 @@ import { establishments, ghts } from "@pris/db";
 import { GhtCreateSchema, GhtSchema } from "@pris/domain";
 import { asc, eq } from "drizzle-orm";
 import Type from "typebox";
-import { requirePrincipal, requireUser } from "../../auth/principal.ts";
+import { ANY_PRINCIPAL, requirePrincipal } from "../../auth/principal.ts";
 import { ConflictError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 
@@ -19,6 +19,7 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/ghts",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags: ["directory"],
         operationId: "listGhts",
@@ -35,6 +36,7 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/ghts",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "createGht",
@@ -44,7 +46,6 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      requireUser(request.principal, ["admin"]);
       const { supportEstablishmentId = null, ...rest } = request.body;
       if (supportEstablishmentId) {
         const [e] = await db

@@ -15,7 +15,6 @@ import {
 import { and, asc, count, eq, gt, ilike, inArray, or, sql } from "drizzle-orm";
 import Type from "typebox";
 import { hashPassword } from "../../auth/passwords.ts";
-import { requireUser } from "../../auth/principal.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { decodeCursor, encodeCursor, problems } from "../../http.ts";
 
@@ -77,6 +76,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/users",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "listUsers",
@@ -86,7 +86,6 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      requireUser(request.principal, ["admin"]);
       const q = request.query;
       const limit = q.limit ?? 20;
       const filters = and(
@@ -129,6 +128,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/pole/members",
     {
+      config: { access: ["analyst", "taskforce"] },
       schema: {
         tags: ["directory"],
         operationId: "listPoleMembers",
@@ -145,8 +145,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (request) => {
-      requireUser(request.principal, ["analyst", "taskforce"]);
+    async () => {
       const rows = await db
         .select({ id: users.id, displayName: users.displayName, role: users.role })
         .from(users)
@@ -159,6 +158,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/users/:id",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "getUser",
@@ -168,7 +168,6 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      requireUser(request.principal, ["admin"]);
       return toUserView(await findUser(request.params.id));
     },
   );
@@ -176,6 +175,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/users",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "createUser",
@@ -185,7 +185,6 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      requireUser(request.principal, ["admin"]);
       const body = request.body;
       const establishmentId = body.establishmentId ?? null;
       const ghtId = body.ghtId ?? null;
@@ -216,6 +215,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     "/users/:id",
     {
+      config: { access: ["admin"] },
       schema: {
         tags: ["directory"],
         operationId: "updateUser",
@@ -226,7 +226,6 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      requireUser(request.principal, ["admin"]);
       const current = await findUser(request.params.id);
       const { password, ...body } = request.body;
       const role = body.role ?? (current.role as Role);

@@ -3,6 +3,7 @@ import {
   AccessTraceExportQuerySchema,
   AccessTracePageSchema,
   AccessTraceQuerySchema,
+  EVIDENCE_ROLES,
   LogCheckpointFileSchema,
   LogCheckpointListQuerySchema,
   LogCheckpointListSchema,
@@ -25,6 +26,7 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/log-checkpoints",
     {
+      config: { access: EVIDENCE_ROLES },
       schema: {
         tags,
         operationId: "listLogCheckpoints",
@@ -39,6 +41,7 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/log-checkpoints/:seq",
     {
+      config: { access: EVIDENCE_ROLES },
       schema: {
         tags,
         operationId: "getLogCheckpoint",
@@ -56,6 +59,7 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/access-traces",
     {
+      config: { access: EVIDENCE_ROLES },
       schema: {
         tags,
         operationId: "listAccessTraces",
@@ -74,6 +78,7 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/access-traces.csv",
     {
+      config: { access: EVIDENCE_ROLES },
       schema: {
         tags,
         operationId: "exportAccessTracesCsv",

@@ -37,7 +37,7 @@ import {
   recurringFindings,
   sharedRetex,
 } from "./completion-service.ts";
-import { EXERCISE_ROLES, obligationRule, REGIONAL_ROLES } from "./exercise-scope.ts";
+import { EXERCISE_ROLES, obligationRule, REGIONAL_ROLES, VALIDATOR_ROLES } from "./exercise-scope.ts";
 import {
   addAction,
   addFinding,
@@ -69,14 +69,15 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const settings = { timeZone: config.REGION_TIMEZONE, rule: obligationRule(config) };
   const tags = ["exercises"];
   const member = (request: { principal: Parameters<typeof requireUser>[0] }) =>
-    requireUser(request.principal, EXERCISE_ROLES);
+    requireUser(request.principal);
   const regional = (request: { principal: Parameters<typeof requireUser>[0] }) =>
-    requireUser(request.principal, REGIONAL_ROLES);
+    requireUser(request.principal);
   const yearOr = (year: number | undefined) => year ?? currentYear(config.REGION_TIMEZONE);
 
   app.get(
     "/exercises",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "listExercises",
@@ -91,6 +92,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/exercises",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "createExercise",
@@ -105,6 +107,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/:id",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "getExercise",
@@ -120,6 +123,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     "/exercises/:id",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "updateExercise",
@@ -135,6 +139,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/exercises/:id/participations",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "addExerciseParticipants",
@@ -151,6 +156,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     "/exercises/:id/participations/:participationId",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "removeExerciseParticipant",
@@ -168,6 +174,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/exercises/:id/hold",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "holdExercise",
@@ -184,6 +191,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/exercises/:id/cancel",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "cancelExercise",
@@ -199,6 +207,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/participations/:id",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "getParticipation",
@@ -213,6 +222,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     "/participations/:id/retex",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "saveRetex",
@@ -228,6 +238,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/participations/:id/findings",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "addRetexFinding",
@@ -244,6 +255,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     "/participations/:id/findings/:itemId",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "deleteRetexFinding",
@@ -258,6 +270,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/participations/:id/actions",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "addImprovementAction",
@@ -274,6 +287,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     "/participations/:id/actions/:itemId",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "updateImprovementAction",
@@ -292,6 +306,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/participations/:id/submit",
     {
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "submitRetex",
@@ -306,6 +321,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/participations/:id/validate",
     {
+      config: { access: VALIDATOR_ROLES },
       schema: {
         tags,
         operationId: "validateRetex",
@@ -320,6 +336,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/participations/:id/return",
     {
+      config: { access: VALIDATOR_ROLES },
       schema: {
         tags,
         operationId: "returnRetex",
@@ -336,6 +353,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     "/participations/:id/share",
     {
+      config: { access: ["rssi"] },
       schema: {
         tags,
         operationId: "shareRetex",
@@ -351,6 +369,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/retex/shared",
     {
+      config: { access: ["rssi"] },
       schema: {
         tags,
         operationId: "listSharedRetex",
@@ -368,6 +387,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/findings",
     {
+      config: { access: REGIONAL_ROLES },
       schema: {
         tags,
         operationId: "recurringFindings",
@@ -385,6 +405,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion",
     {
+      config: { access: REGIONAL_ROLES },
       schema: {
         tags,
         operationId: "exerciseCompletion",
@@ -408,7 +429,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion/late",
     {
-      config: { accessTrace: "exercise_completion" },
+      config: { access: REGIONAL_ROLES, accessTrace: "exercise_completion" },
       schema: {
         tags,
         operationId: "lateEstablishments",
@@ -426,7 +447,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion.csv",
     {
-      config: { accessTrace: "exercise_completion" },
+      config: { access: REGIONAL_ROLES, accessTrace: "exercise_completion" },
       schema: {
         tags,
         operationId: "exportCompletionCsv",
@@ -449,7 +470,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/exercises/completion.xlsx",
     {
-      config: { accessTrace: "exercise_completion" },
+      config: { access: REGIONAL_ROLES, accessTrace: "exercise_completion" },
       schema: {
         tags,
         operationId: "exportCompletionXlsx",

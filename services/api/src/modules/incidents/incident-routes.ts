@@ -11,7 +11,7 @@ import {
 } from "@pris/domain";
 import { eq, sql } from "drizzle-orm";
 import Type from "typebox";
-import { principalKey, requirePrincipal } from "../../auth/principal.ts";
+import { ANY_PRINCIPAL, principalKey, requirePrincipal } from "../../auth/principal.ts";
 import { ForbiddenError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { checkKey, requestFingerprint } from "./idempotency.ts";
@@ -48,6 +48,7 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags: ["incidents"],
         operationId: "declareIncident",
@@ -113,6 +114,7 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags: ["incidents"],
         operationId: "listIncidents",
@@ -127,7 +129,7 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id",
     {
-      config: { accessTrace: "incident" },
+      config: { access: ANY_PRINCIPAL, accessTrace: "incident" },
       schema: {
         tags: ["incidents"],
         operationId: "getIncident",

@@ -6,15 +6,20 @@ import {
   LogPageSchema,
   LogQuerySchema,
   LogVerificationSchema,
+  ROLES,
+  seesInternalLog,
   TaskCreateSchema,
   TaskListSchema,
   TaskParamsSchema,
   TaskSchema,
 } from "@pris/domain";
-import { requirePrincipal } from "../../auth/principal.ts";
+import { ANY_PRINCIPAL, requirePrincipal, WORKERS } from "../../auth/principal.ts";
 import { problems } from "../../http.ts";
 import { discriminatedBodyCompiler } from "./discriminated-body.ts";
 import { addLogEntry, completeTask, createTask, listLog, listTasks, verifyLog } from "./log-service.ts";
+
+/** The pole, the task force, the ARS and the administrator: the establishment sees only what is shared. */
+const INTERNAL_READERS = ROLES.filter(seesInternalLog);
 
 /** The main courante (append-only, hash-chained) and the incident's tasks. */
 const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,7 +29,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/log",
     {
-      config: { accessTrace: "incident" },
+      config: { access: ANY_PRINCIPAL, accessTrace: "incident" },
       schema: {
         tags,
         operationId: "listIncidentLog",
@@ -40,6 +45,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/log",
     {
+      config: { access: ANY_PRINCIPAL },
       schema: {
         tags,
         operationId: "addIncidentLogEntry",
@@ -67,7 +73,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/log/verify",
     {
-      config: { accessTrace: "incident" },
+      config: { access: WORKERS, accessTrace: "incident" },
       schema: {
         tags,
         operationId: "verifyIncidentLog",
@@ -82,7 +88,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/tasks",
     {
-      config: { accessTrace: "incident" },
+      config: { access: INTERNAL_READERS, accessTrace: "incident" },
       schema: {
         tags,
         operationId: "listIncidentTasks",
@@ -97,6 +103,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/tasks",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "createIncidentTask",
@@ -115,6 +122,7 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/tasks/:taskId/done",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "completeIncidentTask",

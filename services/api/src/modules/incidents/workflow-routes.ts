@@ -7,7 +7,7 @@ import {
   QualificationPatchSchema,
   TransitionRequestSchema,
 } from "@pris/domain";
-import { requirePrincipal } from "../../auth/principal.ts";
+import { requirePrincipal, WORKERS } from "../../auth/principal.ts";
 import { problems } from "../../http.ts";
 import { discriminatedBodyCompiler } from "./discriminated-body.ts";
 import { getIncident } from "./incident-service.ts";
@@ -31,6 +31,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/transitions",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "transitionIncident",
@@ -55,6 +56,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/claim",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "claimIncident",
@@ -73,6 +75,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/assign",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "assignIncident",
@@ -92,6 +95,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/unassign",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "unassignIncident",
@@ -110,6 +114,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     "/incidents/:id/qualification",
     {
+      config: { access: WORKERS },
       schema: {
         tags,
         operationId: "qualifyIncident",

@@ -6,7 +6,7 @@ import {
   ObservablesAddSchema,
   StixBundleSchema,
 } from "@pris/domain";
-import { requirePrincipal } from "../../auth/principal.ts";
+import { ANY_PRINCIPAL, CONTRIBUTORS, requirePrincipal } from "../../auth/principal.ts";
 import { problems } from "../../http.ts";
 import { addObservables, exportStix, listObservables } from "./observable-service.ts";
 
@@ -17,6 +17,7 @@ const observableRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/incidents/:id/observables",
     {
+      config: { access: CONTRIBUTORS },
       schema: {
         tags: ["observables"],
         operationId: "addObservables",
@@ -47,7 +48,7 @@ const observableRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/observables",
     {
-      config: { accessTrace: "incident" },
+      config: { access: ANY_PRINCIPAL, accessTrace: "incident" },
       schema: {
         tags: ["observables"],
         operationId: "listObservables",
@@ -66,7 +67,7 @@ const observableRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/incidents/:id/observables/stix",
     {
-      config: { accessTrace: "incident" },
+      config: { access: ANY_PRINCIPAL, accessTrace: "incident" },
       schema: {
         tags: ["observables"],
         operationId: "exportObservablesStix",

@@ -34,6 +34,7 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/queue",
     {
+      config: { access: QUEUE_ROLES },
       schema: {
         tags: ["queue"],
         operationId: "getQueue",
@@ -47,12 +48,13 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: QueuePageSchema, ...problems(400, 401, 403) },
       },
     },
-    async (request) => readQueue(pool, requireUser(request.principal, QUEUE_ROLES), request.query),
+    async (request) => readQueue(pool, requireUser(request.principal), request.query),
   );
 
   app.get(
     "/queue/events",
     {
+      config: { access: QUEUE_ROLES },
       schema: {
         tags: ["queue"],
         operationId: "streamQueueEvents",
@@ -74,7 +76,7 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const principal: Principal = requireUser(request.principal, QUEUE_ROLES);
+      const principal: Principal = requireUser(request.principal);
       const res = reply.raw;
       let early: string[] | undefined = [];
       const send = (event: string, data: unknown) => {
@@ -93,7 +95,7 @@ const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
       }
       res.writeHead(200, {
         "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
+        "cache-control": "no-store, no-transform",
         connection: "keep-alive",
         "x-accel-buffering": "no",
         "x-request-id": request.id,

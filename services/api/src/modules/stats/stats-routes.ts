@@ -11,7 +11,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/stats/incidents",
     {
-      config: { accessTrace: "incident_stats" },
+      config: { access: STATS_ROLES, accessTrace: "incident_stats" },
       schema: {
         tags: ["stats"],
         operationId: "incidentStats",
@@ -26,7 +26,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      incidentStats(db, config.REGION_TIMEZONE, requireUser(request.principal, STATS_ROLES), request.query),
+      incidentStats(db, config.REGION_TIMEZONE, requireUser(request.principal), request.query),
   );
 };
 

@@ -68,6 +68,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/api/v1/config/public",
     {
+      config: { access: "public" },
       schema: {
         tags: ["system"],
         operationId: "getPublicConfig",
