@@ -92,7 +92,6 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
       return reply
         .type("text/html; charset=utf-8")
-        .header("cache-control", "no-store")
         .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'")
         .send(renderNotificationPage(data, config.REGION_NAME));
     },

@@ -18,10 +18,6 @@ import { getLogCheckpoint, listCheckpoints } from "./checkpoint-service.ts";
 const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
   const tags = ["evidence"];
-  // Traces name people and where they connect from; checkpoints are evidence: no copy kept on the way.
-  app.addHook("onSend", async (_request, reply) => {
-    reply.header("cache-control", "no-store");
-  });
 
   app.get(
     "/log-checkpoints",
