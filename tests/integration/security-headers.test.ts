@@ -11,7 +11,11 @@ import {
 } from "../support/fixtures.ts";
 
 /** The headers of a service that holds health data: on the API and the web app, by configuration. */
-const PRODUCTION = { NODE_ENV: "production", JWT_SECRET: "a-production-secret-of-at-least-32-characters!" };
+const PRODUCTION = {
+  NODE_ENV: "production",
+  JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
+  LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
+};
 
 function expectSecurityHeaders(headers: Record<string, unknown>) {
   const csp = String(headers["content-security-policy"]);

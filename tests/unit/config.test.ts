@@ -33,7 +33,10 @@ describe("configuration", () => {
     }
   });
   test("the API documentation: on in development, off in production unless asked for", () => {
-    const secret = { JWT_SECRET: "a-production-secret-of-at-least-32-characters!" };
+    const secret = {
+      JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
+      LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
+    };
     expect(docsEnabled(loadConfig({}))).toBe(true);
     expect(docsEnabled(loadConfig({ NODE_ENV: "production", ...secret }))).toBe(false);
     expect(docsEnabled(loadConfig({ NODE_ENV: "production", API_DOCS: "on", ...secret }))).toBe(true);
@@ -41,7 +44,10 @@ describe("configuration", () => {
     expect(() => loadConfig({ API_DOCS: "yes" })).toThrow(/API_DOCS/);
   });
   test("https: from PUBLIC_URL, and assumed in production", () => {
-    const secret = { JWT_SECRET: "a-production-secret-of-at-least-32-characters!" };
+    const secret = {
+      JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
+      LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
+    };
     expect(servedOverHttps(loadConfig({}))).toBe(false);
     expect(servedOverHttps(loadConfig({ PUBLIC_URL: "https://pris.example.org" }))).toBe(true);
     expect(servedOverHttps(loadConfig({ NODE_ENV: "production", ...secret }))).toBe(true);
