@@ -1,4 +1,5 @@
 import type { Config } from "@pris/config";
+import { type Db, mailDeliveries } from "@pris/db";
 import {
   type MailDeliveryTemplate,
   type OutboxJob,
@@ -9,6 +10,7 @@ import {
   type SweepJob,
 } from "@pris/domain";
 import { type JobsOptions, Queue, UnrecoverableError } from "bullmq";
+import { and, inArray } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Static, TSchema } from "typebox";
 import { Value } from "typebox/value";
@@ -143,4 +145,26 @@ export async function enqueueDeliveries(
       opts: sendMailJobOptions(d.id, tuning),
     })),
   );
+}
+
+/**
+ * One send-mail job per delivery still owed (queued or deferred) among these dedupe keys, read back
+ * after the rows were written: a second run finds the same rows and adds no second job.
+ */
+export async function enqueueOwedDeliveries(
+  db: Db,
+  queue: SendMailQueue,
+  dedupeKeys: string[],
+  tuning: RetryTuning,
+): Promise<void> {
+  const pending = await db
+    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
+    .from(mailDeliveries)
+    .where(
+      and(
+        inArray(mailDeliveries.dedupeKey, dedupeKeys),
+        inArray(mailDeliveries.status, ["queued", "deferred"]),
+      ),
+    );
+  await enqueueDeliveries(queue, pending, tuning);
 }

@@ -9,10 +9,10 @@ import {
   users,
 } from "@pris/db";
 import { formatInZone } from "@pris/domain";
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { type RenderedMail, renderLogCheckpoint } from "../mail/templates.ts";
-import { enqueueDeliveries } from "../queues.ts";
+import { enqueueOwedDeliveries } from "../queues.ts";
 
 export function logCheckpointMessageId(checkpointId: string, userId: string, publicUrl: string): string {
   return `<log-checkpoint.${checkpointId}.${userId}@${new URL(publicUrl).hostname}>`;
@@ -75,13 +75,7 @@ export async function issueDailyCheckpoint(
       })),
     )
     .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
-  const pending = await db
-    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-    .from(mailDeliveries)
-    .where(
-      and(inArray(mailDeliveries.dedupeKey, keys), inArray(mailDeliveries.status, ["queued", "deferred"])),
-    );
-  await enqueueDeliveries(queues.sendMail, pending, tuning);
+  await enqueueOwedDeliveries(db, queues.sendMail, keys, tuning);
   logger.info({ checkpoint: checkpoint.seq, heads, recipients: recipients.length }, "log checkpoint issued");
   return { status: "issued", seq: checkpoint.seq, heads, recipients: recipients.length };
 }

@@ -5,10 +5,10 @@ import {
   type RetexReviewedPayload,
   retexReviewedKey,
 } from "@pris/domain";
-import { and, inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
-import { enqueueDeliveries } from "../queues.ts";
+import { enqueueOwedDeliveries } from "../queues.ts";
 import { RSSIS } from "./exercise-reminders.ts";
 
 export function retexReviewedMessageId(outboxId: string, userId: string, publicUrl: string): string {
@@ -57,13 +57,7 @@ export async function handleRetexReviewed(
       })),
     )
     .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
-  const pending = await db
-    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-    .from(mailDeliveries)
-    .where(
-      and(inArray(mailDeliveries.dedupeKey, keys), inArray(mailDeliveries.status, ["queued", "deferred"])),
-    );
-  await enqueueDeliveries(queues.sendMail, pending, tuning);
+  await enqueueOwedDeliveries(db, queues.sendMail, keys, tuning);
   await markProcessed(ctx, job.outboxId, null);
   return { status: "done", recipients: recipients.length };
 }

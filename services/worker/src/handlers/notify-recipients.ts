@@ -1,8 +1,8 @@
 import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
 import type { MailDeliveryTemplate } from "@pris/domain";
-import { and, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { enqueueDeliveries } from "../queues.ts";
+import { enqueueOwedDeliveries } from "../queues.ts";
 
 export interface Notification {
   incidentId: string;
@@ -49,14 +49,5 @@ export async function notifyRecipients(ctx: WorkerContext, n: Notification): Pro
       });
     }
   });
-  const pending = await db
-    .select({ id: mailDeliveries.id, template: mailDeliveries.template })
-    .from(mailDeliveries)
-    .where(
-      and(
-        inArray(mailDeliveries.dedupeKey, dedupeKeys),
-        inArray(mailDeliveries.status, ["queued", "deferred"]),
-      ),
-    );
-  await enqueueDeliveries(queues.sendMail, pending, tuning);
+  await enqueueOwedDeliveries(db, queues.sendMail, dedupeKeys, tuning);
 }
