@@ -59,13 +59,15 @@ describe("the daily checkpoint", () => {
   });
 
   test("reaches every active ARS user, in French, with the signed file attached", async () => {
+    // The hourly catch-up fires when the worker starts and issues the first checkpoint: the declaration
+    // comes after it, or that first checkpoint may take the incident's head before this one does.
+    await waitUntil("the first checkpoint", async () => (await latest()) !== undefined);
     const establishment = await createEstablishment(t.db);
     const { id } = await stack.declare((await createApiKey(t.db, establishment.id)).key);
     const before = (await latest())?.seq ?? 0;
     await queues.maintenance.add(MAINTENANCE_JOBS.logCheckpoint, {});
     await waitUntil("the checkpoint", async () => ((await latest())?.seq ?? 0) > before);
     const checkpoint = (await latest())!;
-    // The hourly catch-up also fires when the worker starts (the first checkpoint): only this one's count.
     const subject = `[PRIS] Point de contrôle n° ${checkpoint.seq} des mains courantes — ${t.config.REGION_NAME}`;
     const ours = () => smtp.messages.filter((m) => m.parsed.subject === subject);
     await waitUntil("the e-mails", () => ours().length >= 2 || false);
