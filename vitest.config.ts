@@ -19,6 +19,9 @@ export default defineConfig({
           globalSetup: ["tests/setup/global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+          // A page polled after a click waits for a request and a re-render: a second is short when two
+          // test files share two cores with PostgreSQL and Chromium.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],
