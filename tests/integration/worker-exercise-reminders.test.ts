@@ -89,9 +89,16 @@ afterAll(async () => {
 
 const to = (address: string) => smtp.messages.filter((m) => m.envelopeTo.includes(address));
 
+/**
+ * From 25 to 31 December, A's exercise in seven days falls in next year: A has then nothing planned this
+ * year and is also reminded to plan one, and the year's digest counts no planned exercise.
+ */
+const planInAWeekIsNextYear = () => addDays(today, 7).slice(0, 4) !== today.slice(0, 4);
+const remindersOfA = () => (planInAWeekIsNextYear() ? 3 : 2);
+
 describe("exercise reminders", () => {
   it("sends the J-7, overdue-action and unplanned reminders, in French", async () => {
-    await waitUntil("A's two reminders", () => to(rssiA).length >= 2);
+    await waitUntil("A's reminders", () => to(rssiA).length >= remindersOfA());
     await waitUntil("B's reminder", () => to(rssiB).length >= 1);
     const subjects = to(rssiA).map((m) => m.parsed.subject ?? "");
     expect(subjects).toEqual(
@@ -106,7 +113,7 @@ describe("exercise reminders", () => {
 
   it("sends each reminder once, across scans and a worker restart", async () => {
     const before = { a: to(rssiA).length, b: to(rssiB).length, total: smtp.messages.length };
-    expect(before.a).toBe(2);
+    expect(before.a).toBe(remindersOfA());
     expect(before.b).toBe(1);
     await sleep(1_000); // five more scans
     await worker!.close();
@@ -145,7 +152,7 @@ describe("exercise reminders", () => {
       return d?.status === "failed" && d;
     });
     expect(failed.lastError).toContain("nothing to render");
-    expect(to(rssiA)).toHaveLength(2);
+    expect(to(rssiA)).toHaveLength(remindersOfA());
   });
 });
 
@@ -161,7 +168,7 @@ describe("reminder e-mails as rendered from the rows", () => {
     expect(mail!.subject).toMatch(/^Exercices de crise cyber \d{4} : 0 % réalisés — point hebdomadaire$/);
     // Two establishments, both subject; none has held an exercise this year; A's is planned.
     expect(mail!.text).toContain("(0 établissements sur 2 assujettis)");
-    expect(mail!.text).toContain("Exercices planifiés ou réalisés : 1");
+    expect(mail!.text).toContain(`Exercices planifiés ou réalisés : ${planInAWeekIsNextYear() ? 0 : 1}`);
     expect(mail!.text).toContain("Établissements sans exercice réalisé : 2");
     expect(mail!.html).toContain("https://pris.example.re/exercices/tableau-de-bord");
   });

@@ -23,6 +23,11 @@ export interface DatabaseOptions {
   url: string;
   max?: number;
   applicationName?: string;
+  /**
+   * The sessions' TimeZone: the region's, so that a day SQL derives from the clock (`current_date`, the day
+   * an establishment left the registry) is the region's day, whatever the server's own zone.
+   */
+  timeZone?: string;
   /** Told of every pooled connection lost (a server restart, pg_terminate_backend, a network cut). */
   onConnectionError?: (err: Error) => void;
 }
@@ -33,6 +38,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     max: options.max ?? 10,
     application_name: options.applicationName ?? "pris",
     connectionTimeoutMillis: 5_000,
+    ...(options.timeZone ? { options: `-c TimeZone=${options.timeZone}` } : {}),
   });
   // A connection lost while checked out (a transaction waiting on SMTP, say) emits 'error' on the
   // client itself, where the pool listens only while the client is idle: unheard, it would end the

@@ -121,6 +121,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: "pris-worker",
+    timeZone: config.REGION_TIMEZONE,
     onConnectionError: (err) =>
       logger.warn({ err }, "PostgreSQL connection lost; its work is retried on a new connection"),
   });

@@ -561,7 +561,12 @@ async function main(): Promise<void> {
   }
   checkSeedData();
 
-  const database = createDatabase({ url: config.DATABASE_URL, max: 2, applicationName: "pris-seed" });
+  const database = createDatabase({
+    url: config.DATABASE_URL,
+    max: 2,
+    applicationName: "pris-seed",
+    timeZone: config.REGION_TIMEZONE,
+  });
   try {
     const counts = await database.db.transaction(async (tx) => {
       const newTerritories = await tx

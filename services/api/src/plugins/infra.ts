@@ -24,6 +24,7 @@ export default fp(
       url: config.DATABASE_URL,
       max: config.DATABASE_POOL_MAX,
       applicationName: "pris-api",
+      timeZone: config.REGION_TIMEZONE,
     });
     app.decorate("database", database);
     const redis = new Redis(config.REDIS_URL, {
