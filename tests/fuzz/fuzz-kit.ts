@@ -32,6 +32,21 @@ type Schema = {
 
 type Access = "public" | "optional" | string[];
 
+/** A valid exercise for one establishment: the seed the fuzzer's exercise routes start from. */
+export function plannedExercise(establishmentId: string) {
+  return {
+    kind: "tabletop",
+    level: "beginner",
+    title: "Exercice",
+    scenario: "Panne",
+    objectives: [],
+    plannedOn: "2025-01-10",
+    participants: "",
+    organiser: "DSI",
+    establishmentIds: [establishmentId],
+  };
+}
+
 export interface Operation {
   method: string;
   /** The OpenAPI path, `{name}` for each parameter. */
@@ -114,17 +129,7 @@ export async function buildWorld(app: App, db: Db): Promise<World> {
     method: "POST",
     url: "/api/v1/exercises",
     headers: bearer("rssi"),
-    payload: {
-      kind: "tabletop",
-      level: "beginner",
-      title: "Exercice",
-      scenario: "Panne",
-      objectives: [],
-      plannedOn: "2025-01-10",
-      participants: "",
-      organiser: "DSI",
-      establishmentIds: [establishment.id],
-    },
+    payload: plannedExercise(establishment.id),
   });
   ids.push(exercise.json().id, exercise.json().participations[0].id);
   const bulletin = await app.inject({

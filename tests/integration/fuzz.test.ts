@@ -7,6 +7,7 @@ import {
   fuzzOperation,
   operationsOf,
   percentile,
+  plannedExercise,
   type Tally,
   type World,
 } from "../fuzz/fuzz-kit.ts";
@@ -253,17 +254,7 @@ test("random bodies and query strings on the exercise routes", async () => {
     method: "POST",
     url: "/api/v1/exercises",
     headers: rssi,
-    payload: {
-      kind: "tabletop",
-      level: "beginner",
-      title: "Exercice",
-      scenario: "Panne",
-      objectives: [],
-      plannedOn: "2025-01-10",
-      participants: "",
-      organiser: "DSI",
-      establishmentIds: [establishmentId],
-    },
+    payload: plannedExercise(establishmentId),
   });
   expect(created.statusCode).toBe(201);
   const exerciseId = created.json().id as string;
