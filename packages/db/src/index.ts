@@ -1,3 +1,4 @@
+export * from "./audit.ts";
 export * from "./client.ts";
 export * from "./column-record.ts";
 export * from "./exercise-queries.ts";
@@ -7,6 +8,7 @@ export * from "./log-checkpoints.ts";
 export * from "./outbox.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
+export * from "./schema-admin.ts";
 export * from "./schema-bulletins.ts";
 export * from "./schema-evidence.ts";
 export * from "./schema-exercises.ts";

@@ -22,6 +22,8 @@ import { at, createdAt, id } from "./columns.ts";
 export const territories = pgTable("territories", {
   code: text("code").primaryKey(),
   name: text("name").notNull(),
+  /** A retired territory takes no new establishment; one that establishments use is never deleted. */
+  retiredAt: at("retired_at"),
 });
 
 export const ghts = pgTable("ghts", {
@@ -33,13 +35,21 @@ export const ghts = pgTable("ghts", {
 });
 
 export type Product = { kind: string; vendor: string; product?: string };
+export type Supplier = { service: string; name: string };
+/** Where the registry places an establishment: its address and commune (INSEE code). */
+export type RegistryAddress = { lines: string[]; commune?: string; postalLine?: string };
 
 export const establishments = pgTable(
   "establishments",
   {
     id: id(),
     finess: text("finess").notNull().unique(),
+    /** The legal entity's FINESS (nofinessej): a hospital group's establishments share it. */
+    legalEntityFiness: text("legal_entity_finess"),
+    siret: text("siret"),
     name: text("name").notNull(),
+    /** The registry's category code (categetab), when the establishment came from FINESS. */
+    finessCategory: text("finess_category"),
     category: text("category").notNull(),
     sector: text("sector").notNull(),
     territory: text("territory")
@@ -50,6 +60,13 @@ export const establishments = pgTable(
     nis2Status: text("nis2_status").notNull().default("not_subject"),
     contacts: jsonb("contacts").$type<Contacts>().notNull().default({}),
     products: jsonb("products").$type<Product[]>().notNull().default([]),
+    /** Who runs part of its information system: MSP, hosting, software maintenance, telecoms. */
+    suppliers: jsonb("suppliers").$type<Supplier[]>().notNull().default([]),
+    address: jsonb("address").$type<RegistryAddress>(),
+    /** The switchboard, from the registry: what the pole calls at 3 a.m. when nobody answers. */
+    phone: text("phone"),
+    /** The registry's own last update of the record (maj). */
+    registryUpdatedOn: date("registry_updated_on", { mode: "string" }),
     active: boolean("active").notNull().default(true),
     /**
      * Days (in the region's zone) the establishment entered and left the registry, for the yearly
