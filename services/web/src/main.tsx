@@ -7,6 +7,7 @@ import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { Layout } from "./components/Layout.tsx";
 import { RequireAuth } from "./components/RequireAuth.tsx";
 import { AckPage } from "./pages/AckPage.tsx";
+import { ADMIN_PAGES } from "./pages/admin/admin-pages.ts";
 import { BulletinComposerPage } from "./pages/BulletinComposerPage.tsx";
 import { BulletinPage } from "./pages/BulletinPage.tsx";
 import { BulletinsPage } from "./pages/BulletinsPage.tsx";
@@ -28,6 +29,7 @@ import "./styles.css";
 const AccessTracesPage = lazy(() =>
   import("./pages/AccessTracesPage.tsx").then((m) => ({ default: m.AccessTracesPage })),
 );
+const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
 const ExerciseDashboardPage = lazy(() =>
@@ -95,6 +97,17 @@ createRoot(root).render(
                   </Loading>
                 }
               />
+              {adminPages.map(({ path, Page }) => (
+                <Route
+                  key={path}
+                  path={`${path}/*`}
+                  element={
+                    <Loading>
+                      <Page />
+                    </Loading>
+                  }
+                />
+              ))}
               <Route path="/exercices" element={<ExercisesPage />} />
               <Route
                 path="/exercices/tableau-de-bord"

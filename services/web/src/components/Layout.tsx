@@ -3,6 +3,7 @@ import { Header } from "@codegouvfr/react-dsfr/Header";
 import type { Role } from "@pris/domain";
 import { useEffect } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router";
+import { adminPagesFor } from "../pages/admin/admin-pages.ts";
 import { useApp } from "../session.tsx";
 
 /** The page title, as screen readers and the browser's tab announce it. */
@@ -13,14 +14,26 @@ export function usePageTitle(title: string): void {
   }, [title, config.regionName]);
 }
 
-interface NavItem {
-  text: string;
-  linkProps: { to: string };
-  isActive: boolean;
+type NavLink = { text: string; linkProps: { to: string }; isActive: boolean };
+type NavItem = NavLink | { text: string; menuLinks: NavLink[]; isActive: boolean };
+
+/** The "Administration" menu: the pages of admin-pages.ts this role may open. */
+function administrationMenu(role: Role, path: string): NavItem[] {
+  const menuLinks = adminPagesFor(role).map((p) => ({
+    text: p.title,
+    linkProps: { to: p.path },
+    isActive: path.startsWith(p.path),
+  }));
+  if (menuLinks.length === 0) return [];
+  return [{ text: "Administration", menuLinks, isActive: menuLinks.some((l) => l.isActive) }];
 }
 
 /** What each role comes here for, first. */
 function navigationFor(role: Role, path: string): NavItem[] {
+  return [...workNavigation(role, path), ...administrationMenu(role, path)];
+}
+
+function workNavigation(role: Role, path: string): NavItem[] {
   const item = (text: string, to: string, active = path === to): NavItem => ({
     text,
     linkProps: { to },
@@ -60,10 +73,7 @@ function navigationFor(role: Role, path: string): NavItem[] {
         item("Traces d'accès", "/traces-acces"),
       ];
     case "admin":
-      return [
-        item("Signalements", "/incidents", path.startsWith("/incidents")),
-        item("Traces d'accès", "/traces-acces"),
-      ];
+      return [item("Traces d'accès", "/traces-acces")];
     default:
       return [item("Signalements", "/incidents", path.startsWith("/incidents"))];
   }

@@ -9,8 +9,10 @@ export function HomeRedirect() {
       ? "/file"
       : me.role === "ars"
         ? "/statistiques"
-        : me.establishments.length > 0
-          ? "/declarer"
-          : "/incidents";
+        : me.role === "admin"
+          ? "/administration/journal"
+          : me.establishments.length > 0
+            ? "/declarer"
+            : "/incidents";
   return <Navigate to={to} replace />;
 }
