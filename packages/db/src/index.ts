@@ -1,4 +1,5 @@
 export * from "./audit.ts";
+export * from "./catalog.ts";
 export * from "./client.ts";
 export * from "./column-record.ts";
 export * from "./exercise-queries.ts";

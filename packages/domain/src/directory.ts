@@ -84,3 +84,30 @@ export const PRODUCT_KIND_LABELS: Record<ProductKind, string> = {
   firewall: "Pare-feu",
   other: "Autre",
 };
+
+/** Who runs part of an establishment's information system, for bulletins about a supplier's compromise. */
+export const SUPPLIER_SERVICES = ["msp", "hosting", "software", "telecom", "security", "other"] as const;
+export type SupplierService = (typeof SUPPLIER_SERVICES)[number];
+export const SUPPLIER_SERVICE_LABELS: Record<SupplierService, string> = {
+  msp: "Infogérance",
+  hosting: "Hébergement (HDS)",
+  software: "Éditeur / maintenance logicielle",
+  telecom: "Opérateur télécom",
+  security: "Prestataire de sécurité (SOC, audit)",
+  other: "Autre prestataire",
+};
+
+/**
+ * One spelling per vendor and product: lower case, without accents, punctuation or repeated spaces, so
+ * that "Softway Médical", "SOFTWAY  MEDICAL" and "softway-medical" are one entry of the catalog.
+ */
+export function catalogKey(vendor: string, product = ""): string {
+  const norm = (s: string) =>
+    s
+      .normalize("NFD")
+      .replace(/\p{M}/gu, "")
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
+  return `${norm(vendor)}|${norm(product)}`;
+}

@@ -6,9 +6,11 @@ import {
   PRODUCT_KINDS,
   ROLES,
   SECTORS,
+  SUPPLIER_SERVICES,
 } from "../directory.ts";
 import {
   DateTimeSchema,
+  DaySchema,
   EmailSchema,
   Enum,
   Nullable,
@@ -47,8 +49,32 @@ export const ProductSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const SupplierSchema = Type.Object(
+  {
+    service: Enum(SUPPLIER_SERVICES),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type Supplier = Static<typeof SupplierSchema>;
+
+export const RegistryAddressSchema = Type.Object(
+  {
+    lines: Type.Array(Type.String({ maxLength: 300 }), { maxItems: 6, description: "Street lines" }),
+    commune: Type.Optional(
+      Type.String({ pattern: "^[0-9][0-9AB][0-9]{3}$", description: "INSEE code of the commune" }),
+    ),
+    postalLine: Type.Optional(Type.String({ maxLength: 300, description: "Postcode and town" })),
+  },
+  { additionalProperties: false },
+);
+
 const establishmentFields = {
   finess: Type.String({ pattern: FINESS_PATTERN, description: "FINESS number (9 characters)" }),
+  legalEntityFiness: Type.Optional(
+    Nullable(Type.String({ pattern: FINESS_PATTERN, description: "The legal entity's FINESS (EJ)" })),
+  ),
+  siret: Type.Optional(Nullable(Type.String({ pattern: "^[0-9]{14}$" }))),
   name: Type.String({ minLength: 2, maxLength: 300 }),
   category: Enum(CATEGORY_VALUES),
   territory: Type.String({ minLength: 1, maxLength: 50, description: "Territory code of the region" }),
@@ -57,6 +83,9 @@ const establishmentFields = {
   nis2Status: Type.Optional(Enum(NIS2_STATUSES)),
   contacts: Type.Optional(ContactsSchema),
   products: Type.Optional(Type.Array(ProductSchema, { maxItems: 100 })),
+  suppliers: Type.Optional(Type.Array(SupplierSchema, { maxItems: 50 })),
+  address: Type.Optional(Nullable(RegistryAddressSchema)),
+  phone: Type.Optional(Nullable(PhoneSchema)),
 };
 
 export const EstablishmentCreateSchema = Type.Object(establishmentFields, { additionalProperties: false });
@@ -72,6 +101,11 @@ export const EstablishmentPatchSchema = Type.Object(
     nis2Status: establishmentFields.nis2Status,
     contacts: establishmentFields.contacts,
     products: establishmentFields.products,
+    suppliers: establishmentFields.suppliers,
+    legalEntityFiness: establishmentFields.legalEntityFiness,
+    siret: establishmentFields.siret,
+    address: establishmentFields.address,
+    phone: establishmentFields.phone,
     active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -90,7 +124,16 @@ export const EstablishmentSchema = Type.Object({
   nis2Status: Enum(NIS2_STATUSES),
   contacts: ContactsSchema,
   products: Type.Array(ProductSchema),
+  suppliers: Type.Array(SupplierSchema),
+  legalEntityFiness: Nullable(Type.String()),
+  siret: Nullable(Type.String()),
+  finessCategory: Nullable(Type.String({ description: "The registry's category code (categetab)" })),
+  address: Nullable(RegistryAddressSchema),
+  phone: Nullable(Type.String()),
   active: Type.Boolean(),
+  activeFrom: Nullable(DaySchema),
+  activeUntil: Nullable(DaySchema),
+  registryUpdatedOn: Nullable(DaySchema),
   createdAt: DateTimeSchema,
 });
 export type Establishment = Static<typeof EstablishmentSchema>;
@@ -119,7 +162,11 @@ export const EstablishmentPageSchema = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
-export const TerritorySchema = Type.Object({ code: Type.String(), name: Type.String() });
+export const TerritorySchema = Type.Object({
+  code: Type.String(),
+  name: Type.String(),
+  retiredAt: Nullable(DateTimeSchema),
+});
 
 export const GhtCreateSchema = Type.Object(
   {

@@ -34,7 +34,16 @@ export function toEstablishmentView(row: EstablishmentRow) {
     nis2Status: row.nis2Status as "essential" | "important" | "not_subject",
     contacts: row.contacts,
     products: row.products as never,
+    suppliers: row.suppliers as never,
+    legalEntityFiness: row.legalEntityFiness,
+    siret: row.siret,
+    finessCategory: row.finessCategory,
+    address: row.address,
+    phone: row.phone,
     active: row.active,
+    activeFrom: row.activeFrom,
+    activeUntil: row.activeUntil,
+    registryUpdatedOn: row.registryUpdatedOn,
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -87,7 +96,8 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       requirePrincipal(request.principal);
-      return db.select().from(territories).orderBy(asc(territories.name));
+      const rows = await db.select().from(territories).orderBy(asc(territories.name));
+      return rows.map((t) => ({ ...t, retiredAt: t.retiredAt?.toISOString() ?? null }));
     },
   );
 
