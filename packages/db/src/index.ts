@@ -4,6 +4,7 @@ export * from "./client.ts";
 export * from "./column-record.ts";
 export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
+export * from "./invitations.ts";
 export * from "./log-chain-keys.ts";
 export * from "./log-checkpoints.ts";
 export * from "./outbox.ts";

@@ -14,6 +14,8 @@ import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
+import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.ts";
+import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
@@ -90,6 +92,8 @@ export async function buildApp(config: Config) {
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
+      await api.register(invitationRoutes);
+      await api.register(invitationLinkRoutes);
     },
     { prefix: "/api/v1" },
   );
