@@ -43,7 +43,8 @@ export function invitableRoles(inviter: Role, ghtId: string | null): readonly Ro
 
 /** Why a link cannot be used, as its problem's `code`. */
 export const INVITATION_LINK_PROBLEMS = {
-  invalid_link: "Ce lien d'invitation n'est pas valide. Utilisez le lien reçu par courriel, sans le modifier.",
+  invalid_link:
+    "Ce lien d'invitation n'est pas valide. Utilisez le lien reçu par courriel, sans le modifier.",
   invitation_expired:
     "Ce lien d'invitation a expiré. Demandez à la personne qui vous a invité de vous renvoyer l'invitation.",
   invitation_used:
@@ -155,4 +156,7 @@ export const InvitationLinkSchema = Type.Object({
 });
 export type InvitationLink = Static<typeof InvitationLinkSchema>;
 
-export const InvitationAcceptSchema = Type.Object({ password: PasswordSchema }, { additionalProperties: false });
+export const InvitationAcceptSchema = Type.Object(
+  { password: PasswordSchema },
+  { additionalProperties: false },
+);

@@ -40,11 +40,7 @@ export async function renderInvitationMail(
     .leftJoin(establishments, eq(establishments.id, invitations.establishmentId))
     .leftJoin(ghts, eq(ghts.id, invitations.ghtId))
     .where(
-      and(
-        eq(invitations.id, invitationId),
-        isNull(invitations.acceptedAt),
-        isNull(invitations.cancelledAt),
-      ),
+      and(eq(invitations.id, invitationId), isNull(invitations.acceptedAt), isNull(invitations.cancelledAt)),
     );
   if (!row) return undefined;
   const { invitation } = row;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { Role } from "@pris/domain";
 import {
   BulkInvitationPreviewSchema,
   BulkInvitationQuerySchema,
@@ -9,7 +10,6 @@ import {
   InvitationPageSchema,
   InvitationSchema,
 } from "@pris/domain";
-import type { Role } from "@pris/domain";
 import { auditActor } from "../../audit.ts";
 import { requireUser } from "../../auth/principal.ts";
 import { problems } from "../../http.ts";
@@ -121,8 +121,7 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: InvitationSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) =>
-      service.resend(requireUser(request.principal), auditActor(request), request.params.id),
+    async (request) => service.resend(requireUser(request.principal), auditActor(request), request.params.id),
   );
 
   app.post(
@@ -137,8 +136,7 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: InvitationSchema, ...problems(400, 401, 403, 404, 409) },
       },
     },
-    async (request) =>
-      service.cancel(requireUser(request.principal), auditActor(request), request.params.id),
+    async (request) => service.cancel(requireUser(request.principal), auditActor(request), request.params.id),
   );
 };
 

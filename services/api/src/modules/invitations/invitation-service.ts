@@ -98,15 +98,14 @@ export class InvitationService {
     private readonly config: Config,
   ) {}
 
-  async list(
-    user: User,
-    query: { status?: InvitationStatus; q?: string; limit?: number; cursor?: string },
-  ) {
+  async list(user: User, query: { status?: InvitationStatus; q?: string; limit?: number; cursor?: string }) {
     const scope = invitationScope(user);
     const limit = query.limit ?? 20;
     const after = decodeCursor(query.cursor, 1);
     if (after && !/^[0-9a-f-]{36}$/.test(after[0]!)) {
-      throw new ValidationError([{ field: "/cursor", message: "is not a cursor this API gave", in: "query" }]);
+      throw new ValidationError([
+        { field: "/cursor", message: "is not a cursor this API gave", in: "query" },
+      ]);
     }
     const { rows, total } = await listInvitations(this.db, scope, {
       ...(query.status ? { status: query.status } : {}),
@@ -331,11 +330,17 @@ export class InvitationService {
         .onConflictDoNothing()
         .returning({ id: invitations.id, sendCount: invitations.sendCount });
       if (created.length === 0) return { count: 0 };
-      await tx.insert(outbox).values(
-        created.map((r) =>
-          outboxValues({ topic: "invitation.sent", aggregateId: r.id, payload: { sendCount: r.sendCount } }),
-        ),
-      );
+      await tx
+        .insert(outbox)
+        .values(
+          created.map((r) =>
+            outboxValues({
+              topic: "invitation.sent",
+              aggregateId: r.id,
+              payload: { sendCount: r.sendCount },
+            }),
+          ),
+        );
       await writeAudit(tx, actor, {
         action: "invitation.bulk",
         objectKind: "invitation",
