@@ -32,8 +32,6 @@ let alpha: { id: string; name: string };
 let bravo: { id: string; name: string };
 let outsider: { id: string; name: string };
 
-const BASE = "https://pris.example.re";
-
 beforeAll(async () => {
   stack = await startFullStack({ sweepEveryMs: 500 }, { LOGIN_RATE_LIMIT_MAX: "1000" });
   ({ smtp, t } = stack);

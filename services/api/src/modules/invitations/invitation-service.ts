@@ -330,17 +330,15 @@ export class InvitationService {
         .onConflictDoNothing()
         .returning({ id: invitations.id, sendCount: invitations.sendCount });
       if (created.length === 0) return { count: 0 };
-      await tx
-        .insert(outbox)
-        .values(
-          created.map((r) =>
-            outboxValues({
-              topic: "invitation.sent",
-              aggregateId: r.id,
-              payload: { sendCount: r.sendCount },
-            }),
-          ),
-        );
+      await tx.insert(outbox).values(
+        created.map((r) =>
+          outboxValues({
+            topic: "invitation.sent",
+            aggregateId: r.id,
+            payload: { sendCount: r.sendCount },
+          }),
+        ),
+      );
       await writeAudit(tx, actor, {
         action: "invitation.bulk",
         objectKind: "invitation",
