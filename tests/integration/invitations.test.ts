@@ -1,6 +1,7 @@
 import { auditLog, establishments, invitations, mailDeliveries, users } from "@pris/db";
 import type { Invitation } from "@pris/domain";
 import { and, eq, sql } from "drizzle-orm";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createEstablishment,
@@ -518,6 +519,42 @@ describe("bulk invitation of the imported RSSI contacts", () => {
     expect(res.statusCode, res.body).toBe(200);
     const items = (res.json() as { items: { establishmentId: string }[] }).items;
     expect(items.every((i) => [alpha.id, bravo.id].includes(i.establishmentId))).toBe(true);
+  });
+});
+
+describe("hostile links and passwords", () => {
+  it("a mangled genuine token, or anything else, gets 400, 404 or 410 in problem+json, never a 5xx", async () => {
+    const email = "fuzz@ch-alpha.test";
+    await invite(adminH, { email, displayName: "Fuzz", role: "rssi", establishmentId: alpha.id });
+    const genuine = linkOf((await mailsTo(email, 1))[0]!);
+    const mangled = fc
+      .tuple(fc.nat({ max: genuine.length - 1 }), fc.string({ minLength: 0, maxLength: 3 }))
+      .map(([at, text]) => genuine.slice(0, at) + text + genuine.slice(at + 1));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(mangled, fc.string({ maxLength: 80 })),
+        fc.oneof(
+          fc.string({ maxLength: 11 }),
+          fc.constant(" ".repeat(40)),
+          fc.constant(" \t x \n "),
+          fc.constant(null),
+        ),
+        async (token, password) => {
+          const path = `/api/v1/invitation-links/${encodeURIComponent(token) || "x"}`;
+          for (const res of [
+            await t.app.inject({ method: "GET", url: path }),
+            await t.app.inject({ method: "POST", url: `${path}/accept`, payload: { password } }),
+          ]) {
+            if (token === genuine && res.statusCode === 200) continue;
+            expect([400, 404, 410], `${token} ${res.body}`).toContain(res.statusCode);
+            expect(res.headers["content-type"]).toMatch(/^application\/problem\+json/);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20261206 },
+    );
+    // None of those passwords is acceptable: the invitation is still waiting.
+    expect((await check(genuine)).statusCode).toBe(200);
   });
 });
 
