@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "@pris/config";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import authRoutes from "./modules/auth/auth-routes.ts";
 import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
@@ -44,8 +44,25 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
+/** An invitation's link opens an account to whoever holds it: its token never reaches the logs. */
+export function withoutLinkTokens(url: string): string {
+  return url.replace(/\/(invitation|invitation-links)\/[^/?#]+/g, "/$1/[redacted]");
+}
+
 export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
-  return { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: withoutLinkTokens(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
+  };
 }
 
 /** The whole HTTP application, without listening: server.ts owns the process, tests inject requests. */
