@@ -28,7 +28,7 @@ describe("invitation links", () => {
       `${id}.3.${expires}.${signature}`,
       `${id}.2.${Number(expires) + 1}.${signature}`,
       `${id}.02.${expires}.${signature}`,
-      `${id.toUpperCase()}.2.${expires}.${signature}`,
+      `${id!.toUpperCase()}.2.${expires}.${signature}`,
       `${token}.x`,
       "",
     ]) {
