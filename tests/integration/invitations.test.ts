@@ -586,3 +586,32 @@ describe("the public link is rate-limited like the login", () => {
     expect(other.statusCode).toBe(404);
   });
 });
+
+describe("the list pages through every invitation", () => {
+  it("newest first, by cursor, to the end; a forged cursor is a 400", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let total = 0;
+    do {
+      const url: string = `/api/v1/invitations?limit=3${cursor ? `&cursor=${cursor}` : ""}`;
+      const res = await t.app.inject({ method: "GET", url, headers: adminH });
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json() as { items: Invitation[]; total: number; nextCursor: string | null };
+      seen.push(...page.items.map((i) => i.id));
+      total = page.total;
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBe(total);
+    expect(new Set(seen).size).toBe(total);
+    expect([...seen].sort().reverse()).toEqual(seen);
+    expect(total).toBe(await t.db.$count(invitations));
+    for (const forged of [Buffer.from(JSON.stringify(["-".repeat(36)])).toString("base64url"), "nope"]) {
+      const res = await t.app.inject({
+        method: "GET",
+        url: `/api/v1/invitations?cursor=${forged}`,
+        headers: adminH,
+      });
+      expect(res.statusCode).toBe(400);
+    }
+  });
+});

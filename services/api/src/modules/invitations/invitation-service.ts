@@ -33,6 +33,8 @@ import { decodeCursor, encodeCursor } from "../../http.ts";
 
 type User = Extract<Principal, { kind: "user" }>;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
  * Who may invite, decided once: an administrator invites anyone; an analyst of the pole invites the
  * network's RSSIs (the pole onboards the establishments it works with); an RSSI attached to a GHT
@@ -102,7 +104,7 @@ export class InvitationService {
     const scope = invitationScope(user);
     const limit = query.limit ?? 20;
     const after = decodeCursor(query.cursor, 1);
-    if (after && !/^[0-9a-f-]{36}$/.test(after[0]!)) {
+    if (after && !UUID.test(after[0]!)) {
       throw new ValidationError([
         { field: "/cursor", message: "is not a cursor this API gave", in: "query" },
       ]);
