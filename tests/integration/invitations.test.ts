@@ -1,4 +1,4 @@
-import { auditLog, establishments, invitations, mailDeliveries, users } from "@pris/db";
+import { auditLog, establishments, invitations, mailDeliveries, outbox, outboxValues, users } from "@pris/db";
 import type { Invitation } from "@pris/domain";
 import { and, eq, sql } from "drizzle-orm";
 import fc from "fast-check";
@@ -612,6 +612,58 @@ describe("the list pages through every invitation", () => {
         headers: adminH,
       });
       expect(res.statusCode).toBe(400);
+    }
+  });
+});
+
+describe("the worker sends only what is still owed", () => {
+  it("an invitation closed, or re-sent, before its outbox row is relayed sends nothing for that row", async () => {
+    const rows = await t.db
+      .insert(invitations)
+      .values([
+        {
+          email: "closed-early@ch-alpha.test",
+          displayName: "Fermée",
+          role: "ars",
+          expiresAt: new Date(Date.now() + 3600_000),
+          cancelledAt: new Date(),
+        },
+        {
+          email: "resent-early@ch-alpha.test",
+          displayName: "Renvoyée",
+          role: "ars",
+          expiresAt: new Date(Date.now() + 3600_000),
+          sendCount: 2,
+        },
+      ])
+      .returning();
+    const written = await t.db
+      .insert(outbox)
+      .values(
+        rows.map((r) =>
+          outboxValues({ topic: "invitation.sent", aggregateId: r.id, payload: { sendCount: 1 } }),
+        ),
+      )
+      .returning();
+    const done = await waitUntil("both rows processed", async () => {
+      const now = await t.db
+        .select()
+        .from(outbox)
+        .where(
+          sql`${outbox.id} IN (${sql.join(
+            written.map((w) => sql`${w.id}`),
+            sql`, `,
+          )})`,
+        );
+      return now.every((r) => r.processedAt) && now;
+    });
+    expect(done.map((r) => r.lastError).sort()).toEqual([
+      "invitation closed before its e-mail",
+      "invitation re-sent before this e-mail",
+    ]);
+    for (const r of rows) {
+      expect(await t.db.$count(mailDeliveries, eq(mailDeliveries.subjectId, r.id))).toBe(0);
+      expect(smtp.messages.some((m) => m.envelopeTo.includes(r.email))).toBe(false);
     }
   });
 });

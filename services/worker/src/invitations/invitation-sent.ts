@@ -30,12 +30,17 @@ export async function handleInvitationSent(
 ): Promise<InvitationSentResult> {
   const { db, config, queues, tuning } = ctx;
   if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed" };
-  const [invitation] = await db
-    .select({ id: invitations.id, email: invitations.email })
-    .from(invitations)
-    .where(eq(invitations.id, job.aggregateId));
-  if (!invitation) {
-    await markProcessed(ctx, job.outboxId, "invitation not found");
+  const [invitation] = await db.select().from(invitations).where(eq(invitations.id, job.aggregateId));
+  // Nothing to send for an invitation closed since, or re-sent since (the later row sends the later link).
+  const unsent = !invitation
+    ? "invitation not found"
+    : invitation.acceptedAt || invitation.cancelledAt
+      ? "invitation closed before its e-mail"
+      : invitation.sendCount > payload.sendCount
+        ? "invitation re-sent before this e-mail"
+        : null;
+  if (unsent || !invitation) {
+    await markProcessed(ctx, job.outboxId, unsent);
     return { status: "closed" };
   }
   const key = invitationDeliveryKey(invitation.id, payload.sendCount);

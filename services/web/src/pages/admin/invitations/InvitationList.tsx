@@ -28,7 +28,9 @@ const STATUS_BADGE: Record<InvitationStatus, "info" | "success" | "warning" | "e
 /** The last e-mail's fate, as the delivery row records it. */
 function deliveryText(i: Invitation, tz: string): string {
   const d = i.delivery;
-  if (!d) return "En préparation";
+  if (!d) return i.status === "cancelled" ? "Non envoyé" : "En préparation";
+  // Closed before its e-mail left: the worker does not send it.
+  if (d.status === "failed" && i.status === "cancelled") return "Non envoyé (invitation annulée)";
   switch (d.status) {
     case "sent":
       return d.sentAt ? `Envoyé le ${formatShort(d.sentAt, tz)}` : "Envoyé";
