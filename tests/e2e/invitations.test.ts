@@ -31,6 +31,7 @@ describe("a person onboarded by invitation, in the browser", () => {
   let baseUrl: string;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  let desk: Page;
 
   async function open(options = DESKTOP): Promise<Page> {
     const context = await browser.newContext(options);
@@ -59,7 +60,7 @@ describe("a person onboarded by invitation, in the browser", () => {
     await createEstablishment(t.db, { name: "Clinique des Tamarins", finess: "974000777" });
     const admin = await createUser(t.db, { role: "admin", name: "Alice Administratrice" });
 
-    const desk = await open();
+    desk = await open();
     await desk.goto(`${baseUrl}/connexion`);
     await desk.getByLabel("Adresse électronique").fill(admin.email);
     await desk.getByLabel("Mot de passe").fill(PASSWORD);
@@ -112,5 +113,21 @@ describe("a person onboarded by invitation, in the browser", () => {
     await row.getByText("Acceptée").waitFor();
     await row.getByText(/Envoyé le/).waitFor();
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/invitations-admin.png`, fullPage: true });
+  });
+
+  it("admin counts the RSSI contacts without an account, confirms, and the e-mails go", async () => {
+    await createEstablishment(t.db, { name: "EHPAD Les Filaos", category: "ehpad" });
+    await createEstablishment(t.db, { name: "SSIAD du Sud", category: "home_care" });
+    const before = smtp.messages.length;
+    await desk.getByRole("button", { name: "Compter les invitations" }).click();
+    await desk.getByText("2 invitations à envoyer.").waitFor();
+    await desk.getByText("Voir la liste").click();
+    await desk.getByText(/EHPAD Les Filaos/).waitFor();
+    await desk.getByRole("button", { name: "Envoyer les 2 invitations" }).click();
+    await desk.getByRole("button", { name: "Confirmer l'envoi" }).click();
+    await desk.getByText("2 invitations envoyées.", { exact: false }).waitFor();
+    await waitUntil("two more e-mails", () => smtp.messages.length >= before + 2);
+    await desk.getByRole("button", { name: "Compter les invitations" }).click();
+    await desk.getByText("Aucun RSSI à inviter", { exact: false }).waitFor();
   });
 });

@@ -90,7 +90,9 @@ export function InviteForm({ onInvited }: { onInvited(invitation: Invitation): v
     const body: InvitationCreate = { email: email.trim(), displayName: displayName.trim(), role };
     if (role === "rssi") {
       if (attachment === "establishment") {
-        if (!establishmentId) return setError("Choisissez l'établissement de cette personne.");
+        // A choice the latest search no longer lists is not what the select shows: ask again.
+        if (!establishmentOptions.some((o) => o.id === establishmentId))
+          return setError("Choisissez l'établissement de cette personne.");
         body.establishmentId = establishmentId;
       } else {
         if (!ghtId) return setError("Choisissez le GHT de cette personne.");
@@ -168,7 +170,7 @@ export function InviteForm({ onInvited }: { onInvited(invitation: Invitation): v
           <SelectField
             id="invite-establishment"
             label="Établissement"
-            value={establishmentId}
+            value={establishmentOptions.some((o) => o.id === establishmentId) ? establishmentId : ""}
             options={[["", "— Choisir —"], ...establishmentOptions.map((o) => [o.id, o.label] as const)]}
             onChange={setEstablishmentId}
           />
