@@ -567,23 +567,22 @@ describe("the public link is rate-limited like the login", () => {
     await small?.close();
   });
 
-  it("answers 429 after the allowed attempts from one address", async () => {
-    const codes: number[] = [];
-    for (let i = 0; i < 5; i += 1) {
-      const res = await small.app.inject({
+  it("answers 429 after the allowed attempts from one address at one invitation", async () => {
+    const id = "01900000-0000-7000-8000-000000000001";
+    const attempt = (n: number, remoteAddress: string, invitationId = id) =>
+      small.app.inject({
         method: "GET",
-        url: `/api/v1/invitation-links/guess-${i}-aaaaaaaaaaaa`,
-        remoteAddress: "10.1.2.3",
+        url: `/api/v1/invitation-links/${invitationId}.1.9999999999.guess${n}`,
+        remoteAddress,
       });
-      codes.push(res.statusCode);
-    }
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i += 1) codes.push((await attempt(i, "10.1.2.3")).statusCode);
     expect(codes).toEqual([404, 404, 404, 429, 429]);
-    const other = await small.app.inject({
-      method: "GET",
-      url: "/api/v1/invitation-links/guess-x-aaaaaaaaaaaa",
-      remoteAddress: "10.9.9.9",
-    });
-    expect(other.statusCode).toBe(404);
+    const limited = await attempt(9, "10.1.2.3");
+    expect(limited.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    // Another address, or another invitation from the same address (colleagues behind one NAT), still may.
+    expect((await attempt(5, "10.9.9.9")).statusCode).toBe(404);
+    expect((await attempt(6, "10.1.2.3", "01900000-0000-7000-8000-000000000002")).statusCode).toBe(404);
   });
 });
 

@@ -13,8 +13,8 @@ import { acceptInvitation, checkInvitationLink } from "./invitation-link-service
 
 /**
  * What an invitation's link opens, without login: who is invited, and the acceptance that creates the
- * account and signs the person in. Rate-limited per client address like the login, in memory (they
- * must work when Redis is down): guessing a link is hopeless, but trying is not free.
+ * account and signs the person in. Rate-limited like the login, in memory (they must work when Redis
+ * is down): guessing a link is hopeless, but trying is not free.
  */
 const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, database } = app;
@@ -22,7 +22,12 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const rateLimitConfig = {
     max: config.LOGIN_RATE_LIMIT_MAX,
     timeWindow: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000,
-    keyGenerator: (request: { ip: string }) => request.ip,
+    // Per address and invitation, as the login is per address and e-mail: the people of one hospital
+    // behind one address do not use up each other's attempts.
+    keyGenerator: (request: { ip: string; params: unknown }) => {
+      const token = (request.params as { token?: unknown } | undefined)?.token;
+      return `${request.ip}|${typeof token === "string" ? token.split(".", 1)[0]!.slice(0, 36) : ""}`;
+    },
   };
 
   app.get(
