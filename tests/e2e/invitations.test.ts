@@ -94,6 +94,7 @@ describe("a person onboarded by invitation, in the browser", () => {
     await phone.goto(`${baseUrl}${link}`);
     await phone.getByRole("heading", { name: "Bienvenue dans PRIS, Nadia Payet" }).waitFor();
     await phone.getByText("Clinique des Tamarins").first().waitFor();
+    await phone.screenshot({ path: `${SCREENSHOT_DIR}/invitation-page.png`, fullPage: true });
     await phone.getByLabel("Choisissez votre mot de passe").fill("Une phrase de passe sûre");
     await phone.getByLabel("Saisissez-le à nouveau").fill("Une phrase de passe sure");
     await phone.getByRole("button", { name: "Activer mon compte" }).click();
@@ -107,6 +108,7 @@ describe("a person onboarded by invitation, in the browser", () => {
     const again = await open(PHONE);
     await again.goto(`${baseUrl}${link}`);
     await again.getByText("Cette invitation a déjà été utilisée").waitFor();
+    await again.screenshot({ path: `${SCREENSHOT_DIR}/invitation-used.png`, fullPage: true });
 
     // The administrator's list shows the invitation accepted, its e-mail sent.
     await desk.reload();

@@ -48,7 +48,7 @@ export const INVITATION_LINK_PROBLEMS = {
   invitation_expired:
     "Ce lien d'invitation a expiré. Demandez à la personne qui vous a invité de vous renvoyer l'invitation.",
   invitation_used:
-    "Cette invitation a déjà été utilisée : votre compte existe. Connectez-vous avec votre adresse et votre mot de passe.",
+    "Cette invitation a déjà été utilisée\u00a0: votre compte existe. Connectez-vous avec votre adresse et votre mot de passe.",
   invitation_cancelled:
     "Cette invitation a été annulée. Contactez la personne qui vous a invité si vous pensez qu'il s'agit d'une erreur.",
   invitation_superseded:

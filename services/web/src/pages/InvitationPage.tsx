@@ -75,10 +75,10 @@ export function InvitationPage() {
       const refusal = linkRefusal(err);
       if (refusal) setState({ status: "refused", message: refusal });
       else if (err instanceof ApiError && err.status === 409)
-        setError("Un compte existe déjà avec cette adresse : connectez-vous avec votre mot de passe.");
+        setError("Un compte existe déjà avec cette adresse\u00a0: connectez-vous avec votre mot de passe.");
       else if (err instanceof ApiError && err.status === 400)
         setError(
-          `Mot de passe refusé : il doit compter au moins ${MIN_LENGTH} caractères, sans compter les espaces au début et à la fin.`,
+          `Mot de passe refusé\u00a0: il doit compter au moins ${MIN_LENGTH} caractères, sans compter les espaces au début et à la fin.`,
         );
       else setError(describeError(err));
     } finally {
@@ -116,7 +116,7 @@ export function InvitationPage() {
         .
       </p>
       <p>
-        Votre identifiant : <strong>{link.email}</strong>
+        Votre identifiant&nbsp;: <strong>{link.email}</strong>
         <br />
         <span className="fr-text--sm pris-muted">
           Ce lien expire le {formatLong(link.expiresAt, config.timeZone)}.

@@ -96,7 +96,7 @@ export function BulkInvitation({ onSent }: { onSent(): void }) {
         <div className="fr-mt-2w" aria-live="polite">
           <p className="fr-text--bold">
             {step.count === 0
-              ? "Aucun RSSI à inviter : chaque établissement a déjà un compte, une invitation, ou pas d'adresse."
+              ? "Aucun RSSI à inviter\u00a0: chaque établissement a déjà un compte, une invitation, ou pas d'adresse."
               : `${step.count.toLocaleString("fr-FR")} invitation${plural(step.count)} à envoyer.`}
           </p>
           {step.count > 0 && (

@@ -39,7 +39,7 @@ function deliveryText(i: Invitation, tz: string): string {
     case "deferred":
       return "Différé, nouvel essai prévu";
     case "failed":
-      return `Échec de l'envoi${d.error ? ` : ${d.error}` : ""}`;
+      return `Échec de l'envoi${d.error ? `\u00a0: ${d.error}` : ""}`;
     default:
       return d.status;
   }
@@ -48,7 +48,7 @@ function deliveryText(i: Invitation, tz: string): string {
 function describeAction(err: unknown): string {
   if (err instanceof ApiError && err.status === 409) {
     return err.problem.code === "email_taken"
-      ? "Un compte existe déjà avec cette adresse : l'invitation n'a plus d'objet."
+      ? "Un compte existe déjà avec cette adresse\u00a0: l'invitation n'a plus d'objet."
       : "Cette invitation a déjà été acceptée ou annulée.";
   }
   return describeError(err);
@@ -175,7 +175,7 @@ export function InvitationList({ filters, setFilters, list }: Props) {
                             <div className="fr-text--xs fr-mb-0">
                               {i.establishment
                                 ? `${i.establishment.name} (${i.establishment.finess})`
-                                : `GHT : ${i.ght!.name}`}
+                                : `GHT\u00a0: ${i.ght!.name}`}
                             </div>
                           )}
                         </td>

@@ -23,7 +23,7 @@ function describeInvite(err: unknown): string {
   if (err instanceof ApiError && err.status === 409) {
     return err.problem.code === "email_taken"
       ? "Un compte existe déjà avec cette adresse."
-      : "Une invitation attend déjà cette adresse : renvoyez-la ou annulez-la depuis la liste.";
+      : "Une invitation attend déjà cette adresse\u00a0: renvoyez-la ou annulez-la depuis la liste.";
   }
   if (err instanceof ApiError && err.status === 404)
     return "Cet établissement ne fait pas partie de votre GHT.";
