@@ -153,11 +153,8 @@ function GhtDetailView() {
       <h1>
         {ght.name} <span className="pris-muted">({ght.code})</span>
       </h1>
-      <GhtSettings
-        key={`${ght.name}|${ght.supportEstablishmentId}|${ght.members.length}`}
-        ght={ght}
-        onSaved={set}
-      />
+      {/* Read again when the members change (the support is picked among them), not when it saves. */}
+      <GhtSettings key={ght.members.map((m) => m.id).join()} ght={ght} onSaved={set} />
       <h2 className="fr-h4">Membres ({ght.members.length})</h2>
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {ght.members.length === 0 ? (
