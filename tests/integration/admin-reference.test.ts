@@ -262,6 +262,11 @@ describe("establishments", () => {
     );
     const moved = await call("PATCH", `/establishments/${own.id}`, { territory: "est" });
     expect(moved.json().errors).toEqual([{ field: "/territory", message: "is a retired territory" }]);
+    const back = await call("POST", `/establishments/${id}/reactivate`);
+    expect(back.statusCode).toBe(409);
+    expect(back.json()).toMatchObject({ code: "territory_retired" });
+    expect(back.json().detail).toContain("« Est de l'île » est retiré");
+    expect((await call("PATCH", `/establishments/${id}`, { active: true })).statusCode).toBe(409);
     await call("POST", "/territories/est/restore");
   });
 

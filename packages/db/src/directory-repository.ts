@@ -38,10 +38,11 @@ export async function listTerritories(tx: Tx, options: { includeRetired?: boolea
 }
 
 /**
- * A territory; `lock` holds it until the transaction ends: "update" to retire it, "share" to place an
- * establishment in it, so that a territory is never retired while an establishment is being placed there.
+ * A territory; `lock` holds it until the transaction ends: "no key update" to change or retire it, "share"
+ * to place an active establishment in it, so that a territory is never retired while one is being placed
+ * there. Neither waits on the key-share locks that establishments' foreign keys take.
  */
-export async function findTerritory(tx: Tx, code: string, lock?: "update" | "share") {
+export async function findTerritory(tx: Tx, code: string, lock?: "no key update" | "share") {
   const q = tx.select().from(territories).where(eq(territories.code, code));
   const [row] = lock ? await q.for(lock) : await q;
   return row;
@@ -90,9 +91,10 @@ export async function listGhts(tx: Tx) {
   return tx.select(ghtColumns).from(ghts).orderBy(asc(ghts.name));
 }
 
+/** A GHT; `lock` holds it (but not against the key-share locks of establishments joining it). */
 export async function findGht(tx: Tx, id: string, lock = false) {
   const q = tx.select(ghtColumns).from(ghts).where(eq(ghts.id, id));
-  const [row] = lock ? await q.for("update") : await q;
+  const [row] = lock ? await q.for("no key update") : await q;
   return row;
 }
 
@@ -220,7 +222,7 @@ export async function findEstablishment(
     .select()
     .from(establishments)
     .where(and(eq(establishments.id, id), establishmentScopeSql(scope)));
-  const [row] = lock ? await q.for("update") : await q;
+  const [row] = lock ? await q.for("no key update") : await q;
   return row;
 }
 

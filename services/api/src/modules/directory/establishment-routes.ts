@@ -148,6 +148,16 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     active: boolean,
   ) {
     if (before.active === active) return before;
+    if (active) {
+      const territory = await findTerritory(tx, before.territory, "share");
+      if (territory?.retiredAt) {
+        throw new ConflictError(
+          "territory_retired",
+          `Le territoire « ${territory.name} » est retiré : remettez-le en service ou rattachez ` +
+            `« ${before.name} » à un autre territoire avant de le réactiver.`,
+        );
+      }
+    }
     const after = await updateEstablishment(tx, before.id, { active });
     await writeAudit(tx, auditActor(request), {
       action: active ? "establishment.reactivate" : "establishment.deactivate",
@@ -328,10 +338,11 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
             ? "Put an establishment back in the registry (administrators)"
             : "Take an establishment out of the registry, keeping its history (administrators)",
           description: active
-            ? "Clears the day it left the registry. Reactivating an active one changes nothing."
+            ? "Clears the day it left the registry. Reactivating an active one changes nothing; one in a " +
+              "retired territory → 409 `territory_retired`."
             : "Records the day it left the registry (today unless already set). Nothing is deleted.",
           params: IdParamsSchema,
-          response: { 200: EstablishmentSchema, ...problems(400, 401, 403, 404) },
+          response: { 200: EstablishmentSchema, ...problems(400, 401, 403, 404, 409) },
         },
       },
       async (request) => {

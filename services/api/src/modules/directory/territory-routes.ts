@@ -43,7 +43,7 @@ const frenchCount = (n: number) => new Intl.NumberFormat("fr-FR").format(n);
 const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
 
-  async function existing(tx: Tx, code: string, lock?: "update") {
+  async function existing(tx: Tx, code: string, lock?: "no key update") {
     const row = await findTerritory(tx, code, lock);
     if (!row) throw new NotFoundError("Territory");
     return row;
@@ -127,7 +127,7 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       db.transaction(async (tx) => {
-        const before = await existing(tx, request.params.code, "update");
+        const before = await existing(tx, request.params.code, "no key update");
         const after = await updateTerritory(tx, before.code, { name: request.body.name.trim() });
         await writeAudit(tx, auditActor(request), {
           action: "territory.update",
@@ -158,7 +158,7 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       db.transaction(async (tx) => {
-        const before = await existing(tx, request.params.code, "update");
+        const before = await existing(tx, request.params.code, "no key update");
         if (before.retiredAt) return view(before, await activeCount(tx, before.code));
         const inUse = await activeEstablishmentsIn(tx, before.code);
         if (inUse.total > 0) {
@@ -197,7 +197,7 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) =>
       db.transaction(async (tx) => {
-        const before = await existing(tx, request.params.code, "update");
+        const before = await existing(tx, request.params.code, "no key update");
         if (!before.retiredAt) return view(before, await activeCount(tx, before.code));
         const after = await updateTerritory(tx, before.code, { retiredAt: null });
         await writeAudit(tx, auditActor(request), {

@@ -3,7 +3,7 @@ import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import type { Establishment } from "@pris/domain";
 import { useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useLocation, useNavigate, useParams } from "react-router";
 import { api } from "../../../api/client.ts";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
@@ -90,6 +90,7 @@ export function EstablishmentEditView() {
   const { state, reload, set } = useResource<Establishment>(`/establishments/${id}`);
   const activity = useSubmission(describeAdminProblem);
   const [version, setVersion] = useState(0);
+  const created = (useLocation().state as { created?: boolean } | null)?.created === true;
   usePageTitle(state.status === "ready" ? state.data.name : "Établissement");
   if (state.status === "loading") return <p className="fr-container fr-my-6w">Chargement…</p>;
   if (state.status === "error")
@@ -109,6 +110,9 @@ export function EstablishmentEditView() {
     <main className="fr-container fr-my-6w">
       <Back />
       <h1>{e.name}</h1>
+      {created && version === 0 && (
+        <Alert severity="success" small description="Établissement enregistré." className="fr-mb-2w" />
+      )}
       <p>
         FINESS {e.finess}{" "}
         {e.active ? (
@@ -129,13 +133,7 @@ export function EstablishmentEditView() {
       <Button priority="secondary" disabled={activity.busy} onClick={toggle} className="fr-mb-4w">
         {e.active ? "Désactiver l'établissement" : "Réactiver l'établissement"}
       </Button>
-      <Editor
-        key={version}
-        establishment={e}
-        onSaved={(next) => {
-          set(next);
-        }}
-      />
+      <Editor key={version} establishment={e} onSaved={set} />
     </main>
   );
 }
