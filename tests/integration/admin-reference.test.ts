@@ -428,3 +428,29 @@ describe("GHTs", () => {
     expect((await as(analyst)("GET", `/ghts/${g.id}`)).statusCode).toBe(200);
   });
 });
+
+describe("concurrent changes", () => {
+  test("a territory retired while an establishment is registered there: never both", async () => {
+    for (let i = 0; i < 8; i++) {
+      const code = `course-${i}`;
+      await call("POST", "/territories", { code, name: `Course ${i}` });
+      const [retire, create] = await Promise.all([
+        call("POST", `/territories/${code}/retire`),
+        call(
+          "POST",
+          "/establishments",
+          validEstablishment({ finess: `97050${String(i).padStart(4, "0")}`, territory: code }),
+        ),
+      ]);
+      expect([retire.statusCode, create.statusCode].sort()).toEqual(
+        retire.statusCode === 200 ? [200, 400] : [201, 409],
+      );
+      const [row] = await t.db.select().from(territories).where(eq(territories.code, code));
+      const active = await t.db
+        .select()
+        .from(establishments)
+        .where(and(eq(establishments.territory, code), eq(establishments.active, true)));
+      expect(row!.retiredAt !== null && active.length > 0).toBe(false);
+    }
+  });
+});
