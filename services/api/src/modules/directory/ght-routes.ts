@@ -159,7 +159,8 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const before = await existing(tx, request.params.id, true);
         const { name, supportEstablishmentId } = request.body;
         if (supportEstablishmentId) {
-          const est = await findEstablishment(tx, supportEstablishmentId);
+          // Held, so that it does not leave the GHT while it becomes the support.
+          const est = await findEstablishment(tx, supportEstablishmentId, { all: true }, true);
           if (!est || est.ghtId !== before.id) {
             throw new ValidationError([
               {
