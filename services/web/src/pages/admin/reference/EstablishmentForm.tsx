@@ -64,7 +64,7 @@ export function EstablishmentForm({
     <form onSubmit={submit} aria-label="Fiche de l'établissement">
       <fieldset className="fr-fieldset">
         <legend className="fr-fieldset__legend">Identité</legend>
-        <div className="fr-fieldset__element pris-filters">
+        <div className="fr-fieldset__element pris-fields">
           <TextField
             id="est-finess"
             label="FINESS (établissement)"
@@ -85,7 +85,7 @@ export function EstablishmentForm({
         <div className="fr-fieldset__element">
           <TextField id="est-name" label="Nom" {...text("name")} required maxLength={300} />
         </div>
-        <div className="fr-fieldset__element pris-filters">
+        <div className="fr-fieldset__element pris-fields">
           <SelectField
             id="est-category"
             label="Catégorie"
@@ -108,7 +108,7 @@ export function EstablishmentForm({
             onChange={(ghtId) => setDraft((d) => ({ ...d, ghtId }))}
           />
         </div>
-        <div className="fr-fieldset__element pris-filters">
+        <div className="fr-fieldset__element pris-fields">
           <SelectField
             id="est-nis2"
             label="Statut NIS2"
@@ -142,7 +142,7 @@ export function EstablishmentForm({
             {...text("addressLines")}
           />
         </div>
-        <div className="fr-fieldset__element pris-filters">
+        <div className="fr-fieldset__element pris-fields">
           <TextField
             id="est-commune"
             label="Code commune (INSEE)"
@@ -153,7 +153,7 @@ export function EstablishmentForm({
           <TextField id="est-postal" label="Code postal et ville" {...text("postalLine")} maxLength={300} />
           <TextField id="est-phone" label="Standard" type="tel" {...text("phone")} maxLength={30} />
         </div>
-        <div className="fr-fieldset__element pris-filters">
+        <div className="fr-fieldset__element pris-fields">
           <TextField id="est-active-from" label="Entrée au répertoire" type="date" {...text("activeFrom")} />
           {mode === "edit" && (
             <TextField

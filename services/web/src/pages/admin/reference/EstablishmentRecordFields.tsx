@@ -26,7 +26,7 @@ export function ContactsFields({ draft, update }: { draft: EstablishmentDraft; u
         </span>
       </legend>
       {CONTACT_ROLES.map((role) => (
-        <div key={role} className="fr-fieldset__element pris-filters">
+        <div key={role} className="fr-fieldset__element pris-fields">
           <TextField
             id={`est-contact-${role}-name`}
             label={`${CONTACT_ROLE_LABELS[role]} : nom`}
@@ -87,7 +87,7 @@ export function ProductsAndSuppliersFields({ draft, update }: { draft: Establish
         </legend>
         {draft.products.map((p, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
-          <div key={i} className="fr-fieldset__element pris-filters">
+          <div key={i} className="fr-fieldset__element pris-fields">
             <SelectField
               id={`est-product-${i}-kind`}
               label="Type"
@@ -130,7 +130,7 @@ export function ProductsAndSuppliersFields({ draft, update }: { draft: Establish
         <legend className="fr-fieldset__legend">Prestataires</legend>
         {draft.suppliers.map((s, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
-          <div key={i} className="fr-fieldset__element pris-filters">
+          <div key={i} className="fr-fieldset__element pris-fields">
             <SelectField
               id={`est-supplier-${i}-service`}
               label="Service"

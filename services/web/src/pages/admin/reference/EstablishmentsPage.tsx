@@ -89,7 +89,7 @@ function EstablishmentList() {
           Nouvel établissement
         </Link>
       </p>
-      <div className="pris-filters">
+      <div className="pris-fields">
         <TextField
           id="est-search"
           label="Rechercher"
@@ -117,7 +117,7 @@ function EstablishmentList() {
           onChange={set("category")}
         />
       </div>
-      <div className="pris-filters">
+      <div className="pris-fields">
         <SelectField
           id="est-filter-ght"
           label="GHT"
