@@ -179,3 +179,24 @@ describe("other roles", () => {
     }
   });
 });
+
+describe("the directory as A sees it", () => {
+  test("lists, filters and counts of establishments never show B; GHT members and territory counts stay hidden", async () => {
+    for (const headers of [rssiA, keyA]) {
+      for (const query of ["", "?q=Bravo", `?nis2Status=not_subject`, "?active=true", "?territory=sud"]) {
+        const page = (await get(`/api/v1/establishments${query}`, headers)).json();
+        expect(
+          page.items.map((e: { id: string }) => e.id),
+          query,
+        ).toEqual(query === "?q=Bravo" ? [] : [A.id]);
+        expect(page.total, query).toBe(query === "?q=Bravo" ? 0 : 1);
+      }
+      expect((await get(`/api/v1/establishments/${B.id}`, headers)).statusCode).toBe(404);
+      const territories = (await get("/api/v1/territories", headers)).json();
+      expect(territories.every((x: object) => !("activeEstablishments" in x))).toBe(true);
+    }
+    const ght = (await get(`/api/v1/establishments/${A.id}`, rssiA)).json().ghtId;
+    expect((await get(`/api/v1/ghts/${ght}`, rssiA)).statusCode).toBe(403);
+    expect((await get(`/api/v1/ghts/${ght}`, keyA)).statusCode).toBe(403);
+  });
+});

@@ -2,6 +2,7 @@ export * from "./audit.ts";
 export * from "./catalog.ts";
 export * from "./client.ts";
 export * from "./column-record.ts";
+export * from "./directory-repository.ts";
 export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
 export * from "./log-chain-keys.ts";

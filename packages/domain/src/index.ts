@@ -11,6 +11,7 @@ export * from "./contracts/incident-contract.ts";
 export * from "./contracts/observable-contract.ts";
 export * from "./contracts/problem.ts";
 export * from "./contracts/queue-contract.ts";
+export * from "./contracts/reference-contract.ts";
 export * from "./contracts/stats-contract.ts";
 export * from "./contracts/workflow-contract.ts";
 export * from "./declaration.ts";

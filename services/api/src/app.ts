@@ -8,6 +8,7 @@ import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
+import territoryRoutes from "./modules/directory/territory-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import evidenceRoutes from "./modules/evidence/evidence-routes.ts";
 import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
@@ -76,6 +77,7 @@ export async function buildApp(config: Config) {
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(territoryRoutes);
       await api.register(establishmentRoutes);
       await api.register(userRoutes);
       await api.register(apiKeyRoutes);
