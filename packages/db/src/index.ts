@@ -13,3 +13,4 @@ export * from "./schema-admin.ts";
 export * from "./schema-bulletins.ts";
 export * from "./schema-evidence.ts";
 export * from "./schema-exercises.ts";
+export * from "./on-call.ts";
