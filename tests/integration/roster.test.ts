@@ -181,9 +181,7 @@ describe("the rota through the API", () => {
     // A slot around now (inside the week), and the next one right after it.
     const start = Math.max(0, m - 10);
     const end = Math.min(10080, m + 30);
-    const current = (
-      await call(admin, "POST", "/on-call/slots", slot(start, end, mickael, nadia))
-    ).json();
+    const current = (await call(admin, "POST", "/on-call/slots", slot(start, end, mickael, nadia))).json();
     const res = await call(taskforce, "GET", "/on-call/now");
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({

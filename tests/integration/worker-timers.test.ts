@@ -280,7 +280,12 @@ describe("service-level timers", () => {
   it("a slot whose analyst left the pole reminds every active analyst, not the departed one", async () => {
     const [gone] = await db
       .insert(users)
-      .values({ email: `parti.${Date.now()}@pris.test`, displayName: "parti", role: "analyst", passwordHash: "x" })
+      .values({
+        email: `parti.${Date.now()}@pris.test`,
+        displayName: "parti",
+        role: "analyst",
+        passwordHash: "x",
+      })
       .returning({ id: users.id, email: users.email });
     await setOnCall(db, gone!.id, null);
     await db.update(users).set({ active: false }).where(eq(users.id, gone!.id));

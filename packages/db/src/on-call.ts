@@ -2,8 +2,8 @@ import { slotCovering, weekMinuteAt } from "@pris/domain";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { Tx } from "./client.ts";
-import { onCallSlots } from "./schema-admin.ts";
 import { users } from "./schema.ts";
+import { onCallSlots } from "./schema-admin.ts";
 
 /** A person of the rota, as pages and e-mails need them. */
 export interface OnCallPerson {
@@ -79,7 +79,12 @@ export async function overlappingOnCallSlots(
         exceptId ? sql`${onCallSlots.id} <> ${exceptId}` : undefined,
       ),
     );
-  return rows.length > 0 ? listOnCallSlots(tx, rows.map((r) => r.id)) : [];
+  return rows.length > 0
+    ? listOnCallSlots(
+        tx,
+        rows.map((r) => r.id),
+      )
+    : [];
 }
 
 /** The rota's slot in force at an instant: the minute of the week the region's clocks then show. */

@@ -9,7 +9,15 @@ import { DateTime } from "luxon";
 export const MINUTES_PER_DAY = 1440;
 export const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
 
-export const WEEKDAY_NAMES = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"] as const;
+export const WEEKDAY_NAMES = [
+  "lundi",
+  "mardi",
+  "mercredi",
+  "jeudi",
+  "vendredi",
+  "samedi",
+  "dimanche",
+] as const;
 
 /** The minute of the week the region's clocks show at an instant (Monday 00:00 = 0). */
 export function weekMinuteAt(at: Date, timeZone: string): number {

@@ -698,10 +698,7 @@ async function main(): Promise<void> {
       if (!anySlot) {
         const analysts = new Map(
           (
-            await tx
-              .select({ id: users.id, email: users.email })
-              .from(users)
-              .where(eq(users.role, "analyst"))
+            await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.role, "analyst"))
           ).map((u) => [u.email.split("@")[0]!, u.id]),
         );
         const slots = ROTA.filter((r) => analysts.has(r.primary) && analysts.has(r.backup)).map((r) => ({

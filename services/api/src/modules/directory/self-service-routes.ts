@@ -3,8 +3,8 @@ import { canonicalProducts, catalogProducts, establishments, type Tx, writeAudit
 import {
   CatalogProductSchema,
   CatalogQuerySchema,
-  catalogKey,
   ContactsSchema,
+  catalogKey,
   EstablishmentProductsUpdateSchema,
   EstablishmentSchema,
   EstablishmentSuppliersUpdateSchema,

@@ -220,20 +220,23 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         backupUserId: body.backupUserId ?? null,
         note: body.note?.trim() || null,
       };
-      const row = await writeSlot(() => values, undefined, () =>
-        db.transaction(async (tx) => {
-          await checkSlot(tx, values);
-          const [inserted] = await tx.insert(onCallSlots).values(values).returning({ id: onCallSlots.id });
-          const [created] = await listOnCallSlots(tx, [inserted!.id]);
-          await writeAudit(tx, auditActor(request), {
-            action: "oncall.create",
-            objectKind: "oncall",
-            objectId: created!.id,
-            objectLabel: formatWeekSpan(created!),
-            after: auditView(created!),
-          });
-          return created!;
-        }),
+      const row = await writeSlot(
+        () => values,
+        undefined,
+        () =>
+          db.transaction(async (tx) => {
+            await checkSlot(tx, values);
+            const [inserted] = await tx.insert(onCallSlots).values(values).returning({ id: onCallSlots.id });
+            const [created] = await listOnCallSlots(tx, [inserted!.id]);
+            await writeAudit(tx, auditActor(request), {
+              action: "oncall.create",
+              objectKind: "oncall",
+              objectId: created!.id,
+              objectLabel: formatWeekSpan(created!),
+              after: auditView(created!),
+            });
+            return created!;
+          }),
       );
       return reply.code(201).send(toOnCallSlotView(row));
     },
@@ -256,35 +259,38 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { id } = request.params;
       const body = request.body;
       let span = { startMinute: 0, endMinute: 0 };
-      const row = await writeSlot(() => span, id, () =>
-        db.transaction(async (tx) => {
-          const [locked] = await tx.select().from(onCallSlots).where(eq(onCallSlots.id, id)).for("update");
-          if (!locked) throw new NotFoundError("On-call slot");
-          const [before] = await listOnCallSlots(tx, [id]);
-          const values: SlotValues = {
-            startMinute: body.startMinute ?? locked.startMinute,
-            endMinute: body.endMinute ?? locked.endMinute,
-            primaryUserId: body.primaryUserId ?? locked.primaryUserId,
-            backupUserId: body.backupUserId === undefined ? locked.backupUserId : body.backupUserId,
-            note: body.note === undefined ? locked.note : body.note?.trim() || null,
-          };
-          span = values;
-          await checkSlot(tx, values);
-          await tx
-            .update(onCallSlots)
-            .set({ ...values, updatedAt: new Date() })
-            .where(eq(onCallSlots.id, id));
-          const [after] = await listOnCallSlots(tx, [id]);
-          await writeAudit(tx, auditActor(request), {
-            action: "oncall.update",
-            objectKind: "oncall",
-            objectId: id,
-            objectLabel: formatWeekSpan(after!),
-            before: auditView(before!),
-            after: auditView(after!),
-          });
-          return after!;
-        }),
+      const row = await writeSlot(
+        () => span,
+        id,
+        () =>
+          db.transaction(async (tx) => {
+            const [locked] = await tx.select().from(onCallSlots).where(eq(onCallSlots.id, id)).for("update");
+            if (!locked) throw new NotFoundError("On-call slot");
+            const [before] = await listOnCallSlots(tx, [id]);
+            const values: SlotValues = {
+              startMinute: body.startMinute ?? locked.startMinute,
+              endMinute: body.endMinute ?? locked.endMinute,
+              primaryUserId: body.primaryUserId ?? locked.primaryUserId,
+              backupUserId: body.backupUserId === undefined ? locked.backupUserId : body.backupUserId,
+              note: body.note === undefined ? locked.note : body.note?.trim() || null,
+            };
+            span = values;
+            await checkSlot(tx, values);
+            await tx
+              .update(onCallSlots)
+              .set({ ...values, updatedAt: new Date() })
+              .where(eq(onCallSlots.id, id));
+            const [after] = await listOnCallSlots(tx, [id]);
+            await writeAudit(tx, auditActor(request), {
+              action: "oncall.update",
+              objectKind: "oncall",
+              objectId: id,
+              objectLabel: formatWeekSpan(after!),
+              before: auditView(before!),
+              after: auditView(after!),
+            });
+            return after!;
+          }),
       );
       return toOnCallSlotView(row);
     },
@@ -307,7 +313,10 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await db.transaction(async (tx) => {
         const [row] = await listOnCallSlots(tx, [id]);
         if (!row) throw new NotFoundError("On-call slot");
-        const deleted = await tx.delete(onCallSlots).where(eq(onCallSlots.id, id)).returning({ id: onCallSlots.id });
+        const deleted = await tx
+          .delete(onCallSlots)
+          .where(eq(onCallSlots.id, id))
+          .returning({ id: onCallSlots.id });
         if (deleted.length === 0) throw new NotFoundError("On-call slot");
         await writeAudit(tx, auditActor(request), {
           action: "oncall.delete",
