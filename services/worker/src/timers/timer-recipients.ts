@@ -24,11 +24,11 @@ async function select(tx: Tx, where: SQL | undefined): Promise<Recipient[]> {
 
 const analysts = (tx: Tx) => select(tx, eq(users.role, "analyst"));
 
-/** Who the rota has on duty (or as backup) at the instant the timer fires. */
-async function onDuty(tx: Tx, roster: Roster, duty: "primary" | "backup"): Promise<Recipient[]> {
+/** Who the rota has on duty and as backup at the instant the timer fires. */
+async function onDuty(tx: Tx, roster: Roster): Promise<{ primary: Recipient[]; backup: Recipient[] }> {
   const people = await onCallAt(tx, roster.at, roster.timeZone);
-  const p = people[duty];
-  return p ? [{ id: p.id, email: p.email }] : [];
+  const one = (p: Recipient | null) => (p ? [{ id: p.id, email: p.email }] : []);
+  return { primary: one(people.primary), backup: one(people.backup) };
 }
 
 /** The instant a timer fires and the region's zone, in which the rota's week is read. */
@@ -79,12 +79,11 @@ export async function timerRecipients(
 ): Promise<Recipient[]> {
   switch (kind) {
     case "sla.remind":
-      return orAllAnalysts(tx, await onDuty(tx, roster, "primary"));
-    case "sla.missed":
-      return union(
-        await orAllAnalysts(tx, await onDuty(tx, roster, "backup")),
-        await onDuty(tx, roster, "primary"),
-      );
+      return orAllAnalysts(tx, (await onDuty(tx, roster)).primary);
+    case "sla.missed": {
+      const { primary, backup } = await onDuty(tx, roster);
+      return union(await orAllAnalysts(tx, backup), primary);
+    }
     case "followup.due":
       return orAllAnalysts(tx, await assignee(tx, incident));
     case "clock.remind":
