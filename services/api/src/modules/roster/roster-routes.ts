@@ -27,6 +27,7 @@ import { auditActor } from "../../audit.ts";
 import type { Access } from "../../auth/principal.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
+import { pgCode } from "../../plugins/errors.ts";
 
 /** The pole plans its rota (analysts, and administrators who set the service up); the task force reads it. */
 const EDITORS: Access = ["admin", "analyst"];
@@ -64,14 +65,6 @@ function auditView(row: OnCallSlotRow) {
     backup: row.backup?.displayName ?? null,
     note: row.note,
   };
-}
-
-function pgCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-    e = e.cause as typeof e;
-  }
-  return undefined;
 }
 
 interface SlotValues {
