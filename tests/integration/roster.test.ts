@@ -128,6 +128,20 @@ describe("the rota through the API", () => {
     expect(await t.db.select().from(onCallSlots)).toHaveLength(2);
   });
 
+  test("two editors adding overlapping slots at once: one wins, the other gets the 409", async () => {
+    const answers = await Promise.all(
+      [camille, mickael, nadia].map((p, i) =>
+        call(admin, "POST", "/on-call/slots", slot(2 * DAY + i * 30, 2 * DAY + 600 + i * 30, p)),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 409]);
+    const winner = answers.find((a) => a.statusCode === 201)!.json();
+    for (const lost of answers.filter((a) => a.statusCode === 409)) {
+      expect(lost.json()).toMatchObject({ code: "on_call_overlap" });
+      expect(lost.json().detail).toContain(winner.id);
+    }
+  });
+
   test("bad slots are refused with a 400 naming the field", async () => {
     const cases: [object, string][] = [
       [slot(600, 600, camille), "/endMinute"],
