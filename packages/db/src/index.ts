@@ -7,6 +7,7 @@ export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
 export * from "./log-chain-keys.ts";
 export * from "./log-checkpoints.ts";
+export * from "./on-call.ts";
 export * from "./outbox.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";

@@ -8,6 +8,7 @@ import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
+import selfServiceRoutes from "./modules/directory/self-service-routes.ts";
 import territoryRoutes from "./modules/directory/territory-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import evidenceRoutes from "./modules/evidence/evidence-routes.ts";
@@ -17,6 +18,7 @@ import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
+import rosterRoutes from "./modules/roster/roster-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import accessTrace from "./plugins/access-trace.ts";
@@ -81,6 +83,7 @@ export async function buildApp(config: Config) {
       await api.register(establishmentRoutes);
       await api.register(userRoutes);
       await api.register(apiKeyRoutes);
+      await api.register(selfServiceRoutes);
       await api.register(ghtRoutes);
       await api.register(incidentRoutes);
       await api.register(queueRoutes);
@@ -92,6 +95,7 @@ export async function buildApp(config: Config) {
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
+      await api.register(rosterRoutes);
     },
     { prefix: "/api/v1" },
   );

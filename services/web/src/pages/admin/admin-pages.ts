@@ -38,6 +38,12 @@ export const ADMIN_PAGES: AdminPage[] = [
     roles: ["admin"],
     load: () => import("./AuditPage.tsx").then((m) => ({ default: m.AuditPage })),
   },
+  {
+    path: "/administration/astreinte",
+    title: "Astreinte",
+    roles: ["admin", "analyst"],
+    load: () => import("./roster/RosterPage.tsx").then((m) => ({ default: m.RosterPage })),
+  },
 ];
 
 export function adminPagesFor(role: Role): AdminPage[] {
