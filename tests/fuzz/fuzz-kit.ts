@@ -1,5 +1,5 @@
 import type { App } from "@pris/api";
-import type { Db } from "@pris/db";
+import { type Db, onCallSlots } from "@pris/db";
 import fc from "fast-check";
 import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import { createApiKey, createEstablishment, createUser, declaration, login } from "../support/fixtures.ts";
@@ -139,6 +139,13 @@ export async function buildWorld(app: App, db: Db): Promise<World> {
     payload: bulletinDraft({ audience: { establishmentIds: [establishment.id] } }),
   });
   ids.push(bulletin.json().id);
+  // A slot of the on-call rota, held by an analyst who is not a caller.
+  const onDuty = await createUser(db, { role: "analyst" });
+  const [slot] = await db
+    .insert(onCallSlots)
+    .values({ startMinute: 0, endMinute: 60, primaryUserId: onDuty.id })
+    .returning({ id: onCallSlots.id });
+  ids.push(slot!.id, onDuty.id);
   const invitation = await app.inject({
     method: "POST",
     url: "/api/v1/invitations",

@@ -114,6 +114,28 @@ describe("RSSI of A and A's API key against B's incidents", () => {
     expect((await get(`/api/v1/establishments/${A.id}/api-keys`, keyA)).statusCode).toBe(403);
   });
 
+  test("B's contacts, products and suppliers cannot be rewritten: the same 404 as a missing establishment", async () => {
+    const bodies = {
+      contacts: { rssi: { name: "Intrus" } },
+      products: { products: [{ kind: "dpi", vendor: "Intrus" }] },
+      suppliers: { suppliers: [{ service: "msp", name: "Intrus" }] },
+    };
+    for (const [part, payload] of Object.entries(bodies)) {
+      const put = (id: string, headers: Record<string, string>) =>
+        t.app.inject({ method: "PUT", url: `/api/v1/establishments/${id}/${part}`, headers, payload });
+      const onB = await put(B.id, rssiA);
+      const missing = await put(NON_EXISTENT, rssiA);
+      expect(onB.statusCode).toBe(404);
+      const { requestId: _a, ...b } = onB.json();
+      const { requestId: _m, ...m } = missing.json();
+      expect(b).toEqual(m);
+      // An establishment's API key declares; it does not rewrite the record, not even its own.
+      expect((await put(A.id, keyA)).statusCode).toBe(403);
+    }
+    const record = (await get(`/api/v1/establishments/${B.id}`, rssiB)).json();
+    expect(JSON.stringify(record)).not.toContain("Intrus");
+  });
+
   test("the directory of people is for administrators only", async () => {
     for (const headers of [rssiA, keyA]) {
       expect((await get("/api/v1/users", headers)).statusCode).toBe(403);
@@ -202,5 +224,26 @@ describe("other roles", () => {
       expect(res.statusCode, url).toBe(401);
       expect(res.body).not.toContain("Bravo");
     }
+  });
+});
+
+describe("the directory as A sees it", () => {
+  test("lists, filters and counts of establishments never show B; GHT members and territory counts stay hidden", async () => {
+    for (const headers of [rssiA, keyA]) {
+      for (const query of ["", "?q=Bravo", `?nis2Status=not_subject`, "?active=true", "?territory=sud"]) {
+        const page = (await get(`/api/v1/establishments${query}`, headers)).json();
+        expect(
+          page.items.map((e: { id: string }) => e.id),
+          query,
+        ).toEqual(query === "?q=Bravo" ? [] : [A.id]);
+        expect(page.total, query).toBe(query === "?q=Bravo" ? 0 : 1);
+      }
+      expect((await get(`/api/v1/establishments/${B.id}`, headers)).statusCode).toBe(404);
+      const territories = (await get("/api/v1/territories", headers)).json();
+      expect(territories.every((x: object) => !("activeEstablishments" in x))).toBe(true);
+    }
+    const ght = (await get(`/api/v1/establishments/${A.id}`, rssiA)).json().ghtId;
+    expect((await get(`/api/v1/ghts/${ght}`, rssiA)).statusCode).toBe(403);
+    expect((await get(`/api/v1/ghts/${ght}`, keyA)).statusCode).toBe(403);
   });
 });

@@ -8,6 +8,8 @@ import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
+import selfServiceRoutes from "./modules/directory/self-service-routes.ts";
+import territoryRoutes from "./modules/directory/territory-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import evidenceRoutes from "./modules/evidence/evidence-routes.ts";
 import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
@@ -18,6 +20,7 @@ import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.t
 import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
+import rosterRoutes from "./modules/roster/roster-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import accessTrace from "./plugins/access-trace.ts";
@@ -95,9 +98,11 @@ export async function buildApp(config: Config) {
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(territoryRoutes);
       await api.register(establishmentRoutes);
       await api.register(userRoutes);
       await api.register(apiKeyRoutes);
+      await api.register(selfServiceRoutes);
       await api.register(ghtRoutes);
       await api.register(incidentRoutes);
       await api.register(queueRoutes);
@@ -109,6 +114,7 @@ export async function buildApp(config: Config) {
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
+      await api.register(rosterRoutes);
       await api.register(invitationRoutes);
       await api.register(invitationLinkRoutes);
     },

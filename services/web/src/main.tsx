@@ -30,6 +30,9 @@ import "./styles.css";
 const AccessTracesPage = lazy(() =>
   import("./pages/AccessTracesPage.tsx").then((m) => ({ default: m.AccessTracesPage })),
 );
+const MyEstablishmentPage = lazy(() =>
+  import("./pages/establishment/MyEstablishmentPage.tsx").then((m) => ({ default: m.MyEstablishmentPage })),
+);
 const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
@@ -110,6 +113,14 @@ createRoot(root).render(
                   }
                 />
               ))}
+              <Route
+                path="/mon-etablissement"
+                element={
+                  <Loading>
+                    <MyEstablishmentPage />
+                  </Loading>
+                }
+              />
               <Route path="/exercices" element={<ExercisesPage />} />
               <Route
                 path="/exercices/tableau-de-bord"

@@ -48,6 +48,7 @@ function workNavigation(role: Role, path: string): NavItem[] {
         item("Mes signalements", "/incidents", path.startsWith("/incidents")),
         item("Exercices de crise", "/exercices", path.startsWith("/exercices")),
         item("Mes bulletins", "/bulletins", path.startsWith("/bulletins")),
+        item("Mon établissement", "/mon-etablissement"),
       ];
     case "analyst":
       return [

@@ -17,10 +17,34 @@ export interface AdminPage {
 
 export const ADMIN_PAGES: AdminPage[] = [
   {
+    path: "/administration/territoires",
+    title: "Territoires",
+    roles: ["admin"],
+    load: () => import("./reference/TerritoriesPage.tsx").then((m) => ({ default: m.TerritoriesPage })),
+  },
+  {
+    path: "/administration/ght",
+    title: "GHT",
+    roles: ["admin"],
+    load: () => import("./reference/GhtsPage.tsx").then((m) => ({ default: m.GhtsPage })),
+  },
+  {
+    path: "/administration/etablissements",
+    title: "Établissements",
+    roles: ["admin"],
+    load: () => import("./reference/EstablishmentsPage.tsx").then((m) => ({ default: m.EstablishmentsPage })),
+  },
+  {
     path: "/administration/journal",
     title: "Journal d'administration",
     roles: ["admin"],
     load: () => import("./AuditPage.tsx").then((m) => ({ default: m.AuditPage })),
+  },
+  {
+    path: "/administration/astreinte",
+    title: "Astreinte",
+    roles: ["admin", "analyst"],
+    load: () => import("./roster/RosterPage.tsx").then((m) => ({ default: m.RosterPage })),
   },
   {
     path: "/administration/invitations",
