@@ -131,5 +131,24 @@ describe("a person onboarded by invitation, in the browser", () => {
     await waitUntil("two more e-mails", () => smtp.messages.length >= before + 2);
     await desk.getByRole("button", { name: "Compter les invitations" }).click();
     await desk.getByText("Aucun RSSI à inviter", { exact: false }).waitFor();
+
+    // From the list: re-send one (a new e-mail), cancel another after confirming.
+    const sent = smtp.messages.length;
+    await desk
+      .getByRole("button", { name: /^Renvoyer l'invitation de/ })
+      .first()
+      .click();
+    await desk.getByText(/Invitation renvoyée à .*\s: le lien précédent ne fonctionne plus\./).waitFor();
+    await waitUntil("the re-sent e-mail", () => smtp.messages.length >= sent + 1);
+    desk.once("dialog", (dialog) => void dialog.accept());
+    await desk
+      .getByRole("button", { name: /^Annuler l'invitation de/ })
+      .first()
+      .click();
+    await desk.getByText(/Invitation de .* annulée\./).waitFor();
+    await desk
+      .getByRole("cell", { name: /Annulée/ })
+      .first()
+      .waitFor();
   });
 });

@@ -86,7 +86,7 @@ export function InvitationList({ filters, setFilters, list }: Props) {
         ok: true,
         text:
           action === "resend"
-            ? `Invitation renvoyée à ${i.email} : le lien précédent ne fonctionne plus.`
+            ? `Invitation renvoyée à ${i.email}\u00a0: le lien précédent ne fonctionne plus.`
             : `Invitation de ${i.email} annulée.`,
       });
     } catch (err) {
@@ -206,6 +206,9 @@ export function InvitationList({ filters, setFilters, list }: Props) {
                                 priority="secondary"
                                 disabled={busyId === i.id}
                                 onClick={() => act(i, "resend")}
+                                nativeButtonProps={{
+                                  "aria-label": `Renvoyer l'invitation de ${i.displayName}`,
+                                }}
                               >
                                 Renvoyer
                               </Button>{" "}
@@ -214,6 +217,9 @@ export function InvitationList({ filters, setFilters, list }: Props) {
                                 priority="tertiary"
                                 disabled={busyId === i.id}
                                 onClick={() => act(i, "cancel")}
+                                nativeButtonProps={{
+                                  "aria-label": `Annuler l'invitation de ${i.displayName}`,
+                                }}
                               >
                                 Annuler
                               </Button>
