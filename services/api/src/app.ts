@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "@pris/config";
 import Fastify, { type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
+import auditRoutes from "./modules/audit/audit-routes.ts";
 import authRoutes from "./modules/auth/auth-routes.ts";
 import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
 import clockRoutes from "./modules/clocks/clock-routes.ts";
@@ -90,6 +91,7 @@ export async function buildApp(config: Config) {
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
+      await api.register(auditRoutes);
     },
     { prefix: "/api/v1" },
   );
