@@ -15,6 +15,12 @@ export interface AdminPage {
 
 export const ADMIN_PAGES: AdminPage[] = [
   {
+    path: "/administration/utilisateurs",
+    title: "Utilisateurs",
+    roles: ["admin"],
+    load: () => import("./users/UsersPage.tsx").then((m) => ({ default: m.UsersPage })),
+  },
+  {
     path: "/administration/journal",
     title: "Journal d'administration",
     roles: ["admin"],
