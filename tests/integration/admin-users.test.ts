@@ -154,7 +154,10 @@ describe("changing a user", () => {
 
   test("deactivating and reactivating are their own actions; a deactivated user cannot sign in", async () => {
     const user = await createUser(t.db, { role: "ars", name: "Armelle ARS" });
+    const session = (await login(t.app, user.email)).bearer;
+    expect((await call("GET", "/api/v1/auth/session", undefined, session)).statusCode).toBe(200);
     const off = await patch(user.id, { active: false });
+    expect((await call("GET", "/api/v1/auth/session", undefined, session)).statusCode).toBe(401);
     expect(off.json().active).toBe(false);
     const signIn = await t.app.inject({
       method: "POST",
@@ -213,6 +216,37 @@ describe("changes that would orphan data are refused with 409", () => {
     expect((await patch(second.id, { active: true })).statusCode).toBe(200);
     expect((await patch(second.id, { role: "analyst" })).statusCode).toBe(200);
     expect((await patch(adminUser.id, { role: "ars" })).statusCode).toBe(409);
+  });
+
+  test("two administrators demoting each other at once: one of them stays", async () => {
+    const x = await createUser(t.db, { role: "admin" });
+    const y = await createUser(t.db, { role: "admin" });
+    const xs = (await login(t.app, x.email)).bearer;
+    const ys = (await login(t.app, y.email)).bearer;
+    const activeAdmins = async () =>
+      (await t.db.execute(sql`SELECT id FROM users WHERE role = 'admin' AND active`)).rows.map((r) => r.id);
+    const behindTheRules = async (statement: ReturnType<typeof sql>) => {
+      await t.db.execute(statement);
+      t.app.directoryCache.invalidate();
+    };
+    await behindTheRules(sql`UPDATE users SET active = false WHERE id = ${adminUser.id}`);
+    try {
+      for (let round = 0; round < 5; round++) {
+        const [demoteY, demoteX] = await Promise.all([
+          patch(y.id, { role: "ars" }, xs),
+          patch(x.id, { role: "ars" }, ys),
+        ]);
+        const codes = [demoteY!.statusCode, demoteX!.statusCode];
+        expect(codes.filter((c) => c === 200)).toHaveLength(1);
+        // The other was refused: by the rule, or because its author had just stopped being an administrator.
+        expect(codes.filter((c) => c === 409 || c === 403)).toHaveLength(1);
+        expect(await activeAdmins()).toHaveLength(1);
+        await behindTheRules(sql`UPDATE users SET role = 'admin' WHERE id IN (${x.id}, ${y.id})`);
+      }
+    } finally {
+      await behindTheRules(sql`UPDATE users SET active = (id = ${adminUser.id}) WHERE role = 'admin'`);
+    }
+    expect(await activeAdmins()).toEqual([adminUser.id]);
   });
 
   test("the only active RSSI of an establishment with open incidents stays, until another covers it", async () => {
