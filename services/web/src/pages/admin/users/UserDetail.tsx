@@ -41,17 +41,21 @@ const draftOf = (u: User): Draft => ({
   password: "",
 });
 
-function patchOf(d: Draft): UserPatch {
+/** What the form changes, and only that: an untouched field is not sent (nor traced). */
+function patchOf(user: User, d: Draft): UserPatch {
   const rssi = d.role === "rssi";
-  return {
+  const wanted: UserPatch = {
     displayName: d.displayName.trim(),
     phone: d.phone.trim() || null,
     role: d.role,
     establishmentId: rssi && d.scope === "establishment" ? (d.establishment?.id ?? null) : null,
     ghtId: rssi && d.scope === "ght" ? d.ghtId || null : null,
     active: d.active,
-    ...(d.password ? { password: d.password } : {}),
   };
+  const patch = Object.fromEntries(
+    Object.entries(wanted).filter(([key, value]) => user[key as keyof User] !== value),
+  ) as UserPatch;
+  return d.password ? { ...patch, password: d.password } : patch;
 }
 
 /** The latest changes to this account, from the trail. */
@@ -82,21 +86,26 @@ function History({ user, version }: { user: User; version: number }) {
 function UserForm({ user, onSaved }: { user: User; onSaved(u: User): void }) {
   const ghts = useGhts();
   const [draft, setDraft] = useState<Draft>(() => draftOf(user));
-  const [saved, setSaved] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
   const { busy, error, run } = useSubmission(describeUserProblem);
   const set =
     <K extends keyof Draft>(key: K) =>
     (value: Draft[K]) => {
-      setSaved(false);
+      setNotice(null);
       setDraft((d) => ({ ...d, [key]: value }));
     };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    const patch = patchOf(user, draft);
+    if (Object.keys(patch).length === 0) {
+      setNotice("Aucune modification à enregistrer.");
+      return;
+    }
     void run(async () => {
-      const next = await api.patch<User>(`/users/${user.id}`, patchOf(draft));
+      const next = await api.patch<User>(`/users/${user.id}`, patch);
       setDraft(draftOf(next));
-      setSaved(true);
+      setNotice("Modifications enregistrées.");
       onSaved(next);
     });
   };
@@ -186,9 +195,7 @@ function UserForm({ user, onSaved }: { user: User; onSaved(u: User): void }) {
         onValue={set("password")}
       />
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
-      {saved && (
-        <Alert severity="success" small description="Modifications enregistrées." className="fr-mb-2w" />
-      )}
+      {notice && <Alert severity="success" small description={notice} className="fr-mb-2w" />}
       <Button type="submit" disabled={busy}>
         Enregistrer
       </Button>

@@ -1,3 +1,4 @@
+import type { UserConflictCode } from "@pris/domain";
 import { ApiError, describeError } from "../../../api/client.ts";
 
 const FIELD_LABELS: Record<string, string> = {
@@ -21,7 +22,7 @@ export function describeUserProblem(err: unknown): string {
   if (!(err instanceof ApiError)) return describeError(err);
   if (err.status === 403) return "Cette action est réservée aux administrateurs.";
   if (err.status === 409) {
-    switch (err.problem.code) {
+    switch (err.problem.code as UserConflictCode) {
       case "last_admin":
         return "Refusé : c'est le dernier administrateur actif. Nommez ou réactivez d'abord un autre administrateur.";
       case "only_rssi_with_open_incidents":
