@@ -394,6 +394,30 @@ describe("the administration trail", () => {
     expect((await call("GET", "/api/v1/audit.csv?limit=5")).statusCode).toBe(400);
   });
 
+  test("thousands of entries of one instant export and page without loss or repeat", async () => {
+    // One statement: every row has the same `at` (the transaction's now()), so only the id orders them.
+    await t.db.execute(sql`
+      INSERT INTO audit_log (id, actor_label, action, object_kind, object_id, object_label, after)
+      SELECT gen_random_uuid(), 'système', 'bulk.create', 'bulk', g::text, 'Objet ' || g,
+             jsonb_build_object('n', g)
+      FROM generate_series(1, 2500) g`);
+    const csv = parse((await call("GET", "/api/v1/audit.csv?objectKind=bulk")).body.slice(1), {
+      delimiter: ";",
+    }) as string[][];
+    expect(csv).toHaveLength(2501);
+    expect(new Set(csv.slice(1).map((r) => r[5])).size).toBe(2500);
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: AuditPage = (
+        await call("GET", `/api/v1/audit?objectKind=bulk&limit=200${cursor ? `&cursor=${cursor}` : ""}`)
+      ).json();
+      for (const e of page.items) seen.add(e.objectId);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.size).toBe(2500);
+  });
+
   test("is append-only: the database refuses UPDATE, DELETE and TRUNCATE", async () => {
     const [entry] = await t.db.select().from(auditLog).limit(1);
     const refused = { code: "42501", message: expect.stringContaining("audit_log is append-only") };
