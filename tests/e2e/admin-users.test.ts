@@ -96,5 +96,10 @@ describe("the administrator manages users and reads the trail", () => {
     expect(body).toContain("Date;Auteur;");
     expect(body).toContain("Yves Ciblé");
     expect(body).not.toContain("user.create");
+
+    // Clicking the object narrows the trail to its history, named in a removable tag.
+    await row.getByRole("button", { name: /Yves Ciblé/ }).click();
+    await page.getByRole("button", { name: /Objet : Yves Ciblé/ }).waitFor();
+    expect(await page.getByTestId("audit-csv").getAttribute("href")).toMatch(/objectId=[0-9a-f-]{36}/);
   });
 });

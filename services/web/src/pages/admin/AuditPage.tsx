@@ -59,7 +59,9 @@ function Filters({ trail }: { trail: Trail }) {
               ["", "Tous"],
               ...Object.entries(OBJECT_KIND_LABELS).filter(([k]) => k !== "registry_import"),
             ]}
-            onChange={(objectKind) => setFilters({ objectKind, action: null, objectId: null })}
+            onChange={(objectKind) =>
+              setFilters({ objectKind, action: null, objectId: null, objectLabel: null })
+            }
           />
         </div>
         <div className="fr-col-12 fr-col-md-2">
@@ -95,8 +97,8 @@ function Filters({ trail }: { trail: Trail }) {
         )}
         {filter("objectId") && (
           <ActiveTag
-            label={`Objet : ${filter("objectId")}`}
-            onRemove={() => setFilters({ objectId: null })}
+            label={`Objet : ${filter("objectLabel") || filter("objectId")}`}
+            onRemove={() => setFilters({ objectId: null, objectLabel: null })}
           />
         )}
       </ul>
@@ -135,7 +137,14 @@ export function AuditPage() {
           entries={page.items}
           timeZone={config.timeZone}
           onActor={(e) => setFilters({ actorUserId: e.actor.userId, actorLabel: e.actor.label })}
-          onObject={(e) => setFilters({ objectKind: e.objectKind, objectId: e.objectId, action: null })}
+          onObject={(e) =>
+            setFilters({
+              objectKind: e.objectKind,
+              objectId: e.objectId,
+              objectLabel: e.objectLabel,
+              action: null,
+            })
+          }
         />
       )}
       {page?.nextCursor && (

@@ -9,13 +9,14 @@ export const AUDIT_PATH = "/administration/journal";
 /**
  * The trail's filters, kept in the address (a user's page links to its history): who acted, what kind of
  * object, which one, actions starting with, a period of days in the region's zone, text in the label.
- * `actorLabel` only names the person in the page; the API is asked by id.
+ * `actorLabel` and `objectLabel` only name the person and the object in the page; the API is asked by id.
  */
 export const AUDIT_FILTERS = [
   "actorUserId",
   "actorLabel",
   "objectKind",
   "objectId",
+  "objectLabel",
   "action",
   "from",
   "to",

@@ -78,7 +78,11 @@ function History({ user, version }: { user: User; version: number }) {
       ) : (
         <AuditTable entries={page.items} timeZone={config.timeZone} />
       )}
-      <Link to={`${AUDIT_PATH}?objectKind=user&objectId=${user.id}`}>Tout l'historique dans le journal</Link>
+      <Link
+        to={`${AUDIT_PATH}?${new URLSearchParams({ objectKind: "user", objectId: user.id, objectLabel: user.displayName })}`}
+      >
+        Tout l'historique dans le journal
+      </Link>
     </section>
   );
 }
