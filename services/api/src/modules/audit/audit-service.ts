@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import { type AuditFilters, type AuditRow, auditBatches, type Db, listAudit } from "@pris/db";
 import type { AuditExportQuery, AuditPage, AuditQuery, AuditTrailEntry } from "@pris/domain";
 import { stringify } from "csv-stringify";
@@ -115,7 +115,6 @@ export function auditCsvStream(db: Db, query: AuditExportQuery, timeZone: string
       }
     })(),
   );
-  const csv = stringify({ delimiter: ";", record_delimiter: "\r\n", bom: true });
-  records.on("error", (err) => csv.destroy(err));
-  return records.pipe(csv);
+  // pipeline, not pipe: a client that hangs up destroys the CSV stream, and with it the reading of the trail.
+  return pipeline(records, stringify({ delimiter: ";", record_delimiter: "\r\n", bom: true }), () => {});
 }
