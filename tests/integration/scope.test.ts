@@ -139,6 +139,9 @@ describe("RSSI of A and A's API key against B's incidents", () => {
   test("the directory of people is for administrators only", async () => {
     for (const headers of [rssiA, keyA]) {
       expect((await get("/api/v1/users", headers)).statusCode).toBe(403);
+      expect((await get(`/api/v1/users?establishmentId=${B.id}`, headers)).statusCode).toBe(403);
+      expect((await get("/api/v1/audit", headers)).statusCode).toBe(403);
+      expect((await get("/api/v1/audit.csv", headers)).statusCode).toBe(403);
       const create = await t.app.inject({
         method: "POST",
         url: "/api/v1/establishments",

@@ -1,4 +1,5 @@
 export * from "./audit.ts";
+export * from "./audit-queries.ts";
 export * from "./catalog.ts";
 export * from "./client.ts";
 export * from "./column-record.ts";
@@ -16,3 +17,4 @@ export * from "./schema-admin.ts";
 export * from "./schema-bulletins.ts";
 export * from "./schema-evidence.ts";
 export * from "./schema-exercises.ts";
+export * from "./users.ts";

@@ -1,5 +1,6 @@
 export * from "./bulletins.ts";
 export * from "./clocks.ts";
+export * from "./contracts/audit-contract.ts";
 export * from "./contracts/auth-contract.ts";
 export * from "./contracts/bulletin-contract.ts";
 export * from "./contracts/clock-contract.ts";
@@ -16,6 +17,7 @@ export * from "./contracts/reference-contract.ts";
 export * from "./contracts/roster-contract.ts";
 export * from "./contracts/self-service-contract.ts";
 export * from "./contracts/stats-contract.ts";
+export * from "./contracts/user-contract.ts";
 export * from "./contracts/workflow-contract.ts";
 export * from "./declaration.ts";
 export * from "./directory.ts";

@@ -2,6 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "@pris/config";
 import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
+import auditRoutes from "./modules/audit/audit-routes.ts";
 import authRoutes from "./modules/auth/auth-routes.ts";
 import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
 import clockRoutes from "./modules/clocks/clock-routes.ts";
@@ -115,6 +116,7 @@ export async function buildApp(config: Config) {
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
       await api.register(rosterRoutes);
+      await api.register(auditRoutes);
       await api.register(invitationRoutes);
       await api.register(invitationLinkRoutes);
     },

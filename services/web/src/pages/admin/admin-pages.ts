@@ -35,6 +35,12 @@ export const ADMIN_PAGES: AdminPage[] = [
     load: () => import("./reference/EstablishmentsPage.tsx").then((m) => ({ default: m.EstablishmentsPage })),
   },
   {
+    path: "/administration/utilisateurs",
+    title: "Utilisateurs",
+    roles: ["admin"],
+    load: () => import("./users/UsersPage.tsx").then((m) => ({ default: m.UsersPage })),
+  },
+  {
     path: "/administration/journal",
     title: "Journal d'administration",
     roles: ["admin"],
