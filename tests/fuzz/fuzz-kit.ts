@@ -98,7 +98,7 @@ export interface Caller {
 
 export interface World {
   callers: Caller[];
-  /** Ids of real rows (incidents, establishments, exercises, participations, bulletins, users). */
+  /** Ids of real rows (incidents, establishments, exercises, participations, bulletins, users, invitations). */
   ids: string[];
 }
 
@@ -146,6 +146,18 @@ export async function buildWorld(app: App, db: Db): Promise<World> {
     .values({ startMinute: 0, endMinute: 60, primaryUserId: onDuty.id })
     .returning({ id: onCallSlots.id });
   ids.push(slot!.id, onDuty.id);
+  const invitation = await app.inject({
+    method: "POST",
+    url: "/api/v1/invitations",
+    headers: bearer("admin"),
+    payload: {
+      email: "fuzz-invitee@pris.test",
+      displayName: "Invité",
+      role: "rssi",
+      establishmentId: establishment.id,
+    },
+  });
+  ids.push(invitation.json().id);
   const callers: Caller[] = [
     ...Object.entries(people).map(([role, p]) => ({ name: role, role, headers: p.bearer })),
     { name: "rssi (cookie)", role: "rssi", headers: people.rssi!.cookie },

@@ -173,6 +173,31 @@ describe("other roles", () => {
     expect((await get(`/api/v1/incidents/${incidentB.id}`, ghtRssi)).statusCode).toBe(404);
   });
 
+  test("a GHT-wide RSSI invites for its members only: B answers exactly like an unknown establishment", async () => {
+    const ght = await createGht(t.db, "GHT Est");
+    const member = await createEstablishment(t.db, { ghtId: ght.id });
+    const ghtRssi = (await login(t.app, (await createUser(t.db, { role: "rssi", ghtId: ght.id })).email))
+      .bearer;
+    const invite = (headers: Record<string, string>, establishmentId: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/v1/invitations",
+        headers,
+        payload: { email: `x-${establishmentId}@pris.test`, displayName: "X", role: "rssi", establishmentId },
+      });
+    const outside = await invite(ghtRssi, B.id);
+    const unknown = await invite(ghtRssi, NON_EXISTENT);
+    expect(outside.statusCode).toBe(404);
+    const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined, instance: undefined });
+    expect(strip(outside.json())).toEqual(strip(unknown.json()));
+    expect((await invite(ghtRssi, member.id)).statusCode).toBe(201);
+    // An RSSI of one establishment, or its API key, does not invite at all.
+    expect((await invite(rssiA, A.id)).statusCode).toBe(403);
+    expect((await invite(keyA, A.id)).statusCode).toBe(403);
+    const mine = (await get("/api/v1/invitations", ghtRssi)).json();
+    expect(mine.items.map((i: { establishment: { id: string } }) => i.establishment.id)).toEqual([member.id]);
+  });
+
   test("analysts see all; the task force and the ARS only major incidents; the administrator none", async () => {
     const as = async (role: "analyst" | "taskforce" | "ars" | "admin") =>
       (await login(t.app, (await createUser(t.db, { role })).email)).bearer;

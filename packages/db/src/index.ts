@@ -6,6 +6,7 @@ export * from "./column-record.ts";
 export * from "./directory-repository.ts";
 export * from "./exercise-queries.ts";
 export * from "./incident-log.ts";
+export * from "./invitations.ts";
 export * from "./log-chain-keys.ts";
 export * from "./log-checkpoints.ts";
 export * from "./on-call.ts";

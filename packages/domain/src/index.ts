@@ -9,6 +9,7 @@ export * from "./contracts/directory-contract.ts";
 export * from "./contracts/evidence-contract.ts";
 export * from "./contracts/exercise-contract.ts";
 export * from "./contracts/incident-contract.ts";
+export * from "./contracts/invitation-contract.ts";
 export * from "./contracts/observable-contract.ts";
 export * from "./contracts/problem.ts";
 export * from "./contracts/queue-contract.ts";

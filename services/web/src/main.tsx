@@ -19,6 +19,7 @@ import { ParticipationPage } from "./pages/exercises/ParticipationPage.tsx";
 import { HomeRedirect } from "./pages/HomeRedirect.tsx";
 import { IncidentPage } from "./pages/IncidentPage.tsx";
 import { IncidentsPage } from "./pages/IncidentsPage.tsx";
+import { InvitationPage } from "./pages/InvitationPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { QueuePage } from "./pages/QueuePage.tsx";
@@ -80,6 +81,7 @@ createRoot(root).render(
           <Route element={<Layout />}>
             <Route path="/connexion" element={<LoginPage />} />
             <Route path="/reponse/:token" element={<AckPage />} />
+            <Route path="/invitation/:token" element={<InvitationPage />} />
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
               <Route path="/declarer" element={<DeclarePage />} />

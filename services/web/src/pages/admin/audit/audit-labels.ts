@@ -34,6 +34,7 @@ export const VERB_LABELS: Record<string, string> = {
   resend: "nouvel envoi",
   cancel: "annulation",
   accept: "acceptation",
+  bulk: "envoi groupé",
   bootstrap: "création au démarrage",
 };
 
@@ -84,6 +85,13 @@ export const FIELD_LABELS: Record<string, string> = {
   primaryUserId: "Astreinte (identifiant)",
   backupUserId: "Suppléant (identifiant)",
   note: "Note",
+  expiresAt: "Expire le",
+  sendCount: "Nombre d'envois",
+  acceptedAt: "Acceptée le",
+  cancelledAt: "Annulée le",
+  userId: "Compte créé (identifiant)",
+  invitationId: "Invitation (identifiant)",
+  count: "Nombre",
 };
 
 export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
