@@ -7,6 +7,7 @@ export * from "./incident-log.ts";
 export * from "./log-chain-keys.ts";
 export * from "./log-checkpoints.ts";
 export * from "./outbox.ts";
+export * from "./registry.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
 export * from "./schema-admin.ts";
