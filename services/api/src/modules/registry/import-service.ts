@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import {
   type AuditActor,
   type AuditEntry,
@@ -65,7 +64,7 @@ export function toImportView(row: RegistryImportRecord, mappingsAt: Date | null)
 export async function previewImport(
   db: Db,
   actor: AuditActor,
-  upload: { fileName: string; stream: Readable },
+  upload: { fileName: string; stream: AsyncIterable<Buffer> },
 ): Promise<RegistryImportRecord> {
   const startedAt = new Date();
   const mappings = await readRegistryMappings(db);

@@ -16,7 +16,6 @@ import {
   type RegistryFields,
   type RegistryMappings,
 } from "@pris/domain";
-import { parse } from "csv-parse";
 import { parse as parseLine } from "csv-parse/sync";
 import iconv from "iconv-lite";
 import { ValidationError } from "../../errors.ts";
@@ -81,11 +80,11 @@ function detect(head: Buffer): Detected {
  * the region's lines only; other départements' are counted and dropped as they pass.
  */
 export async function readRegistryFile(
-  source: Readable,
+  source: AsyncIterable<Buffer>,
   mappings: RegistryMappings,
 ): Promise<RegistryFileReading> {
   const hash = createHash("sha256");
-  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let headLength = 0;
   let ended = false;
@@ -158,8 +157,9 @@ class Reading {
     };
   }
 
-  private refuse(line: number, reason: string, data: RefusedData) {
-    if (data.finess && isFiness(data.finess)) this.note(data.finess, line);
+  private refuse(line: number, reason: string, data: RefusedData, noted = false) {
+    this.lastLine = Math.max(this.lastLine, line);
+    if (!noted && data.finess && isFiness(data.finess)) this.note(data.finess, line);
     if (this.refused.length < MAX_LISTED_REFUSALS) this.refused.push({ line, reason, data });
     else this.counts.refusedNotListed++;
   }
@@ -212,11 +212,12 @@ class Reading {
         kept.push(row);
         continue;
       }
-      this.refuse(row.line, REFUSAL_REASONS.duplicate(row.fields.finess, lines), {
-        problem: "duplicate",
-        finess: row.fields.finess,
-        name: row.fields.name,
-      });
+      this.refuse(
+        row.line,
+        REFUSAL_REASONS.duplicate(row.fields.finess, lines),
+        { problem: "duplicate", finess: row.fields.finess, name: row.fields.name },
+        true,
+      );
     }
     this.accepted = kept;
   }
@@ -274,10 +275,7 @@ class Reading {
         }
       } else {
         try {
-          fields =
-            (
-              parseLine(text, { delimiter: ";", relax_quotes: true, relax_column_count: true }) as string[][]
-            )[0] ?? [];
+          fields = readLine(text, ";");
         } catch {
           this.counts.records++;
           this.malformed(n, text.split(";"), REFUSAL_REASONS.malformedQuotes());
@@ -303,64 +301,49 @@ class Reading {
     }
   }
 
-  /** A hand-made CSV: its first line names the columns; a quoted cell may hold a line break. */
-  async csv(decoded: Readable, delimiter: string) {
-    const parser = parse({
-      delimiter,
-      relax_quotes: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      bom: true,
-      info: true,
-      max_record_size: MAX_LINE_CHARS,
-    });
-    const parsing = pipeline(decoded, parser);
-    parsing.catch(() => {});
+  /**
+   * A hand-made CSV, one establishment per line (a cell may be quoted, not span lines): its first line
+   * names the columns. Each line is read by csv-parse on its own, so that a quote left open spoils
+   * that line and no other.
+   */
+  async csv(decoded: AsyncIterable<string>, delimiter: string) {
     let columns: Partial<Record<RegistryCsvColumn, number>> | undefined;
     let width = 0;
-    let lastRecordLine = 0;
-    try {
-      for await (const { record, info } of parser as AsyncIterable<{
-        record: string[];
-        info: { lines: number };
-      }>) {
-        const n = info.lines;
-        this.lastLine = n;
-        const fields = record.map((f) => f.trim());
-        if (!columns) {
-          const read = csvColumns(fields);
-          if ("error" in read) throw new RegistryFileError(read.error);
-          columns = read.columns;
-          width = fields.length;
-          lastRecordLine = n;
-          continue;
-        }
-        lastRecordLine = n;
+    for await (const [n, text] of this.lines(decoded)) {
+      this.lastLine = n;
+      if (text.trim() === "") continue;
+      let fields: string[];
+      try {
+        fields = readLine(text, delimiter).map((f) => f.trim());
+      } catch {
+        if (!columns) throw new RegistryFileError("has a first line that cannot be read as CSV column names");
         this.counts.records++;
-        if (fields.length !== width) {
-          this.refuse(n, REFUSAL_REASONS.malformedCount(fields.length, width), {
-            problem: "malformed",
-            ...(columns.finess !== undefined && fields[columns.finess]
-              ? { finess: fields[columns.finess] }
-              : {}),
-          });
-          continue;
-        }
-        this.take(n, judgeRecord(csvRecord(columns, fields), this.mappings, "csv"));
+        this.refuse(n, REFUSAL_REASONS.malformedQuotes(), { problem: "malformed" });
+        continue;
       }
-      await parsing;
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === "CSV_QUOTE_NOT_CLOSED") {
-        // Everything before the unclosed quote was read; the rest of the file is that one cell.
-        this.counts.records++;
-        this.refuse(lastRecordLine + 1, REFUSAL_REASONS.malformedQuotes(), { problem: "malformed" });
-        return;
+      if (!columns) {
+        const read = csvColumns(fields);
+        if ("error" in read) throw new RegistryFileError(read.error);
+        columns = read.columns;
+        width = fields.length;
+        continue;
       }
-      if (code?.startsWith("CSV_")) {
-        throw new RegistryFileError(`cannot be read as CSV after line ${lastRecordLine} (${code})`);
+      this.counts.records++;
+      if (fields.length !== width) {
+        const finess = columns.finess !== undefined ? fields[columns.finess] : undefined;
+        this.refuse(n, REFUSAL_REASONS.malformedCount(fields.length, width), {
+          problem: "malformed",
+          ...(finess ? { finess } : {}),
+        });
+        continue;
       }
-      throw err;
+      this.take(n, judgeRecord(csvRecord(columns, fields), this.mappings, "csv"));
     }
   }
+}
+
+/** One line's fields by csv-parse: quoted cells, doubled quotes, stray quotes inside a cell. */
+function readLine(text: string, delimiter: string): string[] {
+  const records = parseLine(text, { delimiter, relax_quotes: true, relax_column_count: true }) as string[][];
+  return records[0] ?? [];
 }

@@ -1,4 +1,4 @@
-import multipart from "@fastify/multipart";
+import multipart, { type MultipartFile } from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { getRegistryImport, listImportRows, listRegistryImports, unmappedOfImport } from "@pris/db";
 import {
@@ -87,18 +87,22 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         part?.file.resume();
         throw new ValidationError([{ field: "/file", message: "is required (a file in the field 'file')" }]);
       }
-      part.file.on("limit", () =>
-        part.file.destroy(
-          new AppError(
-            413,
-            "payload_too_large",
-            "Payload too large",
-            `The file is larger than ${maxBytes} bytes (REGISTRY_IMPORT_MAX_BYTES)`,
-          ),
-        ),
-      );
+      const tooLarge = () =>
+        new AppError(
+          413,
+          "payload_too_large",
+          "Payload too large",
+          `The file is larger than ${maxBytes} bytes (REGISTRY_IMPORT_MAX_BYTES)`,
+        );
+      // busboy stops the file at the limit and marks it truncated: stop reading at once, and never
+      // stage a preview of a file cut short, even when the limit was met before this listener.
+      part.file.on("limit", () => part.file.destroy(tooLarge()));
+      async function* whole(file: MultipartFile["file"]) {
+        for await (const chunk of file) yield chunk as Buffer;
+        if (file.truncated) throw tooLarge();
+      }
       const fileName = (part.filename || "fichier").replace(/[\p{Cc}]/gu, "").slice(0, 200) || "fichier";
-      const created = await previewImport(db, actor, { fileName, stream: part.file });
+      const created = await previewImport(db, actor, { fileName, stream: whole(part.file) });
       return reply.code(201).send(toImportView(created, await mappingsChangedAt(db)));
     },
   );
