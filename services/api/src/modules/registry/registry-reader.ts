@@ -252,27 +252,28 @@ class Reading {
   async finess(decoded: AsyncIterable<string>) {
     const expected = FINESS_STRUCTURE_FIELDS.length;
     const region = this.mappings.regionDepartements;
-    for await (const [n, text] of this.lines(decoded)) {
+    for await (const [n, line] of this.lines(decoded)) {
       this.lastLine = n;
-      if (text.trim() === "") continue;
-      if (text.startsWith("geolocalisation;")) {
+      if (line.trim() === "") continue;
+      if (line.startsWith("geolocalisation;")) {
         this.counts.geolocations++;
         continue;
       }
       // The first record is the extract's header (finess;etalab;…).
-      if (n === 1 && !text.startsWith("structureet;")) continue;
+      if (n === 1 && !line.startsWith("structureet;")) continue;
       let fields: string[];
-      if (!text.includes('"')) {
-        fields = text.split(";");
-        if (
-          fields[0] === "structureet" &&
-          (fields.length === expected || (fields.length === expected + 1 && fields[expected] === "")) &&
-          !region.has(fields[13]!.trim())
-        ) {
+      const quoted = line.includes('"');
+      if (!quoted && line.startsWith("structureet;")) {
+        const departement = otherDepartement(line, expected);
+        if (departement !== undefined && !region.has(departement)) {
           this.counts.records++;
           this.counts.outOfRegion++;
           continue;
         }
+      }
+      const text = detach(line);
+      if (!quoted) {
+        fields = text.split(";");
       } else {
         try {
           fields = readLine(text, ";");
@@ -309,9 +310,10 @@ class Reading {
   async csv(decoded: AsyncIterable<string>, delimiter: string) {
     let columns: Partial<Record<RegistryCsvColumn, number>> | undefined;
     let width = 0;
-    for await (const [n, text] of this.lines(decoded)) {
+    for await (const [n, line] of this.lines(decoded)) {
       this.lastLine = n;
-      if (text.trim() === "") continue;
+      if (line.trim() === "") continue;
+      const text = detach(line);
       let fields: string[];
       try {
         fields = readLine(text, delimiter).map((f) => f.trim());
@@ -340,6 +342,34 @@ class Reading {
       this.take(n, judgeRecord(csvRecord(columns, fields), this.mappings, "csv"));
     }
   }
+}
+
+/**
+ * A copy of a line that owns its characters. A line is a slice of the decoded chunk it came in, and so
+ * is every field cut from it: keeping one field of a kept line would keep the whole 64 KiB chunk alive
+ * (a national file's region lines, one or two per chunk, would hold the file in memory).
+ */
+function detach(line: string): string {
+  return ` ${line}`.slice(1);
+}
+
+/**
+ * The département of a well-formed structureet line without quotes (its 14th field), found without
+ * splitting the line: most of a national file is only this read. undefined when the line does not have
+ * the extract's field count (the full reading then says why).
+ */
+function otherDepartement(text: string, fields: number): string | undefined {
+  let separators = 0;
+  let start = -1;
+  let end = -1;
+  for (let at = text.indexOf(";"); at >= 0; at = text.indexOf(";", at + 1)) {
+    separators++;
+    if (separators === 13) start = at + 1;
+    else if (separators === 14) end = at;
+  }
+  const trailingEmpty = separators === fields && text.endsWith(";");
+  if ((separators !== fields - 1 && !trailingEmpty) || start < 0 || end < 0) return undefined;
+  return text.slice(start, end).trim();
 }
 
 /** One line's fields by csv-parse: quoted cells, doubled quotes, stray quotes inside a cell. */
