@@ -124,6 +124,8 @@ export const RegistryUnmappedSchema = Type.Object({
   ),
 });
 
+export type RegistryUnmapped = Static<typeof RegistryUnmappedSchema>;
+
 export const FinessCategoryParamsSchema = Type.Object(
   { code: Type.String({ pattern: "^[0-9A-Za-z]{1,10}$", description: "FINESS category code (categetab)" }) },
   { additionalProperties: false },
@@ -143,6 +145,7 @@ export const CategoryMappingSchema = Type.Object({
   category: Nullable(Enum(CATEGORY_VALUES)),
   updatedAt: DateTimeSchema,
 });
+export type CategoryMapping = Static<typeof CategoryMappingSchema>;
 
 export const PLACE_KINDS = ["departement", "commune"] as const;
 export const PlaceMappingParamsSchema = Type.Object(
@@ -165,3 +168,4 @@ export const PlaceMappingSchema = Type.Object({
   territory: Type.String(),
   updatedAt: DateTimeSchema,
 });
+export type PlaceMapping = Static<typeof PlaceMappingSchema>;

@@ -20,6 +20,12 @@ export const ADMIN_PAGES: AdminPage[] = [
     roles: ["admin"],
     load: () => import("./AuditPage.tsx").then((m) => ({ default: m.AuditPage })),
   },
+  {
+    path: "/administration/import-finess",
+    title: "Import du répertoire FINESS",
+    roles: ["admin"],
+    load: () => import("./registry/RegistryImportPage.tsx").then((m) => ({ default: m.RegistryImportPage })),
+  },
 ];
 
 export function adminPagesFor(role: Role): AdminPage[] {
