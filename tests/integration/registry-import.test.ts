@@ -1,5 +1,6 @@
 import { auditLog, establishments, registryImports } from "@pris/db";
 import { asc, count, eq, like } from "drizzle-orm";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createTerritory, createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
 import {
@@ -492,6 +493,62 @@ describe("the registry import", () => {
       // The open quote spoils its own line only.
       [6, "new", null],
     ]);
+  });
+
+  test("random files and broken uploads get a 201 or a 4xx problem, never a 5xx", async () => {
+    const field = fc.oneof(
+      fc.constantFrom(
+        "structureet",
+        "geolocalisation",
+        "974",
+        "416",
+        "97416",
+        "500",
+        "970400123",
+        '"',
+        '""',
+        "é",
+        "Œ",
+        "",
+      ),
+      fc.string({ maxLength: 12 }),
+    );
+    const line = fc.array(field, { maxLength: 40 }).map((fields) => fields.join(";"));
+    const text = fc
+      .tuple(
+        fc.constantFrom("finess;etalab;95;2026-11-30\n", "finess,name,category,territory\n", ""),
+        fc.array(line, { maxLength: 30 }),
+      )
+      .map(([head, lines]) => head + lines.map((l, i) => (i === 0 ? `structureet;${l}` : l)).join("\r\n"));
+    const content = fc.oneof(
+      text.map((t) => Buffer.from(t, "latin1")),
+      text.map((t) => Buffer.from(t, "utf8")),
+      fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b)),
+    );
+    await fc.assert(
+      fc.asyncProperty(content, async (bytes) => {
+        const res = await upload("aleatoire.csv", bytes);
+        expect([201, 400]).toContain(res.statusCode);
+        if (res.statusCode === 400) expect(res.headers["content-type"]).toContain("application/problem+json");
+      }),
+      { numRuns: 80, seed: 11 },
+    );
+    const body = multipartFile(finessFixture("reunion-2026-11.csv"));
+    for (const payload of [
+      body.payload.subarray(0, 900),
+      body.payload.subarray(0, 60),
+      Buffer.from("--x\r\n"),
+    ]) {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/registry/imports",
+        headers: { ...admin, ...body.headers },
+        payload,
+      });
+      expect(res.statusCode).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode).toBeLessThan(500);
+      expect(res.headers["content-type"]).toContain("application/problem+json");
+    }
   });
 
   test("a file over REGISTRY_IMPORT_MAX_BYTES gets 413 problem+json, and nothing is staged", async () => {

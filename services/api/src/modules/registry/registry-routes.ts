@@ -35,6 +35,16 @@ import {
 } from "./mapping-service.ts";
 
 const ADMIN = ["admin"] as const;
+
+/**
+ * What busboy throws on a body that is not the multipart it announced (cut short, a broken part header)
+ * is the client's doing: a 400, not a 500. Errors that already carry a client status pass as they are.
+ */
+function malformedUpload(err: unknown): never {
+  const status = (err as { statusCode?: number }).statusCode;
+  if (err instanceof AppError || (status !== undefined && status >= 400 && status < 500)) throw err;
+  throw new AppError(400, "malformed_upload", "Bad request", "The multipart body is malformed or cut short");
+}
 const tags = ["registry"];
 
 const csvColumns = Object.entries(REGISTRY_CSV_COLUMNS)
@@ -82,7 +92,7 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "Send the file as multipart/form-data, in the field 'file'",
         );
       }
-      const part = await request.file();
+      const part = await request.file().catch(malformedUpload);
       if (part?.fieldname !== "file") {
         part?.file.resume();
         throw new ValidationError([{ field: "/file", message: "is required (a file in the field 'file')" }]);
@@ -98,7 +108,11 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // stage a preview of a file cut short, even when the limit was met before this listener.
       part.file.on("limit", () => part.file.destroy(tooLarge()));
       async function* whole(file: MultipartFile["file"]) {
-        for await (const chunk of file) yield chunk as Buffer;
+        try {
+          for await (const chunk of file) yield chunk as Buffer;
+        } catch (err) {
+          malformedUpload(err);
+        }
         if (file.truncated) throw tooLarge();
       }
       const fileName = (part.filename || "fichier").replace(/[\p{Cc}]/gu, "").slice(0, 200) || "fichier";
