@@ -2,7 +2,15 @@ import { auditLog, establishments, registryImports } from "@pris/db";
 import { asc, count, eq, like } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createTerritory, createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
+import {
+  createApiKey,
+  createEstablishment,
+  createTerritory,
+  createUser,
+  login,
+  startTestApp,
+  type TestApp,
+} from "../support/fixtures.ts";
 import {
   FIXTURE_CATEGORIES,
   FIXTURE_COMMUNES,
@@ -563,6 +571,18 @@ describe("the registry import", () => {
       expect((await small.db.select({ n: count() }).from(registryImports))[0]!.n).toBe(0);
     } finally {
       await small.close();
+    }
+  });
+
+  test("an RSSI and an establishment's API key get 403 too", async () => {
+    const establishment = await createEstablishment(t.db, { territory: "sud" });
+    const rssi = (
+      await login(t.app, (await createUser(t.db, { role: "rssi", establishmentId: establishment.id })).email)
+    ).bearer;
+    const key = { authorization: `ApiKey ${(await createApiKey(t.db, establishment.id)).key}` };
+    for (const headers of [rssi, key]) {
+      const res = await t.app.inject({ method: "GET", url: "/api/v1/registry/imports", headers });
+      expect(res.statusCode).toBe(403);
     }
   });
 });
