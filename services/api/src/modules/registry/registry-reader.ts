@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { Readable, type Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import {
   csvColumns,
   csvRecord,
@@ -25,7 +23,7 @@ export const MAX_LISTED_REFUSALS = 5_000;
 /** Enough of the file's start to tell its format (a FINESS header record and a first structureet). */
 const HEAD_BYTES = 64 * 1024;
 /** No line of either format comes near this: past it the file is not text we read. */
-const MAX_LINE_CHARS = 1 << 20;
+const MAX_LINE_BYTES = 1 << 20;
 
 export type RegistryFormat = "finess" | "csv";
 
@@ -76,8 +74,11 @@ function detect(head: Buffer): Detected {
 
 /**
  * Reads a registry file as it arrives, never whole: its first bytes tell the format, then the bytes are
- * decoded (Windows-1252 for the FINESS extract, UTF-8 for a CSV) and read line by line. Memory holds
- * the region's lines only; other départements' are counted and dropped as they pass.
+ * cut into lines. Another département's line of the FINESS extract is told apart on its bytes and
+ * dropped; every other line is decoded by iconv-lite (Windows-1252 for the FINESS extract, UTF-8 for a
+ * CSV) and read by csv-parse. Decoding only what may be kept is what keeps memory flat: decoding the
+ * whole national file filled the API's young generation with 48 MB of text (+60 MB resident). Memory
+ * holds the region's lines only.
  */
 export async function readRegistryFile(
   source: AsyncIterable<Buffer>,
@@ -98,33 +99,92 @@ export async function readRegistryFile(
     headLength += next.value.length;
   }
   const detected = detect(Buffer.concat(head));
-  async function* bytes() {
-    for (const chunk of head) {
-      hash.update(chunk);
-      yield chunk;
-    }
-    while (!ended) {
-      const next = await chunks.next();
-      if (next.done) break;
-      hash.update(next.value);
-      yield next.value;
-    }
+  const reading = new Reading(mappings, detected);
+  const lines = new LineSplitter((buf, from, to) => reading.line(buf, from, to));
+  for (const chunk of head) {
+    hash.update(chunk);
+    lines.push(chunk);
   }
-  // iconv-lite's decoder is a Transform whose readable side gives strings.
-  const decoder = iconv.decodeStream(
-    detected.format === "finess" ? "win1252" : "utf8",
-  ) as unknown as Transform & AsyncIterable<string>;
-  const decoding = pipeline(Readable.from(bytes()), decoder);
-  // The pipeline's own failure (the upload cut off, the size limit) reaches the reader through the
-  // decoder it destroys; this only keeps it from being reported twice.
-  decoding.catch(() => {});
-
-  const reading = new Reading(mappings, detected.format);
-  if (detected.format === "finess") await reading.finess(decoder);
-  else await reading.csv(decoder, detected.delimiter);
-  await decoding;
+  while (!ended) {
+    const next = await chunks.next();
+    if (next.done) break;
+    hash.update(next.value);
+    lines.push(next.value);
+  }
+  lines.end();
   reading.refuseDuplicates();
   return { ...reading.result(), sha256: hash.digest("hex") };
+}
+
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const SEMICOLON = 0x3b;
+const QUOTE = 0x22;
+const GEOLOCATION = Buffer.from("geolocalisation;");
+const STRUCTURE = Buffer.from("structureet;");
+
+/**
+ * Cuts bytes into lines ("\n" or "\r\n") as they arrive, without decoding them: both encodings read here
+ * (Windows-1252, UTF-8) never use the newline byte inside a character. A line is handed over as a range
+ * of the chunk it is in; only a line across two chunks is copied.
+ */
+class LineSplitter {
+  private carry: Buffer | null = null;
+  private count = 0;
+
+  constructor(private readonly onLine: (buf: Buffer, from: number, to: number) => void) {}
+
+  push(chunk: Buffer) {
+    let start = 0;
+    if (this.carry) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) {
+        this.carry = Buffer.concat([this.carry, chunk]);
+        this.check();
+        return;
+      }
+      const line = Buffer.concat([this.carry, chunk.subarray(0, nl)]);
+      this.carry = null;
+      this.emit(line, 0, line.length);
+      start = nl + 1;
+    }
+    for (let nl = chunk.indexOf(NEWLINE, start); nl >= 0; nl = chunk.indexOf(NEWLINE, start)) {
+      this.emit(chunk, start, nl);
+      start = nl + 1;
+    }
+    // A copy: the rest of a line must not keep the whole chunk.
+    if (start < chunk.length) this.carry = Buffer.from(chunk.subarray(start));
+    this.check();
+  }
+
+  end() {
+    if (this.carry) this.emit(this.carry, 0, this.carry.length);
+    this.carry = null;
+  }
+
+  private check() {
+    if (this.carry && this.carry.length > MAX_LINE_BYTES) {
+      throw new RegistryFileError(
+        `has a line longer than 1 MiB (line ${this.count + 1}): it is not a registry file`,
+      );
+    }
+  }
+
+  private emit(buf: Buffer, from: number, to: number) {
+    this.count++;
+    this.onLine(buf, from, to > from && buf[to - 1] === RETURN ? to - 1 : to);
+  }
+}
+
+function startsWith(buf: Buffer, from: number, to: number, prefix: Buffer): boolean {
+  if (to - from < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[from + i] !== prefix[i]) return false;
+  return true;
+}
+
+function blank(buf: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (buf[i] !== 0x20 && buf[i] !== 0x09) return false;
+  return true;
 }
 
 class Reading {
@@ -140,11 +200,26 @@ class Reading {
   /** Lines of each FINESS of the region: a number on two lines is refused on both. */
   readonly linesOf = new Map<string, number[]>();
   lastLine = 0;
+  private readonly format: RegistryFormat;
+  private readonly encoding: string;
+  private columns: Partial<Record<RegistryCsvColumn, number>> | undefined;
+  private width = 0;
 
   constructor(
     private readonly mappings: RegistryMappings,
-    private readonly format: RegistryFormat,
-  ) {}
+    private readonly detected: Detected,
+  ) {
+    this.format = detected.format;
+    this.encoding = detected.format === "finess" ? "win1252" : "utf8";
+  }
+
+  /** One line of the file, as bytes; numbered from 1, blank ones included. */
+  line(buf: Buffer, from: number, to: number) {
+    const n = ++this.lastLine;
+    if (blank(buf, from, to)) return;
+    if (this.detected.format === "finess") this.finess(n, buf, from, to);
+    else this.csv(n, iconv.decode(buf.subarray(from, to), this.encoding), this.detected.delimiter);
+  }
 
   result() {
     return {
@@ -222,84 +297,60 @@ class Reading {
     this.accepted = kept;
   }
 
-  /** Lines of text from decoded chunks, "\r\n" or "\n", numbered from 1. */
-  private async *lines(decoded: AsyncIterable<string>): AsyncGenerator<[number, string]> {
-    let rest = "";
-    let n = 0;
-    for await (const chunk of decoded) {
-      const text = rest + chunk;
-      let start = 0;
-      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
-        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        yield [++n, text.slice(start, end)];
-        start = nl + 1;
-      }
-      rest = text.slice(start);
-      if (rest.length > MAX_LINE_CHARS) {
-        throw new RegistryFileError(
-          `has a line longer than 1 MiB (line ${n + 1}): it is not a registry file`,
-        );
-      }
-    }
-    if (rest !== "") yield [++n, rest.endsWith("\r") ? rest.slice(0, -1) : rest];
-  }
-
   /**
    * The FINESS extract, one record per line. A line without quotes is split on ";" (what csv-parse
    * would make of it), enough to drop another département's record at once — 98 % of a national file;
    * every line the region may keep, or that holds quotes, is read by csv-parse.
    */
-  async finess(decoded: AsyncIterable<string>) {
+  private finess(n: number, buf: Buffer, from: number, to: number) {
     const expected = FINESS_STRUCTURE_FIELDS.length;
-    const region = this.mappings.regionDepartements;
-    for await (const [n, line] of this.lines(decoded)) {
-      this.lastLine = n;
-      if (line.trim() === "") continue;
-      if (line.startsWith("geolocalisation;")) {
-        this.counts.geolocations++;
-        continue;
-      }
-      // The first record is the extract's header (finess;etalab;…).
-      if (n === 1 && !line.startsWith("structureet;")) continue;
-      let fields: string[];
-      const quoted = line.includes('"');
-      if (!quoted && line.startsWith("structureet;")) {
-        const departement = otherDepartement(line, expected);
-        if (departement !== undefined && !region.has(departement)) {
-          this.counts.records++;
-          this.counts.outOfRegion++;
-          continue;
-        }
-      }
-      const text = detach(line);
-      if (!quoted) {
-        fields = text.split(";");
-      } else {
-        try {
-          fields = readLine(text, ";");
-        } catch {
-          this.counts.records++;
-          this.malformed(n, text.split(";"), REFUSAL_REASONS.malformedQuotes());
-          continue;
-        }
-      }
-      fields = fields.map((f) => f.trim());
-      if (fields[0] === "geolocalisation") {
-        this.counts.geolocations++;
-        continue;
-      }
-      this.counts.records++;
-      if (fields[0] !== "structureet") {
-        this.malformed(n, fields, REFUSAL_REASONS.malformedKind(fields[0] ?? ""));
-        continue;
-      }
-      if (fields.length === expected + 1 && fields[expected] === "") fields.pop();
-      if (fields.length !== expected) {
-        this.malformed(n, fields, REFUSAL_REASONS.malformedCount(fields.length, expected));
-        continue;
-      }
-      this.take(n, judgeRecord(finessRecord(fields), this.mappings, "finess"));
+    if (startsWith(buf, from, to, GEOLOCATION)) {
+      this.counts.geolocations++;
+      return;
     }
+    const structure = startsWith(buf, from, to, STRUCTURE);
+    // The first record is the extract's header (finess;etalab;…).
+    if (n === 1 && !structure) return;
+    const quote = buf.indexOf(QUOTE, from);
+    const quoted = quote >= 0 && quote < to;
+    if (!quoted && structure) {
+      const departement = otherDepartement(buf, from, to, expected);
+      if (departement !== undefined && !this.mappings.regionDepartements.has(departement)) {
+        this.counts.records++;
+        this.counts.outOfRegion++;
+        return;
+      }
+    }
+    // Decoded on its own: nothing kept from this line holds on to the chunk it came in.
+    const text = iconv.decode(buf.subarray(from, to), this.encoding);
+    let fields: string[];
+    if (!quoted) {
+      fields = text.split(";");
+    } else {
+      try {
+        fields = readLine(text, ";");
+      } catch {
+        this.counts.records++;
+        this.malformed(n, text.split(";"), REFUSAL_REASONS.malformedQuotes());
+        return;
+      }
+    }
+    fields = fields.map((f) => f.trim());
+    if (fields[0] === "geolocalisation") {
+      this.counts.geolocations++;
+      return;
+    }
+    this.counts.records++;
+    if (fields[0] !== "structureet") {
+      this.malformed(n, fields, REFUSAL_REASONS.malformedKind(fields[0] ?? ""));
+      return;
+    }
+    if (fields.length === expected + 1 && fields[expected] === "") fields.pop();
+    if (fields.length !== expected) {
+      this.malformed(n, fields, REFUSAL_REASONS.malformedCount(fields.length, expected));
+      return;
+    }
+    this.take(n, judgeRecord(finessRecord(fields), this.mappings, "finess"));
   }
 
   /**
@@ -307,50 +358,35 @@ class Reading {
    * names the columns. Each line is read by csv-parse on its own, so that a quote left open spoils
    * that line and no other.
    */
-  async csv(decoded: AsyncIterable<string>, delimiter: string) {
-    let columns: Partial<Record<RegistryCsvColumn, number>> | undefined;
-    let width = 0;
-    for await (const [n, line] of this.lines(decoded)) {
-      this.lastLine = n;
-      if (line.trim() === "") continue;
-      const text = detach(line);
-      let fields: string[];
-      try {
-        fields = readLine(text, delimiter).map((f) => f.trim());
-      } catch {
-        if (!columns) throw new RegistryFileError("has a first line that cannot be read as CSV column names");
-        this.counts.records++;
-        this.refuse(n, REFUSAL_REASONS.malformedQuotes(), { problem: "malformed" });
-        continue;
-      }
-      if (!columns) {
-        const read = csvColumns(fields);
-        if ("error" in read) throw new RegistryFileError(read.error);
-        columns = read.columns;
-        width = fields.length;
-        continue;
-      }
+  private csv(n: number, text: string, delimiter: string) {
+    let fields: string[];
+    try {
+      fields = readLine(text, delimiter).map((f) => f.trim());
+    } catch {
+      if (!this.columns)
+        throw new RegistryFileError("has a first line that cannot be read as CSV column names");
       this.counts.records++;
-      if (fields.length !== width) {
-        const finess = columns.finess !== undefined ? fields[columns.finess] : undefined;
-        this.refuse(n, REFUSAL_REASONS.malformedCount(fields.length, width), {
-          problem: "malformed",
-          ...(finess ? { finess } : {}),
-        });
-        continue;
-      }
-      this.take(n, judgeRecord(csvRecord(columns, fields), this.mappings, "csv"));
+      this.refuse(n, REFUSAL_REASONS.malformedQuotes(), { problem: "malformed" });
+      return;
     }
+    if (!this.columns) {
+      const read = csvColumns(fields);
+      if ("error" in read) throw new RegistryFileError(read.error);
+      this.columns = read.columns;
+      this.width = fields.length;
+      return;
+    }
+    this.counts.records++;
+    if (fields.length !== this.width) {
+      const finess = this.columns.finess !== undefined ? fields[this.columns.finess] : undefined;
+      this.refuse(n, REFUSAL_REASONS.malformedCount(fields.length, this.width), {
+        problem: "malformed",
+        ...(finess ? { finess } : {}),
+      });
+      return;
+    }
+    this.take(n, judgeRecord(csvRecord(this.columns, fields), this.mappings, "csv"));
   }
-}
-
-/**
- * A copy of a line that owns its characters. A line is a slice of the decoded chunk it came in, and so
- * is every field cut from it: keeping one field of a kept line would keep the whole 64 KiB chunk alive
- * (a national file's region lines, one or two per chunk, would hold the file in memory).
- */
-function detach(line: string): string {
-  return ` ${line}`.slice(1);
 }
 
 /**
@@ -358,18 +394,18 @@ function detach(line: string): string {
  * splitting the line: most of a national file is only this read. undefined when the line does not have
  * the extract's field count (the full reading then says why).
  */
-function otherDepartement(text: string, fields: number): string | undefined {
+function otherDepartement(buf: Buffer, from: number, to: number, fields: number): string | undefined {
   let separators = 0;
   let start = -1;
   let end = -1;
-  for (let at = text.indexOf(";"); at >= 0; at = text.indexOf(";", at + 1)) {
+  for (let at = buf.indexOf(SEMICOLON, from); at >= 0 && at < to; at = buf.indexOf(SEMICOLON, at + 1)) {
     separators++;
     if (separators === 13) start = at + 1;
     else if (separators === 14) end = at;
   }
-  const trailingEmpty = separators === fields && text.endsWith(";");
+  const trailingEmpty = separators === fields && buf[to - 1] === SEMICOLON;
   if ((separators !== fields - 1 && !trailingEmpty) || start < 0 || end < 0) return undefined;
-  return text.slice(start, end).trim();
+  return buf.toString("latin1", start, end).trim();
 }
 
 /** One line's fields by csv-parse: quoted cells, doubled quotes, stray quotes inside a cell. */
