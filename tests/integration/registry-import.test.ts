@@ -279,7 +279,7 @@ describe("the registry import", () => {
     const res = await call("GET", `/registry/imports/${firstId}/unmapped`);
     expect(res.json()).toEqual({
       categories: [{ code: "124", label: "Centre de Santé", lines: 1, suggestion: null }],
-      communes: [{ code: "97424", postalLine: "97413 CILAOS", departement: "974", lines: 1 }],
+      places: [{ kind: "commune", code: "97424", postalLine: "97413 CILAOS", departement: "974", lines: 1 }],
     });
   });
 
@@ -500,6 +500,22 @@ describe("the registry import", () => {
       [5, "refused", "Ligne mal formée : guillemets non fermés ou mal placés."],
       // The open quote spoils its own line only.
       [6, "new", null],
+    ]);
+  });
+
+  test("a line placed by its département alone, when only communes of it are mapped: the département is offered", async () => {
+    const csv = Buffer.from(
+      "finess;name;category;departement\n970400950;Centre sans commune;ch;974\n060000000;Nice;ch;06\n",
+    );
+    const res = await upload("departements.csv", csv);
+    expect(res.json().summary).toMatchObject({ records: 2, outOfRegion: 1, refused: 1 });
+    const [row] = await rowsOf(res.json().id, "refused");
+    expect(row!.reason).toBe(
+      "Département 974 non rattaché à un territoire : rattachez-le (ou ses communes), puis relancez l'aperçu.",
+    );
+    const unmapped = await call("GET", `/registry/imports/${res.json().id}/unmapped`);
+    expect(unmapped.json().places).toEqual([
+      { kind: "departement", code: "974", postalLine: null, departement: "974", lines: 1 },
     ]);
   });
 

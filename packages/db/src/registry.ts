@@ -231,17 +231,19 @@ export async function unmappedOfImport(tx: Tx, importId: string) {
      WHERE import_id = ${importId} AND outcome = 'refused' AND data->>'problem' = 'unmapped_category'
        AND data->>'finessCategory' IS NOT NULL
      GROUP BY 1 ORDER BY 3 DESC, 1`);
-  const communes = await tx.execute<{
+  const places = await tx.execute<{
+    kind: "commune" | "departement";
     code: string;
     postal_line: string | null;
     departement: string | null;
     lines: number;
   }>(sql`
-    SELECT coalesce(data->>'commune', data->>'departement') AS code, max(data->>'postalLine') AS postal_line,
+    SELECT CASE WHEN data->>'commune' IS NULL THEN 'departement' ELSE 'commune' END AS kind,
+           coalesce(data->>'commune', data->>'departement') AS code, max(data->>'postalLine') AS postal_line,
            max(data->>'departement') AS departement, count(*)::int AS lines
       FROM registry_import_rows
      WHERE import_id = ${importId} AND outcome = 'refused' AND data->>'problem' = 'unmapped_place'
        AND coalesce(data->>'commune', data->>'departement') IS NOT NULL
-     GROUP BY 1 ORDER BY 4 DESC, 1`);
-  return { categories: categories.rows, communes: communes.rows };
+     GROUP BY 1, 2 ORDER BY 5 DESC, 2`);
+  return { categories: categories.rows, places: places.rows };
 }

@@ -114,9 +114,10 @@ export const RegistryUnmappedSchema = Type.Object({
       }),
     }),
   ),
-  communes: Type.Array(
+  places: Type.Array(
     Type.Object({
-      code: Type.String({ description: "INSEE code" }),
+      kind: Enum(["commune", "departement"] as const),
+      code: Type.String({ description: "INSEE code of the commune, or the département's code" }),
       postalLine: Nullable(Type.String()),
       departement: Type.String(),
       lines: Type.Integer(),

@@ -254,7 +254,8 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           lines: c.lines,
           suggestion: FINESS_CATEGORY_SUGGESTIONS[c.code] ?? null,
         })),
-        communes: found.communes.map((c) => ({
+        places: found.places.map((c) => ({
+          kind: c.kind,
           code: c.code,
           postalLine: c.postal_line,
           departement: c.departement ?? c.code,

@@ -104,17 +104,18 @@ export function MappingEditors({
           })}
         </>
       )}
-      {unmapped && unmapped.communes.length > 0 && (
+      {unmapped && unmapped.places.length > 0 && (
         <>
-          <h3 className="fr-h6">Communes non rattachées</h3>
-          {unmapped.communes.map((c) => {
-            const key = `commune:${c.code}`;
+          <h3 className="fr-h6">Communes et départements non rattachés</h3>
+          {unmapped.places.map((c) => {
+            const key = `${c.kind}:${c.code}`;
+            const what = c.kind === "commune" ? "la commune" : "le département";
             const value = choice[key] ?? "";
             return (
               <div key={c.code} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
                 <div className="fr-col-12 fr-col-md-7">
                   <Select
-                    label={`Commune ${c.code}${c.postalLine ? ` (${c.postalLine})` : ""} — ${c.lines} ligne${c.lines > 1 ? "s" : ""}`}
+                    label={`${c.kind === "commune" ? "Commune" : "Département"} ${c.code}${c.postalLine ? ` (${c.postalLine})` : ""} — ${c.lines} ligne${c.lines > 1 ? "s" : ""}`}
                     nativeSelectProps={{
                       value,
                       onChange: pick(key),
@@ -132,10 +133,10 @@ export function MappingEditors({
                     priority="secondary"
                     disabled={!value}
                     onClick={() =>
-                      void save(`/registry/mappings/places/commune/${c.code}`, { territory: value })
+                      void save(`/registry/mappings/places/${c.kind}/${c.code}`, { territory: value })
                     }
                   >
-                    Rattacher la commune {c.code}
+                    Rattacher {what} {c.code}
                   </Button>
                 </div>
               </div>
