@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { establishments } from "@pris/db";
-import { count } from "drizzle-orm";
+import { establishments, registryTerritoryMappings } from "@pris/db";
+import { count, eq } from "drizzle-orm";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertWebBuilt, DESKTOP, launchChromium, listen, WEB_DIST_DIR } from "../support/browser.ts";
@@ -72,6 +72,18 @@ describe("the administrator imports the FINESS extract", () => {
     await page.getByRole("button", { name: "Confirmer l'application" }).click();
     await page.getByText("Appliqué : 7 créés, 0 mis à jour, 0 désactivés").waitFor();
     expect((await t.db.select({ n: count() }).from(establishments))[0]!.n).toBe(7);
+    // The mapping is remembered, and can be changed from the list.
+    await page.getByRole("button", { name: "Correspondances enregistrées" }).click();
+    await page.getByLabel("Territoire de 97424").selectOption("ouest");
+    await expect
+      .poll(async () => {
+        const [row] = await t.db
+          .select()
+          .from(registryTerritoryMappings)
+          .where(eq(registryTerritoryMappings.code, "97424"));
+        return row?.territory;
+      })
+      .toBe("ouest");
     // The history lists both previews, the first one replaced.
     const history = page.getByRole("table", { name: "Historique des imports" });
     await expect.poll(() => history.getByRole("row").count()).toBe(3);

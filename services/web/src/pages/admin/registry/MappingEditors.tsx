@@ -21,17 +21,21 @@ export function MappingEditors({
   canReload,
   onReload,
   busy,
+  saved,
+  onSaved,
 }: {
   unmapped: RegistryUnmapped | null;
   canReload: boolean;
   onReload: () => void;
   busy: boolean;
+  /** Mappings changed since the page opened (here or in the saved list). */
+  saved: number;
+  onSaved: () => void;
 }) {
   const territories = useResource<Territory[]>("/territories");
   const active =
     territories.state.status === "ready" ? territories.state.data.filter((t) => !t.retiredAt) : [];
   const [choice, setChoice] = useState<Record<string, string>>({});
-  const [saved, setSaved] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [manual, setManual] = useState({ kind: "departement", code: "", territory: "" });
 
@@ -39,7 +43,7 @@ export function MappingEditors({
     setError(null);
     try {
       await api.put(path, body);
-      setSaved((n) => n + 1);
+      onSaved();
     } catch (err) {
       setError(describeProblem(err));
     }

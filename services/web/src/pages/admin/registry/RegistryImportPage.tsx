@@ -8,6 +8,7 @@ import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
 import { ImportPreview } from "./ImportPreview.tsx";
 import { MappingEditors } from "./MappingEditors.tsx";
+import { SavedMappings } from "./SavedMappings.tsx";
 import { useRegistryImport } from "./use-registry-import.ts";
 
 const STATUS_LABELS: Record<RegistryImport["status"], string> = {
@@ -96,6 +97,8 @@ export function RegistryImportPage() {
   usePageTitle("Import du répertoire FINESS");
   const state = useRegistryImport();
   const [chosen, setChosen] = useState<File | null>(null);
+  const [mappingsVersion, setMappingsVersion] = useState(0);
+  const mappingChanged = () => setMappingsVersion((v) => v + 1);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -148,10 +151,13 @@ export function RegistryImportPage() {
               canReload={state.file !== null}
               onReload={() => void state.upload()}
               busy={state.busy !== null}
+              saved={mappingsVersion}
+              onSaved={mappingChanged}
             />
           )}
         </>
       )}
+      <SavedMappings version={mappingsVersion} onChange={mappingChanged} />
       <History
         items={state.history}
         more={state.historyCursor ? state.moreHistory : null}
