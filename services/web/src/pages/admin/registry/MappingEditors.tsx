@@ -72,7 +72,7 @@ export function MappingEditors({
             const key = `cat:${c.code}`;
             const value = choice[key] ?? c.suggestion ?? NOT_FOLLOWED;
             return (
-              <div key={c.code} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
+              <div key={c.code} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-2w">
                 <div className="fr-col-12 fr-col-md-7">
                   <Select
                     label={`${c.code} — ${c.label} (${c.lines} ligne${c.lines > 1 ? "s" : ""})`}
@@ -116,7 +116,7 @@ export function MappingEditors({
             const what = c.kind === "commune" ? "la commune" : "le département";
             const value = choice[key] ?? "";
             return (
-              <div key={c.code} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
+              <div key={c.code} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-2w">
                 <div className="fr-col-12 fr-col-md-7">
                   <Select
                     label={`${c.kind === "commune" ? "Commune" : "Département"} ${c.code}${c.postalLine ? ` (${c.postalLine})` : ""} — ${c.lines} ligne${c.lines > 1 ? "s" : ""}`}
