@@ -216,17 +216,13 @@ export const FINESS_CATEGORY_SUGGESTIONS: Record<string, Category | null> = {
   "101": "chu",
   "106": "ch",
   "355": "ch",
-  "362": "ch",
   "114": "ch",
   "292": "psychiatric",
-  "366": "psychiatric",
   "365": "private_clinic",
   "128": "private_clinic",
-  "129": "private_clinic",
   "109": "smr",
   "127": "had",
   "146": "dialysis",
-  "141": "chu",
   "500": "ehpad",
   "501": "ehpad",
   "255": "disability_adults",
@@ -239,7 +235,6 @@ export const FINESS_CATEGORY_SUGGESTIONS: Record<string, Category | null> = {
   "611": "laboratory",
   "620": null,
   "124": null,
-  "696": null,
 };
 
 // ---------------------------------------------------------------------------------------------------
