@@ -1,5 +1,5 @@
 import type { App } from "@pris/api";
-import type { Db } from "@pris/db";
+import { type Db, onCallSlots } from "@pris/db";
 import fc from "fast-check";
 import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import { createApiKey, createEstablishment, createUser, declaration, login } from "../support/fixtures.ts";
@@ -98,7 +98,7 @@ export interface Caller {
 
 export interface World {
   callers: Caller[];
-  /** Ids of real rows (incidents, establishments, exercises, participations, bulletins, users). */
+  /** Ids of real rows (incidents, establishments, exercises, participations, bulletins, users, invitations). */
   ids: string[];
 }
 
@@ -139,6 +139,25 @@ export async function buildWorld(app: App, db: Db): Promise<World> {
     payload: bulletinDraft({ audience: { establishmentIds: [establishment.id] } }),
   });
   ids.push(bulletin.json().id);
+  // A slot of the on-call rota, held by an analyst who is not a caller.
+  const onDuty = await createUser(db, { role: "analyst" });
+  const [slot] = await db
+    .insert(onCallSlots)
+    .values({ startMinute: 0, endMinute: 60, primaryUserId: onDuty.id })
+    .returning({ id: onCallSlots.id });
+  ids.push(slot!.id, onDuty.id);
+  const invitation = await app.inject({
+    method: "POST",
+    url: "/api/v1/invitations",
+    headers: bearer("admin"),
+    payload: {
+      email: "fuzz-invitee@pris.test",
+      displayName: "Invité",
+      role: "rssi",
+      establishmentId: establishment.id,
+    },
+  });
+  ids.push(invitation.json().id);
   const callers: Caller[] = [
     ...Object.entries(people).map(([role, p]) => ({ name: role, role, headers: p.bearer })),
     { name: "rssi (cookie)", role: "rssi", headers: people.rssi!.cookie },

@@ -114,9 +114,34 @@ describe("RSSI of A and A's API key against B's incidents", () => {
     expect((await get(`/api/v1/establishments/${A.id}/api-keys`, keyA)).statusCode).toBe(403);
   });
 
+  test("B's contacts, products and suppliers cannot be rewritten: the same 404 as a missing establishment", async () => {
+    const bodies = {
+      contacts: { rssi: { name: "Intrus" } },
+      products: { products: [{ kind: "dpi", vendor: "Intrus" }] },
+      suppliers: { suppliers: [{ service: "msp", name: "Intrus" }] },
+    };
+    for (const [part, payload] of Object.entries(bodies)) {
+      const put = (id: string, headers: Record<string, string>) =>
+        t.app.inject({ method: "PUT", url: `/api/v1/establishments/${id}/${part}`, headers, payload });
+      const onB = await put(B.id, rssiA);
+      const missing = await put(NON_EXISTENT, rssiA);
+      expect(onB.statusCode).toBe(404);
+      const { requestId: _a, ...b } = onB.json();
+      const { requestId: _m, ...m } = missing.json();
+      expect(b).toEqual(m);
+      // An establishment's API key declares; it does not rewrite the record, not even its own.
+      expect((await put(A.id, keyA)).statusCode).toBe(403);
+    }
+    const record = (await get(`/api/v1/establishments/${B.id}`, rssiB)).json();
+    expect(JSON.stringify(record)).not.toContain("Intrus");
+  });
+
   test("the directory of people is for administrators only", async () => {
     for (const headers of [rssiA, keyA]) {
       expect((await get("/api/v1/users", headers)).statusCode).toBe(403);
+      expect((await get(`/api/v1/users?establishmentId=${B.id}`, headers)).statusCode).toBe(403);
+      expect((await get("/api/v1/audit", headers)).statusCode).toBe(403);
+      expect((await get("/api/v1/audit.csv", headers)).statusCode).toBe(403);
       const create = await t.app.inject({
         method: "POST",
         url: "/api/v1/establishments",
@@ -148,6 +173,31 @@ describe("other roles", () => {
     expect((await get(`/api/v1/incidents/${incidentB.id}`, ghtRssi)).statusCode).toBe(404);
   });
 
+  test("a GHT-wide RSSI invites for its members only: B answers exactly like an unknown establishment", async () => {
+    const ght = await createGht(t.db, "GHT Est");
+    const member = await createEstablishment(t.db, { ghtId: ght.id });
+    const ghtRssi = (await login(t.app, (await createUser(t.db, { role: "rssi", ghtId: ght.id })).email))
+      .bearer;
+    const invite = (headers: Record<string, string>, establishmentId: string) =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/v1/invitations",
+        headers,
+        payload: { email: `x-${establishmentId}@pris.test`, displayName: "X", role: "rssi", establishmentId },
+      });
+    const outside = await invite(ghtRssi, B.id);
+    const unknown = await invite(ghtRssi, NON_EXISTENT);
+    expect(outside.statusCode).toBe(404);
+    const strip = (body: Record<string, unknown>) => ({ ...body, requestId: undefined, instance: undefined });
+    expect(strip(outside.json())).toEqual(strip(unknown.json()));
+    expect((await invite(ghtRssi, member.id)).statusCode).toBe(201);
+    // An RSSI of one establishment, or its API key, does not invite at all.
+    expect((await invite(rssiA, A.id)).statusCode).toBe(403);
+    expect((await invite(keyA, A.id)).statusCode).toBe(403);
+    const mine = (await get("/api/v1/invitations", ghtRssi)).json();
+    expect(mine.items.map((i: { establishment: { id: string } }) => i.establishment.id)).toEqual([member.id]);
+  });
+
   test("analysts see all; the task force and the ARS only major incidents; the administrator none", async () => {
     const as = async (role: "analyst" | "taskforce" | "ars" | "admin") =>
       (await login(t.app, (await createUser(t.db, { role })).email)).bearer;
@@ -177,5 +227,26 @@ describe("other roles", () => {
       expect(res.statusCode, url).toBe(401);
       expect(res.body).not.toContain("Bravo");
     }
+  });
+});
+
+describe("the directory as A sees it", () => {
+  test("lists, filters and counts of establishments never show B; GHT members and territory counts stay hidden", async () => {
+    for (const headers of [rssiA, keyA]) {
+      for (const query of ["", "?q=Bravo", `?nis2Status=not_subject`, "?active=true", "?territory=sud"]) {
+        const page = (await get(`/api/v1/establishments${query}`, headers)).json();
+        expect(
+          page.items.map((e: { id: string }) => e.id),
+          query,
+        ).toEqual(query === "?q=Bravo" ? [] : [A.id]);
+        expect(page.total, query).toBe(query === "?q=Bravo" ? 0 : 1);
+      }
+      expect((await get(`/api/v1/establishments/${B.id}`, headers)).statusCode).toBe(404);
+      const territories = (await get("/api/v1/territories", headers)).json();
+      expect(territories.every((x: object) => !("activeEstablishments" in x))).toBe(true);
+    }
+    const ght = (await get(`/api/v1/establishments/${A.id}`, rssiA)).json().ghtId;
+    expect((await get(`/api/v1/ghts/${ght}`, rssiA)).statusCode).toBe(403);
+    expect((await get(`/api/v1/ghts/${ght}`, keyA)).statusCode).toBe(403);
   });
 });

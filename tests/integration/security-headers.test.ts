@@ -82,6 +82,8 @@ describe("over http (development)", () => {
       [`/api/v1/bulletins/${bulletinId}`, analyst],
       [`/api/v1/bulletins/${bulletinId}/dashboard`, analyst],
       ["/api/v1/bulletin-acks/not-a-real-token-at-all", {}],
+      ["/api/v1/invitations", analyst],
+      ["/api/v1/invitation-links/not-a-real-token-at-all", {}],
       ["/api/v1/config/public", {}],
       ["/api/v1/no-such-route", {}],
     ];

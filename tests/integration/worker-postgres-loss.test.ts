@@ -19,7 +19,7 @@ import { testConfig } from "../support/env.ts";
 import { createUser, login } from "../support/fixtures.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
-import { setDuty } from "../support/timer-fixtures.ts";
+import { setOnCall } from "../support/timer-fixtures.ts";
 import {
   type Directory,
   declareIncident,
@@ -67,8 +67,7 @@ beforeAll(async () => {
   await app.ready();
   analyst = (await login(app, (await createUser(db, { role: "analyst" })).email)).bearer;
   dir = await seedDirectory(db);
-  await setDuty(db, dir.users.analyst[0]!.id, "primary");
-  await setDuty(db, dir.users.analyst[1]!.id, "backup");
+  await setOnCall(db, dir.users.analyst[0]!.id, dir.users.analyst[1]!.id);
   await seedNetwork(db, { count: 500, territory: "est", prefix: "est", finessStart: 5000 });
   await seedNetwork(db, { count: 300, territory: "ouest", prefix: "ouest", finessStart: 7000 });
   worker = startWorkerProcess({

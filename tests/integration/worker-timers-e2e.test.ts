@@ -12,7 +12,7 @@ import {
 import { type FullStack, startFullStack } from "../support/full-stack.ts";
 import type { PrivateRedis } from "../support/redis-server.ts";
 import type { TestSmtpServer } from "../support/smtp.ts";
-import { setDuty, timerLogEntries, timersOf } from "../support/timer-fixtures.ts";
+import { setOnCall, timerLogEntries, timersOf } from "../support/timer-fixtures.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
 
 /**
@@ -37,8 +37,7 @@ beforeAll(async () => {
   const primary = await createUser(t.db, { role: "analyst" });
   const second = await createUser(t.db, { role: "analyst" });
   await createUser(t.db, { role: "analyst" });
-  await setDuty(t.db, primary.id, "primary");
-  await setDuty(t.db, second.id, "backup");
+  await setOnCall(t.db, primary.id, second.id);
   onDuty = primary.email;
   backup = second.email;
   analystEmail = primary.email;

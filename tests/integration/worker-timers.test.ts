@@ -26,6 +26,8 @@ import {
   changeIncident,
   minutesFromNow,
   setDuty,
+  setOnCall,
+  setRota,
   timerDeliveriesOf,
   timerLogEntries,
   timersOf,
@@ -91,8 +93,7 @@ beforeAll(async () => {
     })
     .returning({ id: users.id, email: users.email });
   third = row!;
-  await setDuty(db, primary.id, "primary");
-  await setDuty(db, backup.id, "backup");
+  await setOnCall(db, primary.id, backup.id);
   await start();
 });
 
@@ -248,8 +249,7 @@ describe("service-level timers", () => {
   });
 
   it("falls back to every active analyst when nobody is on duty", async () => {
-    await setDuty(db, primary.id, null);
-    await setDuty(db, backup.id, null);
+    await setRota(db, []);
     try {
       const d = await declareIncident(db, dir, { severity: "P2" });
       await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(-1) });
@@ -259,8 +259,69 @@ describe("service-level timers", () => {
       expect(recipientsOf(mails)).toEqual(emails(primary, backup, third));
       expect(recipientsOf(mails)).not.toContain(dir.inactiveAnalystEmail);
     } finally {
-      await setDuty(db, primary.id, "primary");
-      await setDuty(db, backup.id, "backup");
+      await setOnCall(db, primary.id, backup.id);
+    }
+  });
+
+  it("falls back to the legacy duty marks when no slot of the rota is in force", async () => {
+    await setRota(db, []);
+    await setDuty(db, third.id, "primary");
+    try {
+      const d = await declareIncident(db, dir, { severity: "P2" });
+      await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(3) });
+      const [mail] = await waitForTimerMails(d.reference, "sla.remind", 1);
+      expect(mail!.envelopeTo).toEqual([third.email]);
+    } finally {
+      await setDuty(db, third.id, null);
+      await setOnCall(db, primary.id, backup.id);
+    }
+  });
+
+  it("a slot whose analyst left the pole reminds every active analyst, not the departed one", async () => {
+    const [gone] = await db
+      .insert(users)
+      .values({
+        email: `parti.${Date.now()}@pris.test`,
+        displayName: "parti",
+        role: "analyst",
+        passwordHash: "x",
+      })
+      .returning({ id: users.id, email: users.email });
+    await setOnCall(db, gone!.id, null);
+    await db.update(users).set({ active: false }).where(eq(users.id, gone!.id));
+    try {
+      const d = await declareIncident(db, dir, { severity: "P2" });
+      await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(3) });
+      const mails = await waitForTimerMails(d.reference, "sla.remind", 3);
+      await sleep(300);
+      expect(recipientsOf(mails)).toEqual(emails(primary, backup, third));
+    } finally {
+      await setOnCall(db, primary.id, backup.id);
+    }
+  });
+
+  it("each reminder goes to whoever the rota has on duty when it fires", async () => {
+    // The slot in force: the primary on duty, the backup behind.
+    const first = await declareIncident(db, dir, { severity: "P2" });
+    await changeIncident(db, first.incidentId, { ackDueAt: minutesFromNow(3) });
+    const [before] = await waitForTimerMails(first.reference, "sla.remind", 1);
+    expect(before!.envelopeTo).toEqual([primary.email]);
+
+    // The pole hands over: the third analyst takes the slot, the primary becomes the backup.
+    await setOnCall(db, third.id, primary.id);
+    try {
+      const second = await declareIncident(db, dir, { severity: "P2" });
+      await changeIncident(db, second.incidentId, { ackDueAt: minutesFromNow(3) });
+      const [after] = await waitForTimerMails(second.reference, "sla.remind", 1);
+      expect(after!.envelopeTo).toEqual([third.email]);
+
+      // The first incident's level is now missed: its alert follows the rota of this moment too.
+      await changeIncident(db, first.incidentId, { ackDueAt: minutesFromNow(-1) });
+      const missed = await waitForTimerMails(first.reference, "sla.missed", 2);
+      await sleep(300);
+      expect(recipientsOf(missed)).toEqual(emails(primary, third));
+    } finally {
+      await setOnCall(db, primary.id, backup.id);
     }
   });
 

@@ -4,6 +4,7 @@ import {
   incidentLog,
   incidents,
   mailDeliveries,
+  onCallSlots,
   outbox,
   outboxValues,
   timers,
@@ -43,8 +44,29 @@ export async function changeIncident(
   });
 }
 
+/** The legacy duty mark on a user: what the worker falls back to when no slot of the rota is in force. */
 export async function setDuty(db: Db, userId: string, duty: "primary" | "backup" | null): Promise<void> {
   await db.update(users).set({ duty }).where(eq(users.id, userId));
+}
+
+export interface RotaSlot {
+  startMinute: number;
+  endMinute: number;
+  primaryUserId: string;
+  backupUserId?: string | null;
+}
+
+/** Replaces the pole's whole rota with these slots (minutes of the week, region's zone). */
+export async function setRota(db: Db, slots: RotaSlot[]): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.delete(onCallSlots);
+    if (slots.length > 0) await tx.insert(onCallSlots).values(slots);
+  });
+}
+
+/** One slot all week long: this analyst on duty, that one the backup. */
+export async function setOnCall(db: Db, primaryUserId: string, backupUserId: string | null): Promise<void> {
+  await setRota(db, [{ startMinute: 0, endMinute: 10080, primaryUserId, backupUserId }]);
 }
 
 export async function addClock(

@@ -75,6 +75,7 @@ describe("outbox payload schemas", () => {
       aggregateId: ID,
       payload: { participationId: ID, decision: "validated", comment: null },
     },
+    { topic: "invitation.sent", aggregateId: ID, payload: { sendCount: 2 } },
   ];
 
   test("accept every payload the writers write, for every topic", () => {
@@ -96,6 +97,8 @@ describe("outbox payload schemas", () => {
     ["bulletin.published", { revision: "1" }],
     ["retex.reviewed", { participationId: ID, decision: "refused", comment: null }],
     ["retex.reviewed", { participationId: ID, decision: "validated" }],
+    ["invitation.sent", { sendCount: 0 }],
+    ["invitation.sent", {}],
   ] as const)("refuse a %s payload %j", (topic, payload) => {
     expect(Value.Check(OUTBOX_PAYLOAD_SCHEMAS[topic], payload)).toBe(false);
   });

@@ -204,6 +204,10 @@ export const ConfigSchema = Type.Object({
     "Alert bulletins: how long a recipient's personal acknowledgement link stays valid",
     30,
   ),
+  INVITATION_TTL_HOURS: Duration(
+    "Invitations: how long the link e-mailed to an invited person stays valid (re-sending starts it again)",
+    168,
+  ),
   BULLETIN_REMINDER_HOURS: Type.Integer({
     minimum: 0,
     default: 72,

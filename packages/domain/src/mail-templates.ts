@@ -21,6 +21,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "retex-validated",
   "retex-returned",
   "log-checkpoint",
+  "invitation",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

@@ -33,6 +33,11 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
     decision: Type.Enum(RETEX_DECISIONS),
     comment: Type.Union([Type.String(), Type.Null()]),
   }),
+  /**
+   * An invitation created or re-sent: its e-mail is due. The send count names the e-mail (one per
+   * sending); the worker signs the link from the invitation's row as it is then.
+   */
+  "invitation.sent": Type.Object({ sendCount: Type.Integer({ minimum: 1 }) }),
 } as const;
 
 export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;

@@ -1,22 +1,28 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "@pris/config";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
+import auditRoutes from "./modules/audit/audit-routes.ts";
 import authRoutes from "./modules/auth/auth-routes.ts";
 import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
 import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
 import ghtRoutes from "./modules/directory/ght-routes.ts";
+import selfServiceRoutes from "./modules/directory/self-service-routes.ts";
+import territoryRoutes from "./modules/directory/territory-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import evidenceRoutes from "./modules/evidence/evidence-routes.ts";
 import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
+import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.ts";
+import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import registryRoutes from "./modules/registry/registry-routes.ts";
+import rosterRoutes from "./modules/roster/roster-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import accessTrace from "./plugins/access-trace.ts";
@@ -43,8 +49,25 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
+/** An invitation's link opens an account to whoever holds it: its token never reaches the logs. */
+export function withoutLinkTokens(url: string): string {
+  return url.replace(/\/(invitation|invitation-links)\/[^/?#]+/g, "/$1/[redacted]");
+}
+
 export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
-  return { level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  return {
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    serializers: {
+      req: (request: FastifyRequest) => ({
+        method: request.method,
+        url: withoutLinkTokens(request.url),
+        host: request.host,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
+  };
 }
 
 /** The whole HTTP application, without listening: server.ts owns the process, tests inject requests. */
@@ -77,9 +100,11 @@ export async function buildApp(config: Config) {
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(territoryRoutes);
       await api.register(establishmentRoutes);
       await api.register(userRoutes);
       await api.register(apiKeyRoutes);
+      await api.register(selfServiceRoutes);
       await api.register(ghtRoutes);
       await api.register(incidentRoutes);
       await api.register(queueRoutes);
@@ -92,6 +117,10 @@ export async function buildApp(config: Config) {
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
       await api.register(registryRoutes);
+      await api.register(rosterRoutes);
+      await api.register(auditRoutes);
+      await api.register(invitationRoutes);
+      await api.register(invitationLinkRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -19,6 +19,7 @@ import { ParticipationPage } from "./pages/exercises/ParticipationPage.tsx";
 import { HomeRedirect } from "./pages/HomeRedirect.tsx";
 import { IncidentPage } from "./pages/IncidentPage.tsx";
 import { IncidentsPage } from "./pages/IncidentsPage.tsx";
+import { InvitationPage } from "./pages/InvitationPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { QueuePage } from "./pages/QueuePage.tsx";
@@ -28,6 +29,9 @@ import "./styles.css";
 /** The statistics page brings a chart library the rest of the app does not need. */
 const AccessTracesPage = lazy(() =>
   import("./pages/AccessTracesPage.tsx").then((m) => ({ default: m.AccessTracesPage })),
+);
+const MyEstablishmentPage = lazy(() =>
+  import("./pages/establishment/MyEstablishmentPage.tsx").then((m) => ({ default: m.MyEstablishmentPage })),
 );
 const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
@@ -77,6 +81,7 @@ createRoot(root).render(
           <Route element={<Layout />}>
             <Route path="/connexion" element={<LoginPage />} />
             <Route path="/reponse/:token" element={<AckPage />} />
+            <Route path="/invitation/:token" element={<InvitationPage />} />
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
               <Route path="/declarer" element={<DeclarePage />} />
@@ -108,6 +113,14 @@ createRoot(root).render(
                   }
                 />
               ))}
+              <Route
+                path="/mon-etablissement"
+                element={
+                  <Loading>
+                    <MyEstablishmentPage />
+                  </Loading>
+                }
+              />
               <Route path="/exercices" element={<ExercisesPage />} />
               <Route
                 path="/exercices/tableau-de-bord"

@@ -4,7 +4,6 @@ import {
   FINESS_PATTERN,
   NIS2_STATUSES,
   PRODUCT_KINDS,
-  ROLES,
   SECTORS,
   SUPPLIER_SERVICES,
 } from "../directory.ts";
@@ -187,65 +186,6 @@ export const PasswordSchema = Type.String({
   minLength: 12,
   maxLength: 200,
   description: "At least 12 characters",
-});
-
-export const UserCreateSchema = Type.Object(
-  {
-    email: EmailSchema,
-    displayName: Type.String({ minLength: 1, maxLength: 200 }),
-    phone: Type.Optional(PhoneSchema),
-    role: Enum(ROLES),
-    establishmentId: Type.Optional(
-      Nullable({ ...UuidSchema, description: "For an RSSI of one establishment" }),
-    ),
-    ghtId: Type.Optional(Nullable({ ...UuidSchema, description: "For an RSSI covering a GHT's members" })),
-    password: PasswordSchema,
-  },
-  { additionalProperties: false },
-);
-export type UserCreate = Static<typeof UserCreateSchema>;
-
-export const UserPatchSchema = Type.Object(
-  {
-    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    phone: Type.Optional(Nullable(PhoneSchema)),
-    role: Type.Optional(Enum(ROLES)),
-    establishmentId: Type.Optional(Nullable(UuidSchema)),
-    ghtId: Type.Optional(Nullable(UuidSchema)),
-    password: Type.Optional(PasswordSchema),
-    active: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
-export type UserPatch = Static<typeof UserPatchSchema>;
-
-export const UserSchema = Type.Object({
-  id: UuidSchema,
-  email: Type.String(),
-  displayName: Type.String(),
-  phone: Nullable(Type.String()),
-  role: Enum(ROLES),
-  establishmentId: Nullable(UuidSchema),
-  ghtId: Nullable(UuidSchema),
-  active: Type.Boolean(),
-  createdAt: DateTimeSchema,
-  lastLoginAt: Nullable(DateTimeSchema),
-});
-export type User = Static<typeof UserSchema>;
-
-export const UserListQuerySchema = Type.Object(
-  {
-    role: Type.Optional(Enum(ROLES)),
-    establishmentId: Type.Optional(UuidSchema),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    ...PageQuerySchema,
-  },
-  { additionalProperties: false },
-);
-export const UserPageSchema = Type.Object({
-  items: Type.Array(UserSchema),
-  total: Type.Integer(),
-  nextCursor: Nullable(Type.String()),
 });
 
 export const ApiKeyCreateSchema = Type.Object(

@@ -9,13 +9,23 @@
  * Every name, FINESS number, address and person below is invented; mail goes to the reserved `.test` TLD.
  */
 import { loadConfig } from "@pris/config";
-import { createDatabase, establishments, ghts, type Product, territories, users } from "@pris/db";
+import {
+  canonicalProducts,
+  createDatabase,
+  establishments,
+  ghts,
+  onCallSlots,
+  type Product,
+  territories,
+  users,
+} from "@pris/db";
 import {
   CATEGORIES,
   type Category,
   type Contacts,
   dayInZone,
   isFiness,
+  MINUTES_PER_DAY,
   type Nis2Status,
   ROLE_LABELS,
   type Role,
@@ -425,8 +435,6 @@ interface UserSeed {
   displayName: string;
   role: Role;
   phone?: string;
-  /** On-call roster of the pole: the primary is reminded of service levels, the backup alerted when missed. */
-  duty?: "primary" | "backup";
   /** FINESS of an RSSI's establishment. */
   finess?: string;
   /** An RSSI covering every member of the GHT. */
@@ -440,14 +448,12 @@ const USERS: UserSeed[] = [
     displayName: "Camille Hoarau",
     role: "analyst",
     phone: "+262 262 00 01 01",
-    duty: "primary",
   },
   {
     email: "analyste2@pris.test",
     displayName: "Mickaël Payet",
     role: "analyst",
     phone: "+262 262 00 01 02",
-    duty: "backup",
   },
   { email: "analyste3@pris.test", displayName: "Nadia Grondin", role: "analyst", phone: "+262 262 00 01 03" },
   {
@@ -535,6 +541,33 @@ function contactsOf(e: EstablishmentSeed): Contacts {
     contacts.deputy = { name: deputy, email: emailOf(deputy, e.domain), phone: phoneOf(e.finess, 3) };
   return contacts;
 }
+
+const DAY = MINUTES_PER_DAY;
+const H = 60;
+
+/**
+ * The pole's week, in the region's zone: Camille holds the weekday days (Mickaël backs her up), the
+ * nights of the week alternate between Mickaël and Nadia, and Mickaël has the weekend from Friday 18:00
+ * to Monday 08:00 with Nadia as backup (two slots: the rota's week ends on Sunday at midnight).
+ */
+const ROTA: { start: number; end: number; primary: string; backup: string; note: string }[] = [
+  { start: 0, end: 8 * H, primary: "analyste2", backup: "analyste3", note: "Fin de l'astreinte du week-end" },
+  ...[0, 1, 2, 3, 4].map((d) => ({
+    start: d * DAY + 8 * H,
+    end: d * DAY + 18 * H,
+    primary: "analyste1",
+    backup: "analyste2",
+    note: "Journée",
+  })),
+  ...[0, 1, 2, 3].map((d) => ({
+    start: d * DAY + 18 * H,
+    end: (d + 1) * DAY + 8 * H,
+    primary: d % 2 === 0 ? "analyste2" : "analyste3",
+    backup: d % 2 === 0 ? "analyste3" : "analyste1",
+    note: "Nuit",
+  })),
+  { start: 4 * DAY + 18 * H, end: 7 * DAY, primary: "analyste2", backup: "analyste3", note: "Week-end" },
+];
 
 function checkSeedData(): void {
   const finesses = new Set<string>();
@@ -652,7 +685,6 @@ async function main(): Promise<void> {
                   role: u.role,
                   establishmentId: u.finess ? idByFiness.get(u.finess) : null,
                   ghtId: u.ght ? ght.id : null,
-                  duty: u.duty ?? null,
                   passwordHash: hashes[i]!,
                 })),
               )
@@ -661,6 +693,32 @@ async function main(): Promise<void> {
               .onConflictDoNothing()
               .returning({ id: users.id });
 
+      // The rota is planned once; a pole that edited it keeps its own.
+      const [anySlot] = await tx.select({ id: onCallSlots.id }).from(onCallSlots).limit(1);
+      let newSlots = 0;
+      if (!anySlot) {
+        const analysts = new Map(
+          (
+            await tx.select({ id: users.id, email: users.email }).from(users).where(eq(users.role, "analyst"))
+          ).map((u) => [u.email.split("@")[0]!, u.id]),
+        );
+        const slots = ROTA.filter((r) => analysts.has(r.primary) && analysts.has(r.backup)).map((r) => ({
+          startMinute: r.start,
+          endMinute: r.end,
+          primaryUserId: analysts.get(r.primary)!,
+          backupUserId: analysts.get(r.backup)!,
+          note: r.note,
+        }));
+        if (slots.length > 0) newSlots = (await tx.insert(onCallSlots).values(slots).returning()).length;
+      }
+
+      // The catalog knows the demo's products, in the spelling the establishments declared them.
+      await canonicalProducts(
+        tx,
+        ESTABLISHMENTS.flatMap((e) => e.products),
+        null,
+      );
+
       const newExercises = await seedExercises(tx, idByFiness, dayInZone(new Date(), config.REGION_TIMEZONE));
 
       return {
@@ -668,6 +726,7 @@ async function main(): Promise<void> {
         ghts: newGhts.length,
         establishments: newEstablishments.length,
         users: newUsers.length,
+        slots: newSlots,
         exercises: newExercises,
       };
     });
@@ -676,7 +735,8 @@ async function main(): Promise<void> {
       `Demo region ${config.REGION_NAME} seeded: ` +
         `${counts.territories}/${TERRITORIES.length} territories, ${counts.ghts}/1 GHT, ` +
         `${counts.establishments}/${ESTABLISHMENTS.length} establishments, ` +
-        `${counts.users}/${USERS.length} users, ${counts.exercises} exercises added (the rest were already there).`,
+        `${counts.users}/${USERS.length} users, ${counts.slots}/${ROTA.length} on-call slots, ` +
+        `${counts.exercises} exercises added (the rest were already there).`,
     );
     const demoBulletins = await seedBulletins(database.db, config);
     if (demoBulletins > 0) console.log(`${demoBulletins} demo alert bulletins added.`);

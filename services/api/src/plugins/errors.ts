@@ -126,7 +126,8 @@ const PG_CODES: Record<string, { status: number; code: string; detail: string }>
   "22003": { status: 400, code: "bad_request", detail: "A number is out of range" },
 };
 
-function pgCode(err: unknown): string | undefined {
+/** The SQLSTATE of a PostgreSQL error, however deep the driver and the ORM wrapped it. */
+export function pgCode(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; depth++) {
     if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
     e = e.cause as typeof e;

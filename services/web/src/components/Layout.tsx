@@ -1,6 +1,6 @@
 import { Footer } from "@codegouvfr/react-dsfr/Footer";
 import { Header } from "@codegouvfr/react-dsfr/Header";
-import type { Role } from "@pris/domain";
+import type { Me, Role } from "@pris/domain";
 import { useEffect } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { adminPagesFor } from "../pages/admin/admin-pages.ts";
@@ -18,8 +18,8 @@ type NavLink = { text: string; linkProps: { to: string }; isActive: boolean };
 type NavItem = NavLink | { text: string; menuLinks: NavLink[]; isActive: boolean };
 
 /** The "Administration" menu: the pages of admin-pages.ts this role may open. */
-function administrationMenu(role: Role, path: string): NavItem[] {
-  const menuLinks = adminPagesFor(role).map((p) => ({
+function administrationMenu(me: Me, path: string): NavItem[] {
+  const menuLinks = adminPagesFor(me.role, me).map((p) => ({
     text: p.title,
     linkProps: { to: p.path },
     isActive: path.startsWith(p.path),
@@ -29,8 +29,8 @@ function administrationMenu(role: Role, path: string): NavItem[] {
 }
 
 /** What each role comes here for, first. */
-function navigationFor(role: Role, path: string): NavItem[] {
-  return [...workNavigation(role, path), ...administrationMenu(role, path)];
+function navigationFor(me: Me, path: string): NavItem[] {
+  return [...workNavigation(me.role, path), ...administrationMenu(me, path)];
 }
 
 function workNavigation(role: Role, path: string): NavItem[] {
@@ -48,6 +48,7 @@ function workNavigation(role: Role, path: string): NavItem[] {
         item("Mes signalements", "/incidents", path.startsWith("/incidents")),
         item("Exercices de crise", "/exercices", path.startsWith("/exercices")),
         item("Mes bulletins", "/bulletins", path.startsWith("/bulletins")),
+        item("Mon établissement", "/mon-etablissement"),
       ];
     case "analyst":
       return [
@@ -126,7 +127,7 @@ export function Layout() {
               ]
             : []
         }
-        navigation={signedIn ? navigationFor(auth.me.role, path) : undefined}
+        navigation={signedIn ? navigationFor(auth.me, path) : undefined}
       />
       <main id="contenu" tabIndex={-1} className="pris-main">
         <Outlet />

@@ -6,6 +6,7 @@ import type { WorkerContext } from "../context.ts";
 import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
+import { renderInvitationMail } from "../mail/invitation-mail.ts";
 import {
   loadIncidentForNotice,
   loadTimerForMail,
@@ -36,6 +37,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
     }
     case "log-checkpoint":
       return renderLogCheckpointMail(tx, ctx, subjectId);
+    case "invitation":
+      return renderInvitationMail(tx, ctx.config, subjectId);
     case "exercise-due":
     case "exercise-unplanned":
     case "action-overdue":

@@ -222,3 +222,16 @@ export interface LogCheckpointView {
   fileName: string;
 }
 export const renderLogCheckpoint = compile<LogCheckpointView>("log-checkpoint");
+
+export interface InvitationView {
+  regionName: string;
+  displayName: string;
+  inviterName: string;
+  roleLabel: string;
+  establishmentName: string | null;
+  ghtName: string | null;
+  email: string;
+  link: string;
+  expiresOn: string;
+}
+export const renderInvitation = compile<InvitationView>("invitation");

@@ -1,4 +1,4 @@
-import { establishments, type Tx, users } from "@pris/db";
+import { establishments, onCallAt, type Tx, users } from "@pris/db";
 import type { TimerKind } from "@pris/domain";
 import { and, eq, inArray, isNotNull, or, type SQL } from "drizzle-orm";
 
@@ -23,7 +23,19 @@ async function select(tx: Tx, where: SQL | undefined): Promise<Recipient[]> {
 }
 
 const analysts = (tx: Tx) => select(tx, eq(users.role, "analyst"));
-const onDuty = (tx: Tx, duty: "primary" | "backup") => select(tx, eq(users.duty, duty));
+
+/** Who the rota has on duty and as backup at the instant the timer fires. */
+async function onDuty(tx: Tx, roster: Roster): Promise<{ primary: Recipient[]; backup: Recipient[] }> {
+  const people = await onCallAt(tx, roster.at, roster.timeZone);
+  const one = (p: Recipient | null) => (p ? [{ id: p.id, email: p.email }] : []);
+  return { primary: one(people.primary), backup: one(people.backup) };
+}
+
+/** The instant a timer fires and the region's zone, in which the rota's week is read. */
+export interface Roster {
+  at: Date;
+  timeZone: string;
+}
 
 async function assignee(tx: Tx, incident: IncidentPeople): Promise<Recipient[]> {
   return incident.assigneeUserId ? select(tx, eq(users.id, incident.assigneeUserId)) : [];
@@ -53,8 +65,9 @@ async function orAllAnalysts(tx: Tx, people: Recipient[]): Promise<Recipient[]> 
 
 /**
  * Who a timer speaks to, among active users:
- * - a service level about to be missed: the on-duty analyst (duty "primary"), else every analyst;
- * - missed: the backup (duty "backup"), else every analyst, and the on-duty analyst too;
+ * - a service level about to be missed: the analyst on duty when it fires (the rota's slot covering
+ *   that instant, else the legacy duty "primary" mark), else every analyst;
+ * - missed: the backup of that moment (likewise), else every analyst, and the one on duty too;
  * - a follow-up date: the assignee, else every analyst;
  * - a regulatory clock: the establishment's RSSIs and the assignee.
  */
@@ -62,12 +75,15 @@ export async function timerRecipients(
   tx: Tx,
   kind: TimerKind,
   incident: IncidentPeople,
+  roster: Roster,
 ): Promise<Recipient[]> {
   switch (kind) {
     case "sla.remind":
-      return orAllAnalysts(tx, await onDuty(tx, "primary"));
-    case "sla.missed":
-      return union(await orAllAnalysts(tx, await onDuty(tx, "backup")), await onDuty(tx, "primary"));
+      return orAllAnalysts(tx, (await onDuty(tx, roster)).primary);
+    case "sla.missed": {
+      const { primary, backup } = await onDuty(tx, roster);
+      return union(await orAllAnalysts(tx, backup), primary);
+    }
     case "followup.due":
       return orAllAnalysts(tx, await assignee(tx, incident));
     case "clock.remind":

@@ -122,7 +122,10 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
           return cancel("no longer wanted by the incident's state");
         }
 
-        const recipients = await timerRecipients(tx, kind, state.incident);
+        const recipients = await timerRecipients(tx, kind, state.incident, {
+          at: due.now,
+          timeZone: config.REGION_TIMEZONE,
+        });
         const template = TIMER_MAIL_TEMPLATES[kind];
         let created = 0;
         if (recipients.length > 0) {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { apiKeys, establishments } from "@pris/db";
+import { apiKeys, establishments, writeAudit } from "@pris/db";
 import {
   ApiKeyCreatedSchema,
   ApiKeyCreateSchema,
@@ -9,6 +9,7 @@ import {
 } from "@pris/domain";
 import { and, desc, eq, isNull } from "drizzle-orm";
 import Type from "typebox";
+import { auditActor } from "../../audit.ts";
 import { generateApiKey } from "../../auth/api-keys.ts";
 import { type Access, requireUser } from "../../auth/principal.ts";
 import { NotFoundError } from "../../errors.ts";
@@ -86,17 +87,27 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const principal = await manageable(request.principal, request.params.id);
       const { key, prefix, secretHash } = generateApiKey();
-      const [row] = await db
-        .insert(apiKeys)
-        .values({
-          establishmentId: request.params.id,
-          name: request.body.name,
-          prefix,
-          secretHash,
-          createdByUserId: principal.id,
-        })
-        .returning();
-      return reply.code(201).send({ ...toApiKeyView(row!), key });
+      const row = await db.transaction(async (tx) => {
+        const [created] = await tx
+          .insert(apiKeys)
+          .values({
+            establishmentId: request.params.id,
+            name: request.body.name,
+            prefix,
+            secretHash,
+            createdByUserId: principal.id,
+          })
+          .returning();
+        await writeAudit(tx, auditActor(request), {
+          action: "apikey.create",
+          objectKind: "apikey",
+          objectId: created!.id,
+          objectLabel: `${created!.name} (pris_${created!.prefix})`,
+          after: { establishmentId: created!.establishmentId, name: created!.name, prefix: `pris_${prefix}` },
+        });
+        return created!;
+      });
+      return reply.code(201).send({ ...toApiKeyView(row), key });
     },
   );
 
@@ -114,18 +125,28 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       await manageable(request.principal, request.params.id);
-      const [row] = await db
-        .update(apiKeys)
-        .set({ revokedAt: new Date() })
-        .where(
-          and(
-            eq(apiKeys.id, request.params.keyId),
-            eq(apiKeys.establishmentId, request.params.id),
-            isNull(apiKeys.revokedAt),
-          ),
-        )
-        .returning({ id: apiKeys.id });
-      if (!row) throw new NotFoundError("API key");
+      await db.transaction(async (tx) => {
+        const [row] = await tx
+          .update(apiKeys)
+          .set({ revokedAt: new Date() })
+          .where(
+            and(
+              eq(apiKeys.id, request.params.keyId),
+              eq(apiKeys.establishmentId, request.params.id),
+              isNull(apiKeys.revokedAt),
+            ),
+          )
+          .returning();
+        if (!row) throw new NotFoundError("API key");
+        await writeAudit(tx, auditActor(request), {
+          action: "apikey.revoke",
+          objectKind: "apikey",
+          objectId: row.id,
+          objectLabel: `${row.name} (pris_${row.prefix})`,
+          before: { revokedAt: null },
+          after: { revokedAt: row.revokedAt },
+        });
+      });
       // Other processes hear of it through PostgreSQL; this one forgets at once.
       app.directoryCache.invalidate();
       return reply.code(204).send(null);

@@ -1,4 +1,4 @@
-import type { Role } from "@pris/domain";
+import type { Me, Role } from "@pris/domain";
 import type { ComponentType } from "react";
 
 /**
@@ -10,10 +10,36 @@ export interface AdminPage {
   /** As the menu shows it. */
   title: string;
   roles: readonly Role[];
+  /** A finer rule than the role, when the page is for some of a role's people only. */
+  shownTo?: (me: Pick<Me, "role" | "ght">) => boolean;
   load: () => Promise<{ default: ComponentType }>;
 }
 
 export const ADMIN_PAGES: AdminPage[] = [
+  {
+    path: "/administration/territoires",
+    title: "Territoires",
+    roles: ["admin"],
+    load: () => import("./reference/TerritoriesPage.tsx").then((m) => ({ default: m.TerritoriesPage })),
+  },
+  {
+    path: "/administration/ght",
+    title: "GHT",
+    roles: ["admin"],
+    load: () => import("./reference/GhtsPage.tsx").then((m) => ({ default: m.GhtsPage })),
+  },
+  {
+    path: "/administration/etablissements",
+    title: "Établissements",
+    roles: ["admin"],
+    load: () => import("./reference/EstablishmentsPage.tsx").then((m) => ({ default: m.EstablishmentsPage })),
+  },
+  {
+    path: "/administration/utilisateurs",
+    title: "Utilisateurs",
+    roles: ["admin"],
+    load: () => import("./users/UsersPage.tsx").then((m) => ({ default: m.UsersPage })),
+  },
   {
     path: "/administration/journal",
     title: "Journal d'administration",
@@ -26,8 +52,22 @@ export const ADMIN_PAGES: AdminPage[] = [
     roles: ["admin"],
     load: () => import("./registry/RegistryImportPage.tsx").then((m) => ({ default: m.RegistryImportPage })),
   },
+  {
+    path: "/administration/astreinte",
+    title: "Astreinte",
+    roles: ["admin", "analyst"],
+    load: () => import("./roster/RosterPage.tsx").then((m) => ({ default: m.RosterPage })),
+  },
+  {
+    path: "/administration/invitations",
+    title: "Invitations",
+    // An RSSI invites only as the RSSI of a GHT, for its members.
+    roles: ["admin", "analyst", "rssi"],
+    shownTo: (me) => me.role !== "rssi" || me.ght !== null,
+    load: () => import("./invitations/InvitationsPage.tsx").then((m) => ({ default: m.InvitationsPage })),
+  },
 ];
 
-export function adminPagesFor(role: Role): AdminPage[] {
-  return ADMIN_PAGES.filter((p) => p.roles.includes(role));
+export function adminPagesFor(role: Role, me?: Pick<Me, "role" | "ght">): AdminPage[] {
+  return ADMIN_PAGES.filter((p) => p.roles.includes(role) && (!me || !p.shownTo || p.shownTo(me)));
 }

@@ -1,0 +1,88 @@
+import Type, { type Static } from "typebox";
+import { MINUTES_PER_WEEK } from "../roster.ts";
+import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
+
+const WeekMinute = (description: string, minimum: number, maximum: number) =>
+  Type.Integer({ minimum, maximum, description });
+
+export const OnCallPersonSchema = Type.Object({
+  id: UuidSchema,
+  displayName: Type.String(),
+  email: Type.String(),
+  phone: Nullable(Type.String()),
+  active: Type.Boolean(),
+});
+export type OnCallPerson = Static<typeof OnCallPersonSchema>;
+
+export const OnCallSlotSchema = Type.Object({
+  id: UuidSchema,
+  startMinute: Type.Integer({ description: "Minutes from Monday 00:00, region's zone" }),
+  endMinute: Type.Integer({ description: "Minutes from Monday 00:00, region's zone (exclusive)" }),
+  primary: OnCallPersonSchema,
+  backup: Nullable(OnCallPersonSchema),
+  note: Nullable(Type.String()),
+  updatedAt: DateTimeSchema,
+});
+export type OnCallSlot = Static<typeof OnCallSlotSchema>;
+
+const slotFields = {
+  startMinute: WeekMinute(
+    "First minute of the slot, from Monday 00:00 in the region's zone (0–10079)",
+    0,
+    MINUTES_PER_WEEK - 1,
+  ),
+  endMinute: WeekMinute(
+    "Minute the slot ends (exclusive), from Monday 00:00 (1–10080; a slot does not cross Sunday midnight)",
+    1,
+    MINUTES_PER_WEEK,
+  ),
+  primaryUserId: { ...UuidSchema, description: "The analyst on duty: reminded of service levels" },
+  backupUserId: Type.Optional(
+    Nullable({ ...UuidSchema, description: "The backup analyst: alerted when a service level is missed" }),
+  ),
+  note: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+};
+
+export const OnCallSlotCreateSchema = Type.Object(slotFields, { additionalProperties: false });
+export type OnCallSlotCreate = Static<typeof OnCallSlotCreateSchema>;
+
+export const OnCallSlotPatchSchema = Type.Object(
+  {
+    startMinute: Type.Optional(slotFields.startMinute),
+    endMinute: Type.Optional(slotFields.endMinute),
+    primaryUserId: Type.Optional(slotFields.primaryUserId),
+    backupUserId: slotFields.backupUserId,
+    note: slotFields.note,
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type OnCallSlotPatch = Static<typeof OnCallSlotPatchSchema>;
+
+export const OnCallRotaSchema = Type.Object({
+  timeZone: Type.String({ description: "The zone the week's minutes are read in" }),
+  slots: Type.Array(OnCallSlotSchema),
+});
+
+const OnDutySchema = Nullable(
+  Type.Object({
+    ...OnCallPersonSchema.properties,
+    source: Enum(["rota", "duty"] as const, {
+      description: "rota: the slot in force; duty: the legacy mark on the user, with no slot in force",
+    }),
+  }),
+);
+
+export const OnCallNowSchema = Type.Object({
+  at: DateTimeSchema,
+  timeZone: Type.String(),
+  slot: Nullable(OnCallSlotSchema),
+  primary: { ...OnDutySchema, description: "Who is reminded now; null: every active analyst is" },
+  backup: { ...OnDutySchema, description: "Who is alerted of a miss now; null: every active analyst is" },
+  nextChange: Nullable(
+    Type.Object({
+      at: DateTimeSchema,
+      slot: Nullable(OnCallSlotSchema, { description: "The slot in force from then; null: none" }),
+    }),
+  ),
+});
+export type OnCallNow = Static<typeof OnCallNowSchema>;

@@ -1,0 +1,90 @@
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  InvitationAcceptSchema,
+  InvitationLinkSchema,
+  InvitationTokenParamsSchema,
+  SessionSchema,
+} from "@pris/domain";
+import { UnauthorizedError } from "../../errors.ts";
+import { problems } from "../../http.ts";
+import { loadMe } from "../auth/me.ts";
+import { acceptInvitation, checkInvitationLink } from "./invitation-link-service.ts";
+
+/**
+ * What an invitation's link opens, without login: who is invited, and the acceptance that creates the
+ * account and signs the person in. Rate-limited like the login, in memory (they must work when Redis
+ * is down): guessing a link is hopeless, but trying is not free.
+ */
+const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, database } = app;
+  await app.register(rateLimit, { global: false, hook: "preHandler" });
+  const rateLimitConfig = {
+    max: config.LOGIN_RATE_LIMIT_MAX,
+    timeWindow: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000,
+    // Per address and invitation, as the login is per address and e-mail: the people of one hospital
+    // behind one address do not use up each other's attempts.
+    keyGenerator: (request: { ip: string; params: unknown }) => {
+      const token = (request.params as { token?: unknown } | undefined)?.token;
+      return `${request.ip}|${typeof token === "string" ? token.split(".", 1)[0]!.slice(0, 36) : ""}`;
+    },
+  };
+
+  app.get(
+    "/invitation-links/:token",
+    {
+      config: { access: "public", rateLimit: rateLimitConfig },
+      schema: {
+        tags: ["invitations"],
+        operationId: "checkInvitationLink",
+        summary: "Who an invitation link invites, or why it can no longer be used",
+        description:
+          "404 invalid_link for a link PRIS did not make; 410 invitation_expired, invitation_used, " +
+          "invitation_cancelled or invitation_superseded (re-sent since) with a French detail for the page.",
+        security: [],
+        params: InvitationTokenParamsSchema,
+        response: { 200: InvitationLinkSchema, ...problems(400, 404, 410, 429) },
+      },
+    },
+    async (request) => checkInvitationLink(database.db, config, request.params.token),
+  );
+
+  app.post(
+    "/invitation-links/:token/accept",
+    {
+      config: { access: "public", rateLimit: rateLimitConfig },
+      schema: {
+        tags: ["invitations"],
+        operationId: "acceptInvitation",
+        summary: "Choose a password: creates the account, uses the link up and signs in",
+        description:
+          "Answers like the login: a bearer token, and the HttpOnly session cookie with its CSRF token.",
+        security: [],
+        params: InvitationTokenParamsSchema,
+        body: InvitationAcceptSchema,
+        response: { 200: SessionSchema, ...problems(400, 404, 409, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await acceptInvitation(
+        database.db,
+        config,
+        request.params.token,
+        request.body.password,
+        { id: request.id, ip: request.ip },
+      );
+      const principal = await app.resolveUser(userId, "cookie");
+      if (!principal) throw new UnauthorizedError("The account could not be opened");
+      const { csrf } = app.issueSession(reply, userId);
+      return {
+        accessToken: app.issueAccessToken(userId),
+        tokenType: "Bearer" as const,
+        expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+        csrfToken: csrf,
+        user: await loadMe(database.db, principal),
+      };
+    },
+  );
+};
+
+export default invitationLinkRoutes;

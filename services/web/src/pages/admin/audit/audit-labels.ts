@@ -1,0 +1,124 @@
+import { CATEGORIES, NIS2_LABELS, ROLE_LABELS } from "@pris/domain";
+
+/**
+ * The trail in French: kinds of object, verbs and field names of every administrative change. A kind, verb
+ * or field not named here is shown as the API spells it, so that a new kind of change is never hidden.
+ */
+export const OBJECT_KIND_LABELS: Record<string, string> = {
+  user: "Compte",
+  territory: "Territoire",
+  ght: "GHT",
+  establishment: "Établissement",
+  api_key: "Clé d'API",
+  import: "Import du registre",
+  registry_import: "Import du registre",
+  invitation: "Invitation",
+  on_call_slot: "Astreinte",
+  category_mapping: "Correspondance de catégorie",
+  territory_mapping: "Correspondance de territoire",
+  settings: "Paramètres",
+};
+
+export const VERB_LABELS: Record<string, string> = {
+  create: "création",
+  update: "modification",
+  delete: "suppression",
+  deactivate: "désactivation",
+  reactivate: "réactivation",
+  retire: "retrait",
+  rename: "renommage",
+  revoke: "révocation",
+  apply: "application",
+  preview: "aperçu",
+  send: "envoi",
+  resend: "nouvel envoi",
+  cancel: "annulation",
+  accept: "acceptation",
+  bulk: "envoi groupé",
+  bootstrap: "création au démarrage",
+};
+
+export function actionLabel(action: string): string {
+  const dot = action.indexOf(".");
+  const kind = dot < 0 ? action : action.slice(0, dot);
+  const verb = dot < 0 ? "" : action.slice(dot + 1);
+  const what = OBJECT_KIND_LABELS[kind] ?? kind;
+  const how = VERB_LABELS[verb] ?? verb;
+  return how ? `${what} : ${how}` : what;
+}
+
+export const FIELD_LABELS: Record<string, string> = {
+  email: "Adresse électronique",
+  displayName: "Nom affiché",
+  phone: "Téléphone",
+  role: "Rôle",
+  establishment: "Établissement",
+  establishmentId: "Établissement (identifiant)",
+  ght: "GHT",
+  ghtId: "GHT (identifiant)",
+  active: "Actif",
+  passwordChanged: "Mot de passe changé",
+  name: "Nom",
+  code: "Code",
+  finess: "FINESS",
+  legalEntityFiness: "FINESS juridique",
+  siret: "SIRET",
+  category: "Catégorie",
+  finessCategory: "Catégorie FINESS",
+  territory: "Territoire",
+  smallStructure: "Petite structure",
+  nis2Status: "Statut NIS2",
+  contacts: "Contacts",
+  products: "Produits déclarés",
+  suppliers: "Prestataires",
+  address: "Adresse",
+  activeFrom: "Actif depuis",
+  activeUntil: "Actif jusqu'au",
+  retiredAt: "Retiré le",
+  supportEstablishmentId: "Établissement support (identifiant)",
+  supportEstablishment: "Établissement support",
+  members: "Membres",
+  prefix: "Préfixe de la clé",
+  revokedAt: "Révoquée le",
+  startMinute: "Début",
+  endMinute: "Fin",
+  primaryUserId: "Astreinte (identifiant)",
+  backupUserId: "Suppléant (identifiant)",
+  note: "Note",
+  expiresAt: "Expire le",
+  sendCount: "Nombre d'envois",
+  acceptedAt: "Acceptée le",
+  cancelledAt: "Annulée le",
+  userId: "Compte créé (identifiant)",
+  invitationId: "Invitation (identifiant)",
+  count: "Nombre",
+};
+
+export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
+
+/** A value as people read it: yes/no, the role's or category's name, "—" for nothing. */
+export function formatValue(field: string, value: unknown): string {
+  if (value === null || value === undefined || value === "") return "—";
+  if (typeof value === "boolean") return value ? "oui" : "non";
+  if (typeof value === "string") {
+    if (field === "role") return ROLE_LABELS[value as keyof typeof ROLE_LABELS] ?? value;
+    if (field === "category") return CATEGORIES[value as keyof typeof CATEGORIES]?.label ?? value;
+    if (field === "nis2Status") return NIS2_LABELS[value as keyof typeof NIS2_LABELS] ?? value;
+    return value;
+  }
+  if (typeof value === "number") return value.toLocaleString("fr-FR");
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(", ") || "—";
+  return JSON.stringify(value);
+}
+
+/**
+ * The fields of an entry, in the order of its after (then before): an id beside its readable name
+ * (establishmentId beside establishment) is left out, the name says it.
+ */
+export function changedFieldsOf(
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+) {
+  const keys = [...new Set([...Object.keys(after ?? {}), ...Object.keys(before ?? {})])];
+  return keys.filter((k) => !(k.endsWith("Id") && keys.includes(k.slice(0, -2))));
+}
