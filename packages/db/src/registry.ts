@@ -42,8 +42,8 @@ export async function readRegistryMappings(tx: Tx): Promise<RegistryMappings> {
 
 /** The trail's object kinds of the two mappings: every change of either is traced. */
 export const MAPPING_KINDS = {
-  category: "registry_category_mapping",
-  place: "registry_territory_mapping",
+  category: "category_mapping",
+  place: "territory_mapping",
 } as const;
 
 /** When a mapping last changed: a preview made before it does not reflect it. */
