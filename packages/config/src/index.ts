@@ -111,6 +111,13 @@ export const ConfigSchema = Type.Object({
     default: 1048576,
     description: "Largest request body accepted; larger ones get 413",
   }),
+  REGISTRY_IMPORT_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1073741824,
+    default: 104857600,
+    description:
+      "Largest registry file (FINESS extract or CSV) an administrator may upload, in bytes; larger ones get 413. The national extract is about 50 MB",
+  }),
   API_DOCS: Type.Union([Type.Literal("auto"), Type.Literal("on"), Type.Literal("off")], {
     default: "auto",
     description:

@@ -11,6 +11,7 @@ export * from "./log-chain-keys.ts";
 export * from "./log-checkpoints.ts";
 export * from "./on-call.ts";
 export * from "./outbox.ts";
+export * from "./registry.ts";
 export * as schema from "./schema.ts";
 export * from "./schema.ts";
 export * from "./schema-admin.ts";

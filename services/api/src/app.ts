@@ -21,6 +21,7 @@ import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.t
 import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
+import registryRoutes from "./modules/registry/registry-routes.ts";
 import rosterRoutes from "./modules/roster/roster-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
@@ -115,6 +116,7 @@ export async function buildApp(config: Config) {
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
+      await api.register(registryRoutes);
       await api.register(rosterRoutes);
       await api.register(auditRoutes);
       await api.register(invitationRoutes);

@@ -34,6 +34,7 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { hashPassword } from "../auth/passwords.ts";
 import { seedBulletins } from "./seed-bulletins.ts";
 import { seedExercises } from "./seed-exercises.ts";
+import { seedRegistryMappings } from "./seed-registry.ts";
 
 /** Shared by every demo account, so the README can list them in one table. At least 12 characters. */
 const DEMO_PASSWORD = "Demo-PRIS-974!";
@@ -739,6 +740,8 @@ async function main(): Promise<void> {
     );
     const demoBulletins = await seedBulletins(database.db, config);
     if (demoBulletins > 0) console.log(`${demoBulletins} demo alert bulletins added.`);
+    const communes = await seedRegistryMappings(database.db);
+    if (communes > 0) console.log(`${communes} communes mapped to their territory for the FINESS import.`);
     printLogins(config.PUBLIC_URL);
   } finally {
     await database.close();

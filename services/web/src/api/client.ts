@@ -69,7 +69,9 @@ async function readProblem(res: Response): Promise<ProblemBody> {
 
 export async function apiRequest<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  // A FormData body (a file upload) sets its own multipart content type and boundary.
+  const form = typeof FormData !== "undefined" && options.body instanceof FormData ? options.body : undefined;
+  if (options.body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (UNSAFE.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
 
   // A plain controller rather than AbortSignal.any/timeout: older phones lack them.
@@ -83,7 +85,7 @@ export async function apiRequest<T>(method: string, path: string, options: Reque
       res = await fetch(`${API_BASE}${path}`, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         credentials: "same-origin",
         cache: "no-store",
         signal: controller.signal,

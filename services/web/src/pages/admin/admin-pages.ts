@@ -47,6 +47,12 @@ export const ADMIN_PAGES: AdminPage[] = [
     load: () => import("./AuditPage.tsx").then((m) => ({ default: m.AuditPage })),
   },
   {
+    path: "/administration/import-finess",
+    title: "Import du répertoire FINESS",
+    roles: ["admin"],
+    load: () => import("./registry/RegistryImportPage.tsx").then((m) => ({ default: m.RegistryImportPage })),
+  },
+  {
     path: "/administration/astreinte",
     title: "Astreinte",
     roles: ["admin", "analyst"],

@@ -16,6 +16,7 @@ export const OBJECT_KIND_LABELS: Record<string, string> = {
   on_call_slot: "Astreinte",
   category_mapping: "Correspondance de catégorie",
   territory_mapping: "Correspondance de territoire",
+  registry: "Correspondance du registre",
   settings: "Paramètres",
 };
 
@@ -36,6 +37,8 @@ export const VERB_LABELS: Record<string, string> = {
   accept: "acceptation",
   bulk: "envoi groupé",
   bootstrap: "création au démarrage",
+  "mapping.update": "modification",
+  "mapping.delete": "suppression",
 };
 
 export function actionLabel(action: string): string {
@@ -92,6 +95,26 @@ export const FIELD_LABELS: Record<string, string> = {
   userId: "Compte créé (identifiant)",
   invitationId: "Invitation (identifiant)",
   count: "Nombre",
+  label: "Libellé",
+  registryUpdatedOn: "Mise à jour FINESS",
+  source: "Origine",
+  format: "Format",
+  sha256: "Empreinte SHA-256",
+  records: "Enregistrements lus",
+  geolocations: "Géolocalisations",
+  outOfRegion: "Hors région",
+  notFollowed: "Catégories non suivies",
+  region: "De la région",
+  new: "Nouveaux",
+  changed: "Modifiés",
+  unchanged: "Inchangés",
+  missing: "Absents du fichier",
+  refused: "Lignes refusées",
+  refusedNotListed: "Refus non listés",
+  created: "Créés",
+  updated: "Mis à jour",
+  deactivated: "Désactivés",
+  kept: "Gardés actifs",
 };
 
 export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;

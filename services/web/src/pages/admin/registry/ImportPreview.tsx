@@ -1,0 +1,252 @@
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
+import { Tabs } from "@codegouvfr/react-dsfr/Tabs";
+import {
+  CATEGORIES,
+  type Category,
+  type ImportOutcome,
+  REGISTRY_FIELD_LABELS,
+  type RegistryComparedField,
+  type RegistryImport,
+  type RegistryImportRow,
+} from "@pris/domain";
+import { useState } from "react";
+import type { RowsState } from "./use-registry-import.ts";
+
+const OUTCOME_LABELS: Record<ImportOutcome, string> = {
+  new: "Nouveaux",
+  changed: "Modifiés",
+  unchanged: "Inchangés",
+  missing: "Absents du fichier",
+  refused: "Lignes refusées",
+};
+
+const nf = new Intl.NumberFormat("fr-FR");
+const day = (iso: string) => iso.split("-").reverse().join("/");
+
+/** A directory value as the page shows it, in French. */
+export function showValue(field: string, value: unknown): string {
+  if (value === null || value === undefined || value === "") return "—";
+  if (field === "category" && typeof value === "string") return CATEGORIES[value as Category]?.label ?? value;
+  if (field === "active") return value ? "Oui" : "Non";
+  if ((field === "registryUpdatedOn" || field === "activeFrom") && typeof value === "string")
+    return day(value);
+  if (field === "address" && typeof value === "object") {
+    const a = value as { lines?: string[]; postalLine?: string; commune?: string };
+    return [...(a.lines ?? []), a.postalLine ?? (a.commune ? `commune ${a.commune}` : "")]
+      .filter(Boolean)
+      .join(", ");
+  }
+  return String(value);
+}
+
+function Changes({ row }: { row: RegistryImportRow }) {
+  return (
+    <ul className="fr-text--sm fr-mb-0">
+      {Object.entries(row.changes ?? {}).map(([field, change]) => (
+        <li key={field}>
+          <strong>{REGISTRY_FIELD_LABELS[field as RegistryComparedField] ?? field}</strong> :{" "}
+          <span>{showValue(field, change.before)}</span> → <span>{showValue(field, change.after)}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function RowTable({
+  outcome,
+  rows,
+  keep,
+  toggleKeep,
+  canApply,
+}: {
+  outcome: ImportOutcome;
+  rows: RegistryImportRow[];
+  keep: Set<string>;
+  toggleKeep: (id: string) => void;
+  canApply: boolean;
+}) {
+  return (
+    <div className="fr-table fr-table--no-caption">
+      <table>
+        <caption>{OUTCOME_LABELS[outcome]}</caption>
+        <thead>
+          <tr>
+            {outcome !== "missing" && <th scope="col">Ligne</th>}
+            <th scope="col">FINESS</th>
+            <th scope="col">Établissement</th>
+            <th scope="col">
+              {outcome === "refused"
+                ? "Motif"
+                : outcome === "changed"
+                  ? "Modifications"
+                  : "Catégorie, territoire"}
+            </th>
+            {outcome === "missing" && <th scope="col">Garder actif</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.seq} data-testid={`row-${outcome}`}>
+              {outcome !== "missing" && <td>{r.line}</td>}
+              <td>{r.finess ?? "—"}</td>
+              <td>{r.name ?? "—"}</td>
+              <td>
+                {outcome === "refused" ? (
+                  r.reason
+                ) : outcome === "changed" ? (
+                  <Changes row={r} />
+                ) : (
+                  `${showValue("category", r.data?.category)}, ${String(r.data?.territory ?? "—")}`
+                )}
+              </td>
+              {outcome === "missing" && (
+                <td>
+                  <Checkbox
+                    small
+                    options={[
+                      {
+                        label: "Garder",
+                        nativeInputProps: {
+                          checked: keep.has(r.establishmentId!),
+                          disabled: !canApply,
+                          onChange: () => toggleKeep(r.establishmentId!),
+                        },
+                      },
+                    ]}
+                  />
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** One import: its counts, its rows by outcome, and the apply button behind a confirmation. */
+export function ImportPreview({
+  current,
+  outcome,
+  setOutcome,
+  rows,
+  moreRows,
+  busy,
+  onApply,
+}: {
+  current: RegistryImport;
+  outcome: ImportOutcome;
+  setOutcome: (o: ImportOutcome) => void;
+  rows: RowsState | null;
+  moreRows: () => void;
+  busy: boolean;
+  onApply: (keep: string[]) => void;
+}) {
+  const [keep, setKeep] = useState<Set<string>>(new Set());
+  const [confirming, setConfirming] = useState(false);
+  const s = current.summary;
+  const canApply = current.status === "preview";
+  const toggleKeep = (id: string) =>
+    setKeep((k) => {
+      const next = new Set(k);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const deactivations = s.missing - keep.size;
+
+  return (
+    <section className="fr-mb-6w" aria-label="Aperçu de l'import">
+      <h2>
+        {current.status === "applied"
+          ? "Import appliqué"
+          : current.status === "superseded"
+            ? "Aperçu remplacé"
+            : "Aperçu"}{" "}
+        : {current.fileName}
+      </h2>
+      <p data-testid="import-summary">
+        {current.format === "finess" ? "Extrait FINESS" : "Liste CSV"} — {nf.format(s.records)}{" "}
+        enregistrements lus, dont {nf.format(s.region)} de la région ; {nf.format(s.outOfRegion)} d'autres
+        départements et {nf.format(s.notFollowed)} de catégories non suivies ignorés. {nf.format(s.new)}{" "}
+        nouveaux, {nf.format(s.changed)} modifiés, {nf.format(s.unchanged)} inchangés, {nf.format(s.missing)}{" "}
+        absents du fichier, {nf.format(s.refused)} lignes refusées.
+        {s.refusedNotListed > 0 && ` (${nf.format(s.refusedNotListed)} refus non listés.)`}
+      </p>
+      {current.status === "applied" && (
+        <Alert
+          severity="success"
+          small
+          className="fr-mb-2w"
+          description={`Appliqué : ${nf.format(s.created ?? 0)} créés, ${nf.format(s.updated ?? 0)} mis à jour, ${nf.format(s.deactivated ?? 0)} désactivés, ${nf.format(s.kept ?? 0)} gardés actifs.`}
+        />
+      )}
+      {current.mappingsChanged && (
+        <Alert
+          severity="warning"
+          small
+          className="fr-mb-2w"
+          description="Les correspondances ont changé depuis cet aperçu : relancez l'aperçu pour en tenir compte."
+        />
+      )}
+      <Tabs
+        selectedTabId={outcome}
+        onTabChange={(id) => setOutcome(id as ImportOutcome)}
+        tabs={(Object.keys(OUTCOME_LABELS) as ImportOutcome[]).map((o) => ({
+          tabId: o,
+          label: `${OUTCOME_LABELS[o]} (${nf.format(s[o])})`,
+        }))}
+      >
+        {rows === null ? (
+          <p>Chargement…</p>
+        ) : rows.items.length === 0 ? (
+          <p>Aucune ligne.</p>
+        ) : (
+          <>
+            <RowTable
+              outcome={outcome}
+              rows={rows.items}
+              keep={keep}
+              toggleKeep={toggleKeep}
+              canApply={canApply}
+            />
+            {rows.nextCursor && (
+              <Button priority="secondary" onClick={moreRows}>
+                Afficher plus ({nf.format(rows.total - rows.items.length)} restantes)
+              </Button>
+            )}
+          </>
+        )}
+      </Tabs>
+      {canApply && !confirming && (
+        <Button className="fr-mt-3w" onClick={() => setConfirming(true)} disabled={busy}>
+          Appliquer l'import
+        </Button>
+      )}
+      {canApply && confirming && (
+        <Alert
+          severity="warning"
+          className="fr-mt-3w"
+          title="Confirmer l'application"
+          description={
+            <>
+              <p>
+                {nf.format(s.new)} établissements seront créés, {nf.format(s.changed)} mis à jour et{" "}
+                {nf.format(deactivations)} désactivés. Rien n'est supprimé ; les contacts et produits déclarés
+                ne sont pas modifiés.
+              </p>
+              <Button className="fr-mr-2w" onClick={() => onApply([...keep])} disabled={busy}>
+                Confirmer l'application
+              </Button>
+              <Button priority="secondary" onClick={() => setConfirming(false)}>
+                Annuler
+              </Button>
+            </>
+          }
+        />
+      )}
+    </section>
+  );
+}
