@@ -116,7 +116,7 @@ describe("a fresh deployment set up from the web API alone", () => {
 
     const declared = await api("POST", "/incidents", rssi, declaration());
     expect(declared.statusCode, declared.body).toBe(201);
-    expect(declared.json()).toMatchObject({ establishmentId, status: "new" });
+    expect(declared.json()).toMatchObject({ establishment: { id: establishmentId }, status: "new" });
 
     // Scope from the first minute: the RSSI sees their establishment and no other.
     const theirs = await api("GET", "/establishments", rssi);
