@@ -17,8 +17,12 @@ let stack: FullStack;
 const ADMIN = { email: "admin@ars-reunion.test", password: "premier jour de la région" };
 let admin: Record<string, string>;
 
-const api = (method: "GET" | "POST" | "PUT", url: string, headers: Record<string, string>, payload?: object) =>
-  stack.t.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
+const api = (
+  method: "GET" | "POST" | "PUT",
+  url: string,
+  headers: Record<string, string>,
+  payload?: object,
+) => stack.t.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
 
 beforeAll(async () => {
   stack = await startFullStack({ sweepEveryMs: 500 }, { LOGIN_RATE_LIMIT_MAX: "1000" });
@@ -108,9 +112,14 @@ describe("a fresh deployment set up from the web API alone", () => {
     );
     const token = /\/invitation\/([A-Za-z0-9._-]+)/.exec(mail.parsed.text ?? "")?.[1];
     expect(token, mail.parsed.text).toBeDefined();
-    const accepted = await api("POST", `/invitation-links/${token}/accept`, {}, {
-      password: "mot de passe de Rita",
-    });
+    const accepted = await api(
+      "POST",
+      `/invitation-links/${token}/accept`,
+      {},
+      {
+        password: "mot de passe de Rita",
+      },
+    );
     expect(accepted.statusCode, accepted.body).toBe(200);
     const rssi = { authorization: `Bearer ${accepted.json().accessToken}` };
 
