@@ -18,4 +18,5 @@ export * from "./schema-admin.ts";
 export * from "./schema-bulletins.ts";
 export * from "./schema-evidence.ts";
 export * from "./schema-exercises.ts";
+export * from "./setup-overview.ts";
 export * from "./users.ts";

@@ -23,6 +23,7 @@ import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import registryRoutes from "./modules/registry/registry-routes.ts";
 import rosterRoutes from "./modules/roster/roster-routes.ts";
+import setupRoutes from "./modules/setup/setup-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
 import accessTrace from "./plugins/access-trace.ts";
@@ -119,6 +120,7 @@ export async function buildApp(config: Config) {
       await api.register(registryRoutes);
       await api.register(rosterRoutes);
       await api.register(auditRoutes);
+      await api.register(setupRoutes);
       await api.register(invitationRoutes);
       await api.register(invitationLinkRoutes);
     },

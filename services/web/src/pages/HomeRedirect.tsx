@@ -10,7 +10,7 @@ export function HomeRedirect() {
       : me.role === "ars"
         ? "/statistiques"
         : me.role === "admin"
-          ? "/administration/journal"
+          ? "/administration/premiers-pas"
           : me.establishments.length > 0
             ? "/declarer"
             : "/incidents";

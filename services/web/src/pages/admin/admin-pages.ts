@@ -17,6 +17,12 @@ export interface AdminPage {
 
 export const ADMIN_PAGES: AdminPage[] = [
   {
+    path: "/administration/premiers-pas",
+    title: "Premiers pas",
+    roles: ["admin"],
+    load: () => import("./SetupPage.tsx").then((m) => ({ default: m.SetupPage })),
+  },
+  {
     path: "/administration/territoires",
     title: "Territoires",
     roles: ["admin"],
