@@ -153,7 +153,11 @@ export function MappingEditors({
         Les départements rattachés sont ceux de la région : les lignes des autres départements sont ignorées.
         Une commune rattachée l'emporte sur son département.
       </p>
-      <form onSubmit={submitManual} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
+      <form
+        onSubmit={submitManual}
+        className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom"
+        aria-label="Rattacher un département ou une commune"
+      >
         <div className="fr-col-12 fr-col-md-3">
           <Select
             label="Type"
