@@ -257,6 +257,12 @@ describe("the administrator's first hour on a fresh deployment", () => {
     expect(text).toContain("Actif depuis01/01/1976");
     expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}|\{"/);
     await page.screenshot({ path: `${SCREENSHOT_DIR}/first-hour-trail.png`, fullPage: true });
+
+    // The on-call changes, on their own.
+    await page.getByLabel("Type d'objet").selectOption({ label: "Astreinte" });
+    const entries = trail.getByTestId("audit-entry");
+    await expect.poll(() => entries.count()).toBe(1);
+    expect(await read(entries)).toContain(`D'astreinte${ANALYST.name}`);
     expect(consoleErrors).toEqual([]);
   });
 });
