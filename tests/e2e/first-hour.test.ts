@@ -149,10 +149,13 @@ describe("the administrator's first hour on a fresh deployment", () => {
     for (const code of pending) await categories.getByLabel(`Catégorie pour ${code}`).waitFor();
     expect(await categories.getByLabel("Catégorie pour 355").inputValue()).toBe("ch");
     expect(await categories.getByLabel("Catégorie pour 124").inputValue()).toBe("__none");
-    for (const code of pending) {
-      await categories.getByRole("button", { name: `Enregistrer la catégorie ${code}` }).click();
-    }
-    await expect.poll(() => read(categories)).toContain(`Correspondance enregistrée (${pending.length + 1})`);
+    // One on its own, then the rest at once, as chosen.
+    await categories.getByRole("button", { name: "Enregistrer la catégorie 355" }).click();
+    await expect.poll(() => read(categories)).toContain("Correspondance enregistrée (2)");
+    await categories
+      .getByRole("button", { name: `Enregistrer les ${pending.length} catégories comme choisies` })
+      .click();
+    await expect.poll(() => read(categories)).toContain("Correspondance enregistrée (3)");
     await page.getByRole("button", { name: "Relancer l'aperçu" }).click();
 
     await expect.poll(() => read(summary)).toContain("7 nouveaux");
