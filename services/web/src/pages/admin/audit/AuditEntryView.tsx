@@ -4,7 +4,7 @@ import "./audit.css";
 import { actionLabel, changedFieldsOf, fieldLabel, formatValue, OBJECT_KIND_LABELS } from "./audit-labels.ts";
 
 /** The changes of one entry, field by field: before → after. */
-export function ChangesTable({ entry }: { entry: AuditTrailEntry }) {
+export function ChangesTable({ entry, timeZone }: { entry: AuditTrailEntry; timeZone: string }) {
   const fields = changedFieldsOf(entry.before, entry.after);
   if (fields.length === 0) return null;
   return (
@@ -20,8 +20,8 @@ export function ChangesTable({ entry }: { entry: AuditTrailEntry }) {
         {fields.map((field) => (
           <tr key={field}>
             <th scope="row">{fieldLabel(field)}</th>
-            {entry.before && <td>{formatValue(field, entry.before[field])}</td>}
-            {entry.after && <td>{formatValue(field, entry.after[field])}</td>}
+            {entry.before && <td>{formatValue(field, entry.before[field], timeZone)}</td>}
+            {entry.after && <td>{formatValue(field, entry.after[field], timeZone)}</td>}
           </tr>
         ))}
       </tbody>
@@ -79,7 +79,7 @@ export function AuditEntryRow({
         )}
       </td>
       <td>
-        <ChangesTable entry={entry} />
+        <ChangesTable entry={entry} timeZone={timeZone} />
       </td>
     </tr>
   );

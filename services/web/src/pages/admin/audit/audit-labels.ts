@@ -1,4 +1,5 @@
-import { CATEGORIES, NIS2_LABELS, ROLE_LABELS } from "@pris/domain";
+import { CATEGORIES, formatWeekMinute, NIS2_LABELS, ROLE_LABELS } from "@pris/domain";
+import { formatShort } from "../../../lib/zoned-time.ts";
 
 /**
  * The trail in French: kinds of object, verbs and field names of every administrative change. A kind, verb
@@ -13,7 +14,7 @@ export const OBJECT_KIND_LABELS: Record<string, string> = {
   import: "Import du registre",
   registry_import: "Import du registre",
   invitation: "Invitation",
-  on_call_slot: "Astreinte",
+  oncall: "Astreinte",
   category_mapping: "Correspondance de catégorie",
   territory_mapping: "Correspondance de territoire",
   registry: "Correspondance du registre",
@@ -83,9 +84,12 @@ export const FIELD_LABELS: Record<string, string> = {
   members: "Membres",
   prefix: "Préfixe de la clé",
   revokedAt: "Révoquée le",
+  slot: "Créneau",
   startMinute: "Début",
   endMinute: "Fin",
-  primaryUserId: "Astreinte (identifiant)",
+  primary: "D'astreinte",
+  primaryUserId: "D'astreinte (identifiant)",
+  backup: "Suppléant",
   backupUserId: "Suppléant (identifiant)",
   note: "Note",
   expiresAt: "Expire le",
@@ -119,10 +123,42 @@ export const FIELD_LABELS: Record<string, string> = {
 
 export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
 
-/** A value as people read it: yes/no, the role's or category's name, "—" for nothing. */
-export function formatValue(field: string, value: unknown): string {
+/** Instants, shown in the region's zone. */
+const INSTANT_FIELDS = new Set([
+  "expiresAt",
+  "acceptedAt",
+  "cancelledAt",
+  "retiredAt",
+  "revokedAt",
+  "appliedAt",
+]);
+/** Days (YYYY-MM-DD), shown as DD/MM/YYYY. */
+const DAY_FIELDS = new Set(["activeFrom", "activeUntil", "registryUpdatedOn"]);
+
+/**
+ * A value as people read it: yes/no, the role's or category's name, dates in French and instants in the
+ * region's zone, a minute of the week as its day and hour, an address as its lines, "—" for nothing.
+ */
+export function formatValue(field: string, value: unknown, timeZone?: string): string {
   if (value === null || value === undefined || value === "") return "—";
   if (typeof value === "boolean") return value ? "oui" : "non";
+  if (typeof value === "string" && timeZone && INSTANT_FIELDS.has(field) && !Number.isNaN(Date.parse(value)))
+    return formatShort(value, timeZone);
+  if (typeof value === "string" && DAY_FIELDS.has(field) && /^\d{4}-\d{2}-\d{2}$/.test(value))
+    return value.split("-").reverse().join("/");
+  if (typeof value === "number" && (field === "startMinute" || field === "endMinute"))
+    return formatWeekMinute(value, field === "endMinute");
+  if (field === "address" && typeof value === "object" && !Array.isArray(value)) {
+    const a = value as { lines?: unknown; postalLine?: unknown; commune?: unknown };
+    const lines = Array.isArray(a.lines) ? a.lines.filter((l) => typeof l === "string") : [];
+    const place =
+      typeof a.postalLine === "string"
+        ? a.postalLine
+        : typeof a.commune === "string"
+          ? `commune ${a.commune}`
+          : "";
+    return [...lines, place].filter(Boolean).join(", ") || "—";
+  }
   if (typeof value === "string") {
     if (field === "role") return ROLE_LABELS[value as keyof typeof ROLE_LABELS] ?? value;
     if (field === "category") return CATEGORIES[value as keyof typeof CATEGORIES]?.label ?? value;
@@ -136,12 +172,15 @@ export function formatValue(field: string, value: unknown): string {
 
 /**
  * The fields of an entry, in the order of its after (then before): an id beside its readable name
- * (establishmentId beside establishment) is left out, the name says it.
+ * (establishmentId beside establishment, primaryUserId beside primary) is left out, the name says it.
  */
 export function changedFieldsOf(
   before: Record<string, unknown> | null,
   after: Record<string, unknown> | null,
 ) {
   const keys = [...new Set([...Object.keys(after ?? {}), ...Object.keys(before ?? {})])];
-  return keys.filter((k) => !(k.endsWith("Id") && keys.includes(k.slice(0, -2))));
+  const named = (k: string) =>
+    (k.endsWith("UserId") && keys.includes(k.slice(0, -6))) ||
+    (k.endsWith("Id") && keys.includes(k.slice(0, -2)));
+  return keys.filter((k) => !named(k));
 }

@@ -183,6 +183,15 @@ export function ImportPreview({
           description={`Appliqué : ${nf.format(s.created ?? 0)} créés, ${nf.format(s.updated ?? 0)} mis à jour, ${nf.format(s.deactivated ?? 0)} désactivés, ${nf.format(s.kept ?? 0)} gardés actifs.`}
         />
       )}
+      {canApply && s.region === 0 && s.outOfRegion > 0 && (
+        // A first import: until a département is attached to a territory, every line is another region's.
+        <Alert
+          severity="warning"
+          small
+          className="fr-mb-2w"
+          description="Aucune ligne n'est de la région : tant qu'aucun département n'est rattaché à un territoire, toutes les lignes sont ignorées comme hors région. Rattachez le département de la région (par exemple 974) dans « Rattacher un département ou une commune » ci-dessous, puis relancez l'aperçu."
+        />
+      )}
       {current.mappingsChanged && (
         <Alert
           severity="warning"

@@ -48,6 +48,23 @@ export function MappingEditors({
       setError(describeProblem(err));
     }
   };
+  const categoryValue = (c: RegistryUnmapped["categories"][number]) =>
+    choice[`cat:${c.code}`] ?? c.suggestion ?? NOT_FOLLOWED;
+  const categoryBody = (c: RegistryUnmapped["categories"][number]) => {
+    const value = categoryValue(c);
+    return { label: c.label || c.code, category: value === NOT_FOLLOWED ? null : (value as Category) };
+  };
+  // A whole extract's categories at once, as chosen (or suggested) above: one mapping each.
+  const saveAllCategories = async (list: RegistryUnmapped["categories"]) => {
+    setError(null);
+    try {
+      for (const c of list)
+        await api.put(`/registry/mappings/categories/${encodeURIComponent(c.code)}`, categoryBody(c));
+      onSaved();
+    } catch (err) {
+      setError(describeProblem(err));
+    }
+  };
   const pick = (key: string) => (e: { target: { value: string } }) =>
     setChoice((c) => ({ ...c, [key]: e.target.value }));
   const submitManual = (e: FormEvent) => {
@@ -70,7 +87,7 @@ export function MappingEditors({
           <h3 className="fr-h6">Catégories FINESS non rattachées</h3>
           {unmapped.categories.map((c) => {
             const key = `cat:${c.code}`;
-            const value = choice[key] ?? c.suggestion ?? NOT_FOLLOWED;
+            const value = categoryValue(c);
             return (
               <div key={c.code} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-2w">
                 <div className="fr-col-12 fr-col-md-7">
@@ -94,10 +111,10 @@ export function MappingEditors({
                   <Button
                     priority="secondary"
                     onClick={() =>
-                      void save(`/registry/mappings/categories/${encodeURIComponent(c.code)}`, {
-                        label: c.label || c.code,
-                        category: value === NOT_FOLLOWED ? null : (value as Category),
-                      })
+                      void save(
+                        `/registry/mappings/categories/${encodeURIComponent(c.code)}`,
+                        categoryBody(c),
+                      )
                     }
                   >
                     Enregistrer la catégorie {c.code}
@@ -106,6 +123,11 @@ export function MappingEditors({
               </div>
             );
           })}
+          {unmapped.categories.length > 1 && (
+            <Button className="fr-mb-4w" onClick={() => void saveAllCategories(unmapped.categories)}>
+              Enregistrer les {unmapped.categories.length} catégories comme choisies
+            </Button>
+          )}
         </>
       )}
       {unmapped && unmapped.places.length > 0 && (
@@ -153,7 +175,11 @@ export function MappingEditors({
         Les départements rattachés sont ceux de la région : les lignes des autres départements sont ignorées.
         Une commune rattachée l'emporte sur son département.
       </p>
-      <form onSubmit={submitManual} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
+      <form
+        onSubmit={submitManual}
+        className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom"
+        aria-label="Rattacher un département ou une commune"
+      >
         <div className="fr-col-12 fr-col-md-3">
           <Select
             label="Type"
