@@ -88,11 +88,14 @@ describe("the administrator's first hour on a fresh deployment", () => {
     await page.getByLabel("Mot de passe").fill(ADMIN.password);
     await page.getByRole("button", { name: "Se connecter" }).click();
     await page.waitForURL((url) => url.pathname.startsWith("/administration/"));
-    await page.getByRole("heading", { level: 1, name: "Journal d'administration" }).waitFor();
+    // The administrator lands on the region's first steps, every one still to do.
+    await page.getByRole("heading", { level: 1, name: "Premiers pas" }).waitFor();
+    await expect.poll(() => page.getByText("À faire", { exact: true }).count()).toBe(6);
 
     // The menu lists the administration's pages.
     await page.getByRole("button", { name: "Administration" }).first().click();
     for (const title of [
+      "Premiers pas",
       "Territoires",
       "GHT",
       "Établissements",
@@ -233,6 +236,22 @@ describe("the administrator's first hour on a fresh deployment", () => {
     await form.getByRole("button", { name: "Ajouter le créneau" }).click();
     await expect.poll(() => read(now)).toContain(`D'astreinte : ${ANALYST.name}`);
     await page.screenshot({ path: `${SCREENSHOT_DIR}/first-hour-roster.png`, fullPage: true });
+  });
+
+  it("sees the first steps done, but for the ARS accounts and the RSSIs still invited", async () => {
+    await openAdmin("Premiers pas", "Premiers pas");
+    const step = (title: string) => page.getByRole("listitem").filter({ hasText: title });
+    for (const title of [
+      "Créer les territoires",
+      "Rattacher les départements",
+      "Importer les établissements",
+      "Organiser l'astreinte",
+    ]) {
+      await expect.poll(() => step(title).getByText("Fait", { exact: true }).count(), title).toBe(1);
+    }
+    await expect.poll(() => step("Inviter les analystes").getByText("À faire").count()).toBe(1);
+    await expect.poll(() => step("Inviter les RSSI").textContent()).toContain("1 invitation en attente");
+    await expect.poll(() => step("Organiser l'astreinte").textContent()).toContain("100 % de la semaine");
   });
 
   it("reads the hour's changes in the administration trail", async () => {

@@ -130,6 +130,26 @@ describe("a fresh deployment set up from the web API alone", () => {
     // Scope from the first minute: the RSSI sees their establishment and no other.
     const theirs = await api("GET", "/establishments", rssi);
     expect(theirs.json().items.map((e: { id: string }) => e.id)).toEqual([establishmentId]);
+    expect((await api("GET", "/administration/overview", rssi)).statusCode).toBe(403);
+  });
+
+  it("shows the administrator how far the region's first steps are", async () => {
+    const res = await api("GET", "/administration/overview", admin);
+    expect(res.statusCode, res.body).toBe(200);
+    const [active] = await stack.t.db.select({ n: count() }).from(establishments);
+    expect(res.json()).toMatchObject({
+      territories: 1,
+      placeMappings: 1,
+      categoryMappings: 8,
+      establishments: active!.n,
+      analysts: 0,
+      arsAgents: 0,
+      establishmentsWithRssi: 1,
+      pendingInvitations: 0,
+      onCallSlots: 0,
+      onCallMinutes: 0,
+    });
+    expect(Date.parse(res.json().lastImportAt)).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it("leaves the whole first day in the administration trail", async () => {
