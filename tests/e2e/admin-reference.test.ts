@@ -1,4 +1,5 @@
-import { sql } from "drizzle-orm";
+import { canonicalProducts, establishments } from "@pris/db";
+import { eq, sql } from "drizzle-orm";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertWebBuilt, DESKTOP, launchChromium, listen, WEB_DIST_DIR } from "../support/browser.ts";
@@ -31,6 +32,7 @@ describe("the administrator keeps the region's reference data", () => {
       SELECT gen_random_uuid(), '9749' || lpad(i::text, 5, '0'), 'EHPAD importé ' || lpad(i::text, 4, '0'),
              'ehpad', 'esms', 'sud', CASE WHEN i % 10 = 0 THEN 'important' ELSE 'not_subject' END
       FROM generate_series(1, ${SEEDED}) AS i`);
+    await canonicalProducts(t.db, [{ kind: "firewall", vendor: "Fortinet", product: "FortiGate" }], null);
     const admin = await createUser(t.db, { role: "admin" });
     page = await (await browser.newContext(DESKTOP)).newPage();
     await page.goto(`${baseUrl}/connexion`);
@@ -97,15 +99,29 @@ describe("the administrator keeps the region's reference data", () => {
     await page.getByLabel("Statut NIS2").selectOption("essential");
     await page.getByLabel("RSSI : nom", { exact: true }).fill("Rita Payet");
     await page.locator("#est-contact-rssi-email").fill("rssi@ch-est.test");
-    await page.getByRole("button", { name: "Ajouter un produit" }).click();
-    await page.locator("#est-product-0-vendor").fill("Fortinet");
-    await page.locator("#est-product-0-product").fill("FortiGate");
+    // Products through the same catalog picker as the RSSI's page: one picked, one absent from the catalog.
+    await page.getByLabel("Type de produit").selectOption("firewall");
+    await page.getByLabel("Rechercher dans le catalogue").fill("fortigate");
+    await page.getByRole("button", { name: "Choisir Fortinet — FortiGate" }).click();
+    await page.getByRole("button", { name: "Déjà déclaré" }).waitFor();
+    await page.getByLabel("Type de produit").selectOption("dpi");
+    await page.getByLabel("Éditeur", { exact: true }).fill("Logiciel de l'Est");
+    await page.getByLabel("Éditeur", { exact: true }).press("Enter");
+    await page.getByRole("listitem").filter({ hasText: "Logiciel de l'Est" }).waitFor();
     await page.getByRole("button", { name: "Ajouter un prestataire" }).click();
     await page.locator("#est-supplier-0-name").fill("Océan Infogérance");
     await page.getByRole("button", { name: "Enregistrer l'établissement" }).click();
     await page.getByRole("heading", { level: 1, name: "Centre hospitalier de l'Est" }).waitFor();
     expect(await page.locator("#est-contact-rssi-email").inputValue()).toBe("rssi@ch-est.test");
     expect(await page.locator("#est-supplier-0-name").inputValue()).toBe("Océan Infogérance");
+    const [saved] = await t.db
+      .select({ products: establishments.products })
+      .from(establishments)
+      .where(eq(establishments.finess, "970300019"));
+    expect(saved!.products).toEqual([
+      { kind: "firewall", vendor: "Fortinet", product: "FortiGate" },
+      { kind: "dpi", vendor: "Logiciel de l'Est" },
+    ]);
 
     // A second one with the same FINESS is refused, in French.
     await page.getByRole("link", { name: "Tous les établissements" }).click();

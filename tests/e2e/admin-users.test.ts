@@ -61,7 +61,7 @@ describe("the administrator manages users and reads the trail", () => {
     await page.locator("#user-role").selectOption({ label: "Analyste du pôle cyber" });
     await page.getByRole("button", { name: "Enregistrer" }).click();
     await page.getByText("Modifications enregistrées.").waitFor();
-    const history = page.getByTestId("audit-entry").filter({ hasText: "Compte : modification" });
+    const history = page.getByTestId("audit-entry").filter({ hasText: "Modification du compte" });
     await expect.poll(() => history.count()).toBe(1);
     expect(await history.textContent()).toContain("Analyste du pôle cyber");
 
@@ -77,7 +77,7 @@ describe("the administrator manages users and reads the trail", () => {
     await page.goto(`${baseUrl}/administration/journal`);
     await page.getByRole("heading", { name: "Journal d'administration" }).waitFor();
     await page.locator("#audit-kind").selectOption({ label: "Compte" });
-    await page.locator("#audit-verb").selectOption({ label: "modification" });
+    await page.locator("#audit-verb").selectOption({ label: "Modification du compte" });
     const row = page.getByTestId("audit-entry").filter({ hasText: "Yves Ciblé" });
     await expect.poll(() => row.count()).toBe(1);
     const text = await row.textContent();

@@ -247,7 +247,7 @@ describe("the administrator's first hour on a fresh deployment", () => {
       "Importer les établissements",
       "Organiser l'astreinte",
     ]) {
-      await expect.poll(() => step(title).getByText("Fait", { exact: true }).count(), title).toBe(1);
+      await expect.poll(() => step(title).getByText("Fait", { exact: true }).count()).toBe(1);
     }
     await expect.poll(() => step("Inviter les analystes").getByText("À faire").count()).toBe(1);
     await expect.poll(() => step("Inviter les RSSI").textContent()).toContain("1 invitation en attente");
@@ -260,14 +260,14 @@ describe("the administrator's first hour on a fresh deployment", () => {
     await expect.poll(() => trail.getByTestId("audit-entry").count()).toBeGreaterThan(10);
     const text = await read(trail);
     for (const action of [
-      "Territoire : création",
+      "Création du territoire",
       "Correspondance de territoire",
       "Correspondance de catégorie",
-      "Import du registre : application",
-      "Établissement : création",
-      "Invitation : création",
-      "Invitation : acceptation",
-      "Astreinte : création",
+      "Application d'un import FINESS",
+      "Création de l'établissement",
+      "Envoi d'une invitation",
+      "Acceptation d'une invitation",
+      "Ajout d'un créneau d'astreinte",
     ]) {
       expect(text, action).toContain(action);
     }

@@ -1,6 +1,7 @@
 import { auditLog, establishments, territories } from "@pris/db";
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectTrailInFrench } from "../support/audit-fixtures.ts";
 import {
   createEstablishment,
   createGht,
@@ -452,5 +453,11 @@ describe("concurrent changes", () => {
         .where(and(eq(establishments.territory, code), eq(establishments.active, true)));
       expect(row!.retiredAt !== null && active.length > 0).toBe(false);
     }
+  });
+});
+
+describe("the administration trail", () => {
+  test("every entry these flows wrote is one the audit page reads in French", async () => {
+    expectTrailInFrench(await t.db.select().from(auditLog));
   });
 });

@@ -2,6 +2,7 @@ import { ensureFirstAdmin } from "@pris/api";
 import { establishments, territories, users } from "@pris/db";
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectTrailInFrench } from "../support/audit-fixtures.ts";
 import { declaration } from "../support/fixtures.ts";
 import { type FullStack, startFullStack } from "../support/full-stack.ts";
 import { finessFixture, uploadRegistryFile } from "../support/registry-fixtures.ts";
@@ -166,5 +167,6 @@ describe("a fresh deployment set up from the web API alone", () => {
     ]) {
       expect(actions, action).toContain(action);
     }
+    expectTrailInFrench(res.json().items);
   });
 });

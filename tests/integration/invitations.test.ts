@@ -3,6 +3,7 @@ import type { Invitation } from "@pris/domain";
 import { and, eq, sql } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectTrailInFrench } from "../support/audit-fixtures.ts";
 import {
   createEstablishment,
   createGht,
@@ -664,5 +665,11 @@ describe("the worker sends only what is still owed", () => {
       expect(await t.db.$count(mailDeliveries, eq(mailDeliveries.subjectId, r.id))).toBe(0);
       expect(smtp.messages.some((m) => m.envelopeTo.includes(r.email))).toBe(false);
     }
+  });
+});
+
+describe("the administration trail", () => {
+  it("every entry these flows wrote is one the audit page reads in French", async () => {
+    expectTrailInFrench(await t.db.select().from(auditLog));
   });
 });

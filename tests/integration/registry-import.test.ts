@@ -2,6 +2,7 @@ import { auditLog, establishments, registryImports } from "@pris/db";
 import { asc, count, eq, like } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectTrailInFrench } from "../support/audit-fixtures.ts";
 import {
   createApiKey,
   createEstablishment,
@@ -600,5 +601,11 @@ describe("the registry import", () => {
       const res = await t.app.inject({ method: "GET", url: "/api/v1/registry/imports", headers });
       expect(res.statusCode).toBe(403);
     }
+  });
+});
+
+describe("the administration trail", () => {
+  test("every entry these flows wrote is one the audit page reads in French", async () => {
+    expectTrailInFrench(await t.db.select().from(auditLog));
   });
 });

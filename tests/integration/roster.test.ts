@@ -2,8 +2,9 @@ import { auditLog, onCallAt, onCallSlots } from "@pris/db";
 import { instantOfWeekMinute, nextRotaChange, weekMinuteAt } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { expectTrailInFrench } from "../support/audit-fixtures.ts";
 import { createEstablishment, createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
-import { setDuty, setRota } from "../support/timer-fixtures.ts";
+import { setRota } from "../support/timer-fixtures.ts";
 
 let t: TestApp;
 let admin: Record<string, string>;
@@ -92,6 +93,7 @@ describe("the rota through the API", () => {
       ["oncall.update", night.json().id],
       ["oncall.delete", day.json().id],
     ]);
+    expectTrailInFrench(trail);
     expect(trail[0]).toMatchObject({
       objectLabel: "lundi 08:00 – lundi 18:00",
       actorUserId: camille.id,
@@ -200,29 +202,19 @@ describe("the rota through the API", () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       slot: { id: current.id },
-      primary: { id: mickael.id, source: "rota" },
-      backup: { id: nadia.id, source: "rota" },
+      primary: { id: mickael.id },
+      backup: { id: nadia.id },
       nextChange: { slot: null },
     });
     expect(Date.parse(res.json().nextChange.at)).toBe(instantOfWeekMinute(now, end, zone).getTime());
 
-    // No slot: the legacy mark, then nobody (every analyst).
+    // No slot in force: nobody, whatever was marked on the users before the rota (every analyst is reminded).
     await setRota(t.db, []);
-    await setDuty(t.db, camille.id, "primary");
-    try {
-      const legacy = (await call(taskforce, "GET", "/on-call/now")).json();
-      expect(legacy).toMatchObject({
-        slot: null,
-        primary: { id: camille.id, source: "duty" },
-        backup: null,
-        nextChange: null,
-      });
-    } finally {
-      await setDuty(t.db, camille.id, null);
-    }
     expect((await call(taskforce, "GET", "/on-call/now")).json()).toMatchObject({
+      slot: null,
       primary: null,
       backup: null,
+      nextChange: null,
     });
   });
 });

@@ -1,6 +1,7 @@
 import { auditLog, canonicalProducts, catalogProducts, establishments } from "@pris/db";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expectTrailInFrench } from "../support/audit-fixtures.ts";
 import {
   createEstablishment,
   createGht,
@@ -206,5 +207,11 @@ describe("the catalog picker", () => {
     expect((await call(asA, "GET", "/catalog/products?q=%25_")).statusCode).toBe(200);
     expect((await call(asA, "GET", "/catalog/products?kind=toaster")).statusCode).toBe(400);
     expect((await t.app.inject({ method: "GET", url: "/api/v1/catalog/products" })).statusCode).toBe(401);
+  });
+});
+
+describe("the administration trail", () => {
+  test("every entry these flows wrote is one the audit page reads in French", async () => {
+    expectTrailInFrench(await t.db.select().from(auditLog));
   });
 });

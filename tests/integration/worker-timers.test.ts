@@ -25,7 +25,6 @@ import {
   addClock,
   changeIncident,
   minutesFromNow,
-  setDuty,
   setOnCall,
   setRota,
   timerDeliveriesOf,
@@ -263,16 +262,17 @@ describe("service-level timers", () => {
     }
   });
 
-  it("falls back to the legacy duty marks when no slot of the rota is in force", async () => {
+  it("reminds every active analyst when no slot of the rota is in force", async () => {
     await setRota(db, []);
-    await setDuty(db, third.id, "primary");
     try {
       const d = await declareIncident(db, dir, { severity: "P2" });
       await changeIncident(db, d.incidentId, { ackDueAt: minutesFromNow(3) });
-      const [mail] = await waitForTimerMails(d.reference, "sla.remind", 1);
-      expect(mail!.envelopeTo).toEqual([third.email]);
+      const mails = await waitForTimerMails(d.reference, "sla.remind", 3);
+      await sleep(300);
+      expect(timerMails(d.reference)).toHaveLength(3);
+      expect(recipientsOf(mails)).toEqual(emails(primary, backup, third));
+      expect(recipientsOf(mails)).not.toContain(dir.inactiveAnalystEmail);
     } finally {
-      await setDuty(db, third.id, null);
       await setOnCall(db, primary.id, backup.id);
     }
   });

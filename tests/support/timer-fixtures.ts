@@ -8,7 +8,6 @@ import {
   outbox,
   outboxValues,
   timers,
-  users,
 } from "@pris/db";
 import { type ClockKind, type IncidentTopic, incidentMessage } from "@pris/domain";
 import { and, eq, inArray, sql } from "drizzle-orm";
@@ -42,11 +41,6 @@ export async function changeIncident(
       .returning({ id: outbox.id });
     return { outboxIds: rows.map((r) => r.id) };
   });
-}
-
-/** The legacy duty mark on a user: what the worker falls back to when no slot of the rota is in force. */
-export async function setDuty(db: Db, userId: string, duty: "primary" | "backup" | null): Promise<void> {
-  await db.update(users).set({ duty }).where(eq(users.id, userId));
 }
 
 export interface RotaSlot {

@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from "node:util";
+import type { AuditTarget } from "@pris/domain";
 import type { Tx } from "./client.ts";
 import { auditLog } from "./schema-admin.ts";
 
@@ -11,16 +12,14 @@ export interface AuditActor {
   ip?: string;
 }
 
-export interface AuditEntry {
-  /** `<object kind>.<verb>`: "territory.create", "user.update", "import.apply"… */
-  action: string;
-  objectKind: string;
+/** One change: a declared action and its kind of object (packages/domain/src/audit.ts), and the object. */
+export type AuditEntry = AuditTarget & {
   objectId: string;
   objectLabel: string;
   /** The object before and after; only the fields that differ are kept. Omit before for a creation. */
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
-}
+};
 
 /**
  * The fields of `after` that differ from `before` (deep comparison), as two objects holding only them;

@@ -100,40 +100,23 @@ export async function onCallSlotAt(tx: Tx, at: Date, timeZone: string): Promise<
   return row;
 }
 
-export type DutySource = "rota" | "duty";
-
-/** Who is on duty and who is the backup at an instant, and where that comes from. */
+/** Who is on duty and who is the backup at an instant: the rota's slot in force, and its usable people. */
 export interface OnCallAt {
   slot: OnCallSlotRow | undefined;
-  primary: (OnCallPerson & { source: DutySource }) | null;
-  backup: (OnCallPerson & { source: DutySource }) | null;
+  primary: OnCallPerson | null;
+  backup: OnCallPerson | null;
 }
 
 const usable = (p: OnCallPerson | null | undefined): p is OnCallPerson =>
   Boolean(p?.active && p.role === "analyst");
 
 /**
- * Who is on duty and who is the backup at instant `at`. A slot of the rota covering it decides alone:
- * its people if they are still active analysts, else nobody. With no slot, the legacy `users.duty` marks
- * (kept as a fallback until that column goes). Nobody: the caller decides (the worker then speaks to
- * every active analyst).
+ * Who is on duty and who is the backup at instant `at`: the rota's slot covering it, its people if they
+ * are still active analysts. Nobody (no slot in force, or its people gone): the caller decides (the worker
+ * then speaks to every active analyst).
  */
 export async function onCallAt(tx: Tx, at: Date, timeZone: string): Promise<OnCallAt> {
   const slot = await onCallSlotAt(tx, at, timeZone);
-  if (slot) {
-    const fromRota = (p: OnCallPerson | null) => (usable(p) ? { ...p, source: "rota" as const } : null);
-    return { slot, primary: fromRota(slot.primary), backup: fromRota(slot.backup) };
-  }
-  const marked = await tx
-    .select({ ...person(users), duty: users.duty })
-    .from(users)
-    .where(and(eq(users.active, true), inArray(users.duty, ["primary", "backup"])))
-    .orderBy(asc(users.id));
-  const legacy = (duty: string) => {
-    const found = marked.find((u) => u.duty === duty);
-    if (!found) return null;
-    const { duty: _duty, ...p } = found;
-    return { ...p, source: "duty" as const };
-  };
-  return { slot: undefined, primary: legacy("primary"), backup: legacy("backup") };
+  const fromRota = (p: OnCallPerson | null | undefined) => (usable(p) ? p : null);
+  return { slot, primary: fromRota(slot?.primary), backup: fromRota(slot?.backup) };
 }

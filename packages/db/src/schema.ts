@@ -93,8 +93,6 @@ export const users = pgTable(
     ghtId: uuid("ght_id").references(() => ghts.id),
     passwordHash: text("password_hash").notNull(),
     active: boolean("active").notNull().default(true),
-    /** The pole's on-call roster: "primary" is reminded of service levels, "backup" alerted when missed. */
-    duty: text("duty"),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
     lastLoginAt: at("last_login_at"),

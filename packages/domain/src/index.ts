@@ -1,3 +1,4 @@
+export * from "./audit.ts";
 export * from "./bulletins.ts";
 export * from "./clocks.ts";
 export * from "./contracts/audit-contract.ts";

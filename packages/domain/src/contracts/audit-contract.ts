@@ -9,7 +9,7 @@ const Word = (description: string) =>
 export const AuditQuerySchema = Type.Object(
   {
     actorUserId: Type.Optional({ ...UuidSchema, description: "Changes made by this person" }),
-    objectKind: Type.Optional(Word("Kind of object: user, territory, ght, establishment, api_key…")),
+    objectKind: Type.Optional(Word("Kind of object: user, territory, ght, establishment, apikey, oncall…")),
     objectId: Type.Optional(
       Type.String({ minLength: 1, maxLength: 200, description: "The object's id (a territory's code)" }),
     ),

@@ -1,6 +1,6 @@
 import Type, { type Static } from "typebox";
 import { MINUTES_PER_WEEK } from "../roster.ts";
-import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
+import { DateTimeSchema, Nullable, UuidSchema } from "./common.ts";
 
 const WeekMinute = (description: string, minimum: number, maximum: number) =>
   Type.Integer({ minimum, maximum, description });
@@ -63,14 +63,7 @@ export const OnCallRotaSchema = Type.Object({
   slots: Type.Array(OnCallSlotSchema),
 });
 
-const OnDutySchema = Nullable(
-  Type.Object({
-    ...OnCallPersonSchema.properties,
-    source: Enum(["rota", "duty"] as const, {
-      description: "rota: the slot in force; duty: the legacy mark on the user, with no slot in force",
-    }),
-  }),
-);
+const OnDutySchema = Nullable(OnCallPersonSchema);
 
 export const OnCallNowSchema = Type.Object({
   at: DateTimeSchema,

@@ -66,7 +66,7 @@ async function orAllAnalysts(tx: Tx, people: Recipient[]): Promise<Recipient[]> 
 /**
  * Who a timer speaks to, among active users:
  * - a service level about to be missed: the analyst on duty when it fires (the rota's slot covering
- *   that instant, else the legacy duty "primary" mark), else every analyst;
+ *   that instant, if its people are still active analysts), else every analyst;
  * - missed: the backup of that moment (likewise), else every analyst, and the one on duty too;
  * - a follow-up date: the assignee, else every analyst;
  * - a regulatory clock: the establishment's RSSIs and the assignee.

@@ -1,5 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { apiKeys, establishments, writeAudit } from "@pris/db";
+import {
+  type ApiKeyRow,
+  findEstablishment,
+  insertApiKey,
+  listApiKeys,
+  revokeApiKey,
+  writeAudit,
+} from "@pris/db";
 import {
   ApiKeyCreatedSchema,
   ApiKeyCreateSchema,
@@ -7,19 +14,16 @@ import {
   IdParamsSchema,
   UuidSchema,
 } from "@pris/domain";
-import { and, desc, eq, isNull } from "drizzle-orm";
 import Type from "typebox";
 import { auditActor } from "../../audit.ts";
 import { generateApiKey } from "../../auth/api-keys.ts";
 import { type Access, requireUser } from "../../auth/principal.ts";
 import { NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
-import { establishmentScope } from "./establishment-routes.ts";
+import { scopeOf } from "./establishment-routes.ts";
 
 /** Administrators, and an RSSI for their own establishments. */
 const KEY_MANAGERS: Access = ["admin", "rssi"];
-
-type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 function toApiKeyView(row: ApiKeyRow) {
   return {
@@ -39,12 +43,8 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   async function manageable(principalArg: Parameters<typeof requireUser>[0], establishmentId: string) {
     const principal = requireUser(principalArg);
-    const scope = principal.role === "admin" ? undefined : establishmentScope(principal);
-    const [row] = await db
-      .select({ id: establishments.id })
-      .from(establishments)
-      .where(and(eq(establishments.id, establishmentId), scope));
-    if (!row) throw new NotFoundError("Establishment");
+    const scope = principal.role === "admin" ? { all: true as const } : scopeOf(principal);
+    if (!(await findEstablishment(db, establishmentId, scope))) throw new NotFoundError("Establishment");
     return principal;
   }
 
@@ -62,12 +62,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await manageable(request.principal, request.params.id);
-      const rows = await db
-        .select()
-        .from(apiKeys)
-        .where(eq(apiKeys.establishmentId, request.params.id))
-        .orderBy(desc(apiKeys.createdAt));
-      return rows.map(toApiKeyView);
+      return (await listApiKeys(db, request.params.id)).map(toApiKeyView);
     },
   );
 
@@ -88,24 +83,21 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const principal = await manageable(request.principal, request.params.id);
       const { key, prefix, secretHash } = generateApiKey();
       const row = await db.transaction(async (tx) => {
-        const [created] = await tx
-          .insert(apiKeys)
-          .values({
-            establishmentId: request.params.id,
-            name: request.body.name,
-            prefix,
-            secretHash,
-            createdByUserId: principal.id,
-          })
-          .returning();
+        const created = await insertApiKey(tx, {
+          establishmentId: request.params.id,
+          name: request.body.name,
+          prefix,
+          secretHash,
+          createdByUserId: principal.id,
+        });
         await writeAudit(tx, auditActor(request), {
           action: "apikey.create",
           objectKind: "apikey",
-          objectId: created!.id,
-          objectLabel: `${created!.name} (pris_${created!.prefix})`,
-          after: { establishmentId: created!.establishmentId, name: created!.name, prefix: `pris_${prefix}` },
+          objectId: created.id,
+          objectLabel: `${created.name} (pris_${created.prefix})`,
+          after: { establishmentId: created.establishmentId, name: created.name, prefix: `pris_${prefix}` },
         });
-        return created!;
+        return created;
       });
       return reply.code(201).send({ ...toApiKeyView(row), key });
     },
@@ -126,17 +118,7 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       await manageable(request.principal, request.params.id);
       await db.transaction(async (tx) => {
-        const [row] = await tx
-          .update(apiKeys)
-          .set({ revokedAt: new Date() })
-          .where(
-            and(
-              eq(apiKeys.id, request.params.keyId),
-              eq(apiKeys.establishmentId, request.params.id),
-              isNull(apiKeys.revokedAt),
-            ),
-          )
-          .returning();
+        const row = await revokeApiKey(tx, request.params.id, request.params.keyId);
         if (!row) throw new NotFoundError("API key");
         await writeAudit(tx, auditActor(request), {
           action: "apikey.revoke",

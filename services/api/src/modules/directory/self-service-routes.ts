@@ -60,7 +60,7 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .where(eq(establishments.id, before.id))
         .returning();
       await writeAudit(tx, auditActor(request), {
-        action: `establishment.${part}`,
+        action: `establishment.${part as Part}`,
         objectKind: "establishment",
         objectId: before.id,
         objectLabel: before.name,

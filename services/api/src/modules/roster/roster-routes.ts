@@ -178,7 +178,7 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const at = new Date();
       const [now, slots] = await Promise.all([onCallAt(db, at, timeZone), listOnCallSlots(db)]);
       const next = nextRotaChange(slots, at, timeZone);
-      const onDuty = (p: typeof now.primary) => (p ? { ...personView(p), source: p.source } : null);
+      const onDuty = (p: typeof now.primary) => (p ? personView(p) : null);
       return {
         at: at.toISOString(),
         timeZone,

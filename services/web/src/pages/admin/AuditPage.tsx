@@ -1,12 +1,13 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
+import { auditActionsOf, isAuditObjectKind } from "@pris/domain";
 import { useEffect, useState } from "react";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { SelectField } from "../../components/SelectField.tsx";
 import { TextField } from "../../components/TextField.tsx";
 import { useApp } from "../../session.tsx";
 import { AuditTable } from "./audit/AuditEntryView.tsx";
-import { OBJECT_KIND_LABELS, VERB_LABELS } from "./audit/audit-labels.ts";
+import { ACTION_LABELS, OBJECT_KIND_LABELS } from "./audit/audit-labels.ts";
 import { type AuditFilter, useAuditTrail } from "./audit/use-audit-trail.ts";
 
 type Trail = ReturnType<typeof useAuditTrail>;
@@ -35,7 +36,8 @@ function Filters({ trail }: { trail: Trail }) {
   }, [text, applied, setFilters]);
 
   const kind = filter("objectKind");
-  const verb = kind && filter("action").startsWith(`${kind}.`) ? filter("action").slice(kind.length + 1) : "";
+  const actions = isAuditObjectKind(kind) ? auditActionsOf(kind) : [];
+  const action = actions.find((a) => a === filter("action")) ?? "";
   const date = (key: AuditFilter, label: string) => (
     <TextField
       id={`audit-${key}`}
@@ -55,10 +57,7 @@ function Filters({ trail }: { trail: Trail }) {
             id="audit-kind"
             label="Type d'objet"
             value={kind}
-            options={[
-              ["", "Tous"],
-              ...Object.entries(OBJECT_KIND_LABELS).filter(([k]) => k !== "registry_import"),
-            ]}
+            options={[["", "Tous"], ...Object.entries(OBJECT_KIND_LABELS)]}
             onChange={(objectKind) =>
               setFilters({ objectKind, action: null, objectId: null, objectLabel: null })
             }
@@ -68,12 +67,12 @@ function Filters({ trail }: { trail: Trail }) {
           <SelectField
             id="audit-verb"
             label="Action"
-            value={verb}
+            value={action}
             options={[
               ["", kind ? "Toutes" : "Choisir un type d'abord"],
-              ...(kind ? Object.entries(VERB_LABELS) : []),
+              ...actions.map((a) => [a, ACTION_LABELS[a]] as const),
             ]}
-            onChange={(v) => setFilters({ action: v ? `${kind}.${v}` : null })}
+            onChange={(v) => setFilters({ action: v || null })}
           />
         </div>
         <div className="fr-col-12 fr-col-md-3">

@@ -1,7 +1,7 @@
 import type { AuditTrailEntry } from "@pris/domain";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import "./audit.css";
-import { actionLabel, changedFieldsOf, fieldLabel, formatValue, OBJECT_KIND_LABELS } from "./audit-labels.ts";
+import { actionLabel, changedFieldsOf, fieldLabel, formatValue, objectKindLabel } from "./audit-labels.ts";
 
 /** The changes of one entry, field by field: before → after. */
 export function ChangesTable({ entry, timeZone }: { entry: AuditTrailEntry; timeZone: string }) {
@@ -62,9 +62,7 @@ export function AuditEntryRow({
       </td>
       <td>{actionLabel(entry.action)}</td>
       <td>
-        <span className="fr-hint-text pris-audit-object">
-          {OBJECT_KIND_LABELS[entry.objectKind] ?? entry.objectKind}
-        </span>
+        <span className="fr-hint-text pris-audit-object">{objectKindLabel(entry.objectKind)}</span>
         {onObject ? (
           <button
             type="button"

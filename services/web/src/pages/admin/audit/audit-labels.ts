@@ -1,55 +1,74 @@
-import { CATEGORIES, formatWeekMinute, NIS2_LABELS, ROLE_LABELS } from "@pris/domain";
+import {
+  type AuditAction,
+  type AuditObjectKind,
+  CATEGORIES,
+  formatWeekMinute,
+  isAuditAction,
+  NIS2_LABELS,
+  ROLE_LABELS,
+} from "@pris/domain";
 import { formatShort } from "../../../lib/zoned-time.ts";
 
 /**
- * The trail in French: kinds of object, verbs and field names of every administrative change. A kind, verb
- * or field not named here is shown as the API spells it, so that a new kind of change is never hidden.
+ * The trail in French: kinds of object, actions and field names of every administrative change. The kinds
+ * and actions are those declared in @pris/domain (a missing label does not compile); a field not named
+ * here is shown as the API spells it, so that a new field is never hidden.
  */
-export const OBJECT_KIND_LABELS: Record<string, string> = {
+export const OBJECT_KIND_LABELS: Record<AuditObjectKind, string> = {
   user: "Compte",
   territory: "Territoire",
   ght: "GHT",
   establishment: "Établissement",
-  api_key: "Clé d'API",
-  import: "Import du registre",
-  registry_import: "Import du registre",
+  apikey: "Clé d'API",
   invitation: "Invitation",
   oncall: "Astreinte",
+  registry_import: "Import du registre FINESS",
   category_mapping: "Correspondance de catégorie",
   territory_mapping: "Correspondance de territoire",
-  registry: "Correspondance du registre",
-  settings: "Paramètres",
 };
 
-export const VERB_LABELS: Record<string, string> = {
-  create: "création",
-  update: "modification",
-  delete: "suppression",
-  deactivate: "désactivation",
-  reactivate: "réactivation",
-  retire: "retrait",
-  rename: "renommage",
-  revoke: "révocation",
-  apply: "application",
-  preview: "aperçu",
-  send: "envoi",
-  resend: "nouvel envoi",
-  cancel: "annulation",
-  accept: "acceptation",
-  bulk: "envoi groupé",
-  bootstrap: "création au démarrage",
-  "mapping.update": "modification",
-  "mapping.delete": "suppression",
+/** What each action did, as the trail's "Action" column and filter read it. */
+export const ACTION_LABELS: Record<AuditAction, string> = {
+  "user.create": "Création du compte",
+  "user.update": "Modification du compte",
+  "user.deactivate": "Désactivation du compte",
+  "user.reactivate": "Réactivation du compte",
+  "territory.create": "Création du territoire",
+  "territory.update": "Modification du territoire",
+  "territory.retire": "Retrait du territoire",
+  "territory.restore": "Rétablissement du territoire",
+  "ght.create": "Création du GHT",
+  "ght.update": "Modification du GHT",
+  "ght.add_member": "Ajout d'un établissement membre",
+  "ght.remove_member": "Retrait d'un établissement membre",
+  "establishment.create": "Création de l'établissement",
+  "establishment.update": "Modification de l'établissement",
+  "establishment.deactivate": "Désactivation de l'établissement",
+  "establishment.reactivate": "Réactivation de l'établissement",
+  "establishment.contacts": "Modification des contacts",
+  "establishment.products": "Modification des produits déclarés",
+  "establishment.suppliers": "Modification des prestataires",
+  "apikey.create": "Création d'une clé d'API",
+  "apikey.revoke": "Révocation d'une clé d'API",
+  "invitation.create": "Envoi d'une invitation",
+  "invitation.resend": "Nouvel envoi d'une invitation",
+  "invitation.cancel": "Annulation d'une invitation",
+  "invitation.accept": "Acceptation d'une invitation",
+  "invitation.bulk": "Invitations groupées",
+  "oncall.create": "Ajout d'un créneau d'astreinte",
+  "oncall.update": "Modification d'un créneau d'astreinte",
+  "oncall.delete": "Suppression d'un créneau d'astreinte",
+  "import.preview": "Aperçu d'un import FINESS",
+  "import.apply": "Application d'un import FINESS",
+  "registry.mapping.update": "Modification d'une correspondance",
+  "registry.mapping.delete": "Suppression d'une correspondance",
 };
 
-export function actionLabel(action: string): string {
-  const dot = action.indexOf(".");
-  const kind = dot < 0 ? action : action.slice(0, dot);
-  const verb = dot < 0 ? "" : action.slice(dot + 1);
-  const what = OBJECT_KIND_LABELS[kind] ?? kind;
-  const how = VERB_LABELS[verb] ?? verb;
-  return how ? `${what} : ${how}` : what;
-}
+export const actionLabel = (action: string): string =>
+  isAuditAction(action) ? ACTION_LABELS[action] : action;
+
+export const objectKindLabel = (kind: string): string =>
+  Object.hasOwn(OBJECT_KIND_LABELS, kind) ? OBJECT_KIND_LABELS[kind as AuditObjectKind] : kind;
 
 export const FIELD_LABELS: Record<string, string> = {
   email: "Adresse électronique",
@@ -69,6 +88,7 @@ export const FIELD_LABELS: Record<string, string> = {
   siret: "SIRET",
   category: "Catégorie",
   finessCategory: "Catégorie FINESS",
+  sector: "Secteur",
   territory: "Territoire",
   smallStructure: "Petite structure",
   nis2Status: "Statut NIS2",
@@ -82,6 +102,7 @@ export const FIELD_LABELS: Record<string, string> = {
   supportEstablishmentId: "Établissement support (identifiant)",
   supportEstablishment: "Établissement support",
   members: "Membres",
+  member: "Établissement membre",
   prefix: "Préfixe de la clé",
   revokedAt: "Révoquée le",
   slot: "Créneau",
@@ -119,6 +140,18 @@ export const FIELD_LABELS: Record<string, string> = {
   updated: "Mis à jour",
   deactivated: "Désactivés",
   kept: "Gardés actifs",
+};
+
+const SECTOR_LABELS: Record<string, string> = {
+  es: "Établissement de santé",
+  esms: "Établissement médico-social",
+  other: "Autre",
+};
+
+/** Where a change without a person came from. */
+const SOURCE_LABELS: Record<string, string> = {
+  registry_import: "Import du registre FINESS",
+  ADMIN_EMAIL: "Compte créé au démarrage (ADMIN_EMAIL)",
 };
 
 export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
@@ -163,10 +196,16 @@ export function formatValue(field: string, value: unknown, timeZone?: string): s
     if (field === "role") return ROLE_LABELS[value as keyof typeof ROLE_LABELS] ?? value;
     if (field === "category") return CATEGORIES[value as keyof typeof CATEGORIES]?.label ?? value;
     if (field === "nis2Status") return NIS2_LABELS[value as keyof typeof NIS2_LABELS] ?? value;
+    if (field === "sector") return SECTOR_LABELS[value] ?? value;
+    if (field === "source") return SOURCE_LABELS[value] ?? value;
     return value;
   }
   if (typeof value === "number") return value.toLocaleString("fr-FR");
   if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(", ") || "—";
+  if (typeof value === "object" && "name" in value && typeof value.name === "string") {
+    const finess = "finess" in value && typeof value.finess === "string" ? ` (FINESS ${value.finess})` : "";
+    return `${value.name}${finess}`;
+  }
   return JSON.stringify(value);
 }
 

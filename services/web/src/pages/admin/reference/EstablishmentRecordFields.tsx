@@ -1,5 +1,6 @@
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { PRODUCT_KIND_LABELS, PRODUCT_KINDS, SUPPLIER_SERVICE_LABELS, SUPPLIER_SERVICES } from "@pris/domain";
+import { SUPPLIER_SERVICE_LABELS, SUPPLIER_SERVICES } from "@pris/domain";
+import { ProductPicker } from "../../../components/ProductPicker.tsx";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
 import {
@@ -7,7 +8,6 @@ import {
   CONTACT_ROLES,
   type ContactDraft,
   type EstablishmentDraft,
-  type ProductDraft,
   type SupplierDraft,
 } from "./establishment-draft.ts";
 
@@ -72,8 +72,6 @@ function replaceAt<T>(items: T[], index: number, item: T | null): T[] {
 
 /** Declared products and suppliers: what bulletin targeting and contagion spotting use. */
 export function ProductsAndSuppliersFields({ draft, update }: { draft: EstablishmentDraft; update: Update }) {
-  const setProduct = (i: number, p: ProductDraft | null) =>
-    update((d) => ({ ...d, products: replaceAt(d.products, i, p) }));
   const setSupplier = (i: number, s: SupplierDraft | null) =>
     update((d) => ({ ...d, suppliers: replaceAt(d.suppliers, i, s) }));
   return (
@@ -85,46 +83,13 @@ export function ProductsAndSuppliersFields({ draft, update }: { draft: Establish
             Un produit déjà déclaré ailleurs reprend l'orthographe du catalogue régional.
           </span>
         </legend>
-        {draft.products.map((p, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their place
-          <div key={i} className="fr-fieldset__element pris-fields">
-            <SelectField
-              id={`est-product-${i}-kind`}
-              label="Type"
-              value={p.kind}
-              options={labelled(PRODUCT_KINDS, PRODUCT_KIND_LABELS)}
-              onChange={(kind) => setProduct(i, { ...p, kind })}
-            />
-            <TextField
-              id={`est-product-${i}-vendor`}
-              label="Éditeur"
-              value={p.vendor}
-              onValue={(vendor) => setProduct(i, { ...p, vendor })}
-              maxLength={200}
-            />
-            <TextField
-              id={`est-product-${i}-product`}
-              label="Produit"
-              value={p.product}
-              onValue={(product) => setProduct(i, { ...p, product })}
-              maxLength={200}
-            />
-            <Button type="button" priority="tertiary" size="small" onClick={() => setProduct(i, null)}>
-              Retirer
-            </Button>
-          </div>
-        ))}
-        <Button
-          type="button"
-          priority="secondary"
-          size="small"
-          iconId="fr-icon-add-line"
-          onClick={() =>
-            update((d) => ({ ...d, products: [...d.products, { kind: "dpi", vendor: "", product: "" }] }))
-          }
-        >
-          Ajouter un produit
-        </Button>
+        <div className="fr-fieldset__element">
+          <ProductPicker
+            products={draft.products}
+            onAdd={(p) => update((d) => ({ ...d, products: [...d.products, p] }))}
+            onRemove={(i) => update((d) => ({ ...d, products: replaceAt(d.products, i, null) }))}
+          />
+        </div>
       </fieldset>
       <fieldset className="fr-fieldset">
         <legend className="fr-fieldset__legend">Prestataires</legend>

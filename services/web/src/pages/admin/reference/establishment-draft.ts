@@ -4,7 +4,6 @@ import type {
   EstablishmentAdminCreate,
   EstablishmentAdminPatch,
   Nis2Status,
-  ProductKind,
   SupplierService,
 } from "@pris/domain";
 
@@ -21,11 +20,6 @@ export interface ContactDraft {
   name: string;
   email: string;
   phone: string;
-}
-export interface ProductDraft {
-  kind: ProductKind;
-  vendor: string;
-  product: string;
 }
 export interface SupplierDraft {
   service: SupplierService;
@@ -51,7 +45,8 @@ export interface EstablishmentDraft {
   activeUntil: string;
   contacts: Record<ContactRole, ContactDraft>;
   functionalMailbox: string;
-  products: ProductDraft[];
+  /** Picked from the catalog or declared through the shared product picker: already trimmed. */
+  products: Establishment["products"];
   suppliers: SupplierDraft[];
 }
 
@@ -109,7 +104,7 @@ export function draftOf(e: Establishment): EstablishmentDraft {
       dpo: contact("dpo"),
     },
     functionalMailbox: e.contacts.functionalMailbox ?? "",
-    products: e.products.map((p) => ({ kind: p.kind, vendor: p.vendor, product: p.product ?? "" })),
+    products: e.products,
     suppliers: e.suppliers.map((s) => ({ ...s })),
   };
 }
@@ -144,13 +139,7 @@ function common(d: EstablishmentDraft) {
     smallStructure: d.smallStructure,
     nis2Status: d.nis2Status,
     contacts,
-    products: d.products
-      .filter((p) => p.vendor.trim())
-      .map((p) => ({
-        kind: p.kind,
-        vendor: p.vendor.trim(),
-        ...(p.product.trim() ? { product: p.product.trim() } : {}),
-      })),
+    products: d.products,
     suppliers: d.suppliers.filter((s) => s.name.trim()).map((s) => ({ ...s, name: s.name.trim() })),
     address: hasAddress
       ? {

@@ -20,7 +20,6 @@ function person(p: { displayName: string; phone: string | null } | null) {
 /** Who the reminders go to at this moment, and until when. */
 function NowPanel({ now, timeZone }: { now: OnCallNow; timeZone: string }) {
   const next = now.nextChange;
-  const fallback = now.primary?.source === "duty" ? " (désignation hors planning)" : "";
   return (
     <section className="fr-callout fr-mb-4w" aria-labelledby="roster-now">
       <h2 id="roster-now" className="fr-callout__title fr-h5">
@@ -29,7 +28,6 @@ function NowPanel({ now, timeZone }: { now: OnCallNow; timeZone: string }) {
       {now.primary ? (
         <p className="fr-callout__text" data-testid="on-duty-now">
           D'astreinte : <strong>{person(now.primary)}</strong>
-          {fallback}
           {" — "}suppléant :{" "}
           {now.backup ? <strong>{person(now.backup)}</strong> : "aucun (tous les analystes sont alertés)"}
         </p>
