@@ -92,6 +92,8 @@ export const users = pgTable(
     establishmentId: uuid("establishment_id").references(() => establishments.id),
     ghtId: uuid("ght_id").references(() => ghts.id),
     passwordHash: text("password_hash").notNull(),
+    /** When the password last changed: a reset link made before it no longer works. */
+    passwordChangedAt: at("password_changed_at"),
     active: boolean("active").notNull().default(true),
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
