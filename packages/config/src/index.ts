@@ -265,9 +265,10 @@ const loopback = (url: URL) => ["127.0.0.1", "localhost", "[::1]"].includes(url.
  * https (plain http only on the loopback interface, for a provider run on the developer's machine, and
  * never in production).
  */
-export function readOidcProviders(
-  config: Pick<Config, "OIDC_PROVIDERS" | "NODE_ENV">,
-): { providers: OidcProvider[]; problems: string[] } {
+export function readOidcProviders(config: Pick<Config, "OIDC_PROVIDERS" | "NODE_ENV">): {
+  providers: OidcProvider[];
+  problems: string[];
+} {
   let raw: unknown;
   try {
     raw = JSON.parse(config.OIDC_PROVIDERS);
@@ -286,7 +287,10 @@ export function readOidcProviders(
     if (names.has(p.name)) problems.push(`OIDC_PROVIDERS: provider "${p.name}" named twice`);
     names.add(p.name);
     const issuer = new URL(p.issuer);
-    if (issuer.protocol !== "https:" && (issuer.protocol !== "http:" || !loopback(issuer) || config.NODE_ENV === "production"))
+    if (
+      issuer.protocol !== "https:" &&
+      (issuer.protocol !== "http:" || !loopback(issuer) || config.NODE_ENV === "production")
+    )
       problems.push(`OIDC_PROVIDERS: issuer of "${p.name}" must be https (got "${p.issuer}")`);
   }
   return { providers: problems.length > 0 ? [] : providers, problems };

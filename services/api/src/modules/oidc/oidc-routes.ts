@@ -234,7 +234,10 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!idToken) throw new Error("no ID token");
         let profile: Record<string, unknown> = idToken;
         if (configuration.serverMetadata().userinfo_endpoint) {
-          profile = { ...idToken, ...(await client.fetchUserInfo(configuration, tokens.access_token, idToken.sub)) };
+          profile = {
+            ...idToken,
+            ...(await client.fetchUserInfo(configuration, tokens.access_token, idToken.sub)),
+          };
         }
         claims = {
           subject: idToken.sub,
