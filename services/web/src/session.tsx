@@ -1,4 +1,4 @@
-import type { Me } from "@pris/domain";
+import type { Me, SsoProvider } from "@pris/domain";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { ApiError, api, NetworkError, setCsrfToken } from "./api/client.ts";
 
@@ -6,6 +6,8 @@ export interface PublicConfig {
   regionCode: string;
   regionName: string;
   timeZone: string;
+  /** Single sign-on providers; absent from a configuration cached by an older version of the app. */
+  ssoProviders?: SsoProvider[];
 }
 
 export type AuthState =
