@@ -261,4 +261,45 @@ describe("single sign-on with OpenID Connect", () => {
     expect(forged.status).toBe(400);
     expect((await forged.json()).code).toBe("invalid_logout_token");
   });
+
+  it("ends the provider's session too after our logout (RP-initiated), which ends ours by back-channel", async () => {
+    const ars = await createUser(t.db, { role: "ars" });
+    op.accounts.set("depart", { email: ars.email, emailVerified: true });
+    const browser = new HttpBrowser();
+    expect((await signIn(browser, "depart")).res.status).toBe(302);
+
+    const answer = await browser.fetch(`${base}/api/v1/auth/oidc/end-session`, {
+      headers: { accept: "application/json" },
+    });
+    const { url } = (await answer.json()) as { url: string };
+    const endSession = new URL(url);
+    expect(`${endSession.origin}${endSession.pathname}`).toBe(`${op.issuer}/session/end`);
+    expect(endSession.searchParams.get("id_token_hint")).toBeTruthy();
+    expect(endSession.searchParams.get("post_logout_redirect_uri")).toBe(`${base}/connexion`);
+    // Asked once: forgotten afterwards.
+    const again = await browser.fetch(`${base}/api/v1/auth/oidc/end-session`, {
+      headers: { accept: "application/json" },
+    });
+    expect((await again.json()).url).toBeNull();
+
+    // At the provider: its logout page, confirmed.
+    const page = await browser.fetch(url);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    const action = /action="([^"]+)"/.exec(html)?.[1];
+    expect(xsrf && action).toBeTruthy();
+    const { location } = await browser.follow(
+      new URL(action!, op.issuer).href,
+      (next) => next.origin === base,
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ xsrf: xsrf!, logout: "yes" }).toString(),
+      },
+    );
+    expect(location.href).toMatch(new RegExp(`^${base}/connexion`));
+    const [row] = await t.db.select().from(sessions).where(eq(sessions.userId, ars.id));
+    expect(row).toMatchObject({ endReason: "sso_logout" });
+  });
 });

@@ -89,6 +89,7 @@ export async function startOidcProvider(options: {
         token_endpoint_auth_method: "client_secret_post",
         backchannel_logout_uri: options.backchannelLogoutUri,
         backchannel_logout_session_required: true,
+        post_logout_redirect_uris: [new URL("/connexion", options.redirectUri).toString()],
       },
     ],
     claims: {

@@ -132,6 +132,13 @@ export function AppProvider({
     }
     setCsrfToken(null);
     setAuth({ status: "anonymous" });
+    // Signed in through an identity provider: end its session too (it comes back to /connexion).
+    try {
+      const { url } = await api.get<{ url: string | null }>("/auth/oidc/end-session", { timeoutMs: 10_000 });
+      if (url) window.location.assign(url);
+    } catch {
+      // Offline: the provider's session lapses on its own.
+    }
   }, []);
 
   const value = useMemo<AppContextValue | null>(

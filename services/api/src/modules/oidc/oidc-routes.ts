@@ -31,6 +31,14 @@ interface FlowClaims {
   ret: string;
 }
 
+/** What our logout needs to end the provider's session too (RP-initiated logout): the provider and ID token. */
+const LOGOUT_COOKIE = "pris_sso_logout";
+interface LogoutClaims {
+  typ: "sso_logout";
+  prv: string;
+  idt: string;
+}
+
 const BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout";
 
 /** Where to go after signing in: only a path of this app, never another site. */
@@ -223,6 +231,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
       let claims: SsoClaims;
       let sid: string | null;
+      let idTokenText: string | undefined;
       try {
         const tokens = await client.authorizationCodeGrant(configuration, currentUrl, {
           pkceCodeVerifier: flow.cv,
@@ -231,6 +240,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
           idTokenExpected: true,
         });
         const idToken = tokens.claims();
+        idTokenText = tokens.id_token;
         if (!idToken) throw new Error("no ID token");
         let profile: Record<string, unknown> = idToken;
         if (configuration.serverMetadata().userinfo_endpoint) {
@@ -280,7 +290,59 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         providerSid: sid,
         secondFactorPending: !strong && (await secondFactorRequired(app.database.db, match.role)),
       });
+      if (idTokenText && configuration.serverMetadata().end_session_endpoint) {
+        const logout = app.jwt.sign(
+          { typ: "sso_logout", prv: settings.name, idt: idTokenText },
+          { expiresIn: app.config.SESSION_MAX_SECONDS },
+        );
+        reply.setCookie(LOGOUT_COOKIE, logout, {
+          httpOnly: true,
+          secure,
+          sameSite: "strict",
+          path: FLOW_PATH,
+          maxAge: app.config.SESSION_MAX_SECONDS,
+        });
+      }
       return reply.redirect(flow.ret, 302);
+    },
+  );
+
+  app.get(
+    "/auth/oidc/end-session",
+    {
+      config: { access: "public" },
+      schema: {
+        tags: ["auth"],
+        operationId: "ssoEndSession",
+        summary: "After our logout: where to end the identity provider's session too (RP-initiated logout)",
+        description:
+          "The provider's end_session_endpoint URL (with id_token_hint and post_logout_redirect_uri " +
+          "PUBLIC_URL/connexion) when this browser signed in by single sign-on with a provider offering one; " +
+          "null otherwise. Forgets it either way.",
+        security: [],
+        response: { 200: Type.Object({ url: Type.Union([Type.String(), Type.Null()]) }) },
+      },
+    },
+    async (request, reply) => {
+      const cookie = request.cookies[LOGOUT_COOKIE];
+      reply.clearCookie(LOGOUT_COOKIE, { path: FLOW_PATH });
+      if (!cookie) return { url: null };
+      try {
+        const claims = app.jwt.verify<LogoutClaims>(cookie);
+        const handle = claims.typ === "sso_logout" ? providers.get(claims.prv) : undefined;
+        if (!handle) return { url: null };
+        const configuration = await handle.configuration();
+        if (!configuration.serverMetadata().end_session_endpoint) return { url: null };
+        const url = client.buildEndSessionUrl(configuration, {
+          id_token_hint: claims.idt,
+          post_logout_redirect_uri: new URL("/connexion", app.config.PUBLIC_URL).toString(),
+          state: client.randomState(),
+        });
+        return { url: url.href };
+      } catch (err) {
+        request.log.warn({ err }, "no end-session URL for this browser");
+        return { url: null };
+      }
     },
   );
 
