@@ -56,6 +56,8 @@ describe("single sign-on in the browser", () => {
     const context = await browser.newContext(DESKTOP);
     const page = await context.newPage();
     await page.goto(`${base}/connexion`);
+    await page.getByRole("link", { name: "Se connecter avec ProConnect" }).waitFor();
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/oidc-login.png` });
     await page.getByRole("link", { name: "Se connecter avec ProConnect" }).click();
 
     await page.getByRole("heading", { name: "Fournisseur d'identité de test" }).waitFor();
