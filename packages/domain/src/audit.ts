@@ -15,6 +15,7 @@ export const AUDIT_OBJECT_KINDS = [
   "registry_import",
   "category_mapping",
   "territory_mapping",
+  "second_factor_policy",
 ] as const;
 export type AuditObjectKind = (typeof AUDIT_OBJECT_KINDS)[number];
 
@@ -53,6 +54,12 @@ export const AUDIT_ACTIONS = {
   "import.apply": ["registry_import"],
   "registry.mapping.update": ["category_mapping", "territory_mapping"],
   "registry.mapping.delete": ["category_mapping", "territory_mapping"],
+  "mfa.enrol": ["user"],
+  "mfa.remove": ["user"],
+  "mfa.recovery_codes": ["user"],
+  "mfa.failed": ["user"],
+  "mfa.reset": ["user"],
+  "mfa.policy_update": ["second_factor_policy"],
 } as const satisfies Record<string, readonly AuditObjectKind[]>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

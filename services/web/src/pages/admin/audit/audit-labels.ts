@@ -25,6 +25,7 @@ export const OBJECT_KIND_LABELS: Record<AuditObjectKind, string> = {
   registry_import: "Import du registre FINESS",
   category_mapping: "Correspondance de catégorie",
   territory_mapping: "Correspondance de territoire",
+  second_factor_policy: "Règle de double authentification",
 };
 
 /** What each action did, as the trail's "Action" column and filter read it. */
@@ -62,6 +63,12 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "import.apply": "Application d'un import FINESS",
   "registry.mapping.update": "Modification d'une correspondance",
   "registry.mapping.delete": "Suppression d'une correspondance",
+  "mfa.enrol": "Enregistrement d'un second facteur",
+  "mfa.remove": "Retrait d'un second facteur",
+  "mfa.recovery_codes": "Nouveaux codes de secours",
+  "mfa.failed": "Échec de la double authentification",
+  "mfa.reset": "Réinitialisation des seconds facteurs",
+  "mfa.policy_update": "Modification de la règle de double authentification",
 };
 
 export const actionLabel = (action: string): string =>
@@ -140,6 +147,9 @@ export const FIELD_LABELS: Record<string, string> = {
   updated: "Mis à jour",
   deactivated: "Désactivés",
   kept: "Gardés actifs",
+  method: "Méthode",
+  required: "Obligatoire",
+  requiredFrom: "Obligatoire à partir du",
 };
 
 const SECTOR_LABELS: Record<string, string> = {
@@ -164,6 +174,7 @@ const INSTANT_FIELDS = new Set([
   "retiredAt",
   "revokedAt",
   "appliedAt",
+  "requiredFrom",
 ]);
 /** Days (YYYY-MM-DD), shown as DD/MM/YYYY. */
 const DAY_FIELDS = new Set(["activeFrom", "activeUntil", "registryUpdatedOn"]);
