@@ -150,6 +150,10 @@ export const FIELD_LABELS: Record<string, string> = {
   method: "Méthode",
   required: "Obligatoire",
   requiredFrom: "Obligatoire à partir du",
+  passkeys: "Clés d'accès",
+  totp: "Application d'authentification",
+  recoveryCodes: "Codes de secours",
+  sessionsEnded: "Sessions fermées",
 };
 
 const SECTOR_LABELS: Record<string, string> = {
