@@ -3,7 +3,10 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import type { Me } from "@pris/domain";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
-import { ApiError, api, NetworkError } from "../api/client.ts";
+import { ApiError, api, NetworkError, setCsrfToken } from "../api/client.ts";
+import { EnrolFactor } from "./second-factor/EnrolFactor.tsx";
+import { SecondFactorStep } from "./second-factor/SecondFactorStep.tsx";
+import { isChallenge, type SecondFactorChallenge } from "./second-factor/second-factor-api.ts";
 
 interface LoginAnswer {
   csrfToken: string;
@@ -43,6 +46,7 @@ export function LoginForm(props: {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [missing, setMissing] = useState<{ email?: boolean; password?: boolean }>({});
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
@@ -61,13 +65,30 @@ export function LoginForm(props: {
     setPending(true);
     setError(null);
     try {
-      const session = await api.post<LoginAnswer>("/auth/login", { email: email.trim(), password });
+      const answer = await api.post<LoginAnswer | SecondFactorChallenge>("/auth/login", {
+        email: email.trim(),
+        password,
+      });
       setPassword("");
-      props.onSuccess(session);
+      if (isChallenge(answer)) {
+        // The second-factor routes need the pending session's CSRF token.
+        setCsrfToken(answer.csrfToken);
+        setChallenge(answer);
+        setPending(false);
+        return;
+      }
+      props.onSuccess(answer);
     } catch (err) {
       setError(loginErrorMessage(err));
       setPending(false);
     }
+  }
+
+  if (challenge?.secondFactor === "verify") {
+    return <SecondFactorStep methods={challenge.methods} onDone={props.onSuccess} />;
+  }
+  if (challenge?.secondFactor === "enrol") {
+    return <EnrolFactor onDone={props.onSuccess} />;
   }
 
   return (
