@@ -1,10 +1,17 @@
 import { createServer } from "node:net";
 import { auditLog, secondFactorPolicies, webauthnCredentials } from "@pris/db";
 import { and, eq } from "drizzle-orm";
+import * as OTPAuth from "otpauth";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertWebBuilt, DESKTOP, launchChromium, SCREENSHOT_DIR, WEB_DIST_DIR } from "../support/browser.ts";
-import { createUser, PASSWORD, startTestApp, type TestApp } from "../support/fixtures.ts";
+import {
+  createEstablishment,
+  createUser,
+  PASSWORD,
+  startTestApp,
+  type TestApp,
+} from "../support/fixtures.ts";
 
 /** A port the system has just handed out: the app's PUBLIC_URL (the WebAuthn origin) must name it. */
 function freePort(): Promise<number> {
@@ -114,6 +121,49 @@ describe("passkeys", () => {
       .where(and(eq(auditLog.objectId, analyst.id), eq(auditLog.action, "mfa.enrol")));
     expect(enrolled).toHaveLength(1);
     expect(await t.db.select().from(auditLog).where(eq(auditLog.action, "mfa.failed"))).toHaveLength(0);
+    await context.close();
+  });
+
+  it("offers an RSSI enrolment during the rollout period: later, then an authenticator application", async () => {
+    await t.db
+      .update(secondFactorPolicies)
+      .set({ required: true, requiredFrom: new Date(Date.now() + 30 * 86_400_000) })
+      .where(eq(secondFactorPolicies.role, "rssi"));
+    const establishment = await createEstablishment(t.db);
+    const rssi = await createUser(t.db, { role: "rssi", establishmentId: establishment.id });
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    const signIn = async () => {
+      await page.goto(`${baseUrl}/connexion`);
+      await page.getByLabel("Adresse électronique").fill(rssi.email);
+      await page.getByLabel("Mot de passe").fill(PASSWORD);
+      await page.getByRole("button", { name: "Se connecter" }).click();
+      await page
+        .getByRole("heading", { name: "Protéger votre compte par une double authentification" })
+        .waitFor();
+    };
+    await signIn();
+    await page.getByRole("button", { name: "Plus tard" }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith("/connexion"));
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await page.waitForURL((url) => url.pathname.startsWith("/connexion"));
+
+    await signIn();
+    await page.getByRole("button", { name: "Utiliser une application d'authentification" }).click();
+    await page
+      .getByRole("img", { name: "QR code à scanner avec l'application d'authentification" })
+      .waitFor();
+    const secret = await page.getByTestId("totp-secret").innerText();
+    await page
+      .getByLabel("Code à 6 chiffres")
+      .fill(new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate());
+    await page.getByRole("button", { name: "Valider" }).click();
+    await page.getByRole("heading", { name: "Vos codes de secours" }).waitFor();
+    await page.getByRole("button", { name: "J'ai noté mes codes" }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith("/connexion"));
+    await page.goto(`${baseUrl}/securite`);
+    await page.getByText(/^Enregistrée le/).waitFor();
+    await page.getByText("10 code(s) inutilisé(s)", { exact: false }).waitFor();
     await context.close();
   });
 });

@@ -6,7 +6,11 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { ApiError, api, NetworkError, setCsrfToken } from "../api/client.ts";
 import { EnrolFactor } from "./second-factor/EnrolFactor.tsx";
 import { SecondFactorStep } from "./second-factor/SecondFactorStep.tsx";
-import { isChallenge, type SecondFactorChallenge } from "./second-factor/second-factor-api.ts";
+import {
+  isChallenge,
+  type MyFactors,
+  type SecondFactorChallenge,
+} from "./second-factor/second-factor-api.ts";
 
 interface LoginAnswer {
   csrfToken: string;
@@ -31,6 +35,19 @@ function loginErrorMessage(err: unknown): string {
 }
 
 /**
+ * Whether to offer enrolment after a sign-in with the password alone: the role's factor becomes required
+ * at a date the administrator set, and the person has none yet.
+ */
+async function rolloutOffer(): Promise<boolean> {
+  try {
+    const mine = await api.get<MyFactors>("/auth/second-factor", { timeoutMs: 10_000 });
+    return !mine.required && mine.requiredFrom !== null && mine.passkeys.length === 0 && !mine.totp.enrolled;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Email + password. Used by the login page and inline on the declaration form when the
  * session expired mid-declaration, so the draft never leaves the screen.
  */
@@ -47,6 +64,8 @@ export function LoginForm(props: {
   const [error, setError] = useState<string | null>(null);
   const [missing, setMissing] = useState<{ email?: boolean; password?: boolean }>({});
   const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
+  /** Signed in, and offered to enrol during the role's rollout period ("Plus tard" goes on). */
+  const [offer, setOffer] = useState<LoginAnswer | null>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
@@ -70,10 +89,15 @@ export function LoginForm(props: {
         password,
       });
       setPassword("");
+      // The second-factor routes need the new session's CSRF token, pending or not.
+      setCsrfToken(answer.csrfToken);
       if (isChallenge(answer)) {
-        // The second-factor routes need the pending session's CSRF token.
-        setCsrfToken(answer.csrfToken);
         setChallenge(answer);
+        setPending(false);
+        return;
+      }
+      if (await rolloutOffer()) {
+        setOffer(answer);
         setPending(false);
         return;
       }
@@ -89,6 +113,9 @@ export function LoginForm(props: {
   }
   if (challenge?.secondFactor === "enrol") {
     return <EnrolFactor onDone={props.onSuccess} />;
+  }
+  if (offer) {
+    return <EnrolFactor onDone={props.onSuccess} onSkip={() => props.onSuccess(offer)} />;
   }
 
   return (
