@@ -1,4 +1,4 @@
-import { auditLog, secondFactorPolicies } from "@pris/db";
+import { auditLog, secondFactorPolicies, webauthnCredentials } from "@pris/db";
 import { and, eq } from "drizzle-orm";
 import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -198,9 +198,48 @@ describe("a role that requires a second factor", () => {
       code: codeAt(secret, Date.now() + 30_000),
     });
     expect(verified.statusCode).toBe(200);
+    expect((await later.call("POST", "/auth/second-factor/recovery-codes")).statusCode).toBe(200);
     expect((await later.call("DELETE", "/auth/second-factor/totp")).statusCode).toBe(204);
+    // The recovery codes went with the last factor: the password alone signs in again (optional role).
+    expect((await later.call("GET", "/auth/second-factor")).json().recoveryCodes.remaining).toBe(0);
     expect((await signIn(rssi.email)).body.accessToken).toEqual(expect.any(String));
     expect(await trail(rssi.id, "mfa.remove")).toHaveLength(1);
+  });
+});
+
+describe("passkeys", () => {
+  test("a passkey of another account is refused, audited, and its challenge spent", async () => {
+    const a = await createUser(t.db, { role: "analyst" });
+    const b = await createUser(t.db, { role: "analyst" });
+    const key = (id: string, userId: string) => ({
+      id,
+      userId,
+      publicKey: Buffer.from("not a real key"),
+      name: "Clé",
+    });
+    await t.db.insert(webauthnCredentials).values([key("cHJpcy1h", a.id), key("cHJpcy1i", b.id)]);
+    const s = await signIn(a.email);
+    expect(s.body).toMatchObject({ secondFactor: "verify", methods: ["webauthn"] });
+    const options = await s.call("POST", "/auth/second-factor/webauthn/authentication/options");
+    expect(options.statusCode).toBe(200);
+    expect(options.json().allowCredentials).toEqual([{ id: "cHJpcy1h", type: "public-key", transports: [] }]);
+    const foreign = {
+      response: {
+        id: "cHJpcy1i",
+        rawId: "cHJpcy1i",
+        type: "public-key",
+        response: { clientDataJSON: "e30", authenticatorData: "AA", signature: "AA" },
+        clientExtensionResults: {},
+      },
+    };
+    const refused = await s.call("POST", "/auth/second-factor/webauthn/authentication/verify", foreign);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().code).toBe("second_factor_invalid");
+    expect(await trail(a.id, "mfa.failed")).toHaveLength(1);
+    const again = await s.call("POST", "/auth/second-factor/webauthn/authentication/verify", foreign);
+    expect(again.statusCode).toBe(400);
+    expect(again.json().code).toBe("challenge_expired");
+    expect((await s.call("GET", "/auth/session")).statusCode).toBe(401);
   });
 });
 

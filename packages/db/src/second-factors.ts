@@ -119,6 +119,13 @@ export async function replaceRecoveryCodes(tx: Tx, userId: string, codeHashes: s
   await tx.insert(recoveryCodes).values(codeHashes.map((codeHash) => ({ userId, codeHash })));
 }
 
+/** Recovery codes back up a passkey or an application: they go with the last of them. */
+export async function dropRecoveryCodesWithoutFactor(tx: Tx, userId: string): Promise<void> {
+  const methods = await enrolledMethods(tx, userId);
+  if (methods.includes("webauthn") || methods.includes("totp")) return;
+  await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+}
+
 /** Spends one recovery code by its digest; false when unknown or already used. */
 export async function spendRecoveryCode(tx: Tx, userId: string, codeHash: string): Promise<boolean> {
   const rows = await tx

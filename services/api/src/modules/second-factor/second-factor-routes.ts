@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   deletePasskey,
   deleteTotp,
+  dropRecoveryCodesWithoutFactor,
   enrolledMethods,
   findPasskey,
   insertPasskey,
@@ -385,6 +386,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireRecentCheck(request);
       const { user } = currentSession(request);
       if (!(await deletePasskey(db, user.id, request.params.id))) throw new NotFoundError("Passkey");
+      await dropRecoveryCodesWithoutFactor(db, user.id);
       await auditOwn(db, request, "mfa.remove", { method: "webauthn" });
       return reply.code(204).send(null);
     },
@@ -405,6 +407,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       requireRecentCheck(request);
       const { user } = currentSession(request);
       if (!(await deleteTotp(db, user.id))) throw new NotFoundError("Authenticator application");
+      await dropRecoveryCodesWithoutFactor(db, user.id);
       await auditOwn(db, request, "mfa.remove", { method: "totp" });
       return reply.code(204).send(null);
     },
