@@ -153,7 +153,7 @@ describe("passkeys", () => {
     await page
       .getByRole("img", { name: "QR code à scanner avec l'application d'authentification" })
       .waitFor();
-    const secret = await page.getByTestId("totp-secret").innerText();
+    const secret = (await page.getByTestId("totp-secret").textContent()) ?? "";
     await page
       .getByLabel("Code à 6 chiffres")
       .fill(new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate());
