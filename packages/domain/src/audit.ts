@@ -16,6 +16,7 @@ export const AUDIT_OBJECT_KINDS = [
   "category_mapping",
   "territory_mapping",
   "identity_provider",
+  "second_factor_policy",
 ] as const;
 export type AuditObjectKind = (typeof AUDIT_OBJECT_KINDS)[number];
 
@@ -56,6 +57,12 @@ export const AUDIT_ACTIONS = {
   "registry.mapping.delete": ["category_mapping", "territory_mapping"],
   "auth.sso_link": ["user"],
   "auth.sso_refused": ["identity_provider"],
+  "mfa.enrol": ["user"],
+  "mfa.remove": ["user"],
+  "mfa.recovery_codes": ["user"],
+  "mfa.failed": ["user"],
+  "mfa.reset": ["user"],
+  "mfa.policy_update": ["second_factor_policy"],
 } as const satisfies Record<string, readonly AuditObjectKind[]>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

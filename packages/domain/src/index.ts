@@ -18,6 +18,7 @@ export * from "./contracts/queue-contract.ts";
 export * from "./contracts/reference-contract.ts";
 export * from "./contracts/registry-contract.ts";
 export * from "./contracts/roster-contract.ts";
+export * from "./contracts/second-factor-contract.ts";
 export * from "./contracts/self-service-contract.ts";
 export * from "./contracts/setup-contract.ts";
 export * from "./contracts/stats-contract.ts";

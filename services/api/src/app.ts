@@ -24,6 +24,8 @@ import oidcRoutes from "./modules/oidc/oidc-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import registryRoutes from "./modules/registry/registry-routes.ts";
 import rosterRoutes from "./modules/roster/roster-routes.ts";
+import secondFactorAdminRoutes from "./modules/second-factor/policy-routes.ts";
+import secondFactorRoutes from "./modules/second-factor/second-factor-routes.ts";
 import setupRoutes from "./modules/setup/setup-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
@@ -108,6 +110,8 @@ export async function buildApp(config: Config) {
     async (api) => {
       await api.register(authRoutes);
       await api.register(oidcRoutes);
+      await api.register(secondFactorRoutes);
+      await api.register(secondFactorAdminRoutes);
       await api.register(territoryRoutes);
       await api.register(establishmentRoutes);
       await api.register(userRoutes);

@@ -33,6 +33,9 @@ const AccessTracesPage = lazy(() =>
 const MyEstablishmentPage = lazy(() =>
   import("./pages/establishment/MyEstablishmentPage.tsx").then((m) => ({ default: m.MyEstablishmentPage })),
 );
+const SecurityPage = lazy(() =>
+  import("./pages/account/SecurityPage.tsx").then((m) => ({ default: m.SecurityPage })),
+);
 const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
@@ -118,6 +121,14 @@ createRoot(root).render(
                 element={
                   <Loading>
                     <MyEstablishmentPage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/securite"
+                element={
+                  <Loading>
+                    <SecurityPage />
                   </Loading>
                 }
               />

@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
 import fastifyJwt from "@fastify/jwt";
 import { servedOverHttps } from "@pris/config";
-import { apiKeys, establishments, users } from "@pris/db";
+import { type AuthMethod, apiKeys, establishments, users } from "@pris/db";
 import type { Role } from "@pris/domain";
 import { and, eq, isNull, or, sql } from "drizzle-orm";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -20,6 +20,10 @@ interface SessionClaims {
   csrf: string;
   /** When the session started (seconds): it never outlives SESSION_MAX_SECONDS. */
   sst: number;
+  /** Second-factor state (see SessionFactorState); absent on sessions that never had one. */
+  sfp?: boolean;
+  amr?: AuthMethod[];
+  sfa?: number;
   iat: number;
   exp: number;
 }
@@ -32,7 +36,13 @@ interface AccessClaims {
 
 declare module "fastify" {
   interface FastifyInstance {
-    issueSession(reply: FastifyReply, userId: string, started?: number, csrf?: string): { csrf: string };
+    issueSession(
+      reply: FastifyReply,
+      userId: string,
+      started?: number,
+      csrf?: string,
+      factors?: SessionFactorState,
+    ): { csrf: string };
     issueAccessToken(userId: string): string;
     resolveUser(
       userId: string,
@@ -43,7 +53,25 @@ declare module "fastify" {
   interface FastifyRequest {
     /** The CSRF token bound to the session cookie that authenticated this request. */
     sessionCsrf: string | null;
+    /** The cookie session's second-factor state, when a session cookie authenticated this request. */
+    sessionFactors: SessionFactorState | null;
   }
+  interface FastifyContextConfig {
+    /** "pending": the route answers a session still waiting for its second factor (the others refuse it). */
+    secondFactor?: "pending";
+  }
+}
+
+/**
+ * What a session proved: `pending` until the second factor is given, the methods (amr), and when a
+ * second factor was last checked (seconds), for the changes that need a recent one.
+ */
+export interface SessionFactorState {
+  pending: boolean;
+  amr: AuthMethod[];
+  checkedAt?: number;
+  /** When the session started (seconds), kept when the session is re-issued with new factors. */
+  started?: number;
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -67,21 +95,37 @@ export default fp(
     });
 
     const secure = servedOverHttps(config);
-    app.decorate("issueSession", (reply: FastifyReply, userId: string, started?: number, csrf?: string) => {
-      const now = Math.floor(Date.now() / 1000);
-      const sst = started ?? now;
-      const token = csrf ?? randomBytes(24).toString("base64url");
-      const ttl = Math.max(1, Math.min(config.SESSION_IDLE_SECONDS, sst + config.SESSION_MAX_SECONDS - now));
-      const jwt = app.jwt.sign({ sub: userId, typ: "session", csrf: token, sst }, { expiresIn: ttl });
-      reply.setCookie(SESSION_COOKIE, jwt, {
-        httpOnly: true,
-        secure,
-        sameSite: "strict",
-        path: "/",
-        maxAge: ttl,
-      });
-      return { csrf: token };
-    });
+    app.decorate(
+      "issueSession",
+      (
+        reply: FastifyReply,
+        userId: string,
+        started?: number,
+        csrf?: string,
+        factors?: SessionFactorState,
+      ) => {
+        const now = Math.floor(Date.now() / 1000);
+        const sst = started ?? now;
+        const token = csrf ?? randomBytes(24).toString("base64url");
+        const ttl = Math.max(
+          1,
+          Math.min(config.SESSION_IDLE_SECONDS, sst + config.SESSION_MAX_SECONDS - now),
+        );
+        const second = factors ? { sfp: factors.pending, amr: factors.amr, sfa: factors.checkedAt } : {};
+        const jwt = app.jwt.sign(
+          { sub: userId, typ: "session", csrf: token, sst, ...second },
+          { expiresIn: ttl },
+        );
+        reply.setCookie(SESSION_COOKIE, jwt, {
+          httpOnly: true,
+          secure,
+          sameSite: "strict",
+          path: "/",
+          maxAge: ttl,
+        });
+        return { csrf: token };
+      },
+    );
     app.decorate("issueAccessToken", (userId: string) =>
       app.jwt.sign({ sub: userId, typ: "access" }, { expiresIn: config.ACCESS_TOKEN_TTL_SECONDS }),
     );
@@ -91,6 +135,7 @@ export default fp(
 
     app.decorateRequest("principal", null);
     app.decorateRequest("sessionCsrf", null);
+    app.decorateRequest("sessionFactors", null);
 
     /** Who a user is now: read at every request (through the directory cache), never trusted from a token. */
     async function loadUser(userId: string) {
@@ -231,6 +276,16 @@ export default fp(
         return;
       }
       request.sessionCsrf = claims.csrf;
+      const factors: SessionFactorState = {
+        pending: claims.sfp === true,
+        amr: claims.amr ?? ["pwd"],
+        checkedAt: claims.sfa,
+        started: claims.sst,
+      };
+      request.sessionFactors = factors;
+      if (factors.pending && request.routeOptions.config.secondFactor !== "pending") {
+        throw new UnauthorizedError("Give your second factor first", "second_factor_required");
+      }
       if (!SAFE_METHODS.has(request.method)) {
         const sent = request.headers[CSRF_HEADER];
         if (typeof sent !== "string" || !sameSecret(sent, claims.csrf)) {
@@ -243,7 +298,7 @@ export default fp(
         }
       }
       if (Date.now() / 1000 - claims.iat > RENEW_AFTER_SECONDS)
-        app.issueSession(reply, claims.sub, claims.sst, claims.csrf);
+        app.issueSession(reply, claims.sub, claims.sst, claims.csrf, factors);
     }
 
     // Every API route says who may call it: a route added without saying fails at start, not in use.

@@ -112,7 +112,7 @@ export function Layout() {
                 {
                   iconId: "fr-icon-account-circle-line",
                   text: auth.me.displayName,
-                  linkProps: { to: "/" },
+                  linkProps: { to: "/securite", title: "Sécurité du compte" },
                 },
                 {
                   iconId: "fr-icon-logout-box-r-line",

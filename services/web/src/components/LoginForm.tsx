@@ -3,7 +3,14 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import type { Me } from "@pris/domain";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
-import { ApiError, api, NetworkError } from "../api/client.ts";
+import { ApiError, api, NetworkError, setCsrfToken } from "../api/client.ts";
+import { EnrolFactor } from "./second-factor/EnrolFactor.tsx";
+import { SecondFactorStep } from "./second-factor/SecondFactorStep.tsx";
+import {
+  isChallenge,
+  type MyFactors,
+  type SecondFactorChallenge,
+} from "./second-factor/second-factor-api.ts";
 
 interface LoginAnswer {
   csrfToken: string;
@@ -28,6 +35,19 @@ function loginErrorMessage(err: unknown): string {
 }
 
 /**
+ * Whether to offer enrolment after a sign-in with the password alone: the role's factor becomes required
+ * at a date the administrator set, and the person has none yet.
+ */
+async function rolloutOffer(): Promise<boolean> {
+  try {
+    const mine = await api.get<MyFactors>("/auth/second-factor", { timeoutMs: 10_000 });
+    return !mine.required && mine.requiredFrom !== null && mine.passkeys.length === 0 && !mine.totp.enrolled;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Email + password. Used by the login page and inline on the declaration form when the
  * session expired mid-declaration, so the draft never leaves the screen.
  */
@@ -43,6 +63,9 @@ export function LoginForm(props: {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [missing, setMissing] = useState<{ email?: boolean; password?: boolean }>({});
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
+  /** Signed in, and offered to enrol during the role's rollout period ("Plus tard" goes on). */
+  const [offer, setOffer] = useState<LoginAnswer | null>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
 
@@ -61,13 +84,38 @@ export function LoginForm(props: {
     setPending(true);
     setError(null);
     try {
-      const session = await api.post<LoginAnswer>("/auth/login", { email: email.trim(), password });
+      const answer = await api.post<LoginAnswer | SecondFactorChallenge>("/auth/login", {
+        email: email.trim(),
+        password,
+      });
       setPassword("");
-      props.onSuccess(session);
+      // The second-factor routes need the new session's CSRF token, pending or not.
+      setCsrfToken(answer.csrfToken);
+      if (isChallenge(answer)) {
+        setChallenge(answer);
+        setPending(false);
+        return;
+      }
+      if (await rolloutOffer()) {
+        setOffer(answer);
+        setPending(false);
+        return;
+      }
+      props.onSuccess(answer);
     } catch (err) {
       setError(loginErrorMessage(err));
       setPending(false);
     }
+  }
+
+  if (challenge?.secondFactor === "verify") {
+    return <SecondFactorStep methods={challenge.methods} onDone={props.onSuccess} />;
+  }
+  if (challenge?.secondFactor === "enrol") {
+    return <EnrolFactor onDone={props.onSuccess} />;
+  }
+  if (offer) {
+    return <EnrolFactor onDone={props.onSuccess} onSkip={() => props.onSuccess(offer)} />;
   }
 
   return (

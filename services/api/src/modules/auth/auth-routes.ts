@@ -1,13 +1,14 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { users } from "@pris/db";
-import { LoginSchema, MeSchema, SessionSchema } from "@pris/domain";
+import { LoginSchema, MeSchema, type Role, SecondFactorChallengeSchema, SessionSchema } from "@pris/domain";
 import { eq, sql } from "drizzle-orm";
 import Type from "typebox";
 import { decoyHash, verifyPassword } from "../../auth/passwords.ts";
 import { PEOPLE, requireUser } from "../../auth/principal.ts";
 import { UnauthorizedError } from "../../errors.ts";
 import { problems } from "../../http.ts";
+import { secondFactorStep } from "../second-factor/second-factor-service.ts";
 import { loadMe } from "./me.ts";
 
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -24,10 +25,15 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Sign in with e-mail and password",
         description:
           "Returns a short-lived bearer token for API clients and sets the HttpOnly session cookie used by the web app, " +
-          "whose unsafe requests must carry the returned csrfToken in X-CSRF-Token.",
+          "whose unsafe requests must carry the returned csrfToken in X-CSRF-Token. When a second factor is " +
+          "enrolled, or the role requires one, the answer is `{ secondFactor, methods, csrfToken }` instead and " +
+          "only the /auth/second-factor routes answer the session until the factor is given.",
         security: [],
         body: LoginSchema,
-        response: { 200: SessionSchema, ...problems(400, 401, 429) },
+        response: {
+          200: Type.Union([SessionSchema, SecondFactorChallengeSchema]),
+          ...problems(400, 401, 429),
+        },
       },
       config: {
         access: "public",
@@ -52,7 +58,18 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!user || !ok || !user.active)
         throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
       await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
-      const { csrf } = app.issueSession(reply, user.id);
+      const step = await secondFactorStep(db, { id: user.id, role: user.role as Role });
+      if (step) {
+        const { csrf } = app.issueSession(reply, user.id, undefined, undefined, {
+          pending: true,
+          amr: ["pwd"],
+        });
+        return { ...step, csrfToken: csrf };
+      }
+      const { csrf } = app.issueSession(reply, user.id, undefined, undefined, {
+        pending: false,
+        amr: ["pwd"],
+      });
       const principal = await app.resolveUser(user.id, "cookie");
       if (!principal) throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
       return {
@@ -85,7 +102,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/logout",
     {
-      config: { access: "optional" },
+      config: { access: "optional", secondFactor: "pending" },
       schema: {
         tags: ["auth"],
         operationId: "logout",

@@ -47,6 +47,12 @@ export const ADMIN_PAGES: AdminPage[] = [
     load: () => import("./users/UsersPage.tsx").then((m) => ({ default: m.UsersPage })),
   },
   {
+    path: "/administration/double-authentification",
+    title: "Double authentification",
+    roles: ["admin"],
+    load: () => import("./SecondFactorPolicyPage.tsx").then((m) => ({ default: m.SecondFactorPolicyPage })),
+  },
+  {
     path: "/administration/journal",
     title: "Journal d'administration",
     roles: ["admin"],

@@ -26,6 +26,7 @@ export const OBJECT_KIND_LABELS: Record<AuditObjectKind, string> = {
   category_mapping: "Correspondance de catégorie",
   territory_mapping: "Correspondance de territoire",
   identity_provider: "Fournisseur d'identité",
+  second_factor_policy: "Règle de double authentification",
 };
 
 /** What each action did, as the trail's "Action" column and filter read it. */
@@ -65,6 +66,12 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "registry.mapping.delete": "Suppression d'une correspondance",
   "auth.sso_link": "Liaison d'un compte à un fournisseur d'identité",
   "auth.sso_refused": "Connexion par fournisseur d'identité refusée",
+  "mfa.enrol": "Enregistrement d'un second facteur",
+  "mfa.remove": "Retrait d'un second facteur",
+  "mfa.recovery_codes": "Nouveaux codes de secours",
+  "mfa.failed": "Échec de la double authentification",
+  "mfa.reset": "Réinitialisation des seconds facteurs",
+  "mfa.policy_update": "Modification de la règle de double authentification",
 };
 
 export const actionLabel = (action: string): string =>
@@ -147,6 +154,13 @@ export const FIELD_LABELS: Record<string, string> = {
   subject: "Identifiant chez le fournisseur",
   reason: "Motif",
   acr: "Niveau d'authentification (acr)",
+  method: "Méthode",
+  required: "Obligatoire",
+  requiredFrom: "Obligatoire à partir du",
+  passkeys: "Clés d'accès",
+  totp: "Application d'authentification",
+  recoveryCodes: "Codes de secours",
+  sessionsEnded: "Sessions fermées",
 };
 
 const SECTOR_LABELS: Record<string, string> = {
@@ -171,6 +185,7 @@ const INSTANT_FIELDS = new Set([
   "retiredAt",
   "revokedAt",
   "appliedAt",
+  "requiredFrom",
 ]);
 /** Days (YYYY-MM-DD), shown as DD/MM/YYYY. */
 const DAY_FIELDS = new Set(["activeFrom", "activeUntil", "registryUpdatedOn"]);

@@ -16,6 +16,7 @@ import { useApp } from "../../../session.tsx";
 import { AuditTable } from "../audit/AuditEntryView.tsx";
 import { AUDIT_PATH } from "../audit/use-audit-trail.ts";
 import { EstablishmentSearch, GhtSelect, type Named, useGhts } from "./ScopePickers.tsx";
+import { SecondFactorReset } from "./SecondFactorReset.tsx";
 import { scopeOf, USERS_PATH } from "./UsersList.tsx";
 import { describeUserProblem } from "./user-problems.ts";
 
@@ -236,6 +237,7 @@ export function UserDetail() {
           setVersion((v) => v + 1);
         }}
       />
+      <SecondFactorReset user={user} onDone={() => setVersion((v) => v + 1)} />
       <History user={user} version={version} />
     </>
   );

@@ -1,0 +1,417 @@
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  deletePasskey,
+  deleteTotp,
+  dropRecoveryCodesWithoutFactor,
+  enrolledMethods,
+  findPasskey,
+  insertPasskey,
+  listPasskeys,
+  putUnconfirmedTotp,
+  replaceRecoveryCodes,
+  spendRecoveryCode,
+  spendTotpStep,
+  totpOf,
+  touchPasskey,
+} from "@pris/db";
+import {
+  MyFactorsSchema,
+  PasskeyAuthenticationSchema,
+  PasskeyParamsSchema,
+  PasskeyRegistrationSchema,
+  RecoveryCodeSchema,
+  RecoveryCodesSchema,
+  SessionSchema,
+  TotpCodeSchema,
+  TotpSetupSchema,
+  WebAuthnOptionsSchema,
+} from "@pris/domain";
+import {
+  type AuthenticationResponseJSON,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
+  type RegistrationResponseJSON,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
+} from "@simplewebauthn/server";
+import Type from "typebox";
+import { PEOPLE } from "../../auth/principal.ts";
+import { AppError, ConflictError, NotFoundError } from "../../errors.ts";
+import { problems } from "../../http.ts";
+import {
+  completeSecondFactor,
+  currentSession,
+  requireRecentCheck,
+  storeChallenge,
+  takeChallenge,
+} from "./factor-session.ts";
+import { newRecoveryCodes, recoveryCodeDigest } from "./recovery-codes.ts";
+import { AMR_OF, auditOwn, guardEnrolment, myFactors, refuse, userLabel } from "./second-factor-service.ts";
+import { decryptSecret, encryptSecret, matchingStep, newTotp, totpKey } from "./totp.ts";
+
+const RP_NAME = "PRIS Cyber Santé";
+const TAGS = ["second-factor"];
+
+/**
+ * Passkeys, TOTP and recovery codes: enrolment, the second step of sign-in, and one's own factors. The
+ * routes a pending session may call carry `secondFactor: "pending"`; every other route refuses it.
+ */
+const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { db } = app.database;
+  const key = totpKey(app.config.JWT_SECRET);
+  const publicUrl = new URL(app.config.PUBLIC_URL);
+  // The relying party is the address people use: "localhost" in development and in the browser tests.
+  const rpID = publicUrl.hostname;
+  const origin = publicUrl.origin;
+
+  await app.register(rateLimit, { global: false, hook: "preHandler" });
+  // Guessing a 6-digit code takes a million tries: ten per five minutes and session make it hopeless.
+  const guessLimit = {
+    max: 10,
+    timeWindow: 5 * 60_000,
+    keyGenerator: (request: { principal: { id: string } | null; ip: string }) =>
+      `second-factor|${request.principal?.id ?? request.ip}`,
+  };
+
+  const pendingOk = { access: PEOPLE, secondFactor: "pending" as const };
+
+  app.get(
+    "/auth/second-factor",
+    {
+      config: pendingOk,
+      schema: {
+        tags: TAGS,
+        operationId: "listMyFactors",
+        summary: "My second factors, and whether my role requires one",
+        response: { 200: MyFactorsSchema, ...problems(401, 403) },
+      },
+    },
+    async (request) => myFactors(db, request),
+  );
+
+  app.post(
+    "/auth/second-factor/webauthn/registration/options",
+    {
+      config: pendingOk,
+      schema: {
+        tags: TAGS,
+        operationId: "passkeyRegistrationOptions",
+        summary: "Start adding a passkey: the options for navigator.credentials.create()",
+        response: { 200: WebAuthnOptionsSchema, ...problems(401, 403, 503) },
+      },
+    },
+    async (request) => {
+      await guardEnrolment(db, request);
+      const { user, key: sessionKey } = currentSession(request);
+      const who = await userLabel(db, user.id);
+      const existing = await listPasskeys(db, user.id);
+      const options = await generateRegistrationOptions({
+        rpName: RP_NAME,
+        rpID,
+        userName: who?.email ?? user.id,
+        userDisplayName: user.displayName,
+        userID: new TextEncoder().encode(user.id),
+        attestationType: "none",
+        excludeCredentials: existing.map((p) => ({ id: p.id, transports: p.transports as never })),
+        authenticatorSelection: { residentKey: "preferred", userVerification: "preferred" },
+      });
+      await storeChallenge(app, sessionKey, "registration", options.challenge);
+      return options;
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/webauthn/registration/verify",
+    {
+      config: { ...pendingOk, rateLimit: guessLimit },
+      schema: {
+        tags: TAGS,
+        operationId: "passkeyRegistrationVerify",
+        summary: "Finish adding a passkey; the session counts it as its second factor",
+        body: PasskeyRegistrationSchema,
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await guardEnrolment(db, request);
+      const { user, key: sessionKey } = currentSession(request);
+      const expectedChallenge = await takeChallenge(app, sessionKey, "registration");
+      if (!expectedChallenge) {
+        throw new AppError(400, "challenge_expired", "Bad Request", "Start adding the passkey again");
+      }
+      let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>> | undefined;
+      try {
+        verification = await verifyRegistrationResponse({
+          response: request.body.response as unknown as RegistrationResponseJSON,
+          expectedChallenge,
+          expectedOrigin: origin,
+          expectedRPID: rpID,
+          requireUserVerification: false,
+        });
+      } catch {
+        verification = undefined;
+      }
+      const info = verification?.verified ? verification.registrationInfo : undefined;
+      if (!info) return refuse(db, request, "webauthn", "The passkey could not be verified");
+      if (await findPasskey(db, info.credential.id)) {
+        return refuse(db, request, "webauthn", "This passkey is already registered");
+      }
+      const name = request.body.name ?? "Clé d'accès";
+      await insertPasskey(db, {
+        id: info.credential.id,
+        userId: user.id,
+        publicKey: Buffer.from(info.credential.publicKey),
+        counter: info.credential.counter,
+        transports: info.credential.transports ?? [],
+        deviceType: info.credentialDeviceType,
+        backedUp: info.credentialBackedUp,
+        name,
+      });
+      await auditOwn(db, request, "mfa.enrol", { method: "webauthn", name });
+      return completeSecondFactor(app, request, reply, AMR_OF.webauthn);
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/webauthn/authentication/options",
+    {
+      config: pendingOk,
+      schema: {
+        tags: TAGS,
+        operationId: "passkeyAuthenticationOptions",
+        summary: "Start signing with a passkey: the options for navigator.credentials.get()",
+        response: { 200: WebAuthnOptionsSchema, ...problems(401, 403, 404, 503) },
+      },
+    },
+    async (request) => {
+      const { user, key: sessionKey } = currentSession(request);
+      const passkeys = await listPasskeys(db, user.id);
+      if (passkeys.length === 0) throw new NotFoundError("Passkey");
+      const options = await generateAuthenticationOptions({
+        rpID,
+        allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports as never })),
+        userVerification: "preferred",
+      });
+      await storeChallenge(app, sessionKey, "authentication", options.challenge);
+      return options;
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/webauthn/authentication/verify",
+    {
+      config: { ...pendingOk, rateLimit: guessLimit },
+      schema: {
+        tags: TAGS,
+        operationId: "passkeyAuthenticationVerify",
+        summary: "Prove the second factor with a passkey",
+        body: PasskeyAuthenticationSchema,
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      const { user, key: sessionKey } = currentSession(request);
+      const expectedChallenge = await takeChallenge(app, sessionKey, "authentication");
+      if (!expectedChallenge) {
+        throw new AppError(400, "challenge_expired", "Bad Request", "Start signing with the passkey again");
+      }
+      const response = request.body.response as unknown as AuthenticationResponseJSON;
+      const passkey = await findPasskey(db, response.id);
+      // A passkey of another account is refused exactly like a wrong one.
+      if (!passkey || passkey.userId !== user.id) {
+        return refuse(db, request, "webauthn", "This passkey is not one of this account's");
+      }
+      let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | undefined;
+      try {
+        verification = await verifyAuthenticationResponse({
+          response,
+          expectedChallenge,
+          expectedOrigin: origin,
+          expectedRPID: rpID,
+          credential: {
+            id: passkey.id,
+            publicKey: new Uint8Array(passkey.publicKey),
+            counter: passkey.counter,
+            transports: passkey.transports as never,
+          },
+          requireUserVerification: false,
+        });
+      } catch {
+        verification = undefined;
+      }
+      if (!verification?.verified)
+        return refuse(db, request, "webauthn", "The passkey could not be verified");
+      await touchPasskey(db, passkey.id, verification.authenticationInfo.newCounter);
+      return completeSecondFactor(app, request, reply, AMR_OF.webauthn);
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/totp/setup",
+    {
+      config: pendingOk,
+      schema: {
+        tags: TAGS,
+        operationId: "totpSetup",
+        summary: "Start using an authenticator application: a new secret and its QR code",
+        response: { 200: TotpSetupSchema, ...problems(401, 403, 409) },
+      },
+    },
+    async (request) => {
+      await guardEnrolment(db, request);
+      const { user } = currentSession(request);
+      const who = await userLabel(db, user.id);
+      const setup = await newTotp(who?.email ?? user.displayName, RP_NAME);
+      if (!(await putUnconfirmedTotp(db, user.id, encryptSecret(key, setup.secret)))) {
+        throw new ConflictError(
+          "totp_enrolled",
+          "An authenticator application is already set up: remove it first",
+        );
+      }
+      return setup;
+    },
+  );
+
+  /** Checks a code against the person's secret and spends its time step; refuses a wrong or replayed one. */
+  async function checkTotp(request: Parameters<typeof refuse>[1], code: string, confirmed: boolean) {
+    const { user } = currentSession(request);
+    const row = await totpOf(db, user.id);
+    if (!row || !!row.confirmedAt !== confirmed) {
+      throw new NotFoundError(confirmed ? "Authenticator application" : "Authenticator application setup");
+    }
+    const step = matchingStep(decryptSecret(key, row.secretEncrypted), code);
+    if (step === null || !(await spendTotpStep(db, user.id, step))) {
+      await refuse(db, request, "totp", "Wrong or already used code");
+    }
+  }
+
+  app.post(
+    "/auth/second-factor/totp/confirm",
+    {
+      config: { ...pendingOk, rateLimit: guessLimit },
+      schema: {
+        tags: TAGS,
+        operationId: "totpConfirm",
+        summary: "Finish setting up the authenticator application with its first code",
+        body: TotpCodeSchema,
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      await guardEnrolment(db, request);
+      await checkTotp(request, request.body.code, false);
+      await auditOwn(db, request, "mfa.enrol", { method: "totp" });
+      return completeSecondFactor(app, request, reply, AMR_OF.totp);
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/totp/verify",
+    {
+      config: { ...pendingOk, rateLimit: guessLimit },
+      schema: {
+        tags: TAGS,
+        operationId: "totpVerify",
+        summary: "Prove the second factor with a code of the authenticator application",
+        body: TotpCodeSchema,
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      await checkTotp(request, request.body.code, true);
+      return completeSecondFactor(app, request, reply, AMR_OF.totp);
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/recovery-codes",
+    {
+      config: { access: PEOPLE },
+      schema: {
+        tags: TAGS,
+        operationId: "generateRecoveryCodes",
+        summary: "Ten new recovery codes, shown once; the earlier ones stop working",
+        response: { 200: RecoveryCodesSchema, ...problems(401, 403, 409) },
+      },
+    },
+    async (request) => {
+      requireRecentCheck(request);
+      const { user } = currentSession(request);
+      const methods = await enrolledMethods(db, user.id);
+      if (!methods.includes("webauthn") && !methods.includes("totp")) {
+        throw new ConflictError("no_second_factor", "Add a passkey or an authenticator application first");
+      }
+      const codes = newRecoveryCodes();
+      await replaceRecoveryCodes(db, user.id, codes.map(recoveryCodeDigest));
+      await auditOwn(db, request, "mfa.recovery_codes", { count: codes.length });
+      return { codes };
+    },
+  );
+
+  app.post(
+    "/auth/second-factor/recovery-codes/verify",
+    {
+      config: { ...pendingOk, rateLimit: guessLimit },
+      schema: {
+        tags: TAGS,
+        operationId: "verifyRecoveryCode",
+        summary: "Prove the second factor with a recovery code (each works once)",
+        body: RecoveryCodeSchema,
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { user } = currentSession(request);
+      if (!(await spendRecoveryCode(db, user.id, recoveryCodeDigest(request.body.code)))) {
+        await refuse(db, request, "recovery", "Wrong or already used recovery code");
+      }
+      return completeSecondFactor(app, request, reply, AMR_OF.recovery);
+    },
+  );
+
+  app.delete(
+    "/auth/second-factor/passkeys/:id",
+    {
+      config: { access: PEOPLE },
+      schema: {
+        tags: TAGS,
+        operationId: "removePasskey",
+        summary: "Remove one of my passkeys (a second factor checked in the last 10 minutes)",
+        params: PasskeyParamsSchema,
+        response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      requireRecentCheck(request);
+      const { user } = currentSession(request);
+      if (!(await deletePasskey(db, user.id, request.params.id))) throw new NotFoundError("Passkey");
+      await dropRecoveryCodesWithoutFactor(db, user.id);
+      await auditOwn(db, request, "mfa.remove", { method: "webauthn" });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    "/auth/second-factor/totp",
+    {
+      config: { access: PEOPLE },
+      schema: {
+        tags: TAGS,
+        operationId: "removeTotp",
+        summary: "Remove my authenticator application (a second factor checked in the last 10 minutes)",
+        response: { 204: Type.Null(), ...problems(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      requireRecentCheck(request);
+      const { user } = currentSession(request);
+      if (!(await deleteTotp(db, user.id))) throw new NotFoundError("Authenticator application");
+      await dropRecoveryCodesWithoutFactor(db, user.id);
+      await auditOwn(db, request, "mfa.remove", { method: "totp" });
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default secondFactorRoutes;
