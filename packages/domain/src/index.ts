@@ -30,6 +30,7 @@ export * from "./lifecycle.ts";
 export * from "./mail-templates.ts";
 export * from "./observables.ts";
 export * from "./outbox.ts";
+export * from "./password-policy.ts";
 export * from "./reference.ts";
 export * from "./registry.ts";
 export * from "./roster.ts";

@@ -33,6 +33,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "user.update": "Modification du compte",
   "user.deactivate": "Désactivation du compte",
   "user.reactivate": "Réactivation du compte",
+  "user.password_change": "Changement du mot de passe par son titulaire",
+  "user.password_reset": "Réinitialisation du mot de passe par courriel",
   "territory.create": "Création du territoire",
   "territory.update": "Modification du territoire",
   "territory.retire": "Retrait du territoire",
