@@ -18,6 +18,7 @@ import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
 import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.ts";
+import passwordRoutes from "./modules/passwords/password-routes.ts";
 import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
@@ -123,6 +124,7 @@ export async function buildApp(config: Config) {
       await api.register(setupRoutes);
       await api.register(invitationRoutes);
       await api.register(invitationLinkRoutes);
+      await api.register(passwordRoutes);
     },
     { prefix: "/api/v1" },
   );

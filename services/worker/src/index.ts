@@ -25,6 +25,7 @@ import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { handleInvitationSent } from "./invitations/invitation-sent.ts";
+import { handlePasswordResetRequested } from "./passwords/password-reset.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
@@ -331,6 +332,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleRetexReviewed(ctx, data, message.payload);
       case "invitation.sent":
         return await handleInvitationSent(ctx, data, message.payload);
+      case "password.reset_requested":
+        return await handlePasswordResetRequested(ctx, data, message.payload);
       default: {
         const unhandled: never = message;
         throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);

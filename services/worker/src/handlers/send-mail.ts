@@ -7,6 +7,7 @@ import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import { renderInvitationMail } from "../mail/invitation-mail.ts";
+import { renderPasswordResetMail } from "../passwords/password-reset.ts";
 import {
   loadIncidentForNotice,
   loadTimerForMail,
@@ -39,6 +40,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       return renderLogCheckpointMail(tx, ctx, subjectId);
     case "invitation":
       return renderInvitationMail(tx, ctx.config, subjectId);
+    case "password-reset":
+      return renderPasswordResetMail(tx, ctx.config, delivery);
     case "exercise-due":
     case "exercise-unplanned":
     case "action-overdue":
