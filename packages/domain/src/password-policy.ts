@@ -94,7 +94,8 @@ const SUGGESTIONS: Record<string, string> = {
   repeated: "Évitez les mots et caractères répétés.",
   longerKeyboardPattern: "Évitez les motifs de clavier.",
   anotherWord: "Ajoutez un ou deux mots peu courants.",
-  useWords: "Une phrase de plusieurs mots sans rapport entre eux est facile à retenir et difficile à deviner.",
+  useWords:
+    "Une phrase de plusieurs mots sans rapport entre eux est facile à retenir et difficile à deviner.",
   noNeed: "Nul besoin de symboles, de chiffres ni de majuscules : la longueur compte le plus.",
   pwned: "Si vous l'utilisez ailleurs, changez-le là aussi.",
 };

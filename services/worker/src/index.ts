@@ -25,11 +25,11 @@ import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { handleInvitationSent } from "./invitations/invitation-sent.ts";
-import { handlePasswordResetRequested } from "./passwords/password-reset.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
 import { createOutboxWatch } from "./outbox-watch.ts";
+import { handlePasswordResetRequested } from "./passwords/password-reset.ts";
 import { pollLoop } from "./poll-loop.ts";
 import {
   assertPayload,

@@ -16,7 +16,10 @@ export const PasswordChangeSchema = Type.Object(
 );
 export type PasswordChange = Static<typeof PasswordChangeSchema>;
 
-export const PasswordResetRequestSchema = Type.Object({ email: EmailSchema }, { additionalProperties: false });
+export const PasswordResetRequestSchema = Type.Object(
+  { email: EmailSchema },
+  { additionalProperties: false },
+);
 export type PasswordResetRequest = Static<typeof PasswordResetRequestSchema>;
 
 /** The one answer to a reset request, whether the address has an account or not. */

@@ -7,7 +7,6 @@ import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import { renderInvitationMail } from "../mail/invitation-mail.ts";
-import { renderPasswordResetMail } from "../passwords/password-reset.ts";
 import {
   loadIncidentForNotice,
   loadTimerForMail,
@@ -16,6 +15,7 @@ import {
 } from "../mail/notice-mail.ts";
 import type { RenderedMail } from "../mail/templates.ts";
 import { classifySmtpError } from "../mail/transport.ts";
+import { renderPasswordResetMail } from "../passwords/password-reset.ts";
 import { recordAfterLoss } from "../record-after-loss.ts";
 import { timerPlanSettings } from "../timers/timer-state.ts";
 

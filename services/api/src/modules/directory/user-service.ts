@@ -1,7 +1,9 @@
+import type { Config } from "@pris/config";
 import {
   type AuditActor,
   countActiveAdminsOtherThan,
   type Db,
+  endUserSessions,
   establishmentExists,
   establishmentsCovered,
   establishmentsOnlyCoveredBy,
@@ -13,12 +15,10 @@ import {
   lockUserDirectory,
   type Tx,
   type UserRecord,
-  endUserSessions,
   updateUser,
   writeAudit,
 } from "@pris/db";
 import type { FieldError, Role, User, UserCreate, UserListQuery, UserPage, UserPatch } from "@pris/domain";
-import type { Config } from "@pris/config";
 import { enforcePasswordPolicy } from "../../auth/password-policy.ts";
 import { hashPassword } from "../../auth/passwords.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";

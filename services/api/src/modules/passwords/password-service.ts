@@ -85,12 +85,7 @@ export async function requestPasswordReset(db: Db, config: Config, email: string
 export class PasswordResetLinkError extends AppError {
   constructor(readonly reason: PasswordResetLinkProblem) {
     const invalid = reason === "reset_link_invalid";
-    super(
-      invalid ? 404 : 410,
-      reason,
-      invalid ? "Not found" : "Gone",
-      PASSWORD_RESET_LINK_PROBLEMS[reason],
-    );
+    super(invalid ? 404 : 410, reason, invalid ? "Not found" : "Gone", PASSWORD_RESET_LINK_PROBLEMS[reason]);
   }
 }
 
