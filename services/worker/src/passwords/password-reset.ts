@@ -2,7 +2,7 @@ import type { Config } from "@pris/config";
 import { mailDeliveries, outbox, type Tx, users } from "@pris/db";
 import type { OutboxJob, OutboxPayload } from "@pris/domain";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
-import { and, count, eq, gt } from "drizzle-orm";
+import { and, count, eq, gt, ne } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
 import { frenchDateTime } from "../mail/invitation-mail.ts";
@@ -40,32 +40,39 @@ export async function handlePasswordResetRequested(
     await markProcessed(ctx, job.outboxId, "reset request expired before its e-mail");
     return { status: "expired" };
   }
-  const [recent] = await db
-    .select({ n: count() })
-    .from(mailDeliveries)
-    .where(
-      and(
-        eq(mailDeliveries.template, "password-reset"),
-        eq(mailDeliveries.userId, user.id),
-        gt(mailDeliveries.createdAt, new Date(Date.now() - 3600_000)),
-      ),
-    );
-  if ((recent?.n ?? 0) >= PASSWORD_RESET_MAILS_PER_HOUR) {
+  const key = `password-reset:${job.outboxId}`;
+  // Under the account's lock: requests handled side by side count each other's e-mails.
+  const owed = await db.transaction(async (tx) => {
+    await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for("update");
+    const [recent] = await tx
+      .select({ n: count() })
+      .from(mailDeliveries)
+      .where(
+        and(
+          eq(mailDeliveries.template, "password-reset"),
+          eq(mailDeliveries.userId, user.id),
+          gt(mailDeliveries.createdAt, new Date(Date.now() - 3600_000)),
+          ne(mailDeliveries.dedupeKey, key),
+        ),
+      );
+    if ((recent?.n ?? 0) >= PASSWORD_RESET_MAILS_PER_HOUR) return false;
+    await tx
+      .insert(mailDeliveries)
+      .values({
+        dedupeKey: key,
+        template: "password-reset",
+        subjectId: job.outboxId,
+        userId: user.id,
+        toAddress: user.email,
+        messageId: `<password-reset.${job.outboxId}@${new URL(config.PUBLIC_URL).hostname}>`,
+      })
+      .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
+    return true;
+  });
+  if (!owed) {
     await markProcessed(ctx, job.outboxId, "too many reset e-mails to this account in the last hour");
     return { status: "throttled" };
   }
-  const key = `password-reset:${job.outboxId}`;
-  await db
-    .insert(mailDeliveries)
-    .values({
-      dedupeKey: key,
-      template: "password-reset",
-      subjectId: job.outboxId,
-      userId: user.id,
-      toAddress: user.email,
-      messageId: `<password-reset.${job.outboxId}@${new URL(config.PUBLIC_URL).hostname}>`,
-    })
-    .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
   await enqueueOwedDeliveries(db, queues.sendMail, [key], tuning);
   await markProcessed(ctx, job.outboxId, null);
   return { status: "done" };

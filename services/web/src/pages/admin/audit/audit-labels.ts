@@ -83,6 +83,8 @@ export const FIELD_LABELS: Record<string, string> = {
   ghtId: "GHT (identifiant)",
   active: "Actif",
   passwordChanged: "Mot de passe changé",
+  passwordChangedAt: "Mot de passe changé le",
+  sessionsEnded: "Sessions fermées",
   name: "Nom",
   code: "Code",
   finess: "FINESS",
@@ -161,6 +163,7 @@ export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
 /** Instants, shown in the region's zone. */
 const INSTANT_FIELDS = new Set([
   "expiresAt",
+  "passwordChangedAt",
   "acceptedAt",
   "cancelledAt",
   "retiredAt",
