@@ -42,13 +42,17 @@ async function openSessions(userId: string, n: number): Promise<string[]> {
 
 const sessionsOf = (userId: string) => t.db.select().from(sessions).where(eq(sessions.userId, userId));
 
-function expectPolicyRefusal(res: { statusCode: number; body: string; json(): any }, field: string) {
+interface Problem {
+  errors: { field: string; message: string }[];
+}
+
+function expectPolicyRefusal(res: { statusCode: number; body: string; json(): unknown }, field: string) {
   expect(res.statusCode, res.body).toBe(400);
-  const problem = res.json();
+  const problem = res.json() as Problem;
   expect(problem.errors).toEqual([expect.objectContaining({ field })]);
   // A French reason, for the page to show as it is.
-  expect(problem.errors[0].message).toMatch(/^Il (doit|est|repose)/);
-  return problem.errors[0].message as string;
+  expect(problem.errors[0]!.message).toMatch(/^Il (doit|est|repose)/);
+  return problem.errors[0]!.message;
 }
 
 describe("the policy wherever an administrator sets a password", () => {

@@ -122,7 +122,11 @@ export function passwordUserInputs(context: PasswordContext): string[] {
     if (!text) return;
     const whole = text.toLowerCase().trim();
     if (whole) words.add(whole);
-    for (const part of whole.split(/[\s._+@'-]+/)) if (part.length >= 3) words.add(part);
+    for (const part of whole.split(/[\s._+@'-]+/)) {
+      if (part.length >= 3) words.add(part);
+      const plain = fold(part);
+      if (plain.length >= 3) words.add(plain);
+    }
     const folded = fold(text);
     if (folded.length >= 3) words.add(folded);
   };

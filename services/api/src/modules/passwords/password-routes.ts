@@ -12,7 +12,7 @@ import {
 } from "@pris/domain";
 import Type from "typebox";
 import { auditActor } from "../../audit.ts";
-import { PEOPLE, requireUser } from "../../auth/principal.ts";
+import { PEOPLE } from "../../auth/principal.ts";
 import { UnauthorizedError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { loadMe } from "../auth/me.ts";
