@@ -76,7 +76,6 @@ export function NewPasswordFields(props: {
     regionCode: config.regionCode,
   });
   const meterId = `${props.idPrefix}-meter`;
-  const mismatch = props.confirmation !== "" && props.confirmation !== props.password;
   return (
     <>
       <TextField
@@ -134,11 +133,6 @@ export function NewPasswordFields(props: {
         maxLength={200}
         required
       />
-      {mismatch && (
-        <p className="fr-message fr-message--error fr-text--sm fr-mb-2w">
-          Les deux mots de passe ne sont pas identiques.
-        </p>
-      )}
     </>
   );
 }
