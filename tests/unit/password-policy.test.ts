@@ -1,3 +1,4 @@
+import { withoutLinkTokens } from "@pris/api";
 import {
   checkPassword,
   loadPasswordEstimator,
@@ -127,6 +128,14 @@ describe("password reset links", () => {
     ).toEqual(invalid);
     expect(verifyPasswordResetToken(SECRET, `${token}.x`)).toEqual(invalid);
     expect(verifyPasswordResetToken(SECRET, "")).toEqual(invalid);
+  });
+
+  test("the link's token never reaches the logs", () => {
+    expect(withoutLinkTokens("/api/v1/auth/password-reset/abc.1.fp.sig")).toBe(
+      "/api/v1/auth/password-reset/[redacted]",
+    );
+    expect(withoutLinkTokens("/mot-de-passe/abc.1.fp.sig?x=1")).toBe("/mot-de-passe/[redacted]?x=1");
+    expect(withoutLinkTokens("/api/v1/auth/password-reset")).toBe("/api/v1/auth/password-reset");
   });
 
   test("the link is bound to the password as it was: a new hash makes it another link", () => {

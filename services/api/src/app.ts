@@ -44,6 +44,8 @@ export const REDACT_PATHS = [
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   "*.password",
+  "*.currentPassword",
+  "*.newPassword",
   "*.accessToken",
   "*.csrfToken",
   "*.token",
@@ -51,9 +53,12 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
-/** An invitation's link opens an account to whoever holds it: its token never reaches the logs. */
+/** An invitation's or a reset's link opens an account to whoever holds it: its token never reaches the logs. */
 export function withoutLinkTokens(url: string): string {
-  return url.replace(/\/(invitation|invitation-links)\/[^/?#]+/g, "/$1/[redacted]");
+  return url.replace(
+    /\/(invitation|invitation-links|password-reset|mot-de-passe)\/[^/?#]+/g,
+    "/$1/[redacted]",
+  );
 }
 
 export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
