@@ -725,12 +725,13 @@ describe("changes made while no worker runs", () => {
     await start(config, { ...FAST });
     const mails = await waitForTimerMails(d.reference, "sla.missed", 2);
     expect(recipientsOf(mails)).toEqual(emails(primary, backup));
-    const [delivery] = await db
-      .select()
-      .from(mailDeliveries)
-      .where(
-        eq(mailDeliveries.dedupeKey, `timer:${(await timersOf(db, d.incidentId))[0]!.id}:${primary.id}`),
-      );
-    expect(delivery?.status).toBe("sent");
+    // The relay may take the message a moment before the worker records it sent.
+    const key = `timer:${(await timersOf(db, d.incidentId))[0]!.id}:${primary.id}`;
+    await expect
+      .poll(async () => {
+        const [delivery] = await db.select().from(mailDeliveries).where(eq(mailDeliveries.dedupeKey, key));
+        return delivery?.status;
+      })
+      .toBe("sent");
   });
 });

@@ -224,6 +224,11 @@ export const ConfigSchema = Type.Object({
     default: 200,
     description: "Worker: bulletin e-mails claimed and recorded per database round trip",
   }),
+  OIDC_PROVIDERS: Type.String({
+    default: "[]",
+    description:
+      "Single sign-on: a JSON array of OpenID Connect providers ({name, label, issuer, clientId, clientSecret, scopes, strongAcrValues, roles}); see the README",
+  }),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 200,
@@ -233,6 +238,67 @@ export const ConfigSchema = Type.Object({
 });
 
 export type Config = Static<typeof ConfigSchema>;
+
+/** One OpenID Connect provider people may sign in with (ProConnect, Pro Santé Connect…). */
+export const OidcProviderSchema = Type.Object(
+  {
+    name: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,31}$", description: "Key in URLs: proconnect" }),
+    label: Type.String({ minLength: 1, maxLength: 60, description: "Shown on the login page: ProConnect" }),
+    issuer: Type.String({ format: "uri", description: "Issuer URL; its discovery document is read" }),
+    clientId: Type.String({ minLength: 1 }),
+    clientSecret: Type.String({ minLength: 1 }),
+    scopes: Type.String({ default: "openid email profile", pattern: "(^|\\s)openid(\\s|$)" }),
+    /** acr values asked for in the authorization request (acr_values), space-separated; none by default. */
+    acrValues: Type.Optional(Type.String({ minLength: 1 })),
+    /** acr values that prove two factors: a sign-in asserting one of them needs no second factor here. */
+    strongAcrValues: Type.Array(Type.String({ minLength: 1 }), { default: [] }),
+    /** The roles this provider may sign in: the others are refused. */
+    roles: Type.Array(
+      Type.Union(["rssi", "analyst", "taskforce", "ars", "admin"].map((r) => Type.Literal(r))),
+      { minItems: 1, uniqueItems: true },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type OidcProvider = Static<typeof OidcProviderSchema>;
+
+const loopback = (url: URL) => ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+
+/**
+ * OIDC_PROVIDERS read as providers, or the problems found: a JSON array of distinct names; issuers over
+ * https (plain http only on the loopback interface, for a provider run on the developer's machine, and
+ * never in production).
+ */
+export function readOidcProviders(config: Pick<Config, "OIDC_PROVIDERS" | "NODE_ENV">): {
+  providers: OidcProvider[];
+  problems: string[];
+} {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(config.OIDC_PROVIDERS);
+  } catch {
+    return { providers: [], problems: ["OIDC_PROVIDERS: not JSON"] };
+  }
+  const schema = Type.Array(OidcProviderSchema);
+  const value = Value.Default(schema, Value.Clone(raw));
+  const problems = Value.Errors(schema, value).map(
+    (e) => `OIDC_PROVIDERS${e.instancePath.replace(/\//g, ".")}: ${e.message}`,
+  );
+  if (problems.length > 0) return { providers: [], problems };
+  const providers = value as OidcProvider[];
+  const names = new Set<string>();
+  for (const p of providers) {
+    if (names.has(p.name)) problems.push(`OIDC_PROVIDERS: provider "${p.name}" named twice`);
+    names.add(p.name);
+    const issuer = new URL(p.issuer);
+    if (
+      issuer.protocol !== "https:" &&
+      (issuer.protocol !== "http:" || !loopback(issuer) || config.NODE_ENV === "production")
+    )
+      problems.push(`OIDC_PROVIDERS: issuer of "${p.name}" must be https (got "${p.issuer}")`);
+  }
+  return { providers: problems.length > 0 ? [] : providers, problems };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -291,6 +357,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`REGION_TIMEZONE: not an IANA time zone (got "${config.REGION_TIMEZONE}")`);
     }
   }
+  if (problems.length === 0) problems.push(...readOidcProviders(config).problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -6,6 +6,7 @@ export * from "./client.ts";
 export * from "./column-record.ts";
 export * from "./directory-repository.ts";
 export * from "./exercise-queries.ts";
+export * from "./identities.ts";
 export * from "./incident-log.ts";
 export * from "./invitations.ts";
 export * from "./log-chain-keys.ts";

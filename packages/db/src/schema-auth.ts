@@ -18,8 +18,11 @@ import { users } from "./schema.ts";
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => "bytea" });
 
-/** How a person proved who they are, in the session's `amr` (RFC 8176 words where they exist). */
-export type AuthMethod = "pwd" | "sso" | "invitation" | "reset" | "webauthn" | "otp" | "recovery";
+/**
+ * How a person proved who they are, in the session's `amr` (RFC 8176 words where they exist). "mfa": an
+ * identity provider asserted a level of two factors (its acr among the provider's strongAcrValues).
+ */
+export type AuthMethod = "pwd" | "sso" | "mfa" | "invitation" | "reset" | "webauthn" | "otp" | "recovery";
 
 /**
  * A signed-in session: PostgreSQL is the truth, the cookie and the access tokens carry its id. Ending a

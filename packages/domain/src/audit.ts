@@ -15,6 +15,7 @@ export const AUDIT_OBJECT_KINDS = [
   "registry_import",
   "category_mapping",
   "territory_mapping",
+  "identity_provider",
 ] as const;
 export type AuditObjectKind = (typeof AUDIT_OBJECT_KINDS)[number];
 
@@ -55,6 +56,8 @@ export const AUDIT_ACTIONS = {
   "import.apply": ["registry_import"],
   "registry.mapping.update": ["category_mapping", "territory_mapping"],
   "registry.mapping.delete": ["category_mapping", "territory_mapping"],
+  "auth.sso_link": ["user"],
+  "auth.sso_refused": ["identity_provider"],
 } as const satisfies Record<string, readonly AuditObjectKind[]>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

@@ -12,6 +12,7 @@ export * from "./contracts/exercise-contract.ts";
 export * from "./contracts/incident-contract.ts";
 export * from "./contracts/invitation-contract.ts";
 export * from "./contracts/observable-contract.ts";
+export * from "./contracts/oidc-contract.ts";
 export * from "./contracts/password-contract.ts";
 export * from "./contracts/problem.ts";
 export * from "./contracts/queue-contract.ts";

@@ -20,6 +20,7 @@ import workflowRoutes from "./modules/incidents/workflow-routes.ts";
 import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.ts";
 import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
+import oidcRoutes from "./modules/oidc/oidc-routes.ts";
 import passwordRoutes from "./modules/passwords/password-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import registryRoutes from "./modules/registry/registry-routes.ts";
@@ -53,12 +54,14 @@ export const REDACT_PATHS = [
   "*.apiKey",
 ];
 
-/** An invitation's or a reset's link opens an account to whoever holds it: its token never reaches the logs. */
+/**
+ * An invitation's or a password reset's link opens an account to whoever holds it: its token never
+ * reaches the logs; nor does a single sign-on callback's authorization code.
+ */
 export function withoutLinkTokens(url: string): string {
-  return url.replace(
-    /\/(invitation|invitation-links|password-reset|mot-de-passe)\/[^/?#]+/g,
-    "/$1/[redacted]",
-  );
+  return url
+    .replace(/\/(invitation|invitation-links|password-reset|mot-de-passe)\/[^/?#]+/g, "/$1/[redacted]")
+    .replace(/(\/auth\/oidc\/[^/?#]+\/callback\?.*?\bcode=)[^&#]*/g, "$1[redacted]");
 }
 
 export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
@@ -107,6 +110,7 @@ export async function buildApp(config: Config) {
   await app.register(
     async (api) => {
       await api.register(authRoutes);
+      await api.register(oidcRoutes);
       await api.register(territoryRoutes);
       await api.register(establishmentRoutes);
       await api.register(userRoutes);

@@ -1,4 +1,4 @@
-import type { Me } from "@pris/domain";
+import type { Me, SsoProvider } from "@pris/domain";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import { ApiError, api, NetworkError, setCsrfToken } from "./api/client.ts";
 
@@ -6,6 +6,8 @@ export interface PublicConfig {
   regionCode: string;
   regionName: string;
   timeZone: string;
+  /** Single sign-on providers; absent from a configuration cached by an older version of the app. */
+  ssoProviders?: SsoProvider[];
 }
 
 export type AuthState =
@@ -130,6 +132,13 @@ export function AppProvider({
     }
     setCsrfToken(null);
     setAuth({ status: "anonymous" });
+    // Signed in through an identity provider: end its session too (it comes back to /connexion).
+    try {
+      const { url } = await api.get<{ url: string | null }>("/auth/oidc/end-session", { timeoutMs: 10_000 });
+      if (url) window.location.assign(url);
+    } catch {
+      // Offline: the provider's session lapses on its own.
+    }
   }, []);
 
   const value = useMemo<AppContextValue | null>(

@@ -15,6 +15,8 @@ export function LoginPage() {
   const location = useLocation();
   const back = safeReturnPath(new URLSearchParams(location.search).get("retour"));
 
+  const sso = config.ssoProviders ?? [];
+
   if (auth.status === "authenticated") return <Navigate to={back} replace />;
 
   return (
@@ -24,6 +26,27 @@ export function LoginPage() {
         Connectez-vous pour déclarer un incident cyber au pôle régional de {config.regionName} ou suivre vos
         signalements.
       </p>
+      {sso.length > 0 && (
+        <section aria-labelledby="sso-title" className="fr-mb-4w">
+          <h2 id="sso-title" className="fr-h5">
+            Avec votre compte professionnel
+          </h2>
+          <ul className="fr-btns-group">
+            {sso.map((p) => (
+              <li key={p.name}>
+                {/* A full navigation, not the app's router: the provider's page is another site. */}
+                <a
+                  className="fr-btn fr-btn--secondary"
+                  href={`/api/v1/auth/oidc/${encodeURIComponent(p.name)}/start?retour=${encodeURIComponent(back)}`}
+                >
+                  Se connecter avec {p.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+          <h2 className="fr-h5">Ou avec votre mot de passe</h2>
+        </section>
+      )}
       <LoginForm
         autoFocus
         onSuccess={(session) => {

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { readOidcProviders } from "@pris/config";
+import { SsoProviderSchema } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import Type from "typebox";
 import { sendProblem } from "../../plugins/errors.ts";
@@ -16,6 +18,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /** Health probes and the public settings the web app needs before anyone signs in. */
 const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ssoProviders = readOidcProviders(app.config).providers.map(({ name, label }) => ({ name, label }));
   app.get(
     "/health/live",
     {
@@ -72,10 +75,15 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["system"],
         operationId: "getPublicConfig",
-        summary: "Region name and time zone, for the web app",
+        summary: "Region name and time zone, and the single sign-on providers, for the web app",
         security: [],
         response: {
-          200: Type.Object({ regionCode: Type.String(), regionName: Type.String(), timeZone: Type.String() }),
+          200: Type.Object({
+            regionCode: Type.String(),
+            regionName: Type.String(),
+            timeZone: Type.String(),
+            ssoProviders: Type.Array(SsoProviderSchema),
+          }),
         },
       },
     },
@@ -83,6 +91,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       regionCode: app.config.REGION_CODE,
       regionName: app.config.REGION_NAME,
       timeZone: app.config.REGION_TIMEZONE,
+      ssoProviders,
     }),
   );
 };

@@ -25,6 +25,7 @@ export const OBJECT_KIND_LABELS: Record<AuditObjectKind, string> = {
   registry_import: "Import du registre FINESS",
   category_mapping: "Correspondance de catégorie",
   territory_mapping: "Correspondance de territoire",
+  identity_provider: "Fournisseur d'identité",
 };
 
 /** What each action did, as the trail's "Action" column and filter read it. */
@@ -64,6 +65,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "import.apply": "Application d'un import FINESS",
   "registry.mapping.update": "Modification d'une correspondance",
   "registry.mapping.delete": "Suppression d'une correspondance",
+  "auth.sso_link": "Liaison d'un compte à un fournisseur d'identité",
+  "auth.sso_refused": "Connexion par fournisseur d'identité refusée",
 };
 
 export const actionLabel = (action: string): string =>
@@ -144,6 +147,10 @@ export const FIELD_LABELS: Record<string, string> = {
   updated: "Mis à jour",
   deactivated: "Désactivés",
   kept: "Gardés actifs",
+  provider: "Fournisseur d'identité",
+  subject: "Identifiant chez le fournisseur",
+  reason: "Motif",
+  acr: "Niveau d'authentification (acr)",
 };
 
 const SECTOR_LABELS: Record<string, string> = {

@@ -1,0 +1,46 @@
+import { type AuthMethod, type Db, secondFactorPolicies, sessions } from "@pris/db";
+import { eq } from "drizzle-orm";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+export interface SsoSessionFacts {
+  request: FastifyRequest;
+  amr: AuthMethod[];
+  provider: string;
+  providerSid: string | null;
+  /** The role must give a second factor and the provider did not assert a strong level (acr). */
+  secondFactorPending: boolean;
+}
+
+/** Whether the role's policy requires a second factor now (required, and past its rollout date). */
+export async function secondFactorRequired(db: Db, role: string, now = new Date()): Promise<boolean> {
+  const [policy] = await db
+    .select({ required: secondFactorPolicies.required, from: secondFactorPolicies.requiredFrom })
+    .from(secondFactorPolicies)
+    .where(eq(secondFactorPolicies.role, role));
+  return !!policy?.required && (policy.from === null || policy.from <= now);
+}
+
+/**
+ * The one place single sign-on opens a session. Today's issueSession(reply, userId) keeps no server-side
+ * record, so the session's row (how it was proved, the provider's sid for its logout) is written here;
+ * once sessions are server-side this becomes `app.issueSession(reply, userId, facts)`.
+ */
+export async function issueSsoSession(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  userId: string,
+  facts: SsoSessionFacts,
+): Promise<void> {
+  const now = Date.now();
+  await app.database.db.insert(sessions).values({
+    userId,
+    expiresAt: new Date(now + app.config.SESSION_MAX_SECONDS * 1000),
+    ip: facts.request.ip,
+    userAgent: facts.request.headers["user-agent"]?.slice(0, 500) ?? null,
+    amr: facts.amr,
+    provider: facts.provider,
+    providerSid: facts.providerSid,
+    secondFactorPending: facts.secondFactorPending,
+  });
+  app.issueSession(reply, userId);
+}
