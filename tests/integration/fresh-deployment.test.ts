@@ -118,7 +118,7 @@ describe("a fresh deployment set up from the web API alone", () => {
       `/invitation-links/${token}/accept`,
       {},
       {
-        password: "mot de passe de Rita",
+        password: "les goyaviers fleurissent en mai",
       },
     );
     expect(accepted.statusCode, accepted.body).toBe(200);

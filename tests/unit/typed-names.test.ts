@@ -76,6 +76,11 @@ describe("outbox payload schemas", () => {
       payload: { participationId: ID, decision: "validated", comment: null },
     },
     { topic: "invitation.sent", aggregateId: ID, payload: { sendCount: 2 } },
+    {
+      topic: "password.reset_requested",
+      aggregateId: ID,
+      payload: { expiresAt: "2026-12-06T10:30:00.000Z" },
+    },
   ];
 
   test("accept every payload the writers write, for every topic", () => {

@@ -208,6 +208,10 @@ export const ConfigSchema = Type.Object({
     "Invitations: how long the link e-mailed to an invited person stays valid (re-sending starts it again)",
     168,
   ),
+  PASSWORD_RESET_TTL_MINUTES: Duration(
+    "Password reset: how long the link e-mailed to a person who forgot their password stays valid",
+    30,
+  ),
   BULLETIN_REMINDER_HOURS: Type.Integer({
     minimum: 0,
     default: 72,

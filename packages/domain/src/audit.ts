@@ -26,6 +26,8 @@ export const AUDIT_ACTIONS = {
   "user.update": ["user"],
   "user.deactivate": ["user"],
   "user.reactivate": ["user"],
+  "user.password_change": ["user"],
+  "user.password_reset": ["user"],
   "territory.create": ["territory"],
   "territory.update": ["territory"],
   "territory.retire": ["territory"],

@@ -22,6 +22,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "retex-returned",
   "log-checkpoint",
   "invitation",
+  "password-reset",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

@@ -38,6 +38,12 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
    * sending); the worker signs the link from the invitation's row as it is then.
    */
   "invitation.sent": Type.Object({ sendCount: Type.Integer({ minimum: 1 }) }),
+  /**
+   * Someone asked for a password reset link. The aggregate is the account the address belongs to, or a
+   * fresh id when it belongs to none: the API does the same work either way, and the worker finds out.
+   * The payload carries the link's expiry, counted from the request; never the address.
+   */
+  "password.reset_requested": Type.Object({ expiresAt: Type.String({ format: "date-time" }) }),
 } as const;
 
 export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;

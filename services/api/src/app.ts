@@ -21,6 +21,7 @@ import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.t
 import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
 import oidcRoutes from "./modules/oidc/oidc-routes.ts";
+import passwordRoutes from "./modules/passwords/password-routes.ts";
 import queueRoutes from "./modules/queue/queue-routes.ts";
 import registryRoutes from "./modules/registry/registry-routes.ts";
 import rosterRoutes from "./modules/roster/roster-routes.ts";
@@ -46,6 +47,8 @@ export const REDACT_PATHS = [
   'req.headers["x-csrf-token"]',
   'res.headers["set-cookie"]',
   "*.password",
+  "*.currentPassword",
+  "*.newPassword",
   "*.accessToken",
   "*.csrfToken",
   "*.token",
@@ -54,12 +57,12 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * An invitation's link opens an account to whoever holds it: its token never reaches the logs; nor does a
- * single sign-on callback's authorization code.
+ * An invitation's or a password reset's link opens an account to whoever holds it: its token never
+ * reaches the logs; nor does a single sign-on callback's authorization code.
  */
 export function withoutLinkTokens(url: string): string {
   return url
-    .replace(/\/(invitation|invitation-links)\/[^/?#]+/g, "/$1/[redacted]")
+    .replace(/\/(invitation|invitation-links|password-reset|mot-de-passe)\/[^/?#]+/g, "/$1/[redacted]")
     .replace(/(\/auth\/oidc\/[^/?#]+\/callback\?.*?\bcode=)[^&#]*/g, "$1[redacted]");
 }
 
@@ -134,6 +137,7 @@ export async function buildApp(config: Config) {
       await api.register(setupRoutes);
       await api.register(invitationRoutes);
       await api.register(invitationLinkRoutes);
+      await api.register(passwordRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -11,11 +11,13 @@ import { ADMIN_PAGES } from "./pages/admin/admin-pages.ts";
 import { BulletinComposerPage } from "./pages/BulletinComposerPage.tsx";
 import { BulletinPage } from "./pages/BulletinPage.tsx";
 import { BulletinsPage } from "./pages/BulletinsPage.tsx";
+import { ChangePasswordPage } from "./pages/ChangePasswordPage.tsx";
 import { ConfirmationPage } from "./pages/ConfirmationPage.tsx";
 import { DeclarePage } from "./pages/DeclarePage.tsx";
 import { ExercisePage } from "./pages/exercises/ExercisePage.tsx";
 import { ExercisesPage } from "./pages/exercises/ExercisesPage.tsx";
 import { ParticipationPage } from "./pages/exercises/ParticipationPage.tsx";
+import { ForgotPasswordPage } from "./pages/ForgotPasswordPage.tsx";
 import { HomeRedirect } from "./pages/HomeRedirect.tsx";
 import { IncidentPage } from "./pages/IncidentPage.tsx";
 import { IncidentsPage } from "./pages/IncidentsPage.tsx";
@@ -23,6 +25,7 @@ import { InvitationPage } from "./pages/InvitationPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
 import { QueuePage } from "./pages/QueuePage.tsx";
+import { ResetPasswordPage } from "./pages/ResetPasswordPage.tsx";
 import { AppProvider } from "./session.tsx";
 import "./styles.css";
 
@@ -85,8 +88,11 @@ createRoot(root).render(
             <Route path="/connexion" element={<LoginPage />} />
             <Route path="/reponse/:token" element={<AckPage />} />
             <Route path="/invitation/:token" element={<InvitationPage />} />
+            <Route path="/mot-de-passe-oublie" element={<ForgotPasswordPage />} />
+            <Route path="/mot-de-passe/:token" element={<ResetPasswordPage />} />
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
+              <Route path="/mon-compte/mot-de-passe" element={<ChangePasswordPage />} />
               <Route path="/declarer" element={<DeclarePage />} />
               <Route path="/file" element={<QueuePage />} />
               <Route

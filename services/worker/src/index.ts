@@ -29,6 +29,7 @@ import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
 import { createOutboxWatch } from "./outbox-watch.ts";
+import { handlePasswordResetRequested } from "./passwords/password-reset.ts";
 import { pollLoop } from "./poll-loop.ts";
 import {
   assertPayload,
@@ -331,6 +332,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleRetexReviewed(ctx, data, message.payload);
       case "invitation.sent":
         return await handleInvitationSent(ctx, data, message.payload);
+      case "password.reset_requested":
+        return await handlePasswordResetRequested(ctx, data, message.payload);
       default: {
         const unhandled: never = message;
         throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);

@@ -182,10 +182,18 @@ export const GhtSchema = Type.Object({
   supportEstablishmentId: Nullable(UuidSchema),
 });
 
+/**
+ * A new password. The schema only bounds the request; the password policy (password-policy.ts) decides,
+ * and refuses with a French reason naming the field: at least 12 characters besides spaces at either
+ * end, at most 128, and hard enough to guess (not common, not the person's name or e-mail, PRIS or the
+ * region's name).
+ */
 export const PasswordSchema = Type.String({
-  minLength: 12,
-  maxLength: 200,
-  description: "At least 12 characters",
+  minLength: 1,
+  maxLength: 1000,
+  description:
+    "At least 12 characters (spaces at either end not counted), at most 128, and not common or guessable: " +
+    "refused with 400 and a French reason otherwise",
 });
 
 export const ApiKeyCreateSchema = Type.Object(

@@ -115,6 +115,11 @@ export function Layout() {
                   linkProps: { to: "/securite", title: "Sécurité du compte" },
                 },
                 {
+                  iconId: "fr-icon-lock-line",
+                  text: "Mot de passe",
+                  linkProps: { to: "/mon-compte/mot-de-passe" },
+                },
+                {
                   iconId: "fr-icon-logout-box-r-line",
                   text: "Se déconnecter",
                   buttonProps: {

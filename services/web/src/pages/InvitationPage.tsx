@@ -11,7 +11,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, api, describeError } from "../api/client.ts";
 import { usePageTitle } from "../components/Layout.tsx";
-import { TextField } from "../components/TextField.tsx";
+import { NewPasswordFields, passwordRefusal } from "../components/NewPasswordFields.tsx";
 import { formatLong } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
 
@@ -27,8 +27,6 @@ function linkRefusal(err: unknown): string | null {
   }
   return null;
 }
-
-const MIN_LENGTH = 12;
 
 /**
  * The page an invitation's link opens, without login: who is invited, and the password they choose
@@ -55,12 +53,6 @@ export function InvitationPage() {
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (password.trim().length < MIN_LENGTH) {
-      setError(
-        `Le mot de passe doit compter au moins ${MIN_LENGTH} caractères, sans compter les espaces au début et à la fin.`,
-      );
-      return;
-    }
     if (password !== confirmation) {
       setError("Les deux mots de passe ne sont pas identiques.");
       return;
@@ -76,11 +68,7 @@ export function InvitationPage() {
       if (refusal) setState({ status: "refused", message: refusal });
       else if (err instanceof ApiError && err.status === 409)
         setError("Un compte existe déjà avec cette adresse\u00a0: connectez-vous avec votre mot de passe.");
-      else if (err instanceof ApiError && err.status === 400)
-        setError(
-          `Mot de passe refusé\u00a0: il doit compter au moins ${MIN_LENGTH} caractères, sans compter les espaces au début et à la fin.`,
-        );
-      else setError(describeError(err));
+      else setError(passwordRefusal(err, "/password") ?? describeError(err));
     } finally {
       setBusy(false);
     }
@@ -124,26 +112,14 @@ export function InvitationPage() {
       </p>
       <form onSubmit={submit} noValidate>
         <input type="email" name="username" autoComplete="username" value={link.email} readOnly hidden />
-        <TextField
-          id="invitation-password"
+        <NewPasswordFields
+          idPrefix="invitation-password"
           label="Choisissez votre mot de passe"
-          hint={`Au moins ${MIN_LENGTH} caractères. Une phrase de plusieurs mots est facile à retenir et difficile à deviner.`}
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onValue={setPassword}
-          maxLength={200}
-          required
-        />
-        <TextField
-          id="invitation-password-confirmation"
-          label="Saisissez-le à nouveau"
-          type="password"
-          autoComplete="new-password"
-          value={confirmation}
-          onValue={setConfirmation}
-          maxLength={200}
-          required
+          password={password}
+          confirmation={confirmation}
+          onPassword={setPassword}
+          onConfirmation={setConfirmation}
+          person={{ email: link.email, displayName: link.displayName }}
         />
         {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
         <Button type="submit" disabled={busy}>

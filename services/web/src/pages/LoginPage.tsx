@@ -1,4 +1,4 @@
-import { Navigate, useLocation, useNavigate } from "react-router";
+import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoginForm } from "../components/LoginForm.tsx";
 import { useApp } from "../session.tsx";
@@ -54,9 +54,14 @@ export function LoginPage() {
           navigate(back, { replace: true });
         }}
       />
+      <p className="fr-mt-3w">
+        <Link to="/mot-de-passe-oublie" className="fr-link">
+          Mot de passe oublié&nbsp;?
+        </Link>
+      </p>
       <p className="fr-text--sm fr-mt-4w pris-muted">
-        Mot de passe oublié ou compte bloqué&nbsp;? Contactez le pôle régional cyber. En cas d'attaque en
-        cours, appelez directement le pôle si vous ne pouvez pas vous connecter.
+        Compte bloqué ou adresse changée&nbsp;? Contactez le pôle régional cyber. En cas d'attaque en cours,
+        appelez directement le pôle si vous ne pouvez pas vous connecter.
       </p>
     </div>
   );

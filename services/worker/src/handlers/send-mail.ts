@@ -15,6 +15,7 @@ import {
 } from "../mail/notice-mail.ts";
 import type { RenderedMail } from "../mail/templates.ts";
 import { classifySmtpError } from "../mail/transport.ts";
+import { renderPasswordResetMail } from "../passwords/password-reset.ts";
 import { recordAfterLoss } from "../record-after-loss.ts";
 import { timerPlanSettings } from "../timers/timer-state.ts";
 
@@ -39,6 +40,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       return renderLogCheckpointMail(tx, ctx, subjectId);
     case "invitation":
       return renderInvitationMail(tx, ctx.config, subjectId);
+    case "password-reset":
+      return renderPasswordResetMail(tx, ctx.config, delivery);
     case "exercise-due":
     case "exercise-unplanned":
     case "action-overdue":

@@ -235,3 +235,13 @@ export interface InvitationView {
   expiresOn: string;
 }
 export const renderInvitation = compile<InvitationView>("invitation");
+
+export interface PasswordResetView {
+  regionName: string;
+  displayName: string;
+  email: string;
+  link: string;
+  minutes: number;
+  expiresOn: string;
+}
+export const renderPasswordReset = compile<PasswordResetView>("password-reset");

@@ -85,7 +85,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = await createUser(db, auditActor(request), request.body);
+      const user = await createUser(db, app.config, auditActor(request), request.body);
       return reply.code(201).send(user);
     },
   );
@@ -108,7 +108,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const user = await patchUser(db, auditActor(request), request.params.id, request.body);
+      const user = await patchUser(db, app.config, auditActor(request), request.params.id, request.body);
       // Other processes hear of it through PostgreSQL; this one forgets at once.
       app.directoryCache.invalidate();
       return user;

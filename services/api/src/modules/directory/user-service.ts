@@ -1,7 +1,9 @@
+import type { Config } from "@pris/config";
 import {
   type AuditActor,
   countActiveAdminsOtherThan,
   type Db,
+  endUserSessions,
   establishmentExists,
   establishmentsCovered,
   establishmentsOnlyCoveredBy,
@@ -17,6 +19,7 @@ import {
   writeAudit,
 } from "@pris/db";
 import type { FieldError, Role, User, UserCreate, UserListQuery, UserPage, UserPatch } from "@pris/domain";
+import { enforcePasswordPolicy } from "../../auth/password-policy.ts";
 import { hashPassword } from "../../auth/passwords.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
 import { decodeCursor, encodeCursor } from "../../http.ts";
@@ -109,11 +112,20 @@ export async function getUser(db: Db, id: string): Promise<User> {
   return toUserView(record);
 }
 
-export async function createUser(db: Db, actor: AuditActor, body: UserCreate): Promise<User> {
+/** The settings the password policy reads (the region's name and code are among its guessable words). */
+type PolicyConfig = Pick<Config, "REGION_NAME" | "REGION_CODE">;
+
+export async function createUser(
+  db: Db,
+  config: PolicyConfig,
+  actor: AuditActor,
+  body: UserCreate,
+): Promise<User> {
   const establishmentId = body.establishmentId ?? null;
   const ghtId = body.ghtId ?? null;
   await checkAttachment(db, body.role, establishmentId, ghtId);
   if (await findUserIdByEmail(db, body.email)) throw emailTaken();
+  await enforcePasswordPolicy(config, body.password, body);
   const passwordHash = await hashPassword(body.password);
   return db.transaction(async (tx) => {
     const row = await insertUser(tx, {
@@ -160,9 +172,23 @@ function leavingField(patch: UserPatch): string {
   return patch.ghtId !== undefined && patch.establishmentId === undefined ? "/ghtId" : "/establishmentId";
 }
 
-export async function patchUser(db: Db, actor: AuditActor, id: string, patch: UserPatch): Promise<User> {
+export async function patchUser(
+  db: Db,
+  config: PolicyConfig,
+  actor: AuditActor,
+  id: string,
+  patch: UserPatch,
+): Promise<User> {
   const { password, ...fields } = patch;
-  const passwordHash = password ? await hashPassword(password) : undefined;
+  if (password !== undefined) {
+    const current = await findUserRecord(db, id);
+    if (!current) throw new NotFoundError("User");
+    await enforcePasswordPolicy(config, password, {
+      email: current.user.email,
+      displayName: fields.displayName ?? current.user.displayName,
+    });
+  }
+  const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
   return db.transaction(async (tx) => {
     await lockUserDirectory(tx);
     const before = await findUserRecord(tx, id);
@@ -215,8 +241,10 @@ export async function patchUser(db: Db, actor: AuditActor, id: string, patch: Us
       active,
       establishmentId,
       ghtId,
-      ...(passwordHash ? { passwordHash } : {}),
+      ...(passwordHash ? { passwordHash, passwordChangedAt: new Date() } : {}),
     });
+    // A password set by an administrator ends the person's sessions, as their own change would.
+    if (passwordHash) await endUserSessions(tx, id, "password_change");
     const after = (await findUserRecord(tx, id))!;
     const action = active === current.active ? "user.update" : active ? "user.reactivate" : "user.deactivate";
     await writeAudit(tx, actor, {

@@ -9,8 +9,9 @@ import {
 } from "@pris/domain";
 import { verifyInvitationToken } from "@pris/domain/invitation-token";
 import { eq } from "drizzle-orm";
+import { enforcePasswordPolicy } from "../../auth/password-policy.ts";
 import { hashPassword } from "../../auth/passwords.ts";
-import { AppError, ConflictError, ValidationError } from "../../errors.ts";
+import { AppError, ConflictError } from "../../errors.ts";
 import { accountExists } from "./invitation-service.ts";
 
 /**
@@ -81,14 +82,9 @@ export async function acceptInvitation(
   password: string,
   request: { id: string; ip: string },
 ): Promise<{ userId: string }> {
-  // Spaces at either end are easy to type by mistake and do not make a password stronger.
-  if (password.trim().length < 12) {
-    throw new ValidationError([
-      { field: "/password", message: "must have at least 12 characters besides spaces at either end" },
-    ]);
-  }
-  // Refused links are refused before the (deliberately slow) hash; checked again under the lock.
-  await openLink(db, config, token, false);
+  // Refused links are refused before the policy and the (deliberately slow) hash; checked again under the lock.
+  const { invitation: invited } = await openLink(db, config, token, false);
+  await enforcePasswordPolicy(config, password, invited);
   const passwordHash = await hashPassword(password);
   return db.transaction(async (tx) => {
     const { invitation } = await openLink(tx, config, token, true);
@@ -105,6 +101,7 @@ export async function acceptInvitation(
         establishmentId: invitation.establishmentId,
         ghtId: invitation.ghtId,
         passwordHash,
+        passwordChangedAt: now,
         lastLoginAt: now,
       })
       .onConflictDoNothing()

@@ -35,6 +35,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "user.update": "Modification du compte",
   "user.deactivate": "Désactivation du compte",
   "user.reactivate": "Réactivation du compte",
+  "user.password_change": "Changement du mot de passe par son titulaire",
+  "user.password_reset": "Réinitialisation du mot de passe par courriel",
   "territory.create": "Création du territoire",
   "territory.update": "Modification du territoire",
   "territory.retire": "Retrait du territoire",
@@ -91,6 +93,8 @@ export const FIELD_LABELS: Record<string, string> = {
   ghtId: "GHT (identifiant)",
   active: "Actif",
   passwordChanged: "Mot de passe changé",
+  passwordChangedAt: "Mot de passe changé le",
+  sessionsEnded: "Sessions fermées",
   name: "Nom",
   code: "Code",
   finess: "FINESS",
@@ -180,6 +184,7 @@ export const fieldLabel = (field: string) => FIELD_LABELS[field] ?? field;
 /** Instants, shown in the region's zone. */
 const INSTANT_FIELDS = new Set([
   "expiresAt",
+  "passwordChangedAt",
   "acceptedAt",
   "cancelledAt",
   "retiredAt",

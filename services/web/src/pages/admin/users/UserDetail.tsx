@@ -191,7 +191,7 @@ function UserForm({ user, onSaved }: { user: User; onSaved(u: User): void }) {
       <TextField
         id="user-password"
         label="Nouveau mot de passe (facultatif)"
-        hint="12 caractères au moins ; laissez vide pour ne pas le changer"
+        hint="12 caractères au moins, difficile à deviner (ni le nom de la personne, ni son adresse) ; laissez vide pour ne pas le changer. Ses sessions ouvertes seront fermées."
         type="password"
         autoComplete="new-password"
         minLength={12}

@@ -37,6 +37,9 @@ export function describeUserProblem(err: unknown): string {
     }
   }
   if (err.status === 400) {
+    // The password policy's refusal is in French already: say it as it is.
+    const password = err.problem.errors?.find((e) => e.field === "/password");
+    if (password) return `Mot de passe refusé : ${password.message}`;
     const fields = [...new Set((err.problem.errors ?? []).map((e) => FIELD_LABELS[e.field] ?? e.field))];
     if (fields.includes("établissement") || fields.includes("GHT")) {
       return "Un RSSI est rattaché à un établissement ou à un GHT (et les autres rôles à aucun) : vérifiez le périmètre.";

@@ -1,0 +1,168 @@
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import {
+  PASSWORD_RESET_REQUESTED,
+  PasswordChangeSchema,
+  PasswordResetLinkSchema,
+  PasswordResetRequestedSchema,
+  PasswordResetRequestSchema,
+  PasswordResetSchema,
+  PasswordResetTokenParamsSchema,
+  SessionSchema,
+} from "@pris/domain";
+import Type from "typebox";
+import { auditActor } from "../../audit.ts";
+import { PEOPLE } from "../../auth/principal.ts";
+import { UnauthorizedError } from "../../errors.ts";
+import { problems } from "../../http.ts";
+import { loadMe } from "../auth/me.ts";
+import {
+  changeOwnPassword,
+  checkPasswordResetLink,
+  requestPasswordReset,
+  resetPassword,
+} from "./password-service.ts";
+
+/**
+ * A person's own password: the change while signed in, and "mot de passe oublié" by e-mail.
+ *
+ * Throttled in memory like the login (until the shared throttle of the sessions work lands): the reset
+ * request per client address (429) and per e-mail address (beyond the limit the request is answered the
+ * same and nothing is sent, so the answer still says nothing of the address); the worker also sends an
+ * account at most a few reset e-mails an hour, whatever the API replicas; the links per address and link;
+ * the change per account.
+ */
+const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { config, database } = app;
+  const { db } = database;
+  await app.register(rateLimit, { global: false, hook: "preHandler" });
+  const window = config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000;
+  const perEmail = app.createRateLimit({
+    max: config.LOGIN_RATE_LIMIT_MAX,
+    timeWindow: window,
+    keyGenerator: (request) => {
+      const email = (request.body as { email?: unknown } | undefined)?.email;
+      return `password-reset|${typeof email === "string" ? email.toLowerCase() : ""}`;
+    },
+  });
+  const perLink = {
+    max: config.LOGIN_RATE_LIMIT_MAX,
+    timeWindow: window,
+    keyGenerator: (request: { ip: string; params: unknown }) => {
+      const token = (request.params as { token?: unknown } | undefined)?.token;
+      return `${request.ip}|${typeof token === "string" ? token.split(".", 1)[0]!.slice(0, 36) : ""}`;
+    },
+  };
+
+  app.post(
+    "/auth/password",
+    {
+      config: {
+        access: PEOPLE,
+        rateLimit: {
+          max: config.LOGIN_RATE_LIMIT_MAX,
+          timeWindow: window,
+          keyGenerator: (request) => `password-change|${request.principal?.id ?? request.ip}`,
+        },
+      },
+      schema: {
+        tags: ["auth"],
+        operationId: "changePassword",
+        summary: "Change one's own password (the current one asked again)",
+        description:
+          "400 naming `/currentPassword` when it is wrong, or `/newPassword` with the policy's French reason. " +
+          "Every other session of the person ends; this one is kept.",
+        body: PasswordChangeSchema,
+        response: { 204: Type.Null(), ...problems(400, 401, 403, 429) },
+      },
+    },
+    async (request, reply) => {
+      // The server-side session this request came with, once sessions carry an id.
+      const sessionId = (request as { session?: { id: string } }).session?.id;
+      await changeOwnPassword(db, config, auditActor(request), sessionId, request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/auth/password-reset",
+    {
+      config: {
+        access: "public",
+        rateLimit: { max: config.LOGIN_RATE_LIMIT_MAX, timeWindow: window },
+      },
+      schema: {
+        tags: ["auth"],
+        operationId: "requestPasswordReset",
+        summary: "E-mail a single-use link to choose a new password",
+        description:
+          "Always 202 with the same message, whether the address has an account or not; the e-mail " +
+          "(valid PASSWORD_RESET_TTL_MINUTES) is sent by the worker to an active account's address.",
+        security: [],
+        body: PasswordResetRequestSchema,
+        response: { 202: PasswordResetRequestedSchema, ...problems(400, 429) },
+      },
+    },
+    async (request, reply) => {
+      const limit = await perEmail(request);
+      if (limit.isAllowed || !limit.isExceeded) await requestPasswordReset(db, config, request.body.email);
+      return reply.code(202).send({ message: PASSWORD_RESET_REQUESTED });
+    },
+  );
+
+  app.get(
+    "/auth/password-reset/:token",
+    {
+      config: { access: "public", rateLimit: perLink },
+      schema: {
+        tags: ["auth"],
+        operationId: "checkPasswordResetLink",
+        summary: "Whose password a reset link resets, or why it can no longer be used",
+        description:
+          "404 reset_link_invalid for a link PRIS did not make; 410 reset_link_expired or reset_link_used " +
+          "(the password changed since) with a French detail for the page.",
+        security: [],
+        params: PasswordResetTokenParamsSchema,
+        response: { 200: PasswordResetLinkSchema, ...problems(400, 404, 410, 429) },
+      },
+    },
+    async (request) => checkPasswordResetLink(db, config, request.params.token),
+  );
+
+  app.post(
+    "/auth/password-reset/:token",
+    {
+      config: { access: "public", rateLimit: perLink },
+      schema: {
+        tags: ["auth"],
+        operationId: "resetPassword",
+        summary: "Choose a new password from a reset link: ends every session, then signs in",
+        description:
+          "400 naming `/password` with the policy's French reason. Answers like the login: a bearer token, " +
+          "and the HttpOnly session cookie with its CSRF token.",
+        security: [],
+        params: PasswordResetTokenParamsSchema,
+        body: PasswordResetSchema,
+        response: { 200: SessionSchema, ...problems(400, 404, 410, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await resetPassword(db, config, request.params.token, request.body.password, {
+        id: request.id,
+        ip: request.ip,
+      });
+      const principal = await app.resolveUser(userId, "cookie");
+      if (!principal) throw new UnauthorizedError("The account could not be opened");
+      const { csrf } = app.issueSession(reply, userId);
+      return {
+        accessToken: app.issueAccessToken(userId),
+        tokenType: "Bearer" as const,
+        expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
+        csrfToken: csrf,
+        user: await loadMe(db, principal),
+      };
+    },
+  );
+};
+
+export default passwordRoutes;
