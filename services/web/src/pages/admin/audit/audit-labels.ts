@@ -164,7 +164,6 @@ export const FIELD_LABELS: Record<string, string> = {
   passkeys: "Clés d'accès",
   totp: "Application d'authentification",
   recoveryCodes: "Codes de secours",
-  sessionsEnded: "Sessions fermées",
 };
 
 const SECTOR_LABELS: Record<string, string> = {
