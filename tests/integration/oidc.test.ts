@@ -1,4 +1,4 @@
-import { auditLog, sessions, userIdentities, users } from "@pris/db";
+import { auditLog, secondFactorPolicies, sessions, userIdentities, users } from "@pris/db";
 import { and, count, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEstablishment, createUser, startTestApp, type TestApp } from "../support/fixtures.ts";
@@ -126,23 +126,35 @@ describe("single sign-on with OpenID Connect", () => {
     const rows = await t.db.select().from(sessions).where(eq(sessions.userId, analyst.id));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
-      expect(row).toMatchObject({ amr: ["sso"], provider: "agents", secondFactorPending: true });
+      // The test template makes every role's second factor optional, and Aline enrolled none.
+      expect(row).toMatchObject({ amr: ["sso"], provider: "agents", secondFactorPending: false });
       expect(row.providerSid).toBeTruthy();
     }
   });
 
   it("counts a strong level asserted by the provider as two factors", async () => {
     const ars = await createUser(t.db, { role: "ars" });
+    await t.db
+      .update(secondFactorPolicies)
+      .set({ required: true, requiredFrom: null })
+      .where(eq(secondFactorPolicies.role, "ars"));
     op.accounts.set("ars-fort", { email: ars.email, emailVerified: true });
     const browser = new HttpBrowser();
     expect((await signIn(browser, "ars-fort", "eidas2")).res.status).toBe(302);
     const [row] = await t.db.select().from(sessions).where(eq(sessions.userId, ars.id));
     expect(row).toMatchObject({ amr: ["sso", "mfa"], secondFactorPending: false });
 
+    // A weaker level does not stand for the second factor the ARS's role requires: refused with a French
+    // page that sends the person to their password and second factor; no session is opened.
     const weak = new HttpBrowser();
-    expect((await signIn(weak, "ars-fort", "eidas1")).res.status).toBe(302);
+    const { res } = await signIn(weak, "ars-fort", "eidas1");
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain("demande une double authentification");
+    expect(weak.cookie(base, "pris_session")).toBeUndefined();
     const rows = await t.db.select().from(sessions).where(eq(sessions.userId, ars.id));
-    expect(rows.map((r) => r.secondFactorPending).sort()).toEqual([false, true]);
+    expect(rows).toHaveLength(1);
+    const [entry] = await refusals("sso_second_factor_required");
+    expect(entry).toMatchObject({ actorUserId: ars.id });
   });
 
   it("refuses an unverified e-mail on first use, and links nothing", async () => {
@@ -263,7 +275,8 @@ describe("single sign-on with OpenID Connect", () => {
   });
 
   it("ends the provider's session too after our logout (RP-initiated), which ends ours by back-channel", async () => {
-    const ars = await createUser(t.db, { role: "ars" });
+    // A role whose second factor is optional here (the strong-level test made the ARS's required).
+    const ars = await createUser(t.db, { role: "taskforce" });
     op.accounts.set("depart", { email: ars.email, emailVerified: true });
     const browser = new HttpBrowser();
     expect((await signIn(browser, "depart")).res.status).toBe(302);

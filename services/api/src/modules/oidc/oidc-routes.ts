@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { servedOverHttps } from "@pris/config";
 import { endProviderSessions, findIdentityAccount } from "@pris/db";
+import type { Role } from "@pris/domain";
 import {
   BackchannelLogoutBodySchema,
   SsoCallbackQuerySchema,
@@ -13,10 +14,11 @@ import * as client from "openid-client";
 import Type from "typebox";
 import { AppError, NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
+import { secondFactorStep } from "../second-factor/second-factor-service.ts";
 import { matchAccount, recordRefusal, type SsoClaims } from "./sso-accounts.ts";
 import { type SsoRefusal, sendSsoRefusal } from "./sso-page.ts";
 import { type ProviderHandle, ssoProviders } from "./sso-providers.ts";
-import { issueSsoSession, secondFactorRequired } from "./sso-session.ts";
+import { issueSsoSession } from "./sso-session.ts";
 
 /** The sign-in in flight, bound to this browser: state, nonce and PKCE verifier, signed, for 10 minutes. */
 const FLOW_COOKIE = "pris_sso";
@@ -281,14 +283,31 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
           subject: claims.subject,
         });
 
-      // A provider's strong level (acr among strongAcrValues) proves two factors: no second factor asked here.
+      // A provider's strong level (acr among strongAcrValues) proves two factors. Otherwise a person whose
+      // role requires a second factor, or who enrolled one, signs in with their password and that factor:
+      // no path opens a session without it.
       const strong = claims.acr !== null && settings.strongAcrValues.includes(claims.acr);
+      if (
+        !strong &&
+        (await secondFactorStep(app.database.db, { id: match.userId, role: match.role as Role }))
+      )
+        return refuse(
+          request,
+          reply,
+          handle,
+          {
+            status: 403,
+            code: "sso_second_factor_required",
+            message: `Votre compte PRIS demande une double authentification, que ${settings.label} n'a pas garantie pour cette connexion. Connectez-vous avec votre adresse électronique et votre mot de passe, puis votre second facteur.`,
+          },
+          { userId: match.userId, email: claims.email, subject: claims.subject },
+        );
       await issueSsoSession(app, reply, match.userId, {
         request,
         amr: strong ? ["sso", "mfa"] : ["sso"],
         provider: settings.name,
         providerSid: sid,
-        secondFactorPending: !strong && (await secondFactorRequired(app.database.db, match.role)),
+        secondFactorPending: false,
       });
       if (idTokenText && configuration.serverMetadata().end_session_endpoint) {
         const logout = app.jwt.sign(

@@ -1,5 +1,4 @@
-import { type AuthMethod, type Db, secondFactorPolicies, sessions } from "@pris/db";
-import { eq } from "drizzle-orm";
+import { type AuthMethod, sessions } from "@pris/db";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 export interface SsoSessionFacts {
@@ -7,17 +6,8 @@ export interface SsoSessionFacts {
   amr: AuthMethod[];
   provider: string;
   providerSid: string | null;
-  /** The role must give a second factor and the provider did not assert a strong level (acr). */
+  /** Always false today: a sign-in that would need a second factor is refused (oidc-routes.ts). */
   secondFactorPending: boolean;
-}
-
-/** Whether the role's policy requires a second factor now (required, and past its rollout date). */
-export async function secondFactorRequired(db: Db, role: string, now = new Date()): Promise<boolean> {
-  const [policy] = await db
-    .select({ required: secondFactorPolicies.required, from: secondFactorPolicies.requiredFrom })
-    .from(secondFactorPolicies)
-    .where(eq(secondFactorPolicies.role, role));
-  return !!policy?.required && (policy.from === null || policy.from <= now);
 }
 
 /**
@@ -42,5 +32,5 @@ export async function issueSsoSession(
     providerSid: facts.providerSid,
     secondFactorPending: facts.secondFactorPending,
   });
-  app.issueSession(reply, userId);
+  app.issueSession(reply, userId, undefined, undefined, { pending: false, amr: facts.amr });
 }
