@@ -1,4 +1,4 @@
-import { auditLog, mailDeliveries, outbox, sessions, users } from "@pris/db";
+import { auditLog, mailDeliveries, outbox, secondFactorPolicies, sessions, users } from "@pris/db";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
 import { and, eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -288,6 +288,34 @@ describe("mot de passe oublié", () => {
       new Date(Date.now() + 60_000),
     );
     expect((await check(forged)).json()).toMatchObject({ code: "reset_link_invalid" });
+  });
+
+  it("a person who owes a second factor sets the password but is sent to the login, with no session opened", async () => {
+    const analyst = await createUser(t.db, { role: "analyst", name: "Noé Analyste" });
+    await t.db
+      .update(secondFactorPolicies)
+      .set({ required: true, requiredFrom: null })
+      .where(eq(secondFactorPolicies.role, "analyst"));
+    try {
+      const [row] = await t.db.select().from(users).where(eq(users.id, analyst.id));
+      const link = signPasswordResetToken(t.config.JWT_SECRET, row!, new Date(Date.now() + 10 * 60_000));
+      const res = await reset(link, STRONG);
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ signIn: "second_factor" });
+      expect(res.cookies.find((c) => c.name === "pris_session")).toBeUndefined();
+      // The password is set: the login takes it, and asks for the factor's enrolment before anything else.
+      const login = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: analyst.email, password: STRONG },
+      });
+      expect(login.json()).toMatchObject({ secondFactor: "enrol" });
+    } finally {
+      await t.db
+        .update(secondFactorPolicies)
+        .set({ required: false })
+        .where(eq(secondFactorPolicies.role, "analyst"));
+    }
   });
 
   it("an account gets at most three reset e-mails an hour; a deactivated one gets none", async () => {

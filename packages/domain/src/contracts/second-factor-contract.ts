@@ -32,6 +32,17 @@ export const SecondFactorChallengeSchema = Type.Object({
 });
 export type SecondFactorChallenge = Static<typeof SecondFactorChallengeSchema>;
 
+/**
+ * A password was just set (invitation, reset) but the person owes a second factor: no session is opened;
+ * they sign in, and the login asks for the factor (or its enrolment).
+ */
+export const SignInWithSecondFactorSchema = Type.Object({
+  signIn: Type.Literal("second_factor", {
+    description: "Sign in with the new password: the login then asks for the second factor or its enrolment",
+  }),
+});
+export type SignInWithSecondFactor = Static<typeof SignInWithSecondFactorSchema>;
+
 export const PasskeySchema = Type.Object({
   id: Type.String(),
   name: Type.String(),

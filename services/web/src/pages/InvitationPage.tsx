@@ -6,6 +6,7 @@ import {
   type InvitationLinkProblem,
   ROLE_LABELS,
   type Session,
+  type SignInWithSecondFactor,
 } from "@pris/domain";
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
@@ -60,7 +61,12 @@ export function InvitationPage() {
     setBusy(true);
     setError(null);
     try {
-      const session = await api.post<Session>(`${path}/accept`, { password });
+      const session = await api.post<Session | SignInWithSecondFactor>(`${path}/accept`, { password });
+      // The account owes a second factor: the login asks for it (no session is opened here).
+      if ("signIn" in session) {
+        navigate("/connexion?motif=second-facteur", { replace: true });
+        return;
+      }
       signedIn(session);
       navigate("/", { replace: true });
     } catch (err) {

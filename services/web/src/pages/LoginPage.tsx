@@ -1,3 +1,4 @@
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoginForm } from "../components/LoginForm.tsx";
@@ -13,7 +14,9 @@ export function LoginPage() {
   const { config, auth, signedIn } = useApp();
   const navigate = useNavigate();
   const location = useLocation();
-  const back = safeReturnPath(new URLSearchParams(location.search).get("retour"));
+  const query = new URLSearchParams(location.search);
+  const back = safeReturnPath(query.get("retour"));
+  const passwordJustSet = query.get("motif") === "second-facteur";
 
   const sso = config.ssoProviders ?? [];
 
@@ -26,6 +29,14 @@ export function LoginPage() {
         Connectez-vous pour déclarer un incident cyber au pôle régional de {config.regionName} ou suivre vos
         signalements.
       </p>
+      {passwordJustSet && (
+        <Alert
+          severity="success"
+          small
+          className="fr-mb-3w"
+          description="Votre mot de passe est enregistré. Connectez-vous avec lui : votre compte demande aussi un second facteur (clé d'accès ou code), que la connexion vous fera donner ou enregistrer."
+        />
+      )}
       {sso.length > 0 && (
         <section aria-labelledby="sso-title" className="fr-mb-4w">
           <h2 id="sso-title" className="fr-h5">

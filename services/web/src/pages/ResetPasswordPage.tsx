@@ -5,6 +5,7 @@ import {
   type PasswordResetLink,
   type PasswordResetLinkProblem,
   type Session,
+  type SignInWithSecondFactor,
 } from "@pris/domain";
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
@@ -59,7 +60,12 @@ export function ResetPasswordPage() {
     setBusy(true);
     setError(null);
     try {
-      const session = await api.post<Session>(path, { password });
+      const session = await api.post<Session | SignInWithSecondFactor>(path, { password });
+      // The account owes a second factor: the login asks for it (no session is opened here).
+      if ("signIn" in session) {
+        navigate("/connexion?motif=second-facteur", { replace: true });
+        return;
+      }
       signedIn(session);
       navigate("/", { replace: true });
     } catch (err) {

@@ -5,10 +5,11 @@ import {
   InvitationLinkSchema,
   InvitationTokenParamsSchema,
   SessionSchema,
+  SignInWithSecondFactorSchema,
 } from "@pris/domain";
-import { UnauthorizedError } from "../../errors.ts";
+import Type from "typebox";
 import { problems } from "../../http.ts";
-import { loadMe } from "../auth/me.ts";
+import { sessionAfterPassword } from "../auth/session-after-password.ts";
 import { acceptInvitation, checkInvitationLink } from "./invitation-link-service.ts";
 
 /**
@@ -62,7 +63,10 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [],
         params: InvitationTokenParamsSchema,
         body: InvitationAcceptSchema,
-        response: { 200: SessionSchema, ...problems(400, 404, 409, 410, 429) },
+        response: {
+          200: Type.Union([SessionSchema, SignInWithSecondFactorSchema]),
+          ...problems(400, 404, 409, 410, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -73,16 +77,7 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.password,
         { id: request.id, ip: request.ip },
       );
-      const principal = await app.resolveUser(userId, "cookie");
-      if (!principal) throw new UnauthorizedError("The account could not be opened");
-      const { csrf } = app.issueSession(reply, userId);
-      return {
-        accessToken: app.issueAccessToken(userId),
-        tokenType: "Bearer" as const,
-        expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
-        csrfToken: csrf,
-        user: await loadMe(database.db, principal),
-      };
+      return sessionAfterPassword(app, reply, userId, ["invitation"]);
     },
   );
 };

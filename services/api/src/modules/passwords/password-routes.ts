@@ -9,13 +9,13 @@ import {
   PasswordResetSchema,
   PasswordResetTokenParamsSchema,
   SessionSchema,
+  SignInWithSecondFactorSchema,
 } from "@pris/domain";
 import Type from "typebox";
 import { auditActor } from "../../audit.ts";
 import { PEOPLE } from "../../auth/principal.ts";
-import { UnauthorizedError } from "../../errors.ts";
 import { problems } from "../../http.ts";
-import { loadMe } from "../auth/me.ts";
+import { sessionAfterPassword } from "../auth/session-after-password.ts";
 import {
   changeOwnPassword,
   checkPasswordResetLink,
@@ -143,7 +143,10 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [],
         params: PasswordResetTokenParamsSchema,
         body: PasswordResetSchema,
-        response: { 200: SessionSchema, ...problems(400, 404, 410, 429) },
+        response: {
+          200: Type.Union([SessionSchema, SignInWithSecondFactorSchema]),
+          ...problems(400, 404, 410, 429),
+        },
       },
     },
     async (request, reply) => {
@@ -151,16 +154,7 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         id: request.id,
         ip: request.ip,
       });
-      const principal = await app.resolveUser(userId, "cookie");
-      if (!principal) throw new UnauthorizedError("The account could not be opened");
-      const { csrf } = app.issueSession(reply, userId);
-      return {
-        accessToken: app.issueAccessToken(userId),
-        tokenType: "Bearer" as const,
-        expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
-        csrfToken: csrf,
-        user: await loadMe(db, principal),
-      };
+      return sessionAfterPassword(app, reply, userId, ["reset"]);
     },
   );
 };

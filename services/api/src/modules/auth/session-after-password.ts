@@ -1,0 +1,31 @@
+import type { AuthMethod } from "@pris/db";
+import type { Session, SignInWithSecondFactor } from "@pris/domain";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { UnauthorizedError } from "../../errors.ts";
+import { secondFactorStep } from "../second-factor/second-factor-service.ts";
+import { loadMe } from "./me.ts";
+
+/**
+ * A person just set their password from an e-mailed link (invitation, reset): they are signed in, as the
+ * login would — unless they owe a second factor (enrolled, or required of their role now), in which case no
+ * session is opened and they sign in through the login, which asks for it. No path skips the factor.
+ */
+export async function sessionAfterPassword(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  userId: string,
+  amr: AuthMethod[],
+): Promise<Session | SignInWithSecondFactor> {
+  const principal = await app.resolveUser(userId, "cookie");
+  if (!principal) throw new UnauthorizedError("The account could not be opened");
+  if (await secondFactorStep(app.database.db, { id: userId, role: principal.role }))
+    return { signIn: "second_factor" };
+  const { csrf } = app.issueSession(reply, userId, undefined, undefined, { pending: false, amr });
+  return {
+    accessToken: app.issueAccessToken(userId),
+    tokenType: "Bearer",
+    expiresIn: app.config.ACCESS_TOKEN_TTL_SECONDS,
+    csrfToken: csrf,
+    user: await loadMe(app.database.db, principal),
+  };
+}
