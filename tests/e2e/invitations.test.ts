@@ -67,7 +67,7 @@ describe("a person onboarded by invitation, in the browser", () => {
     await desk.getByRole("button", { name: "Se connecter" }).click();
     await desk.waitForURL((url) => !url.pathname.startsWith("/connexion"));
     await desk.getByRole("button", { name: "Administration" }).click();
-    await desk.getByRole("link", { name: "Invitations" }).click();
+    await desk.getByRole("link", { name: "Invitations", exact: true }).first().click();
     await desk.getByRole("heading", { name: "Inviter une personne" }).waitFor();
 
     await desk.getByLabel("Nom et prénom").fill("Nadia Payet");

@@ -1,33 +1,12 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import {
-  INVITATION_LINK_PROBLEMS,
-  type InvitationLink,
-  type InvitationLinkProblem,
-  ROLE_LABELS,
-  type Session,
-  type SignInWithSecondFactor,
-} from "@pris/domain";
-import { type FormEvent, useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
-import { ApiError, api, describeError } from "../api/client.ts";
+import { INVITATION_LINK_PROBLEMS, type InvitationLink, ROLE_LABELS } from "@pris/domain";
+import { Link, useParams } from "react-router";
 import { usePageTitle } from "../components/Layout.tsx";
-import { NewPasswordFields, passwordRefusal } from "../components/NewPasswordFields.tsx";
+import { NewPasswordFields } from "../components/NewPasswordFields.tsx";
+import { useLinkPassword } from "../lib/use-link-password.ts";
 import { formatLong } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
-
-type State =
-  | { status: "loading" }
-  | { status: "ready"; link: InvitationLink }
-  | { status: "refused"; message: string };
-
-/** Why the link cannot be used, in the words the API gives for each reason. */
-function linkRefusal(err: unknown): string | null {
-  if (err instanceof ApiError && Object.hasOwn(INVITATION_LINK_PROBLEMS, err.problem.code)) {
-    return INVITATION_LINK_PROBLEMS[err.problem.code as InvitationLinkProblem];
-  }
-  return null;
-}
 
 /**
  * The page an invitation's link opens, without login: who is invited, and the password they choose
@@ -36,49 +15,14 @@ function linkRefusal(err: unknown): string | null {
 export function InvitationPage() {
   const { token = "" } = useParams();
   usePageTitle("Invitation à rejoindre PRIS");
-  const { config, signedIn } = useApp();
-  const navigate = useNavigate();
-  const [state, setState] = useState<State>({ status: "loading" });
-  const [password, setPassword] = useState("");
-  const [confirmation, setConfirmation] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const path = `/invitation-links/${encodeURIComponent(token)}`;
-
-  useEffect(() => {
-    api.get<InvitationLink>(path).then(
-      (link) => setState({ status: "ready", link }),
-      (err: unknown) => setState({ status: "refused", message: linkRefusal(err) ?? describeError(err) }),
-    );
-  }, [path]);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (password !== confirmation) {
-      setError("Les deux mots de passe ne sont pas identiques.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await api.post<Session | SignInWithSecondFactor>(`${path}/accept`, { password });
-      // The account owes a second factor: the login asks for it (no session is opened here).
-      if ("signIn" in session) {
-        navigate("/connexion?motif=second-facteur", { replace: true });
-        return;
-      }
-      signedIn(session);
-      navigate("/", { replace: true });
-    } catch (err) {
-      const refusal = linkRefusal(err);
-      if (refusal) setState({ status: "refused", message: refusal });
-      else if (err instanceof ApiError && err.status === 409)
-        setError("Un compte existe déjà avec cette adresse\u00a0: connectez-vous avec votre mot de passe.");
-      else setError(passwordRefusal(err, "/password") ?? describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { config } = useApp();
+  const { state, password, setPassword, confirmation, setConfirmation, error, busy, submit } =
+    useLinkPassword<InvitationLink>({
+      path: `/invitation-links/${encodeURIComponent(token)}`,
+      submitPath: `/invitation-links/${encodeURIComponent(token)}/accept`,
+      problems: INVITATION_LINK_PROBLEMS,
+      conflict: "Un compte existe déjà avec cette adresse\u00a0: connectez-vous avec votre mot de passe.",
+    });
 
   if (state.status === "loading") return <p className="fr-container fr-my-4w">Chargement…</p>;
   if (state.status === "refused")

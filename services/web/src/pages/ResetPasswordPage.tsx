@@ -1,32 +1,12 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import {
-  PASSWORD_RESET_LINK_PROBLEMS,
-  type PasswordResetLink,
-  type PasswordResetLinkProblem,
-  type Session,
-  type SignInWithSecondFactor,
-} from "@pris/domain";
-import { type FormEvent, useEffect, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
-import { ApiError, api, describeError } from "../api/client.ts";
+import { PASSWORD_RESET_LINK_PROBLEMS, type PasswordResetLink } from "@pris/domain";
+import { Link, useParams } from "react-router";
 import { usePageTitle } from "../components/Layout.tsx";
-import { NewPasswordFields, passwordRefusal } from "../components/NewPasswordFields.tsx";
+import { NewPasswordFields } from "../components/NewPasswordFields.tsx";
+import { useLinkPassword } from "../lib/use-link-password.ts";
 import { formatLong } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
-
-type State =
-  | { status: "loading" }
-  | { status: "ready"; link: PasswordResetLink }
-  | { status: "refused"; message: string };
-
-/** Why the link cannot be used (invalid, expired, used), in the words the API gives for each reason. */
-function linkRefusal(err: unknown): string | null {
-  if (err instanceof ApiError && Object.hasOwn(PASSWORD_RESET_LINK_PROBLEMS, err.problem.code)) {
-    return PASSWORD_RESET_LINK_PROBLEMS[err.problem.code as PasswordResetLinkProblem];
-  }
-  return null;
-}
 
 /**
  * The page a reset link opens, without login: the new password, with the meter. Setting it ends every
@@ -35,47 +15,13 @@ function linkRefusal(err: unknown): string | null {
 export function ResetPasswordPage() {
   const { token = "" } = useParams();
   usePageTitle("Nouveau mot de passe");
-  const { config, signedIn } = useApp();
-  const navigate = useNavigate();
-  const [state, setState] = useState<State>({ status: "loading" });
-  const [password, setPassword] = useState("");
-  const [confirmation, setConfirmation] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const path = `/auth/password-reset/${encodeURIComponent(token)}`;
-
-  useEffect(() => {
-    api.get<PasswordResetLink>(path).then(
-      (link) => setState({ status: "ready", link }),
-      (err: unknown) => setState({ status: "refused", message: linkRefusal(err) ?? describeError(err) }),
-    );
-  }, [path]);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (password !== confirmation) {
-      setError("Les deux mots de passe ne sont pas identiques.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const session = await api.post<Session | SignInWithSecondFactor>(path, { password });
-      // The account owes a second factor: the login asks for it (no session is opened here).
-      if ("signIn" in session) {
-        navigate("/connexion?motif=second-facteur", { replace: true });
-        return;
-      }
-      signedIn(session);
-      navigate("/", { replace: true });
-    } catch (err) {
-      const refusal = linkRefusal(err);
-      if (refusal) setState({ status: "refused", message: refusal });
-      else setError(passwordRefusal(err, "/password") ?? describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { config } = useApp();
+  const { state, password, setPassword, confirmation, setConfirmation, error, busy, submit } =
+    useLinkPassword<PasswordResetLink>({
+      path: `/auth/password-reset/${encodeURIComponent(token)}`,
+      submitPath: `/auth/password-reset/${encodeURIComponent(token)}`,
+      problems: PASSWORD_RESET_LINK_PROBLEMS,
+    });
 
   if (state.status === "loading") return <p className="fr-container fr-my-4w">Chargement…</p>;
   if (state.status === "refused")
