@@ -13,10 +13,10 @@
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
-import { migrate } from "@pris/db";
 import { parseObligationRule } from "@pris/domain";
 import pg from "pg";
 import { completionStatement } from "../../services/api/src/modules/exercises/completion-service.ts";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { COMPLETION_SEED, YEARS } from "./completion-seed.ts";
 import {
   API_NODE_OPTIONS,
@@ -43,7 +43,7 @@ const children = new Children();
 async function main() {
   const t0 = performance.now();
   await scratch.create();
-  await migrate(scratch.url);
+  await migrateWithPasswordOnly(scratch.url);
   const seeder = new pg.Client({ connectionString: scratch.url });
   seeder.on("error", () => {});
   await seeder.connect();

@@ -21,10 +21,10 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
-import { migrate } from "@pris/db";
 import { createMailTransport } from "@pris/worker";
 import pg from "pg";
 import { type BulletinForMail, bulletinMailer } from "../../services/worker/src/bulletins/bulletin-mail.ts";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import {
   API_NODE_OPTIONS,
   Children,
@@ -102,7 +102,7 @@ async function main() {
   const step = (s: string) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), s);
   await scratch.create();
   step("created");
-  await migrate(scratch.url);
+  await migrateWithPasswordOnly(scratch.url);
   const db = new pg.Pool({ connectionString: scratch.url, max: 2 });
   const hash = await hashPassword(PASSWORD);
   await db.query(`INSERT INTO territories (code, name) VALUES ('bench', 'Banc'), ('warm', 'Chauffe')`);

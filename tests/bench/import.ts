@@ -22,13 +22,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { loadConfig } from "@pris/config";
-import { createDatabase, migrate } from "@pris/db";
+import { createDatabase } from "@pris/db";
 import { FINESS_STRUCTURE_FIELDS } from "@pris/domain";
 import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import { hashPassword } from "../../services/api/src/auth/passwords.ts";
 import { applyImport, previewImport } from "../../services/api/src/modules/registry/import-service.ts";
 import { REUNION_COMMUNES, SYNTHETIC_CATEGORIES } from "../fixtures/finess/generate.ts";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { API_NODE_OPTIONS, Children, freePort, ROOT, scratchDatabase, waitFor } from "./support.ts";
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -72,7 +73,7 @@ async function sampled<T extends object>(
 /** A migrated scratch database with the region's mappings and one admin; returns the admin's id. */
 async function prepare(scratch: ReturnType<typeof scratchDatabase>): Promise<string> {
   await scratch.create();
-  await migrate(scratch.url);
+  await migrateWithPasswordOnly(scratch.url);
   const client = new pg.Client({ connectionString: scratch.url });
   await client.connect();
   try {

@@ -11,8 +11,9 @@
 import { randomUUID } from "node:crypto";
 import { generateApiKey, hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
-import { apiKeys, createDatabase, establishments, migrate, territories, users } from "@pris/db";
+import { apiKeys, createDatabase, establishments, territories, users } from "@pris/db";
 import autocannon from "autocannon";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -90,7 +91,7 @@ async function drive(
 
 async function main() {
   await scratch.create();
-  await migrate(scratch.url);
+  await migrateWithPasswordOnly(scratch.url);
   const { db, close } = createDatabase({ url: scratch.url });
   await db.insert(territories).values({ code: "sud", name: "Sud" });
   const [est] = await db

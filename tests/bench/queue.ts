@@ -16,11 +16,11 @@
 import { randomUUID } from "node:crypto";
 import { hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
-import { migrate } from "@pris/db";
 import type { QueueQuery } from "@pris/domain";
 import pg from "pg";
 import type { Principal } from "../../services/api/src/auth/principal.ts";
 import { queueStatements } from "../../services/api/src/modules/queue/queue-sql.ts";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { QUEUE_SEED } from "./queue-seed.ts";
 import {
   API_NODE_OPTIONS,
@@ -47,7 +47,7 @@ const children = new Children();
 async function main() {
   const t0 = performance.now();
   await scratch.create();
-  await migrate(scratch.url);
+  await migrateWithPasswordOnly(scratch.url);
   const seeder = new pg.Client({ connectionString: scratch.url });
   seeder.on("error", () => {});
   await seeder.connect();

@@ -29,13 +29,13 @@
  * BENCH_ONLY=queue|completion, BENCH_EXPLAIN=1, BENCH_KEEP=1, DATABASE_URL.
  */
 import { loadConfig } from "@pris/config";
-import { migrate } from "@pris/db";
 import { parseObligationRule, type QueueQuery, type Role } from "@pris/domain";
 import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
 import type { Principal } from "../../services/api/src/auth/principal.ts";
 import { completionStatement } from "../../services/api/src/modules/exercises/completion-service.ts";
 import { queueStatements, type Statement } from "../../services/api/src/modules/queue/queue-sql.ts";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { COMPLETION_SEED } from "./completion-seed.ts";
 import { QUEUE_SEED } from "./queue-seed.ts";
 import { percentile, scratchDatabase } from "./support.ts";
@@ -217,7 +217,7 @@ async function withScratch(prefix: string, seed: string[], body: (url: string, p
   const p = scratch.name;
   await scratch.create();
   try {
-    await migrate(scratch.url);
+    await migrateWithPasswordOnly(scratch.url);
     const seeder = new pg.Client({ connectionString: scratch.url });
     seeder.on("error", () => {});
     await seeder.connect();

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { buildApp } from "@pris/api";
 import { loadConfig } from "@pris/config";
-import { migrate } from "@pris/db";
 import pg from "pg";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { buildWorld, fuzzOperation, operationsOf, percentile, type Tally } from "./fuzz-kit.ts";
 
 /**
@@ -31,7 +31,7 @@ await admin.connect();
 await admin.query(`CREATE DATABASE "${name}"`);
 const url = new URL(adminUrl);
 url.pathname = `/${name}`;
-await migrate(url.toString());
+await migrateWithPasswordOnly(url.toString());
 
 const config = loadConfig({
   ...process.env,

@@ -6,7 +6,6 @@ import {
   type Database,
   incidents,
   mailDeliveries,
-  migrate,
   timers,
   users,
 } from "@pris/db";
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulletinDraft, seedNetwork } from "../support/bulletin-fixtures.ts";
 import { testConfig } from "../support/env.ts";
 import { createUser, login } from "../support/fixtures.ts";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { setOnCall } from "../support/timer-fixtures.ts";
@@ -56,7 +56,7 @@ let worker: WorkerProcess;
 beforeAll(async () => {
   pgc = await startPrivatePostgres();
   const url = await pgc.createDatabase("pris");
-  await migrate(url);
+  await migrateWithPasswordOnly(url);
   smtp = await startSmtpServer();
   // A relay that takes its time: transactions are held over SMTP exchanges when the faults strike.
   smtp.slowDown(15);

@@ -1,7 +1,7 @@
 import net from "node:net";
-import { migrate } from "@pris/db";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 
 /**
  * Real PostgreSQL and Redis for the integration tests: DATABASE_URL / REDIS_URL when set;
@@ -89,13 +89,7 @@ export default async function setup(project: TestProject) {
 
   const templateUrl = new URL(admin);
   templateUrl.pathname = `/${TEMPLATE}`;
-  await migrate(templateUrl.toString());
-  // The tests that are not about the second factor sign in with a password alone, as a deployment whose
-  // administrator made every role's factor optional would; second-factor.test.ts sets the policies it tests.
-  const template = new pg.Client({ connectionString: templateUrl.toString() });
-  await template.connect();
-  await template.query("UPDATE second_factor_policies SET required = false, required_from = NULL");
-  await template.end();
+  await migrateWithPasswordOnly(templateUrl.toString());
 
   project.provide("adminDatabaseUrl", admin.toString());
   project.provide("templateDatabase", TEMPLATE);
