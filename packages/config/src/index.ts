@@ -72,6 +72,18 @@ export const ConfigSchema = Type.Object({
     default: "dev-only-secret-change-me-0123456789abcdef",
     description: "HMAC secret of access tokens (HS256), at least 32 characters; required in production",
   }),
+  JWT_PREVIOUS_SECRETS: Type.String({
+    default: "",
+    pattern: "^$|^[^,]{32,}(,[^,]{32,})*$",
+    description:
+      "Former JWT_SECRET values, comma-separated, still accepted to verify tokens and session cookies during a key rotation (new ones are signed with JWT_SECRET only)",
+  }),
+  TRUST_PROXY: Type.String({
+    default: "",
+    pattern: "^$|^[0-9A-Fa-f:.]+(/[0-9]{1,3})?(,[0-9A-Fa-f:.]+(/[0-9]{1,3})?)*$",
+    description:
+      "Reverse proxies whose X-Forwarded-For is believed, as addresses or CIDRs, comma-separated (none by default: the client address is the connection's)",
+  }),
   LOG_CHAIN_KEY: Type.String({
     minLength: 32,
     default: "dev-only-log-chain-key-change-me-0123456789",
@@ -103,7 +115,13 @@ export const ConfigSchema = Type.Object({
   LOGIN_RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
     default: 10,
-    description: "Login attempts allowed per client address and e-mail in the window",
+    description: "Failed sign-ins allowed per client address and e-mail in the window, then 429",
+  }),
+  LOGIN_RATE_LIMIT_ADDRESS_MAX: Type.Integer({
+    minimum: 1,
+    default: 100,
+    description:
+      "Failed sign-ins (and bad reset or invitation links) allowed per client address in the window, whatever the account, then 429",
   }),
   LOGIN_RATE_LIMIT_WINDOW_SECONDS: Duration("Window of the login rate limit", 300),
   BODY_LIMIT_BYTES: Type.Integer({

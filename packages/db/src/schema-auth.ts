@@ -52,6 +52,8 @@ export const sessions = pgTable(
     providerSid: text("provider_sid"),
     /** The second factor is required and not given yet: only the second-factor routes answer. */
     secondFactorPending: boolean("second_factor_pending").notNull().default(false),
+    /** When a second factor was last checked in this session: removing a factor needs a recent one. */
+    secondFactorAt: at("second_factor_at"),
   },
   (t) => [
     index("sessions_user_idx").on(t.userId, t.lastSeenAt.desc()).where(sql`${t.endedAt} IS NULL`),

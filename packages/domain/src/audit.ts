@@ -65,6 +65,9 @@ export const AUDIT_ACTIONS = {
   "mfa.failed": ["user"],
   "mfa.reset": ["user"],
   "mfa.policy_update": ["second_factor_policy"],
+  "session.end": ["user"],
+  "session.end_all": ["user"],
+  "auth.token_refused": ["user"],
 } as const satisfies Record<string, readonly AuditObjectKind[]>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

@@ -1,6 +1,6 @@
 import Type, { type Static } from "typebox";
 import { ROLES } from "../directory.ts";
-import { EmailSchema, Enum, Nullable, UuidSchema } from "./common.ts";
+import { DateTimeSchema, EmailSchema, Enum, Nullable, UuidSchema } from "./common.ts";
 
 export const LoginSchema = Type.Object(
   { email: EmailSchema, password: Type.String({ minLength: 1, maxLength: 200 }) },
@@ -35,3 +35,25 @@ export const SessionSchema = Type.Object({
   user: MeSchema,
 });
 export type Session = Static<typeof SessionSchema>;
+
+/** One of a person's open sessions, as "Mes sessions" and the administrator list them. */
+export const SessionInfoSchema = Type.Object({
+  id: UuidSchema,
+  current: Type.Boolean({ description: "The session this request came with" }),
+  createdAt: DateTimeSchema,
+  lastSeenAt: DateTimeSchema,
+  expiresAt: DateTimeSchema,
+  ip: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
+  device: Type.String({
+    description: "Browser and system read from the user agent, e.g. 'Firefox, Windows'",
+  }),
+  methods: Type.Array(Type.String(), {
+    description: "How the person proved who they are (amr): pwd, webauthn, otp, sso…",
+  }),
+  provider: Nullable(Type.String({ description: "The identity provider of a single sign-on" })),
+});
+export type SessionInfo = Static<typeof SessionInfoSchema>;
+export const SessionListSchema = Type.Object({ items: Type.Array(SessionInfoSchema) });
+export type SessionList = Static<typeof SessionListSchema>;
+export const SessionsEndedSchema = Type.Object({ ended: Type.Integer({ minimum: 0 }) });

@@ -74,6 +74,9 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "mfa.failed": "Échec de la double authentification",
   "mfa.reset": "Réinitialisation des seconds facteurs",
   "mfa.policy_update": "Modification de la règle de double authentification",
+  "session.end": "Fin d'une session",
+  "session.end_all": "Fin de toutes les sessions d'une personne",
+  "auth.token_refused": "Jeton refusé (signé mais incomplet)",
 };
 
 export const actionLabel = (action: string): string =>
