@@ -133,7 +133,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       await guardEnrolment(db, request);
       const { user, key: sessionKey } = currentSession(request);
       const expectedChallenge = await takeChallenge(app, sessionKey, "registration");
@@ -169,7 +169,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         name,
       });
       await auditOwn(db, request, "mfa.enrol", { method: "webauthn", name });
-      return completeSecondFactor(app, request, reply, AMR_OF.webauthn);
+      return completeSecondFactor(app, request, AMR_OF.webauthn);
     },
   );
 
@@ -210,7 +210,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { user, key: sessionKey } = currentSession(request);
       const expectedChallenge = await takeChallenge(app, sessionKey, "authentication");
       if (!expectedChallenge) {
@@ -243,7 +243,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!verification?.verified)
         return refuse(db, request, "webauthn", "The passkey could not be verified");
       await touchPasskey(db, passkey.id, verification.authenticationInfo.newCounter);
-      return completeSecondFactor(app, request, reply, AMR_OF.webauthn);
+      return completeSecondFactor(app, request, AMR_OF.webauthn);
     },
   );
 
@@ -298,11 +298,11 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       await guardEnrolment(db, request);
       await checkTotp(request, request.body.code, false);
       await auditOwn(db, request, "mfa.enrol", { method: "totp" });
-      return completeSecondFactor(app, request, reply, AMR_OF.totp);
+      return completeSecondFactor(app, request, AMR_OF.totp);
     },
   );
 
@@ -318,9 +318,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       await checkTotp(request, request.body.code, true);
-      return completeSecondFactor(app, request, reply, AMR_OF.totp);
+      return completeSecondFactor(app, request, AMR_OF.totp);
     },
   );
 
@@ -361,12 +361,12 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { user } = currentSession(request);
       if (!(await spendRecoveryCode(db, user.id, recoveryCodeDigest(request.body.code)))) {
         await refuse(db, request, "recovery", "Wrong or already used recovery code");
       }
-      return completeSecondFactor(app, request, reply, AMR_OF.recovery);
+      return completeSecondFactor(app, request, AMR_OF.recovery);
     },
   );
 
