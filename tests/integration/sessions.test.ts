@@ -1,7 +1,9 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { type App, buildApp } from "@pris/api";
-import { auditLog, sessions } from "@pris/db";
+import { auditLog, sessions, totpSecrets, users } from "@pris/db";
+import { signPasswordResetToken } from "@pris/domain/password-reset-token";
 import { and, eq } from "drizzle-orm";
+import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testConfig } from "../support/env.ts";
 import {
@@ -337,6 +339,50 @@ describe("tokens checked completely", () => {
       expect((await me(after, fresh.bearer)).statusCode).toBe(200);
       expect((await me(before, fresh.bearer)).statusCode).toBe(401);
       expect((await me(after, old.bearer)).statusCode).toBe(401);
+
+      // The e-mailed links signed before the rotation still open while the old secret is listed.
+      const [row] = await t.db.select().from(users).where(eq(users.id, user.id));
+      const link = signPasswordResetToken(OLD, row!, new Date(Date.now() + 10 * 60_000));
+      const opened = (app: App) => app.inject({ method: "GET", url: `/api/v1/auth/password-reset/${link}` });
+      expect((await opened(during)).statusCode).toBe(200);
+      expect((await opened(after)).statusCode).toBe(404);
+
+      // A TOTP secret sealed under the old secret still opens, and is sealed again under the new one.
+      const call = (app: App, auth: Awaited<ReturnType<typeof login>>, url: string, payload?: object) =>
+        app.inject({
+          method: "POST",
+          url: `/api/v1${url}`,
+          headers: auth.cookie,
+          ...(payload ? { payload } : {}),
+        });
+      const setup = await call(before, old, "/auth/second-factor/totp/setup");
+      expect(setup.statusCode, setup.body).toBe(200);
+      const secret: string = setup.json().secret;
+      const codeAt = (at: number) =>
+        new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret) }).generate({ timestamp: at });
+      expect(
+        (await call(before, old, "/auth/second-factor/totp/confirm", { code: codeAt(Date.now()) }))
+          .statusCode,
+      ).toBe(200);
+      const sealedBefore = (await t.db.select().from(totpSecrets).where(eq(totpSecrets.userId, user.id)))[0]!;
+      const signIn = await during.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: user.email, password: PASSWORD },
+      });
+      expect(signIn.json()).toMatchObject({ secondFactor: "verify" });
+      const pending = {
+        cookie: {
+          cookie: `pris_session=${signIn.cookies.find((c) => c.name === "pris_session")!.value}`,
+          "x-csrf-token": signIn.json().csrfToken,
+        },
+      } as Awaited<ReturnType<typeof login>>;
+      const verified = await call(during, pending, "/auth/second-factor/totp/verify", {
+        code: codeAt(Date.now() + 30_000),
+      });
+      expect(verified.statusCode, verified.body).toBe(200);
+      const sealedAfter = (await t.db.select().from(totpSecrets).where(eq(totpSecrets.userId, user.id)))[0]!;
+      expect(sealedAfter.secretEncrypted).not.toBe(sealedBefore.secretEncrypted);
     } finally {
       await Promise.all([before.close(), during.close(), after.close()]);
     }

@@ -31,6 +31,23 @@ export function serviceSecrets(config: Pick<Config, "JWT_SECRET" | "JWT_PREVIOUS
 }
 
 /**
+ * One of the service's signed links (bulletin acknowledgement, invitation, password reset), checked under
+ * JWT_SECRET and then each former secret: the first that passes, with the secret it passed under; else
+ * the most telling refusal (an expired genuine link says "expired", not "invalid").
+ */
+export function checkUnderAnySecret<T extends { ok: boolean; reason?: string }>(
+  config: Pick<Config, "JWT_SECRET" | "JWT_PREVIOUS_SECRETS">,
+  check: (secret: string) => T,
+): T & { secret: string } {
+  const results = serviceSecrets(config).map((secret) => ({ ...check(secret), secret }));
+  return (
+    results.find((r) => r.ok) ??
+    results.find((r) => r.reason !== undefined && r.reason !== "invalid") ??
+    results[0]!
+  );
+}
+
+/**
  * The service's JWTs (session cookies, access tokens, single sign-on flow cookies), through fast-jwt: the
  * algorithm is pinned to HS256, exp/iat/iss/aud/typ are required, and several verification keys are tried
  * in order so that a key can be rotated without signing everyone out.

@@ -10,6 +10,7 @@ import {
   listPasskeys,
   putUnconfirmedTotp,
   replaceRecoveryCodes,
+  resealTotp,
   spendRecoveryCode,
   spendTotpStep,
   totpOf,
@@ -37,6 +38,7 @@ import {
 } from "@simplewebauthn/server";
 import Type from "typebox";
 import { PEOPLE } from "../../auth/principal.ts";
+import { serviceSecrets } from "../../auth/tokens.ts";
 import { AppError, ConflictError, NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import {
@@ -48,7 +50,7 @@ import {
 } from "./factor-session.ts";
 import { newRecoveryCodes, recoveryCodeDigest } from "./recovery-codes.ts";
 import { AMR_OF, auditOwn, guardEnrolment, myFactors, refuse, userLabel } from "./second-factor-service.ts";
-import { decryptSecret, encryptSecret, matchingStep, newTotp, totpKey } from "./totp.ts";
+import { decryptSecret, encryptSecret, matchingStep, newTotp, totpKeys } from "./totp.ts";
 
 const RP_NAME = "PRIS Cyber Santé";
 const TAGS = ["second-factor"];
@@ -59,7 +61,7 @@ const TAGS = ["second-factor"];
  */
 const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
-  const key = totpKey(app.config.JWT_SECRET);
+  const keys = totpKeys(serviceSecrets(app.config));
   const publicUrl = new URL(app.config.PUBLIC_URL);
   // The relying party is the address people use: "localhost" in development and in the browser tests.
   const rpID = publicUrl.hostname;
@@ -263,7 +265,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user } = currentSession(request);
       const who = await userLabel(db, user.id);
       const setup = await newTotp(who?.email ?? user.displayName, RP_NAME);
-      if (!(await putUnconfirmedTotp(db, user.id, encryptSecret(key, setup.secret)))) {
+      if (!(await putUnconfirmedTotp(db, user.id, encryptSecret(keys[0]!, setup.secret)))) {
         throw new ConflictError(
           "totp_enrolled",
           "An authenticator application is already set up: remove it first",
@@ -280,10 +282,12 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!row || !!row.confirmedAt !== confirmed) {
       throw new NotFoundError(confirmed ? "Authenticator application" : "Authenticator application setup");
     }
-    const step = matchingStep(decryptSecret(key, row.secretEncrypted), code);
+    const { secret, stale } = decryptSecret(keys, row.secretEncrypted);
+    const step = matchingStep(secret, code);
     if (step === null || !(await spendTotpStep(db, user.id, step))) {
       await refuse(db, request, "totp", "Wrong or already used code");
     }
+    if (stale) await resealTotp(db, user.id, encryptSecret(keys[0]!, secret));
   }
 
   app.post(
