@@ -383,6 +383,25 @@ describe("tokens checked completely", () => {
       expect(verified.statusCode, verified.body).toBe(200);
       const sealedAfter = (await t.db.select().from(totpSecrets).where(eq(totpSecrets.userId, user.id)))[0]!;
       expect(sealedAfter.secretEncrypted).not.toBe(sealedBefore.secretEncrypted);
+      // Sealed under a key this process does not know (a secret changed without rotation): a clear 409.
+      const stranger = await before.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: user.email, password: PASSWORD },
+      });
+      const lost = await call(
+        before,
+        {
+          cookie: {
+            cookie: `pris_session=${stranger.cookies.find((c) => c.name === "pris_session")!.value}`,
+            "x-csrf-token": stranger.json().csrfToken,
+          },
+        } as Awaited<ReturnType<typeof login>>,
+        "/auth/second-factor/totp/verify",
+        { code: codeAt(Date.now() + 60_000) },
+      );
+      expect(lost.statusCode).toBe(409);
+      expect(lost.json().code).toBe("totp_unreadable");
     } finally {
       await Promise.all([before.close(), during.close(), after.close()]);
     }

@@ -275,6 +275,16 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  /** The secret, or null when sealed under none of the service's keys (JWT_SECRET changed without rotation). */
+  function openTotpSecret(sealed: string) {
+    try {
+      return decryptSecret(keys, sealed);
+    } catch (err) {
+      app.log.error({ err }, "a TOTP secret could not be opened");
+      return null;
+    }
+  }
+
   /** Checks a code against the person's secret and spends its time step; refuses a wrong or replayed one. */
   async function checkTotp(request: Parameters<typeof refuse>[1], code: string, confirmed: boolean) {
     const { user } = currentSession(request);
@@ -282,7 +292,15 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!row || !!row.confirmedAt !== confirmed) {
       throw new NotFoundError(confirmed ? "Authenticator application" : "Authenticator application setup");
     }
-    const { secret, stale } = decryptSecret(keys, row.secretEncrypted);
+    const opened = openTotpSecret(row.secretEncrypted);
+    if (!opened)
+      throw new AppError(
+        409,
+        "totp_unreadable",
+        "Conflict",
+        "The authenticator application must be set up again (the service's key changed): use a recovery code or a passkey, or ask an administrator",
+      );
+    const { secret, stale } = opened;
     const step = matchingStep(secret, code);
     if (step === null || !(await spendTotpStep(db, user.id, step))) {
       await refuse(db, request, "totp", "Wrong or already used code");
@@ -299,7 +317,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "totpConfirm",
         summary: "Finish setting up the authenticator application with its first code",
         body: TotpCodeSchema,
-        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => {
@@ -319,7 +337,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "totpVerify",
         summary: "Prove the second factor with a code of the authenticator application",
         body: TotpCodeSchema,
-        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request) => {
