@@ -98,6 +98,8 @@ export interface Caller {
 
 export interface World {
   callers: Caller[];
+  /** Signs every person in again, in the same callers (a fuzzed logout ends the caller's session). */
+  renewSessions(): Promise<void>;
   /** Ids of real rows (incidents, establishments, exercises, participations, bulletins, users, invitations). */
   ids: string[];
 }
@@ -106,6 +108,7 @@ export interface World {
 export async function buildWorld(app: App, db: Db): Promise<World> {
   const establishment = await createEstablishment(db);
   const people: Record<string, Awaited<ReturnType<typeof login>>> = {};
+  const emails: Record<string, string> = {};
   // Not the callers' own ids: an administrator's fuzzed PATCH must not change who a caller is.
   const bystander = await createUser(db, { role: "rssi", establishmentId: establishment.id });
   const ids: string[] = [establishment.id, bystander.id];
@@ -115,6 +118,7 @@ export async function buildWorld(app: App, db: Db): Promise<World> {
       establishmentId: role === "rssi" ? establishment.id : null,
     });
     people[role] = await login(app, user.email);
+    emails[role] = user.email;
   }
   const key = await createApiKey(db, establishment.id);
   const bearer = (role: string) => people[role]!.bearer;
@@ -164,7 +168,16 @@ export async function buildWorld(app: App, db: Db): Promise<World> {
     { name: "api key", role: "api_key", headers: { authorization: `ApiKey ${key.key}` } },
     { name: "anonymous", role: null, headers: {} },
   ];
-  return { callers, ids };
+  async function renewSessions() {
+    for (const [role, email] of Object.entries(emails)) {
+      const fresh = await login(app, email);
+      for (const caller of callers) {
+        if (caller.role !== role) continue;
+        Object.assign(caller.headers, caller.name.endsWith("(cookie)") ? fresh.cookie : fresh.bearer);
+      }
+    }
+  }
+  return { callers, renewSessions, ids };
 }
 
 // --- Values -------------------------------------------------------------------------------------------
@@ -600,6 +613,8 @@ export async function fuzzOperation(
     await sendAll(samples);
   }
   tally.elapsedMs = performance.now() - began;
+  // A logout (or ending one's own session) is fuzzed with the callers' real sessions: they end.
+  if (op.operationId === "logout" || op.operationId === "endMySession") await world.renewSessions();
   return tally;
 
   async function sendAll(samples: FuzzRequest[]) {
