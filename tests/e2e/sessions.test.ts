@@ -99,7 +99,7 @@ describe("sessions, in the browser", () => {
     const mine = cards.filter({ hasText: "Cette session" });
     const other = cards.filter({ hasNotText: "Cette session" });
     expect(await mine.count()).toBe(1);
-    const otherText = await other.innerText();
+    const otherText = (await other.textContent()) ?? "";
     expect(otherText).toContain("Firefox, Windows");
     expect(otherText).toMatch(/Dernière activité : (à l'instant|il y a \d+\smin)/);
     expect(otherText).toContain("Adresse IP : 127.0.0.1");
