@@ -221,8 +221,6 @@ describe("changes that would orphan data are refused with 409", () => {
   test("two administrators demoting each other at once: one of them stays", async () => {
     const x = await createUser(t.db, { role: "admin" });
     const y = await createUser(t.db, { role: "admin" });
-    const xs = (await login(t.app, x.email)).bearer;
-    const ys = (await login(t.app, y.email)).bearer;
     const activeAdmins = async () =>
       (await t.db.execute(sql`SELECT id FROM users WHERE role = 'admin' AND active`)).rows.map((r) => r.id);
     const behindTheRules = async (statement: ReturnType<typeof sql>) => {
@@ -232,6 +230,9 @@ describe("changes that would orphan data are refused with 409", () => {
     await behindTheRules(sql`UPDATE users SET active = false WHERE id = ${adminUser.id}`);
     try {
       for (let round = 0; round < 5; round++) {
+        // The demoted one's sessions end with their role: both sign in again each round.
+        const xs = (await login(t.app, x.email)).bearer;
+        const ys = (await login(t.app, y.email)).bearer;
         const [demoteY, demoteX] = await Promise.all([
           patch(y.id, { role: "ars" }, xs),
           patch(x.id, { role: "ars" }, ys),

@@ -36,6 +36,8 @@ function forge(payload: Record<string, unknown>, secret: string, alg = "HS256") 
   return `${head}.${body}.${sig}`;
 }
 
+const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString());
+
 describe("login", () => {
   test("returns a bearer token, an HttpOnly SameSite=Strict session cookie and the user", async () => {
     const res = await t.app.inject({
@@ -127,8 +129,11 @@ describe("tokens and cookies", () => {
 
   test("forged, mis-addressed, expired and alg=none tokens are refused", async () => {
     const now = Math.floor(Date.now() / 1000);
+    const user = await createUser(t.db, { role: "rssi", establishmentId });
+    const { sid } = claimsOf((await login(t.app, user.email)).session.accessToken);
     const good = {
-      sub: rssi.id,
+      sub: user.id,
+      sid,
       typ: "access",
       iss: t.config.JWT_ISSUER,
       aud: t.config.JWT_AUDIENCE,
@@ -144,7 +149,8 @@ describe("tokens and cookies", () => {
       forge({ ...good, iss: "someone-else" }, t.config.JWT_SECRET),
       forge({ ...good, exp: now - 10 }, t.config.JWT_SECRET),
       forge(good, t.config.JWT_SECRET, "none"),
-      forge({ ...good, typ: "session", csrf: "x", sst: now }, t.config.JWT_SECRET),
+      forge({ ...good, typ: "session", csrf: "x" }, t.config.JWT_SECRET),
+      forge({ ...good, sub: crypto.randomUUID() }, t.config.JWT_SECRET),
       "not-a-jwt",
     ];
     for (const token of bad) {

@@ -105,6 +105,11 @@ export async function spendTotpStep(tx: Tx, userId: string, step: number): Promi
   return rows.length > 0;
 }
 
+/** The same secret sealed under the current key, after a key rotation. */
+export async function resealTotp(tx: Tx, userId: string, secretEncrypted: string): Promise<void> {
+  await tx.update(totpSecrets).set({ secretEncrypted }).where(eq(totpSecrets.userId, userId));
+}
+
 export async function deleteTotp(tx: Tx, userId: string): Promise<boolean> {
   const gone = await tx
     .delete(totpSecrets)

@@ -27,6 +27,7 @@ import registryRoutes from "./modules/registry/registry-routes.ts";
 import rosterRoutes from "./modules/roster/roster-routes.ts";
 import secondFactorAdminRoutes from "./modules/second-factor/policy-routes.ts";
 import secondFactorRoutes from "./modules/second-factor/second-factor-routes.ts";
+import sessionRoutes from "./modules/sessions/session-routes.ts";
 import setupRoutes from "./modules/setup/setup-routes.ts";
 import statsRoutes from "./modules/stats/stats-routes.ts";
 import systemRoutes from "./modules/system/system-routes.ts";
@@ -138,6 +139,7 @@ export async function buildApp(config: Config) {
       await api.register(invitationRoutes);
       await api.register(invitationLinkRoutes);
       await api.register(passwordRoutes);
+      await api.register(sessionRoutes);
     },
     { prefix: "/api/v1" },
   );

@@ -1,60 +1,86 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
-import fastifyJwt from "@fastify/jwt";
 import { servedOverHttps } from "@pris/config";
-import { type AuthMethod, apiKeys, establishments, users } from "@pris/db";
+import {
+  type AuthMethod,
+  apiKeys,
+  createSession,
+  establishments,
+  prepareSessionCheck,
+  type SessionCheck,
+  touchSession,
+  users,
+  writeAudit,
+} from "@pris/db";
 import type { Role } from "@pris/domain";
 import { and, eq, isNull, or, sql } from "drizzle-orm";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { apiKeyMatches, parseApiKey } from "../auth/api-keys.ts";
 import type { Access, Principal } from "../auth/principal.ts";
+import { createTokens, TokenRefused, type Tokens } from "../auth/tokens.ts";
 import { AppError, ForbiddenError, UnauthorizedError } from "../errors.ts";
 
 export const SESSION_COOKIE = "pris_session";
 export const CSRF_HEADER = "x-csrf-token";
 
+/** The session cookie: the session's id (its row is the truth) and the CSRF token bound to it. */
 interface SessionClaims {
-  sub: string;
   typ: "session";
-  csrf: string;
-  /** When the session started (seconds): it never outlives SESSION_MAX_SECONDS. */
-  sst: number;
-  /** Second-factor state (see SessionFactorState); absent on sessions that never had one. */
-  sfp?: boolean;
-  amr?: AuthMethod[];
-  sfa?: number;
-  iat: number;
-  exp: number;
-}
-interface AccessClaims {
   sub: string;
+  sid: string;
+  csrf: string;
+}
+/** A short-lived bearer token: it carries the session's id, and dies with it. */
+interface AccessClaims {
   typ: "access";
-  iat: number;
-  exp: number;
+  sub: string;
+  sid: string;
+}
+
+/** How a session starts: who proved what, from where. */
+export interface NewSession {
+  request: FastifyRequest;
+  amr: AuthMethod[];
+  /** The second factor is owed: only the routes marked `secondFactor: "pending"` answer until it is given. */
+  secondFactorPending: boolean;
+  /** Single sign-on: the provider and its session id, for its logout. */
+  provider?: string;
+  providerSid?: string | null;
+}
+
+/** The session a request came with (cookie or bearer token), as its row says now. */
+export interface RequestSession {
+  id: string;
+  pending: boolean;
+  amr: AuthMethod[];
+  /** When a second factor was last checked in this session. */
+  secondFactorAt: Date | null;
 }
 
 declare module "fastify" {
   interface FastifyInstance {
+    tokens: Tokens;
+    /** Opens a session (its row, then the cookie carrying its id); returns its id and CSRF token. */
     issueSession(
       reply: FastifyReply,
       userId: string,
-      started?: number,
-      csrf?: string,
-      factors?: SessionFactorState,
-    ): { csrf: string };
-    issueAccessToken(userId: string): string;
+      start: NewSession,
+    ): Promise<{ csrf: string; id: string }>;
+    issueAccessToken(userId: string, sessionId: string): string;
     resolveUser(
       userId: string,
       via: "cookie" | "bearer",
     ): Promise<Extract<Principal, { kind: "user" }> | null>;
     clearSession(reply: FastifyReply): void;
+    /** Ended sessions are refused at once by this process (others believe a session alive ≤ 1 s). */
+    forgetSessions(): void;
   }
   interface FastifyRequest {
     /** The CSRF token bound to the session cookie that authenticated this request. */
     sessionCsrf: string | null;
-    /** The cookie session's second-factor state, when a session cookie authenticated this request. */
-    sessionFactors: SessionFactorState | null;
+    /** The session of this request, when a cookie or a bearer token carried one. */
+    session: RequestSession | null;
   }
   interface FastifyContextConfig {
     /** "pending": the route answers a session still waiting for its second factor (the others refuse it). */
@@ -62,21 +88,12 @@ declare module "fastify" {
   }
 }
 
-/**
- * What a session proved: `pending` until the second factor is given, the methods (amr), and when a
- * second factor was last checked (seconds), for the changes that need a recent one.
- */
-export interface SessionFactorState {
-  pending: boolean;
-  amr: AuthMethod[];
-  checkedAt?: number;
-  /** When the session started (seconds), kept when the session is re-issued with new factors. */
-  started?: number;
-}
-
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** A session cookie is re-issued at most this often, sliding its idle expiry. */
-const RENEW_AFTER_SECONDS = 60;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A process believes a session alive this long without reading its row again. */
+const BELIEVED_ALIVE_MS = 1000;
+/** last_seen_at (the idle limit) is written at most this often per session and process. */
+const TOUCH_EVERY_MS = 60_000;
 
 function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -88,46 +105,46 @@ export default fp(
   async (app) => {
     const { config } = app;
     await app.register(fastifyCookie);
-    await app.register(fastifyJwt, {
-      secret: config.JWT_SECRET,
-      sign: { algorithm: "HS256", iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE },
-      verify: { algorithms: ["HS256"], allowedIss: config.JWT_ISSUER, allowedAud: config.JWT_AUDIENCE },
-    });
+    app.decorate("tokens", createTokens(config));
 
     const secure = servedOverHttps(config);
-    app.decorate(
-      "issueSession",
-      (
-        reply: FastifyReply,
-        userId: string,
-        started?: number,
-        csrf?: string,
-        factors?: SessionFactorState,
-      ) => {
-        const now = Math.floor(Date.now() / 1000);
-        const sst = started ?? now;
-        const token = csrf ?? randomBytes(24).toString("base64url");
-        const ttl = Math.max(
-          1,
-          Math.min(config.SESSION_IDLE_SECONDS, sst + config.SESSION_MAX_SECONDS - now),
-        );
-        const second = factors ? { sfp: factors.pending, amr: factors.amr, sfa: factors.checkedAt } : {};
-        const jwt = app.jwt.sign(
-          { sub: userId, typ: "session", csrf: token, sst, ...second },
-          { expiresIn: ttl },
-        );
-        reply.setCookie(SESSION_COOKIE, jwt, {
-          httpOnly: true,
-          secure,
-          sameSite: "strict",
-          path: "/",
-          maxAge: ttl,
-        });
-        return { csrf: token };
-      },
-    );
-    app.decorate("issueAccessToken", (userId: string) =>
-      app.jwt.sign({ sub: userId, typ: "access" }, { expiresIn: config.ACCESS_TOKEN_TTL_SECONDS }),
+    const idleMs = config.SESSION_IDLE_SECONDS * 1000;
+
+    function setSessionCookie(reply: FastifyReply, token: string, session: Pick<SessionCheck, "expiresAt">) {
+      const left = Math.floor((session.expiresAt.getTime() - Date.now()) / 1000);
+      reply.setCookie(SESSION_COOKIE, token, {
+        httpOnly: true,
+        secure,
+        sameSite: "strict",
+        path: "/",
+        maxAge: Math.max(1, Math.min(config.SESSION_IDLE_SECONDS, left)),
+      });
+    }
+
+    app.decorate("issueSession", async (reply: FastifyReply, userId: string, start: NewSession) => {
+      const session = await createSession(app.database.db, {
+        userId,
+        expiresAt: new Date(Date.now() + config.SESSION_MAX_SECONDS * 1000),
+        ip: start.request.ip,
+        userAgent: start.request.headers["user-agent"]?.slice(0, 500) ?? null,
+        amr: start.amr,
+        secondFactorPending: start.secondFactorPending,
+        provider: start.provider ?? null,
+        providerSid: start.providerSid ?? null,
+      });
+      const csrf = randomBytes(24).toString("base64url");
+      const token = app.tokens.sign(
+        { typ: "session", sub: userId, sid: session.id, csrf } satisfies SessionClaims,
+        config.SESSION_MAX_SECONDS,
+      );
+      setSessionCookie(reply, token, session);
+      return { csrf, id: session.id };
+    });
+    app.decorate("issueAccessToken", (userId: string, sessionId: string) =>
+      app.tokens.sign(
+        { typ: "access", sub: userId, sid: sessionId } satisfies AccessClaims,
+        config.ACCESS_TOKEN_TTL_SECONDS,
+      ),
     );
     app.decorate("clearSession", (reply: FastifyReply) => {
       reply.clearCookie(SESSION_COOKIE, { path: "/" });
@@ -135,7 +152,7 @@ export default fp(
 
     app.decorateRequest("principal", null);
     app.decorateRequest("sessionCsrf", null);
-    app.decorateRequest("sessionFactors", null);
+    app.decorateRequest("session", null);
 
     /** Who a user is now: read at every request (through the directory cache), never trusted from a token. */
     async function loadUser(userId: string) {
@@ -185,6 +202,102 @@ export default fp(
     }
 
     app.decorate("resolveUser", userPrincipal);
+
+    // Sessions: PostgreSQL is the truth, read by primary key at every request; a process believes a row
+    // for at most a second, so an ended session is refused everywhere within a second (at once here).
+    const checkSession = prepareSessionCheck(app.database.db);
+    const believed = new Map<string, { row: SessionCheck; until: number }>();
+    app.decorate("forgetSessions", () => believed.clear());
+
+    async function sessionRow(id: string): Promise<SessionCheck | undefined> {
+      const now = Date.now();
+      const known = believed.get(id);
+      if (known && known.until > now) return known.row;
+      const row = await checkSession(id);
+      if (row) {
+        if (believed.size >= 10_000) believed.clear();
+        believed.set(id, { row, until: now + BELIEVED_ALIVE_MS });
+      }
+      return row;
+    }
+
+    const alive = (row: SessionCheck, now: number) =>
+      row.endedAt === null && row.expiresAt.getTime() > now && row.lastSeenAt.getTime() + idleMs > now;
+
+    /**
+     * The person behind a session token's claims, when its session is alive and they are still active;
+     * sets request.session. Records the use (the idle limit) at most once a minute, off the request's path.
+     */
+    async function sessionPrincipal(
+      request: FastifyRequest,
+      claims: { sub: string; sid: string },
+      via: "cookie" | "bearer",
+    ): Promise<{
+      principal: Extract<Principal, { kind: "user" }>;
+      row: SessionCheck;
+      touched: boolean;
+    } | null> {
+      const row = await sessionRow(claims.sid);
+      const now = Date.now();
+      if (!row || row.userId !== claims.sub || !alive(row, now)) return null;
+      const principal = await userPrincipal(row.userId, via);
+      if (!principal) return null;
+      request.session = {
+        id: row.id,
+        pending: row.secondFactorPending,
+        amr: row.amr,
+        secondFactorAt: row.secondFactorAt,
+      };
+      const touched = now - row.lastSeenAt.getTime() > TOUCH_EVERY_MS;
+      if (touched) {
+        row.lastSeenAt = new Date(now);
+        touchSession(app.database.db, row.id, row.lastSeenAt).catch((err: unknown) =>
+          app.log.warn({ err }, "could not record a session's use"),
+        );
+      }
+      return { principal, row, touched };
+    }
+
+    /**
+     * A token's claims, or null. A genuinely signed token that lacks a claim (exp, iss, aud, typ, sub, sid) or
+     * carries a wrong one is refused too, and leaves an audit entry: only this service could have signed it.
+     */
+    function tokenClaims<T extends { typ: string; sub: string; sid: string }>(
+      request: FastifyRequest,
+      token: string,
+      typ: T["typ"],
+    ): T | null {
+      let claims: T;
+      try {
+        claims = app.tokens.verify<T>(token);
+      } catch (err) {
+        if (err instanceof TokenRefused && err.reason === "incomplete")
+          auditRefusedToken(request, err.detail, err.claims?.sub);
+        return null;
+      }
+      if (claims.typ !== typ) return null;
+      if (typeof claims.sub !== "string" || typeof claims.sid !== "string" || !UUID.test(claims.sid)) {
+        auditRefusedToken(request, "The sub or sid claim is missing", claims.sub);
+        return null;
+      }
+      return claims;
+    }
+
+    function auditRefusedToken(request: FastifyRequest, detail: string, sub?: unknown) {
+      request.log.warn({ detail }, "a signed token was refused");
+      const userId = typeof sub === "string" && UUID.test(sub) ? sub : null;
+      writeAudit(
+        app.database.db,
+        { userId: null, label: "système", requestId: request.id, ip: request.ip },
+        {
+          action: "auth.token_refused",
+          objectKind: "user",
+          objectId: userId ?? "00000000-0000-0000-0000-000000000000",
+          objectLabel: userId ? "jeton d'une personne" : "jeton sans personne",
+          after: { detail },
+        },
+      ).catch((err: unknown) => app.log.warn({ err }, "could not audit a refused token"));
+    }
 
     /** When this process last recorded each key's use. */
     const lastUseRecorded = new Map<string, number>();
@@ -236,6 +349,12 @@ export default fp(
       };
     }
 
+    function requireFactorGiven(request: FastifyRequest) {
+      if (request.session?.pending && request.routeOptions.config.secondFactor !== "pending") {
+        throw new UnauthorizedError("Give your second factor first", "second_factor_required");
+      }
+    }
+
     async function authenticate(request: FastifyRequest, reply: FastifyReply) {
       const header = request.headers.authorization;
       if (header) {
@@ -247,45 +366,30 @@ export default fp(
           return;
         }
         if (scheme?.toLowerCase() === "bearer" && value) {
-          let claims: AccessClaims;
-          try {
-            claims = app.jwt.verify<AccessClaims>(value);
-          } catch {
-            throw new UnauthorizedError("Invalid or expired access token", "invalid_token");
-          }
-          if (claims.typ !== "access") throw new UnauthorizedError("Not an access token", "invalid_token");
-          request.principal = await userPrincipal(claims.sub, "bearer");
-          if (!request.principal) throw new UnauthorizedError("Unknown or disabled user", "invalid_token");
+          const claims = tokenClaims<AccessClaims>(request, value, "access");
+          if (!claims) throw new UnauthorizedError("Invalid or expired access token", "invalid_token");
+          const found = await sessionPrincipal(request, claims, "bearer");
+          if (!found)
+            throw new UnauthorizedError("The session has ended or the user is disabled", "invalid_token");
+          request.principal = found.principal;
+          requireFactorGiven(request);
           return;
         }
         throw new UnauthorizedError("Use 'Bearer <token>' or 'ApiKey <key>'", "invalid_credentials");
       }
       const cookie = request.cookies[SESSION_COOKIE];
       if (!cookie) return;
-      let claims: SessionClaims;
-      try {
-        claims = app.jwt.verify<SessionClaims>(cookie);
-      } catch {
+      const claims = tokenClaims<SessionClaims>(request, cookie, "session");
+      const found =
+        claims && typeof claims.csrf === "string" && (await sessionPrincipal(request, claims, "cookie"));
+      if (!claims || !found) {
+        request.session = null;
         app.clearSession(reply);
         return;
       }
-      if (claims.typ !== "session") return;
-      request.principal = await userPrincipal(claims.sub, "cookie");
-      if (!request.principal) {
-        app.clearSession(reply);
-        return;
-      }
+      request.principal = found.principal;
       request.sessionCsrf = claims.csrf;
-      const factors: SessionFactorState = {
-        pending: claims.sfp === true,
-        amr: claims.amr ?? ["pwd"],
-        checkedAt: claims.sfa,
-        started: claims.sst,
-      };
-      request.sessionFactors = factors;
-      if (factors.pending && request.routeOptions.config.secondFactor !== "pending") {
-        throw new UnauthorizedError("Give your second factor first", "second_factor_required");
-      }
+      requireFactorGiven(request);
       if (!SAFE_METHODS.has(request.method)) {
         const sent = request.headers[CSRF_HEADER];
         if (typeof sent !== "string" || !sameSecret(sent, claims.csrf)) {
@@ -297,8 +401,8 @@ export default fp(
           );
         }
       }
-      if (Date.now() / 1000 - claims.iat > RENEW_AFTER_SECONDS)
-        app.issueSession(reply, claims.sub, claims.sst, claims.csrf, factors);
+      // The cookie's life slides with use (the idle limit), never past the session's absolute limit.
+      if (found.touched) setSessionCookie(reply, cookie, found.row);
     }
 
     // Every API route says who may call it: a route added without saying fails at start, not in use.

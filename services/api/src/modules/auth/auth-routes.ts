@@ -1,6 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { users } from "@pris/db";
+import { endSession, users } from "@pris/db";
 import { LoginSchema, MeSchema, type Role, SecondFactorChallengeSchema, SessionSchema } from "@pris/domain";
 import { eq, sql } from "drizzle-orm";
 import Type from "typebox";
@@ -59,24 +59,19 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
       await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
       const step = await secondFactorStep(db, { id: user.id, role: user.role as Role });
-      if (step) {
-        const { csrf } = app.issueSession(reply, user.id, undefined, undefined, {
-          pending: true,
-          amr: ["pwd"],
-        });
-        return { ...step, csrfToken: csrf };
-      }
-      const { csrf } = app.issueSession(reply, user.id, undefined, undefined, {
-        pending: false,
+      const session = await app.issueSession(reply, user.id, {
+        request,
         amr: ["pwd"],
+        secondFactorPending: step !== null,
       });
+      if (step) return { ...step, csrfToken: session.csrf };
       const principal = await app.resolveUser(user.id, "cookie");
       if (!principal) throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
       return {
-        accessToken: app.issueAccessToken(user.id),
+        accessToken: app.issueAccessToken(user.id, session.id),
         tokenType: "Bearer" as const,
         expiresIn: config.ACCESS_TOKEN_TTL_SECONDS,
-        csrfToken: csrf,
+        csrfToken: session.csrf,
         user: await loadMe(db, principal),
       };
     },
@@ -106,11 +101,17 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["auth"],
         operationId: "logout",
-        summary: "End the web session",
-        response: { 204: Type.Null(), ...problems(403) },
+        summary:
+          "End the session (the cookie's, or the bearer token's): it is refused everywhere from then on",
+        response: { 204: Type.Null(), ...problems(401, 403) },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const { session, principal } = request;
+      if (session && principal?.kind === "user") {
+        await endSession(app.database.db, session.id, principal.id, "logout");
+        app.forgetSessions();
+      }
       app.clearSession(reply);
       return reply.code(204).send(null);
     },

@@ -1,6 +1,6 @@
 import type { AuthMethod } from "@pris/db";
 import type { Session, SignInWithSecondFactor } from "@pris/domain";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { UnauthorizedError } from "../../errors.ts";
 import { secondFactorStep } from "../second-factor/second-factor-service.ts";
 import { loadMe } from "./me.ts";
@@ -12,6 +12,7 @@ import { loadMe } from "./me.ts";
  */
 export async function sessionAfterPassword(
   app: FastifyInstance,
+  request: FastifyRequest,
   reply: FastifyReply,
   userId: string,
   amr: AuthMethod[],
@@ -20,12 +21,12 @@ export async function sessionAfterPassword(
   if (!principal) throw new UnauthorizedError("The account could not be opened");
   if (await secondFactorStep(app.database.db, { id: userId, role: principal.role }))
     return { signIn: "second_factor" };
-  const { csrf } = app.issueSession(reply, userId, undefined, undefined, { pending: false, amr });
+  const session = await app.issueSession(reply, userId, { request, amr, secondFactorPending: false });
   return {
-    accessToken: app.issueAccessToken(userId),
+    accessToken: app.issueAccessToken(userId, session.id),
     tokenType: "Bearer",
     expiresIn: app.config.ACCESS_TOKEN_TTL_SECONDS,
-    csrfToken: csrf,
+    csrfToken: session.csrf,
     user: await loadMe(app.database.db, principal),
   };
 }

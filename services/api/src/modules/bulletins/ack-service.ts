@@ -3,6 +3,7 @@ import { bulletinRecipients, bulletins, type Db, establishments } from "@pris/db
 import type { AckView, AnswerInput, BulletinAnswer, BulletinSummary, Tlp } from "@pris/domain";
 import { verifyAckToken } from "@pris/domain/ack-token";
 import { and, eq, sql } from "drizzle-orm";
+import { checkUnderAnySecret } from "../../auth/tokens.ts";
 import { AppError } from "../../errors.ts";
 
 /** A link that was not made by PRIS (or was altered): nothing about any bulletin is revealed. */
@@ -20,7 +21,7 @@ export class ExpiredLinkError extends AppError {
 
 /** The recipient a genuine, unexpired link answers for, with its published, e-mailed bulletin. */
 async function recipientOf(db: Db, config: Config, token: string) {
-  const check = verifyAckToken(config.JWT_SECRET, token);
+  const check = checkUnderAnySecret(config, (secret) => verifyAckToken(secret, token));
   if (!check.ok) throw check.reason === "expired" ? new ExpiredLinkError() : new InvalidLinkError();
   const [row] = await db
     .select({ recipient: bulletinRecipients, bulletin: bulletins, establishment: establishments.name })

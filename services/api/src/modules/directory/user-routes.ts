@@ -111,6 +111,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = await patchUser(db, app.config, auditActor(request), request.params.id, request.body);
       // Other processes hear of it through PostgreSQL; this one forgets at once.
       app.directoryCache.invalidate();
+      app.forgetSessions();
       return user;
     },
   );

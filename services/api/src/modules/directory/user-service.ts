@@ -243,8 +243,16 @@ export async function patchUser(
       ghtId,
       ...(passwordHash ? { passwordHash, passwordChangedAt: new Date() } : {}),
     });
-    // A password set by an administrator ends the person's sessions, as their own change would.
-    if (passwordHash) await endUserSessions(tx, id, "password_change");
+    // A deactivation, a new role or a password set by an administrator ends the person's sessions.
+    const ending =
+      current.active && !active
+        ? "deactivated"
+        : role !== current.role
+          ? "role_change"
+          : passwordHash
+            ? "password_change"
+            : null;
+    if (ending) await endUserSessions(tx, id, ending);
     const after = (await findUserRecord(tx, id))!;
     const action = active === current.active ? "user.update" : active ? "user.reactivate" : "user.deactivate";
     await writeAudit(tx, actor, {

@@ -77,7 +77,7 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.body.password,
         { id: request.id, ip: request.ip },
       );
-      return sessionAfterPassword(app, reply, userId, ["invitation"]);
+      return sessionAfterPassword(app, request, reply, userId, ["invitation"]);
     },
   );
 };

@@ -11,6 +11,7 @@ import { verifyInvitationToken } from "@pris/domain/invitation-token";
 import { eq } from "drizzle-orm";
 import { enforcePasswordPolicy } from "../../auth/password-policy.ts";
 import { hashPassword } from "../../auth/passwords.ts";
+import { checkUnderAnySecret } from "../../auth/tokens.ts";
 import { AppError, ConflictError } from "../../errors.ts";
 import { accountExists } from "./invitation-service.ts";
 
@@ -27,7 +28,7 @@ export class InvitationLinkError extends AppError {
 
 /** The invitation a genuine, still good link opens, locked when read in a transaction that will accept it. */
 async function openLink(tx: Tx, config: Config, token: string, lock: boolean) {
-  const check = verifyInvitationToken(config.JWT_SECRET, token);
+  const check = checkUnderAnySecret(config, (secret) => verifyInvitationToken(secret, token));
   if (!check.ok) throw new InvitationLinkError("invalid_link");
   const query = tx
     .select({

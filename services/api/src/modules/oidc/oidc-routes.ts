@@ -18,7 +18,6 @@ import { secondFactorStep } from "../second-factor/second-factor-service.ts";
 import { matchAccount, recordRefusal, type SsoClaims } from "./sso-accounts.ts";
 import { type SsoRefusal, sendSsoRefusal } from "./sso-page.ts";
 import { type ProviderHandle, ssoProviders } from "./sso-providers.ts";
-import { issueSsoSession } from "./sso-session.ts";
 
 /** The sign-in in flight, bound to this browser: state, nonce and PKCE verifier, signed, for 10 minutes. */
 const FLOW_COOKIE = "pris_sso";
@@ -140,7 +139,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         cv: verifier,
         ret: safeReturnPath(request.query.retour),
       };
-      const token = app.jwt.sign({ typ: "sso_flow", ...flow }, { expiresIn: FLOW_SECONDS });
+      const token = app.tokens.sign({ typ: "sso_flow", ...flow }, FLOW_SECONDS);
       // Lax, not Strict: the provider's redirect back is a cross-site navigation that must carry it.
       reply.setCookie(FLOW_COOKIE, token, {
         httpOnly: true,
@@ -181,7 +180,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
       let flow: FlowClaims | null = null;
       if (cookie) {
         try {
-          const claims = app.jwt.verify<FlowClaims>(cookie);
+          const claims = app.tokens.verify<FlowClaims>(cookie);
           if (claims.typ === "sso_flow" && claims.prv === settings.name) flow = claims;
         } catch {
           flow = null;
@@ -302,7 +301,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { userId: match.userId, email: claims.email, subject: claims.subject },
         );
-      await issueSsoSession(app, reply, match.userId, {
+      await app.issueSession(reply, match.userId, {
         request,
         amr: strong ? ["sso", "mfa"] : ["sso"],
         provider: settings.name,
@@ -310,9 +309,9 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         secondFactorPending: false,
       });
       if (idTokenText && configuration.serverMetadata().end_session_endpoint) {
-        const logout = app.jwt.sign(
+        const logout = app.tokens.sign(
           { typ: "sso_logout", prv: settings.name, idt: idTokenText },
-          { expiresIn: app.config.SESSION_MAX_SECONDS },
+          app.config.SESSION_MAX_SECONDS,
         );
         reply.setCookie(LOGOUT_COOKIE, logout, {
           httpOnly: true,
@@ -347,7 +346,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
       reply.clearCookie(LOGOUT_COOKIE, { path: FLOW_PATH });
       if (!cookie) return { url: null };
       try {
-        const claims = app.jwt.verify<LogoutClaims>(cookie);
+        const claims = app.tokens.verify<LogoutClaims>(cookie);
         const handle = claims.typ === "sso_logout" ? providers.get(claims.prv) : undefined;
         if (!handle) return { url: null };
         const configuration = await handle.configuration();
@@ -415,6 +414,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const account = await findIdentityAccount(db, handle.settings.name, sub);
         if (account) ended = await endProviderSessions(db, handle.settings.name, { userId: account.userId });
       }
+      app.forgetSessions();
       request.log.info({ provider: handle.settings.name, ended }, "back-channel logout");
       return reply.code(200).send({ ended });
     },

@@ -77,9 +77,8 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      // The server-side session this request came with, once sessions carry an id.
-      const sessionId = (request as { session?: { id: string } }).session?.id;
-      await changeOwnPassword(db, config, auditActor(request), sessionId, request.body);
+      await changeOwnPassword(db, config, auditActor(request), request.session?.id, request.body);
+      app.forgetSessions();
       return reply.code(204).send(null);
     },
   );
@@ -154,7 +153,8 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         id: request.id,
         ip: request.ip,
       });
-      return sessionAfterPassword(app, reply, userId, ["reset"]);
+      app.forgetSessions();
+      return sessionAfterPassword(app, request, reply, userId, ["reset"]);
     },
   );
 };

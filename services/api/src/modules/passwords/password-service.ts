@@ -11,6 +11,7 @@ import { eq, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { enforcePasswordPolicy } from "../../auth/password-policy.ts";
 import { hashPassword, verifyPassword } from "../../auth/passwords.ts";
+import { checkUnderAnySecret } from "../../auth/tokens.ts";
 import { AppError, UnauthorizedError, ValidationError } from "../../errors.ts";
 
 type UserRow = typeof users.$inferSelect;
@@ -91,13 +92,13 @@ export class PasswordResetLinkError extends AppError {
 
 /** The account a genuine, unspent, unexpired link opens; locked when read by the reset itself. */
 async function openResetLink(tx: Tx, config: Config, token: string, lock: boolean): Promise<UserRow> {
-  const check = verifyPasswordResetToken(config.JWT_SECRET, token);
+  const check = checkUnderAnySecret(config, (secret) => verifyPasswordResetToken(secret, token));
   if (!check.ok) throw new PasswordResetLinkError("reset_link_invalid");
   const query = tx.select().from(users).where(eq(users.id, check.userId));
   const [user] = lock ? await query.for("update") : await query;
   if (!user?.active) throw new PasswordResetLinkError("reset_link_invalid");
   // The password changed since the link was made: by this link, or otherwise.
-  if (passwordFingerprint(config.JWT_SECRET, user) !== check.fingerprint) {
+  if (passwordFingerprint(check.secret, user) !== check.fingerprint) {
     throw new PasswordResetLinkError("reset_link_used");
   }
   if (check.expiresAt.getTime() <= Date.now()) throw new PasswordResetLinkError("reset_link_expired");
@@ -111,7 +112,7 @@ export async function checkPasswordResetLink(
   token: string,
 ): Promise<PasswordResetLink> {
   const user = await openResetLink(db, config, token, false);
-  const check = verifyPasswordResetToken(config.JWT_SECRET, token);
+  const check = checkUnderAnySecret(config, (secret) => verifyPasswordResetToken(secret, token));
   return {
     email: user.email,
     displayName: user.displayName,

@@ -1,16 +1,11 @@
-import { createHash } from "node:crypto";
-import type { AuthMethod } from "@pris/db";
+import { type AuthMethod, recordSecondFactor } from "@pris/db";
 import type { Session } from "@pris/domain";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { requireUser } from "../../auth/principal.ts";
 import { AppError, UnauthorizedError } from "../../errors.ts";
 import { loadMe } from "../auth/me.ts";
 
-/**
- * The one place that knows where a session keeps its second-factor state. Until server-side sessions land
- * it is the session cookie's claims (sfp, amr, sfa: plugins/auth.ts); then these functions read and update
- * the sessions row (second_factor_pending, amr) instead, and the routes stay as they are.
- */
+/** The one place that reads and updates a session's second-factor state (its row: plugins/auth.ts). */
 
 /** A second factor checked this recently allows removing a factor. */
 export const RECENT_CHECK_SECONDS = 10 * 60;
@@ -18,13 +13,12 @@ export const RECENT_CHECK_SECONDS = 10 * 60;
 /** The signed-in person's session, refused unless a session cookie carried it (factors belong to sessions). */
 export function currentSession(request: FastifyRequest) {
   const user = requireUser(request.principal);
-  const factors = request.sessionFactors;
-  if (!factors || !request.sessionCsrf) {
+  const { session, sessionCsrf: csrf } = request;
+  if (!session || !csrf) {
     throw new UnauthorizedError("Second factors are managed from a web session", "session_required");
   }
-  // Stable for the session's whole life and secret to it: keys its WebAuthn challenges.
-  const key = createHash("sha256").update(request.sessionCsrf).digest("base64url");
-  return { user, factors, key, csrf: request.sessionCsrf };
+  // The session's id keys its WebAuthn challenges.
+  return { user, session, key: session.id, csrf };
 }
 
 /**
@@ -34,19 +28,14 @@ export function currentSession(request: FastifyRequest) {
 export async function completeSecondFactor(
   app: FastifyInstance,
   request: FastifyRequest,
-  reply: FastifyReply,
   method: AuthMethod,
 ): Promise<Session> {
-  const { user, factors, csrf } = currentSession(request);
-  const amr = factors.amr.includes(method) ? factors.amr : [...factors.amr, method];
-  app.issueSession(reply, user.id, factors.started, csrf, {
-    pending: false,
-    amr,
-    checkedAt: Math.floor(Date.now() / 1000),
-    started: factors.started,
-  });
+  const { user, session, csrf } = currentSession(request);
+  const amr = session.amr.includes(method) ? session.amr : [...session.amr, method];
+  await recordSecondFactor(app.database.db, session.id, amr);
+  app.forgetSessions();
   return {
-    accessToken: app.issueAccessToken(user.id),
+    accessToken: app.issueAccessToken(user.id, session.id),
     tokenType: "Bearer",
     expiresIn: app.config.ACCESS_TOKEN_TTL_SECONDS,
     csrfToken: csrf,
@@ -56,9 +45,9 @@ export async function completeSecondFactor(
 
 /** Removing a factor needs a second factor checked in the last minutes, in this session. */
 export function requireRecentCheck(request: FastifyRequest): void {
-  const { factors } = currentSession(request);
-  const now = Date.now() / 1000;
-  if (factors.pending || !factors.checkedAt || now - factors.checkedAt > RECENT_CHECK_SECONDS) {
+  const { session } = currentSession(request);
+  const checkedAt = session.secondFactorAt?.getTime();
+  if (session.pending || !checkedAt || Date.now() - checkedAt > RECENT_CHECK_SECONDS * 1000) {
     throw new AppError(
       403,
       "recent_second_factor_required",

@@ -115,6 +115,7 @@ const secondFactorAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           after: { ...removed, sessionsEnded: sessions },
         });
       });
+      app.forgetSessions();
       return reply.code(204).send(null);
     },
   );

@@ -10,6 +10,7 @@ import {
   listPasskeys,
   putUnconfirmedTotp,
   replaceRecoveryCodes,
+  resealTotp,
   spendRecoveryCode,
   spendTotpStep,
   totpOf,
@@ -37,6 +38,7 @@ import {
 } from "@simplewebauthn/server";
 import Type from "typebox";
 import { PEOPLE } from "../../auth/principal.ts";
+import { serviceSecrets } from "../../auth/tokens.ts";
 import { AppError, ConflictError, NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import {
@@ -48,7 +50,7 @@ import {
 } from "./factor-session.ts";
 import { newRecoveryCodes, recoveryCodeDigest } from "./recovery-codes.ts";
 import { AMR_OF, auditOwn, guardEnrolment, myFactors, refuse, userLabel } from "./second-factor-service.ts";
-import { decryptSecret, encryptSecret, matchingStep, newTotp, totpKey } from "./totp.ts";
+import { decryptSecret, encryptSecret, matchingStep, newTotp, totpKeys } from "./totp.ts";
 
 const RP_NAME = "PRIS Cyber Santé";
 const TAGS = ["second-factor"];
@@ -59,7 +61,7 @@ const TAGS = ["second-factor"];
  */
 const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
-  const key = totpKey(app.config.JWT_SECRET);
+  const keys = totpKeys(serviceSecrets(app.config));
   const publicUrl = new URL(app.config.PUBLIC_URL);
   // The relying party is the address people use: "localhost" in development and in the browser tests.
   const rpID = publicUrl.hostname;
@@ -133,7 +135,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       await guardEnrolment(db, request);
       const { user, key: sessionKey } = currentSession(request);
       const expectedChallenge = await takeChallenge(app, sessionKey, "registration");
@@ -169,7 +171,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         name,
       });
       await auditOwn(db, request, "mfa.enrol", { method: "webauthn", name });
-      return completeSecondFactor(app, request, reply, AMR_OF.webauthn);
+      return completeSecondFactor(app, request, AMR_OF.webauthn);
     },
   );
 
@@ -210,7 +212,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { user, key: sessionKey } = currentSession(request);
       const expectedChallenge = await takeChallenge(app, sessionKey, "authentication");
       if (!expectedChallenge) {
@@ -243,7 +245,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!verification?.verified)
         return refuse(db, request, "webauthn", "The passkey could not be verified");
       await touchPasskey(db, passkey.id, verification.authenticationInfo.newCounter);
-      return completeSecondFactor(app, request, reply, AMR_OF.webauthn);
+      return completeSecondFactor(app, request, AMR_OF.webauthn);
     },
   );
 
@@ -263,7 +265,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user } = currentSession(request);
       const who = await userLabel(db, user.id);
       const setup = await newTotp(who?.email ?? user.displayName, RP_NAME);
-      if (!(await putUnconfirmedTotp(db, user.id, encryptSecret(key, setup.secret)))) {
+      if (!(await putUnconfirmedTotp(db, user.id, encryptSecret(keys[0]!, setup.secret)))) {
         throw new ConflictError(
           "totp_enrolled",
           "An authenticator application is already set up: remove it first",
@@ -273,6 +275,16 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  /** The secret, or null when sealed under none of the service's keys (JWT_SECRET changed without rotation). */
+  function openTotpSecret(sealed: string) {
+    try {
+      return decryptSecret(keys, sealed);
+    } catch (err) {
+      app.log.error({ err }, "a TOTP secret could not be opened");
+      return null;
+    }
+  }
+
   /** Checks a code against the person's secret and spends its time step; refuses a wrong or replayed one. */
   async function checkTotp(request: Parameters<typeof refuse>[1], code: string, confirmed: boolean) {
     const { user } = currentSession(request);
@@ -280,10 +292,20 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!row || !!row.confirmedAt !== confirmed) {
       throw new NotFoundError(confirmed ? "Authenticator application" : "Authenticator application setup");
     }
-    const step = matchingStep(decryptSecret(key, row.secretEncrypted), code);
+    const opened = openTotpSecret(row.secretEncrypted);
+    if (!opened)
+      throw new AppError(
+        409,
+        "totp_unreadable",
+        "Conflict",
+        "The authenticator application must be set up again (the service's key changed): use a recovery code or a passkey, or ask an administrator",
+      );
+    const { secret, stale } = opened;
+    const step = matchingStep(secret, code);
     if (step === null || !(await spendTotpStep(db, user.id, step))) {
       await refuse(db, request, "totp", "Wrong or already used code");
     }
+    if (stale) await resealTotp(db, user.id, encryptSecret(keys[0]!, secret));
   }
 
   app.post(
@@ -295,14 +317,14 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "totpConfirm",
         summary: "Finish setting up the authenticator application with its first code",
         body: TotpCodeSchema,
-        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       await guardEnrolment(db, request);
       await checkTotp(request, request.body.code, false);
       await auditOwn(db, request, "mfa.enrol", { method: "totp" });
-      return completeSecondFactor(app, request, reply, AMR_OF.totp);
+      return completeSecondFactor(app, request, AMR_OF.totp);
     },
   );
 
@@ -315,12 +337,12 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "totpVerify",
         summary: "Prove the second factor with a code of the authenticator application",
         body: TotpCodeSchema,
-        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 429) },
+        response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 409, 429) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       await checkTotp(request, request.body.code, true);
-      return completeSecondFactor(app, request, reply, AMR_OF.totp);
+      return completeSecondFactor(app, request, AMR_OF.totp);
     },
   );
 
@@ -361,12 +383,12 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429) },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { user } = currentSession(request);
       if (!(await spendRecoveryCode(db, user.id, recoveryCodeDigest(request.body.code)))) {
         await refuse(db, request, "recovery", "Wrong or already used recovery code");
       }
-      return completeSecondFactor(app, request, reply, AMR_OF.recovery);
+      return completeSecondFactor(app, request, AMR_OF.recovery);
     },
   );
 

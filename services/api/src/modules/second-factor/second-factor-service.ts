@@ -35,7 +35,7 @@ export async function secondFactorStep(
 }
 
 export async function myFactors(db: Db, request: FastifyRequest): Promise<MyFactors> {
-  const { user, factors } = currentSession(request);
+  const { user, session } = currentSession(request);
   const [passkeys, totp, codes, policy] = await Promise.all([
     listPasskeys(db, user.id),
     totpOf(db, user.id),
@@ -53,7 +53,7 @@ export async function myFactors(db: Db, request: FastifyRequest): Promise<MyFact
     recoveryCodes: { remaining: codes.remaining, generatedAt: codes.generatedAt?.toISOString() ?? null },
     required: secondFactorRequiredNow(policy),
     requiredFrom: policy?.required && policy.requiredFrom ? policy.requiredFrom.toISOString() : null,
-    pending: factors.pending,
+    pending: session.pending,
   };
 }
 
@@ -63,10 +63,10 @@ export async function myFactors(db: Db, request: FastifyRequest): Promise<MyFact
  * a password alone (or a stolen cookie) never adds an attacker's factor.
  */
 export async function guardEnrolment(db: Db, request: FastifyRequest): Promise<void> {
-  const { user, factors } = currentSession(request);
+  const { user, session } = currentSession(request);
   const methods = await enrolledMethods(db, user.id);
   if (!methods.includes("webauthn") && !methods.includes("totp")) return;
-  if (factors.pending) {
+  if (session.pending) {
     throw new AppError(403, "second_factor_required", "Forbidden", "Give your second factor first");
   }
   requireRecentCheck(request);

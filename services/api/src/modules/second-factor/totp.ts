@@ -7,9 +7,14 @@ const PERIOD = 30;
 /** A code of the step before or after is accepted too: clocks drift, people type slowly. */
 const WINDOW = 1;
 
-/** The AES-256-GCM key of TOTP secrets, derived from JWT_SECRET for this purpose only. */
-export function totpKey(jwtSecret: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", jwtSecret, "pris", "pris totp secret encryption v1", 32));
+/**
+ * The AES-256-GCM keys of TOTP secrets, derived for this purpose only from JWT_SECRET (the first, which
+ * seals) and from the former secrets of a rotation (which still open what they sealed).
+ */
+export function totpKeys(secrets: string[]): Buffer[] {
+  return secrets.map((secret) =>
+    Buffer.from(hkdfSync("sha256", secret, "pris", "pris totp secret encryption v1", 32)),
+  );
 }
 
 /** iv.tag.ciphertext, each base64url. */
@@ -20,12 +25,21 @@ export function encryptSecret(key: Buffer, base32: string): string {
   return [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString("base64url")).join(".");
 }
 
-export function decryptSecret(key: Buffer, sealed: string): string {
+/** The secret, and whether it was sealed under a former key (then it is sealed again under the current). */
+export function decryptSecret(keys: Buffer[], sealed: string): { secret: string; stale: boolean } {
   const [iv, tag, ciphertext] = sealed.split(".").map((p) => Buffer.from(p, "base64url"));
   if (!iv || !tag || !ciphertext) throw new Error("malformed TOTP secret");
-  const decipher = createDecipheriv("aes-256-gcm", key, iv);
-  decipher.setAuthTag(tag);
-  return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString("utf8");
+  for (const [index, key] of keys.entries()) {
+    const decipher = createDecipheriv("aes-256-gcm", key, iv);
+    decipher.setAuthTag(tag);
+    try {
+      const secret = Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString("utf8");
+      return { secret, stale: index > 0 };
+    } catch {
+      // Sealed under another key: try the next.
+    }
+  }
+  throw new Error("TOTP secret sealed under none of the service's keys");
 }
 
 function totpOf(base32: string, label = "PRIS", issuer = "PRIS Cyber Santé") {
