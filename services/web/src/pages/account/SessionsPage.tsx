@@ -41,7 +41,8 @@ export function SessionsPage() {
         <LoadError title="Mes sessions" message={sessions.state.message} retry={sessions.reload} />
       </div>
     );
-  const items = sessions.state.data.items;
+  // This one first (it is the one a person looks for), then the others as the API orders them: last used first.
+  const items = [...sessions.state.data.items].sort((a, b) => Number(b.current) - Number(a.current));
   const others = items.filter((s) => !s.current);
 
   function ask(what: string) {

@@ -8,7 +8,7 @@ import { SessionCard, useMinuteClock } from "../../../components/SessionCard.tsx
 import { endedMessage } from "../../../lib/session-labels.ts";
 import { useResource } from "../../../lib/use-resource.ts";
 import { useSubmission } from "../../../lib/use-submission.ts";
-import { useApp, useMe } from "../../../session.tsx";
+import { useMe } from "../../../session.tsx";
 import { describeUserProblem } from "./user-problems.ts";
 
 /**
@@ -18,7 +18,6 @@ import { describeUserProblem } from "./user-problems.ts";
  */
 export function UserSessions({ user, version, onDone }: { user: User; version: number; onDone(): void }) {
   const me = useMe();
-  const { expired } = useApp();
   const now = useMinuteClock();
   const sessions = useResource<SessionList>(`/users/${user.id}/sessions`);
   const [confirming, setConfirming] = useState(false);
@@ -49,8 +48,6 @@ export function UserSessions({ user, version, onDone }: { user: User; version: n
   const endAll = () =>
     run(async () => {
       const { ended } = await api.post<{ ended: number }>(`/users/${user.id}/sessions/end`);
-      // One's own sessions include the one this page runs in.
-      if (oneself && ended > 0) return expired();
       setConfirming(false);
       setNotice(endedMessage(ended));
       reload();
@@ -91,7 +88,7 @@ export function UserSessions({ user, version, onDone }: { user: User; version: n
                 <legend className="fr-mb-1w">
                   Mettre fin à toutes les sessions de {user.displayName} ? Chaque appareil devra se
                   reconnecter.
-                  {oneself ? " Ce sont vos sessions : vous serez déconnecté." : ""}
+                  {oneself ? " Ce sont vos sessions : celle de ce navigateur reste ouverte." : ""}
                 </legend>
                 <ul className="fr-btns-group fr-btns-group--inline">
                   <li>
