@@ -39,6 +39,9 @@ const MyEstablishmentPage = lazy(() =>
 const SecurityPage = lazy(() =>
   import("./pages/account/SecurityPage.tsx").then((m) => ({ default: m.SecurityPage })),
 );
+const SessionsPage = lazy(() =>
+  import("./pages/account/SessionsPage.tsx").then((m) => ({ default: m.SessionsPage })),
+);
 const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
@@ -93,6 +96,14 @@ createRoot(root).render(
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
               <Route path="/mon-compte/mot-de-passe" element={<ChangePasswordPage />} />
+              <Route
+                path="/mon-compte/sessions"
+                element={
+                  <Loading>
+                    <SessionsPage />
+                  </Loading>
+                }
+              />
               <Route path="/declarer" element={<DeclarePage />} />
               <Route path="/file" element={<QueuePage />} />
               <Route

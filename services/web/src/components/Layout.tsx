@@ -120,6 +120,11 @@ export function Layout() {
                   linkProps: { to: "/mon-compte/mot-de-passe" },
                 },
                 {
+                  iconId: "fr-icon-computer-line",
+                  text: "Mes sessions",
+                  linkProps: { to: "/mon-compte/sessions" },
+                },
+                {
                   iconId: "fr-icon-logout-box-r-line",
                   text: "Se déconnecter",
                   buttonProps: {

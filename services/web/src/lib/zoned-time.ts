@@ -120,3 +120,17 @@ export function formatShort(iso: string | Date, timeZone: string): string {
     new Date(iso),
   );
 }
+
+const relative = new Intl.RelativeTimeFormat("fr-FR", { style: "short", numeric: "always" });
+
+/**
+ * "à l'instant", "il y a 3 min", "il y a 5 h", then "le 02/03/2026 14:05" in the region's zone once a day
+ * has passed: how long ago something last happened, as a person reads it at a glance.
+ */
+export function formatSince(iso: string | Date, now: number, timeZone: string): string {
+  const seconds = Math.max(0, (now - new Date(iso).getTime()) / 1000);
+  if (seconds < 60) return "à l'instant";
+  if (seconds < 3600) return relative.format(-Math.floor(seconds / 60), "minute");
+  if (seconds < 86_400) return relative.format(-Math.floor(seconds / 3600), "hour");
+  return `le ${formatShort(iso, timeZone)}`;
+}

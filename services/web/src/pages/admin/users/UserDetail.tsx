@@ -17,6 +17,7 @@ import { AuditTable } from "../audit/AuditEntryView.tsx";
 import { AUDIT_PATH } from "../audit/use-audit-trail.ts";
 import { EstablishmentSearch, GhtSelect, type Named, useGhts } from "./ScopePickers.tsx";
 import { SecondFactorReset } from "./SecondFactorReset.tsx";
+import { UserSessions } from "./UserSessions.tsx";
 import { scopeOf, USERS_PATH } from "./UsersList.tsx";
 import { describeUserProblem } from "./user-problems.ts";
 
@@ -238,6 +239,7 @@ export function UserDetail() {
         }}
       />
       <SecondFactorReset user={user} onDone={() => setVersion((v) => v + 1)} />
+      <UserSessions user={user} version={version} onDone={() => setVersion((v) => v + 1)} />
       <History user={user} version={version} />
     </>
   );
