@@ -36,7 +36,7 @@ type Limits = Pick<
  * it turns out not to be one: a burst of parallel guesses cannot all pass the check before any is recorded.
  */
 export function createThrottle(db: Db, limits: Limits) {
-  const since = sql`now() - make_interval(secs => ${limits.LOGIN_RATE_LIMIT_WINDOW_SECONDS})`;
+  const since = sql`(now() - make_interval(secs => ${limits.LOGIN_RATE_LIMIT_WINDOW_SECONDS}))`;
 
   async function start(guess: Guess) {
     const { subject, ip, kind } = guess;

@@ -217,7 +217,8 @@ export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {
-        if (error instanceof TooManyAttemptsError) reply.header("retry-after", String(error.retryAfterSeconds));
+        if (error instanceof TooManyAttemptsError)
+          reply.header("retry-after", String(error.retryAfterSeconds));
         return sendProblem(request, reply, error.status, error.code, error.detail, {
           title: error.title,
           ...error.extra,
