@@ -160,9 +160,9 @@ describe("failed sign-ins", () => {
     const first = await hammer(1, 12);
     expect(first.map((r) => r.statusCode).sort()).toEqual(times(12, () => 401));
     // And a botnet's earlier failures, from as many addresses: uncapped, the delay would be 13 s.
-    await t.db.insert(signInFailures).values(
-      times(40, (i) => ({ subject: owner.email.toLowerCase(), ip: `10.67.0.${i}`, kind: "login" })),
-    );
+    await t.db
+      .insert(signInFailures)
+      .values(times(40, (i) => ({ subject: owner.email.toLowerCase(), ip: `10.67.0.${i}`, kind: "login" })));
 
     // While a second wave goes on, the owner signs in from their own address with the right password.
     const started = Date.now();

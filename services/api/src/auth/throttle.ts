@@ -16,7 +16,7 @@ export interface Guess {
   ip: string;
 }
 
-/** Each recent failure on a subject, from any address, delays its next answer this much, up to the cap. */
+/** Each recent failed sign-in on an account, from any address, delays its next answer this much, up to the cap. */
 export const DELAY_PER_FAILURE_MS = 250;
 export const MAX_DELAY_MS = 3_000;
 
@@ -29,8 +29,9 @@ type Limits = Pick<
  * Failed guesses, counted in PostgreSQL so that every API replica sees them:
  * - per subject and address: 429 past LOGIN_RATE_LIMIT_MAX in the window;
  * - per address, whatever the subject: 429 past LOGIN_RATE_LIMIT_ADDRESS_MAX;
- * - per subject from any address: never a refusal, only a delay growing with its recent failures (capped),
- *   so that an attacker can slow a person's sign-in down a little but never lock its owner out.
+ * - per account from any address (sign-in only): never a refusal, only a delay growing with its recent
+ *   failures (capped), so that an attacker can slow a person's sign-in down a little but never lock its
+ *   owner out.
  *
  * An attempt is counted as a failure when it starts, in the same statement as the check, and forgotten when
  * it turns out not to be one: a burst of parallel guesses cannot all pass the check before any is recorded.
@@ -73,7 +74,8 @@ export function createThrottle(db: Db, limits: Limits) {
       const seconds = row.pair >= limits.LOGIN_RATE_LIMIT_MAX ? row.pairRetry : row.addressRetry;
       throw new TooManyAttemptsError(Math.max(1, seconds ?? limits.LOGIN_RATE_LIMIT_WINDOW_SECONDS));
     }
-    await sleep(Math.min(MAX_DELAY_MS, row.subject * DELAY_PER_FAILURE_MS));
+    // A password can be guessed from many addresses at once; a link's signature cannot be guessed at all.
+    if (kind === "login") await sleep(Math.min(MAX_DELAY_MS, row.subject * DELAY_PER_FAILURE_MS));
     return {
       /** It was no failure: its row and the earlier failures of this subject from this address go. */
       async succeeded() {
