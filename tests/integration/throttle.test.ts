@@ -1,5 +1,5 @@
 import { type App, buildApp, MAX_DELAY_MS } from "@pris/api";
-import { signInFailures, users } from "@pris/db";
+import { secondFactorPolicies, signInFailures, users } from "@pris/db";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
 import { createLogger, pruneSignInFailures } from "@pris/worker";
 import { eq, sql } from "drizzle-orm";
@@ -278,4 +278,61 @@ test("the worker deletes the failures older than a day, and keeps the recent one
   const { deleted } = await pruneSignInFailures({ db: t.db, logger: createLogger(t.config) });
   expect(deleted).toBe(1);
   expect((await failuresFrom("198.51.100.40")).map((f) => f.subject)).toEqual(["recent@pris.test"]);
+});
+
+describe("second-factor codes", () => {
+  test("past the limit per account, from any address and through any replica: 429", async () => {
+    // The template makes every factor optional: the task force's becomes required here.
+    await t.db
+      .update(secondFactorPolicies)
+      .set({ required: true })
+      .where(eq(secondFactorPolicies.role, "taskforce"));
+    const person = await createUser(t.db, { role: "taskforce" });
+    const signedIn = await signIn(t.app, person.email, {
+      remoteAddress: "198.51.100.50",
+      password: PASSWORD,
+    });
+    expect(signedIn.json()).toMatchObject({ secondFactor: "enrol" });
+    const headers = {
+      cookie: `pris_session=${signedIn.cookies.find((c) => c.name === "pris_session")!.value}`,
+      "x-csrf-token": signedIn.json().csrfToken,
+    };
+    const call = (
+      app: App,
+      url: string,
+      from: { remoteAddress: string; forwardedFor?: string },
+      payload?: object,
+    ) =>
+      app.inject({
+        method: "POST",
+        url: `/api/v1/auth/second-factor${url}`,
+        remoteAddress: from.remoteAddress,
+        headers: { ...headers, ...(from.forwardedFor ? { "x-forwarded-for": from.forwardedFor } : {}) },
+        ...(payload ? { payload } : {}),
+      });
+    expect((await call(t.app, "/totp/setup", { remoteAddress: "198.51.100.50" })).statusCode).toBe(200);
+
+    // Three wrong codes from each of two addresses, one of them through the other replica: LOGIN_RATE_LIMIT_MAX
+    // per address would let them go on; the account's count stops them.
+    const wrong = { code: "000000" };
+    const codes = await codesOf([
+      ...times(3, () => () => call(t.app, "/totp/confirm", { remoteAddress: "198.51.100.51" }, wrong)),
+      ...times(
+        3,
+        () => () =>
+          call(
+            behindProxy,
+            "/totp/confirm",
+            { remoteAddress: "192.0.2.7", forwardedFor: "198.51.100.52" },
+            wrong,
+          ),
+      ),
+    ]);
+    expect(codes.slice(0, 3)).toEqual([401, 401, 401]);
+    expect(codes.slice(3)).toEqual([429, 429, 429]);
+    const refused = await call(t.app, "/totp/confirm", { remoteAddress: "198.51.100.53" }, wrong);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().code).toBe("too_many_attempts");
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+  });
 });

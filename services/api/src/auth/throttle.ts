@@ -5,12 +5,12 @@ import { and, eq, sql } from "drizzle-orm";
 import { v7 as uuidv7 } from "uuid";
 import { AppError, TooManyAttemptsError } from "../errors.ts";
 
-/** What is being guessed: an account's password, or an e-mailed link. */
-export type GuessKind = "login" | "reset_link" | "invitation_link";
+/** What is being guessed: an account's password, an e-mailed link, or a second factor's code. */
+export type GuessKind = "login" | "reset_link" | "invitation_link" | "second_factor";
 
 export interface Guess {
   kind: GuessKind;
-  /** The e-mail as typed (lower case) for a login, `<kind>:<link id>` for a link. */
+  /** The e-mail as typed (lower case) for a login, `<kind>:<link id>` for a link, `second_factor:<user id>`. */
   subject: string;
   /** The client address, as Fastify took it (X-Forwarded-For only from TRUST_PROXY). */
   ip: string;
@@ -29,9 +29,11 @@ type Limits = Pick<
  * Failed guesses, counted in PostgreSQL so that every API replica sees them:
  * - per subject and address: 429 past LOGIN_RATE_LIMIT_MAX in the window;
  * - per address, whatever the subject: 429 past LOGIN_RATE_LIMIT_ADDRESS_MAX;
- * - per account from any address (sign-in only): never a refusal, only a delay growing with its recent
+ * - per account from any address, for a sign-in: never a refusal, only a delay growing with its recent
  *   failures (capped), so that an attacker can slow a person's sign-in down a little but never lock its
- *   owner out.
+ *   owner out;
+ * - per account from any address, for a second factor's code: 429 past LOGIN_RATE_LIMIT_MAX, as whoever
+ *   reaches that step has the password already (six digits would not resist a botnet otherwise).
  *
  * An attempt is counted as a failure when it starts, in the same statement as the check, and forgotten when
  * it turns out not to be one: a burst of parallel guesses cannot all pass the check before any is recorded.
@@ -41,6 +43,7 @@ export function createThrottle(db: Db, limits: Limits) {
 
   async function start(guess: Guess) {
     const { subject, ip, kind } = guess;
+    const subjectMax = kind === "second_factor" ? limits.LOGIN_RATE_LIMIT_MAX : null;
     const pair = sql`subject = ${subject} AND ip = ${ip}::inet`;
     const address = sql`ip = ${ip}::inet`;
     // Seconds until the oldest failure of a group leaves the window, freeing one attempt.
@@ -52,6 +55,7 @@ export function createThrottle(db: Db, limits: Limits) {
       address: number;
       addressRetry: number | null;
       subject: number;
+      subjectRetry: number | null;
       counted: boolean;
     }>(sql`
       WITH recent AS (
@@ -59,19 +63,26 @@ export function createThrottle(db: Db, limits: Limits) {
                ${retry(pair)} AS "pairRetry",
                coalesce(sum(attempts) FILTER (WHERE ${address}), 0)::int AS address,
                ${retry(address)} AS "addressRetry",
-               coalesce(sum(attempts) FILTER (WHERE subject = ${subject}), 0)::int AS subject
+               coalesce(sum(attempts) FILTER (WHERE subject = ${subject}), 0)::int AS subject,
+               ${retry(sql`subject = ${subject}`)} AS "subjectRetry"
         FROM sign_in_failures
         WHERE at > ${since} AND (subject = ${subject} OR ${address})
       ), counted AS (
         INSERT INTO sign_in_failures (id, subject, ip, kind)
         SELECT ${uuidv7()}::uuid, ${subject}, ${ip}::inet, ${kind} FROM recent
         WHERE pair < ${limits.LOGIN_RATE_LIMIT_MAX} AND address < ${limits.LOGIN_RATE_LIMIT_ADDRESS_MAX}
+          AND (${subjectMax}::int IS NULL OR subject < ${subjectMax}::int)
         RETURNING id
       )
       SELECT recent.*, EXISTS (SELECT 1 FROM counted) AS counted FROM recent`);
     const row = rows[0]!;
     if (!row.counted) {
-      const seconds = row.pair >= limits.LOGIN_RATE_LIMIT_MAX ? row.pairRetry : row.addressRetry;
+      const seconds =
+        row.pair >= limits.LOGIN_RATE_LIMIT_MAX
+          ? row.pairRetry
+          : row.address >= limits.LOGIN_RATE_LIMIT_ADDRESS_MAX
+            ? row.addressRetry
+            : row.subjectRetry;
       throw new TooManyAttemptsError(Math.max(1, seconds ?? limits.LOGIN_RATE_LIMIT_WINDOW_SECONDS));
     }
     // A password can be guessed from many addresses at once; a link's signature cannot be guessed at all.
@@ -111,6 +122,6 @@ export function createThrottle(db: Db, limits: Limits) {
 export type Throttle = ReturnType<typeof createThrottle>;
 
 /** The subject of an e-mailed link: its kind and the id its token starts with, never the secret part. */
-export function linkSubject(kind: Exclude<GuessKind, "login">, token: string): string {
+export function linkSubject(kind: "reset_link" | "invitation_link", token: string): string {
   return `${kind}:${token.split(".", 1)[0]!.slice(0, 36)}`;
 }
