@@ -128,6 +128,19 @@ describe("failed sign-ins", () => {
     expect((await signIn(t.app, person.email, { ...from, password: PASSWORD })).statusCode).toBe(200);
   });
 
+  test("a burst of parallel guesses is not let through whole: each is counted as it is checked", async () => {
+    const person = await createUser(t.db, { role: "analyst" });
+    const burst = await Promise.all(
+      times(30, () => signIn(t.app, person.email, { remoteAddress: "198.51.100.9" })),
+    );
+    const passed = burst.filter((r) => r.statusCode === 401).length;
+    // Only statements running at the same instant miss each other's rows: at most one per pooled connection.
+    expect(passed).toBeGreaterThanOrEqual(3);
+    expect(passed).toBeLessThanOrEqual(3 + t.config.DATABASE_POOL_MAX);
+    expect(burst.filter((r) => r.statusCode === 429).length).toBe(30 - passed);
+    expect((await failuresFrom("198.51.100.9")).length).toBe(passed);
+  });
+
   test("a success clears the failures of that e-mail from that address", async () => {
     const person = await createUser(t.db, { role: "analyst" });
     const from = { remoteAddress: "198.51.100.4" };

@@ -36,7 +36,8 @@ type Limits = Pick<
  *   reaches that step has the password already (six digits would not resist a botnet otherwise).
  *
  * An attempt is counted as a failure when it starts, in the same statement as the check, and forgotten when
- * it turns out not to be one: a burst of parallel guesses cannot all pass the check before any is recorded.
+ * it turns out not to be one: a burst of parallel guesses cannot all pass the check before any is recorded
+ * (only statements running at the same instant miss each other's rows, at most one per pooled connection).
  */
 export function createThrottle(db: Db, limits: Limits) {
   const since = sql`(now() - make_interval(secs => ${limits.LOGIN_RATE_LIMIT_WINDOW_SECONDS}))`;
