@@ -95,6 +95,15 @@ describe("the client address", () => {
     expect(direct).toEqual([401, 401, 401, 429]);
     expect((await failuresFrom("203.0.113.50")).length).toBe(0);
   });
+
+  test("what a trusted proxy forwards that is not an address counts as one shared address", async () => {
+    const person = await createUser(t.db, { role: "analyst" });
+    const codes = await codesOf(
+      times(4, (i) => () => signIn(behindProxy, person.email, { forwardedFor: `not-an-address-${i}` })),
+    );
+    expect(codes).toEqual([401, 401, 401, 429]);
+    expect((await failuresFrom("0.0.0.0")).length).toBe(3);
+  });
 });
 
 describe("failed sign-ins", () => {

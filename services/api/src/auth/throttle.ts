@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "@pris/config";
 import { type Db, signInFailures } from "@pris/db";
@@ -43,7 +44,10 @@ export function createThrottle(db: Db, limits: Limits) {
   const since = sql`(now() - make_interval(secs => ${limits.LOGIN_RATE_LIMIT_WINDOW_SECONDS}))`;
 
   async function start(guess: Guess) {
-    const { subject, ip, kind } = guess;
+    const { subject, kind } = guess;
+    // Only a trusted proxy that passes a client's header on unchecked yields something else: all of those
+    // share one address, so that none dodges the per-address limit by writing nonsense.
+    const ip = isIP(guess.ip) ? guess.ip : "0.0.0.0";
     const subjectMax = kind === "second_factor" ? limits.LOGIN_RATE_LIMIT_MAX : null;
     const pair = sql`subject = ${subject} AND ip = ${ip}::inet`;
     const address = sql`ip = ${ip}::inet`;
