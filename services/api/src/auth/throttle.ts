@@ -124,8 +124,6 @@ export function createThrottle(db: Db, limits: Limits) {
   };
 }
 
-export type Throttle = ReturnType<typeof createThrottle>;
-
 /** The subject of an e-mailed link: its kind and the id its token starts with, never the secret part. */
 export function linkSubject(kind: "reset_link" | "invitation_link", token: string): string {
   return `${kind}:${token.split(".", 1)[0]!.slice(0, 36)}`;
