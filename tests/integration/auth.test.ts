@@ -93,7 +93,7 @@ describe("login", () => {
     for (let i = 0; i < 5; i++) codes.push((await attempt()).statusCode);
     expect(codes).toEqual([401, 401, 401, 429, 429]);
     const limited = await attempt();
-    expect(limited.json()).toMatchObject({ status: 429, code: "rate_limited" });
+    expect(limited.json()).toMatchObject({ status: 429, code: "too_many_attempts" });
   });
 });
 

@@ -26,7 +26,10 @@ const api = (
 ) => stack.t.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
 
 beforeAll(async () => {
-  stack = await startFullStack({ sweepEveryMs: 500 }, { LOGIN_RATE_LIMIT_MAX: "1000" });
+  stack = await startFullStack(
+    { sweepEveryMs: 500 },
+    { LOGIN_RATE_LIMIT_MAX: "1000", LOGIN_RATE_LIMIT_ADDRESS_MAX: "100000" },
+  );
 });
 
 afterAll(async () => {

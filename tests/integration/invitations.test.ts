@@ -35,7 +35,10 @@ let bravo: { id: string; name: string };
 let outsider: { id: string; name: string };
 
 beforeAll(async () => {
-  stack = await startFullStack({ sweepEveryMs: 500 }, { LOGIN_RATE_LIMIT_MAX: "1000" });
+  stack = await startFullStack(
+    { sweepEveryMs: 500 },
+    { LOGIN_RATE_LIMIT_MAX: "1000", LOGIN_RATE_LIMIT_ADDRESS_MAX: "100000" },
+  );
   ({ smtp, t } = stack);
   const ght = await createGht(t.db, "GHT Océan");
   alpha = await createEstablishment(t.db, { name: "CH Alpha", ghtId: ght.id });

@@ -21,7 +21,10 @@ let adminH: Record<string, string>;
 const STRONG = "Cascade violette sous le tambour";
 
 beforeAll(async () => {
-  stack = await startFullStack({ sweepEveryMs: 500 }, { LOGIN_RATE_LIMIT_MAX: "1000" });
+  stack = await startFullStack(
+    { sweepEveryMs: 500 },
+    { LOGIN_RATE_LIMIT_MAX: "1000", LOGIN_RATE_LIMIT_ADDRESS_MAX: "100000" },
+  );
   ({ smtp, t } = stack);
   const admin = await createUser(t.db, { role: "admin", name: "Alice Administratrice" });
   adminH = (await login(t.app, admin.email)).bearer;

@@ -56,6 +56,10 @@ describe("the daily checkpoint", () => {
       pattern: "30 3 * * *",
       tz: "Indian/Reunion",
     });
+    // And the sign-in throttle's old failures, hourly.
+    expect(await queues.maintenance.getJobScheduler("prune-sign-in-failures")).toMatchObject({
+      every: 3_600_000,
+    });
   });
 
   test("reaches every active ARS user, in French, with the signed file attached", async () => {

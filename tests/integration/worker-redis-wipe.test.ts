@@ -155,6 +155,7 @@ it("a FLUSHALL while P1 alerts wait for a refusing SMTP relay: they leave within
       "log-checkpoint-catch-up",
       "log-checkpoint-daily",
       "prune-access-traces",
+      "prune-sign-in-failures",
     ]);
   } finally {
     await queues.close();

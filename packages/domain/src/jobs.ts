@@ -38,6 +38,8 @@ export const MAINTENANCE_JOBS = {
   logCheckpointCatchUp: "log-checkpoint-catch-up",
   /** Daily: traces of access older than ACCESS_TRACE_RETENTION_DAYS are deleted. */
   pruneAccessTraces: "prune-access-traces",
+  /** Hourly: the sign-in throttle's failures older than a day are deleted. */
+  pruneSignInFailures: "prune-sign-in-failures",
 } as const;
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
 export const SweepJobSchema = Type.Object({}, { additionalProperties: false });

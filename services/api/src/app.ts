@@ -83,6 +83,15 @@ export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
   };
 }
 
+/**
+ * The proxies whose X-Forwarded-For gives the client address (proxy-addr addresses or CIDRs), or false:
+ * otherwise any client could name its own address and dodge the sign-in throttle.
+ */
+export function trustedProxies(config: Pick<Config, "TRUST_PROXY">): string[] | false {
+  const proxies = config.TRUST_PROXY.split(",").filter(Boolean);
+  return proxies.length > 0 ? proxies : false;
+}
+
 /** The whole HTTP application, without listening: server.ts owns the process, tests inject requests. */
 export async function buildApp(config: Config) {
   const app = Fastify({
@@ -93,7 +102,7 @@ export async function buildApp(config: Config) {
       return typeof given === "string" && /^[\w.-]{1,100}$/.test(given) ? given : uuidv7();
     },
     requestIdHeader: false,
-    trustProxy: config.NODE_ENV === "production",
+    trustProxy: trustedProxies(config),
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();

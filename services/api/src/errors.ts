@@ -33,6 +33,18 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/** Too many failed guesses (sign-in, e-mailed link): the answer carries Retry-After. */
+export class TooManyAttemptsError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(
+      429,
+      "too_many_attempts",
+      "Too many requests",
+      "Too many failed attempts; wait before trying again",
+    );
+  }
+}
+
 export class ForbiddenError extends AppError {
   constructor(detail = "Your role does not allow this action") {
     super(403, "forbidden", "Forbidden", detail);

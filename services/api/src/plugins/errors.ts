@@ -3,7 +3,7 @@ import type { FieldError, Problem } from "@pris/domain";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { v7 as uuidv7 } from "uuid";
-import { AppError } from "../errors.ts";
+import { AppError, TooManyAttemptsError } from "../errors.ts";
 
 type AjvError = {
   instancePath: string;
@@ -217,6 +217,8 @@ export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {
+        if (error instanceof TooManyAttemptsError)
+          reply.header("retry-after", String(error.retryAfterSeconds));
         return sendProblem(request, reply, error.status, error.code, error.detail, {
           title: error.title,
           ...error.extra,

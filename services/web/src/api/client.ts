@@ -150,7 +150,13 @@ export function describeError(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.status === 401) return "Votre session a expiré. Reconnectez-vous.";
     if (err.status === 404) return "Élément introuvable, ou vous n'y avez pas accès.";
-    if (err.status === 429) return "Trop de requêtes. Patientez un instant puis réessayez.";
+    if (err.status === 429) {
+      // The sign-in throttle (and the links it guards) says when an attempt is free again.
+      const minutes = err.retryAfterSeconds ? Math.max(1, Math.ceil(err.retryAfterSeconds / 60)) : null;
+      return minutes
+        ? `Trop de tentatives. Réessayez dans ${minutes} minute${minutes > 1 ? "s" : ""}.`
+        : "Trop de requêtes. Patientez un instant puis réessayez.";
+    }
     if (err.status >= 500) {
       const ref = err.problem.requestId ? ` (référence technique : ${err.problem.requestId})` : "";
       return `Le service rencontre un problème. Réessayez dans un instant${ref}.`;

@@ -1,4 +1,3 @@
-import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { endSession, users } from "@pris/db";
 import { LoginSchema, MeSchema, type Role, SecondFactorChallengeSchema, SessionSchema } from "@pris/domain";
@@ -6,6 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import Type from "typebox";
 import { decoyHash, verifyPassword } from "../../auth/passwords.ts";
 import { PEOPLE, requireUser } from "../../auth/principal.ts";
+import { createThrottle } from "../../auth/throttle.ts";
 import { UnauthorizedError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { secondFactorStep } from "../second-factor/second-factor-service.ts";
@@ -13,8 +13,8 @@ import { loadMe } from "./me.ts";
 
 const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
-  // In memory, per process: login must keep working when Redis is down. After body parsing, to key on the e-mail.
-  await app.register(rateLimit, { global: false, hook: "preHandler" });
+  // In PostgreSQL, shared by the replicas: login must keep working when Redis is down.
+  const throttle = createThrottle(app.database.db, config);
 
   app.post(
     "/auth/login",
@@ -35,20 +35,15 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ...problems(400, 401, 429),
         },
       },
-      config: {
-        access: "public",
-        rateLimit: {
-          max: config.LOGIN_RATE_LIMIT_MAX,
-          timeWindow: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000,
-          keyGenerator: (request) => {
-            const email = (request.body as { email?: unknown } | undefined)?.email;
-            return `${request.ip}|${typeof email === "string" ? email.toLowerCase() : ""}`;
-          },
-        },
-      },
+      config: { access: "public" },
     },
     async (request, reply) => {
       const { db } = app.database;
+      const attempt = await throttle.start({
+        kind: "login",
+        subject: request.body.email.toLowerCase(),
+        ip: request.ip,
+      });
       const [user] = await db
         .select()
         .from(users)
@@ -57,6 +52,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), request.body.password);
       if (!user || !ok || !user.active)
         throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
+      await attempt.succeeded();
       await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
       const step = await secondFactorStep(db, { id: user.id, role: user.role as Role });
       const session = await app.issueSession(reply, user.id, {

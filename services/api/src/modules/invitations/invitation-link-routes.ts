@@ -1,4 +1,3 @@
-import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   InvitationAcceptSchema,
@@ -8,33 +7,31 @@ import {
   SignInWithSecondFactorSchema,
 } from "@pris/domain";
 import Type from "typebox";
+import { createThrottle, linkSubject } from "../../auth/throttle.ts";
 import { problems } from "../../http.ts";
 import { sessionAfterPassword } from "../auth/session-after-password.ts";
 import { acceptInvitation, checkInvitationLink } from "./invitation-link-service.ts";
 
 /**
  * What an invitation's link opens, without login: who is invited, and the acceptance that creates the
- * account and signs the person in. Rate-limited like the login, in memory (they must work when Redis
- * is down): guessing a link is hopeless, but trying is not free.
+ * account and signs the person in. Throttled like the login, in PostgreSQL (they must work when Redis
+ * is down): guessing a link is hopeless, but trying is not free. Per address and invitation, as the login
+ * is per address and e-mail: the people of one hospital behind one address do not use up each other's
+ * attempts.
  */
 const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, database } = app;
-  await app.register(rateLimit, { global: false, hook: "preHandler" });
-  const rateLimitConfig = {
-    max: config.LOGIN_RATE_LIMIT_MAX,
-    timeWindow: config.LOGIN_RATE_LIMIT_WINDOW_SECONDS * 1000,
-    // Per address and invitation, as the login is per address and e-mail: the people of one hospital
-    // behind one address do not use up each other's attempts.
-    keyGenerator: (request: { ip: string; params: unknown }) => {
-      const token = (request.params as { token?: unknown } | undefined)?.token;
-      return `${request.ip}|${typeof token === "string" ? token.split(".", 1)[0]!.slice(0, 36) : ""}`;
-    },
-  };
+  const throttle = createThrottle(database.db, config);
+  const guess = (request: { ip: string; params: { token: string } }) => ({
+    kind: "invitation_link" as const,
+    subject: linkSubject("invitation_link", request.params.token),
+    ip: request.ip,
+  });
 
   app.get(
     "/invitation-links/:token",
     {
-      config: { access: "public", rateLimit: rateLimitConfig },
+      config: { access: "public" },
       schema: {
         tags: ["invitations"],
         operationId: "checkInvitationLink",
@@ -47,13 +44,14 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: InvitationLinkSchema, ...problems(400, 404, 410, 429) },
       },
     },
-    async (request) => checkInvitationLink(database.db, config, request.params.token),
+    async (request) =>
+      throttle.guard(guess(request), () => checkInvitationLink(database.db, config, request.params.token)),
   );
 
   app.post(
     "/invitation-links/:token/accept",
     {
-      config: { access: "public", rateLimit: rateLimitConfig },
+      config: { access: "public" },
       schema: {
         tags: ["invitations"],
         operationId: "acceptInvitation",
@@ -70,12 +68,11 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { userId } = await acceptInvitation(
-        database.db,
-        config,
-        request.params.token,
-        request.body.password,
-        { id: request.id, ip: request.ip },
+      const { userId } = await throttle.guard(guess(request), () =>
+        acceptInvitation(database.db, config, request.params.token, request.body.password, {
+          id: request.id,
+          ip: request.ip,
+        }),
       );
       return sessionAfterPassword(app, request, reply, userId, ["invitation"]);
     },

@@ -14,6 +14,7 @@ import {
 import Type from "typebox";
 import { auditActor } from "../../audit.ts";
 import { PEOPLE } from "../../auth/principal.ts";
+import { createThrottle, linkSubject } from "../../auth/throttle.ts";
 import { problems } from "../../http.ts";
 import { sessionAfterPassword } from "../auth/session-after-password.ts";
 import {
@@ -26,11 +27,11 @@ import {
 /**
  * A person's own password: the change while signed in, and "mot de passe oublié" by e-mail.
  *
- * Throttled in memory like the login (until the shared throttle of the sessions work lands): the reset
- * request per client address (429) and per e-mail address (beyond the limit the request is answered the
- * same and nothing is sent, so the answer still says nothing of the address); the worker also sends an
- * account at most a few reset e-mails an hour, whatever the API replicas; the links per address and link;
- * the change per account.
+ * The links are throttled like the login, in PostgreSQL and shared by the replicas (per address and link,
+ * and per address). The reset request is limited in memory per client address (429) and per e-mail address
+ * (beyond the limit the request is answered the same and nothing is sent, so the answer still says nothing
+ * of the address); the worker also sends an account at most a few reset e-mails an hour, whatever the API
+ * replicas. The change is limited in memory per account.
  */
 const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config, database } = app;
@@ -45,14 +46,12 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return `password-reset|${typeof email === "string" ? email.toLowerCase() : ""}`;
     },
   });
-  const perLink = {
-    max: config.LOGIN_RATE_LIMIT_MAX,
-    timeWindow: window,
-    keyGenerator: (request: { ip: string; params: unknown }) => {
-      const token = (request.params as { token?: unknown } | undefined)?.token;
-      return `${request.ip}|${typeof token === "string" ? token.split(".", 1)[0]!.slice(0, 36) : ""}`;
-    },
-  };
+  const throttle = createThrottle(db, config);
+  const guess = (request: { ip: string; params: { token: string } }) => ({
+    kind: "reset_link" as const,
+    subject: linkSubject("reset_link", request.params.token),
+    ip: request.ip,
+  });
 
   app.post(
     "/auth/password",
@@ -112,7 +111,7 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/auth/password-reset/:token",
     {
-      config: { access: "public", rateLimit: perLink },
+      config: { access: "public" },
       schema: {
         tags: ["auth"],
         operationId: "checkPasswordResetLink",
@@ -125,13 +124,14 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: PasswordResetLinkSchema, ...problems(400, 404, 410, 429) },
       },
     },
-    async (request) => checkPasswordResetLink(db, config, request.params.token),
+    async (request) =>
+      throttle.guard(guess(request), () => checkPasswordResetLink(db, config, request.params.token)),
   );
 
   app.post(
     "/auth/password-reset/:token",
     {
-      config: { access: "public", rateLimit: perLink },
+      config: { access: "public" },
       schema: {
         tags: ["auth"],
         operationId: "resetPassword",
@@ -149,10 +149,12 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { userId } = await resetPassword(db, config, request.params.token, request.body.password, {
-        id: request.id,
-        ip: request.ip,
-      });
+      const { userId } = await throttle.guard(guess(request), () =>
+        resetPassword(db, config, request.params.token, request.body.password, {
+          id: request.id,
+          ip: request.ip,
+        }),
+      );
       app.forgetSessions();
       return sessionAfterPassword(app, request, reply, userId, ["reset"]);
     },

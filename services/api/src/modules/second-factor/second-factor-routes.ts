@@ -1,4 +1,3 @@
-import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import {
   deletePasskey,
@@ -36,8 +35,10 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
+import type { FastifyRequest } from "fastify";
 import Type from "typebox";
 import { PEOPLE } from "../../auth/principal.ts";
+import { createThrottle } from "../../auth/throttle.ts";
 import { serviceSecrets } from "../../auth/tokens.ts";
 import { AppError, ConflictError, NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
@@ -67,14 +68,15 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const rpID = publicUrl.hostname;
   const origin = publicUrl.origin;
 
-  await app.register(rateLimit, { global: false, hook: "preHandler" });
-  // Guessing a 6-digit code takes a million tries: ten per five minutes and session make it hopeless.
-  const guessLimit = {
-    max: 10,
-    timeWindow: 5 * 60_000,
-    keyGenerator: (request: { principal: { id: string } | null; ip: string }) =>
-      `second-factor|${request.principal?.id ?? request.ip}`,
-  };
+  // Guessing a 6-digit code takes a million tries: LOGIN_RATE_LIMIT_MAX (10) per window (5 minutes) and
+  // account, from any address and through any replica, make it hopeless.
+  const throttle = createThrottle(db, app.config);
+  const guess = (request: FastifyRequest) =>
+    throttle.start({
+      kind: "second_factor",
+      subject: `second_factor:${currentSession(request).user.id}`,
+      ip: request.ip,
+    });
 
   const pendingOk = { access: PEOPLE, secondFactor: "pending" as const };
 
@@ -126,7 +128,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/second-factor/webauthn/registration/verify",
     {
-      config: { ...pendingOk, rateLimit: guessLimit },
+      config: pendingOk,
       schema: {
         tags: TAGS,
         operationId: "passkeyRegistrationVerify",
@@ -137,6 +139,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await guardEnrolment(db, request);
+      const attempt = await guess(request);
       const { user, key: sessionKey } = currentSession(request);
       const expectedChallenge = await takeChallenge(app, sessionKey, "registration");
       if (!expectedChallenge) {
@@ -171,6 +174,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         name,
       });
       await auditOwn(db, request, "mfa.enrol", { method: "webauthn", name });
+      await attempt.succeeded();
       return completeSecondFactor(app, request, AMR_OF.webauthn);
     },
   );
@@ -203,7 +207,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/second-factor/webauthn/authentication/verify",
     {
-      config: { ...pendingOk, rateLimit: guessLimit },
+      config: pendingOk,
       schema: {
         tags: TAGS,
         operationId: "passkeyAuthenticationVerify",
@@ -213,6 +217,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      const attempt = await guess(request);
       const { user, key: sessionKey } = currentSession(request);
       const expectedChallenge = await takeChallenge(app, sessionKey, "authentication");
       if (!expectedChallenge) {
@@ -245,6 +250,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!verification?.verified)
         return refuse(db, request, "webauthn", "The passkey could not be verified");
       await touchPasskey(db, passkey.id, verification.authenticationInfo.newCounter);
+      await attempt.succeeded();
       return completeSecondFactor(app, request, AMR_OF.webauthn);
     },
   );
@@ -311,7 +317,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/second-factor/totp/confirm",
     {
-      config: { ...pendingOk, rateLimit: guessLimit },
+      config: pendingOk,
       schema: {
         tags: TAGS,
         operationId: "totpConfirm",
@@ -322,8 +328,10 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       await guardEnrolment(db, request);
+      const attempt = await guess(request);
       await checkTotp(request, request.body.code, false);
       await auditOwn(db, request, "mfa.enrol", { method: "totp" });
+      await attempt.succeeded();
       return completeSecondFactor(app, request, AMR_OF.totp);
     },
   );
@@ -331,7 +339,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/second-factor/totp/verify",
     {
-      config: { ...pendingOk, rateLimit: guessLimit },
+      config: pendingOk,
       schema: {
         tags: TAGS,
         operationId: "totpVerify",
@@ -341,7 +349,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      const attempt = await guess(request);
       await checkTotp(request, request.body.code, true);
+      await attempt.succeeded();
       return completeSecondFactor(app, request, AMR_OF.totp);
     },
   );
@@ -374,7 +384,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     "/auth/second-factor/recovery-codes/verify",
     {
-      config: { ...pendingOk, rateLimit: guessLimit },
+      config: pendingOk,
       schema: {
         tags: TAGS,
         operationId: "verifyRecoveryCode",
@@ -384,10 +394,12 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      const attempt = await guess(request);
       const { user } = currentSession(request);
       if (!(await spendRecoveryCode(db, user.id, recoveryCodeDigest(request.body.code)))) {
         await refuse(db, request, "recovery", "Wrong or already used recovery code");
       }
+      await attempt.succeeded();
       return completeSecondFactor(app, request, AMR_OF.recovery);
     },
   );
