@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import { type App, buildApp } from "@pris/api";
 import { auditLog, sessions, totpSecrets, users } from "@pris/db";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
+import { createLogger, pruneSignInRecords } from "@pris/worker";
 import { and, eq } from "drizzle-orm";
 import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -155,6 +156,24 @@ describe("sessions that end", () => {
       expect((await me(t.app, (await login(t.app, user.email)).bearer)).statusCode).toBe(200);
     }
   });
+});
+
+test("the worker deletes sessions ended or expired more than SESSION_RETENTION_DAYS ago, and no other", async () => {
+  const user = await createUser(t.db, { role: "rssi", establishmentId });
+  const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
+  const rows = await t.db
+    .insert(sessions)
+    .values([
+      { userId: user.id, createdAt: daysAgo(100), expiresAt: daysAgo(99.5), endedAt: daysAgo(99.9) },
+      { userId: user.id, createdAt: daysAgo(100), expiresAt: daysAgo(99.5) },
+      { userId: user.id, createdAt: daysAgo(10), expiresAt: daysAgo(9.5), endedAt: daysAgo(10) },
+      { userId: user.id, expiresAt: new Date(Date.now() + 3600_000) },
+    ])
+    .returning({ id: sessions.id });
+  const pruned = await pruneSignInRecords({ db: t.db, config: t.config, logger: createLogger(t.config) });
+  expect(pruned.sessions).toBe(2);
+  const left = await t.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, user.id));
+  expect(left.map((r) => r.id).sort()).toEqual([rows[2]!.id, rows[3]!.id].sort());
 });
 
 describe("Mes sessions", () => {

@@ -1,7 +1,7 @@
 import { type App, buildApp, MAX_DELAY_MS } from "@pris/api";
 import { secondFactorPolicies, signInFailures, users } from "@pris/db";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
-import { createLogger, pruneSignInFailures } from "@pris/worker";
+import { createLogger, pruneSignInRecords } from "@pris/worker";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { testConfig } from "../support/env.ts";
@@ -297,8 +297,12 @@ test("the worker deletes the failures older than a day, and keeps the recent one
       at: new Date(Date.now() - 23 * 3600_000),
     },
   ]);
-  const { deleted } = await pruneSignInFailures({ db: t.db, logger: createLogger(t.config) });
-  expect(deleted).toBe(1);
+  const { failures } = await pruneSignInRecords({
+    db: t.db,
+    config: t.config,
+    logger: createLogger(t.config),
+  });
+  expect(failures).toBe(1);
   expect((await failuresFrom("198.51.100.40")).map((f) => f.subject)).toEqual(["recent@pris.test"]);
 });
 

@@ -57,7 +57,7 @@ describe("the daily checkpoint", () => {
       tz: "Indian/Reunion",
     });
     // And the sign-in throttle's old failures, hourly.
-    expect(await queues.maintenance.getJobScheduler("prune-sign-in-failures")).toMatchObject({
+    expect(await queues.maintenance.getJobScheduler("prune-sign-in-records")).toMatchObject({
       every: 3_600_000,
     });
   });

@@ -155,7 +155,7 @@ it("a FLUSHALL while P1 alerts wait for a refusing SMTP relay: they leave within
       "log-checkpoint-catch-up",
       "log-checkpoint-daily",
       "prune-access-traces",
-      "prune-sign-in-failures",
+      "prune-sign-in-records",
     ]);
   } finally {
     await queues.close();

@@ -112,6 +112,12 @@ export const ConfigSchema = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Duration("Lifetime of a bearer access token returned by login", 900, 60),
   SESSION_IDLE_SECONDS: Duration("Web session: idle time after which the session cookie expires", 3600, 60),
   SESSION_MAX_SECONDS: Duration("Web session: absolute lifetime, whatever the activity", 43200, 300),
+  SESSION_RETENTION_DAYS: Type.Integer({
+    minimum: 1,
+    default: 90,
+    description:
+      "Ended or expired sessions (who signed in, when, from which address and device) are kept this many days, then deleted by the worker",
+  }),
   LOGIN_RATE_LIMIT_MAX: Type.Integer({
     minimum: 1,
     default: 10,

@@ -39,7 +39,7 @@ export const MAINTENANCE_JOBS = {
   /** Daily: traces of access older than ACCESS_TRACE_RETENTION_DAYS are deleted. */
   pruneAccessTraces: "prune-access-traces",
   /** Hourly: the sign-in throttle's failures older than a day are deleted. */
-  pruneSignInFailures: "prune-sign-in-failures",
+  pruneSignInRecords: "prune-sign-in-records",
 } as const;
 export type MaintenanceJobName = (typeof MAINTENANCE_JOBS)[keyof typeof MAINTENANCE_JOBS];
 export const SweepJobSchema = Type.Object({}, { additionalProperties: false });

@@ -10,7 +10,7 @@ import {
 import { type Job, type RepeatOptions, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
-import { pruneSignInFailures } from "./auth/sign-in-failures.ts";
+import { pruneSignInRecords } from "./auth/sign-in-records.ts";
 import { createBulletinFanout } from "./bulletins/fanout.ts";
 import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
@@ -47,7 +47,7 @@ import {
 } from "./redis.ts";
 import { createTimerRunner } from "./timers/timer-runner.ts";
 
-export { pruneSignInFailures } from "./auth/sign-in-failures.ts";
+export { pruneSignInRecords } from "./auth/sign-in-records.ts";
 export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
@@ -90,7 +90,7 @@ const BULLETIN_REMINDERS_ID = "bulletin-reminders";
 const LOG_CHECKPOINT_ID = "log-checkpoint-daily";
 const LOG_CHECKPOINT_CATCH_UP_ID = "log-checkpoint-catch-up";
 const PRUNE_ACCESS_TRACES_ID = "prune-access-traces";
-const PRUNE_SIGN_IN_FAILURES_ID = "prune-sign-in-failures";
+const PRUNE_SIGN_IN_RECORDS_ID = "prune-sign-in-records";
 
 /** A cron pattern firing once a day at HH:MM in the region's zone. */
 function dailyAt(time: string, tz: string): RepeatOptions {
@@ -163,7 +163,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     ],
     [LOG_CHECKPOINT_CATCH_UP_ID, { every: 3600_000 }, MAINTENANCE_JOBS.logCheckpointCatchUp],
     [PRUNE_ACCESS_TRACES_ID, dailyAt("03:30", config.REGION_TIMEZONE), MAINTENANCE_JOBS.pruneAccessTraces],
-    [PRUNE_SIGN_IN_FAILURES_ID, { every: 3600_000 }, MAINTENANCE_JOBS.pruneSignInFailures],
+    [PRUNE_SIGN_IN_RECORDS_ID, { every: 3600_000 }, MAINTENANCE_JOBS.pruneSignInRecords],
   ];
   let policyChecked = false;
   onEveryReady(producer, () => {
@@ -200,7 +200,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
         if (job.name === MAINTENANCE_JOBS.logCheckpointCatchUp)
           return issueDailyCheckpoint(ctx, { onlyIfMissed: true });
         if (job.name === MAINTENANCE_JOBS.pruneAccessTraces) return pruneAccessTraces(ctx);
-        if (job.name === MAINTENANCE_JOBS.pruneSignInFailures) return pruneSignInFailures(ctx);
+        if (job.name === MAINTENANCE_JOBS.pruneSignInRecords) return pruneSignInRecords(ctx);
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },
