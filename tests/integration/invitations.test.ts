@@ -262,7 +262,11 @@ describe("links that no longer work say why", () => {
     expect(old.json().detail).toContain("remplacé");
     expect((await accept(oldToken, "Mon mot de passe 974 !")).statusCode).toBe(410);
     expect((await check(newToken)).statusCode).toBe(200);
-    expect((await auditOf(id)).map((a) => a.action)).toEqual(["invitation.create", "invitation.resend"]);
+    expect((await auditOf(id)).map((a) => a.action)).toEqual([
+      "invitation.create",
+      "invitation.resend",
+      "invitation.link_refused",
+    ]);
   });
 
   it("a cancelled invitation", async () => {
@@ -307,6 +311,14 @@ describe("links that no longer work say why", () => {
     expect(res2.json()).toMatchObject({ code: "invitation_expired" });
     expect(res2.json().detail).toContain("expiré");
     expect((await accept(token, "Mon mot de passe 974 !")).statusCode).toBe(410);
+    // Opening the link leaves no trace (mail scanners open links); trying to use it does.
+    expect((await auditOf(id)).filter((a) => a.action === "invitation.link_refused")).toEqual([
+      expect.objectContaining({
+        actorUserId: null,
+        objectLabel: email,
+        after: { reason: "invitation_expired" },
+      }),
+    ]);
     const expired = await t.app.inject({
       method: "GET",
       url: "/api/v1/invitations?status=expired",

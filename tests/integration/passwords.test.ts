@@ -284,6 +284,14 @@ describe("mot de passe oublié", () => {
     expect(res.json()).toMatchObject({ code: "reset_link_expired" });
     expect(res.json().detail).toContain("a expiré");
     expect((await reset(lapsed, STRONG)).json()).toMatchObject({ code: "reset_link_expired" });
+    // Trying to use it is in the trail (opening it is not: mail scanners open links).
+    const refused = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "user.reset_link_refused"), eq(auditLog.objectId, person.id)));
+    expect(refused).toContainEqual(
+      expect.objectContaining({ actorUserId: null, after: { reason: "reset_link_expired" } }),
+    );
     // Signed with another key, or for another account: invalid.
     const forged = signPasswordResetToken(
       "another-secret-of-at-least-thirty-two-chars",

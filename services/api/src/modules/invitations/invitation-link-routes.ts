@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { writeAudit } from "@pris/db";
 import {
   InvitationAcceptSchema,
   InvitationLinkSchema,
@@ -6,11 +7,13 @@ import {
   SessionSchema,
   SignInWithSecondFactorSchema,
 } from "@pris/domain";
+import type { FastifyRequest } from "fastify";
 import Type from "typebox";
+import { linkActor } from "../../audit.ts";
 import { createThrottle, linkSubject } from "../../auth/throttle.ts";
 import { problems } from "../../http.ts";
 import { sessionAfterPassword } from "../auth/session-after-password.ts";
-import { acceptInvitation, checkInvitationLink } from "./invitation-link-service.ts";
+import { acceptInvitation, checkInvitationLink, InvitationLinkError } from "./invitation-link-service.ts";
 
 /**
  * What an invitation's link opens, without login: who is invited, and the acceptance that creates the
@@ -27,6 +30,20 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
     subject: linkSubject("invitation_link", request.params.token),
     ip: request.ip,
   });
+
+  /** A genuine link someone tried to use past its life goes in the trail (not its mere opening: scanners open links). */
+  async function traceRefusal(err: unknown, request: FastifyRequest): Promise<never> {
+    if (err instanceof InvitationLinkError && err.invitation) {
+      await writeAudit(database.db, linkActor(request), {
+        action: "invitation.link_refused",
+        objectKind: "invitation",
+        objectId: err.invitation.id,
+        objectLabel: err.invitation.email,
+        after: { reason: err.reason },
+      }).catch((auditErr: unknown) => request.log.warn({ err: auditErr }, "could not trace a refused link"));
+    }
+    throw err;
+  }
 
   app.get(
     "/invitation-links/:token",
@@ -72,7 +89,7 @@ const invitationLinkRoutes: FastifyPluginAsyncTypebox = async (app) => {
         acceptInvitation(database.db, config, request.params.token, request.body.password, {
           id: request.id,
           ip: request.ip,
-        }),
+        }).catch((err: unknown) => traceRefusal(err, request)),
       );
       return sessionAfterPassword(app, request, reply, userId, ["invitation"]);
     },

@@ -20,7 +20,11 @@ import { accountExists } from "./invitation-service.ts";
  * (404, nothing revealed), or one that was genuine but is no longer good (410).
  */
 export class InvitationLinkError extends AppError {
-  constructor(readonly reason: InvitationLinkProblem) {
+  constructor(
+    readonly reason: InvitationLinkProblem,
+    /** The invitation of a genuine link, for the trail when someone tries to use it. */
+    readonly invitation?: { id: string; email: string },
+  ) {
     const invalid = reason === "invalid_link";
     super(invalid ? 404 : 410, reason, invalid ? "Not found" : "Gone", INVITATION_LINK_PROBLEMS[reason]);
   }
@@ -46,14 +50,15 @@ async function openLink(tx: Tx, config: Config, token: string, lock: boolean) {
   const now = new Date();
   switch (invitationStatus(invitation, now)) {
     case "accepted":
-      throw new InvitationLinkError("invitation_used");
+      throw new InvitationLinkError("invitation_used", invitation);
     case "cancelled":
-      throw new InvitationLinkError("invitation_cancelled");
+      throw new InvitationLinkError("invitation_cancelled", invitation);
     default:
   }
-  if (invitation.sendCount !== check.sendCount) throw new InvitationLinkError("invitation_superseded");
+  if (invitation.sendCount !== check.sendCount)
+    throw new InvitationLinkError("invitation_superseded", invitation);
   if (Math.min(invitation.expiresAt.getTime(), check.expiresAt.getTime()) <= now.getTime()) {
-    throw new InvitationLinkError("invitation_expired");
+    throw new InvitationLinkError("invitation_expired", invitation);
   }
   return row;
 }

@@ -1,5 +1,6 @@
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { writeAudit } from "@pris/db";
 import {
   PASSWORD_RESET_REQUESTED,
   PasswordChangeSchema,
@@ -12,7 +13,7 @@ import {
   SignInWithSecondFactorSchema,
 } from "@pris/domain";
 import Type from "typebox";
-import { auditActor } from "../../audit.ts";
+import { auditActor, linkActor } from "../../audit.ts";
 import { PEOPLE } from "../../auth/principal.ts";
 import { createThrottle, linkSubject } from "../../auth/throttle.ts";
 import { problems } from "../../http.ts";
@@ -20,6 +21,7 @@ import { sessionAfterPassword } from "../auth/session-after-password.ts";
 import {
   changeOwnPassword,
   checkPasswordResetLink,
+  PasswordResetLinkError,
   requestPasswordReset,
   resetPassword,
 } from "./password-service.ts";
@@ -153,6 +155,20 @@ const passwordRoutes: FastifyPluginAsyncTypebox = async (app) => {
         resetPassword(db, config, request.params.token, request.body.password, {
           id: request.id,
           ip: request.ip,
+        }).catch(async (err: unknown) => {
+          // A genuine link someone tried to use past its life goes in the trail (not its mere opening).
+          if (err instanceof PasswordResetLinkError && err.user) {
+            await writeAudit(db, linkActor(request), {
+              action: "user.reset_link_refused",
+              objectKind: "user",
+              objectId: err.user.id,
+              objectLabel: `${err.user.displayName} (${err.user.email})`,
+              after: { reason: err.reason },
+            }).catch((auditErr: unknown) =>
+              request.log.warn({ err: auditErr }, "could not trace a refused link"),
+            );
+          }
+          throw err;
         }),
       );
       app.forgetSessions();

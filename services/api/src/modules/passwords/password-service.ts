@@ -84,7 +84,11 @@ export async function requestPasswordReset(db: Db, config: Config, email: string
 
 /** A reset link that cannot be used: not made by PRIS (404), or genuine but spent or lapsed (410). */
 export class PasswordResetLinkError extends AppError {
-  constructor(readonly reason: PasswordResetLinkProblem) {
+  constructor(
+    readonly reason: PasswordResetLinkProblem,
+    /** The account of a genuine link, for the trail when someone tries to use it. */
+    readonly user?: { id: string; email: string; displayName: string },
+  ) {
     const invalid = reason === "reset_link_invalid";
     super(invalid ? 404 : 410, reason, invalid ? "Not found" : "Gone", PASSWORD_RESET_LINK_PROBLEMS[reason]);
   }
@@ -99,9 +103,9 @@ async function openResetLink(tx: Tx, config: Config, token: string, lock: boolea
   if (!user?.active) throw new PasswordResetLinkError("reset_link_invalid");
   // The password changed since the link was made: by this link, or otherwise.
   if (passwordFingerprint(check.secret, user) !== check.fingerprint) {
-    throw new PasswordResetLinkError("reset_link_used");
+    throw new PasswordResetLinkError("reset_link_used", user);
   }
-  if (check.expiresAt.getTime() <= Date.now()) throw new PasswordResetLinkError("reset_link_expired");
+  if (check.expiresAt.getTime() <= Date.now()) throw new PasswordResetLinkError("reset_link_expired", user);
   return user;
 }
 
