@@ -17,7 +17,11 @@ const userId = process.env.BENCH_USER_ID;
 const app = Fastify({ logger: false, bodyLimit: config.BODY_LIMIT_BYTES });
 let sequence = 0;
 app.post("/baseline/incidents", async (request, reply) => {
-  const b = request.body as Record<string, any>;
+  const b = request.body as Record<string, unknown> & {
+    personalData: { breach: unknown };
+    support: { requested: unknown };
+    nationalPortal: { declared: unknown };
+  };
   const id = randomUUID();
   await pool.query(
     `INSERT INTO incidents (id, reference, establishment_id, status, severity, severity_suggested, severity_reasons, tlp,
