@@ -26,6 +26,9 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["system"],
         operationId: "live",
         summary: "The process is up",
+        description:
+          "Answers 200 as long as the process runs, without touching PostgreSQL or Redis: for a liveness " +
+          "probe. Readiness is `/health/ready`.",
         security: [],
         response: { 200: Type.Object({ status: Type.Literal("ok") }) },
       },
@@ -76,6 +79,9 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["system"],
         operationId: "getPublicConfig",
         summary: "Region name and time zone, and the single sign-on providers, for the web app",
+        description:
+          "Public, no session needed: what the web app shows before anyone signs in (the region's name and " +
+          "code, its time zone) and the single sign-on providers to offer on the sign-in page.",
         security: [],
         response: {
           200: Type.Object({
