@@ -3,7 +3,8 @@
  * app.swagger() the /docs pages serve): `pnpm openapi [file]` (stdout by default); `pnpm lint:openapi`
  * lints it with Redocly's and Spectral's rule sets.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { loadConfig } from "@pris/config";
 import { buildApp } from "../services/api/src/app.ts";
 
@@ -14,8 +15,10 @@ try {
   await app.ready();
   const text = `${JSON.stringify(app.swagger(), null, 2)}\n`;
   const file = process.argv[2];
-  if (file) writeFileSync(file, text);
-  else process.stdout.write(text);
+  if (file) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } else process.stdout.write(text);
 } finally {
   await app.close();
 }

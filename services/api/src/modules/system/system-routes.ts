@@ -3,6 +3,7 @@ import { readOidcProviders } from "@pris/config";
 import { SsoProviderSchema } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import Type from "typebox";
+import { problems } from "../../http.ts";
 import { sendProblem } from "../../plugins/errors.ts";
 
 const CheckSchema = Type.Object({ status: Type.Union([Type.Literal("ok"), Type.Literal("down")]) });
@@ -47,6 +48,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [],
         response: {
           200: Type.Object({ status: Type.Literal("ok"), postgres: CheckSchema, redis: CheckSchema }),
+          ...problems(503),
         },
       },
     },
