@@ -89,6 +89,15 @@ const PROBLEM_RESPONSES: Record<string, { name: string; description: string }> =
 
 type Responses = Record<string, Record<string, unknown>>;
 
+/** What a success says when its route gives no description (@fastify/swagger's own: "Default Response"). */
+const SUCCESS_DESCRIPTIONS: Record<string, string> = {
+  "200": "OK",
+  "201": "Created",
+  "202": "Accepted",
+  "204": "No content",
+  "302": "Found: the Location header says where to go next",
+};
+
 /**
  * Errors are sent as RFC 9457 problem+json (plugins/errors.ts): every answer whose schema is the
  * Problem schema says so, and refers to the shared response for its status.
@@ -98,6 +107,9 @@ function problemResponses(paths: Record<string, Record<string, { responses?: Res
   for (const methods of Object.values(paths)) {
     for (const operation of Object.values(methods)) {
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        if (response.description === "Default Response" && SUCCESS_DESCRIPTIONS[status]) {
+          response.description = SUCCESS_DESCRIPTIONS[status];
+        }
         const content = response.content as Record<string, { schema?: { $ref?: string } }> | undefined;
         // A route that produces another media type (CSV, HTML...) still fails in problem+json.
         const schemas = Object.values(content ?? {}).map((media) => media.schema?.$ref);

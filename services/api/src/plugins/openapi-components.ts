@@ -34,21 +34,27 @@ function worthAName(schema: JsonSchema): boolean {
 
 /** The named contract schemas, found by the object itself or by its properties, anyOf or oneOf. */
 function contractRegistry() {
-  const byPart = new Map<unknown, { name: string; schema: JsonSchema }>();
+  const byPart = new Map<unknown, Entry[]>();
+  const byName = new Map<string, JsonSchema>();
   for (const [exported, value] of Object.entries(domain as Record<string, unknown>)) {
     if (!exported.endsWith("Schema") || !isObject(value) || !worthAName(value)) continue;
     const name = typeof value.title === "string" ? value.title : exported.slice(0, -"Schema".length);
+    const other = byName.get(name);
+    if (other === value) continue;
+    if (other) throw new Error(`Two contract schemas are named ${name} in the OpenAPI document`);
+    byName.set(name, value);
     const entry = { name, schema: value };
     for (const part of [value, value.properties, value.anyOf, value.oneOf, value.enum]) {
-      if (part !== undefined && !byPart.has(part)) byPart.set(part, entry);
+      if (part !== undefined) byPart.set(part, [...(byPart.get(part) ?? []), entry]);
     }
   }
   return byPart;
 }
 
-/** The named schema a node is, when it is one (maybe optional, maybe with a description of its own). */
-function sameAs(node: JsonSchema, entry: { schema: JsonSchema } | undefined): boolean {
-  if (!entry) return false;
+type Entry = { name: string; schema: JsonSchema };
+
+/** Whether a node is a named schema (maybe optional, maybe with a description of its own). */
+function sameAs(node: JsonSchema, entry: Entry): boolean {
   const keys = new Set([...Object.keys(node), ...Object.keys(entry.schema)]);
   for (const key of keys) {
     if (!USE_KEYS.has(key) && node[key] !== entry.schema[key]) return false;
@@ -63,8 +69,8 @@ export function openapiComponents() {
 
   function find(node: JsonSchema) {
     for (const part of [node, node.properties, node.anyOf, node.oneOf, node.enum]) {
-      const entry = part === undefined ? undefined : registry.get(part);
-      if (entry && sameAs(node, entry)) return entry;
+      const entry = part === undefined ? undefined : registry.get(part)?.find((e) => sameAs(node, e));
+      if (entry) return entry;
     }
     return undefined;
   }
