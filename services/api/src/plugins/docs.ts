@@ -12,40 +12,64 @@ export const OPENAPI_TAGS = [
   },
   {
     name: "auth",
-    description: "Signing in and out (password, single sign-on), sessions, password reset and change.",
+    description: "Signing in and out (password, single sign-on), one's sessions, password change and reset.",
   },
   {
     name: "second-factor",
-    description: "Second factors (TOTP, recovery codes) and the policy requiring them.",
+    description:
+      "Second factors (passkeys, authenticator application, recovery codes) and the roles requiring one.",
   },
   {
     name: "directory",
     description:
-      "Territories, GHTs, establishments, people and API keys: who belongs where, with which role.",
+      "Territories, GHTs, establishments with their contacts, products and suppliers, users and API keys.",
   },
   {
     name: "incidents",
-    description: "Declaring an incident, reading and editing it within one's scope, and its lifecycle.",
+    description:
+      "Declaring an incident, reading it within one's scope, qualifying, assigning it, its lifecycle.",
   },
-  { name: "queue", description: "The regional pole's work queue: what to take, assign and follow up." },
-  { name: "main courante", description: "The incident's log (main courante): dated, chained entries." },
-  { name: "clocks", description: "Regulatory and contractual deadlines running for each incident." },
+  {
+    name: "queue",
+    description: "The analysts' queue of open incidents, most urgent first, and its live updates.",
+  },
+  { name: "main courante", description: "The incident's hash-chained log (main courante), and its tasks." },
+  {
+    name: "clocks",
+    description:
+      "The regulatory notifications an incident owes (national portal, CNIL, NIS2) and what was notified.",
+  },
   {
     name: "observables",
-    description: "Technical indicators (addresses, domains, hashes) attached to incidents.",
+    description: "Indicators of compromise on incidents, their matches across the region, their STIX export.",
   },
-  { name: "stats", description: "Regional figures over incidents and exercises." },
-  { name: "exercises", description: "Crisis exercises: planning, participation, evaluation and RETEX." },
+  { name: "stats", description: "Incident statistics for the ARS and the pole." },
+  {
+    name: "exercises",
+    description: "Crisis exercises: planning, participation, RETEX, its review and sharing.",
+  },
   {
     name: "bulletins",
-    description: "Security bulletins sent to establishments, and their acknowledgements.",
+    description: "Alert bulletins to the network, their sending, and their acknowledgements.",
   },
-  { name: "evidence", description: "Files attached to incidents as evidence, with their custody trail." },
-  { name: "registry", description: "The regional registry of establishments' systems and suppliers." },
-  { name: "roster", description: "Who is on call at the pole, slot by slot." },
-  { name: "audit", description: "The audit trail of who did what, for administrators and auditors." },
-  { name: "administration", description: "First-run setup and instance-wide settings." },
-  { name: "invitations", description: "Inviting people to an establishment, and the links they follow." },
+  {
+    name: "evidence",
+    description: "Proof for auditors: the main courantes' signed daily checkpoints, and who read what.",
+  },
+  {
+    name: "registry",
+    description: "Importing the FINESS registry of establishments, and mapping its categories and places.",
+  },
+  { name: "roster", description: "The pole's weekly on-call rota, and who is on duty now." },
+  { name: "audit", description: "The administration trail: who changed what, when, before and after." },
+  {
+    name: "administration",
+    description: "What the region's first day needs, for the administrators setting it up.",
+  },
+  {
+    name: "invitations",
+    description: "Inviting people by e-mail, one or in bulk, and the links they follow.",
+  },
 ];
 
 /** Shared problem answers, by status: `#/components/responses/<name>`. */

@@ -60,8 +60,9 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "exportNotifications",
         summary: "What was notified to whom and when, for the regulator",
         description:
-          "Every notification made for the incident, with its recipient, channel and time, as JSON: what " +
-          "the regulator asks for. The printable page gives the same in French.",
+          "Each regulatory notification the incident owes or owed (national portal, CNIL, NIS2) with its " +
+          "legal basis, deadline, when and to which authority it was made and under which reference, as " +
+          "JSON: what the regulator asks for. The printable page gives the same in French.",
         params: IdParamsSchema,
         response: { 200: NotificationExportSchema, ...problems(400, 401, 403, 404) },
       },
