@@ -88,8 +88,8 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "previewBulletinAudience",
         summary: "How many establishments and people an audience reaches, before publishing",
         description:
-          "Counts the establishments and people an audience (territories, categories, products, suppliers " +
-          "...) reaches, before a bulletin is published to it.",
+          "Counts the establishments and people an audience (the whole region, or territories, categories, " +
+          "GHTs, products, named establishments) reaches, before a bulletin is published to it.",
         body: AudiencePreviewInputSchema,
         response: { 200: AudiencePreviewSchema, ...problems(400, 401, 403) },
       },

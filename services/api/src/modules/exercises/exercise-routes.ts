@@ -351,8 +351,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "submitRetex",
         summary: "Submit the RETEX to the ARS (a summary and at least one finding)",
         description:
-          "Submits the RETEX to the ARS for validation. It needs a summary and at least one finding (400 " +
-          "naming what is missing); it is read-only from then on until returned.",
+          "Submits the RETEX to the ARS for validation. It needs a hot or cold summary and at least one " +
+          "finding (409 `retex_incomplete`, its `errors` naming what is missing); it is read-only from then " +
+          "on until returned.",
         params: IdParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -369,8 +370,8 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "validateRetex",
         summary: "Validate a submitted RETEX (the ARS); the establishment's RSSIs are e-mailed",
         description:
-          "The ARS validates a submitted RETEX: the participation counts as complete and the " +
-          "establishment's RSSIs are e-mailed.",
+          "The ARS validates a submitted RETEX: the participation is validated and the establishment's " +
+          "RSSIs are e-mailed.",
         params: IdParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
