@@ -101,7 +101,7 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "replaceEstablishmentProducts",
         summary: "Replace an establishment's declared products; each takes the catalog's spelling",
         description:
-          "Replaces the establishment's declared products (patient record, VPN, ...), used to target " +
+          "Replaces the establishment's declared products (patient record, VPN…), used to target " +
           "alerts and spot contagion. Each product is matched to the catalog's spelling so that the " +
           "network's declarations line up.",
         params: IdParamsSchema,
@@ -124,8 +124,8 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "replaceEstablishmentSuppliers",
         summary: "Replace an establishment's suppliers (managed service, hosting, software…)",
         description:
-          "Replaces the establishment's suppliers (managed service provider, hosting, software vendor " +
-          "...), used like products to target alerts and spot contagion.",
+          "Replaces the establishment's suppliers (managed service provider, hosting, software " +
+          "vendor…), used like products to target alerts and spot contagion.",
         params: IdParamsSchema,
         body: EstablishmentSuppliersUpdateSchema,
         response: { 200: EstablishmentSchema, ...problems(400, 401, 403, 404) },

@@ -138,7 +138,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "updateExercise",
         summary: "Change a planned exercise (its organiser)",
         description:
-          "Changes a planned exercise's details (date, scenario, objectives ...). Its organiser only; 409 " +
+          "Changes a planned exercise's details (date, scenario, objectives…). Its organiser only; 409 " +
           "once it is no longer planned.",
         params: IdParamsSchema,
         body: ExercisePatchSchema,

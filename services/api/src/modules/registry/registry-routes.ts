@@ -194,8 +194,8 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "listRegistryImportRows",
         summary: "A preview's rows in file order, filtered by outcome (administrators)",
         description:
-          "A previewed import's lines in file order, filtered by outcome (new, changed, unchanged, refused " +
-          "...) and paged with `cursor`. Administrators only.",
+          "A previewed import's lines in file order, filtered by outcome (new, changed, unchanged, refused…) " +
+          "and paged with `cursor`. Administrators only.",
         params: IdParamsSchema,
         querystring: RegistryImportRowsQuerySchema,
         response: { 200: RegistryImportRowPageSchema, ...problems(400, 401, 403, 404) },
