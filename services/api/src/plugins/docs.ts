@@ -186,7 +186,9 @@ export default fp(
       // the fuzz tests) learn it from the same place the server enforces it.
       // The contract schemas a route uses are named (see openapi-components.ts).
       transform: ({ schema, url, route }) => {
-        const marked = components.mark(schema as Record<string, unknown>) as typeof schema;
+        const marked = schema
+          ? (components.mark(schema as Record<string, unknown>) as typeof schema)
+          : schema;
         const access = route.config?.access;
         if (access === undefined) return { schema: marked, url };
         return {
