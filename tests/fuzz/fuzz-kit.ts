@@ -60,9 +60,25 @@ export interface Operation {
   stream: boolean;
 }
 
+/** The document with every `$ref` to one of its own components replaced by what it names. */
+function dereferenced(document: unknown): unknown {
+  const resolve = (node: unknown, seen: string[]): unknown => {
+    if (Array.isArray(node)) return node.map((n) => resolve(n, seen));
+    if (typeof node !== "object" || node === null) return node;
+    const { $ref, ...rest } = node as Record<string, unknown>;
+    if (typeof $ref === "string" && $ref.startsWith("#/") && !seen.includes($ref)) {
+      let target: unknown = document;
+      for (const key of $ref.slice(2).split("/")) target = (target as Record<string, unknown>)[key];
+      return { ...(resolve(target, [...seen, $ref]) as object), ...rest };
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolve(v, seen)]));
+  };
+  return resolve(document, []);
+}
+
 /** Every operation of the API, from the document the server builds from its own routes. */
 export function operationsOf(document: unknown): Operation[] {
-  const doc = document as {
+  const doc = dereferenced(document) as {
     paths: Record<string, Record<string, Record<string, unknown>>>;
   };
   const out: Operation[] = [];

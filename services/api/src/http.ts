@@ -1,7 +1,11 @@
 import { ProblemSchema } from "@pris/domain";
 import { ValidationError } from "./errors.ts";
 
-/** Declares the problem+json answers a route can give, for the docs and the serializer. */
+/**
+ * Declares the problem+json answers a route can give. The document refers each to a shared
+ * `#/components/responses/...` in application/problem+json (plugins/docs.ts); the answers themselves are
+ * written by sendProblem (plugins/errors.ts).
+ */
 export function problems(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, ProblemSchema])) as Record<number, typeof ProblemSchema>;
 }

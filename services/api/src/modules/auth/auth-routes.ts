@@ -81,6 +81,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["auth"],
         operationId: "getSession",
         summary: "The signed-in user and the session's CSRF token",
+        description:
+          "Who the session belongs to (the same view as sign-in returns) and the CSRF token that every " +
+          "state-changing request made with the session cookie must send in `X-CSRF-Token`.",
         response: { 200: Type.Object({ user: MeSchema, csrfToken: Type.String() }), ...problems(401, 403) },
       },
     },
@@ -99,6 +102,9 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "logout",
         summary:
           "End the session (the cookie's, or the bearer token's): it is refused everywhere from then on",
+        description:
+          "Ends the session the request carries, whether a cookie or a bearer token: from then on it is " +
+          "refused on every replica. Called without a session, it answers 204 too.",
         response: { 204: Type.Null(), ...problems(401, 403) },
       },
     },

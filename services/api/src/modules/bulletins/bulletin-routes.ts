@@ -87,6 +87,9 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "previewBulletinAudience",
         summary: "How many establishments and people an audience reaches, before publishing",
+        description:
+          "Counts the establishments and people an audience (the whole region, or territories, categories, " +
+          "GHTs, products, named establishments) reaches, before a bulletin is published to it.",
         body: AudiencePreviewInputSchema,
         response: { 200: AudiencePreviewSchema, ...problems(400, 401, 403) },
       },
@@ -118,6 +121,9 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "updateBulletinDraft",
         summary: "Replace a draft's content, TLP and audience (a published bulletin changes by revision)",
+        description:
+          "Replaces a draft bulletin's content, TLP and audience. A published bulletin cannot be edited " +
+          "(409): publish a revision instead.",
         params: IdParamsSchema,
         body: BulletinDraftSchema,
         response: { 200: BulletinSchema, ...problems(400, 401, 403, 404, 409) },
@@ -134,6 +140,7 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "deleteBulletinDraft",
         summary: "Delete a draft (a published bulletin stays: it was sent)",
+        description: "Deletes a draft bulletin. A published bulletin is never deleted (409): it was sent.",
         params: IdParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) },
       },
@@ -152,6 +159,10 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "publishBulletin",
         summary: "Publish a draft: reference, recipients, one e-mail per recipient (none under TLP:RED)",
+        description:
+          "Publishes a draft: it gets its reference, its recipients are fixed from the audience, and one " +
+          "e-mail per recipient is queued. Under TLP:RED no e-mail is sent: recipients read it in the " +
+          "application.",
         params: IdParamsSchema,
         response: { 200: PublishResultSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -190,6 +201,10 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
           summary: paused
             ? "Pause a bulletin's fan-out: e-mails not yet sent wait"
             : "Resume a paused fan-out where it stopped",
+          description: paused
+            ? "Pauses the sending of a published bulletin's e-mails: those not yet sent wait " +
+              "until resumed. Useful when a mistake is spotted mid-sending."
+            : "Resumes a paused bulletin's sending where it stopped; e-mails already sent are not sent again.",
           params: IdParamsSchema,
           response: { 200: BulletinSummarySchema, ...problems(400, 401, 403, 404, 409) },
         },
@@ -206,6 +221,9 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "getBulletinDashboard",
         summary: "Delivery and acknowledgement of a bulletin, by territory and category (analysts, ARS)",
+        description:
+          "How far a bulletin reached: totals of e-mails and acknowledgements, the same by territory and " +
+          "by establishment category, who is still pending, and the delivery failures.",
         params: IdParamsSchema,
         response: { 200: BulletinDashboardSchema, ...problems(400, 401, 403, 404) },
       },
@@ -221,6 +239,9 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "answerBulletin",
         summary: "An RSSI answers a bulletin in the application (TLP:RED ones included)",
+        description:
+          "An RSSI signed in acknowledges or answers a bulletin for their establishment, in the " +
+          "application; the only way for TLP:RED bulletins, which are never e-mailed.",
         params: IdParamsSchema,
         body: AnswerInputSchema,
         response: { 200: AnswerResultSchema, ...problems(400, 401, 403, 404) },
@@ -237,6 +258,9 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "createBulletinFromIncident",
         summary: "A contagion alert pre-filled from an incident: anonymised, its observables, TLP:GREEN",
+        description:
+          "Creates a draft contagion alert from an incident: anonymised (no establishment named), with the " +
+          "incident's observables, at TLP:GREEN. The analyst reviews it before publishing.",
         params: IdParamsSchema,
         response: { 201: BulletinSchema, ...problems(400, 401, 403, 404) },
       },
@@ -271,6 +295,10 @@ const bulletinRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "answerBulletinAck",
         summary: "A recipient answers through their personal link: for themselves only",
+        description:
+          "Public, no session: the token is the one in the personal link of a bulletin's e-mail, and " +
+          "answers for that recipient only. 404 for a link that is not genuine, 410 (`link_expired`) for " +
+          "an expired one.",
         params: AckTokenParamsSchema,
         body: AnswerInputSchema,
         response: { 200: AckViewSchema, ...problems(400, 404, 410) },

@@ -59,6 +59,10 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["clocks"],
         operationId: "exportNotifications",
         summary: "What was notified to whom and when, for the regulator",
+        description:
+          "Each regulatory notification the incident owes or owed (national portal, CNIL, NIS2) with its " +
+          "legal basis, deadline, when and to which authority it was made and under which reference, as " +
+          "JSON: what the regulator asks for. The printable page gives the same in French.",
         params: IdParamsSchema,
         response: { 200: NotificationExportSchema, ...problems(400, 401, 403, 404) },
       },
@@ -75,6 +79,9 @@ const clockRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["clocks"],
         operationId: "printNotifications",
         summary: "The regulator export as a printable French page, times in the region's zone",
+        description:
+          "The same notifications as a printable HTML page in French, times in the region's zone, to print " +
+          "or save as PDF for the regulator.",
         params: IdParamsSchema,
         produces: ["text/html"],
         response: {

@@ -56,6 +56,10 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "listApiKeys",
         summary: "An establishment's API keys (never the secrets)",
+        description:
+          "The API keys of an establishment, with their prefix, name, creation and last use; the secrets " +
+          "are never shown again after creation. An RSSI sees only the establishments of their scope (404 " +
+          "otherwise).",
         params: IdParamsSchema,
         response: { 200: Type.Array(ApiKeySchema), ...problems(400, 401, 403, 404) },
       },
@@ -74,6 +78,9 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "createApiKey",
         summary: "Create an API key for an establishment; the key is shown once",
+        description:
+          "Creates a key that lets a machine declare and read the establishment's incidents. The full key " +
+          "(`pris_<prefix>_<secret>`) is in this answer only; send it as `Authorization: ApiKey ...`.",
         params: IdParamsSchema,
         body: ApiKeyCreateSchema,
         response: { 201: ApiKeyCreatedSchema, ...problems(400, 401, 403, 404) },
@@ -111,6 +118,9 @@ const apiKeyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "revokeApiKey",
         summary: "Revoke an API key at once",
+        description:
+          "Revokes an API key: requests made with it are refused from the next one on. The key stays " +
+          "listed, marked revoked.",
         params: Type.Object({ id: UuidSchema, keyId: UuidSchema }, { additionalProperties: false }),
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
       },

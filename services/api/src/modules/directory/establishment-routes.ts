@@ -209,6 +209,10 @@ const establishmentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "getEstablishment",
         summary: "One establishment, if in the caller's scope",
+        description:
+          "An establishment's registry entry: FINESS, category, territory, GHT, NIS2 status, contacts, " +
+          "declared products and suppliers. Outside the caller's scope it answers 404, as if it did not " +
+          "exist.",
         params: IdParamsSchema,
         response: { 200: EstablishmentSchema, ...problems(400, 401, 404) },
       },

@@ -74,6 +74,8 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "listGhts",
         summary: "The region's GHTs",
+        description:
+          "Every GHT (groupement hospitalier de territoire) of the region, with its support establishment.",
         response: { 200: Type.Array(GhtSchema), ...problems(401) },
       },
     },
@@ -91,6 +93,7 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "getGht",
         summary: "A GHT with its member establishments",
+        description: "A GHT with its member establishments and its support establishment.",
         params: IdParamsSchema,
         response: { 200: GhtDetailSchema, ...problems(400, 401, 403, 404) },
       },
@@ -149,6 +152,9 @@ const ghtRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "updateGht",
         summary: "Rename a GHT or name its support establishment, a member (administrators)",
+        description:
+          "Renames a GHT or names its support establishment, which must be one of its members. " +
+          "Administrators only.",
         params: IdParamsSchema,
         body: GhtPatchSchema,
         response: { 200: GhtDetailSchema, ...problems(400, 401, 403, 404) },

@@ -81,6 +81,9 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "replaceEstablishmentContacts",
         summary: "Replace an establishment's contacts by role (its RSSI, or an administrator)",
+        description:
+          "Replaces the whole list of the establishment's contacts (RSSI, deputy, director, DPO, " +
+          "functional mailbox). Its RSSI or an administrator; outside the caller's scope, 404.",
         params: IdParamsSchema,
         body: ContactsSchema,
         response: { 200: EstablishmentSchema, ...problems(400, 401, 403, 404) },
@@ -97,6 +100,10 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "replaceEstablishmentProducts",
         summary: "Replace an establishment's declared products; each takes the catalog's spelling",
+        description:
+          "Replaces the establishment's declared products (patient record, VPN…), used to target " +
+          "alerts and spot contagion. Each product is matched to the catalog's spelling so that the " +
+          "network's declarations line up.",
         params: IdParamsSchema,
         body: EstablishmentProductsUpdateSchema,
         response: { 200: EstablishmentSchema, ...problems(400, 401, 403, 404) },
@@ -116,6 +123,9 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "replaceEstablishmentSuppliers",
         summary: "Replace an establishment's suppliers (managed service, hosting, software…)",
+        description:
+          "Replaces the establishment's suppliers (managed service provider, hosting, software " +
+          "vendor…), used like products to target alerts and spot contagion.",
         params: IdParamsSchema,
         body: EstablishmentSuppliersUpdateSchema,
         response: { 200: EstablishmentSchema, ...problems(400, 401, 403, 404) },
@@ -144,6 +154,9 @@ const selfServiceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "searchCatalogProducts",
         summary: "Vendors and products the network declared, one spelling each, to pick from",
+        description:
+          "Searches the vendors and products already declared across the network, by name and kind, so " +
+          "that a new declaration picks an existing spelling rather than a variant.",
         querystring: CatalogQuerySchema,
         response: { 200: Type.Array(CatalogProductSchema), ...problems(400, 401, 403) },
       },

@@ -86,6 +86,9 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "createTerritory",
         summary: "Create a territory (administrators)",
+        description:
+          "Adds a territory (a sub-area of the region that establishments belong to and statistics are " +
+          "grouped by). Its code is permanent; 409 when the code is taken. Administrators only.",
         body: TerritoryCreateSchema,
         response: { 201: TerritoryAdminSchema, ...problems(400, 401, 403, 409) },
       },
@@ -120,6 +123,9 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "updateTerritory",
         summary: "Rename a territory (administrators)",
+        description:
+          "Changes a territory's display name; its code, which establishments refer to, never changes. " +
+          "Administrators only.",
         params: TerritoryCodeParamsSchema,
         body: TerritoryPatchSchema,
         response: { 200: TerritoryAdminSchema, ...problems(400, 401, 403, 404) },
@@ -191,6 +197,9 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "restoreTerritory",
         summary: "Put a retired territory back in use (administrators)",
+        description:
+          "Makes a retired territory selectable again for establishments and mappings. Administrators " +
+          "only.",
         params: TerritoryCodeParamsSchema,
         response: { 200: TerritoryAdminSchema, ...problems(400, 401, 403, 404) },
       },

@@ -27,6 +27,9 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "listUsers",
         summary: "Users, filtered and paged by e-mail (administrators)",
+        description:
+          "The platform's users, filtered by role, establishment, GHT, active or not and a search on name " +
+          "or e-mail, paged with `cursor`. Administrators only.",
         querystring: UserListQuerySchema,
         response: { 200: UserPageSchema, ...problems(400, 401, 403) },
       },
@@ -42,6 +45,9 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "listPoleMembers",
         summary: "The pole's active analysts and task-force members, to assign incidents to",
+        description:
+          "The regional pole's active analysts and task-force members, with their role: the people an " +
+          "incident can be assigned to.",
         response: {
           200: Type.Array(
             Type.Object({
@@ -65,6 +71,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "getUser",
         summary: "One user (administrators)",
+        description: "One user's account, as administrators manage it. Administrators only.",
         params: IdParamsSchema,
         response: { 200: UserSchema, ...problems(400, 401, 403, 404) },
       },
@@ -80,6 +87,10 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "createUser",
         summary: "Create a user with a password the administrator sets (administrators)",
+        description:
+          "Creates an account directly, with a password the administrator chooses and must hand over; " +
+          "inviting the person by e-mail is usually better. 409 when the e-mail is already used. " +
+          "Administrators only.",
         body: UserCreateSchema,
         response: { 201: UserSchema, ...problems(400, 401, 403, 409) },
       },

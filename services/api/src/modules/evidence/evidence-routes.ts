@@ -27,6 +27,9 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listLogCheckpoints",
         summary: "The daily signed checkpoints of the main courantes, newest first (administrators, ARS)",
+        description:
+          "The daily signed checkpoints of the main courantes' hash chains, newest first: they let a later " +
+          "rewrite of a log be detected. Administrators and the ARS.",
         querystring: LogCheckpointListQuerySchema,
         response: { 200: LogCheckpointListSchema, ...problems(400, 401, 403) },
       },
@@ -80,6 +83,9 @@ const evidenceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "exportAccessTracesCsv",
         summary:
           "The traces of access matching the filters, as CSV (semicolons, UTF-8 with BOM; at most 100,000)",
+        description:
+          "The traces of who read which incident, matching the filters, as CSV (semicolon separated, UTF-8 " +
+          "with a byte order mark), at most 100,000 lines. Administrators and the ARS.",
         querystring: AccessTraceExportQuerySchema,
         produces: ["text/csv"],
         response: { 200: Type.String({ description: "CSV" }), ...problems(400, 401, 403) },

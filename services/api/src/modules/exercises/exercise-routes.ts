@@ -82,6 +82,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listExercises",
         summary: "Exercises the caller takes part in (an RSSI) or of the region, newest planned first",
+        description:
+          "An RSSI sees the exercises their establishments take part in; the pole and the ARS see the " +
+          "region's. Filtered by year, kind or establishment, newest planned first, paged with `cursor`.",
         querystring: ExerciseListQuerySchema,
         response: { 200: ExercisePageSchema, ...problems(400, 401, 403) },
       },
@@ -97,6 +100,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "createExercise",
         summary: "Plan an exercise for one or several establishments (regional: the ARS or the pole)",
+        description:
+          "Plans a continuity or crisis exercise for one or several establishments. An RSSI plans for " +
+          "establishments of their scope; a regional exercise is planned by the ARS or the pole.",
         body: ExerciseCreateSchema,
         response: { 201: ExerciseSchema, ...problems(400, 401, 403) },
       },
@@ -113,6 +119,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "getExercise",
         summary:
           "An exercise with the participations the caller may see (the regional one: all, for the ARS)",
+        description:
+          "An exercise with the participations the caller may see: an RSSI their own establishments', the " +
+          "ARS and the pole all of them.",
         params: IdParamsSchema,
         response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404) },
       },
@@ -128,6 +137,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "updateExercise",
         summary: "Change a planned exercise (its organiser)",
+        description:
+          "Changes a planned exercise's details (date, scenario, objectives…). Its organiser only; 409 " +
+          "once it is no longer planned.",
         params: IdParamsSchema,
         body: ExercisePatchSchema,
         response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
@@ -145,6 +157,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "addExerciseParticipants",
         summary:
           "Add establishments to an exercise not cancelled (an RSSI: of their scope; up to 5000 per request)",
+        description:
+          "Adds establishments to an exercise that is not cancelled; an RSSI may add only establishments " +
+          "of their scope. Up to 5000 per request; establishments already taking part are skipped.",
         params: IdParamsSchema,
         body: ExerciseParticipantsAddSchema,
         response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
@@ -161,6 +176,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "removeExerciseParticipant",
         summary: "Remove a participant whose RETEX is not submitted yet (never the last one)",
+        description:
+          "Removes a participating establishment whose RETEX is not submitted yet. The last participant " +
+          "cannot be removed (409): cancel the exercise instead.",
         params: ExerciseParticipantParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404, 409) },
       },
@@ -179,6 +197,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "holdExercise",
         summary: "Record the exercise held on a day: every participant still planned has held it",
+        description:
+          "Records that the exercise was held on a given day: every participation still planned becomes " +
+          "held, and its RETEX can be written.",
         params: IdParamsSchema,
         body: ExerciseHoldSchema,
         response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
@@ -196,6 +217,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "cancelExercise",
         summary: "Cancel a planned exercise, with a reason (it never counts)",
+        description:
+          "Cancels a planned exercise with a reason; it never counts towards an establishment's yearly " +
+          "completion.",
         params: IdParamsSchema,
         body: ExerciseCancelSchema,
         response: { 200: ExerciseSchema, ...problems(400, 401, 403, 404, 409) },
@@ -212,6 +236,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "getParticipation",
         summary: "One establishment's part in an exercise: its RETEX, findings and improvement actions",
+        description:
+          "One establishment's participation in an exercise: its status, hot and cold RETEX, findings and " +
+          "improvement actions.",
         params: IdParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404) },
       },
@@ -227,6 +254,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "saveRetex",
         summary: "Save the hot and cold RETEX (while the exercise is held and the RETEX not submitted)",
+        description:
+          "Saves the participation's hot and cold RETEX (lessons learnt). Allowed once the exercise is " +
+          "held and until the RETEX is submitted (409 otherwise).",
         params: IdParamsSchema,
         body: RetexPutSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
@@ -243,6 +273,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "addRetexFinding",
         summary: "Add a finding (theme, positive or negative) to the RETEX",
+        description:
+          "Adds a finding to the RETEX: a theme, whether it went well or badly, and what was seen. Not " +
+          "once the RETEX is submitted (409).",
         params: IdParamsSchema,
         body: FindingCreateSchema,
         response: { 201: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
@@ -260,6 +293,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "deleteRetexFinding",
         summary: "Remove a finding from a RETEX not yet submitted",
+        description:
+          "Removes a finding from a RETEX that is not yet submitted; improvement actions linked to it are " +
+          "kept, unlinked.",
         params: ParticipationItemParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -275,6 +311,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "addImprovementAction",
         summary: "Add an improvement action (owner, due date), linked to a finding or not",
+        description:
+          "Adds an improvement action with an owner and a due date, linked to one of the RETEX's findings " +
+          "or not.",
         params: IdParamsSchema,
         body: ActionCreateSchema,
         response: { 201: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
@@ -311,6 +350,10 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "submitRetex",
         summary: "Submit the RETEX to the ARS (a summary and at least one finding)",
+        description:
+          "Submits the RETEX to the ARS for validation. It needs a hot or cold summary and at least one " +
+          "finding (409 `retex_incomplete`, its `errors` naming what is missing); it is read-only from then " +
+          "on until returned.",
         params: IdParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -326,6 +369,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "validateRetex",
         summary: "Validate a submitted RETEX (the ARS); the establishment's RSSIs are e-mailed",
+        description:
+          "The ARS validates a submitted RETEX: the participation is validated and the establishment's " +
+          "RSSIs are e-mailed.",
         params: IdParamsSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -342,6 +388,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "returnRetex",
         summary:
           "Send a submitted RETEX back to the establishment with a comment (the ARS); its RSSIs are e-mailed",
+        description:
+          "The ARS sends a submitted RETEX back to the establishment with a comment saying what to change; " +
+          "its RSSIs are e-mailed and the RETEX can be edited again.",
         params: IdParamsSchema,
         body: RetexReturnSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
@@ -358,6 +407,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "shareRetex",
         summary: "Share a validated RETEX with the network under a TLP, anonymised unless named (its RSSI)",
+        description:
+          "The establishment's RSSI shares a validated RETEX with the network's RSSIs under a TLP label, " +
+          "anonymised unless they choose to name the establishment.",
         params: IdParamsSchema,
         body: RetexShareSchema,
         response: { 200: ParticipationSchema, ...problems(400, 401, 403, 404, 409) },
@@ -374,6 +426,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listSharedRetex",
         summary: "RETEX shared with the network, newest first (anonymised unless the establishment agreed)",
+        description:
+          "The RETEX other establishments shared with the network, newest first, filtered by year and " +
+          "paged with `cursor`; anonymised unless the establishment agreed to be named.",
         querystring: SharedRetexQuerySchema,
         response: { 200: SharedRetexPageSchema, ...problems(400, 401, 403) },
       },
@@ -392,6 +447,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "recurringFindings",
         summary: "The region's recurring findings of a year, per theme (the ARS and the pole)",
+        description:
+          "The findings that recur across the region's RETEX of a year, counted per theme, to steer the " +
+          "next exercises. The ARS and the pole.",
         querystring: YearQuerySchema,
         response: { 200: RecurringFindingsSchema, ...problems(400, 401, 403) },
       },
@@ -434,6 +492,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "lateEstablishments",
         summary: "Subject establishments without a held exercise in the year, with their RSSI's contact",
+        description:
+          "The establishments subject to the yearly exercise that have none held in the year, with their " +
+          "RSSI's contact, to remind them.",
         querystring: LateQuerySchema,
         response: { 200: LatePageSchema, ...problems(400, 401, 403) },
       },
@@ -452,6 +513,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "exportCompletionCsv",
         summary: "The completion table as CSV (semicolons, UTF-8 with BOM)",
+        description:
+          "The yearly exercise completion table as CSV for a spreadsheet: semicolon separated, UTF-8 with " +
+          "a byte order mark.",
         querystring: YearQuerySchema,
         produces: ["text/csv"],
         response: { 200: Type.String({ description: "CSV" }), ...problems(400, 401, 403) },
@@ -475,6 +539,9 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "exportCompletionXlsx",
         summary: "The completion table and the late list as an XLSX workbook",
+        description:
+          "The yearly exercise completion table and the list of late establishments as an XLSX workbook, " +
+          "to open in a spreadsheet.",
         querystring: YearQuerySchema,
         produces: ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
         response: { 200: Type.Any({ description: "XLSX workbook" }), ...problems(400, 401, 403) },

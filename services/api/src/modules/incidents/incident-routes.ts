@@ -119,6 +119,10 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["incidents"],
         operationId: "listIncidents",
         summary: "Incidents in the caller's scope, newest first",
+        description:
+          "The incidents the caller may see, newest first, filtered by status, severity, establishment, " +
+          "declaration dates or a text search, and paged with `cursor`. An RSSI or an API key sees only " +
+          "its establishments' incidents.",
         querystring: IncidentListQuerySchema,
         response: { 200: IncidentPageSchema, ...problems(400, 401) },
       },
@@ -134,6 +138,9 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["incidents"],
         operationId: "getIncident",
         summary: "One incident with its clocks, if in the caller's scope",
+        description:
+          "An incident with its declaration, qualification, running clocks and the actions the caller may " +
+          "take next (`allowedActions`). Outside the caller's scope it answers 404.",
         params: IdParamsSchema,
         response: { 200: IncidentSchema, ...problems(400, 401, 404) },
       },

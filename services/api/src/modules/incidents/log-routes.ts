@@ -34,6 +34,9 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listIncidentLog",
         summary: "The incident's main courante, oldest first (the establishment reads the shared entries)",
+        description:
+          "The incident's main courante, oldest first: every status change, comment, call and decision, " +
+          "with who and when. The establishment and API keys read only the entries shared with it.",
         params: IdParamsSchema,
         querystring: LogQuerySchema,
         response: { 200: LogPageSchema, ...problems(400, 401, 404) },
@@ -78,6 +81,9 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "verifyIncidentLog",
         summary: "Recompute the hash chain and name the first broken entry (the pole)",
+        description:
+          "Recomputes the hash chain of the incident's main courante and reports whether it is intact, " +
+          "naming the first entry that does not match if not. The pole only.",
         params: IdParamsSchema,
         response: { 200: LogVerificationSchema, ...problems(400, 401, 403, 404) },
       },
@@ -93,6 +99,9 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listIncidentTasks",
         summary: "The incident's tasks (the pole)",
+        description:
+          "The incident's tasks with their owner, due date and completion. The pole, the ARS and " +
+          "administrators.",
         params: IdParamsSchema,
         response: { 200: TaskListSchema, ...problems(400, 401, 403, 404) },
       },
@@ -108,6 +117,9 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "createIncidentTask",
         summary: "Add a task with an owner and a due date (the pole)",
+        description:
+          "Adds a task to the incident with an owner from the pole and a due date. 409 when the incident's " +
+          "state does not allow it.",
         params: IdParamsSchema,
         body: TaskCreateSchema,
         response: { 201: TaskSchema, ...problems(400, 401, 403, 404, 409) },
@@ -127,6 +139,9 @@ const logRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "completeIncidentTask",
         summary: "Mark a task done (the pole)",
+        description:
+          "Marks one of the incident's tasks done, with who and when. 409 when the task or the incident's " +
+          "state does not allow it.",
         params: TaskParamsSchema,
         response: { 200: TaskSchema, ...problems(400, 401, 403, 404, 409) },
       },

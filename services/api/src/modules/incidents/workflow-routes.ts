@@ -61,6 +61,9 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "claimIncident",
         summary: "Take the incident: the caller becomes its assignee (a new incident is also acknowledged)",
+        description:
+          "The caller becomes the incident's assignee; a new incident is acknowledged at the same time. " +
+          "409 when the incident's state does not allow it.",
         params: IdParamsSchema,
         response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -80,6 +83,9 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "assignIncident",
         summary: "Assign the incident to an active analyst (or task-force member on a crisis cell)",
+        description:
+          "Assigns the incident to an active analyst, or to a task-force member when a crisis cell is " +
+          "open; anyone else is refused (400). 409 when the incident's state does not allow it.",
         params: IdParamsSchema,
         body: AssignRequestSchema,
         response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
@@ -100,6 +106,9 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "unassignIncident",
         summary: "Leave the incident without an assignee",
+        description:
+          "Removes the incident's assignee, so that it shows again among the queue's unassigned items. 409 " +
+          "when the incident's state does not allow it.",
         params: IdParamsSchema,
         response: { 200: IncidentSchema, ...problems(400, 401, 403, 404, 409) },
       },

@@ -30,6 +30,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listInvitations",
         summary: "Invitations the caller may manage, newest first, with their last e-mail's delivery",
+        description:
+          "The invitations the caller may manage (an RSSI: to their establishments), newest first, with " +
+          "their status and the delivery of their last e-mail.",
         querystring: InvitationListQuerySchema,
         response: { 200: InvitationPageSchema, ...problems(400, 401, 403) },
       },
@@ -86,6 +89,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "sendBulkInvitation",
         summary: "Invite every RSSI the preview lists, in one transaction",
+        description:
+          "Invites, in one transaction, every RSSI the bulk preview lists at that moment: each gets an " +
+          "e-mail with a personal link. Check the preview first.",
         body: BulkInvitationQuerySchema,
         response: { 200: BulkInvitationResultSchema, ...problems(400, 401, 403) },
       },
@@ -102,6 +108,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "getInvitation",
         summary: "One invitation",
+        description:
+          "One invitation: who is invited, to which establishments with which role, its status, expiry and " +
+          "last e-mail delivery.",
         params: IdParamsSchema,
         response: { 200: InvitationSchema, ...problems(400, 401, 403, 404) },
       },
@@ -117,6 +126,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "resendInvitation",
         summary: "Send the invitation again: a new link, a new expiry; earlier links stop working",
+        description:
+          "Sends the invitation's e-mail again with a new link and a new expiry; earlier links stop " +
+          "working. 409 when the invitation is no longer waiting.",
         params: IdParamsSchema,
         response: { 200: InvitationSchema, ...problems(400, 401, 403, 404, 409) },
       },
@@ -132,6 +144,9 @@ const invitationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "cancelInvitation",
         summary: "Cancel a waiting invitation: its link stops working",
+        description:
+          "Cancels a waiting invitation: its link stops working at once. 409 when the invitation is no " +
+          "longer waiting.",
         params: IdParamsSchema,
         response: { 200: InvitationSchema, ...problems(400, 401, 403, 404, 409) },
       },

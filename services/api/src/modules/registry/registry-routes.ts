@@ -129,6 +129,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listRegistryImports",
         summary: "The registry imports, newest first (administrators)",
+        description:
+          "The imports of the FINESS registry file, newest first, with their status and counts. " +
+          "Administrators only.",
         querystring: RegistryImportListQuerySchema,
         response: { 200: RegistryImportPageSchema, ...problems(400, 401, 403) },
       },
@@ -172,6 +175,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "getRegistryImport",
         summary: "One registry import and its counts (administrators)",
+        description:
+          "One import of the FINESS registry file: its file, status, who made and applied it, and how many " +
+          "lines are new, changed, unchanged, refused or not followed. Administrators only.",
         params: IdParamsSchema,
         response: { 200: RegistryImportSchema, ...problems(400, 401, 403, 404) },
       },
@@ -187,6 +193,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listRegistryImportRows",
         summary: "A preview's rows in file order, filtered by outcome (administrators)",
+        description:
+          "A previewed import's lines in file order, filtered by outcome (new, changed, unchanged, refused…) " +
+          "and paged with `cursor`. Administrators only.",
         params: IdParamsSchema,
         querystring: RegistryImportRowsQuerySchema,
         response: { 200: RegistryImportRowPageSchema, ...problems(400, 401, 403, 404) },
@@ -240,6 +249,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         operationId: "listRegistryImportUnmapped",
         summary:
           "FINESS categories and communes the preview's refused lines need a mapping for (administrators)",
+        description:
+          "The FINESS categories and communes that a previewed import's refused lines need a mapping for: " +
+          "map them, and the next preview accepts those lines. Administrators only.",
         params: IdParamsSchema,
         response: { 200: RegistryUnmappedSchema, ...problems(400, 401, 403, 404) },
       },
@@ -297,6 +309,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listRegistryCategoryMappings",
         summary: "How FINESS categories map to the service's (administrators)",
+        description:
+          "How each FINESS category maps to one of the service's establishment categories, or is not " +
+          "followed. Administrators only.",
         response: { 200: Type.Array(CategoryMappingSchema), ...problems(401, 403) },
       },
     },
@@ -311,6 +326,10 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "putRegistryCategoryMapping",
         summary: "Map a FINESS category to one of the service's, or mark it not followed (null)",
+        description:
+          "Maps a FINESS category to one of the service's categories, or marks it as not followed (null): " +
+          "its lines are then counted as not followed rather than imported. Remembered for every later " +
+          "import. Administrators only.",
         params: FinessCategoryParamsSchema,
         body: CategoryMappingPutSchema,
         response: { 200: CategoryMappingSchema, ...problems(400, 401, 403) },
@@ -327,6 +346,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "deleteRegistryCategoryMapping",
         summary: "Forget a FINESS category's mapping: its lines are refused until mapped again",
+        description:
+          "Forgets a FINESS category's mapping: the registry lines of that category are refused until it " +
+          "is mapped again. Administrators only.",
         params: FinessCategoryParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
       },
@@ -345,6 +367,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "listRegistryPlaceMappings",
         summary: "Which territory each département or commune of the region belongs to (administrators)",
+        description:
+          "Which territory each département or commune of the region belongs to, used to place imported " +
+          "establishments. Administrators only.",
         response: { 200: Type.Array(PlaceMappingSchema), ...problems(401, 403) },
       },
     },
@@ -359,6 +384,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "putRegistryPlaceMapping",
         summary: "Map a département or a commune (INSEE code) to a territory; the commune wins",
+        description:
+          "Maps a département or a commune (INSEE code) to a territory; a commune's mapping wins over its " +
+          "département's. Administrators only.",
         params: PlaceMappingParamsSchema,
         body: PlaceMappingPutSchema,
         response: { 200: PlaceMappingSchema, ...problems(400, 401, 403) },
@@ -382,6 +410,9 @@ const registryRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         operationId: "deleteRegistryPlaceMapping",
         summary: "Forget a département's or a commune's mapping",
+        description:
+          "Forgets a département's or a commune's mapping; establishments already placed keep their " +
+          "territory. Administrators only.",
         params: PlaceMappingParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
       },

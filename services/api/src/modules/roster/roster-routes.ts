@@ -132,6 +132,9 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["roster"],
         operationId: "listOnCallSlots",
         summary: "The pole's weekly on-call rota, in the order of the week",
+        description:
+          "The pole's weekly on-call rota: each slot's span in the week, the person on duty and the " +
+          "backup, in the order of the week.",
         response: { 200: OnCallRotaSchema, ...problems(401, 403) },
       },
     },
@@ -146,6 +149,7 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["roster"],
         operationId: "listOnCallCandidates",
         summary: "Who may be put on the rota: the pole's active analysts",
+        description: "The people who may be put on the rota: the pole's active analysts.",
         response: { 200: Type.Array(OnCallPersonSchema), ...problems(401, 403) },
       },
     },
@@ -171,6 +175,8 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["roster"],
         operationId: "getOnCallNow",
         summary: "Who is on duty and who is the backup right now, and when that changes next",
+        description:
+          "Who is on duty and who is the backup at this moment, and when the next change of duty happens.",
         response: { 200: OnCallNowSchema, ...problems(401, 403) },
       },
     },
@@ -200,6 +206,9 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["roster"],
         operationId: "createOnCallSlot",
         summary: "Add a slot to the rota; a slot overlapping another is refused (409)",
+        description:
+          "Adds a slot to the rota with its span, the person on duty and the backup. A slot overlapping " +
+          "another is refused (409).",
         body: OnCallSlotCreateSchema,
         response: { 201: OnCallSlotSchema, ...problems(400, 401, 403, 409) },
       },
@@ -243,6 +252,9 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["roster"],
         operationId: "updateOnCallSlot",
         summary: "Change a slot of the rota: its span, its people or its note",
+        description:
+          "Changes a slot's span, people or note. A change that would make it overlap another slot is " +
+          "refused (409).",
         params: IdParamsSchema,
         body: OnCallSlotPatchSchema,
         response: { 200: OnCallSlotSchema, ...problems(400, 401, 403, 404, 409) },
@@ -297,6 +309,7 @@ const rosterRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["roster"],
         operationId: "deleteOnCallSlot",
         summary: "Remove a slot from the rota (the trail keeps it)",
+        description: "Removes a slot from the rota; the audit trail keeps what it was.",
         params: IdParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
       },

@@ -34,6 +34,9 @@ const secondFactorAdminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["second-factor"],
         operationId: "listSecondFactorPolicies",
         summary: "Whether each role must use a second factor, and from when (administrators)",
+        description:
+          "For each role, whether its members must use a second factor and from which date. Administrators " +
+          "only.",
         response: { 200: Type.Array(SecondFactorPolicySchema), ...problems(401, 403) },
       },
     },

@@ -88,6 +88,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "listMyFactors",
         summary: "My second factors, and whether my role requires one",
+        description:
+          "The caller's passkeys, whether an authenticator application is set up, how many recovery codes " +
+          "remain, and whether the caller's role requires a second factor (and since when).",
         response: { 200: MyFactorsSchema, ...problems(401, 403) },
       },
     },
@@ -102,6 +105,10 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "passkeyRegistrationOptions",
         summary: "Start adding a passkey: the options for navigator.credentials.create()",
+        description:
+          "First step of adding a passkey (WebAuthn): the options to pass to " +
+          "`navigator.credentials.create()`. The challenge is kept server-side; finish with the " +
+          "registration verify operation.",
         response: { 200: WebAuthnOptionsSchema, ...problems(401, 403, 503) },
       },
     },
@@ -133,6 +140,10 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "passkeyRegistrationVerify",
         summary: "Finish adding a passkey; the session counts it as its second factor",
+        description:
+          "Second step of adding a passkey: the browser's attestation is checked against the pending " +
+          "challenge. On success the passkey is stored and the current session counts as having passed its " +
+          "second factor.",
         body: PasskeyRegistrationSchema,
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
       },
@@ -187,6 +198,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "passkeyAuthenticationOptions",
         summary: "Start signing with a passkey: the options for navigator.credentials.get()",
+        description:
+          "First step of proving the second factor with a passkey: the options for " +
+          "`navigator.credentials.get()`, listing the caller's passkeys. 404 when the caller has none.",
         response: { 200: WebAuthnOptionsSchema, ...problems(401, 403, 404, 503) },
       },
     },
@@ -212,6 +226,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "passkeyAuthenticationVerify",
         summary: "Prove the second factor with a passkey",
+        description:
+          "Checks the browser's assertion against the pending challenge; on success the session has passed " +
+          "its second factor. Failed attempts are throttled (429).",
         body: PasskeyAuthenticationSchema,
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429, 503) },
       },
@@ -263,6 +280,10 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "totpSetup",
         summary: "Start using an authenticator application: a new secret and its QR code",
+        description:
+          "Generates a new TOTP secret and its otpauth QR code for an authenticator application. Nothing " +
+          "is in force until the first code is confirmed; 409 (`totp_enrolled`) when one is already set " +
+          "up: remove it first.",
         response: { 200: TotpSetupSchema, ...problems(401, 403, 409) },
       },
     },
@@ -322,6 +343,10 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "totpConfirm",
         summary: "Finish setting up the authenticator application with its first code",
+        description:
+          "Confirms the pending TOTP secret with a first code from the application; it becomes one of the " +
+          "caller's second factors and the session counts as having passed it. Wrong codes are throttled " +
+          "(429).",
         body: TotpCodeSchema,
         response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 409, 429) },
       },
@@ -344,6 +369,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "totpVerify",
         summary: "Prove the second factor with a code of the authenticator application",
+        description:
+          "Proves the second factor for this session with a current code from the authenticator " +
+          "application. 404 when none is set up; wrong codes are throttled (429).",
         body: TotpCodeSchema,
         response: { 200: SessionSchema, ...problems(400, 401, 403, 404, 409, 429) },
       },
@@ -364,6 +392,10 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "generateRecoveryCodes",
         summary: "Ten new recovery codes, shown once; the earlier ones stop working",
+        description:
+          "Replaces the caller's recovery codes with ten new ones, shown in this answer only: keep them " +
+          "somewhere safe. A passkey or an authenticator application must be set up first (409 " +
+          "`no_second_factor`).",
         response: { 200: RecoveryCodesSchema, ...problems(401, 403, 409) },
       },
     },
@@ -389,6 +421,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "verifyRecoveryCode",
         summary: "Prove the second factor with a recovery code (each works once)",
+        description:
+          "Proves the second factor for this session with one of the caller's recovery codes; a code works " +
+          "once. Wrong codes are throttled (429).",
         body: RecoveryCodeSchema,
         response: { 200: SessionSchema, ...problems(400, 401, 403, 429) },
       },
@@ -412,6 +447,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "removePasskey",
         summary: "Remove one of my passkeys (a second factor checked in the last 10 minutes)",
+        description:
+          "Deletes one of the caller's passkeys. The session must have checked a second factor in the last " +
+          "ten minutes (403 otherwise), so that a stolen session cannot strip the account's protection.",
         params: PasskeyParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
       },
@@ -434,6 +472,9 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: TAGS,
         operationId: "removeTotp",
         summary: "Remove my authenticator application (a second factor checked in the last 10 minutes)",
+        description:
+          "Removes the caller's authenticator application. The session must have checked a second factor " +
+          "in the last ten minutes (403 otherwise).",
         response: { 204: Type.Null(), ...problems(401, 403, 404) },
       },
     },

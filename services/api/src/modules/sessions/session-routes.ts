@@ -51,6 +51,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["auth"],
         operationId: "listMySessions",
         summary: "My open sessions, most recently used first; `current` marks this request's",
+        description:
+          "The caller's open sessions, most recently used first, with their device, address and times; " +
+          "`current` marks the one this request uses.",
         response: { 200: SessionListSchema, ...problems(401, 403) },
       },
     },
@@ -69,6 +72,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["auth"],
         operationId: "endMySession",
         summary: "End one of my sessions (this one too: that is a logout)",
+        description:
+          "Ends one of the caller's sessions at once, on every replica. Ending the current one is a " +
+          "logout.",
         params: IdParamsSchema,
         response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
       },
@@ -90,6 +96,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["auth"],
         operationId: "endMyOtherSessions",
         summary: "End all my sessions but this one",
+        description:
+          "Ends every session of the caller except the one this request uses, and says how many were " +
+          "ended.",
         response: { 200: SessionsEndedSchema, ...problems(401, 403) },
       },
     },
@@ -109,6 +118,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "listUserSessions",
         summary: "A person's open sessions (administrators)",
+        description: "A person's open sessions with their device, address and times. Administrators only.",
         params: IdParamsSchema,
         response: { 200: SessionListSchema, ...problems(400, 401, 403, 404) },
       },
@@ -128,6 +138,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["directory"],
         operationId: "endUserSessions",
         summary: "End all of a person's sessions (administrators; audited as session.end_all)",
+        description:
+          "Ends all of a person's sessions at once, e.g. when a device is lost; audited as " +
+          "`session.end_all`. Administrators only.",
         params: IdParamsSchema,
         response: { 200: SessionsEndedSchema, ...problems(400, 401, 403, 404) },
       },

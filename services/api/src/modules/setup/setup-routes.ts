@@ -13,6 +13,9 @@ const setupRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["administration"],
         operationId: "getSetupOverview",
         summary: "What the region has of each thing its first day needs (administrators)",
+        description:
+          "How many of each thing the region's first day needs it has (territories, establishments, RSSIs, " +
+          "pole members, mappings…), to guide an administrator through the setup. Administrators only.",
         response: { 200: SetupOverviewSchema, ...problems(401, 403) },
       },
     },

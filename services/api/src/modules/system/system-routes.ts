@@ -3,6 +3,7 @@ import { readOidcProviders } from "@pris/config";
 import { SsoProviderSchema } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import Type from "typebox";
+import { problems } from "../../http.ts";
 import { sendProblem } from "../../plugins/errors.ts";
 
 const CheckSchema = Type.Object({ status: Type.Union([Type.Literal("ok"), Type.Literal("down")]) });
@@ -26,6 +27,9 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["system"],
         operationId: "live",
         summary: "The process is up",
+        description:
+          "Answers 200 as long as the process runs, without touching PostgreSQL or Redis: for a liveness " +
+          "probe. Readiness is `/health/ready`.",
         security: [],
         response: { 200: Type.Object({ status: Type.Literal("ok") }) },
       },
@@ -44,6 +48,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         security: [],
         response: {
           200: Type.Object({ status: Type.Literal("ok"), postgres: CheckSchema, redis: CheckSchema }),
+          ...problems(503),
         },
       },
     },
@@ -76,6 +81,9 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ["system"],
         operationId: "getPublicConfig",
         summary: "Region name and time zone, and the single sign-on providers, for the web app",
+        description:
+          "Public, no session needed: what the web app shows before anyone signs in (the region's name and " +
+          "code, its time zone) and the single sign-on providers to offer on the sign-in page.",
         security: [],
         response: {
           200: Type.Object({
