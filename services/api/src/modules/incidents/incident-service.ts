@@ -127,7 +127,13 @@ export async function declareIncident(
     impactGrade: declaration.impactGrade,
     spread: declaration.spread,
     personalDataBreach: declaration.personalData.breach,
+    personalDataPeople: declaration.personalData.approxPeople,
     ongoing: declaration.ongoing,
+    rsitClass: declaration.rsitClass,
+    rsitType: declaration.rsitType,
+    suspectedMalicious: declaration.suspectedMalicious,
+    affectedServices: declaration.affectedServices,
+    category: establishment.category,
   });
   const clocks = computeClocks(
     {
