@@ -180,7 +180,9 @@ describe("declaring an incident in the browser", () => {
     expect(await main.getByText("P1 — incident majeur").count()).toBe(1);
     expect(
       await main
-        .getByText("Rançongiciel toujours actif dans un centre hospitalier : incident majeur, P1")
+        .getByText(
+          "Rançongiciel ou logiciel malveillant toujours actif dans un centre hospitalier : incident majeur, P1",
+        )
         .count(),
     ).toBe(1);
     expect(await main.getByText("la task force régionale est mobilisée").count()).toBe(1);

@@ -127,7 +127,7 @@ describe("a declaration", () => {
     const inCh = await declare(declaration(ransomware));
     expect(inCh.json()).toMatchObject({ severity: "P1", severitySuggested: "P1" });
     expect(inCh.json().severityReasons).toContain(
-      "Rançongiciel toujours actif dans un centre hospitalier : incident majeur, P1",
+      "Rançongiciel ou logiciel malveillant toujours actif dans un centre hospitalier : incident majeur, P1",
     );
     // Stored as answered: what the confirmation page reads back.
     const [row] = await t.db.select().from(incidents).where(eq(incidents.id, inEhpad.json().id));

@@ -415,7 +415,7 @@ describe("suggested severity", () => {
     expect(s.reasons).toEqual([
       "Impact sur les soins : niveau 2 (Activité non urgente déprogrammée)",
       "Données chiffrées ou modifiées par un attaquant (rançongiciel, destruction) : au moins P2",
-      "Rançongiciel toujours actif dans un centre hospitalier universitaire : incident majeur, P1",
+      "Rançongiciel ou logiciel malveillant toujours actif dans un centre hospitalier universitaire : incident majeur, P1",
     ]);
     const large = suggestSeverity({
       ...base,

@@ -157,7 +157,7 @@ const THREAT_FLOORS: Partial<Record<RsitTypeValue, ThreatFloor>> = {
 };
 
 /** Public hospitals with emergency departments and SAMU: what happens to them falls on the whole territory. */
-const REFERRAL_HOSPITALS: readonly string[] = ["chu", "ch"];
+const REFERRAL_HOSPITALS: readonly Category[] = ["chu", "ch"];
 
 /** From this many people, a breach of personal data is grave on its own (and the CNIL will ask). */
 const LARGE_BREACH_PEOPLE = 10_000;
@@ -196,9 +196,10 @@ export function suggestSeverity(input: SeverityInput): SeveritySuggestion {
     input.ongoing &&
     (input.rsitType === "unauthorised-information-modification" ||
       (input.rsitType === "infected-system" && input.impactGrade > 0));
-  if (encrypting && REFERRAL_HOSPITALS.includes(input.category)) {
-    const name = isCategory(input.category) ? CATEGORIES[input.category].label.toLowerCase() : "";
-    atLeast(1, `Rançongiciel toujours actif dans un ${name} : incident majeur, P1`);
+  const category = input.category as Category;
+  if (encrypting && REFERRAL_HOSPITALS.includes(category)) {
+    const name = CATEGORIES[category].label.toLowerCase();
+    atLeast(1, `Rançongiciel ou logiciel malveillant toujours actif dans un ${name} : incident majeur, P1`);
   }
 
   const intrusion = input.rsitClass === "intrusions" && input.rsitType !== "burglary";
@@ -232,8 +233,4 @@ export function suggestSeverity(input: SeverityInput): SeveritySuggestion {
   }
   const clamped = Math.min(4, Math.max(1, raised));
   return { severity: `P${clamped}` as Severity, reasons };
-}
-
-function isCategory(value: string): value is Category {
-  return value in CATEGORIES;
 }
