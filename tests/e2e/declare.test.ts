@@ -252,10 +252,23 @@ describe("declaring an incident in the browser", () => {
       .fill("Message de rançon sur le serveur, les fichiers des résidents deviennent illisibles un à un.");
     await choose(page, "#field-ongoing", "Oui");
     await choose(page, "#field-impactGrade", /Niveau 1/);
+    // Before sending, the form shows what the service will suggest, and why.
+    const preview = page.getByTestId("severity-preview");
+    await expect.poll(() => preview.textContent()).toContain("P2 — incident grave");
+    const shown = await preview.locator("li").allTextContents();
+    expect(shown).toEqual([
+      "Impact sur les soins : niveau 1 (Procédures dégradées)",
+      "Logiciel malveillant toujours actif (rançongiciel possible) : au moins P2",
+    ]);
+    await preview.scrollIntoViewIfNeeded();
+    await shot(page, "phone-declare-severity-preview", false);
     await page.getByRole("button", { name: "Envoyer la déclaration" }).click();
 
     await page.waitForURL(/\/incidents\/[0-9a-f-]+\/confirmation$/);
     const main = page.getByRole("main");
+    // The confirmation reads back what the API recorded: the same reasons the form showed.
+    await main.getByText("Gravité estimée").waitFor();
+    expect(await main.locator("ul.fr-text--sm li").allTextContents()).toEqual(shown);
     await main.getByText("Gravité estimée").waitFor();
     expect(await main.getByText("P2 — incident grave").count()).toBe(1);
     expect(await main.getByText(/mineur/i).count()).toBe(0);

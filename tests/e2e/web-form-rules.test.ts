@@ -22,7 +22,9 @@ const me: Me = {
   phone: "+262 692 11 22 33",
   role: "rssi",
   ght: null,
-  establishments: [{ id: "0190a000-0000-7000-8000-000000000002", finess: "970400001", name: "CH Sud" }],
+  establishments: [
+    { id: "0190a000-0000-7000-8000-000000000002", finess: "970400001", name: "CH Sud", category: "ch" },
+  ],
 };
 
 describe("region wall time ↔ UTC", () => {
@@ -134,7 +136,12 @@ describe("declaration form", () => {
       ...me,
       establishments: [
         ...me.establishments,
-        { id: "0190a000-0000-7000-8000-000000000003", finess: "970400002", name: "Clinique" },
+        {
+          id: "0190a000-0000-7000-8000-000000000003",
+          finess: "970400002",
+          name: "Clinique",
+          category: "private_clinic",
+        },
       ],
     };
     const form = { ...filled(), establishmentId: "" };

@@ -23,7 +23,7 @@ import {
   type NormalizedDeclaration,
   nextDeadline,
   type ServiceLevels,
-  suggestSeverity,
+  suggestSeverityFor,
   yearInZone,
 } from "@pris/domain";
 import {
@@ -123,18 +123,7 @@ export async function declareIncident(
   now = new Date(),
 ): Promise<DeclareResult> {
   const id = uuidv7();
-  const suggestion = suggestSeverity({
-    impactGrade: declaration.impactGrade,
-    spread: declaration.spread,
-    personalDataBreach: declaration.personalData.breach,
-    personalDataPeople: declaration.personalData.approxPeople,
-    ongoing: declaration.ongoing,
-    rsitClass: declaration.rsitClass,
-    rsitType: declaration.rsitType,
-    suspectedMalicious: declaration.suspectedMalicious,
-    affectedServices: declaration.affectedServices,
-    category: establishment.category,
-  });
+  const suggestion = suggestSeverityFor(declaration, establishment.category);
   const clocks = computeClocks(
     {
       awareAt: declaration.detectedAt,
