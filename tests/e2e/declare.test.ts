@@ -175,6 +175,27 @@ describe("declaring an incident in the browser", () => {
     expect(await page.getByText("Déclaration sur le portail national").count()).toBe(1);
     // NIS2-subject establishment: its three clocks are shown.
     expect(await page.getByText("NIS2 — alerte précoce").count()).toBe(1);
+    // A ransomware still running in a CH, admissions diverted: major, and the page says why.
+    const main = page.getByRole("main");
+    expect(await main.getByText("P1 — incident majeur").count()).toBe(1);
+    expect(
+      await main
+        .getByText(
+          "Rançongiciel ou logiciel malveillant toujours actif dans un centre hospitalier : incident majeur, P1",
+        )
+        .count(),
+    ).toBe(1);
+    expect(await main.getByText("la task force régionale est mobilisée").count()).toBe(1);
+    // Deadlines in words, in the region's zone: what to do, by when, and how long is left.
+    const clocks = page.locator(".pris-clocks");
+    const portal = clocks.locator('[data-clock="national_portal"]');
+    expect(await portal.textContent()).toMatch(
+      /À faire tout de suite, au plus tard (aujourd'hui|demain) à \d{1,2} h( \d{2})? \(dans [^)]+\)\./,
+    );
+    expect(await clocks.locator('[data-clock="nis2_early_warning"]').textContent()).toContain(
+      "À faire dans les 24 heures, au plus tard",
+    );
+    expect(await clocks.textContent()).not.toMatch(/Délai|sans délai|\d:\d{2}/);
     await shot(page, "phone-confirmation");
 
     // Stored once, as typed: the Réunion wall time read in Réunion, not in the phone's Paris zone.
@@ -215,6 +236,54 @@ describe("declaring an incident in the browser", () => {
       .toContain("Rançongiciel sur les serveurs du DPI");
     await shot(page, "phone-detail");
   }, 90_000);
+
+  it("never calls an ongoing ransomware in an EHPAD minor, even when care goes on in degraded mode", async () => {
+    const ehpad = await createEstablishment(t.db, { name: "EHPAD Les Filaos", category: "ehpad" });
+    const user = await createUser(t.db, { role: "rssi", establishmentId: ehpad.id, name: "Marie Hoarau" });
+    await t.db.update(users).set({ phone: "0692 44 55 66" }).where(eq(users.id, user.id));
+    const { page } = await phonePage();
+    await signIn(page, baseUrl, user.email);
+
+    await page.getByLabel(/^Titre/).fill("Fichiers chiffrés sur le serveur de soins");
+    await choose(page, "#field-rsitClass", "Un virus ou un logiciel malveillant");
+    await choose(page, "#field-rsitType", /Un poste ou un serveur est infecté/);
+    await page
+      .getByLabel(/^Description/)
+      .fill("Message de rançon sur le serveur, les fichiers des résidents deviennent illisibles un à un.");
+    await choose(page, "#field-ongoing", "Oui");
+    await choose(page, "#field-impactGrade", /Niveau 1/);
+    // Before sending, the form shows what the service will suggest, and why.
+    const preview = page.getByTestId("severity-preview");
+    await expect.poll(() => preview.textContent()).toContain("P2 — incident grave");
+    const shown = await preview.locator("li").allTextContents();
+    expect(shown).toEqual([
+      "Impact sur les soins : niveau 1 (Procédures dégradées)",
+      "Logiciel malveillant toujours actif (rançongiciel possible) : au moins P2",
+    ]);
+    await preview.scrollIntoViewIfNeeded();
+    await shot(page, "phone-declare-severity-preview", false);
+    await page.getByRole("button", { name: "Envoyer la déclaration" }).click();
+
+    await page.waitForURL(/\/incidents\/[0-9a-f-]+\/confirmation$/);
+    const main = page.getByRole("main");
+    // The confirmation reads back what the API recorded: the same reasons the form showed.
+    await main.getByText("Gravité estimée").waitFor();
+    expect(await main.locator("ul.fr-text--sm li").allTextContents()).toEqual(shown);
+    await main.getByText("Gravité estimée").waitFor();
+    expect(await main.getByText("P2 — incident grave").count()).toBe(1);
+    expect(await main.getByText(/mineur/i).count()).toBe(0);
+    expect(
+      await main
+        .getByText("Logiciel malveillant toujours actif (rançongiciel possible) : au moins P2")
+        .count(),
+    ).toBe(1);
+    expect(await main.getByText("Impact sur les soins : niveau 1 (Procédures dégradées)").count()).toBe(1);
+    // The stored suggestion is the one shown.
+    const reference = (await page.getByTestId("incident-reference").textContent())?.trim() ?? "";
+    const [row] = await t.db.select().from(incidents).where(eq(incidents.reference, reference));
+    expect(row).toMatchObject({ severity: "P2", severitySuggested: "P2" });
+    await shot(page, "phone-confirmation-ehpad-ransomware");
+  }, 60_000);
 
   it("keeps the draft on the device across a reload, until it is erased", async () => {
     const user = await rssi();

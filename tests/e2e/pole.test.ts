@@ -136,6 +136,8 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
       headers: session.cookie,
       payload: declaration({
         title: "Rançongiciel : plan blanc déclenché",
+        rsitClass: "malicious-code",
+        rsitType: "infected-system",
         impactGrade: 4,
         personalData: { breach: "yes", approxPeople: 12000 },
       }),

@@ -1,4 +1,4 @@
-import type { Me } from "@pris/domain";
+import { type Me, normalizeDeclaration, suggestSeverityFor } from "@pris/domain";
 import { describe, expect, it } from "vitest";
 import {
   initialForm,
@@ -7,6 +7,7 @@ import {
   toDeclaration,
   validateForm,
 } from "../../services/web/src/declaration/form.ts";
+import { previewSeverity } from "../../services/web/src/declaration/SeverityPreview.tsx";
 import { fromZonedInputValue, toZonedInputValue } from "../../services/web/src/lib/zoned-time.ts";
 
 /**
@@ -22,7 +23,9 @@ const me: Me = {
   phone: "+262 692 11 22 33",
   role: "rssi",
   ght: null,
-  establishments: [{ id: "0190a000-0000-7000-8000-000000000002", finess: "970400001", name: "CH Sud" }],
+  establishments: [
+    { id: "0190a000-0000-7000-8000-000000000002", finess: "970400001", name: "CH Sud", category: "ch" },
+  ],
 };
 
 describe("region wall time ↔ UTC", () => {
@@ -134,7 +137,12 @@ describe("declaration form", () => {
       ...me,
       establishments: [
         ...me.establishments,
-        { id: "0190a000-0000-7000-8000-000000000003", finess: "970400002", name: "Clinique" },
+        {
+          id: "0190a000-0000-7000-8000-000000000003",
+          finess: "970400002",
+          name: "Clinique",
+          category: "private_clinic",
+        },
       ],
     };
     const form = { ...filled(), establishmentId: "" };
@@ -147,6 +155,40 @@ describe("declaration form", () => {
       "Indian/Reunion",
     ).body;
     expect(body.establishmentId).toBe("0190a000-0000-7000-8000-000000000003");
+  });
+
+  it("previews the API's suggestion once the threat, the ongoing answer and the impact are given", () => {
+    const tz = "Indian/Reunion";
+    expect(previewSeverity({ ...filled(), impactGrade: "" }, me, tz, now)).toBeNull();
+    expect(previewSeverity({ ...filled(), ongoing: "" }, me, tz, now)).toBeNull();
+    const ransomware = {
+      ...filled(),
+      rsitClass: "malicious-code",
+      rsitType: "infected-system",
+      impactGrade: "1" as const,
+    };
+    const shown = previewSeverity(ransomware, me, tz, now);
+    // What the API computes from the body the form sends, for this CH.
+    const sent = normalizeDeclaration(toDeclaration(ransomware, me, tz).body, now);
+    if (!sent.ok) throw new Error("the filled form must be valid");
+    expect(shown).toEqual(suggestSeverityFor(sent.value, "ch"));
+    expect(shown?.severity).toBe("P1");
+    // The same answers for a clinic of the same account: its own category counts.
+    const ght: Me = {
+      ...me,
+      establishments: [
+        ...me.establishments,
+        {
+          id: "0190a000-0000-7000-8000-000000000003",
+          finess: "970400002",
+          name: "Clinique",
+          category: "private_clinic",
+        },
+      ],
+    };
+    const forClinic = { ...ransomware, establishmentId: "0190a000-0000-7000-8000-000000000003" };
+    expect(previewSeverity(forClinic, ght, tz, now)?.severity).toBe("P2");
+    expect(previewSeverity({ ...forClinic, establishmentId: "" }, ght, tz, now)).toBeNull();
   });
 
   it("puts the server's field errors back on the fields, in French", () => {

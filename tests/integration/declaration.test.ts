@@ -104,6 +104,43 @@ describe("a declaration", () => {
     ]);
   });
 
+  test("records a suggestion that knows the threat and the establishment's kind, with its reasons", async () => {
+    const ehpad = await createEstablishment(t.db, { category: "ehpad", name: "EHPAD Les Filaos" });
+    const rssi = await createUser(t.db, { role: "rssi", establishmentId: ehpad.id });
+    const auth = (await login(t.app, rssi.email)).bearer;
+    const ransomware = {
+      rsitClass: "malicious-code",
+      rsitType: "infected-system",
+      ongoing: true,
+      impactGrade: 1,
+      personalData: { breach: "unknown" },
+    } as const;
+    // The issue's case: ransomware still encrypting in an EHPAD, procedures degraded. Never minor.
+    const inEhpad = await declare(declaration(ransomware), auth);
+    expect(inEhpad.statusCode).toBe(201);
+    expect(inEhpad.json()).toMatchObject({ severity: "P2", severitySuggested: "P2" });
+    expect(inEhpad.json().severityReasons).toEqual([
+      "Impact sur les soins : niveau 1 (Procédures dégradées)",
+      "Logiciel malveillant toujours actif (rançongiciel possible) : au moins P2",
+    ]);
+    // The same in a CH (the suite's establishment): the territory's emergencies depend on it.
+    const inCh = await declare(declaration(ransomware));
+    expect(inCh.json()).toMatchObject({ severity: "P1", severitySuggested: "P1" });
+    expect(inCh.json().severityReasons).toContain(
+      "Rançongiciel ou logiciel malveillant toujours actif dans un centre hospitalier : incident majeur, P1",
+    );
+    // Stored as answered: what the confirmation page reads back.
+    const [row] = await t.db.select().from(incidents).where(eq(incidents.id, inEhpad.json().id));
+    expect(row).toMatchObject({ severity: "P2", severitySuggested: "P2" });
+    expect(row!.severityReasons).toEqual(inEhpad.json().severityReasons);
+    // A phishing nobody clicked stays minor.
+    const phishing = await declare(
+      declaration({ rsitClass: "fraud", rsitType: "phishing", ongoing: false, impactGrade: 0 }),
+      auth,
+    );
+    expect(phishing.json().severity).toBe("P4");
+  });
+
   test("through an API key, for the key's establishment", async () => {
     const res = await declare(declaration(), { authorization: `ApiKey ${apiKey}` });
     expect(res.statusCode).toBe(201);

@@ -49,7 +49,7 @@ beforeAll(async () => {
       method: "POST",
       url: "/api/v1/incidents",
       headers,
-      payload: declaration(overrides),
+      payload: declaration({ rsitClass: "malicious-code", rsitType: "infected-system", ...overrides }),
     });
     expect(res.statusCode).toBe(201);
     const { id, reference } = res.json();

@@ -133,7 +133,11 @@ export async function login(app: App, email: string, password = PASSWORD) {
   };
 }
 
-/** A complete, valid declaration; tests override what they look at. */
+/**
+ * A complete, valid declaration; tests override what they look at. Its RSIT type is left undetermined
+ * (as allowed at intake) and malice unknown, so that its suggested severity follows the impact grade,
+ * the spread and the breach alone: tests of the threat rule (tests/unit/severity.test.ts) name the threat.
+ */
 export function declaration(overrides: Partial<IncidentDeclaration> = {}): IncidentDeclaration {
   return {
     declarant: { name: "Rita Payet", function: "RSSI", phone: "+262 692 12 34 56" },
@@ -141,9 +145,9 @@ export function declaration(overrides: Partial<IncidentDeclaration> = {}): Incid
     ongoing: true,
     title: "Rançongiciel sur les serveurs du DPI",
     description: "Écrans de rançon sur les postes des urgences depuis 2 h du matin.",
-    rsitClass: "malicious-code",
-    rsitType: "infected-system",
-    suspectedMalicious: "yes",
+    rsitClass: "other",
+    rsitType: "undetermined",
+    suspectedMalicious: "unknown",
     affectedServices: ["dpi", "email"],
     impactGrade: 2,
     spread: "single_site",

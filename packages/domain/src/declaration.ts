@@ -2,7 +2,7 @@ import type { IncidentDeclaration } from "./contracts/incident-contract.ts";
 import type { FieldError } from "./contracts/problem.ts";
 import { normalizeObservable, type ObservableType } from "./observables.ts";
 import { isRsitPair, RSIT_CLASSES } from "./rsit.ts";
-import type { Spread, YesNoUnknown } from "./severity.ts";
+import { type SeveritySuggestion, type Spread, suggestSeverity, type YesNoUnknown } from "./severity.ts";
 import type { Tlp } from "./tlp.ts";
 
 /** A declaration with every optional part made explicit, its observables normalised. */
@@ -117,4 +117,23 @@ export function normalizeDeclaration(
       tlp: input.tlp ?? "AMBER",
     },
   };
+}
+
+/**
+ * The suggested severity of a normalised declaration for an establishment of that category: one call for
+ * the API, which records it, and for the form, which shows it before sending, so that both agree.
+ */
+export function suggestSeverityFor(declaration: NormalizedDeclaration, category: string): SeveritySuggestion {
+  return suggestSeverity({
+    impactGrade: declaration.impactGrade,
+    spread: declaration.spread,
+    personalDataBreach: declaration.personalData.breach,
+    personalDataPeople: declaration.personalData.approxPeople,
+    ongoing: declaration.ongoing,
+    rsitClass: declaration.rsitClass,
+    rsitType: declaration.rsitType,
+    suspectedMalicious: declaration.suspectedMalicious,
+    affectedServices: declaration.affectedServices,
+    category,
+  });
 }

@@ -8,7 +8,14 @@ export const LoginSchema = Type.Object(
 );
 export type Login = Static<typeof LoginSchema>;
 
-const EstablishmentBriefSchema = Type.Object({ id: UuidSchema, finess: Type.String(), name: Type.String() });
+const EstablishmentBriefSchema = Type.Object({
+  id: UuidSchema,
+  finess: Type.String(),
+  name: Type.String(),
+  category: Type.String({
+    description: "Registry category (chu, ch, ehpad…): the suggested severity weighs it",
+  }),
+});
 
 export const MeSchema = Type.Object({
   id: UuidSchema,

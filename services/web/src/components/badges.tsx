@@ -10,7 +10,8 @@ import {
   TLP_DESCRIPTIONS,
   type Tlp,
 } from "@pris/domain";
-import { formatLong } from "../lib/zoned-time.ts";
+import { useNow } from "../lib/countdown.ts";
+import { clockSentence } from "../lib/deadline-words.ts";
 
 const SEVERITY_BADGE = { P1: "error", P2: "warning", P3: "info", P4: undefined } as const;
 
@@ -64,29 +65,25 @@ export function StatusBadge({ status }: { status: IncidentStatus }) {
 
 /** The regulatory clocks, as a list that reads well on a phone. */
 export function ClockList({ clocks, timeZone }: { clocks: readonly ClockView[]; timeZone: string }) {
+  const now = useNow();
   if (clocks.length === 0) return <p>Aucune échéance réglementaire ne s'applique pour l'instant.</p>;
   return (
     <ul className="pris-clocks">
-      {clocks.map((c) => (
-        <li key={c.kind} className="pris-clock">
-          <p className="fr-text--bold fr-mb-1v">{c.label}</p>
-          <p className="fr-mb-1v">
-            Délai&nbsp;: <strong>{c.deadline}</strong>
-            {c.doneAt ? (
-              <> — fait le {formatLong(c.doneAt, timeZone)}</>
-            ) : (
-              <>
-                {" "}
-                — à faire avant le <strong>{formatLong(c.dueAt, timeZone)}</strong>
-                {c.provisional ? " (date provisoire)" : ""}
-              </>
-            )}
-          </p>
-          <p className="fr-mb-0">
-            <ClockStateBadge state={c.state} /> <span className="fr-text--xs pris-muted">{c.basis}</span>
-          </p>
-        </li>
-      ))}
+      {clocks.map((c) => {
+        const s = clockSentence(c, timeZone, now);
+        return (
+          <li key={c.kind} className="pris-clock" data-clock={c.kind}>
+            <p className="fr-text--bold fr-mb-1v">{c.label}</p>
+            <p className="fr-mb-1v">
+              {s.lead} <strong>{s.when}</strong>
+              {s.tail}
+            </p>
+            <p className="fr-mb-0">
+              <ClockStateBadge state={c.state} /> <span className="fr-text--xs pris-muted">{c.basis}</span>
+            </p>
+          </li>
+        );
+      })}
     </ul>
   );
 }

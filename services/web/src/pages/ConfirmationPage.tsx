@@ -6,8 +6,8 @@ import { useEffect, useRef } from "react";
 import { useLocation, useParams } from "react-router";
 import { ClockList, SeverityBadge, TlpBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
+import { formatWhen } from "../lib/deadline-words.ts";
 import { useIncident } from "../lib/use-incident.ts";
-import { formatLong } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
 import { IncidentLoadError } from "./IncidentPage.tsx";
 
@@ -46,8 +46,8 @@ function Confirmation({ incident }: { incident: Incident }) {
         {incident.reference}
       </p>
       <p>
-        Notez-la&nbsp;: elle vous sera demandée à chaque échange avec le pôle. Déclaré le{" "}
-        {formatLong(incident.declaredAt, tz)} pour <strong>{incident.establishment.name}</strong>.
+        Notez-la&nbsp;: elle vous sera demandée à chaque échange avec le pôle. Déclaré{" "}
+        {formatWhen(incident.declaredAt, tz, Date.now())} pour <strong>{incident.establishment.name}</strong>.
       </p>
 
       <h2 className="fr-h5">Gravité estimée</h2>

@@ -37,6 +37,7 @@ import {
   validateForm,
 } from "../declaration/form.ts";
 import { ObservablesEditor } from "../declaration/ObservablesEditor.tsx";
+import { SeverityPreview } from "../declaration/SeverityPreview.tsx";
 import { formatShort, toZonedInputValue } from "../lib/zoned-time.ts";
 import { useApp, useMe } from "../session.tsx";
 
@@ -139,7 +140,9 @@ function DeclareForEstablishment() {
           `/establishments?${sp}`,
           { signal: controller.signal },
         );
-        all.push(...page.items.map((e) => ({ id: e.id, finess: e.finess, name: e.name })));
+        all.push(
+          ...page.items.map((e) => ({ id: e.id, finess: e.finess, name: e.name, category: e.category })),
+        );
         cursor = page.nextCursor;
       } while (cursor && all.length < 5000);
       all.sort((a, b) => a.name.localeCompare(b.name, "fr"));
@@ -865,6 +868,8 @@ function DeclarationFormPage({ me }: { me: Me }) {
             )}
           />
         </fieldset>
+
+        <SeverityPreview form={form} me={me} timeZone={tz} />
 
         <div ref={statusRef} tabIndex={-1} className="pris-submit-status" aria-live="polite">
           {submission.phase === "offline" && (

@@ -13,7 +13,12 @@ export async function loadMe(db: Db, principal: Extract<Principal, { kind: "user
   const ests =
     principal.establishmentIds.length > 0
       ? await db
-          .select({ id: establishments.id, finess: establishments.finess, name: establishments.name })
+          .select({
+            id: establishments.id,
+            finess: establishments.finess,
+            name: establishments.name,
+            category: establishments.category,
+          })
           .from(establishments)
           .where(inArray(establishments.id, principal.establishmentIds))
           .orderBy(asc(establishments.name))

@@ -23,7 +23,7 @@ import {
   type NormalizedDeclaration,
   nextDeadline,
   type ServiceLevels,
-  suggestSeverity,
+  suggestSeverityFor,
   yearInZone,
 } from "@pris/domain";
 import {
@@ -123,12 +123,7 @@ export async function declareIncident(
   now = new Date(),
 ): Promise<DeclareResult> {
   const id = uuidv7();
-  const suggestion = suggestSeverity({
-    impactGrade: declaration.impactGrade,
-    spread: declaration.spread,
-    personalDataBreach: declaration.personalData.breach,
-    ongoing: declaration.ongoing,
-  });
+  const suggestion = suggestSeverityFor(declaration, establishment.category);
   const clocks = computeClocks(
     {
       awareAt: declaration.detectedAt,
