@@ -369,11 +369,12 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/retex/shared",
     {
-      config: { access: ["rssi"] },
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "listSharedRetex",
-        summary: "RETEX shared with the network, newest first (anonymised unless the establishment agreed)",
+        summary:
+          "RETEX shared with the network, newest first (anonymised unless the establishment agreed); RSSIs, the pole and the ARS read them",
         querystring: SharedRetexQuerySchema,
         response: { 200: SharedRetexPageSchema, ...problems(400, 401, 403) },
       },
