@@ -33,7 +33,10 @@ export async function handleIncidentMessageShared(
   if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
   const incident = await loadIncidentForNotice(db, job.aggregateId);
   if (!incident) {
-    logger.error({ outboxId: job.outboxId, incidentId: job.aggregateId }, "incident of the message not found");
+    logger.error(
+      { outboxId: job.outboxId, incidentId: job.aggregateId },
+      "incident of the message not found",
+    );
     await markProcessed(ctx, job.outboxId, "incident not found");
     return { status: "incident-missing", recipients: 0 };
   }

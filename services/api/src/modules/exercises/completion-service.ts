@@ -6,12 +6,12 @@ import {
   FINDING_THEMES,
   type FindingTheme,
   HELD_STATUSES,
-  type SharedRetexPage,
-  type SharedRetexQuery,
   type LatePage,
   type LateQuery,
   type ObligationRule,
   RETEX_SUBMITTED_STATUSES,
+  type SharedRetexPage,
+  type SharedRetexQuery,
 } from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "../../http.ts";
@@ -138,7 +138,8 @@ export async function lateEstablishments(
   const limit = unpaged ? null : (query.limit ?? 50);
   const after = decodeCursor(query.cursor, 3);
   // Name, then id, break ties whatever the order: the cursor is (sort key, name, id).
-  const key = query.sort === "territory" ? sql`e.territory` : query.sort === "category" ? sql`e.category` : sql`e.name`;
+  const key =
+    query.sort === "territory" ? sql`e.territory` : query.sort === "category" ? sql`e.category` : sql`e.name`;
   const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const where = sql`${subjectSql(settings.rule, query.year)}
     ${query.territory ? sql`AND e.territory = ${query.territory}` : sql``}

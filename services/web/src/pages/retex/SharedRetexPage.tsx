@@ -16,8 +16,8 @@ import { ApiError, api, describeError } from "../../api/client.ts";
 import { TlpBadge } from "../../components/badges.tsx";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { SelectField } from "../../components/SelectField.tsx";
-import { useResource } from "../../lib/use-resource.ts";
 import { markRetexSeen } from "../../lib/retex-seen.ts";
+import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
 import { dayLabel } from "../exercises/exercise-common.tsx";
 
@@ -149,7 +149,7 @@ export function SharedRetexPage() {
         Les retours d'expérience d'exercices que les établissements de la région ont choisi de partager,
         anonymisés sauf accord de l'établissement. Respectez le marquage TLP de chacun.
       </p>
-      <div role="search" className="pris-retex-filters" aria-label="Rechercher dans les RETEX partagés">
+      <search className="pris-retex-filters" aria-label="Rechercher dans les RETEX partagés">
         <SelectField
           id="retex-theme"
           label="Thème des constats"
@@ -177,7 +177,7 @@ export function SharedRetexPage() {
           options={[["", "Tous les territoires"], ...[...territoryNames.entries()]]}
           onChange={(v) => set("territory", v)}
         />
-      </div>
+      </search>
       {error ? (
         <p className="fr-error-text">{error}</p>
       ) : pages === null ? (
