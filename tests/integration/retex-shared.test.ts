@@ -132,6 +132,9 @@ describe("shared RETEX", () => {
       "Cellule de crise prévenue tard",
     ]);
     expect(await summaries(rssiA, "?theme=technical&category=ehpad")).toEqual([]);
+    // Since the newest one seen, as the API gave its instant: nothing new.
+    const newest = (await list(rssiA)).items[0]!.sharedAt;
+    expect(await summaries(rssiA, `?sharedSince=${encodeURIComponent(newest)}`)).toEqual([]);
     for (const who of [rssiA, ars]) {
       const body = (await call("GET", "/api/v1/retex/shared?theme=technical&limit=100", who)).body;
       expect(body).not.toContain("Secret de Bravo");

@@ -266,7 +266,12 @@ export async function sharedRetex(db: Db, query: SharedRetexQuery): Promise<Shar
       ${query.year ? sql`AND p.year = ${query.year}::int` : sql``}
       ${query.category ? sql`AND e.category = ${query.category}` : sql``}
       ${query.territory ? sql`AND e.territory = ${query.territory}` : sql``}
-      ${query.sharedSince ? sql`AND p.shared_at > ${query.sharedSince}::timestamptz` : sql``}
+      ${
+        // At the millisecond the API gives sharedAt with, so that "since the newest seen" excludes it.
+        query.sharedSince
+          ? sql`AND date_trunc('milliseconds', p.shared_at) > ${query.sharedSince}::timestamptz`
+          : sql``
+      }
       ${
         query.theme
           ? sql`AND EXISTS (SELECT 1 FROM retex_findings f
