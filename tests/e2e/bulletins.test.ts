@@ -196,6 +196,19 @@ describe("an alert bulletin from the composer to the acknowledgements", () => {
     await desk.reload();
     await expect.poll(() => tile(desk, "Ont répondu")).toBe("2");
     expect(await tile(desk, "Corrigé")).toBe("1");
+    // The two without an answer, narrowed by category, by name, and sorted by a column.
+    const pending = desk.getByTestId("pending-list");
+    const establishmentsShown = () => pending.locator("tbody tr td:first-child").allTextContents();
+    expect((await establishmentsShown()).sort()).toEqual(["Centre hospitalier Ouest", "Clinique du Port"]);
+    await desk.getByLabel("Catégorie", { exact: true }).selectOption({ label: "Clinique privée" });
+    await expect.poll(establishmentsShown).toEqual(["Clinique du Port"]);
+    await desk.getByLabel("Catégorie", { exact: true }).selectOption({ label: "Toutes les catégories" });
+    await desk.getByLabel("Établissement ou destinataire").fill("grondin");
+    await expect.poll(establishmentsShown).toEqual(["Centre hospitalier Ouest"]);
+    await desk.getByLabel("Établissement ou destinataire").fill("");
+    await desk.getByRole("button", { name: "Catégorie" }).click();
+    await expect.poll(establishmentsShown).toEqual(["Centre hospitalier Ouest", "Clinique du Port"]);
+    expect(await pending.locator("th[aria-sort=ascending]").textContent()).toContain("Catégorie");
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-dashboard.png`, fullPage: true });
   }, 120_000);
 
