@@ -53,6 +53,7 @@ export async function renderIncidentMessageMail(
   const question = entry.kind === "status_changed" && entry.body.action === "wait_establishment";
   const followUp = typeof entry.body.followUpAt === "string" ? new Date(entry.body.followUpAt) : null;
   const text = entryText(entry.kind, entry.body);
+  const allowed = tlpAllowsContentByEmail(incident.tlp as Tlp);
   return renderIncidentMessage({
     ...incidentNoticeView(incident, config),
     heading: question ? "Le pôle régional attend votre réponse" : "Nouveau message du pôle régional",
@@ -62,7 +63,8 @@ export async function renderIncidentMessageMail(
     kindLabel: KIND_LABELS[entry.kind] ?? "Message",
     author: entry.author,
     at: formatInZone(entry.at, config.REGION_TIMEZONE),
-    text: text !== null && tlpAllowsContentByEmail(incident.tlp as Tlp) ? text : null,
+    text: allowed ? text : null,
+    withheld: !allowed && text !== null,
     followUpAt: question && followUp ? formatInZone(followUp, config.REGION_TIMEZONE) : null,
   });
 }

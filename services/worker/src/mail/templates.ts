@@ -126,6 +126,8 @@ export interface IncidentMessageView extends IncidentNoticeView {
   at: string;
   /** Null when the incident's TLP keeps content out of e-mail: the e-mail says a message is waiting. */
   text: string | null;
+  /** The entry has words the TLP keeps out of e-mail (said as such, so nobody thinks it empty). */
+  withheld: boolean;
   /** A question: when the pole follows up, in the region's zone. */
   followUpAt: string | null;
 }
