@@ -122,7 +122,26 @@ describe("an alert bulletin from the composer to the acknowledgements", () => {
       .toBe("2 établissements, 4 destinataires dont 4 par courriel");
     await expect.poll(() => desk.locator(".pris-bulletin").first().textContent()).toContain("TLP:GREEN");
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-composer.png`, fullPage: true });
+    // The count stays beside the preview, not 3,800 px below it at the end of the form.
+    const beside = desk.getByTestId("audience-beside-preview");
+    expect(await beside.textContent()).toBe("2 établissements, 4 destinataires dont 4 par courriel");
+    const previewTitle = await desk.getByRole("heading", { level: 2, name: "Aperçu" }).boundingBox();
+    const besideBox = await beside.boundingBox();
+    expect(besideBox!.y - previewTitle!.y).toBeLessThan(150);
+    expect(Math.abs(besideBox!.x - previewTitle!.x)).toBeLessThan(5);
+    // Publishing asks first, saying how many will be e-mailed; cancelling sends nothing.
     await desk.getByRole("button", { name: "Publier", exact: true }).click();
+    const confirmation = desk.getByRole("alertdialog", { name: "Publier ce bulletin ?" });
+    await confirmation.waitFor();
+    expect(await confirmation.textContent()).toContain(
+      "4 personnes recevront un courriel (2 établissements).",
+    );
+    await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-confirm.png` });
+    await confirmation.getByRole("button", { name: "Annuler" }).click();
+    await confirmation.waitFor({ state: "detached" });
+    expect(new URL(desk.url()).pathname).toBe("/bulletins/nouveau");
+    await desk.getByRole("button", { name: "Publier", exact: true }).click();
+    await desk.getByRole("button", { name: "Envoyer à 4 personnes" }).click();
     await desk.waitForURL(/\/bulletins\/[0-9a-f-]{36}$/);
     // The composer's heading may still be on screen for a moment after the address changes.
     const published = desk.getByRole("heading", { level: 1, name: /^REU-\d{4}-ALE-\d{3}$/ });
@@ -177,6 +196,19 @@ describe("an alert bulletin from the composer to the acknowledgements", () => {
     await desk.reload();
     await expect.poll(() => tile(desk, "Ont répondu")).toBe("2");
     expect(await tile(desk, "Corrigé")).toBe("1");
+    // The two without an answer, narrowed by category, by name, and sorted by a column.
+    const pending = desk.getByTestId("pending-list");
+    const establishmentsShown = () => pending.locator("tbody tr td:first-child").allTextContents();
+    expect((await establishmentsShown()).sort()).toEqual(["Centre hospitalier Ouest", "Clinique du Port"]);
+    await desk.getByLabel("Catégorie", { exact: true }).selectOption({ label: "Clinique privée" });
+    await expect.poll(establishmentsShown).toEqual(["Clinique du Port"]);
+    await desk.getByLabel("Catégorie", { exact: true }).selectOption({ label: "Toutes les catégories" });
+    await desk.getByLabel("Établissement ou destinataire").fill("grondin");
+    await expect.poll(establishmentsShown).toEqual(["Centre hospitalier Ouest"]);
+    await desk.getByLabel("Établissement ou destinataire").fill("");
+    await desk.getByRole("button", { name: "Catégorie" }).click();
+    await expect.poll(establishmentsShown).toEqual(["Centre hospitalier Ouest", "Clinique du Port"]);
+    expect(await pending.locator("th[aria-sort=ascending]").textContent()).toContain("Catégorie");
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-bulletin-dashboard.png`, fullPage: true });
   }, 120_000);
 

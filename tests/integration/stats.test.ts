@@ -1,5 +1,6 @@
 import { incidentClocks, incidents } from "@pris/db";
 import type { ClockKind } from "@pris/domain";
+import { parse } from "csv-parse/sync";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -214,5 +215,42 @@ describe("incident statistics", () => {
       expect((await stats("?from=2025-01-01&to=2025-03-31", headers)).statusCode).toBe(403);
     }
     expect((await t.app.inject({ method: "GET", url: "/api/v1/stats/incidents" })).statusCode).toBe(401);
+  });
+});
+
+describe("the statistics as CSV", () => {
+  const csv = (query: string, headers: Record<string, string>) =>
+    t.app.inject({ method: "GET", url: `/api/v1/stats/incidents.csv${query}`, headers });
+
+  test("the page's figures for a French spreadsheet: BOM, semicolons, decimal commas, names", async () => {
+    const res = await csv("?from=2025-01-01&to=2025-03-31", ars);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers["content-type"]).toContain("text/csv");
+    expect(res.headers["content-disposition"]).toContain('filename="incidents-2025-01-01-2025-03-31.csv"');
+    expect(res.body.startsWith("\uFEFF")).toBe(true);
+    const records = parse(res.body.slice(1), { delimiter: ";", columns: true }) as Record<string, string>[];
+    const json = (await stats("?from=2025-01-01&to=2025-03-31", ars)).json();
+    const counted = records.filter((r) => r.Indicateur === "Incidents déclarés");
+    expect(counted).toHaveLength(json.counts.length);
+    expect(counted.reduce((n, r) => n + Number(r.Valeur), 0)).toBe(json.total);
+    expect(counted.map((r) => r.Catégorie)).toContain("EHPAD");
+    expect(counted.every((r) => !/^[a-z]+$/.test(r.Territoire!))).toBe(true);
+    const share = records.find((r) => r.Indicateur === "Échéances réglementaires respectées (%)")!;
+    expect(share.Valeur).toBe(
+      new Intl.NumberFormat("fr-FR", { maximumFractionDigits: 1, useGrouping: false }).format(
+        (json.deadlines.metOnTime / json.deadlines.due) * 100,
+      ),
+    );
+    for (const r of records) expect(r.Valeur, r.Indicateur).not.toMatch(/^\d+\.\d+$/);
+    expect(res.body).not.toContain("EHPAD Bravo");
+  });
+
+  test("same access and validation as the page: 403 for others, 400 naming the field", async () => {
+    for (const headers of others) {
+      expect((await csv("?from=2025-01-01&to=2025-03-31", headers)).statusCode).toBe(403);
+    }
+    const bad = await csv("?from=yesterday", analyst);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain("from");
   });
 });

@@ -7,6 +7,7 @@ import {
   MAIL_DELIVERY_TEMPLATES,
   MAIL_TEMPLATES,
   type MailDeliveryTemplate,
+  messageSharedMessage,
   OUTBOX_PAYLOAD_SCHEMAS,
   OUTBOX_TOPICS,
   type OutboxMessage,
@@ -63,6 +64,7 @@ describe("outbox payload schemas", () => {
     incidentMessage("incident.declared", ID),
     incidentMessage("incident.changed", ID),
     incidentMessage("incident.escalated", ID),
+    messageSharedMessage(ID, ID),
     { topic: "bulletin.published", aggregateId: ID, payload: { revision: 1 } },
     { topic: "bulletin.published", aggregateId: ID, payload: { revision: 3, resumed: true } },
     {
@@ -104,6 +106,7 @@ describe("outbox payload schemas", () => {
     ["retex.reviewed", { participationId: ID, decision: "validated" }],
     ["invitation.sent", { sendCount: 0 }],
     ["invitation.sent", {}],
+    ["incident.message_shared", { incidentId: ID }],
   ] as const)("refuse a %s payload %j", (topic, payload) => {
     expect(Value.Check(OUTBOX_PAYLOAD_SCHEMAS[topic], payload)).toBe(false);
   });

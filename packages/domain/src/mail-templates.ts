@@ -9,6 +9,7 @@ import type { TimerKind } from "./timer-plan.ts";
 export const MAIL_DELIVERY_TEMPLATES = [
   "incident-declared",
   "incident-escalated",
+  "incident-message",
   "sla-reminder",
   "sla-missed",
   "followup-due",

@@ -18,6 +18,11 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
   "incident.changed": IncidentPayloadSchema,
   /** Raised to P1: the task force and the ARS are e-mailed. */
   "incident.escalated": IncidentPayloadSchema,
+  /**
+   * The pole wrote to the establishment: a main-courante entry shared with it, or a question (the
+   * incident now waits on the establishment). Its RSSIs are e-mailed once per entry and person.
+   */
+  "incident.message_shared": Type.Object({ incidentId: UuidSchema, entryId: UuidSchema }),
   /** A bulletin published or revised (or its fan-out resumed): its e-mails are due. */
   "bulletin.published": Type.Object({
     revision: Type.Integer({ minimum: 1 }),
@@ -49,6 +54,7 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
 export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;
 export type OutboxPayload<T extends OutboxTopic = OutboxTopic> = Static<(typeof OUTBOX_PAYLOAD_SCHEMAS)[T]>;
 export type RetexReviewedPayload = OutboxPayload<"retex.reviewed">;
+export type IncidentMessageSharedPayload = OutboxPayload<"incident.message_shared">;
 
 export const OUTBOX_TOPICS = Object.keys(OUTBOX_PAYLOAD_SCHEMAS) as OutboxTopic[];
 
@@ -61,9 +67,15 @@ export type OutboxMessage = {
   [T in OutboxTopic]: { topic: T; aggregateId: string; payload: OutboxPayload<T> };
 }[OutboxTopic];
 
-export type IncidentTopic = Extract<OutboxTopic, `incident.${string}`>;
+/** The incident topics whose payload is the incident alone. */
+export type IncidentTopic = Exclude<Extract<OutboxTopic, `incident.${string}`>, "incident.message_shared">;
 
 /** A message about an incident: the incident is its aggregate and its payload. */
 export function incidentMessage(topic: IncidentTopic, incidentId: string): OutboxMessage {
   return { topic, aggregateId: incidentId, payload: { incidentId } };
+}
+
+/** The pole wrote to the establishment (a shared entry or a question): its RSSIs are told. */
+export function messageSharedMessage(incidentId: string, entryId: string): OutboxMessage {
+  return { topic: "incident.message_shared", aggregateId: incidentId, payload: { incidentId, entryId } };
 }

@@ -45,6 +45,10 @@ const SessionsPage = lazy(() =>
 const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
 const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
 
+const SharedRetexPage = lazy(() =>
+  import("./pages/retex/SharedRetexPage.tsx").then((m) => ({ default: m.SharedRetexPage })),
+);
+
 const ExerciseDashboardPage = lazy(() =>
   import("./pages/exercises/ExerciseDashboardPage.tsx").then((m) => ({ default: m.ExerciseDashboardPage })),
 );
@@ -159,6 +163,14 @@ createRoot(root).render(
                 }
               />
               <Route path="/exercices/participations/:id" element={<ParticipationPage />} />
+              <Route
+                path="/retex"
+                element={
+                  <Loading>
+                    <SharedRetexPage />
+                  </Loading>
+                }
+              />
               <Route path="/exercices/:id" element={<ExercisePage />} />
               <Route path="/incidents" element={<IncidentsPage />} />
               <Route path="/incidents/:id" element={<IncidentPage />} />

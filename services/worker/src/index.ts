@@ -22,6 +22,7 @@ import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
+import { handleIncidentMessageShared } from "./handlers/incident-message-shared.ts";
 import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
@@ -331,6 +332,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleIncidentChanged(ctx, data);
       case "incident.escalated":
         return await handleIncidentEscalated(ctx, data);
+      case "incident.message_shared":
+        return await handleIncidentMessageShared(ctx, data, message.payload);
       case "bulletin.published":
         return await handleBulletinPublished(ctx, data);
       case "retex.reviewed":

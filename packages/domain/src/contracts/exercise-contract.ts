@@ -257,9 +257,23 @@ export const ParticipationSchema = Type.Object({
 export type Participation = Static<typeof ParticipationSchema>;
 
 export const SharedRetexQuerySchema = Type.Object(
-  { year: Type.Optional(YearSchema), ...PageQuerySchema },
+  {
+    year: Type.Optional(YearSchema),
+    theme: Type.Optional({
+      ...Enum(FINDING_THEMES),
+      description: "Only RETEX with at least one finding of this theme",
+    }),
+    category: Type.Optional(Enum(CATEGORY_VALUES)),
+    territory: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: "Territory code" })),
+    sharedSince: Type.Optional({
+      ...DateTimeSchema,
+      description: "Only RETEX shared after this instant (what is new since a visit)",
+    }),
+    ...PageQuerySchema,
+  },
   { additionalProperties: false },
 );
+export type SharedRetexQuery = Static<typeof SharedRetexQuerySchema>;
 export const SharedRetexPageSchema = Type.Object({
   items: Type.Array(
     Type.Object({
@@ -276,11 +290,13 @@ export const SharedRetexPageSchema = Type.Object({
       scenario: Type.String(),
       hotSummary: Nullable(Type.String()),
       coldSummary: Nullable(Type.String()),
+      sharedAt: DateTimeSchema,
       findings: Type.Array(Type.Omit(FindingSchema, ["id", "createdAt"])),
     }),
   ),
   nextCursor: Nullable(Type.String()),
 });
+export type SharedRetexPage = Static<typeof SharedRetexPageSchema>;
 
 export const YearQuerySchema = Type.Object(
   { year: Type.Optional({ ...YearSchema, description: "The current year by default" }) },
@@ -340,11 +356,21 @@ export const CompletionSchema = Type.Object({
 });
 export type Completion = Static<typeof CompletionSchema>;
 
+export const LATE_SORTS = ["name", "territory", "category"] as const;
+export type LateSort = (typeof LATE_SORTS)[number];
+
 export const LateQuerySchema = Type.Object(
   {
     year: Type.Optional(YearSchema),
     territory: Type.Optional(Type.String({ maxLength: 50 })),
     category: Type.Optional(Enum(CATEGORY_VALUES)),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: "Part of the name or the FINESS number" }),
+    ),
+    sort: Type.Optional({
+      ...Enum(LATE_SORTS),
+      description: "Order of the list: by name (default), territory then name, category then name",
+    }),
     ...PageQuerySchema,
   },
   { additionalProperties: false },
@@ -365,6 +391,9 @@ export const LatePageSchema = Type.Object({
       rssiName: Nullable(Type.String()),
       rssiEmail: Nullable(Type.String()),
       rssiPhone: Nullable(Type.String()),
+      rssiFromAccount: Type.Boolean({
+        description: "The registry names no RSSI: the contact is an active RSSI account of the establishment",
+      }),
     }),
   ),
   nextCursor: Nullable(Type.String()),

@@ -4,7 +4,9 @@ import type { Me, Role } from "@pris/domain";
 import { useEffect } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router";
 import { adminPagesFor } from "../pages/admin/admin-pages.ts";
+import { homePath } from "../pages/HomeRedirect.tsx";
 import { useApp } from "../session.tsx";
+import { NewRetexNotice } from "./NewRetexNotice.tsx";
 
 /** The page title, as screen readers and the browser's tab announce it. */
 export function usePageTitle(title: string): void {
@@ -47,6 +49,7 @@ function workNavigation(role: Role, path: string): NavItem[] {
         item("Déclarer un incident", "/declarer"),
         item("Mes signalements", "/incidents", path.startsWith("/incidents")),
         item("Exercices de crise", "/exercices", path.startsWith("/exercices")),
+        item("RETEX partagés", "/retex"),
         item("Mes bulletins", "/bulletins", path.startsWith("/bulletins")),
         item("Mon établissement", "/mon-etablissement"),
       ];
@@ -58,6 +61,7 @@ function workNavigation(role: Role, path: string): NavItem[] {
         item("Bulletins", "/bulletins", path.startsWith("/bulletins")),
         item("Statistiques", "/statistiques"),
         item("Exercices de crise", "/exercices", exercisePage),
+        item("RETEX partagés", "/retex"),
       ];
     case "taskforce":
       return [
@@ -70,6 +74,7 @@ function workNavigation(role: Role, path: string): NavItem[] {
         item("Signalements", "/incidents", path.startsWith("/incidents")),
         item("Exercices : réalisation", "/exercices/tableau-de-bord"),
         item("Exercices de crise", "/exercices", exercisePage),
+        item("RETEX partagés", "/retex"),
         item("Bulletins", "/bulletins", path.startsWith("/bulletins")),
         item("Traces d'accès", "/traces-acces"),
       ];
@@ -140,6 +145,9 @@ export function Layout() {
         navigation={signedIn ? navigationFor(auth.me, path) : undefined}
       />
       <main id="contenu" tabIndex={-1} className="pris-main">
+        {signedIn && path === homePath(auth.me) && (auth.me.role === "ars" || auth.me.role === "rssi") && (
+          <NewRetexNotice />
+        )}
         <Outlet />
       </main>
       <Footer

@@ -25,6 +25,7 @@ import { useEffect, useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, describeError, describeProblem } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
+import { audienceSentence, PublishConfirmation } from "../components/bulletin/PublishConfirmation.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { EnumOptions } from "../components/SelectField.tsx";
 import { useSubmission } from "../lib/use-submission.ts";
@@ -182,6 +183,7 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
   const [count, setCount] = useState<AudiencePreview | null>(null);
   const [countError, setCountError] = useState<string | null>(null);
   const { busy, error, setError, run } = useSubmission();
+  const [confirming, setConfirming] = useState<AudiencePreview | null>(null);
 
   useEffect(() => {
     api.get<{ code: string; name: string }[]>("/territories").then(setTerritories, () => {});
@@ -254,8 +256,19 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
     return (await api.post<Bulletin>("/bulletins", body)).id;
   }
 
+  /** Publishing e-mails people: the audience is counted again and the analyst confirms first. */
+  function askToPublish(e: { preventDefault(): void }) {
+    e.preventDefault();
+    return run(async () => {
+      setConfirming(
+        await api.post<AudiencePreview>("/bulletins/audience-preview", { tlp: form.tlp, audience }),
+      );
+    });
+  }
+
   function submit(e: { preventDefault(): void }, publish: boolean) {
     e.preventDefault();
+    setConfirming(null);
     return run(async () => {
       if (mode === "revise" && id) {
         const { kind: _k, tlp: _t, audience: _a, ...content } = draftOf(form);
@@ -315,7 +328,10 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
       </h1>
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       <div className="pris-composer">
-        <form onSubmit={(e) => submit(e, false)} aria-label="Rédaction du bulletin">
+        <form
+          onSubmit={(e) => (mode === "revise" ? askToPublish(e) : submit(e, false))}
+          aria-label="Rédaction du bulletin"
+        >
           {mode !== "revise" && (
             <>
               {choice("Type", "kind", BULLETIN_KINDS, BULLETIN_KIND_LABELS)}
@@ -442,39 +458,43 @@ export function BulletinComposerPage({ mode }: { mode: "new" | "edit" | "revise"
                 ))}
               </Select>
               <p role="status" aria-live="polite" className="fr-text--bold" data-testid="audience-count">
-                {countError
-                  ? countError
-                  : count
-                    ? `${count.establishments} établissement${count.establishments > 1 ? "s" : ""}, ${count.people} destinataire${count.people > 1 ? "s" : ""}` +
-                      (form.tlp === "RED"
-                        ? " — aucun courriel (lecture dans PRIS)"
-                        : ` dont ${count.emailed} par courriel`) +
-                      (count.withoutRecipient > 0
-                        ? ` — ${count.withoutRecipient} sans destinataire connu`
-                        : "")
-                    : "Calcul des destinataires…"}
+                {countError ?? (count ? audienceSentence(count, form.tlp) : "Calcul des destinataires…")}
               </p>
             </fieldset>
           )}
-          <div className="fr-btns-group fr-btns-group--inline">
-            {mode === "revise" ? (
-              <Button type="submit" disabled={busy}>
-                Publier la révision
-              </Button>
-            ) : (
-              <>
-                <Button type="submit" priority="secondary" disabled={busy}>
-                  Enregistrer le brouillon
+          {confirming ? (
+            <PublishConfirmation
+              count={confirming}
+              tlp={form.tlp}
+              revision={mode === "revise"}
+              busy={busy}
+              onConfirm={() => submit({ preventDefault() {} }, true)}
+              onCancel={() => setConfirming(null)}
+            />
+          ) : (
+            <div className="fr-btns-group fr-btns-group--inline">
+              {mode === "revise" ? (
+                <Button type="button" disabled={busy} onClick={askToPublish}>
+                  Publier la révision
                 </Button>
-                <Button type="button" disabled={busy} onClick={(e) => submit(e, true)}>
-                  Publier
-                </Button>
-              </>
-            )}
-          </div>
+              ) : (
+                <>
+                  <Button type="submit" priority="secondary" disabled={busy}>
+                    Enregistrer le brouillon
+                  </Button>
+                  <Button type="button" disabled={busy} onClick={askToPublish}>
+                    Publier
+                  </Button>
+                </>
+              )}
+            </div>
+          )}
         </form>
-        <section aria-label="Aperçu">
+        <section aria-label="Aperçu" className="pris-composer-preview">
           <h2 className="fr-h4">Aperçu</h2>
+          <p className="pris-audience-beside fr-text--bold" data-testid="audience-beside-preview">
+            {countError ?? (count ? audienceSentence(count, form.tlp) : "Calcul des destinataires…")}
+          </p>
           <BulletinView bulletin={{ ...draftOf(form), reference }} />
         </section>
       </div>

@@ -8,15 +8,15 @@ import {
   type BulletinDashboard,
   CATEGORIES,
   type Category,
-  RECIPIENT_ROLE_LABELS,
 } from "@pris/domain";
 import { useCallback, useEffect, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { api, describeError, isUnauthorized } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
+import { PendingList } from "../components/bulletin/PendingList.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
-import { ANSWER_BUTTONS, DELIVERY_LABELS } from "../lib/bulletin-labels.ts";
+import { ANSWER_BUTTONS } from "../lib/bulletin-labels.ts";
 import { useSubmission } from "../lib/use-submission.ts";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp, useMe } from "../session.tsx";
@@ -66,17 +66,7 @@ function Dashboard({ board, timeZone }: { board: BulletinDashboard; timeZone: st
       {board.pending.length === 0 ? (
         <p>Tous les destinataires ont répondu.</p>
       ) : (
-        <Table
-          headers={["Établissement", "Destinataire", "Rôle", "Courriel", "Lu dans PRIS", "Relancé le"]}
-          data={board.pending.map((p) => [
-            p.establishment,
-            `${p.name} <${p.email}>`,
-            RECIPIENT_ROLE_LABELS[p.role],
-            p.delivery ? DELIVERY_LABELS[p.delivery] : "Lecture dans PRIS",
-            p.readAt ? formatShort(p.readAt, timeZone) : "—",
-            p.remindedAt ? formatShort(p.remindedAt, timeZone) : "—",
-          ])}
-        />
+        <PendingList pending={board.pending} timeZone={timeZone} />
       )}
       {board.failures.length > 0 && (
         <>

@@ -253,6 +253,17 @@ export function StatsPage() {
           Afficher
         </Button>
       </form>
+      {state.status === "ready" && (
+        <p>
+          <a
+            className="fr-link fr-icon-download-line fr-link--icon-left"
+            href={`/api/v1/stats/incidents.csv?${new URLSearchParams({ from: state.stats.from, to: state.stats.to })}`}
+            download
+          >
+            Exporter en CSV (tableur)
+          </a>
+        </p>
+      )}
 
       {state.status === "loading" && <p aria-live="polite">Chargement…</p>}
       {state.status === "error" && (

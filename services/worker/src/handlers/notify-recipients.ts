@@ -7,6 +7,8 @@ import { enqueueOwedDeliveries } from "../queues.ts";
 export interface Notification {
   incidentId: string;
   template: MailDeliveryTemplate;
+  /** What the e-mail is rendered from, when not the incident itself (a main-courante entry). */
+  subjectId?: string;
   recipients: { id: string; email: string }[];
   /** One per recipient and reason: a second run finds the row and sends nothing new. */
   dedupeKey(userId: string): string;
@@ -32,7 +34,7 @@ export async function notifyRecipients(ctx: WorkerContext, n: Notification): Pro
         n.recipients.map((u, i) => ({
           dedupeKey: dedupeKeys[i]!,
           template: n.template,
-          subjectId: n.incidentId,
+          subjectId: n.subjectId ?? n.incidentId,
           userId: u.id,
           toAddress: u.email,
           messageId: n.messageId(u.id),

@@ -6,6 +6,7 @@ import type { WorkerContext } from "../context.ts";
 import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
+import { renderIncidentMessageMail } from "../mail/incident-message-mail.ts";
 import { renderInvitationMail } from "../mail/invitation-mail.ts";
 import {
   loadIncidentForNotice,
@@ -36,6 +37,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       const incident = await loadIncidentForNotice(tx, subjectId);
       return incident && renderEscalationMail(incident, ctx.config);
     }
+    case "incident-message":
+      return renderIncidentMessageMail(tx, ctx.config, subjectId);
     case "log-checkpoint":
       return renderLogCheckpointMail(tx, ctx, subjectId);
     case "invitation":

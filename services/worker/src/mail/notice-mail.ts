@@ -46,6 +46,7 @@ export async function loadIncidentForNotice(db: Tx, incidentId: string) {
       followUpAt: incidents.followUpAt,
       escalatedAt: incidents.escalatedAt,
       crisisCell: incidents.crisisCell,
+      establishmentId: incidents.establishmentId,
       establishmentName: establishments.name,
     })
     .from(incidents)

@@ -116,6 +116,23 @@ export interface EscalationNoticeView extends IncidentNoticeView {
 }
 
 export const renderIncidentEscalated = compile<EscalationNoticeView>("incident-escalated");
+
+/** The pole wrote to the establishment: a shared entry of the main courante, or a question. */
+export interface IncidentMessageView extends IncidentNoticeView {
+  heading: string;
+  intro: string;
+  kindLabel: string;
+  author: string | null;
+  at: string;
+  /** Null when the incident's TLP keeps content out of e-mail: the e-mail says a message is waiting. */
+  text: string | null;
+  /** The entry has words the TLP keeps out of e-mail (said as such, so nobody thinks it empty). */
+  withheld: boolean;
+  /** A question: when the pole follows up, in the region's zone. */
+  followUpAt: string | null;
+}
+
+export const renderIncidentMessage = compile<IncidentMessageView>("incident-message");
 export const renderSlaReminder = compile<DeadlineNoticeView>("sla-reminder");
 export const renderSlaMissed = compile<DeadlineNoticeView>("sla-missed");
 export const renderFollowupDue = compile<DeadlineNoticeView>("followup-due");

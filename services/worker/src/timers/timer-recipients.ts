@@ -42,7 +42,7 @@ async function assignee(tx: Tx, incident: IncidentPeople): Promise<Recipient[]> 
 }
 
 /** The establishment's RSSIs: attached to it, or to its GHT (a GHT's RSSI covers its members). */
-async function rssis(tx: Tx, establishmentId: string): Promise<Recipient[]> {
+export async function establishmentRssis(tx: Tx, establishmentId: string): Promise<Recipient[]> {
   const [est] = await tx
     .select({ ghtId: establishments.ghtId })
     .from(establishments)
@@ -88,7 +88,7 @@ export async function timerRecipients(
       return orAllAnalysts(tx, await assignee(tx, incident));
     case "clock.remind":
     case "clock.overdue":
-      return union(await rssis(tx, incident.establishmentId), await assignee(tx, incident));
+      return union(await establishmentRssis(tx, incident.establishmentId), await assignee(tx, incident));
   }
 }
 

@@ -10,6 +10,8 @@ import {
   type LateQuery,
   type ObligationRule,
   RETEX_SUBMITTED_STATUSES,
+  type SharedRetexPage,
+  type SharedRetexQuery,
 } from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "../../http.ts";
@@ -134,15 +136,21 @@ export async function lateEstablishments(
   unpaged = false,
 ): Promise<LatePage> {
   const limit = unpaged ? null : (query.limit ?? 50);
-  const after = decodeCursor(query.cursor, 2);
+  const after = decodeCursor(query.cursor, 3);
+  // Name, then id, break ties whatever the order: the cursor is (sort key, name, id).
+  const key =
+    query.sort === "territory" ? sql`e.territory` : query.sort === "category" ? sql`e.category` : sql`e.name`;
+  const pattern = query.q ? `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
   const where = sql`${subjectSql(settings.rule, query.year)}
     ${query.territory ? sql`AND e.territory = ${query.territory}` : sql``}
     ${query.category ? sql`AND e.category = ${query.category}` : sql``}
+    ${pattern ? sql`AND (e.name ILIKE ${pattern} OR e.finess ILIKE ${pattern})` : sql``}
     AND NOT EXISTS (SELECT 1 FROM exercise_participations p
                     WHERE p.year = ${query.year}::int AND p.establishment_id = e.id AND p.status IN (${HELD}))`;
   const [items, total] = await Promise.all([
     db.execute<{
       id: string;
+      sort_key: string;
       finess: string;
       name: string;
       category: string;
@@ -151,15 +159,25 @@ export async function lateEstablishments(
       rssi_name: string | null;
       rssi_email: string | null;
       rssi_phone: string | null;
+      account_name: string | null;
+      account_email: string | null;
+      account_phone: string | null;
     }>(sql`
-      SELECT e.id, e.finess, e.name, e.category, e.territory,
+      SELECT e.id, ${key} AS sort_key, e.finess, e.name, e.category, e.territory,
              EXISTS (SELECT 1 FROM exercise_participations p
                      WHERE p.year = ${query.year}::int AND p.establishment_id = e.id AND p.status = 'planned') AS planned,
              e.contacts->'rssi'->>'name' AS rssi_name, e.contacts->'rssi'->>'email' AS rssi_email,
-             e.contacts->'rssi'->>'phone' AS rssi_phone
+             e.contacts->'rssi'->>'phone' AS rssi_phone, a.display_name AS account_name, a.email AS account_email,
+             a.phone AS account_phone
       FROM establishments e
-      WHERE ${where} ${after ? sql`AND (e.name, e.id) > (${after[0]}, ${after[1]}::uuid)` : sql``}
-      ORDER BY e.name, e.id
+      LEFT JOIN LATERAL (
+        SELECT u.display_name, u.email, u.phone FROM users u
+        WHERE u.active AND u.role = 'rssi' AND u.establishment_id = e.id
+        ORDER BY u.created_at, u.id LIMIT 1
+      ) a ON true
+      WHERE ${where}
+        ${after ? sql`AND (${key}, e.name, e.id) > (${after[0]}, ${after[1]}, ${after[2]}::uuid)` : sql``}
+      ORDER BY ${key}, e.name, e.id
       ${limit === null ? sql`` : sql`LIMIT ${limit + 1}`}`),
     db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM establishments e WHERE ${where}`),
   ]);
@@ -168,19 +186,26 @@ export async function lateEstablishments(
   return {
     year: query.year,
     total: total.rows[0]?.n ?? 0,
-    items: rows.map((r) => ({
-      establishmentId: r.id,
-      finess: r.finess,
-      name: r.name,
-      category: r.category,
-      territory: r.territory,
-      planned: r.planned,
-      rssiName: r.rssi_name,
-      rssiEmail: r.rssi_email,
-      rssiPhone: r.rssi_phone,
-    })),
+    items: rows.map((r) => {
+      // The registry's contact first; an RSSI account when the registry names nobody.
+      const fromAccount = !r.rssi_name && !r.rssi_email && r.account_email !== null;
+      return {
+        establishmentId: r.id,
+        finess: r.finess,
+        name: r.name,
+        category: r.category,
+        territory: r.territory,
+        planned: r.planned,
+        rssiName: fromAccount ? r.account_name : r.rssi_name,
+        rssiEmail: fromAccount ? r.account_email : r.rssi_email,
+        rssiPhone: fromAccount ? (r.rssi_phone ?? r.account_phone) : r.rssi_phone,
+        rssiFromAccount: fromAccount,
+      };
+    }),
     nextCursor:
-      limit !== null && items.rows.length > limit && last ? encodeCursor([last.name, last.id]) : null,
+      limit !== null && items.rows.length > limit && last
+        ? encodeCursor([last.sort_key, last.name, last.id])
+        : null,
   };
 }
 
@@ -214,7 +239,7 @@ export async function recurringFindings(db: Db, year: number) {
 }
 
 /** RETEX shared with the network, newest first: named only with the establishment's agreement. */
-export async function sharedRetex(db: Db, query: { year?: number; limit?: number; cursor?: string }) {
+export async function sharedRetex(db: Db, query: SharedRetexQuery): Promise<SharedRetexPage> {
   const limit = query.limit ?? 20;
   const after = decodeCursor(query.cursor, 2);
   const rows = await db.execute<{
@@ -239,6 +264,20 @@ export async function sharedRetex(db: Db, query: { year?: number; limit?: number
     JOIN establishments e ON e.id = p.establishment_id
     WHERE p.shared_at IS NOT NULL
       ${query.year ? sql`AND p.year = ${query.year}::int` : sql``}
+      ${query.category ? sql`AND e.category = ${query.category}` : sql``}
+      ${query.territory ? sql`AND e.territory = ${query.territory}` : sql``}
+      ${
+        // At the millisecond the API gives sharedAt with, so that "since the newest seen" excludes it.
+        query.sharedSince
+          ? sql`AND date_trunc('milliseconds', p.shared_at) > ${query.sharedSince}::timestamptz`
+          : sql``
+      }
+      ${
+        query.theme
+          ? sql`AND EXISTS (SELECT 1 FROM retex_findings f
+                            WHERE f.participation_id = p.id AND f.theme = ${query.theme})`
+          : sql``
+      }
       ${after ? sql`AND (p.shared_at, p.id) < (${after[0]}::timestamptz, ${after[1]}::uuid)` : sql``}
     ORDER BY p.shared_at DESC, p.id DESC
     LIMIT ${limit + 1}`);
@@ -275,6 +314,7 @@ export async function sharedRetex(db: Db, query: { year?: number; limit?: number
       scenario: r.scenario,
       hotSummary: r.hot_summary,
       coldSummary: r.cold_summary,
+      sharedAt: new Date(r.shared_at).toISOString(),
       findings: findings.rows
         .filter((f) => f.participation_id === r.id)
         .map((f) => ({

@@ -421,14 +421,15 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/retex/shared",
     {
-      config: { access: ["rssi"] },
+      config: { access: EXERCISE_ROLES },
       schema: {
         tags,
         operationId: "listSharedRetex",
         summary: "RETEX shared with the network, newest first (anonymised unless the establishment agreed)",
         description:
-          "The RETEX other establishments shared with the network, newest first, filtered by year and " +
-          "paged with `cursor`; anonymised unless the establishment agreed to be named.",
+          "The RETEX establishments shared with the network, newest first, read by RSSIs, the pole and the " +
+          "ARS; filtered by year, theme, category, territory and `sharedSince`, paged with `cursor`; " +
+          "anonymised unless the establishment agreed to be named.",
         querystring: SharedRetexQuerySchema,
         response: { 200: SharedRetexPageSchema, ...problems(400, 401, 403) },
       },

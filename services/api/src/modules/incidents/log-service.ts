@@ -20,6 +20,7 @@ import {
   type LogQuery,
   type LogVerification,
   mayWorkOnIncident,
+  messageSharedMessage,
   seesInternalLog,
   type Task,
   type TaskCreate,
@@ -132,6 +133,10 @@ export async function addLogEntry(
       at: now,
     });
     await announce(tx, id, now);
+    // The pole writing to the establishment: its RSSIs need not keep the page open to learn it.
+    if (visibility === "shared" && principal.role !== "rssi" && principal.role !== "api_key") {
+      await writeOutbox(tx, messageSharedMessage(id, entry.id));
+    }
     return toLogEntryView(entry, principal.kind === "user" ? principal.displayName : principal.name);
   });
 }

@@ -10,6 +10,7 @@ import {
   isOpen,
   isRsitPair,
   mayWorkOnIncident,
+  messageSharedMessage,
   nextDeadline,
   nextStatus,
   type QualificationPatch,
@@ -215,7 +216,7 @@ export async function transitionIncident(
     const next = { ...row, ...patch };
     patch.nextDeadlineAt = await nextDeadlineOf(tx, next);
     await tx.update(incidents).set(patch).where(eq(incidents.id, id));
-    await appendLogEntry(tx, {
+    const entry = await appendLogEntry(tx, {
       incidentId: id,
       kind: "status_changed",
       visibility,
@@ -224,6 +225,8 @@ export async function transitionIncident(
       at: now,
     });
     await writeOutbox(tx, incidentMessage("incident.changed", id));
+    // Waiting on the establishment is a question to it: its RSSIs are told by e-mail.
+    if (request.action === "wait_establishment") await writeOutbox(tx, messageSharedMessage(id, entry.id));
     if (mergeTarget) {
       await appendLogEntry(tx, {
         incidentId: mergeTarget.id,

@@ -1,11 +1,9 @@
-import { Button } from "@codegouvfr/react-dsfr/Button";
 import {
   CATEGORIES,
   type Category,
   type Completion,
   FINDING_THEME_LABELS,
   type FindingTheme,
-  type LatePage,
 } from "@pris/domain";
 import {
   BarController,
@@ -19,8 +17,7 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
-import { useEffect, useMemo, useState } from "react";
-import { api, describeError } from "../../api/client.ts";
+import { useMemo, useState } from "react";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { SelectField } from "../../components/SelectField.tsx";
@@ -28,6 +25,7 @@ import { useChart } from "../../lib/use-chart.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp } from "../../session.tsx";
 import { BackLink, percent, todayIn } from "./exercise-common.tsx";
+import { LateList } from "./LateList.tsx";
 
 Chart.register(
   BarController,
@@ -190,81 +188,6 @@ function Grid({ data }: { data: Completion }) {
         </tbody>
       </table>
     </div>
-  );
-}
-
-function LateList({ year, territoryNames }: { year: number; territoryNames: Map<string, string> }) {
-  const [pages, setPages] = useState<LatePage[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const load = (cursor?: string) => {
-    const sp = new URLSearchParams({ year: String(year), limit: "50" });
-    if (cursor) sp.set("cursor", cursor);
-    api
-      .get<LatePage>(`/exercises/completion/late?${sp}`)
-      .then((page) => setPages((p) => (cursor ? [...p, page] : [page])))
-      .catch((err: unknown) => setError(describeError(err)));
-  };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads when the year changes
-  useEffect(() => {
-    setPages([]);
-    load();
-  }, [year]);
-  if (error) return <p className="fr-error-text">{error}</p>;
-  if (pages.length === 0) return <p>Chargement…</p>;
-  const items = pages.flatMap((p) => p.items);
-  const last = pages.at(-1)!;
-  return (
-    <>
-      <p>
-        <strong>{last.total}</strong> établissement(s) assujetti(s) sans exercice réalisé en {year}.
-      </p>
-      {items.length > 0 && (
-        <div className="fr-table fr-table--no-caption">
-          <table>
-            <caption>Établissements en retard</caption>
-            <thead>
-              <tr>
-                <th scope="col">Établissement</th>
-                <th scope="col">Territoire</th>
-                <th scope="col">Catégorie</th>
-                <th scope="col">Exercice planifié</th>
-                <th scope="col">RSSI</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((e) => (
-                <tr key={e.establishmentId}>
-                  <td>{e.name}</td>
-                  <td>{territoryNames.get(e.territory) ?? e.territory}</td>
-                  <td>{categoryLabel(e.category)}</td>
-                  <td>{e.planned ? "Oui" : "Non"}</td>
-                  <td>
-                    {e.rssiName ?? "—"}
-                    {e.rssiEmail && (
-                      <>
-                        <br />
-                        <a href={`mailto:${e.rssiEmail}`}>{e.rssiEmail}</a>
-                      </>
-                    )}
-                    {e.rssiPhone && (
-                      <>
-                        <br />
-                        <a href={`tel:${e.rssiPhone.replace(/\s/g, "")}`}>{e.rssiPhone}</a>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {last.nextCursor && (
-        <Button priority="secondary" onClick={() => load(last.nextCursor ?? undefined)}>
-          Afficher plus
-        </Button>
-      )}
-    </>
   );
 }
 

@@ -1,0 +1,162 @@
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { CATEGORIES, CATEGORY_VALUES, type Category, type LatePage, type LateSort } from "@pris/domain";
+import { useEffect, useState } from "react";
+import { api, describeError } from "../../api/client.ts";
+import { SelectField } from "../../components/SelectField.tsx";
+
+const categoryLabel = (c: string) => CATEGORIES[c as Category]?.label ?? c;
+
+const COLUMNS: { sort: LateSort | null; label: string }[] = [
+  { sort: "name", label: "Établissement" },
+  { sort: "territory", label: "Territoire" },
+  { sort: "category", label: "Catégorie" },
+  { sort: null, label: "Exercice planifié" },
+  { sort: null, label: "RSSI" },
+];
+
+/**
+ * The subject establishments without a held exercise in the year, filtered by territory, category and
+ * name, sorted by a column header; the RSSI is the registry's contact, or an RSSI account of the
+ * establishment when the registry names none.
+ */
+export function LateList({ year, territoryNames }: { year: number; territoryNames: Map<string, string> }) {
+  const [pages, setPages] = useState<LatePage[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [territory, setTerritory] = useState("");
+  const [category, setCategory] = useState<Category | "">("");
+  const [typed, setTyped] = useState("");
+  const [q, setQ] = useState("");
+  const [sort, setSort] = useState<LateSort>("name");
+
+  // Typing waits for a pause before asking the server.
+  useEffect(() => {
+    const timer = setTimeout(() => setQ(typed.trim()), 300);
+    return () => clearTimeout(timer);
+  }, [typed]);
+
+  const search = new URLSearchParams({ year: String(year), limit: "50", sort });
+  if (territory) search.set("territory", territory);
+  if (category) search.set("category", category);
+  if (q) search.set("q", q);
+  const key = search.toString();
+
+  const load = (cursor?: string) => {
+    const sp = new URLSearchParams(key);
+    if (cursor) sp.set("cursor", cursor);
+    api
+      .get<LatePage>(`/exercises/completion/late?${sp}`)
+      .then((page) => setPages((p) => (cursor ? [...p, page] : [page])))
+      .catch((err: unknown) => setError(describeError(err)));
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloads when the year, filters or order change
+  useEffect(() => {
+    setPages([]);
+    setError(null);
+    load();
+  }, [key]);
+
+  const items = pages.flatMap((p) => p.items);
+  const last = pages.at(-1);
+  return (
+    <>
+      <search aria-label="Filtrer les établissements en retard" className="pris-retex-filters">
+        <Input
+          label="Nom ou FINESS"
+          nativeInputProps={{ value: typed, onChange: (e) => setTyped(e.target.value), type: "search" }}
+        />
+        <SelectField
+          id="late-territory"
+          label="Territoire"
+          value={territory}
+          options={[["", "Tous les territoires"], ...[...territoryNames.entries()]]}
+          onChange={setTerritory}
+        />
+        <SelectField<Category | "">
+          id="late-category"
+          label="Catégorie"
+          value={category}
+          options={[
+            ["", "Toutes les catégories"],
+            ...CATEGORY_VALUES.map((c) => [c, CATEGORIES[c].label] as const),
+          ]}
+          onChange={setCategory}
+        />
+      </search>
+      {error ? (
+        <p className="fr-error-text">{error}</p>
+      ) : !last ? (
+        <p>Chargement…</p>
+      ) : (
+        <>
+          <p role="status" data-testid="late-total">
+            <strong>{last.total}</strong> établissement(s) assujetti(s) sans exercice réalisé en {year}.
+          </p>
+          {items.length > 0 && (
+            <div className="fr-table fr-table--no-caption">
+              <table data-testid="late-list">
+                <caption>Établissements en retard</caption>
+                <thead>
+                  <tr>
+                    {COLUMNS.map((c) => (
+                      <th
+                        scope="col"
+                        key={c.label}
+                        aria-sort={c.sort === null ? undefined : c.sort === sort ? "ascending" : "none"}
+                      >
+                        {c.sort === null ? (
+                          c.label
+                        ) : (
+                          <button
+                            type="button"
+                            className="pris-sort"
+                            onClick={() => setSort(c.sort!)}
+                            title={`Trier par ${c.label.toLowerCase()}`}
+                          >
+                            {c.label}
+                            <span aria-hidden="true">{c.sort === sort ? " ▲" : " ↕"}</span>
+                          </button>
+                        )}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((e) => (
+                    <tr key={e.establishmentId}>
+                      <td>{e.name}</td>
+                      <td>{territoryNames.get(e.territory) ?? e.territory}</td>
+                      <td>{categoryLabel(e.category)}</td>
+                      <td>{e.planned ? "Oui" : "Non"}</td>
+                      <td>
+                        {e.rssiName ?? (e.rssiEmail ? "" : "Aucun RSSI connu")}
+                        {e.rssiFromAccount && <span className="fr-text--xs pris-muted"> (compte PRIS)</span>}
+                        {e.rssiEmail && (
+                          <>
+                            <br />
+                            <a href={`mailto:${e.rssiEmail}`}>{e.rssiEmail}</a>
+                          </>
+                        )}
+                        {e.rssiPhone && (
+                          <>
+                            <br />
+                            <a href={`tel:${e.rssiPhone.replace(/\s/g, "")}`}>{e.rssiPhone}</a>
+                          </>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+          {last.nextCursor && (
+            <Button priority="secondary" onClick={() => load(last.nextCursor ?? undefined)}>
+              Afficher plus
+            </Button>
+          )}
+        </>
+      )}
+    </>
+  );
+}
