@@ -116,14 +116,24 @@ async function load(
     const byType: Record<string, number> = {};
     let bytes = 0;
     let requests = 0;
+    const urls = new Map<string, string>();
     cdp.on("Network.responseReceived", (e) => {
       types.set(e.requestId, e.type);
+      urls.set(
+        e.requestId,
+        `${e.response.url.replace(/^https?:\/\/[^/]+/, "")} ${e.response.headers["content-encoding"] ?? e.response.headers["Content-Encoding"] ?? ""}`,
+      );
     });
     cdp.on("Network.loadingFinished", (e) => {
       const type = types.get(e.requestId) ?? "Other";
       bytes += e.encodedDataLength;
       requests++;
       byType[type] = (byType[type] ?? 0) + e.encodedDataLength;
+      if (process.env.BENCH_LIST === "1" && !urls.get(e.requestId)?.startsWith("data:")) {
+        console.log(
+          `  ${String(Math.round(e.encodedDataLength / 1024)).padStart(4)} KiB ${type.padEnd(10)} ${urls.get(e.requestId)}`,
+        );
+      }
     });
     await page.goto(url, { waitUntil: "commit" });
     const ms = (
