@@ -66,7 +66,18 @@ export default defineConfig({
     emptyOutDir: true,
     target: "es2022",
     sourcemap: true,
-    // React, the router and the DSFR components make one ~160 kB (gzip) script: fine for this app.
     chunkSizeWarningLimit: 700,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // React and the router, which every page needs and which change only with their versions: one
+            // chunk that a browser keeps across the app's releases. The DSFR's components stay with the
+            // pages that use them (a group would bring them all to the first load).
+            { name: "react", test: /node_modules[\\/](react|react-dom|scheduler|react-router)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
 });

@@ -117,6 +117,12 @@ async function load(
     let bytes = 0;
     let requests = 0;
     const urls = new Map<string, string>();
+    const started = new Map<string, number>();
+    let t0 = 0;
+    cdp.on("Network.requestWillBeSent", (e) => {
+      if (!t0) t0 = e.timestamp;
+      started.set(e.requestId, e.timestamp);
+    });
     cdp.on("Network.responseReceived", (e) => {
       types.set(e.requestId, e.type);
       urls.set(
@@ -130,8 +136,9 @@ async function load(
       requests++;
       byType[type] = (byType[type] ?? 0) + e.encodedDataLength;
       if (process.env.BENCH_LIST === "1" && !urls.get(e.requestId)?.startsWith("data:")) {
+        const at = (t: number | undefined) => String(Math.round(((t ?? t0) - t0) * 1000)).padStart(5);
         console.log(
-          `  ${String(Math.round(e.encodedDataLength / 1024)).padStart(4)} KiB ${type.padEnd(10)} ${urls.get(e.requestId)}`,
+          `  ${at(started.get(e.requestId))} → ${at(e.timestamp)} ms ${String(Math.round(e.encodedDataLength / 1024)).padStart(4)} KiB ${type.padEnd(10)} ${urls.get(e.requestId)}`,
         );
       }
     });
