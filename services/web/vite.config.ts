@@ -52,11 +52,43 @@ function precompress(): Plugin {
 }
 
 /**
+ * The declaration form's code, fetched from the page's first moments when the page is the form: src/preload.ts
+ * as an entry of its own, named in index.html by an `async` script, which the browser runs as soon as it
+ * arrives (the app's entry waits for the stylesheets, then for React). Vite would merge a second script
+ * of index.html into the app's entry, so the chunk is emitted here and the tag added after the build.
+ */
+function earlyDeclarationForm(): Plugin {
+  return {
+    name: "pris-early-declaration-form",
+    apply: "build",
+    buildStart() {
+      this.emitFile({ type: "chunk", id: path.resolve(import.meta.dirname, "src/preload.ts"), name: "preload" });
+    },
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find(
+          (c) => c.type === "chunk" && c.isEntry && c.name === "preload",
+        );
+        if (!chunk) throw new Error("the preload entry is missing from the bundle");
+        return [
+          {
+            tag: "script",
+            attrs: { type: "module", async: true, crossorigin: true, src: `/${chunk.fileName}` },
+            injectTo: "head-prepend",
+          },
+        ];
+      },
+    },
+  };
+}
+
+/**
  * The API serves the built app (dist) at / with an SPA fallback and lives under /api/v1 on the
  * same origin; in development Vite forwards /api to the API on port 3000.
  */
 export default defineConfig({
-  plugins: [react(), precompress()],
+  plugins: [react(), earlyDeclarationForm(), precompress()],
   server: {
     port: 5173,
     proxy: { "/api": { target: "http://localhost:3000", changeOrigin: false } },
