@@ -62,7 +62,11 @@ function earlyDeclarationForm(): Plugin {
     name: "pris-early-declaration-form",
     apply: "build",
     buildStart() {
-      this.emitFile({ type: "chunk", id: path.resolve(import.meta.dirname, "src/preload.ts"), name: "preload" });
+      this.emitFile({
+        type: "chunk",
+        id: path.resolve(import.meta.dirname, "src/preload.ts"),
+        name: "preload",
+      });
     },
     transformIndexHtml: {
       order: "post",
