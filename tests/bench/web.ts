@@ -51,7 +51,7 @@ const TARGET_MS = 3000;
 const NETWORK = {
   offline: false,
   latency: 150,
-  downloadThroughput: (1.6e6 / 8) * 1,
+  downloadThroughput: 1.6e6 / 8, // bytes per second
   uploadThroughput: 750e3 / 8,
 };
 const CPU_SLOWDOWN = 4;
@@ -143,13 +143,13 @@ async function load(
       }
     });
     await page.goto(url, { waitUntil: "commit" });
-    const ms = (
+    // The page's own clock: milliseconds since the navigation started.
+    const usableAt = (await (
       await page.waitForFunction(() => (window as unknown as { __usableAt?: number }).__usableAt, undefined, {
         timeout: 60_000,
         polling: 50,
       })
-    ).jsonValue() as Promise<number>;
-    const usableAt = await ms;
+    ).jsonValue()) as number;
     // What the page still fetches once usable (fonts, icons, lazy chunks) counts in what it transfers.
     await page.waitForLoadState("networkidle");
     await cdp.detach();
