@@ -6,29 +6,64 @@ import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { Layout } from "./components/Layout.tsx";
 import { RequireAuth } from "./components/RequireAuth.tsx";
-import { AckPage } from "./pages/AckPage.tsx";
 import { ADMIN_PAGES } from "./pages/admin/admin-pages.ts";
-import { BulletinComposerPage } from "./pages/BulletinComposerPage.tsx";
-import { BulletinPage } from "./pages/BulletinPage.tsx";
-import { BulletinsPage } from "./pages/BulletinsPage.tsx";
-import { ChangePasswordPage } from "./pages/ChangePasswordPage.tsx";
-import { ConfirmationPage } from "./pages/ConfirmationPage.tsx";
-import { DeclarePage } from "./pages/DeclarePage.tsx";
-import { ExercisePage } from "./pages/exercises/ExercisePage.tsx";
-import { ExercisesPage } from "./pages/exercises/ExercisesPage.tsx";
-import { ParticipationPage } from "./pages/exercises/ParticipationPage.tsx";
-import { ForgotPasswordPage } from "./pages/ForgotPasswordPage.tsx";
 import { HomeRedirect } from "./pages/HomeRedirect.tsx";
-import { IncidentPage } from "./pages/IncidentPage.tsx";
-import { IncidentsPage } from "./pages/IncidentsPage.tsx";
-import { InvitationPage } from "./pages/InvitationPage.tsx";
 import { LoginPage } from "./pages/LoginPage.tsx";
 import { NotFoundPage } from "./pages/NotFoundPage.tsx";
-import { QueuePage } from "./pages/QueuePage.tsx";
-import { ResetPasswordPage } from "./pages/ResetPasswordPage.tsx";
 import { AppProvider } from "./session.tsx";
 import "./styles.css";
 
+/** Every page but the sign-in comes on demand: the first load brings only what it shows. */
+const AckPage = lazy(() => import("./pages/AckPage.tsx").then((m) => ({ default: m.AckPage })));
+const BulletinComposerPage = lazy(() =>
+  import("./pages/BulletinComposerPage.tsx").then((m) => ({ default: m.BulletinComposerPage })),
+);
+const BulletinPage = lazy(() =>
+  import("./pages/BulletinPage.tsx").then((m) => ({ default: m.BulletinPage })),
+);
+const BulletinsPage = lazy(() =>
+  import("./pages/BulletinsPage.tsx").then((m) => ({ default: m.BulletinsPage })),
+);
+const ChangePasswordPage = lazy(() =>
+  import("./pages/ChangePasswordPage.tsx").then((m) => ({ default: m.ChangePasswordPage })),
+);
+const ConfirmationPage = lazy(() =>
+  import("./pages/ConfirmationPage.tsx").then((m) => ({ default: m.ConfirmationPage })),
+);
+const ExercisePage = lazy(() =>
+  import("./pages/exercises/ExercisePage.tsx").then((m) => ({ default: m.ExercisePage })),
+);
+const ExercisesPage = lazy(() =>
+  import("./pages/exercises/ExercisesPage.tsx").then((m) => ({ default: m.ExercisesPage })),
+);
+const ParticipationPage = lazy(() =>
+  import("./pages/exercises/ParticipationPage.tsx").then((m) => ({ default: m.ParticipationPage })),
+);
+const ForgotPasswordPage = lazy(() =>
+  import("./pages/ForgotPasswordPage.tsx").then((m) => ({ default: m.ForgotPasswordPage })),
+);
+const IncidentPage = lazy(() =>
+  import("./pages/IncidentPage.tsx").then((m) => ({ default: m.IncidentPage })),
+);
+const IncidentsPage = lazy(() =>
+  import("./pages/IncidentsPage.tsx").then((m) => ({ default: m.IncidentsPage })),
+);
+const InvitationPage = lazy(() =>
+  import("./pages/InvitationPage.tsx").then((m) => ({ default: m.InvitationPage })),
+);
+const QueuePage = lazy(() => import("./pages/QueuePage.tsx").then((m) => ({ default: m.QueuePage })));
+const ResetPasswordPage = lazy(() =>
+  import("./pages/ResetPasswordPage.tsx").then((m) => ({ default: m.ResetPasswordPage })),
+);
+/**
+ * The declaration form is what an RSSI comes for, often from a phone: its code is fetched as soon as the
+ * app starts, beside the session check, rather than after it; and it is at hand if the network drops.
+ */
+const loadDeclarePage = () => import("./pages/DeclarePage.tsx");
+const declarePage = loadDeclarePage().catch(() => null);
+const DeclarePage = lazy(async () => ({
+  default: ((await declarePage) ?? (await loadDeclarePage())).DeclarePage,
+}));
 /** The statistics page brings a chart library the rest of the app does not need. */
 const AccessTracesPage = lazy(() =>
   import("./pages/AccessTracesPage.tsx").then((m) => ({ default: m.AccessTracesPage })),
@@ -93,13 +128,48 @@ createRoot(root).render(
         <Routes>
           <Route element={<Layout />}>
             <Route path="/connexion" element={<LoginPage />} />
-            <Route path="/reponse/:token" element={<AckPage />} />
-            <Route path="/invitation/:token" element={<InvitationPage />} />
-            <Route path="/mot-de-passe-oublie" element={<ForgotPasswordPage />} />
-            <Route path="/mot-de-passe/:token" element={<ResetPasswordPage />} />
+            <Route
+              path="/reponse/:token"
+              element={
+                <Loading>
+                  <AckPage />
+                </Loading>
+              }
+            />
+            <Route
+              path="/invitation/:token"
+              element={
+                <Loading>
+                  <InvitationPage />
+                </Loading>
+              }
+            />
+            <Route
+              path="/mot-de-passe-oublie"
+              element={
+                <Loading>
+                  <ForgotPasswordPage />
+                </Loading>
+              }
+            />
+            <Route
+              path="/mot-de-passe/:token"
+              element={
+                <Loading>
+                  <ResetPasswordPage />
+                </Loading>
+              }
+            />
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
-              <Route path="/mon-compte/mot-de-passe" element={<ChangePasswordPage />} />
+              <Route
+                path="/mon-compte/mot-de-passe"
+                element={
+                  <Loading>
+                    <ChangePasswordPage />
+                  </Loading>
+                }
+              />
               <Route
                 path="/mon-compte/sessions"
                 element={
@@ -108,8 +178,22 @@ createRoot(root).render(
                   </Loading>
                 }
               />
-              <Route path="/declarer" element={<DeclarePage />} />
-              <Route path="/file" element={<QueuePage />} />
+              <Route
+                path="/declarer"
+                element={
+                  <Loading>
+                    <DeclarePage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/file"
+                element={
+                  <Loading>
+                    <QueuePage />
+                  </Loading>
+                }
+              />
               <Route
                 path="/statistiques"
                 element={
@@ -153,7 +237,14 @@ createRoot(root).render(
                   </Loading>
                 }
               />
-              <Route path="/exercices" element={<ExercisesPage />} />
+              <Route
+                path="/exercices"
+                element={
+                  <Loading>
+                    <ExercisesPage />
+                  </Loading>
+                }
+              />
               <Route
                 path="/exercices/tableau-de-bord"
                 element={
@@ -162,7 +253,14 @@ createRoot(root).render(
                   </Loading>
                 }
               />
-              <Route path="/exercices/participations/:id" element={<ParticipationPage />} />
+              <Route
+                path="/exercices/participations/:id"
+                element={
+                  <Loading>
+                    <ParticipationPage />
+                  </Loading>
+                }
+              />
               <Route
                 path="/retex"
                 element={
@@ -171,20 +269,77 @@ createRoot(root).render(
                   </Loading>
                 }
               />
-              <Route path="/exercices/:id" element={<ExercisePage />} />
-              <Route path="/incidents" element={<IncidentsPage />} />
-              <Route path="/incidents/:id" element={<IncidentPage />} />
-              <Route path="/incidents/:id/confirmation" element={<ConfirmationPage />} />
-              <Route path="/bulletins" element={<BulletinsPage />} />
-              <Route path="/bulletins/nouveau" element={<BulletinComposerPage key="new" mode="new" />} />
-              <Route path="/bulletins/:id" element={<BulletinPage />} />
+              <Route
+                path="/exercices/:id"
+                element={
+                  <Loading>
+                    <ExercisePage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/incidents"
+                element={
+                  <Loading>
+                    <IncidentsPage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/incidents/:id"
+                element={
+                  <Loading>
+                    <IncidentPage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/incidents/:id/confirmation"
+                element={
+                  <Loading>
+                    <ConfirmationPage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/bulletins"
+                element={
+                  <Loading>
+                    <BulletinsPage />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/bulletins/nouveau"
+                element={
+                  <Loading>
+                    <BulletinComposerPage key="new" mode="new" />
+                  </Loading>
+                }
+              />
+              <Route
+                path="/bulletins/:id"
+                element={
+                  <Loading>
+                    <BulletinPage />
+                  </Loading>
+                }
+              />
               <Route
                 path="/bulletins/:id/modifier"
-                element={<BulletinComposerPage key="edit" mode="edit" />}
+                element={
+                  <Loading>
+                    <BulletinComposerPage key="edit" mode="edit" />
+                  </Loading>
+                }
               />
               <Route
                 path="/bulletins/:id/reviser"
-                element={<BulletinComposerPage key="revise" mode="revise" />}
+                element={
+                  <Loading>
+                    <BulletinComposerPage key="revise" mode="revise" />
+                  </Loading>
+                }
               />
             </Route>
             <Route path="*" element={<NotFoundPage />} />

@@ -1,6 +1,6 @@
 import type { Me, SsoProvider } from "@pris/domain";
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from "react";
-import { ApiError, api, NetworkError, setCsrfToken } from "./api/client.ts";
+import { ApiError, api, NetworkError, setCsrfToken, takeEarly } from "./api/client.ts";
 
 export interface PublicConfig {
   regionCode: string;
@@ -60,7 +60,8 @@ export function AppProvider({
 
   const loadConfig = useCallback(async () => {
     try {
-      const config = await api.get<PublicConfig>("/config/public", { timeoutMs: 15_000 });
+      const config = await (takeEarly<PublicConfig>("/config/public") ??
+        api.get<PublicConfig>("/config/public", { timeoutMs: 15_000 }));
       try {
         localStorage.setItem(CONFIG_CACHE_KEY, JSON.stringify(config));
       } catch {
@@ -74,7 +75,8 @@ export function AppProvider({
 
   const reloadSession = useCallback(async () => {
     try {
-      const session = await api.get<{ user: Me; csrfToken: string }>("/auth/session", { timeoutMs: 15_000 });
+      const session = await (takeEarly<{ user: Me; csrfToken: string }>("/auth/session") ??
+        api.get<{ user: Me; csrfToken: string }>("/auth/session", { timeoutMs: 15_000 }));
       setCsrfToken(session.csrfToken);
       setAuth({ status: "authenticated", me: session.user });
     } catch (err) {

@@ -4,7 +4,11 @@ import fastifyStatic from "@fastify/static";
 import fp from "fastify-plugin";
 import { sendProblem } from "./errors.ts";
 
-/** Serves the built web app at / with a fallback to index.html for its client-side routes. */
+/**
+ * Serves the built web app at / with a fallback to index.html for its client-side routes. The build
+ * writes a brotli and a gzip copy beside each text file (services/web/vite.config.ts): a browser that
+ * accepts one gets it (Content-Encoding, Vary: Accept-Encoding), any other the file itself.
+ */
 export default fp(
   async (app) => {
     const root = path.resolve(app.config.WEB_DIST_DIR);
@@ -14,6 +18,7 @@ export default fp(
         root,
         wildcard: false,
         index: ["index.html"],
+        preCompressed: true,
         // Hashed build files never change; the page that names them must always be fresh.
         setHeaders: (reply, file) => {
           reply.header(

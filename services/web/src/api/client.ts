@@ -115,6 +115,23 @@ export async function apiRequest<T>(method: string, path: string, options: Reque
   }
 }
 
+/** Answers asked for before the app started (src/preload.ts), each handed once to the first who wants it. */
+const early = new Map<string, Promise<unknown>>();
+
+/** Asks for a GET now, for the app to take when it starts (takeEarly). */
+export function fetchEarly(path: string, options?: RequestOptions): void {
+  const answer = apiRequest("GET", path, options);
+  answer.catch(() => {}); // whoever takes it sees the error
+  early.set(path, answer);
+}
+
+/** The answer fetchEarly asked for, once; undefined when it was not asked for or already taken. */
+export function takeEarly<T>(path: string): Promise<T> | undefined {
+  const answer = early.get(path) as Promise<T> | undefined;
+  early.delete(path);
+  return answer;
+}
+
 export const api = {
   get: <T>(path: string, options?: RequestOptions) => apiRequest<T>("GET", path, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) =>
