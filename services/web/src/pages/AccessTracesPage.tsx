@@ -2,7 +2,13 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
-import { ACCESS_OBJECT_KINDS, type AccessObjectKind, type AccessTracePage } from "@pris/domain";
+import {
+  ACCESS_OBJECT_KINDS,
+  type AccessObjectKind,
+  type AccessTracePage,
+  ROLE_LABELS,
+  type Role,
+} from "@pris/domain";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { API_BASE, api, describeProblem } from "../api/client.ts";
 import { usePageTitle } from "../components/Layout.tsx";
@@ -143,7 +149,7 @@ export function AccessTracesPage() {
                 <tr key={t.id}>
                   <td>{formatShort(t.at, config.timeZone)}</td>
                   <td>{t.actor.name || t.actor.id}</td>
-                  <td>{t.actor.role}</td>
+                  <td>{ROLE_LABELS[t.actor.role as Role] ?? t.actor.role}</td>
                   <td>
                     {KIND_LABELS[t.objectKind]}
                     {t.objectId ? <div className="fr-text--xs">{t.objectId}</div> : null}

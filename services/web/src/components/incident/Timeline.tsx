@@ -64,9 +64,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
       if (b.note) lines.push(str(b.note));
       const closure = b.closure as Body | undefined;
       if (closure) {
-        lines.push(
-          `Classification finale : ${rsitWording(str(closure.rsitClass), str(closure.rsitType))}`,
-        );
+        lines.push(`Classification finale : ${rsitWording(str(closure.rsitClass), str(closure.rsitType))}`);
         lines.push(`Cause : ${str(closure.rootCause)}`);
         lines.push(`Mesures : ${str(closure.measures)}`);
         lines.push(`Enseignements : ${str(closure.lessons)}`);
