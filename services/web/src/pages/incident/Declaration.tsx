@@ -57,9 +57,11 @@ export function DeclaredSummary({ incident: i }: { incident: Incident }) {
         <Row label="À rappeler">
           {d.name}
           {d.function ? ` (${d.function})` : ""}
-          <a className="pris-block pris-declared__phone" href={telHref(d.phone)}>
-            {d.phone}
-          </a>
+          <span className="pris-block">
+            <a className="pris-declared__phone" href={telHref(d.phone)}>
+              {d.phone}
+            </a>
+          </span>
           {d.email ? <span className="pris-block">{d.email}</span> : null}
         </Row>
         <Row label="Impact sur les soins">
