@@ -140,8 +140,17 @@ describe("the analyst's queue and incident page at a desk and on a phone", () =>
     expect(rawKeysIn("Un commentaire, une action, une notification : peut-être demain.")).toEqual([]);
   });
 
-  it("shows the queue within the page at 1280 px, every column reachable", async () => {
-    const page = await open(DESKTOP);
+  it("sends the pole an e-mail with no internal key in it", async () => {
+    await waitUntil("the e-mail of the declaration", () => smtp.messages.length > 0);
+    for (const m of smtp.messages) {
+      const { subject, text, html } = m.parsed;
+      expect(rawKeysIn(`${subject ?? ""}\n${text ?? ""}`), subject).toEqual([]);
+      expect(rawKeysIn(typeof html === "string" ? html.replace(/<[^>]+>/g, " ") : ""), subject).toEqual([]);
+    }
+  });
+
+  it.each([1280, 800])("shows the queue within the page at %i px, every column reachable", async (width) => {
+    const page = await open({ ...DESKTOP, viewport: { width, height: 900 } });
     await signIn(page, baseUrl, analystEmail, /\/file$/);
     const table = page.getByTestId("queue-table");
     await table.locator(`tr[data-reference="${incident.reference}"]`).waitFor();
@@ -158,20 +167,22 @@ describe("the analyst's queue and incident page at a desk and on a phone", () =>
       "Prochaine échéance",
       "Attribué à",
     ]);
-    const scrolls = await frame.evaluate((el) => el.scrollWidth > el.clientWidth);
-    if (scrolls) {
-      // A region that scrolls can be scrolled with the keyboard.
-      expect(await frame.getAttribute("tabindex")).toBe("0");
-    }
+    const widths = await frame.evaluate((el) => ({ table: el.scrollWidth, frame: el.clientWidth }));
+    console.info(`queue at ${width} px: table ${widths.table} px in a ${widths.frame} px frame`);
+    // At a desk it fits, long titles and names included (it was 1,442 px in 1,200).
+    if (width >= 1280) expect(widths.table).toBeLessThanOrEqual(widths.frame);
+    // In a narrower window it scrolls in its frame, which the keyboard can reach and scroll.
+    expect(await frame.getAttribute("tabindex")).toBe("0");
     for (const name of headers) {
       const th = table.locator("thead th", { hasText: name });
       await th.scrollIntoViewIfNeeded();
       const box = (await th.boundingBox())!;
       const area = (await frame.boundingBox())!;
       expect(box.x, name).toBeGreaterThanOrEqual(area.x - 1);
-      expect(box.x + box.width, name).toBeLessThanOrEqual(Math.min(area.x + area.width, 1280) + 1);
+      expect(box.x + box.width, name).toBeLessThanOrEqual(Math.min(area.x + area.width, width) + 1);
     }
-    await page.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-analyst-queue-1280.png` });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-analyst-queue-${width}.png` });
     expect(await rawKeysOnPage(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
   });
