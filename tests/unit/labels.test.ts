@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   INCIDENT_STATUSES,
   LOG_ENTRY_KIND_LABELS,
@@ -13,6 +15,10 @@ import {
 } from "@pris/domain";
 import { describe, expect, test } from "vitest";
 import { describeEntry } from "../../services/web/src/components/incident/Timeline.tsx";
+import {
+  TRACED_OPERATION_LABELS,
+  tracedOperationLabel,
+} from "../../services/web/src/pages/access-trace-labels.ts";
 import { INTERNAL_KEYS, rawKeysIn } from "../support/page-quality.ts";
 
 /** The text a React node renders, element by element (no DOM needed). */
@@ -102,5 +108,21 @@ describe("no internal key reaches a person", () => {
       "UTC",
     );
     expect(text(mail.detail)).toBe("Objet : échéance réglementaire dépassée — NIS2 — alerte précoce");
+  });
+});
+
+describe("the access traces in words", () => {
+  test("every operation that leaves an access trace has its label", () => {
+    const root = join(import.meta.dirname, "../..");
+    const traced = new Set<string>();
+    for (const file of readdirSync(join(root, "services/api/src"), { recursive: true, encoding: "utf8" })) {
+      if (!file.endsWith(".ts")) continue;
+      const source = readFileSync(join(root, "services/api/src", file), "utf8");
+      for (const m of source.matchAll(/accessTrace: "[a-z_]+"[\s\S]*?operationId: "([A-Za-z]+)"/g))
+        traced.add(m[1]!);
+    }
+    expect(traced.size).toBeGreaterThan(10);
+    for (const op of traced) expect(Object.keys(TRACED_OPERATION_LABELS), op).toContain(op);
+    expect(tracedOperationLabel("someFutureOperation")).toBe("Autre consultation");
   });
 });

@@ -14,6 +14,7 @@ import { API_BASE, api, describeProblem } from "../api/client.ts";
 import { usePageTitle } from "../components/Layout.tsx";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
+import { tracedOperationLabel } from "./access-trace-labels.ts";
 
 const KIND_LABELS: Record<AccessObjectKind, string> = {
   incident: "Incident (fiche, main courante, exports)",
@@ -154,7 +155,7 @@ export function AccessTracesPage() {
                     {KIND_LABELS[t.objectKind]}
                     {t.objectId ? <div className="fr-text--xs">{t.objectId}</div> : null}
                   </td>
-                  <td>{t.action}</td>
+                  <td>{tracedOperationLabel(t.action)}</td>
                   <td>{t.ip ?? "—"}</td>
                 </tr>
               ))}
