@@ -22,6 +22,7 @@ import {
   startTestApp,
   type TestApp,
 } from "../support/fixtures.ts";
+import { rawKeysOnPage } from "../support/page-quality.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { waitUntil } from "../support/worker-fixtures.ts";
 
@@ -228,6 +229,8 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await desk.getByText(`aussi dans ${earlierRef} (Clinique Saint-Paul)`).waitFor();
     await shot(desk, "desktop-incident-working");
     await shot(desk, "desktop-incident-working-view", false);
+    // Every entry of the main courante in words, no key as the code spells it.
+    expect(await rawKeysOnPage(desk)).toEqual([]);
 
     // The RSSI, on a phone, reads the question (and not the internal note) and answers.
     const rssiPage = await open(PHONE);
@@ -246,6 +249,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     expect(await rssiPage.getByText("Clinique Saint-Paul").count()).toBe(0);
     await shot(rssiPage, "phone-rssi-conversation");
     await shot(rssiPage, "phone-rssi-conversation-view", false);
+    expect(await rawKeysOnPage(rssiPage)).toEqual([]);
 
     // The RSSI records the national portal declaration on the phone.
     const portal = rssiPage.locator('[data-clock="national_portal"]');
@@ -378,6 +382,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await expect.poll(() => page.getByTestId("stats-total").textContent()).not.toBe("0");
     await page.getByText("Centre hospitalier Ouest Réunion").waitFor();
     await shot(page, "desktop-stats");
+    expect(await rawKeysOnPage(page)).toEqual([]);
     const small = await open(PHONE);
     await signIn(small, baseUrl, arsUser.email, /\/statistiques$/);
     await small.getByTestId("stats-total").waitFor();

@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import type { LogEntryKind } from "@pris/domain";
 import canonicalize from "canonicalize";
 import { eq } from "drizzle-orm";
 import type { Tx } from "./client.ts";
@@ -9,7 +10,7 @@ export type LogVisibility = "internal" | "shared";
 
 export interface LogEntryInput {
   incidentId: string;
-  kind: string;
+  kind: LogEntryKind;
   visibility: LogVisibility;
   body: Record<string, unknown>;
   actorUserId?: string | null;

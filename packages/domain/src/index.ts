@@ -29,6 +29,7 @@ export * from "./declaration.ts";
 export * from "./directory.ts";
 export * from "./exercises.ts";
 export * from "./jobs.ts";
+export * from "./labels.ts";
 export * from "./lifecycle.ts";
 export * from "./mail-templates.ts";
 export * from "./observables.ts";

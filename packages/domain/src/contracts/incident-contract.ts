@@ -227,6 +227,11 @@ export const IncidentSchema = Type.Object({
   complaintFiled: Type.Boolean(),
   observables: Type.Array(ObservableViewSchema),
   clocks: Type.Array(ClockViewSchema),
+  ackDueAt: Nullable({
+    ...DateTimeSchema,
+    description: "The pole's service level: the incident is to be acknowledged by then (as in the queue)",
+  }),
+  acknowledgedAt: Nullable({ ...DateTimeSchema, description: "When the pole first took it in hand" }),
   ...IncidentWorkflowFields,
 });
 export type Incident = Static<typeof IncidentSchema>;

@@ -2,12 +2,19 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
-import { ACCESS_OBJECT_KINDS, type AccessObjectKind, type AccessTracePage } from "@pris/domain";
+import {
+  ACCESS_OBJECT_KINDS,
+  type AccessObjectKind,
+  type AccessTracePage,
+  ROLE_LABELS,
+  type Role,
+} from "@pris/domain";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { API_BASE, api, describeProblem } from "../api/client.ts";
 import { usePageTitle } from "../components/Layout.tsx";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
+import { tracedOperationLabel } from "./access-trace-labels.ts";
 
 const KIND_LABELS: Record<AccessObjectKind, string> = {
   incident: "Incident (fiche, main courante, exports)",
@@ -143,12 +150,12 @@ export function AccessTracesPage() {
                 <tr key={t.id}>
                   <td>{formatShort(t.at, config.timeZone)}</td>
                   <td>{t.actor.name || t.actor.id}</td>
-                  <td>{t.actor.role}</td>
+                  <td>{ROLE_LABELS[t.actor.role as Role] ?? t.actor.role}</td>
                   <td>
                     {KIND_LABELS[t.objectKind]}
                     {t.objectId ? <div className="fr-text--xs">{t.objectId}</div> : null}
                   </td>
-                  <td>{t.action}</td>
+                  <td>{tracedOperationLabel(t.action)}</td>
                   <td>{t.ip ?? "—"}</td>
                 </tr>
               ))}

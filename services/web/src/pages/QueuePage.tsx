@@ -5,7 +5,6 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Tag } from "@codegouvfr/react-dsfr/Tag";
 import {
-  CLOCK_LABELS,
   INCIDENT_STATUS_LABELS,
   OPEN_INCIDENT_STATUSES,
   type QueueDeclaredEvent,
@@ -17,14 +16,13 @@ import {
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { ApiError, api, describeError } from "../api/client.ts";
-import { CrisisBadge, SeverityBadge, StatusBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
 import { EnumOptions } from "../components/SelectField.tsx";
-import { countdown, useNow } from "../lib/countdown.ts";
+import { useNow } from "../lib/countdown.ts";
 import { type QueueEvent, useQueueEvents } from "../lib/queue-events.ts";
-import { formatShort } from "../lib/zoned-time.ts";
 import { useApp, useMe } from "../session.tsx";
+import { QueueBoard } from "./queue/QueueBoard.tsx";
 
 const PAGE_SIZE = 25;
 /** A new or changed row stays highlighted this long. */
@@ -34,27 +32,6 @@ type ListState =
   | { status: "loading" }
   | { status: "ready"; page: QueuePageData; more: boolean }
   | { status: "error"; message: string };
-
-/** What the nearest deadline of a row is. */
-function deadlineOf(i: QueueItem): string {
-  if (!i.nextDeadlineAt) return "";
-  if (!i.acknowledgedAt && i.ackDueAt === i.nextDeadlineAt) return "Prise en compte";
-  if (i.clocks.next && i.clocks.next.dueAt === i.nextDeadlineAt)
-    return CLOCK_LABELS[i.clocks.next.kind].label;
-  if (!i.acknowledgedAt && i.ackDueAt) return "Prise en compte";
-  return i.clocks.next ? CLOCK_LABELS[i.clocks.next.kind].label : "";
-}
-
-function Deadline({ item, now, tz }: { item: QueueItem; now: number; tz: string }) {
-  if (!item.nextDeadlineAt) return <span className="pris-muted">Aucune échéance</span>;
-  const c = countdown(item.nextDeadlineAt, now);
-  return (
-    <span className={c.overdue ? "pris-overdue" : undefined} title={formatShort(item.nextDeadlineAt, tz)}>
-      <span className="fr-text--xs pris-block fr-mb-0">{deadlineOf(item)}</span>
-      <strong>{c.overdue ? `Échéance ${c.text}` : c.text}</strong>
-    </span>
-  );
-}
 
 export function QueuePage() {
   usePageTitle("File des incidents");
@@ -386,99 +363,13 @@ export function QueuePage() {
                 }`}
           </p>
           {state.page.items.length > 0 && (
-            <>
-              <ul className="pris-cards fr-hidden-md" data-testid="queue-cards">
-                {state.page.items.map((i) => (
-                  <li key={i.id} className={`pris-card ${rowClass(i)}`}>
-                    <p className="fr-mb-1v">
-                      <SeverityBadge severity={i.severity} small /> {i.crisisCell && <CrisisBadge />}{" "}
-                      <StatusBadge status={i.status} />
-                    </p>
-                    <p className="fr-mb-1v">
-                      <Link to={`/incidents/${i.id}`} className="pris-reference-inline fr-text--bold">
-                        {i.reference}
-                      </Link>{" "}
-                      — {i.title}
-                    </p>
-                    <p className="fr-text--sm fr-mb-1v">
-                      {i.establishment.name} · {territoryName(i.establishment.territory)}
-                    </p>
-                    <p className="fr-text--sm fr-mb-0">
-                      <Deadline item={i} now={now} tz={tz} />
-                      <span className="pris-block pris-muted">
-                        {i.assignee ? `Attribué à ${i.assignee.name}` : "Non attribué"}
-                      </span>
-                    </p>
-                  </li>
-                ))}
-              </ul>
-              <div className="fr-hidden fr-unhidden-md fr-table fr-table--no-caption pris-queue-table">
-                <div className="fr-table__wrapper">
-                  <div className="fr-table__container">
-                    <div className="fr-table__content">
-                      <table data-testid="queue-table">
-                        <caption>File des incidents ouverts, le plus urgent en premier</caption>
-                        <thead>
-                          <tr>
-                            <th scope="col">Gravité</th>
-                            <th scope="col">Incident</th>
-                            <th scope="col">Établissement</th>
-                            <th scope="col">Statut</th>
-                            <th scope="col">Prochaine échéance</th>
-                            <th scope="col">Attribué à</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {state.page.items.map((i) => (
-                            <tr key={i.id} className={rowClass(i)} data-reference={i.reference}>
-                              <td>
-                                <SeverityBadge severity={i.severity} small />
-                                {i.crisisCell && (
-                                  <span className="pris-block fr-mt-1v">
-                                    <CrisisBadge />
-                                  </span>
-                                )}
-                              </td>
-                              <td>
-                                <Link
-                                  to={`/incidents/${i.id}`}
-                                  className="pris-reference-inline fr-text--bold"
-                                >
-                                  {i.reference}
-                                </Link>
-                                <span className="pris-block">{i.title}</span>
-                                <span className="pris-block fr-text--xs pris-muted">
-                                  Déclaré le {formatShort(i.declaredAt, tz)}
-                                </span>
-                              </td>
-                              <td>
-                                {i.establishment.name}
-                                <span className="pris-block fr-text--xs pris-muted">
-                                  {territoryName(i.establishment.territory)}
-                                </span>
-                              </td>
-                              <td>
-                                <StatusBadge status={i.status} />
-                              </td>
-                              <td>
-                                <Deadline item={i} now={now} tz={tz} />
-                              </td>
-                              <td>
-                                {i.assignee ? (
-                                  i.assignee.name
-                                ) : (
-                                  <span className="pris-muted">Non attribué</span>
-                                )}
-                              </td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
-                  </div>
-                </div>
-              </div>
-            </>
+            <QueueBoard
+              items={state.page.items}
+              now={now}
+              tz={tz}
+              rowClass={rowClass}
+              territoryName={territoryName}
+            />
           )}
           {moreError && <Alert severity="error" small description={moreError} className="fr-mb-2w" />}
           {state.page.nextCursor && (

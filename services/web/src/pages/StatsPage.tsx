@@ -7,7 +7,7 @@ import {
   CLOCK_LABELS,
   INCIDENT_STATUS_LABELS,
   type IncidentStats,
-  RSIT_CLASSES,
+  rsitClassLabel,
   SEVERITIES,
   SEVERITY_LABELS,
   type Severity,
@@ -204,7 +204,6 @@ export function StatsPage() {
       const i = months.indexOf(r.month);
       if (i >= 0) series[r.severity][i]! += r.count;
     }
-    const rsitLabel = (v: string) => RSIT_CLASSES.find((c) => c.value === v)?.label ?? v;
     return {
       months,
       series,
@@ -220,7 +219,7 @@ export function StatsPage() {
         label: territories[k] ?? k,
         count,
       })),
-      byRsit: sumBy(s.counts, (r) => r.rsitClass).map(([k, count]) => ({ label: rsitLabel(k), count })),
+      byRsit: sumBy(s.counts, (r) => r.rsitClass).map(([k, count]) => ({ label: rsitClassLabel(k), count })),
     };
   }, [state, territories]);
 

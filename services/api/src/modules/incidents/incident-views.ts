@@ -111,6 +111,8 @@ export function toIncidentView(
       .sort(
         (a, b) => a.dueAt.localeCompare(b.dueAt) || CLOCK_KINDS.indexOf(a.kind) - CLOCK_KINDS.indexOf(b.kind),
       ),
+    ackDueAt: row.ackDueAt?.toISOString() ?? null,
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
     assignee: workflow.assignee,
     crisisCell: row.crisisCell,
     escalatedAt: row.escalatedAt?.toISOString() ?? null,

@@ -4,6 +4,8 @@ import {
   type BulletinDraft,
   type BulletinKind,
   type BulletinSeverity,
+  OBSERVABLE_LABELS,
+  type ObservableType,
   TLP_DESCRIPTIONS,
   type Tlp,
 } from "@pris/domain";
@@ -95,7 +97,7 @@ export function BulletinView({ bulletin }: { bulletin: BulletinContent }) {
           <ul className="pris-mono">
             {b.observables.map((o) => (
               <li key={`${o.type}:${o.value}`}>
-                {o.type} : {o.value}
+                {OBSERVABLE_LABELS[o.type as ObservableType] ?? "Indicateur"} : {o.value}
               </li>
             ))}
           </ul>

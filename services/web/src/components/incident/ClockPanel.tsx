@@ -150,6 +150,72 @@ function ClockForm({
   );
 }
 
+/** One regulatory clock: its countdown or when it was done, and recording it. */
+export function ClockItem({
+  incidentId,
+  clock: c,
+  tz,
+  now,
+  canRecord,
+  onChanged,
+}: {
+  incidentId: string;
+  clock: ClockView;
+  tz: string;
+  now: number;
+  canRecord: boolean;
+  onChanged(): void;
+}) {
+  const [open, setOpen] = useState(false);
+  const left = countdown(c.dueAt, now);
+  return (
+    <li className={`pris-clock pris-clock--${c.state}`} data-clock={c.kind}>
+      <p className="fr-text--bold fr-mb-1v">
+        {c.label} <ClockStateBadge state={c.state} />
+      </p>
+      {c.doneAt ? (
+        <p className="fr-mb-1v fr-text--sm">
+          Fait le {formatLong(c.doneAt, tz)}
+          {c.authority ? ` auprès de ${c.authority}` : ""}
+          {c.reference ? ` — référence ${c.reference}` : ""}
+          {c.lateReason ? <span className="pris-block">Motif du retard : {c.lateReason}</span> : null}
+        </p>
+      ) : (
+        <p className="fr-mb-1v fr-text--sm">
+          Délai {c.deadline} : avant le {formatLong(c.dueAt, tz)}
+          {c.provisional ? " (date provisoire)" : ""} —{" "}
+          <strong className={left.overdue ? "pris-overdue" : undefined}>
+            {left.overdue ? `échéance ${left.text}` : left.text}
+          </strong>
+        </p>
+      )}
+      <p className="fr-text--xs pris-muted fr-mb-1v">{c.basis}</p>
+      {canRecord &&
+        (open ? (
+          <ClockForm
+            incidentId={incidentId}
+            clock={c}
+            tz={tz}
+            onCancel={() => setOpen(false)}
+            onDone={() => {
+              setOpen(false);
+              onChanged();
+            }}
+          />
+        ) : (
+          <Button
+            size="small"
+            priority={c.doneAt ? "tertiary" : "secondary"}
+            iconId="fr-icon-edit-line"
+            onClick={() => setOpen(true)}
+          >
+            {c.doneAt ? "Corriger" : "Enregistrer la déclaration"}
+          </Button>
+        ))}
+    </li>
+  );
+}
+
 /** The regulatory clocks, with their countdowns, and recording one when it is done. */
 export function ClockPanel({
   incidentId,
@@ -166,59 +232,20 @@ export function ClockPanel({
   canRecord: boolean;
   onChanged(): void;
 }) {
-  const [open, setOpen] = useState<ClockKind | null>(null);
   if (clocks.length === 0) return <p>Aucune échéance réglementaire ne s'applique pour l'instant.</p>;
   return (
     <ul className="pris-clocks">
-      {clocks.map((c) => {
-        const left = countdown(c.dueAt, now);
-        return (
-          <li key={c.kind} className={`pris-clock pris-clock--${c.state}`} data-clock={c.kind}>
-            <p className="fr-text--bold fr-mb-1v">
-              {c.label} <ClockStateBadge state={c.state} />
-            </p>
-            {c.doneAt ? (
-              <p className="fr-mb-1v fr-text--sm">
-                Fait le {formatLong(c.doneAt, tz)}
-                {c.authority ? ` auprès de ${c.authority}` : ""}
-                {c.reference ? ` — référence ${c.reference}` : ""}
-                {c.lateReason ? <span className="pris-block">Motif du retard : {c.lateReason}</span> : null}
-              </p>
-            ) : (
-              <p className="fr-mb-1v fr-text--sm">
-                Délai {c.deadline} : avant le {formatLong(c.dueAt, tz)}
-                {c.provisional ? " (date provisoire)" : ""} —{" "}
-                <strong className={left.overdue ? "pris-overdue" : undefined}>
-                  {left.overdue ? `échéance ${left.text}` : left.text}
-                </strong>
-              </p>
-            )}
-            <p className="fr-text--xs pris-muted fr-mb-1v">{c.basis}</p>
-            {canRecord &&
-              (open === c.kind ? (
-                <ClockForm
-                  incidentId={incidentId}
-                  clock={c}
-                  tz={tz}
-                  onCancel={() => setOpen(null)}
-                  onDone={() => {
-                    setOpen(null);
-                    onChanged();
-                  }}
-                />
-              ) : (
-                <Button
-                  size="small"
-                  priority={c.doneAt ? "tertiary" : "secondary"}
-                  iconId="fr-icon-edit-line"
-                  onClick={() => setOpen(c.kind)}
-                >
-                  {c.doneAt ? "Corriger" : "Enregistrer la déclaration"}
-                </Button>
-              ))}
-          </li>
-        );
-      })}
+      {clocks.map((c) => (
+        <ClockItem
+          key={c.kind}
+          incidentId={incidentId}
+          clock={c}
+          tz={tz}
+          now={now}
+          canRecord={canRecord}
+          onChanged={onChanged}
+        />
+      ))}
     </ul>
   );
 }

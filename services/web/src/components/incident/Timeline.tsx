@@ -7,9 +7,14 @@ import {
   type IncidentAction,
   type IncidentStatus,
   type LogEntry,
+  logEntryKindLabel,
+  mailTemplateLabel,
   OBSERVABLE_LABELS,
   type ObservableType,
-  RSIT_CLASSES,
+  QUALIFICATION_FIELD_LABELS,
+  rsitClassLabel,
+  rsitTypeLabel,
+  rsitWording,
   SEVERITY_LABELS,
   type Severity,
 } from "@pris/domain";
@@ -21,44 +26,23 @@ const str = (v: unknown): string => (typeof v === "string" ? v : v == null ? "" 
 const ref = (v: unknown): { id?: string; name?: string; reference?: string; title?: string } =>
   v && typeof v === "object" ? (v as Record<string, string>) : {};
 
-const KIND_LABELS: Record<string, string> = {
-  declared: "Déclaration",
-  status_changed: "Statut",
-  merged_from: "Fusion",
-  assigned: "Attribution",
-  qualified: "Qualification",
-  escalated: "Escalade",
-  comment: "Commentaire",
-  call: "Appel",
-  action: "Action",
-  task_added: "Tâche",
-  task_done: "Tâche",
-  clock_recorded: "Échéance réglementaire",
-  observables_added: "Indicateurs",
-  notification: "Notification",
-};
-
-const FIELD_LABELS: Record<string, string> = {
-  severity: "Gravité",
-  rsitClass: "Classe RSIT",
-  rsitType: "Type RSIT",
-  tlp: "TLP",
-};
-
-function rsitLabel(value: string): string {
-  for (const c of RSIT_CLASSES) {
-    if (c.value === value) return c.label;
-    const t = c.types.find((x) => x.value === value);
-    if (t) return t.label;
-  }
-  return value;
+function fieldLabel(field: string): string {
+  return Object.hasOwn(QUALIFICATION_FIELD_LABELS, field)
+    ? QUALIFICATION_FIELD_LABELS[field as keyof typeof QUALIFICATION_FIELD_LABELS]
+    : "Autre champ";
 }
 
 function fieldValue(field: string, value: unknown): string {
   const v = str(value);
   if (field === "severity") return SEVERITY_LABELS[v as Severity] ?? v;
-  if (field === "rsitClass" || field === "rsitType") return rsitLabel(v);
+  if (field === "rsitClass") return rsitClassLabel(v);
+  if (field === "rsitType") return rsitTypeLabel(v);
   return v;
+}
+
+function statusLabel(value: unknown): string {
+  const v = str(value);
+  return Object.hasOwn(INCIDENT_STATUS_LABELS, v) ? INCIDENT_STATUS_LABELS[v as IncidentStatus] : "—";
 }
 
 /** One entry in words: a title, and what it carries. */
@@ -71,8 +55,8 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
         detail: `Gravité suggérée : ${SEVERITY_LABELS[b.severity as Severity] ?? str(b.severity)} — impact sur les soins niveau ${str(b.impactGrade)}`,
       };
     case "status_changed": {
-      const to = INCIDENT_STATUS_LABELS[b.to as IncidentStatus] ?? str(b.to);
-      const from = INCIDENT_STATUS_LABELS[b.from as IncidentStatus] ?? str(b.from);
+      const to = statusLabel(b.to);
+      const from = statusLabel(b.from);
       const lines: ReactNode[] = [];
       if (b.reason) lines.push(`Motif : ${str(b.reason)}`);
       if (b.followUpAt) lines.push(`Relance prévue le ${formatShort(str(b.followUpAt), tz)}`);
@@ -80,9 +64,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
       if (b.note) lines.push(str(b.note));
       const closure = b.closure as Body | undefined;
       if (closure) {
-        lines.push(
-          `Classification finale : ${rsitLabel(str(closure.rsitClass))} — ${rsitLabel(str(closure.rsitType))}`,
-        );
+        lines.push(`Classification finale : ${rsitWording(str(closure.rsitClass), str(closure.rsitType))}`);
         lines.push(`Cause : ${str(closure.rootCause)}`);
         lines.push(`Mesures : ${str(closure.measures)}`);
         lines.push(`Enseignements : ${str(closure.lessons)}`);
@@ -115,7 +97,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
           <>
             {Object.entries(changes).map(([field, c]) => (
               <span key={field} className="pris-block">
-                {FIELD_LABELS[field] ?? field} : {fieldValue(field, c.from)} → {fieldValue(field, c.to)}
+                {fieldLabel(field)} : {fieldValue(field, c.from)} → {fieldValue(field, c.to)}
               </span>
             ))}
             {b.reason ? <span className="pris-block">Motif : {str(b.reason)}</span> : null}
@@ -146,7 +128,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
     case "task_done":
       return { title: `Tâche faite : ${ref(b.task).title ?? ""}` };
     case "clock_recorded": {
-      const label = CLOCK_LABELS[b.clock as ClockKind]?.label ?? str(b.label);
+      const label = CLOCK_LABELS[b.clock as ClockKind]?.label ?? "Échéance réglementaire";
       const report = b.report === "progress" ? " (rapport intermédiaire)" : "";
       return {
         title: `${label}${report} : faite le ${formatShort(str(b.doneAt), tz)}`,
@@ -170,7 +152,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
         title: `${list.length} indicateur${list.length > 1 ? "s" : ""} ajouté${list.length > 1 ? "s" : ""}`,
         detail: list.map((o) => (
           <span key={`${o.type}:${o.normalized}`} className="pris-block">
-            {OBSERVABLE_LABELS[o.type] ?? o.type} : <code>{o.normalized}</code>
+            {OBSERVABLE_LABELS[o.type] ?? "Indicateur"} : <code>{o.normalized}</code>
           </span>
         )),
       };
@@ -179,13 +161,14 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
       const n = Number(b.recipients ?? 0);
       const who =
         Array.isArray(b.roles) && (b.roles as string[]).includes("taskforce") ? " (task force et ARS)" : "";
+      const clock = CLOCK_LABELS[b.clock as ClockKind]?.label;
       return {
         title: `Courriel envoyé à ${n} destinataire${n > 1 ? "s" : ""}${who}`,
-        detail: str(b.template),
+        detail: `Objet : ${mailTemplateLabel(str(b.template))}${clock ? ` — ${clock}` : ""}`,
       };
     }
     default:
-      return { title: KIND_LABELS[entry.kind] ?? entry.kind };
+      return { title: logEntryKindLabel(entry.kind) };
   }
 }
 
@@ -230,7 +213,7 @@ export function Timeline({
               {" · "}
               {e.actor ? (e.actor.id === meId ? "Vous" : e.actor.name) : "PRIS (automatique)"}
               {" · "}
-              {KIND_LABELS[e.kind] ?? e.kind}
+              {logEntryKindLabel(e.kind)}
               {showVisibility && (
                 <>
                   {" "}
