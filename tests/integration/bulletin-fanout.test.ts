@@ -70,6 +70,22 @@ async function deliveries(bulletinId: string) {
   return t.db.select().from(bulletinDeliveries).where(eq(bulletinDeliveries.bulletinId, bulletinId));
 }
 
+/** Waits until `count` has not moved for `quietMs` (at most 20 s), and returns it. */
+async function quiet(count: () => number, quietMs: number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  let last = count();
+  let since = Date.now();
+  while (Date.now() - since < quietMs) {
+    if (Date.now() > deadline) throw new Error(`still moving after 20 s (${count()})`);
+    await sleep(50);
+    if (count() !== last) {
+      last = count();
+      since = Date.now();
+    }
+  }
+  return last;
+}
+
 describe("fan-out", () => {
   test("one message per recipient, the TLP label in the subject and in the body's header and footer", async () => {
     const { bulletin, recipients } = await publish(bulletinDraft());
@@ -220,9 +236,9 @@ describe("fan-out", () => {
       const mine = () => smtp.messages.filter(about(bulletin.reference));
       await waitUntil("3 messages", () => mine().length >= 3);
       await t.app.inject({ method: "POST", url: `/api/v1/bulletins/${bulletin.id}/pause`, headers: analyst });
-      await sleep(1500);
-      const atPause = mine().length;
-      // What was already handed to the pool (two lanes of four) may still go; nothing after.
+      // What was already handed to the pool (two lanes of four) may still go: wait until it has (no new
+      // message for 700 ms; a loaded machine delivers it slowly), then nothing after.
+      const atPause = await quiet(() => mine().length, 700);
       expect(atPause).toBeLessThanOrEqual(3 + 8 + 2);
       await sleep(500);
       expect(mine()).toHaveLength(atPause);
