@@ -133,6 +133,7 @@ async function main() {
     REDIS_URL: base.REDIS_URL,
     QUEUE_PREFIX: `pris-bench-${Date.now()}`,
     NODE_ENV: "production",
+    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
     JWT_SECRET,
     LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     PUBLIC_URL,
