@@ -72,13 +72,14 @@ export const ConfigSchema = Type.Object({
   }),
   MAIL_DKIM_SELECTOR: Type.String({
     default: "",
-    pattern: "^$|^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+    pattern:
+      "^$|^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
     description:
       "DKIM selector of the MAIL_FROM domain (the key is published at <selector>._domainkey.<domain>); with a key, every e-mail is signed",
   }),
   MAIL_DKIM_PRIVATE_KEY: Type.String({
     default: "",
-    description: "DKIM private key (PEM, RSA or Ed25519); or give MAIL_DKIM_PRIVATE_KEY_FILE",
+    description: "DKIM private key (RSA, PEM); or give MAIL_DKIM_PRIVATE_KEY_FILE",
   }),
   MAIL_DKIM_PRIVATE_KEY_FILE: Type.String({
     default: "",
@@ -421,12 +422,16 @@ function mailProblems(config: Config): string[] {
     try {
       key = createPrivateKey(dkimPrivateKey(config) ?? "");
     } catch (err) {
-      const which = config.MAIL_DKIM_PRIVATE_KEY_FILE ? "MAIL_DKIM_PRIVATE_KEY_FILE" : "MAIL_DKIM_PRIVATE_KEY";
-      const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "not a PEM private key";
+      const which = config.MAIL_DKIM_PRIVATE_KEY_FILE
+        ? "MAIL_DKIM_PRIVATE_KEY_FILE"
+        : "MAIL_DKIM_PRIVATE_KEY";
+      const reason =
+        (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "not a PEM private key";
       problems.push(`${which}: ${reason}`);
     }
-    if (key && key.asymmetricKeyType !== "rsa" && key.asymmetricKeyType !== "ed25519") {
-      problems.push(`MAIL_DKIM_PRIVATE_KEY: an RSA or Ed25519 key is needed (got ${key.asymmetricKeyType})`);
+    // nodemailer signs rsa-sha256 only, which is also the one algorithm every receiver checks.
+    if (key && key.asymmetricKeyType !== "rsa") {
+      problems.push(`MAIL_DKIM_PRIVATE_KEY: an RSA key is needed (got ${key.asymmetricKeyType})`);
     }
   }
   return problems;

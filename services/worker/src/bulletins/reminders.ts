@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { bulletinDeliveries } from "@pris/db";
 import { bulletinMessageId, REMINDER_PURPOSE } from "@pris/domain";
 import { sql } from "drizzle-orm";
@@ -32,7 +33,7 @@ export async function queueBulletinReminders(
     LIMIT ${REMINDERS_PER_RUN}
   `);
   if (rows.length === 0) return { queued: 0 };
-  const host = new URL(ctx.config.PUBLIC_URL).hostname;
+  const host = mailDomain(ctx.config);
   let queued = 0;
   for (let i = 0; i < rows.length; i += 1000) {
     const created = await ctx.db

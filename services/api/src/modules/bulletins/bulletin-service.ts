@@ -1,4 +1,4 @@
-import type { Config } from "@pris/config";
+import { type Config, mailDomain } from "@pris/config";
 import {
   type BulletinObservable,
   bulletinDeliveries,
@@ -382,7 +382,7 @@ async function queueDeliveries(
   now: Date,
 ): Promise<number> {
   const purpose = revisionPurpose(revision);
-  const host = new URL(config.PUBLIC_URL).hostname;
+  const host = mailDomain(config);
   for (let i = 0; i < recipientIds.length; i += INSERT_CHUNK) {
     await tx
       .insert(bulletinDeliveries)
