@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import auditRoutes from "./modules/audit/audit-routes.ts";
 import authRoutes from "./modules/auth/auth-routes.ts";
 import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
+import unsubscribeRoutes from "./modules/bulletins/unsubscribe-routes.ts";
 import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
@@ -140,6 +141,7 @@ export async function buildApp(config: Config) {
       await api.register(statsRoutes);
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
+      await api.register(unsubscribeRoutes);
       await api.register(evidenceRoutes);
       await api.register(registryRoutes);
       await api.register(rosterRoutes);
