@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { pluralOf } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { formatShort } from "../../lib/zoned-time.ts";
 import { useApp } from "../../session.tsx";
@@ -59,7 +60,7 @@ function stepsOf(o: SetupOverview, timeZone: string): Step[] {
     {
       title: "Inviter les RSSI des établissements",
       done: o.establishments > 0 && o.establishmentsWithRssi === o.establishments,
-      status: `${frenchNumber(o.establishmentsWithRssi)} établissement(s) sur ${frenchNumber(o.establishments)} avec un RSSI inscrit — ${plural(o.pendingInvitations, "invitation en attente", "invitations en attente")}`,
+      status: `${frenchNumber(o.establishmentsWithRssi)} ${pluralOf(o.establishmentsWithRssi, "établissement")} sur ${frenchNumber(o.establishments)} avec un RSSI inscrit — ${plural(o.pendingInvitations, "invitation en attente", "invitations en attente")}`,
       action: { text: "Invitations (envoi groupé)", to: "/administration/invitations" },
     },
     {
