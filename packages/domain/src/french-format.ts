@@ -44,3 +44,14 @@ export function countOf(n: number, singular: string, plural = `${singular}s`): s
 export function pluralOf(n: number, singular: string, plural = `${singular}s`): string {
   return Math.abs(n) >= 2 ? plural : singular;
 }
+
+/**
+ * A number for a CSV cell a French spreadsheet reads as a number: a decimal comma and no thousands
+ * separator ("12,5", "1250"); "12.5" would be text in a French LibreOffice or Excel. Empty for no value.
+ */
+export function csvNumber(n: number | null | undefined, maxDecimals = 1): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return "";
+  return numberFormat(`csv${maxDecimals}`, { maximumFractionDigits: maxDecimals, useGrouping: false }).format(
+    n,
+  );
+}
