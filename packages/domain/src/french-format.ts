@@ -1,6 +1,6 @@
 /**
  * Numbers as a French reader expects them, through Intl (fr-FR): a decimal comma, a narrow no-break space
- * between thousands and before the percent sign ("12,5 %", "1 250"). Shared by the web app, the e-mails and
+ * between thousands and a no-break space before the percent sign ("12,5 %", "1 250"). Shared by the web app, the e-mails and
  * the exports so that a figure reads the same everywhere.
  */
 const formats = new Map<string, Intl.NumberFormat>();
