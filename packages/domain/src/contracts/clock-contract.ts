@@ -1,8 +1,8 @@
 import Type, { type Static } from "typebox";
 import { CLOCK_KINDS, CLOCK_STATES } from "../clocks.ts";
+import { SEVERITIES } from "../severity.ts";
 import { TLP_LABELS } from "../tlp.ts";
 import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
-import { SEVERITIES } from "../severity.ts";
 import { ClockViewSchema, DeclarantSchema, INCIDENT_STATUSES } from "./incident-contract.ts";
 
 export const ClockParamsSchema = Type.Object(
