@@ -120,7 +120,7 @@ describe("what a receiving mail server checks", () => {
       const mailbox = m.envelopeTo[0]!.startsWith("ssi");
       const unsubscribe = headerOf(m, "List-Unsubscribe")?.match(/^<([^>]+)>$/)?.[1];
       if (mailbox) {
-        expect(unsubscribe).toMatch(/^https:\/\/pris\.example\.re\/api\/v1\/bulletin-unsubscribe\/[\w.-]+$/);
+        expect(unsubscribe).toMatch(/^https:\/\/pris\.example\.re\/desabonnement\/[\w.-]+$/);
         expect(headerOf(m, "List-Unsubscribe-Post")).toBe("List-Unsubscribe=One-Click");
         // RFC 8058 §3: the signature covers both headers.
         expect(headerOf(m, "DKIM-Signature")).toMatch(/h=[^;]*list-unsubscribe:list-unsubscribe-post/i);
@@ -157,7 +157,7 @@ describe("one-click unsubscribe of a functional mailbox", () => {
   test("altered, or an acknowledgement link passed off as one: 404 page, nothing changes", async () => {
     const path = pathOf(linkOf(mailboxMessage));
     const altered = `${path.slice(0, -3)}AAA`;
-    for (const url of [altered, "/api/v1/bulletin-unsubscribe/not-a-token-at-all"]) {
+    for (const url of [altered, "/desabonnement/not-a-token-at-all"]) {
       const res = await t.app.inject({
         method: "POST",
         url,
@@ -170,7 +170,7 @@ describe("one-click unsubscribe of a functional mailbox", () => {
     const ack = /https:\/\/pris\.example\.re\/reponse\/(\S+)/.exec(mailboxMessage.parsed.text ?? "")![1]!;
     const res = await t.app.inject({
       method: "POST",
-      url: `/api/v1/bulletin-unsubscribe/${ack}`,
+      url: `/desabonnement/${ack}`,
       headers: { "content-type": "application/x-www-form-urlencoded" },
       payload: "List-Unsubscribe=One-Click",
     });

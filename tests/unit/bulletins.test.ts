@@ -194,7 +194,7 @@ describe("the bulletin e-mail", () => {
     // People cannot unsubscribe from alerts; a functional mailbox can, in one click (RFC 8058).
     expect(a.headers).toEqual({ "List-Id": "Bulletins d'alerte PRIS <bulletins.cyber.example.re>" });
     const box = mailer({ id: RECIPIENT, name: "Boîte fonctionnelle — CH", role: "mailbox" }, "revision-1");
-    const unsubscribe = /^<(https:\/\/pris\.example\.re\/api\/v1\/bulletin-unsubscribe\/(\S+))>$/.exec(
+    const unsubscribe = /^<(https:\/\/pris\.example\.re\/desabonnement\/(\S+))>$/.exec(
       box.headers!["List-Unsubscribe"]!,
     )!;
     expect(box.headers!["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");

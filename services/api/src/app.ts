@@ -120,6 +120,7 @@ export async function buildApp(config: Config) {
   await app.register(auth);
   await app.register(accessTrace);
   await app.register(systemRoutes);
+  await app.register(unsubscribeRoutes);
   await app.register(
     async (api) => {
       await api.register(authRoutes);
@@ -141,7 +142,6 @@ export async function buildApp(config: Config) {
       await api.register(statsRoutes);
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
-      await api.register(unsubscribeRoutes);
       await api.register(evidenceRoutes);
       await api.register(registryRoutes);
       await api.register(rosterRoutes);

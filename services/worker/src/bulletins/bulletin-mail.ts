@@ -49,9 +49,9 @@ export function ackLink(publicUrl: string, token: string): string {
   return `${base(publicUrl)}/reponse/${token}`;
 }
 
-/** The API's one-click address (RFC 8058): a POST unsubscribes, a GET shows a page that asks first. */
+/** The one-click address (RFC 8058): a POST unsubscribes, a GET shows a page that asks first. */
 export function unsubscribeLink(publicUrl: string, token: string): string {
-  return `${base(publicUrl)}/api/v1/bulletin-unsubscribe/${token}`;
+  return `${base(publicUrl)}/desabonnement/${token}`;
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();

@@ -14,7 +14,8 @@ const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'se
 /**
  * The unsubscribe link of a functional mailbox (RFC 8058): its provider's "unsubscribe" button POSTs
  * `List-Unsubscribe=One-Click` to it without login, the signed token being the authority; a person who
- * opens it gets a French page that asks before doing anything.
+ * opens it gets a French page that asks before doing anything. Outside /api: one address serves both, and
+ * what it answers, refusals included, is a page for people (the API's own errors are problem+json).
  */
 const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
@@ -32,6 +33,7 @@ const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       .code(status)
       .type("text/html; charset=utf-8")
       .header("content-security-policy", PAGE_CSP)
+      .header("cache-control", "no-store")
       .send(body);
 
   const refused = (reply: FastifyReply, err: unknown) => {
@@ -43,7 +45,7 @@ const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const page = Type.String({ description: "French HTML page" });
 
   app.get(
-    "/bulletin-unsubscribe/:token",
+    "/desabonnement/:token",
     {
       config: { access: "public" },
       schema: {
@@ -70,7 +72,7 @@ const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.post(
-    "/bulletin-unsubscribe/:token",
+    "/desabonnement/:token",
     {
       config: { access: "public" },
       schema: {
