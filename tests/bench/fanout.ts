@@ -133,6 +133,7 @@ async function main() {
     REDIS_URL: base.REDIS_URL,
     QUEUE_PREFIX: `pris-bench-${Date.now()}`,
     NODE_ENV: "production",
+    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
     JWT_SECRET,
     LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     PUBLIC_URL,
@@ -214,6 +215,9 @@ async function main() {
     SMTP_URL: smtpUrl,
     SMTP_POOL_SIZE: base.SMTP_POOL_SIZE,
     MAIL_FROM: base.MAIL_FROM,
+    MAIL_DKIM_SELECTOR: base.MAIL_DKIM_SELECTOR,
+    MAIL_DKIM_PRIVATE_KEY: base.MAIL_DKIM_PRIVATE_KEY,
+    MAIL_DKIM_PRIVATE_KEY_FILE: base.MAIL_DKIM_PRIVATE_KEY_FILE,
   });
   const rows: { worker: number; bare: number; rss: number; publishMs: number; duplicates: number }[] = [];
   console.log(
@@ -265,8 +269,8 @@ async function main() {
       )
     ).rows[0] as BulletinForMail;
     const recipients = (
-      await db.query<{ id: string; name: string; email: string; message_id: string }>(
-        `SELECT r.id, r.name, r.email, d.message_id FROM bulletin_recipients r
+      await db.query<{ id: string; name: string; email: string; role: string; message_id: string }>(
+        `SELECT r.id, r.name, r.email, r.role, d.message_id FROM bulletin_recipients r
          JOIN bulletin_deliveries d ON d.recipient_id = r.id WHERE r.bulletin_id = $1`,
         [published.id],
       )

@@ -165,6 +165,7 @@ async function main() {
     DATABASE_URL: apiDb.url,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
+    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
     JWT_SECRET: randomUUID() + randomUUID(),
     LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     MIGRATE_ON_START: "false",

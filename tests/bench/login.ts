@@ -100,6 +100,7 @@ async function main() {
     DATABASE_URL: scratch.url,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
+    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
     JWT_SECRET: secrets.JWT_SECRET,
     LOG_CHAIN_KEY: randomUUID() + randomUUID(),
     MIGRATE_ON_START: "false",

@@ -71,20 +71,20 @@ describe("the administrator keeps the region's reference data", () => {
     await sud.getByRole("button", { name: "Retirer" }).click();
     const refusal = sud.getByRole("alert");
     await refusal.waitFor();
-    expect(await read(refusal)).toMatch(/« Sud » est celui de 3 000 établissement\(s\) actif\(s\)/);
+    expect(await read(refusal)).toMatch(/« Sud » est celui de 3 000 établissements actifs \(/);
     expect(await read(sud)).toContain("En service");
   });
 
   it("searches and pages through thousands of establishments, then registers one", async () => {
     await openAdmin("Établissements", "Établissements");
     const count = page.getByTestId("est-count");
-    await expect.poll(() => read(count)).toContain(`3 000 établissement(s) ; 50 affiché(s)`);
+    await expect.poll(() => read(count)).toContain(`3 000 établissements ; 50 affichés`);
     await page.getByRole("button", { name: "Afficher 50 établissements de plus" }).click();
-    await expect.poll(() => read(count)).toContain("100 affiché(s)");
+    await expect.poll(() => read(count)).toContain("100 affichés");
     await page.getByLabel("Statut NIS2").selectOption("important");
-    await expect.poll(() => read(count)).toContain("300 établissement(s)");
+    await expect.poll(() => read(count)).toContain("300 établissements");
     await page.getByLabel("Rechercher").fill("importé 2990");
-    await expect.poll(() => read(count)).toContain("1 établissement(s)");
+    await expect.poll(() => read(count)).toContain("1 établissement ;");
     await page.getByLabel("Statut NIS2").selectOption("");
     await page.getByLabel("Rechercher").fill("");
 

@@ -86,7 +86,7 @@ describe("an exercise and its RETEX, from the establishment's tablet to the ARS'
     await signIn(desk, baseUrl, ars.email);
     await desk.goto(`${baseUrl}/exercices/tableau-de-bord`);
     const cell = desk.locator('[data-cell="sud:ehpad"]');
-    await expect.poll(() => cell.textContent()).toContain("0 %");
+    await expect.poll(() => cell.textContent()).toContain("0\u00a0%");
     expect(await cell.textContent()).toContain("0 / 2");
 
     // The director plans the exercise on a tablet, then records it held.
@@ -136,7 +136,7 @@ describe("an exercise and its RETEX, from the establishment's tablet to the ARS'
 
     // The ARS sees the south's EHPADs at one in two, validates the RETEX.
     await desk.reload();
-    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toContain("50 %");
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toContain("50\u00a0%");
     expect(await cell.textContent()).toContain("1 / 2");
     await desk.goto(`${baseUrl}/exercices`);
     await desk.getByRole("link", { name: "Panne du logiciel de soins" }).click();
@@ -192,20 +192,20 @@ describe("an exercise and its RETEX, from the establishment's tablet to the ARS'
     // Every open EHPAD of the north, in one click: the closed one is not offered.
     await desk.locator("#ex-territory").selectOption("nord");
     await desk.locator("#ex-category").selectOption("ehpad");
-    await expect.poll(() => desk.getByTestId("ex-matches").textContent()).toContain("4 établissement(s)");
-    await desk.getByRole("button", { name: "Sélectionner les 4 établissement(s) correspondants" }).click();
+    await expect.poll(() => desk.getByTestId("ex-matches").textContent()).toContain("4 établissements");
+    await desk.getByRole("button", { name: "Sélectionner les 4 établissements correspondants" }).click();
     await expect
       .poll(() => desk.getByTestId("ex-count").textContent())
-      .toBe("4 établissement(s) sélectionné(s).");
+      .toBe("4 établissements sélectionnés.");
     // And one more, found by name in the whole region.
     await desk.locator("#ex-territory").selectOption("");
     await desk.locator("#ex-category").selectOption("");
     await desk.locator("#ex-search").fill("Gabriel");
-    await expect.poll(() => desk.getByTestId("ex-matches").textContent()).toContain("1 établissement(s)");
+    await expect.poll(() => desk.getByTestId("ex-matches").textContent()).toContain("1 établissement");
     await desk.getByText("CH Gabriel Martin (Centre hospitalier)").click();
     await expect
       .poll(() => desk.getByTestId("ex-count").textContent())
-      .toBe("5 établissement(s) sélectionné(s).");
+      .toBe("5 établissements sélectionnés.");
     await desk.getByRole("button", { name: "Planifier l'exercice" }).click();
     await desk.waitForURL(/\/exercices\/[0-9a-f-]{36}$/);
     const participants = desk.locator("table").filter({ hasText: "Établissement" });
@@ -225,7 +225,7 @@ describe("an exercise and its RETEX, from the establishment's tablet to the ARS'
     await desk.getByRole("button", { name: "Ajouter des établissements" }).click();
     await desk.locator("#add-search").fill("Jeanne");
     await desk.getByText("Clinique Jeanne d'Arc (Clinique privée)").click();
-    await desk.getByRole("button", { name: "Ajouter 1 établissement(s)" }).click();
+    await desk.getByRole("button", { name: "Ajouter 1 établissement" }).click();
     await participants.getByRole("link", { name: "Clinique Jeanne d'Arc" }).waitFor();
     expect(await participants.locator("tbody tr").count()).toBe(6);
     const row = participants.locator("tr").filter({ hasText: "CH Gabriel Martin" });

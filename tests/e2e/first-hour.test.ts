@@ -176,7 +176,7 @@ describe("the administrator's first hour on a fresh deployment", () => {
 
     await openAdmin("Établissements", "Établissements");
     await page.getByLabel("Rechercher").fill("Gabriel");
-    await expect.poll(() => read(page.getByTestId("est-count"))).toContain("1 établissement(s)");
+    await expect.poll(() => read(page.getByTestId("est-count"))).toContain("1 établissement ;");
     await page.getByRole("link", { name: /Gabriel Martin/ }).click();
     await page.getByRole("heading", { level: 1, name: /Gabriel Martin/ }).waitFor();
   });

@@ -107,7 +107,7 @@ describe("territories", () => {
     expect(res.statusCode).toBe(409);
     expect(res.headers["content-type"]).toContain("application/problem+json");
     expect(res.json()).toMatchObject({ code: "territory_in_use" });
-    expect(res.json().detail).toMatch(/« Nord » est celui de 2 établissement\(s\) actif\(s\)/);
+    expect(res.json().detail).toMatch(/« Nord » est celui de 2 établissements actifs \(/);
     expect(res.json().detail).toContain("CH du Nord");
     const [row] = await t.db.select().from(territories).where(eq(territories.code, "nord"));
     expect(row!.retiredAt).toBeNull();

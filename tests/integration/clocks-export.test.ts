@@ -1,7 +1,15 @@
 import { incidentLog, incidents, outbox } from "@pris/db";
-import { addOneMonth, formatInZone } from "@pris/domain";
+import {
+  addOneMonth,
+  formatInZone,
+  INCIDENT_STATUS_LABELS,
+  type IncidentStatus,
+  SEVERITY_LABELS,
+  type Severity,
+} from "@pris/domain";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { launchChromium } from "../support/browser.ts";
 import {
   createApiKey,
   createEstablishment,
@@ -392,6 +400,51 @@ describe("the regulator export", () => {
     const cnil = detail.clocks.find((c: { kind: string }) => c.kind === "gdpr_cnil");
     expect(html).toContain(formatInZone(new Date(cnil.dueAt), ZONE));
     expect(html).toContain("TLP:AMBER");
+    // What the regulator needs to place the incident, the region named rather than its zone id.
+    const field = (name: string) => new RegExp(`data-field="${name}">([^<]*)<`).exec(html)?.[1];
+    expect(field("severity")).toBe(SEVERITY_LABELS[detail.severity as Severity]);
+    expect(field("status")).toBe(INCIDENT_STATUS_LABELS[detail.status as IncidentStatus]);
+    expect(field("declarant")).toContain(detail.declarant.name);
+    expect(field("declarant")).toContain(detail.declarant.phone);
+    expect(html).toContain("à l'heure de La Réunion");
+    expect(html).not.toContain(ZONE);
+  });
+
+  test("HTML: printed on A4 within its margins", async () => {
+    const res = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/incidents/${incident.id}/notifications.html`,
+      headers: rssiA,
+    });
+    expect(res.body).toMatch(/@page\s*\{\s*size:\s*A4/);
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.setContent(res.body);
+      // The PDF Chromium prints takes the page's own size: A4 is 595 × 842 points.
+      const pdf = (await page.pdf({ preferCSSPageSize: true })).toString("latin1");
+      const boxes = [...pdf.matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)];
+      expect(boxes.length).toBeGreaterThan(0);
+      for (const [, w, h] of boxes) {
+        expect(Number(w)).toBeCloseTo(595.3, 0);
+        expect(Number(h)).toBeCloseTo(841.9, 0);
+      }
+      // Within the margins: laid out at the printable width (210 − 2 × 15 mm = 180 mm = 680 px),
+      // nothing reaches past it.
+      await page.emulateMedia({ media: "print" });
+      await page.setViewportSize({ width: 680, height: 1000 });
+      const overflow = await page.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const wider = [...document.querySelectorAll("body *")].filter(
+          (e) => e.getBoundingClientRect().right > width + 0.5,
+        );
+        return { scroll: document.documentElement.scrollWidth, width, wider: wider.map((e) => e.tagName) };
+      });
+      expect(overflow.wider).toEqual([]);
+      expect(overflow.scroll).toBeLessThanOrEqual(overflow.width);
+    } finally {
+      await browser.close();
+    }
   });
 });
 

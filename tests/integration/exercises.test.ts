@@ -74,7 +74,14 @@ async function completion(year = YEAR) {
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as {
     total: { subject: number; held: number; planned: number; rate: number | null; retexSubmitted: number };
-    rows: { territory: string; category: string; subject: number; held: number; rate: number | null }[];
+    rows: {
+      territory: string;
+      territoryName: string;
+      category: string;
+      subject: number;
+      held: number;
+      rate: number | null;
+    }[];
     trend: { year: number; subject: number; held: number }[];
   };
 }
@@ -321,7 +328,15 @@ describe("exports", () => {
     expect(total.Territoire).toBe("Total");
     expect(Number(total.Assujettis)).toBe(data.total.subject);
     expect(Number(total["Exercice réalisé"])).toBe(data.total.held);
-    expect(Number(total["Taux de réalisation (%)"])).toBeCloseTo((data.total.rate ?? 0) * 100, 1);
+    // A decimal comma, which a French spreadsheet reads as a number ("12.5" would be text there).
+    expect(total["Taux de réalisation (%)"]).toMatch(/^\d+(,\d)?$/);
+    expect(Number(total["Taux de réalisation (%)"]!.replace(",", "."))).toBeCloseTo(
+      (data.total.rate ?? 0) * 100,
+      1,
+    );
+    expect(records.some((r) => /^\d+,\d$/.test(r["Taux de réalisation (%)"]!))).toBe(true);
+    // Territories by their names, as on the dashboard.
+    expect(records.map((r) => r.Territoire)).toContain(data.rows[0]!.territoryName);
 
     const xlsx = await call("GET", `/api/v1/exercises/completion.xlsx?year=${YEAR}`, ars);
     expect(xlsx.statusCode).toBe(200);
@@ -333,8 +348,14 @@ describe("exports", () => {
     expect(last.getCell(2).value).toBe("Total");
     expect(last.getCell(4).value).toBe(data.total.subject);
     expect(last.getCell(6).value).toBe(data.total.held);
+    // The rate is a number shown as a percentage, not text.
+    expect(last.getCell(7).value).toBeCloseTo(data.total.rate ?? 0, 6);
+    expect(last.getCell(7).numFmt).toBe("0.0%");
+    expect(sheet.getRow(1).getCell(7).value).toBe("Taux de réalisation");
     const late = workbook.getWorksheet("En retard")!;
     expect(late.rowCount).toBe(1 + 2);
+    const names = new Set(data.rows.map((r) => r.territoryName));
+    for (let i = 2; i <= late.rowCount; i++) expect(names).toContain(late.getRow(i).getCell(3).value);
   });
 });
 

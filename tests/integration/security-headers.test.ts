@@ -13,6 +13,7 @@ import {
 /** The headers of a service that holds health data: on the API and the web app, by configuration. */
 const PRODUCTION = {
   NODE_ENV: "production",
+  MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
   JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
   LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
 };

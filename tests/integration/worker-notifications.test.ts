@@ -28,7 +28,12 @@ let dir: Directory;
 beforeAll(async () => {
   tdb = await createTestDatabase();
   smtp = await startSmtpServer();
-  config = testConfig({ DATABASE_URL: tdb.url, SMTP_URL: smtp.url, PUBLIC_URL });
+  config = testConfig({
+    DATABASE_URL: tdb.url,
+    SMTP_URL: smtp.url,
+    PUBLIC_URL,
+    MAIL_FROM: "PRIS Cyber Santé <pris@cyber.example.re>",
+  });
   database = createDatabase({ url: tdb.url, max: 4 });
   dir = await seedDirectory(database.db);
   worker = await startWorker(config, {
@@ -103,7 +108,8 @@ describe("incident.declared e-mails", () => {
       expect(mail.parsed.subject).toBe(
         `[TLP:AMBER] [P3] Nouveau signalement ${d.reference} — CH Sud Réunion`,
       );
-      expect(mail.parsed.messageId).toBe(`<incident-declared.${d.incidentId}.${user.id}@pris.example.re>`);
+      // On the sender's domain, not the web app's: the one SPF and DMARC vouch for.
+      expect(mail.parsed.messageId).toBe(`<incident-declared.${d.incidentId}.${user.id}@cyber.example.re>`);
       expect(mail.parsed.headers.get("auto-submitted")).toBe("auto-generated");
 
       const text = mail.parsed.text ?? "";

@@ -180,7 +180,8 @@ describe("service-level timers", () => {
       ["sla.missed", false, false],
     ]);
     const remind = planned[0]!;
-    expect(mail!.parsed.messageId).toBe(`<timer.sla.remind.${remind.id}.${primary.id}@pris.example.re>`);
+    // On the sender's domain (MAIL_FROM, here the default), not the web app's.
+    expect(mail!.parsed.messageId).toBe(`<timer.sla.remind.${remind.id}.${primary.id}@localhost>`);
     const deliveries = await timerDeliveriesOf(db, d.incidentId);
     expect(deliveries).toMatchObject([
       {

@@ -7,7 +7,7 @@ import {
   type RecipientCandidate,
   selectRecipients,
 } from "@pris/domain";
-import { signAckToken, verifyAckToken } from "@pris/domain/ack-token";
+import { signAckToken, verifyAckToken, verifyUnsubscribeToken } from "@pris/domain/ack-token";
 import { describe, expect, test } from "vitest";
 
 const SECRET = "a-secret-of-at-least-thirty-two-characters";
@@ -171,10 +171,12 @@ describe("the bulletin e-mail", () => {
         REGION_TIMEZONE: "Indian/Reunion",
         JWT_SECRET: SECRET,
         BULLETIN_ACK_LINK_DAYS: 30,
+        POLE_EMERGENCY_PHONE: "+262 (0)262 12 34 56",
+        MAIL_FROM: "PRIS <pris@cyber.example.re>",
       },
     );
-    const a = mailer({ id: RECIPIENT, name: "Éric <O'Hara> & $& fils" }, "revision-1");
-    const b = mailer({ id: "01900000-0000-7000-8000-000000000002", name: "Léa" }, "reminder");
+    const a = mailer({ id: RECIPIENT, name: "Éric <O'Hara> & $& fils", role: "rssi" }, "revision-1");
+    const b = mailer({ id: "01900000-0000-7000-8000-000000000002", name: "Léa", role: "deputy" }, "reminder");
     expect(a.subject).toBe("[TLP:AMBER] Alerte REU-2026-ALE-007 — Titre");
     expect(b.subject).toBe("[TLP:AMBER] Rappel : Alerte REU-2026-ALE-007 — Titre");
     expect(a.text).toContain("Bonjour Éric <O'Hara> & $& fils,");
@@ -184,7 +186,27 @@ describe("the bulletin e-mail", () => {
     expect(verifyAckToken(SECRET, link(b.text))).toMatchObject({
       recipientId: "01900000-0000-7000-8000-000000000002",
     });
-    expect(a.html).toContain(link(a.text));
+    expect(a.html).toContain(`<a href="https://pris.example.re/reponse/${link(a.text)}">`);
     expect(a.text + a.html).not.toContain("%%pris");
+    // The pole's emergency line, dialable from the HTML part.
+    expect(a.text).toContain("Appelez directement le pôle régional cyber : +262 (0)262 12 34 56");
+    expect(a.html).toContain('<a href="tel:+262262123456"');
+    // People cannot unsubscribe from alerts; a functional mailbox can, in one click (RFC 8058).
+    expect(a.headers).toEqual({ "List-Id": "Bulletins d'alerte PRIS <bulletins.cyber.example.re>" });
+    const box = mailer({ id: RECIPIENT, name: "Boîte fonctionnelle — CH", role: "mailbox" }, "revision-1");
+    const unsubscribe = /^<(https:\/\/pris\.example\.re\/desabonnement\/(\S+))>$/.exec(
+      box.headers!["List-Unsubscribe"]!,
+    )!;
+    expect(box.headers!["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    expect(verifyUnsubscribeToken(SECRET, unsubscribe[2]!)).toMatchObject({
+      ok: true,
+      recipientId: RECIPIENT,
+    });
+    // An acknowledgement token is not an unsubscribe token, nor the other way round.
+    expect(verifyUnsubscribeToken(SECRET, link(a.text))).toEqual({ ok: false, reason: "invalid" });
+    expect(verifyAckToken(SECRET, unsubscribe[2]!)).toEqual({ ok: false, reason: "invalid" });
+    expect(box.text).toContain(unsubscribe[1]);
+    expect(box.html).toContain(`<a href="${unsubscribe[1]}">se désabonner</a>`);
+    expect(a.text + a.html).not.toContain("désabonner");
   });
 });

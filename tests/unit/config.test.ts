@@ -1,4 +1,15 @@
-import { ConfigError, docsEnabled, loadConfig, servedOverHttps } from "@pris/config";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  ConfigError,
+  dkimPrivateKey,
+  docsEnabled,
+  loadConfig,
+  mailDomain,
+  servedOverHttps,
+} from "@pris/config";
 import { describe, expect, test } from "vitest";
 
 describe("configuration", () => {
@@ -36,6 +47,7 @@ describe("configuration", () => {
     const secret = {
       JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
       LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
+      MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
     };
     expect(docsEnabled(loadConfig({}))).toBe(true);
     expect(docsEnabled(loadConfig({ NODE_ENV: "production", ...secret }))).toBe(false);
@@ -47,9 +59,65 @@ describe("configuration", () => {
     const secret = {
       JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
       LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
+      MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
     };
     expect(servedOverHttps(loadConfig({}))).toBe(false);
     expect(servedOverHttps(loadConfig({ PUBLIC_URL: "https://pris.example.org" }))).toBe(true);
     expect(servedOverHttps(loadConfig({ NODE_ENV: "production", ...secret }))).toBe(true);
+  });
+  test("production refuses a sender domain no mail server can check (SPF, DMARC)", () => {
+    const production = {
+      NODE_ENV: "production",
+      JWT_SECRET: "a-production-secret-of-at-least-32-characters!",
+      LOG_CHAIN_KEY: "a-production-chain-key-of-at-least-32-characters",
+    };
+    expect(() => loadConfig(production)).toThrow(/MAIL_FROM: must use a real domain/);
+    expect(() => loadConfig({ ...production, MAIL_FROM: "pris@mailhost" })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ ...production, MAIL_FROM: "PRIS <pris@pole.localhost>" })).toThrow(/MAIL_FROM/);
+    const config = loadConfig({ ...production, MAIL_FROM: "PRIS Cyber Santé <pris@Cyber.TESIS.re>" });
+    expect(mailDomain(config)).toBe("cyber.tesis.re");
+    // Outside production the local default stays usable.
+    expect(mailDomain(loadConfig({}))).toBe("localhost");
+    expect(() => loadConfig({ MAIL_FROM: "not an address" })).toThrow(/MAIL_FROM: not an e-mail address/);
+  });
+  test("DKIM: selector and key together, the key readable and RSA", () => {
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    expect(() => loadConfig({ MAIL_DKIM_SELECTOR: "pris2026" })).toThrow(/MAIL_DKIM_SELECTOR/);
+    expect(() => loadConfig({ MAIL_DKIM_PRIVATE_KEY: pem })).toThrow(/MAIL_DKIM_SELECTOR/);
+    expect(() => loadConfig({ MAIL_DKIM_SELECTOR: "s1", MAIL_DKIM_PRIVATE_KEY: "nope" })).toThrow(
+      /MAIL_DKIM_PRIVATE_KEY: not a PEM private key/,
+    );
+    expect(() =>
+      loadConfig({ MAIL_DKIM_SELECTOR: "s1", MAIL_DKIM_PRIVATE_KEY_FILE: "/nonexistent/key.pem" }),
+    ).toThrow(/MAIL_DKIM_PRIVATE_KEY_FILE: file not found/);
+    const { privateKey: ec } = generateKeyPairSync("ed25519");
+    expect(() =>
+      loadConfig({
+        MAIL_DKIM_SELECTOR: "s1",
+        MAIL_DKIM_PRIVATE_KEY: ec.export({ format: "pem", type: "pkcs8" }).toString(),
+      }),
+    ).toThrow(/an RSA key is needed/);
+    // A key given on one line with \n, as some secret stores keep it.
+    const inline = loadConfig({
+      MAIL_DKIM_SELECTOR: "s1",
+      MAIL_DKIM_PRIVATE_KEY: pem.replaceAll("\n", "\\n"),
+    });
+    expect(dkimPrivateKey(inline)).toBe(pem);
+    const dir = mkdtempSync(join(tmpdir(), "pris-dkim-"));
+    writeFileSync(join(dir, "dkim.pem"), pem);
+    const fromFile = loadConfig({
+      MAIL_DKIM_SELECTOR: "s1",
+      MAIL_DKIM_PRIVATE_KEY_FILE: join(dir, "dkim.pem"),
+    });
+    expect(dkimPrivateKey(fromFile)).toBe(pem);
+    expect(dkimPrivateKey(loadConfig({}))).toBeNull();
+  });
+  test("the pole's emergency phone: a phone number, or unset", () => {
+    expect(loadConfig({ POLE_EMERGENCY_PHONE: "+262 262 00 00 00" }).POLE_EMERGENCY_PHONE).toBe(
+      "+262 262 00 00 00",
+    );
+    expect(loadConfig({}).POLE_EMERGENCY_PHONE).toBe("");
+    expect(() => loadConfig({ POLE_EMERGENCY_PHONE: "call Bob" })).toThrow(/POLE_EMERGENCY_PHONE/);
   });
 });

@@ -43,6 +43,7 @@ describe("OIDC_PROVIDERS", () => {
     expect(
       bad([provider({ issuer: "http://127.0.0.1:4000" })], {
         NODE_ENV: "production",
+        MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
         JWT_SECRET: "x".repeat(40),
         LOG_CHAIN_KEY: "y".repeat(40),
       }),

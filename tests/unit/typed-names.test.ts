@@ -83,6 +83,7 @@ describe("outbox payload schemas", () => {
       aggregateId: ID,
       payload: { expiresAt: "2026-12-06T10:30:00.000Z" },
     },
+    { topic: "bulletin.mailbox_unsubscribed", aggregateId: ID, payload: { establishmentId: ID } },
   ];
 
   test("accept every payload the writers write, for every topic", () => {

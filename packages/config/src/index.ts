@@ -1,3 +1,5 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
 import Type, { type Static } from "typebox";
 import { Value } from "typebox/value";
 
@@ -65,7 +67,29 @@ export const ConfigSchema = Type.Object({
   MAIL_FROM: Type.String({
     minLength: 3,
     default: "PRIS Cyber Santé <pris@localhost>",
-    description: "Sender of every e-mail",
+    description:
+      "Sender of every e-mail; its domain names the Message-IDs and signs DKIM, and must be a real one in production (SPF, DMARC)",
+  }),
+  MAIL_DKIM_SELECTOR: Type.String({
+    default: "",
+    pattern:
+      "^$|^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+    description:
+      "DKIM selector of the MAIL_FROM domain (the key is published at <selector>._domainkey.<domain>); with a key, every e-mail is signed",
+  }),
+  MAIL_DKIM_PRIVATE_KEY: Type.String({
+    default: "",
+    description: "DKIM private key (RSA, PEM); or give MAIL_DKIM_PRIVATE_KEY_FILE",
+  }),
+  MAIL_DKIM_PRIVATE_KEY_FILE: Type.String({
+    default: "",
+    description: "Path of a file holding the DKIM private key (PEM), e.g. a mounted Kubernetes secret",
+  }),
+  POLE_EMERGENCY_PHONE: Type.String({
+    default: "",
+    pattern: "^$|^\\+?[0-9 ().-]{6,30}$",
+    description:
+      "Emergency phone of the regional cyber pole, shown on the login page, the declaration's confirmation and every e-mail to an establishment",
   }),
   JWT_SECRET: Type.String({
     minLength: 32,
@@ -344,6 +368,75 @@ export function servedOverHttps(config: Pick<Config, "PUBLIC_URL" | "NODE_ENV">)
   return config.NODE_ENV === "production" || config.PUBLIC_URL.startsWith("https:");
 }
 
+/** The address of a sender written `Name <address>` or bare. */
+export function mailAddress(from: string): string {
+  const angle = /<([^<>]+)>\s*$/.exec(from);
+  return (angle ? angle[1]! : from).trim();
+}
+
+/** The domain of MAIL_FROM: Message-IDs are written on it and DKIM signs for it. */
+export function mailDomain(config: Pick<Config, "MAIL_FROM">): string {
+  const address = mailAddress(config.MAIL_FROM);
+  return address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+}
+
+/**
+ * A domain no receiving server can check SPF or DMARC against: localhost, or a name without a dot.
+ */
+function unroutableDomain(domain: string): boolean {
+  return domain === "localhost" || domain.endsWith(".localhost") || !domain.includes(".");
+}
+
+/** The DKIM key, read from the setting or its file; null when e-mails are not signed. */
+export function dkimPrivateKey(
+  config: Pick<Config, "MAIL_DKIM_PRIVATE_KEY" | "MAIL_DKIM_PRIVATE_KEY_FILE">,
+): string | null {
+  if (config.MAIL_DKIM_PRIVATE_KEY) return config.MAIL_DKIM_PRIVATE_KEY.replaceAll("\\n", "\n");
+  if (config.MAIL_DKIM_PRIVATE_KEY_FILE) return readFileSync(config.MAIL_DKIM_PRIVATE_KEY_FILE, "utf8");
+  return null;
+}
+
+function mailProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const address = mailAddress(config.MAIL_FROM);
+  const at = address.lastIndexOf("@");
+  if (at < 1 || at === address.length - 1 || /\s/.test(address)) {
+    return [`MAIL_FROM: not an e-mail address (got "${config.MAIL_FROM}")`];
+  }
+  if (config.NODE_ENV === "production" && unroutableDomain(mailDomain(config))) {
+    problems.push(
+      `MAIL_FROM: must use a real domain of yours in production, with SPF and DMARC (got "${config.MAIL_FROM}")`,
+    );
+  }
+  if (config.MAIL_DKIM_PRIVATE_KEY && config.MAIL_DKIM_PRIVATE_KEY_FILE) {
+    problems.push("MAIL_DKIM_PRIVATE_KEY / MAIL_DKIM_PRIVATE_KEY_FILE: set one or the other");
+    return problems;
+  }
+  const keyGiven = Boolean(config.MAIL_DKIM_PRIVATE_KEY || config.MAIL_DKIM_PRIVATE_KEY_FILE);
+  if (keyGiven !== Boolean(config.MAIL_DKIM_SELECTOR)) {
+    problems.push("MAIL_DKIM_SELECTOR / MAIL_DKIM_PRIVATE_KEY: set both or neither");
+    return problems;
+  }
+  if (keyGiven) {
+    let key: KeyObject | undefined;
+    try {
+      key = createPrivateKey(dkimPrivateKey(config) ?? "");
+    } catch (err) {
+      const which = config.MAIL_DKIM_PRIVATE_KEY_FILE
+        ? "MAIL_DKIM_PRIVATE_KEY_FILE"
+        : "MAIL_DKIM_PRIVATE_KEY";
+      const reason =
+        (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : "not a PEM private key";
+      problems.push(`${which}: ${reason}`);
+    }
+    // nodemailer signs rsa-sha256 only, which is also the one algorithm every receiver checks.
+    if (key && key.asymmetricKeyType !== "rsa") {
+      problems.push(`MAIL_DKIM_PRIVATE_KEY: an RSA key is needed (got ${key.asymmetricKeyType})`);
+    }
+  }
+  return problems;
+}
+
 const DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef";
 const DEV_LOG_CHAIN_KEY = "dev-only-log-chain-key-change-me-0123456789";
 
@@ -381,6 +474,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`REGION_TIMEZONE: not an IANA time zone (got "${config.REGION_TIMEZONE}")`);
     }
   }
+  if (problems.length === 0) problems.push(...mailProblems(config));
   if (problems.length === 0) problems.push(...readOidcProviders(config).problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

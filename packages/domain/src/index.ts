@@ -28,6 +28,7 @@ export * from "./contracts/workflow-contract.ts";
 export * from "./declaration.ts";
 export * from "./directory.ts";
 export * from "./exercises.ts";
+export * from "./french-format.ts";
 export * from "./jobs.ts";
 export * from "./labels.ts";
 export * from "./lifecycle.ts";

@@ -73,6 +73,7 @@ export const MAIL_TEMPLATE_LABELS: Record<MailTemplate, string> = {
   invitation: "invitation",
   "password-reset": "nouveau mot de passe",
   "incident-message": "message du pôle à l'établissement",
+  "mailbox-unsubscribed": "désabonnement d'une boîte fonctionnelle",
   bulletin: "bulletin de sécurité",
 };
 

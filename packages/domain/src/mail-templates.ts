@@ -24,6 +24,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "log-checkpoint",
   "invitation",
   "password-reset",
+  "mailbox-unsubscribed",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

@@ -49,6 +49,11 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
    * The payload carries the link's expiry, counted from the request; never the address.
    */
   "password.reset_requested": Type.Object({ expiresAt: Type.String({ format: "date-time" }) }),
+  /**
+   * A functional mailbox unsubscribed from the bulletins through its one-click link (RFC 8058): the
+   * establishment's RSSIs are told, once each. The aggregate is the bulletin recipient whose link it was.
+   */
+  "bulletin.mailbox_unsubscribed": Type.Object({ establishmentId: UuidSchema }),
 } as const;
 
 export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;

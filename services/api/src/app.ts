@@ -5,6 +5,7 @@ import { v7 as uuidv7 } from "uuid";
 import auditRoutes from "./modules/audit/audit-routes.ts";
 import authRoutes from "./modules/auth/auth-routes.ts";
 import bulletinRoutes from "./modules/bulletins/bulletin-routes.ts";
+import unsubscribeRoutes from "./modules/bulletins/unsubscribe-routes.ts";
 import clockRoutes from "./modules/clocks/clock-routes.ts";
 import apiKeyRoutes from "./modules/directory/api-key-routes.ts";
 import establishmentRoutes from "./modules/directory/establishment-routes.ts";
@@ -119,6 +120,7 @@ export async function buildApp(config: Config) {
   await app.register(auth);
   await app.register(accessTrace);
   await app.register(systemRoutes);
+  await app.register(unsubscribeRoutes);
   await app.register(
     async (api) => {
       await api.register(authRoutes);

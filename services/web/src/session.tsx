@@ -6,6 +6,8 @@ export interface PublicConfig {
   regionCode: string;
   regionName: string;
   timeZone: string;
+  /** The pole's emergency phone; absent from a configuration cached by an older version of the app. */
+  poleEmergencyPhone?: string | null;
   /** Single sign-on providers; absent from a configuration cached by an older version of the app. */
   ssoProviders?: SsoProvider[];
 }

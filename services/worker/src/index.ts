@@ -12,6 +12,7 @@ import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { pruneSignInRecords } from "./auth/sign-in-records.ts";
 import { createBulletinFanout } from "./bulletins/fanout.ts";
+import { handleMailboxUnsubscribed } from "./bulletins/mailbox-unsubscribed.ts";
 import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
 import { pruneAccessTraces } from "./evidence/access-traces.ts";
@@ -342,6 +343,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleInvitationSent(ctx, data, message.payload);
       case "password.reset_requested":
         return await handlePasswordResetRequested(ctx, data, message.payload);
+      case "bulletin.mailbox_unsubscribed":
+        return await handleMailboxUnsubscribed(ctx, data, message.payload);
       default: {
         const unhandled: never = message;
         throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);

@@ -1,8 +1,9 @@
 import Type, { type Static } from "typebox";
 import { CLOCK_KINDS, CLOCK_STATES } from "../clocks.ts";
+import { SEVERITIES } from "../severity.ts";
 import { TLP_LABELS } from "../tlp.ts";
 import { DateTimeSchema, Enum, Nullable, UuidSchema } from "./common.ts";
-import { ClockViewSchema } from "./incident-contract.ts";
+import { ClockViewSchema, DeclarantSchema, INCIDENT_STATUSES } from "./incident-contract.ts";
 
 export const ClockParamsSchema = Type.Object(
   { id: UuidSchema, kind: Enum(CLOCK_KINDS) },
@@ -67,6 +68,9 @@ export const NotificationExportSchema = Type.Object({
   title: Type.String(),
   tlp: Enum(TLP_LABELS),
   establishment: Type.Object({ name: Type.String(), finess: Type.String() }),
+  severity: Enum(SEVERITIES),
+  status: Enum(INCIDENT_STATUSES),
+  declarant: DeclarantSchema,
   detectedAt: DateTimeSchema,
   declaredAt: DateTimeSchema,
   timeZone: Type.String({ description: "The region's zone, in which the printable page shows times" }),

@@ -20,6 +20,13 @@ export const PhoneSchema = Type.String({
   pattern: "^\\+?[0-9 ().-]{6,30}$",
   description: "Phone number: digits, spaces, dots, dashes, parentheses, optional leading +",
 });
+/**
+ * A phone number as a tel: URI (RFC 3966), for a link a phone dials: "+262 (0)262 12 34 56" becomes
+ * "tel:+262262123456", "0262 12.34.56" becomes "tel:0262123456".
+ */
+export function telUri(phone: string): string {
+  return `tel:${phone.replace(/\(0\)/g, "").replace(/[^+0-9]/g, "")}`;
+}
 export const IdParamsSchema = Type.Object({ id: UuidSchema }, { additionalProperties: false });
 
 export const PageQuerySchema = {

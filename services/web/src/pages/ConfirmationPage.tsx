@@ -6,6 +6,7 @@ import { useEffect, useRef } from "react";
 import { useLocation, useParams } from "react-router";
 import { ClockList, SeverityBadge, TlpBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
+import { PolePhoneLink } from "../components/PolePhone.tsx";
 import { formatWhen } from "../lib/deadline-words.ts";
 import { useIncident } from "../lib/use-incident.ts";
 import { useApp } from "../session.tsx";
@@ -68,6 +69,11 @@ function Confirmation({ incident }: { incident: Incident }) {
           <li>
             <strong>Le pôle régional cyber est alerté</strong> et va prendre contact avec vous.
           </li>
+          {config.poleEmergencyPhone && (
+            <li>
+              Si la situation s'aggrave, appelez le pôle au <PolePhoneLink />.
+            </li>
+          )}
           {incident.severitySuggested === "P1" && (
             <li>
               <strong>Incident majeur&nbsp;:</strong> la task force régionale est mobilisée.

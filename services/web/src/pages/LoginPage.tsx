@@ -2,6 +2,7 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoginForm } from "../components/LoginForm.tsx";
+import { PolePhoneLink } from "../components/PolePhone.tsx";
 import { useApp } from "../session.tsx";
 
 /** Where to go after login: only a path of this app, never another site. */
@@ -72,7 +73,14 @@ export function LoginPage() {
       </p>
       <p className="fr-text--sm fr-mt-4w pris-muted">
         Compte bloqué ou adresse changée&nbsp;? Contactez le pôle régional cyber. En cas d'attaque en cours,
-        appelez directement le pôle si vous ne pouvez pas vous connecter.
+        si vous ne pouvez pas vous connecter, appelez directement le pôle
+        {config.poleEmergencyPhone ? (
+          <>
+            {" "}
+            au <PolePhoneLink />
+          </>
+        ) : null}
+        .
       </p>
     </div>
   );

@@ -19,6 +19,17 @@ import { ApiError, api, describeError } from "../api/client.ts";
 import { SeverityBadge } from "../components/badges.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { formatSeconds } from "../lib/countdown.ts";
+import {
+  CHART_LOCALE,
+  countAxis,
+  countOf,
+  formatDay,
+  formatMonth,
+  formatNumber,
+  formatRatio,
+  formatShare,
+  pluralOf,
+} from "../lib/format.ts";
 import { useChart } from "../lib/use-chart.ts";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
@@ -33,10 +44,8 @@ const SEVERITY_COLOURS: Record<Severity, string> = {
   P4: "#929292",
 };
 
-const monthFormatter = new Intl.DateTimeFormat("fr-FR", { month: "short", year: "numeric", timeZone: "UTC" });
-const dayFormatter = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
-const dayLabel = (d: string) => dayFormatter.format(new Date(`${d}T12:00:00Z`));
-const monthLabel = (m: string) => monthFormatter.format(new Date(`${m}-01T12:00:00Z`));
+const dayLabel = formatDay;
+const monthLabel = formatMonth;
 
 function monthsBetween(from: string, to: string): string[] {
   const out: string[] = [];
@@ -69,13 +78,14 @@ function MonthlyChart({ months, series }: { months: string[]; series: Record<Sev
         })),
       },
       options: {
+        locale: CHART_LOCALE,
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
         plugins: { legend: { position: "bottom" } },
         scales: {
-          x: { stacked: true },
-          y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+          x: { stacked: true, title: { display: true, text: "Mois de déclaration" } },
+          y: countAxis("Nombre d'incidents", { stacked: true }),
         },
       },
     }),
@@ -87,7 +97,7 @@ function MonthlyChart({ months, series }: { months: string[]; series: Record<Sev
       <canvas
         ref={canvas}
         role="img"
-        aria-label={`Incidents déclarés par mois et par gravité : ${total} au total sur la période. Le détail figure dans le tableau qui suit.`}
+        aria-label={`Incidents déclarés par mois et par gravité : ${countOf(total, "incident")} au total sur la période. Le détail figure dans le tableau qui suit.`}
       />
     </div>
   );
@@ -121,11 +131,8 @@ function Breakdown({ title, rows }: { title: string; rows: { label: string; coun
                   </span>
                 </th>
                 <td>
-                  {r.count}
-                  <span className="fr-text--xs pris-muted">
-                    {" "}
-                    ({Math.round((r.count / Math.max(1, total)) * 100)} %)
-                  </span>
+                  {formatNumber(r.count)}
+                  <span className="fr-text--xs pris-muted"> ({formatShare(r.count, total, 0)})</span>
                 </td>
               </tr>
             ))}
@@ -271,45 +278,47 @@ export function StatsPage() {
       {state.status === "ready" && derived && (
         <>
           <p className="fr-text--sm pris-muted">
-            Du {dayLabel(state.stats.from)} au {dayLabel(state.stats.to)} (jours et mois de la région,{" "}
-            {state.stats.timeZone}). Les doublons fusionnés et les signalements rejetés sont exclus.
+            Du {dayLabel(state.stats.from)} au {dayLabel(state.stats.to)} (jours et mois à l'heure de{" "}
+            {config.regionName}). Les doublons fusionnés et les signalements rejetés sont exclus.
           </p>
           <ul className="pris-tiles">
             <li className="pris-tile">
               <span className="pris-tile__value" data-testid="stats-total">
-                {state.stats.total}
+                {formatNumber(state.stats.total)}
               </span>
-              <span>
-                incident{state.stats.total > 1 ? "s" : ""} déclaré{state.stats.total > 1 ? "s" : ""}
-              </span>
+              <span>{pluralOf(state.stats.total, "incident déclaré", "incidents déclarés")}</span>
             </li>
             <li className="pris-tile">
               <span className="pris-tile__value">
                 {formatSeconds(state.stats.durations.acknowledge.medianSeconds)}
               </span>
-              <span>délai médian de prise en compte ({state.stats.durations.acknowledge.incidents})</span>
+              <span>
+                délai médian de prise en compte (sur{" "}
+                {countOf(state.stats.durations.acknowledge.incidents, "incident")})
+              </span>
             </li>
             <li className="pris-tile">
               <span className="pris-tile__value">
                 {formatSeconds(state.stats.durations.contain.medianSeconds)}
               </span>
-              <span>délai médian d'endiguement ({state.stats.durations.contain.incidents})</span>
+              <span>
+                délai médian d'endiguement (sur {countOf(state.stats.durations.contain.incidents, "incident")}
+                )
+              </span>
             </li>
             <li className="pris-tile">
               <span className="pris-tile__value">
                 {formatSeconds(state.stats.durations.close.medianSeconds)}
               </span>
-              <span>délai médian de clôture ({state.stats.durations.close.incidents})</span>
+              <span>
+                délai médian de clôture (sur {countOf(state.stats.durations.close.incidents, "incident")})
+              </span>
             </li>
             <li className="pris-tile">
-              <span className="pris-tile__value">
-                {state.stats.deadlines.share === null
-                  ? "—"
-                  : `${Math.round(state.stats.deadlines.share * 100)} %`}
-              </span>
+              <span className="pris-tile__value">{formatRatio(state.stats.deadlines.share, 0)}</span>
               <span>
-                échéances réglementaires tenues ({state.stats.deadlines.metOnTime} sur{" "}
-                {state.stats.deadlines.due})
+                échéances réglementaires tenues ({formatNumber(state.stats.deadlines.metOnTime)} sur{" "}
+                {formatNumber(state.stats.deadlines.due)})
               </span>
             </li>
           </ul>
@@ -336,7 +345,7 @@ export function StatsPage() {
                     <tr key={m}>
                       <th scope="row">{monthLabel(m)}</th>
                       {SEVERITIES.map((s) => (
-                        <td key={s}>{derived.series[s][i]}</td>
+                        <td key={s}>{formatNumber(derived.series[s][i] ?? 0)}</td>
                       ))}
                     </tr>
                   ))}
@@ -372,9 +381,9 @@ export function StatsPage() {
                   {state.stats.deadlines.byKind.map((k) => (
                     <tr key={k.kind}>
                       <th scope="row">{CLOCK_LABELS[k.kind].label}</th>
-                      <td>{k.due}</td>
-                      <td>{k.metOnTime}</td>
-                      <td>{k.due ? `${Math.round((k.metOnTime / k.due) * 100)} %` : "—"}</td>
+                      <td>{formatNumber(k.due)}</td>
+                      <td>{formatNumber(k.metOnTime)}</td>
+                      <td>{formatShare(k.metOnTime, k.due)}</td>
                     </tr>
                   ))}
                 </tbody>

@@ -1,4 +1,4 @@
-import type { Config } from "@pris/config";
+import { type Config, mailDomain } from "@pris/config";
 import type { bulletins } from "@pris/db";
 import {
   BULLETIN_KIND_LABELS,
@@ -11,15 +11,21 @@ import {
   type Tlp,
   tlpTag,
 } from "@pris/domain";
-import { signAckToken } from "@pris/domain/ack-token";
+import { signAckToken, signUnsubscribeToken } from "@pris/domain/ack-token";
 import Handlebars from "handlebars";
-import { type BulletinMailView, type RenderedMail, renderBulletin } from "../mail/templates.ts";
+import { type BulletinMailView, poleContact, type RenderedMail, renderBulletin } from "../mail/templates.ts";
 
 export type BulletinForMail = typeof bulletins.$inferSelect & { changes: string };
 
 export type BulletinMailConfig = Pick<
   Config,
-  "PUBLIC_URL" | "REGION_NAME" | "REGION_TIMEZONE" | "JWT_SECRET" | "BULLETIN_ACK_LINK_DAYS"
+  | "PUBLIC_URL"
+  | "REGION_NAME"
+  | "REGION_TIMEZONE"
+  | "JWT_SECRET"
+  | "BULLETIN_ACK_LINK_DAYS"
+  | "POLE_EMERGENCY_PHONE"
+  | "MAIL_FROM"
 >;
 
 const base = (publicUrl: string) => publicUrl.replace(/\/+$/, "");
@@ -30,6 +36,10 @@ const base = (publicUrl: string) => publicUrl.replace(/\/+$/, "");
  */
 const NAME_SLOT = "%%pris-recipient-name%%";
 const LINK_SLOT = "%%pris-ack-link%%";
+const UNSUBSCRIBE_SLOT = "%%pris-unsubscribe-link%%";
+
+/** How long a functional mailbox's unsubscribe link works: a bulletin may be read months later. */
+const UNSUBSCRIBE_LINK_DAYS = 365;
 
 export function bulletinLink(publicUrl: string, bulletinId: string): string {
   return `${base(publicUrl)}/bulletins/${bulletinId}`;
@@ -37,6 +47,11 @@ export function bulletinLink(publicUrl: string, bulletinId: string): string {
 
 export function ackLink(publicUrl: string, token: string): string {
   return `${base(publicUrl)}/reponse/${token}`;
+}
+
+/** The one-click address (RFC 8058): a POST unsubscribes, a GET shows a page that asks first. */
+export function unsubscribeLink(publicUrl: string, token: string): string {
+  return `${base(publicUrl)}/desabonnement/${token}`;
 }
 
 const dayFormats = new Map<string, Intl.DateTimeFormat>();
@@ -57,7 +72,7 @@ function dayInZone(at: Date, timeZone: string): string {
 export function bulletinMailer(bulletin: BulletinForMail, config: BulletinMailConfig, now = new Date()) {
   const tlp = bulletin.tlp as Tlp;
   const expiresAt = new Date(now.getTime() + config.BULLETIN_ACK_LINK_DAYS * 86_400_000);
-  const shared: Omit<BulletinMailView, "recipientName" | "ackLink" | "reminder"> = {
+  const shared: Omit<BulletinMailView, "recipientName" | "ackLink" | "reminder" | "unsubscribeLink"> = {
     tlpTag: tlpTag(tlp),
     tlpDescription: TLP_DESCRIPTIONS[tlp],
     tlpColor: TLP_COLORS[tlp],
@@ -84,21 +99,55 @@ export function bulletinMailer(bulletin: BulletinForMail, config: BulletinMailCo
   };
   // The template is rendered once per kind of e-mail with placeholders for what is personal, which each
   // recipient's copy then fills in: a fan-out renders a handful of templates, not one per recipient.
-  const frames = new Map<boolean, RenderedMail>();
-  return (recipient: { id: string; name: string }, purpose: string): RenderedMail => {
+  const frames = new Map<string, RenderedMail>();
+  const listId = `Bulletins d'alerte PRIS <bulletins.${mailDomain(config)}>`;
+  const unsubscribeUntil = new Date(now.getTime() + UNSUBSCRIBE_LINK_DAYS * 86_400_000);
+  return (recipient: { id: string; name: string; role: string }, purpose: string): RenderedMail => {
     const reminder = purpose === REMINDER_PURPOSE;
-    let frame = frames.get(reminder);
+    // Only a functional mailbox may unsubscribe: an RSSI or a deputy is who the alerts are for.
+    const mailbox = recipient.role === "mailbox";
+    const kind = `${reminder}/${mailbox}`;
+    let frame = frames.get(kind);
     if (!frame) {
-      frame = renderBulletin({ ...shared, reminder, recipientName: NAME_SLOT, ackLink: LINK_SLOT });
-      frames.set(reminder, frame);
+      frame = renderBulletin(
+        {
+          ...shared,
+          reminder,
+          recipientName: NAME_SLOT,
+          ackLink: LINK_SLOT,
+          unsubscribeLink: mailbox ? UNSUBSCRIBE_SLOT : null,
+        },
+        poleContact(config),
+      );
+      frames.set(kind, frame);
     }
     // A token is letters, digits, '.', '-' and '_': nothing to escape in HTML.
     const link = ackLink(config.PUBLIC_URL, signAckToken(config.JWT_SECRET, recipient.id, expiresAt));
+    const unsubscribe = mailbox
+      ? unsubscribeLink(
+          config.PUBLIC_URL,
+          signUnsubscribeToken(config.JWT_SECRET, recipient.id, unsubscribeUntil),
+        )
+      : "";
     const html = Handlebars.escapeExpression(recipient.name);
+    const fill = (part: string, name: string) =>
+      part
+        .replaceAll(NAME_SLOT, () => name)
+        .replaceAll(LINK_SLOT, () => link)
+        .replaceAll(UNSUBSCRIBE_SLOT, () => unsubscribe);
     return {
       subject: frame.subject,
-      text: frame.text.replaceAll(NAME_SLOT, () => recipient.name).replaceAll(LINK_SLOT, () => link),
-      html: frame.html.replaceAll(NAME_SLOT, () => html).replaceAll(LINK_SLOT, () => link),
+      text: fill(frame.text, recipient.name),
+      html: fill(frame.html, html),
+      headers: {
+        "List-Id": listId,
+        ...(mailbox
+          ? {
+              "List-Unsubscribe": `<${unsubscribe}>`,
+              "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            }
+          : {}),
+      },
     };
   };
 }

@@ -149,7 +149,12 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     const [byId, recipients] = await Promise.all([
       loadBulletins(db, [...new Set(batch.map((d) => d.bulletin_id))]),
       db
-        .select({ id: bulletinRecipients.id, email: bulletinRecipients.email, name: bulletinRecipients.name })
+        .select({
+          id: bulletinRecipients.id,
+          email: bulletinRecipients.email,
+          name: bulletinRecipients.name,
+          role: bulletinRecipients.role,
+        })
         .from(bulletinRecipients)
         .where(
           inArray(

@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { bulletinDeliveries } from "@pris/db";
 import { bulletinMessageId, REMINDER_PURPOSE } from "@pris/domain";
 import { sql } from "drizzle-orm";
@@ -21,6 +22,11 @@ export async function queueBulletinReminders(
     FROM bulletin_recipients r
     JOIN bulletins b ON b.id = r.bulletin_id
     WHERE b.status = 'published' AND b.tlp <> 'RED' AND b.paused_at IS NULL AND r.answer IS NULL
+      -- A functional mailbox that unsubscribed (left the contacts) is reminded of nothing.
+      AND (r.role <> 'mailbox' OR EXISTS (
+        SELECT 1 FROM establishments e
+        WHERE e.id = r.establishment_id AND lower(e.contacts->>'functionalMailbox') = r.email
+      ))
       AND EXISTS (
         SELECT 1 FROM bulletin_deliveries d
         WHERE d.recipient_id = r.id AND d.purpose LIKE 'revision-%' AND d.status = 'sent'
@@ -32,7 +38,7 @@ export async function queueBulletinReminders(
     LIMIT ${REMINDERS_PER_RUN}
   `);
   if (rows.length === 0) return { queued: 0 };
-  const host = new URL(ctx.config.PUBLIC_URL).hostname;
+  const host = mailDomain(ctx.config);
   let queued = 0;
   for (let i = 0; i < rows.length; i += 1000) {
     const created = await ctx.db

@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import {
   checkpointFile,
   checkpointIsAuthentic,
@@ -14,8 +15,8 @@ import type { WorkerContext } from "../context.ts";
 import { type RenderedMail, renderLogCheckpoint } from "../mail/templates.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
 
-export function logCheckpointMessageId(checkpointId: string, userId: string, publicUrl: string): string {
-  return `<log-checkpoint.${checkpointId}.${userId}@${new URL(publicUrl).hostname}>`;
+export function logCheckpointMessageId(checkpointId: string, userId: string, domain: string): string {
+  return `<log-checkpoint.${checkpointId}.${userId}@${domain}>`;
 }
 
 /** A day and a little: the catch-up only fills a day the daily job missed (worker down at its hour). */
@@ -71,7 +72,7 @@ export async function issueDailyCheckpoint(
         subjectId: checkpoint.id,
         userId: u.id,
         toAddress: u.email,
-        messageId: logCheckpointMessageId(checkpoint.id, u.id, config.PUBLIC_URL),
+        messageId: logCheckpointMessageId(checkpoint.id, u.id, mailDomain(config)),
       })),
     )
     .onConflictDoNothing({ target: mailDeliveries.dedupeKey });

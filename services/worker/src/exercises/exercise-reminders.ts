@@ -1,4 +1,4 @@
-import type { Config } from "@pris/config";
+import { type Config, mailDomain } from "@pris/config";
 import { mailDeliveries, subjectSql, type Tx } from "@pris/db";
 import {
   addDays,
@@ -24,8 +24,8 @@ interface Reminder {
   email: string;
 }
 
-export function reminderMessageId(key: string, publicUrl: string): string {
-  return `<reminder.${key.replaceAll(":", ".")}@${new URL(publicUrl).hostname}>`;
+export function reminderMessageId(key: string, domain: string): string {
+  return `<reminder.${key.replaceAll(":", ".")}@${domain}>`;
 }
 
 /** Active RSSIs of an establishment `e`: its own, and those of its GHT. */
@@ -107,7 +107,7 @@ export async function scanExerciseReminders(
       subjectId: r.objectId,
       userId: r.userId,
       toAddress: r.email,
-      messageId: reminderMessageId(key, config.PUBLIC_URL),
+      messageId: reminderMessageId(key, mailDomain(config)),
     };
   });
   let created = 0;

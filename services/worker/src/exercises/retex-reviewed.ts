@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { mailDeliveries } from "@pris/db";
 import {
   type OutboxJob,
@@ -11,8 +12,8 @@ import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
 import { RSSIS } from "./exercise-reminders.ts";
 
-export function retexReviewedMessageId(outboxId: string, userId: string, publicUrl: string): string {
-  return `<retex-reviewed.${outboxId}.${userId}@${new URL(publicUrl).hostname}>`;
+export function retexReviewedMessageId(outboxId: string, userId: string, domain: string): string {
+  return `<retex-reviewed.${outboxId}.${userId}@${domain}>`;
 }
 
 export interface RetexReviewedResult {
@@ -53,7 +54,7 @@ export async function handleRetexReviewed(
         subjectId: job.outboxId,
         userId: u.id,
         toAddress: u.email,
-        messageId: retexReviewedMessageId(job.outboxId, u.id, config.PUBLIC_URL),
+        messageId: retexReviewedMessageId(job.outboxId, u.id, mailDomain(config)),
       })),
     )
     .onConflictDoNothing({ target: mailDeliveries.dedupeKey });

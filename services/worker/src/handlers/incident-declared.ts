@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { users } from "@pris/db";
 import type { OutboxJob, Role } from "@pris/domain";
 import { and, eq, inArray } from "drizzle-orm";
@@ -13,8 +14,8 @@ export function recipientRoles(severity: string): Role[] {
 }
 
 /** Stable across retries and processes, so a duplicate e-mail is recognisable by its Message-ID. */
-export function incidentDeclaredMessageId(incidentId: string, userId: string, publicUrl: string): string {
-  return `<incident-declared.${incidentId}.${userId}@${new URL(publicUrl).hostname}>`;
+export function incidentDeclaredMessageId(incidentId: string, userId: string, domain: string): string {
+  return `<incident-declared.${incidentId}.${userId}@${domain}>`;
 }
 
 export interface IncidentDeclaredResult {
@@ -54,7 +55,7 @@ export async function handleIncidentDeclared(
       template: "incident-declared",
       recipients,
       dedupeKey: (userId) => `incident.declared:${incident.id}:${userId}`,
-      messageId: (userId) => incidentDeclaredMessageId(incident.id, userId, config.PUBLIC_URL),
+      messageId: (userId) => incidentDeclaredMessageId(incident.id, userId, mailDomain(config)),
       logBody: { roles },
     });
   } else {

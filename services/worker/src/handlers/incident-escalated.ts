@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import type { OutboxJob } from "@pris/domain";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentForNotice } from "../mail/notice-mail.ts";
@@ -10,8 +11,8 @@ export function escalationDedupeKey(outboxId: string, userId: string): string {
   return `incident.escalated:${outboxId}:${userId}`;
 }
 
-export function incidentEscalatedMessageId(outboxId: string, userId: string, publicUrl: string): string {
-  return `<incident-escalated.${outboxId}.${userId}@${new URL(publicUrl).hostname}>`;
+export function incidentEscalatedMessageId(outboxId: string, userId: string, domain: string): string {
+  return `<incident-escalated.${outboxId}.${userId}@${domain}>`;
 }
 
 export interface IncidentEscalatedResult {
@@ -49,7 +50,7 @@ export async function handleIncidentEscalated(
       template: "incident-escalated",
       recipients,
       dedupeKey: (userId) => escalationDedupeKey(job.outboxId, userId),
-      messageId: (userId) => incidentEscalatedMessageId(job.outboxId, userId, config.PUBLIC_URL),
+      messageId: (userId) => incidentEscalatedMessageId(job.outboxId, userId, mailDomain(config)),
       logBody: { roles: ["taskforce", "ars"] },
     });
   } else {

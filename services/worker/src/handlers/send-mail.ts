@@ -2,6 +2,7 @@ import { mailDeliveries, type Tx } from "@pris/db";
 import { isMailDeliveryTemplate, type SendMailJob } from "@pris/domain";
 import { UnrecoverableError } from "bullmq";
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { renderMailboxUnsubscribedMail } from "../bulletins/mailbox-unsubscribed.ts";
 import type { WorkerContext } from "../context.ts";
 import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
@@ -45,6 +46,8 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       return renderInvitationMail(tx, ctx.config, subjectId);
     case "password-reset":
       return renderPasswordResetMail(tx, ctx.config, delivery);
+    case "mailbox-unsubscribed":
+      return renderMailboxUnsubscribedMail(tx, ctx.config, subjectId);
     case "exercise-due":
     case "exercise-unplanned":
     case "action-overdue":

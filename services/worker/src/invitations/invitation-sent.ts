@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { invitations, mailDeliveries } from "@pris/db";
 import type { OutboxJob, OutboxPayload } from "@pris/domain";
 import { eq } from "drizzle-orm";
@@ -10,8 +11,8 @@ export function invitationDeliveryKey(invitationId: string, sendCount: number): 
   return `invitation:${invitationId}:${sendCount}`;
 }
 
-export function invitationMessageId(invitationId: string, sendCount: number, publicUrl: string): string {
-  return `<invitation.${invitationId}.${sendCount}@${new URL(publicUrl).hostname}>`;
+export function invitationMessageId(invitationId: string, sendCount: number, domain: string): string {
+  return `<invitation.${invitationId}.${sendCount}@${domain}>`;
 }
 
 export interface InvitationSentResult {
@@ -52,7 +53,7 @@ export async function handleInvitationSent(
       subjectId: invitation.id,
       userId: null,
       toAddress: invitation.email,
-      messageId: invitationMessageId(invitation.id, payload.sendCount, config.PUBLIC_URL),
+      messageId: invitationMessageId(invitation.id, payload.sendCount, mailDomain(config)),
     })
     .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
   await enqueueOwedDeliveries(db, queues.sendMail, [key], tuning);

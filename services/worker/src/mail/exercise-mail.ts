@@ -7,6 +7,7 @@ import {
   EXERCISE_LEVEL_LABELS,
   type ExerciseKind,
   type ExerciseLevel,
+  formatShare,
   IMPROVEMENT_ACTION_STATUS_LABELS,
   type ImprovementActionStatus,
   type OutboxTopic,
@@ -15,6 +16,7 @@ import {
 import { sql } from "drizzle-orm";
 import { digestFigures } from "../exercises/exercise-reminders.ts";
 import {
+  poleContact,
   type RenderedMail,
   renderActionOverdue,
   renderExerciseDigest,
@@ -46,6 +48,8 @@ export async function renderExerciseMail(
 ): Promise<RenderedMail | undefined> {
   const day = dayInZone(delivery.createdAt, config.REGION_TIMEZONE);
   const frame = { regionName: config.REGION_NAME };
+  // The RSSIs of the establishment get these; the digest goes to the ARS and the pole.
+  const pole = poleContact(config);
   switch (delivery.template) {
     case "exercise-due": {
       const { rows } = await db.execute<{
@@ -67,18 +71,21 @@ export async function renderExerciseMail(
       const r = rows[0];
       if (!r) return undefined;
       const days = daysBetween(day, r.planned_on);
-      return renderExerciseDue({
-        ...frame,
-        link: `${base(config)}/exercices/${r.exercise_id}`,
-        daysLabel: days === 1 ? "1 jour" : `${days} jours`,
-        title: r.title,
-        kindLabel: EXERCISE_KIND_LABELS[r.kind],
-        levelLabel: EXERCISE_LEVEL_LABELS[r.level],
-        plannedOn: longDay(r.planned_on),
-        establishmentName: r.name,
-        organiser: r.organiser,
-        participants: r.participants,
-      });
+      return renderExerciseDue(
+        {
+          ...frame,
+          link: `${base(config)}/exercices/${r.exercise_id}`,
+          daysLabel: days === 1 ? "1 jour" : `${days} jours`,
+          title: r.title,
+          kindLabel: EXERCISE_KIND_LABELS[r.kind],
+          levelLabel: EXERCISE_LEVEL_LABELS[r.level],
+          plannedOn: longDay(r.planned_on),
+          establishmentName: r.name,
+          organiser: r.organiser,
+          participants: r.participants,
+        },
+        pole,
+      );
     }
     case "exercise-unplanned": {
       const { rows } = await db.execute<{ name: string }>(
@@ -87,13 +94,16 @@ export async function renderExerciseMail(
       const r = rows[0];
       if (!r) return undefined;
       const year = Number(day.slice(0, 4));
-      return renderExerciseUnplanned({
-        ...frame,
-        link: `${base(config)}/exercices`,
-        year,
-        planBy: longDay(`${year}-${config.EXERCISE_PLAN_BY}`),
-        establishmentName: r.name,
-      });
+      return renderExerciseUnplanned(
+        {
+          ...frame,
+          link: `${base(config)}/exercices`,
+          year,
+          planBy: longDay(`${year}-${config.EXERCISE_PLAN_BY}`),
+          establishmentName: r.name,
+        },
+        pole,
+      );
     }
     case "action-overdue": {
       const { rows } = await db.execute<{
@@ -114,17 +124,20 @@ export async function renderExerciseMail(
         WHERE a.id = ${delivery.subjectId} AND a.status IN ('open', 'in_progress')`);
       const r = rows[0];
       if (!r) return undefined;
-      return renderActionOverdue({
-        ...frame,
-        link: `${base(config)}/exercices/participations/${r.participation_id}`,
-        title: r.title,
-        exerciseTitle: r.exercise_title,
-        establishmentName: r.name,
-        owner: r.owner,
-        dueOn: longDay(r.due_on),
-        daysLate: daysBetween(r.due_on, day),
-        statusLabel: IMPROVEMENT_ACTION_STATUS_LABELS[r.status],
-      });
+      return renderActionOverdue(
+        {
+          ...frame,
+          link: `${base(config)}/exercices/participations/${r.participation_id}`,
+          title: r.title,
+          exerciseTitle: r.exercise_title,
+          establishmentName: r.name,
+          owner: r.owner,
+          dueOn: longDay(r.due_on),
+          daysLate: daysBetween(r.due_on, day),
+          statusLabel: IMPROVEMENT_ACTION_STATUS_LABELS[r.status],
+        },
+        pole,
+      );
     }
     case "exercise-digest": {
       const f = await digestFigures(db, config, day);
@@ -132,7 +145,7 @@ export async function renderExerciseMail(
         ...frame,
         link: `${base(config)}/exercices/tableau-de-bord`,
         ...f,
-        ratePercent: f.subject === 0 ? "—" : `${Math.round((f.held / f.subject) * 1000) / 10} %`,
+        ratePercent: formatShare(f.held, f.subject),
       });
     }
   }
@@ -175,7 +188,8 @@ export async function renderRetexReviewMail(
     heldOn: r.held_on && longDay(r.held_on),
     establishmentName: r.name,
   };
-  if (r.decision === "validated") return renderRetexValidated({ ...view, openActions: r.open_actions });
-  if (r.decision === "returned") return renderRetexReturned({ ...view, comment: r.comment ?? "" });
+  const pole = poleContact(config);
+  if (r.decision === "validated") return renderRetexValidated({ ...view, openActions: r.open_actions }, pole);
+  if (r.decision === "returned") return renderRetexReturned({ ...view, comment: r.comment ?? "" }, pole);
   return undefined;
 }

@@ -4,7 +4,7 @@ import { ROLE_LABELS, type Role } from "@pris/domain";
 import { signInvitationToken } from "@pris/domain/invitation-token";
 import { and, eq, isNull } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { type RenderedMail, renderInvitation } from "./templates.ts";
+import { poleContact, type RenderedMail, renderInvitation } from "./templates.ts";
 
 /** "lundi 14 décembre 2026 à 10:30", in the region's zone. */
 export function frenchDateTime(at: Date, timeZone: string): string {
@@ -45,15 +45,18 @@ export async function renderInvitationMail(
   if (!row) return undefined;
   const { invitation } = row;
   const token = signInvitationToken(config.JWT_SECRET, invitation);
-  return renderInvitation({
-    regionName: config.REGION_NAME,
-    displayName: invitation.displayName,
-    inviterName: row.inviterName ?? "L'équipe PRIS",
-    roleLabel: ROLE_LABELS[invitation.role as Role] ?? invitation.role,
-    establishmentName: row.establishmentName,
-    ghtName: row.ghtName,
-    email: invitation.email,
-    link: invitationLink(config.PUBLIC_URL, token),
-    expiresOn: frenchDateTime(invitation.expiresAt, config.REGION_TIMEZONE),
-  });
+  return renderInvitation(
+    {
+      regionName: config.REGION_NAME,
+      displayName: invitation.displayName,
+      inviterName: row.inviterName ?? "L'équipe PRIS",
+      roleLabel: ROLE_LABELS[invitation.role as Role] ?? invitation.role,
+      establishmentName: row.establishmentName,
+      ghtName: row.ghtName,
+      email: invitation.email,
+      link: invitationLink(config.PUBLIC_URL, token),
+      expiresOn: frenchDateTime(invitation.expiresAt, config.REGION_TIMEZONE),
+    },
+    invitation.role === "rssi" ? poleContact(config) : undefined,
+  );
 }

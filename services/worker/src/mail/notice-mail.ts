@@ -1,3 +1,4 @@
+import type { Config } from "@pris/config";
 import { establishments, incidentClocks, incidents, type Tx, timers } from "@pris/db";
 import {
   CLOCK_LABELS,
@@ -22,6 +23,8 @@ import { incidentLink, type MailConfig } from "./incident-declared-mail.ts";
 import {
   type DeadlineNoticeView,
   type IncidentNoticeView,
+  type PoleContact,
+  poleContact,
   type RenderedMail,
   renderClockOverdue,
   renderClockReminder,
@@ -127,7 +130,7 @@ const RENDER = {
   "followup.due": renderFollowupDue,
   "clock.remind": renderClockReminder,
   "clock.overdue": renderClockOverdue,
-} satisfies Record<TimerKind, (view: DeadlineNoticeView) => RenderedMail>;
+} satisfies Record<TimerKind, (view: DeadlineNoticeView, pole?: PoleContact) => RenderedMail>;
 
 export function timerMailView(
   timer: TimerForMail,
@@ -184,7 +187,9 @@ export function timerMailView(
 
 export function renderTimerMail(
   timer: TimerForMail,
-  config: MailConfig & { serviceLevels: Record<Severity, number> },
+  config: MailConfig & Pick<Config, "POLE_EMERGENCY_PHONE"> & { serviceLevels: Record<Severity, number> },
 ): RenderedMail {
-  return RENDER[timer.kind](timerMailView(timer, config));
+  // A regulatory clock's e-mail reaches the establishment's RSSIs: it gives the pole's emergency phone.
+  const toEstablishment = timer.kind === "clock.remind" || timer.kind === "clock.overdue";
+  return RENDER[timer.kind](timerMailView(timer, config), toEstablishment ? poleContact(config) : undefined);
 }

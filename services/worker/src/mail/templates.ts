@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { MailTemplate } from "@pris/domain";
+import type { Config } from "@pris/config";
+import { type MailTemplate, telUri } from "@pris/domain";
 import Handlebars from "handlebars";
 
 export interface RenderedMail {
@@ -7,6 +8,8 @@ export interface RenderedMail {
   text: string;
   html: string;
   attachments?: { filename: string; content: string; contentType: string }[];
+  /** Headers of this e-mail only: a bulletin's List-Id and List-Unsubscribe. */
+  headers?: Record<string, string>;
 }
 
 // An environment of our own: no helper or partial registered elsewhere can change what we send.
@@ -25,6 +28,8 @@ function load(name: MailTemplate, part: "subject" | "text" | "html"): string {
  * A partial is compiled with the options of the template that calls it, so HTML ones are escaped.
  */
 for (const partial of [
+  "pole-phone-html",
+  "pole-phone-text",
   "html-top",
   "html-facts",
   "html-bottom",
@@ -43,18 +48,42 @@ for (const partial of [
   );
 }
 
+/** The pole's emergency line, in the footer of every e-mail an establishment receives. */
+export interface PoleContact {
+  emergencyPhone: string;
+}
+
+/** Undefined when no POLE_EMERGENCY_PHONE is set: the footer then has no phone line. */
+export function poleContact(config: Pick<Config, "POLE_EMERGENCY_PHONE">): PoleContact | undefined {
+  return config.POLE_EMERGENCY_PHONE ? { emergencyPhone: config.POLE_EMERGENCY_PHONE } : undefined;
+}
+
+interface Footer {
+  emergencyPhone: string | null;
+  emergencyTel: string | null;
+}
+
 /**
  * The HTML part is auto-escaped; subject and text are plain text and must not be HTML-escaped.
  * Strict mode turns a field missing from the view into an error instead of an empty line.
+ * E-mails to an establishment pass the pole's contact: their footer gives its emergency phone.
  */
 function compile<V extends object>(name: MailTemplate) {
   const subject = handlebars.compile<V>(load(name, "subject"), { noEscape: true, strict: true });
-  const text = handlebars.compile<V>(load(name, "text"), { noEscape: true, strict: true });
-  const html = handlebars.compile<V & { subject: string }>(load(name, "html"), { strict: true });
-  return (view: V): RenderedMail => {
+  const text = handlebars.compile<V & Footer>(load(name, "text"), { noEscape: true, strict: true });
+  const html = handlebars.compile<V & Footer & { subject: string }>(load(name, "html"), { strict: true });
+  return (view: V, pole?: PoleContact): RenderedMail => {
     // One line, whatever a field holds: a subject never carries a line break.
     const renderedSubject = subject(view).replace(/\s+/g, " ").trim();
-    return { subject: renderedSubject, text: text(view), html: html({ ...view, subject: renderedSubject }) };
+    const footer: Footer = {
+      emergencyPhone: pole?.emergencyPhone ?? null,
+      emergencyTel: pole ? telUri(pole.emergencyPhone) : null,
+    };
+    return {
+      subject: renderedSubject,
+      text: text({ ...view, ...footer }),
+      html: html({ ...view, ...footer, subject: renderedSubject }),
+    };
   };
 }
 
@@ -210,6 +239,8 @@ export interface BulletinMailView {
   links: string[];
   recipientName: string;
   ackLink: string;
+  /** A functional mailbox's unsubscribe link; null for people. */
+  unsubscribeLink: string | null;
   expiresOn: string;
   link: string;
   regionName: string;
@@ -262,3 +293,13 @@ export interface PasswordResetView {
   expiresOn: string;
 }
 export const renderPasswordReset = compile<PasswordResetView>("password-reset");
+
+export interface MailboxUnsubscribedView {
+  regionName: string;
+  establishmentName: string;
+  mailbox: string;
+  unsubscribedAt: string;
+  bulletinReference: string;
+  link: string;
+}
+export const renderMailboxUnsubscribed = compile<MailboxUnsubscribedView>("mailbox-unsubscribed");

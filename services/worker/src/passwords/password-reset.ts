@@ -1,4 +1,4 @@
-import type { Config } from "@pris/config";
+import { type Config, mailDomain } from "@pris/config";
 import { mailDeliveries, outbox, type Tx, users } from "@pris/db";
 import type { OutboxJob, OutboxPayload } from "@pris/domain";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
@@ -6,7 +6,7 @@ import { and, count, eq, gt, ne } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
 import { frenchDateTime } from "../mail/invitation-mail.ts";
-import { type RenderedMail, renderPasswordReset } from "../mail/templates.ts";
+import { poleContact, type RenderedMail, renderPasswordReset } from "../mail/templates.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
 
 /**
@@ -64,7 +64,7 @@ export async function handlePasswordResetRequested(
         subjectId: job.outboxId,
         userId: user.id,
         toAddress: user.email,
-        messageId: `<password-reset.${job.outboxId}@${new URL(config.PUBLIC_URL).hostname}>`,
+        messageId: `<password-reset.${job.outboxId}@${mailDomain(config)}>`,
       })
       .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
     return true;
@@ -103,12 +103,15 @@ export async function renderPasswordResetMail(
   const [user] = await tx.select().from(users).where(eq(users.id, delivery.userId));
   if (!user?.active) return undefined;
   const token = signPasswordResetToken(config.JWT_SECRET, user, expiresAt);
-  return renderPasswordReset({
-    regionName: config.REGION_NAME,
-    displayName: user.displayName,
-    email: user.email,
-    link: passwordResetLink(config.PUBLIC_URL, token),
-    minutes: config.PASSWORD_RESET_TTL_MINUTES,
-    expiresOn: frenchDateTime(expiresAt, config.REGION_TIMEZONE),
-  });
+  return renderPasswordReset(
+    {
+      regionName: config.REGION_NAME,
+      displayName: user.displayName,
+      email: user.email,
+      link: passwordResetLink(config.PUBLIC_URL, token),
+      minutes: config.PASSWORD_RESET_TTL_MINUTES,
+      expiresOn: frenchDateTime(expiresAt, config.REGION_TIMEZONE),
+    },
+    user.role === "rssi" ? poleContact(config) : undefined,
+  );
 }

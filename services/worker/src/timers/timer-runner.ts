@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { appendLogEntry, mailDeliveries, timers } from "@pris/db";
 import { planTimers, TIMER_MAIL_TEMPLATES, type TimerKind, timerKey } from "@pris/domain";
 import { and, asc, eq, inArray, isNull, lt, lte, notInArray, sql } from "drizzle-orm";
@@ -49,8 +50,8 @@ export class TimerFailedError extends Error {
   }
 }
 
-export function timerMessageId(kind: string, timerId: string, userId: string, publicUrl: string): string {
-  return `<timer.${kind}.${timerId}.${userId}@${new URL(publicUrl).hostname}>`;
+export function timerMessageId(kind: string, timerId: string, userId: string, domain: string): string {
+  return `<timer.${kind}.${timerId}.${userId}@${domain}>`;
 }
 
 export function timerDedupeKey(timerId: string, userId: string): string {
@@ -138,7 +139,7 @@ export function createTimerRunner(ctx: WorkerContext, options: TimerRunnerOption
                 subjectId: due.id,
                 userId: u.id,
                 toAddress: u.email,
-                messageId: timerMessageId(kind, due.id, u.id, config.PUBLIC_URL),
+                messageId: timerMessageId(kind, due.id, u.id, mailDomain(config)),
               })),
             )
             .onConflictDoNothing({ target: mailDeliveries.dedupeKey })

@@ -1,4 +1,4 @@
-import type { Config } from "@pris/config";
+import { type Config, mailDomain } from "@pris/config";
 import {
   type BulletinObservable,
   bulletinDeliveries,
@@ -6,6 +6,7 @@ import {
   bulletinRevisions,
   bulletins,
   type Db,
+  establishments,
   incidentObservables,
   incidents,
   type Tx,
@@ -382,7 +383,7 @@ async function queueDeliveries(
   now: Date,
 ): Promise<number> {
   const purpose = revisionPurpose(revision);
-  const host = new URL(config.PUBLIC_URL).hostname;
+  const host = mailDomain(config);
   for (let i = 0; i < recipientIds.length; i += INSERT_CHUNK) {
     await tx
       .insert(bulletinDeliveries)
@@ -505,10 +506,17 @@ export async function reviseBulletin(
           sql`${bulletinDeliveries.purpose} LIKE 'revision-%'`,
         ),
       );
+    // The same people as at publication, less a functional mailbox that unsubscribed since.
     const recipients = await tx
       .select({ id: bulletinRecipients.id })
       .from(bulletinRecipients)
-      .where(eq(bulletinRecipients.bulletinId, id));
+      .innerJoin(establishments, eq(establishments.id, bulletinRecipients.establishmentId))
+      .where(
+        and(
+          eq(bulletinRecipients.bulletinId, id),
+          sql`(${bulletinRecipients.role} <> 'mailbox' OR lower(${establishments.contacts}->>'functionalMailbox') = ${bulletinRecipients.email})`,
+        ),
+      );
     const tlp = row.tlp as Tlp;
     const deliveries = bulletinIsEmailed(tlp)
       ? await queueDeliveries(

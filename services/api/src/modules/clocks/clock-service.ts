@@ -25,6 +25,7 @@ import {
   type Nis2Status,
   type NotificationExport,
   type ReportKind,
+  type Severity,
   type Tlp,
   type YesNoUnknown,
 } from "@pris/domain";
@@ -339,6 +340,9 @@ export async function notificationExport(
     title: incident.title,
     tlp: incident.tlp as Tlp,
     establishment: { name: found.name, finess: found.finess },
+    severity: incident.severity as Severity,
+    status: incident.status as IncidentStatus,
+    declarant: incident.declarant,
     detectedAt: incident.detectedAt.toISOString(),
     declaredAt: incident.declaredAt.toISOString(),
     timeZone: settings.timeZone,

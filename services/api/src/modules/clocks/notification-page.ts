@@ -1,5 +1,13 @@
 import { readFileSync } from "node:fs";
-import { formatInZone, type NotificationExport, TLP_COLORS, TLP_DESCRIPTIONS, tlpTag } from "@pris/domain";
+import {
+  formatInZone,
+  INCIDENT_STATUS_LABELS,
+  type NotificationExport,
+  SEVERITY_LABELS,
+  TLP_COLORS,
+  TLP_DESCRIPTIONS,
+  tlpTag,
+} from "@pris/domain";
 import Handlebars from "handlebars";
 
 const REPORT_LABELS = { final: "Rapport final", progress: "Rapport intermédiaire" } as const;
@@ -20,6 +28,14 @@ export function renderNotificationPage(data: NotificationExport, regionName: str
     tlpTag: tlpTag(tlp),
     tlpColor: TLP_COLORS[tlp],
     tlpDescription: TLP_DESCRIPTIONS[tlp],
+    severityLabel: SEVERITY_LABELS[data.severity],
+    statusLabel: INCIDENT_STATUS_LABELS[data.status],
+    declarant: {
+      name: data.declarant.name,
+      function: data.declarant.function ?? null,
+      phone: data.declarant.phone,
+      email: data.declarant.email ?? null,
+    },
     detectedAt: when(data.detectedAt),
     declaredAt: when(data.declaredAt),
     generatedAt: when(data.generatedAt),

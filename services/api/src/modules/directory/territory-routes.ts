@@ -10,6 +10,7 @@ import {
   writeAudit,
 } from "@pris/db";
 import {
+  countOf,
   seesWholeDirectory,
   TerritoryAdminSchema,
   TerritoryCodeParamsSchema,
@@ -32,8 +33,6 @@ const view = (t: TerritoryRow, activeEstablishments: number) => ({
 
 /** What the trail keeps of a territory. */
 const audited = (t: TerritoryRow) => ({ name: t.name, retiredAt: t.retiredAt });
-
-const frenchCount = (n: number) => new Intl.NumberFormat("fr-FR").format(n);
 
 /**
  * The region's territories: everyone reads the current ones (pickers), the administrator creates,
@@ -171,8 +170,8 @@ const territoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
           const more = inUse.total > inUse.names.length ? ", …" : "";
           throw new ConflictError(
             "territory_in_use",
-            `Le territoire « ${before.name} » est celui de ${frenchCount(inUse.total)} établissement(s) ` +
-              `actif(s) (${inUse.names.join(", ")}${more}) : rattachez-les à un autre territoire ou ` +
+            `Le territoire « ${before.name} » est celui de ${countOf(inUse.total, "établissement actif", "établissements actifs")} ` +
+              `(${inUse.names.join(", ")}${more}) : rattachez-les à un autre territoire ou ` +
               "désactivez-les avant de le retirer.",
           );
         }

@@ -1,7 +1,11 @@
-import { CATEGORIES, type Category, type Completion, type LatePage } from "@pris/domain";
+import { CATEGORIES, type Category, type Completion, csvNumber, type LatePage } from "@pris/domain";
 import { stringify } from "csv-stringify/sync";
 
-/** What the ARS opens in a spreadsheet: French headers, one row per territory × category, then the total. */
+/**
+ * What the ARS opens in a spreadsheet: French headers, one row per territory × category (by their names),
+ * then the total. The rate is a number the spreadsheet computes with: a decimal comma in the CSV, a ratio
+ * shown as a percentage in the XLSX.
+ */
 const HEADERS = [
   "Année",
   "Territoire",
@@ -16,9 +20,9 @@ const HEADERS = [
 ];
 
 const categoryLabel = (c: string) => CATEGORIES[c as Category]?.label ?? c;
-const percent = (rate: number | null) => (rate === null ? null : Math.round(rate * 1000) / 10);
+const RATE_COLUMN = HEADERS.indexOf("Taux de réalisation (%)");
 
-function tableRows(data: Completion): (string | number | null)[][] {
+function tableRows<R>(data: Completion, rate: (rate: number | null) => R): (string | number | R)[][] {
   const line = (territory: string, category: string, r: Completion["total"]) => [
     data.year,
     territory,
@@ -26,7 +30,7 @@ function tableRows(data: Completion): (string | number | null)[][] {
     r.subject,
     r.planned,
     r.held,
-    percent(r.rate),
+    rate(r.rate),
     r.retexSubmitted,
     r.actionsTotal,
     r.actionsClosed,
@@ -39,7 +43,8 @@ function tableRows(data: Completion): (string | number | null)[][] {
 
 /** CSV for a French spreadsheet: semicolons, a BOM so that accents survive Excel. */
 export function completionCsv(data: Completion): string {
-  return `\uFEFF${stringify([HEADERS, ...tableRows(data)], { delimiter: ";", record_delimiter: "\r\n" })}`;
+  const rows = tableRows(data, (rate) => csvNumber(rate === null ? null : rate * 100));
+  return `\uFEFF${stringify([HEADERS, ...rows], { delimiter: ";", record_delimiter: "\r\n" })}`;
 }
 
 export async function completionXlsx(data: Completion, late: LatePage): Promise<Buffer> {
@@ -48,11 +53,14 @@ export async function completionXlsx(data: Completion, late: LatePage): Promise<
   const workbook = new ExcelJS.Workbook();
   workbook.creator = "PRIS";
   const sheet = workbook.addWorksheet(`Réalisation ${data.year}`);
-  sheet.addRow(HEADERS).font = { bold: true };
-  for (const row of tableRows(data)) sheet.addRow(row);
+  sheet.addRow(HEADERS.map((h, i) => (i === RATE_COLUMN ? "Taux de réalisation" : h))).font = { bold: true };
+  // The ratio itself (0.125), shown "12,5 %" in the reader's locale: a number, not text.
+  for (const row of tableRows(data, (rate) => rate)) sheet.addRow(row);
+  sheet.getColumn(RATE_COLUMN + 1).numFmt = "0.0%";
   sheet.columns.forEach((column) => {
     column.width = 18;
   });
+  const territoryNames = new Map(data.rows.map((r) => [r.territory, r.territoryName]));
   const lateSheet = workbook.addWorksheet("En retard");
   lateSheet.addRow([
     "FINESS",
@@ -68,7 +76,7 @@ export async function completionXlsx(data: Completion, late: LatePage): Promise<
     lateSheet.addRow([
       e.finess,
       e.name,
-      e.territory,
+      territoryNames.get(e.territory) ?? e.territory,
       categoryLabel(e.category),
       e.planned ? "oui" : "non",
       e.rssiName,

@@ -80,16 +80,22 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ["system"],
         operationId: "getPublicConfig",
-        summary: "Region name and time zone, and the single sign-on providers, for the web app",
+        summary:
+          "Region name and time zone, the pole's emergency phone and the single sign-on providers, for the web app",
         description:
           "Public, no session needed: what the web app shows before anyone signs in (the region's name and " +
-          "code, its time zone) and the single sign-on providers to offer on the sign-in page.",
+          "code, its time zone, the pole's emergency phone) and the single sign-on providers to offer on the " +
+          "sign-in page.",
         security: [],
         response: {
           200: Type.Object({
             regionCode: Type.String(),
             regionName: Type.String(),
             timeZone: Type.String(),
+            poleEmergencyPhone: Type.Union([Type.String(), Type.Null()], {
+              description:
+                "The regional cyber pole's emergency phone (POLE_EMERGENCY_PHONE); null when not set",
+            }),
             ssoProviders: Type.Array(SsoProviderSchema),
           }),
         },
@@ -99,6 +105,7 @@ const systemRoutes: FastifyPluginAsyncTypebox = async (app) => {
       regionCode: app.config.REGION_CODE,
       regionName: app.config.REGION_NAME,
       timeZone: app.config.REGION_TIMEZONE,
+      poleEmergencyPhone: app.config.POLE_EMERGENCY_PHONE || null,
       ssoProviders,
     }),
   );

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
+import { formatShare, pluralOf } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { formatShort } from "../../lib/zoned-time.ts";
 import { useApp } from "../../session.tsx";
@@ -23,7 +24,7 @@ interface Step {
 const plural = (n: number, one: string, many: string) => `${frenchNumber(n)} ${n > 1 ? many : one}`;
 
 function stepsOf(o: SetupOverview, timeZone: string): Step[] {
-  const coverage = Math.round((o.onCallMinutes / WEEK_MINUTES) * 100);
+  const coverage = formatShare(o.onCallMinutes, WEEK_MINUTES, 0);
   return [
     {
       title: "Créer les territoires de la région",
@@ -59,13 +60,13 @@ function stepsOf(o: SetupOverview, timeZone: string): Step[] {
     {
       title: "Inviter les RSSI des établissements",
       done: o.establishments > 0 && o.establishmentsWithRssi === o.establishments,
-      status: `${frenchNumber(o.establishmentsWithRssi)} établissement(s) sur ${frenchNumber(o.establishments)} avec un RSSI inscrit — ${plural(o.pendingInvitations, "invitation en attente", "invitations en attente")}`,
+      status: `${frenchNumber(o.establishmentsWithRssi)} ${pluralOf(o.establishmentsWithRssi, "établissement")} sur ${frenchNumber(o.establishments)} avec un RSSI inscrit — ${plural(o.pendingInvitations, "invitation en attente", "invitations en attente")}`,
       action: { text: "Invitations (envoi groupé)", to: "/administration/invitations" },
     },
     {
       title: "Organiser l'astreinte du pôle",
       done: o.onCallSlots > 0,
-      status: `${plural(o.onCallSlots, "créneau", "créneaux")} — ${frenchNumber(coverage)} % de la semaine couverte`,
+      status: `${plural(o.onCallSlots, "créneau", "créneaux")} — ${coverage} de la semaine couverte`,
       action: { text: "Astreinte", to: "/administration/astreinte" },
     },
   ];

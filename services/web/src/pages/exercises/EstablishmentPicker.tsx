@@ -4,6 +4,7 @@ import { type Dispatch, type SetStateAction, useEffect, useRef, useState } from 
 import { api } from "../../api/client.ts";
 import { SelectField } from "../../components/SelectField.tsx";
 import { TextField } from "../../components/TextField.tsx";
+import { countOf, formatNumber, pluralOf } from "../../lib/format.ts";
 import { describeExerciseProblem } from "./exercise-common.tsx";
 
 /** Selected establishments, by id, with the name shown in the summary. */
@@ -40,7 +41,8 @@ function Summary({ selected, setSelected, idPrefix }: PickerProps) {
   return (
     <div className="fr-mt-2w">
       <p className="fr-mb-1w" aria-live="polite" data-testid={`${idPrefix}-count`}>
-        <strong>{selected.size}</strong> établissement(s) sélectionné(s).
+        <strong>{formatNumber(selected.size)}</strong>{" "}
+        {pluralOf(selected.size, "établissement sélectionné", "établissements sélectionnés")}.
       </p>
       {selected.size > 0 && (
         <>
@@ -65,7 +67,7 @@ function Summary({ selected, setSelected, idPrefix }: PickerProps) {
             ))}
           </ul>
           {selected.size > SUMMARY_NAMES && (
-            <p className="fr-hint-text">et {selected.size - SUMMARY_NAMES} autre(s).</p>
+            <p className="fr-hint-text">et {countOf(selected.size - SUMMARY_NAMES, "autre")}.</p>
           )}
           <Button type="button" priority="tertiary" size="small" onClick={() => setSelected(new Map())}>
             Vider la sélection
@@ -260,7 +262,11 @@ export function DirectoryPicker(props: PickerProps) {
       </div>
       {page && (
         <p className="fr-mb-1w" data-testid={`${idPrefix}-matches`}>
-          {page.total} établissement(s) {filtered ? "correspondent aux critères" : "dans l'annuaire"}.
+          {countOf(page.total, "établissement")}{" "}
+          {filtered
+            ? pluralOf(page.total, "correspond aux critères", "correspondent aux critères")
+            : "dans l'annuaire"}
+          .
         </p>
       )}
       {page && page.total > 0 && (
@@ -273,7 +279,7 @@ export function DirectoryPicker(props: PickerProps) {
           className="fr-mb-2w"
         >
           {adding === null
-            ? `Sélectionner les ${page.total} établissement(s) ${filtered ? "correspondants" : "de l'annuaire"}`
+            ? `Sélectionner ${page.total >= 2 ? "les " : "l'"}${countOf(page.total, "établissement")} ${filtered ? pluralOf(page.total, "correspondant") : "de l'annuaire"}`
             : `Sélection en cours… ${adding} / ${page.total}`}
         </Button>
       )}

@@ -21,6 +21,7 @@ import { useMemo, useState } from "react";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { SelectField } from "../../components/SelectField.tsx";
+import { CHART_LOCALE, formatNumber, percentAxis, percentTooltip, pluralOf } from "../../lib/format.ts";
 import { useChart } from "../../lib/use-chart.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp } from "../../session.tsx";
@@ -74,21 +75,23 @@ function TerritoryChart({ data }: { data: Completion }) {
         labels: byTerritory.map((t) => t.name),
         datasets: [
           {
-            label: "Taux de réalisation (%)",
-            data: byTerritory.map((t) =>
-              t.subject === 0 ? 0 : Math.round((t.held / t.subject) * 1000) / 10,
-            ),
+            label: "Taux de réalisation",
+            data: byTerritory.map((t) => (t.subject === 0 ? 0 : (t.held / t.subject) * 100)),
             backgroundColor: "#000091",
           },
         ],
       },
       options: {
         indexAxis: "y",
+        locale: CHART_LOCALE,
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        plugins: { legend: { display: false } },
-        scales: { x: { min: 0, max: 100 } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: percentTooltip } } },
+        scales: {
+          x: percentAxis("Établissements assujettis ayant réalisé un exercice"),
+          y: { title: { display: true, text: "Territoire" } },
+        },
       },
     }),
     [byTerritory],
@@ -114,19 +117,23 @@ function TrendChart({ trend }: { trend: Completion["trend"] }) {
         labels: trend.map((y) => String(y.year)),
         datasets: [
           {
-            label: "Taux de réalisation (%)",
-            data: trend.map((y) => (y.rate === null ? null : Math.round(y.rate * 1000) / 10)),
+            label: "Taux de réalisation",
+            data: trend.map((y) => (y.rate === null ? null : y.rate * 100)),
             borderColor: "#000091",
             backgroundColor: "#000091",
           },
         ],
       },
       options: {
+        locale: CHART_LOCALE,
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        plugins: { legend: { display: false } },
-        scales: { y: { min: 0, max: 100 } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: percentTooltip } } },
+        scales: {
+          x: { title: { display: true, text: "Année" } },
+          y: percentAxis("Taux de réalisation"),
+        },
       },
     }),
     [trend],
@@ -174,7 +181,7 @@ function Grid({ data }: { data: Completion }) {
                         <strong>{percent(r.rate)}</strong>
                         <br />
                         <span className="fr-text--xs">
-                          {r.held} / {r.subject}
+                          {formatNumber(r.held)} / {formatNumber(r.subject)}
                         </span>
                       </>
                     ) : (
@@ -197,7 +204,10 @@ function RecurringFindings({ year }: { year: number }) {
   const max = Math.max(1, ...state.data.themes.map((t) => t.negative));
   return (
     <>
-      <p>{state.data.retexCount} RETEX soumis pour les exercices de l'année.</p>
+      <p>
+        {formatNumber(state.data.retexCount)} RETEX {pluralOf(state.data.retexCount, "soumis")} pour les
+        exercices de l'année.
+      </p>
       <table className="pris-breakdown">
         <caption className="fr-sr-only">Constats récurrents par thème</caption>
         <thead>
@@ -265,7 +275,7 @@ export function ExerciseDashboardPage() {
             </li>
             <li>
               <span className="pris-kpi" data-testid="completion-held">
-                {state.data.total.held} / {state.data.total.subject}
+                {formatNumber(state.data.total.held)} / {formatNumber(state.data.total.subject)}
               </span>
               établissements avec un exercice réalisé
             </li>

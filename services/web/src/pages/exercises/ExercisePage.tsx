@@ -17,6 +17,7 @@ import { api } from "../../api/client.ts";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { TextField } from "../../components/TextField.tsx";
+import { countOf, formatNumber, formatShare, pluralOf } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { useApp, useMe } from "../../session.tsx";
 import { chunks, DirectoryPicker, OwnPicker, type Picked } from "./EstablishmentPicker.tsx";
@@ -135,7 +136,7 @@ function AddParticipants({
       <ul className="fr-btns-group fr-btns-group--inline-sm">
         <li>
           <Button type="submit" disabled={busy || selected.size === 0}>
-            {`Ajouter ${selected.size} établissement(s)`}
+            {`Ajouter ${countOf(selected.size, "établissement")}`}
           </Button>
         </li>
         <li>
@@ -265,8 +266,8 @@ function Progress({ exercise }: { exercise: Exercise }) {
   return (
     <div className="fr-mb-3w">
       <p>
-        <strong>{retexDone}</strong> RETEX soumis sur {exercise.participations.length} participants (
-        {Math.round((retexDone / total) * 100)} %).
+        <strong>{formatNumber(retexDone)}</strong> RETEX {pluralOf(retexDone, "soumis")} sur{" "}
+        {countOf(exercise.participations.length, "participant")} ({formatShare(retexDone, total, 0)}).
       </p>
       <div
         className="pris-progress"

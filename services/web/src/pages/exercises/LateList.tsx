@@ -4,6 +4,7 @@ import { CATEGORIES, CATEGORY_VALUES, type Category, type LatePage, type LateSor
 import { useEffect, useState } from "react";
 import { api, describeError } from "../../api/client.ts";
 import { SelectField } from "../../components/SelectField.tsx";
+import { formatNumber, pluralOf } from "../../lib/format.ts";
 
 const categoryLabel = (c: string) => CATEGORIES[c as Category]?.label ?? c;
 
@@ -90,7 +91,9 @@ export function LateList({ year, territoryNames }: { year: number; territoryName
       ) : (
         <>
           <p role="status" data-testid="late-total">
-            <strong>{last.total}</strong> établissement(s) assujetti(s) sans exercice réalisé en {year}.
+            <strong>{formatNumber(last.total)}</strong>{" "}
+            {pluralOf(last.total, "établissement assujetti", "établissements assujettis")} sans exercice
+            réalisé en {year}.
           </p>
           {items.length > 0 && (
             <div className="fr-table fr-table--no-caption">

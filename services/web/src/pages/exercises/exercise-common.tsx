@@ -2,13 +2,12 @@ import { PARTICIPATION_STATUS_LABELS, type ParticipationStatus } from "@pris/dom
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { ApiError, describeError } from "../../api/client.ts";
+import { formatDay, formatRatio } from "../../lib/format.ts";
 import { useSubmission } from "../../lib/use-submission.ts";
-
-const dayFormatter = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone: "UTC" });
 
 /** A calendar day of the region, written out ("10 mars 2025"): a day has no time zone to convert. */
 export function dayLabel(day: string | null): string {
-  return day ? dayFormatter.format(new Date(`${day}T12:00:00Z`)) : "—";
+  return day ? formatDay(day) : "—";
 }
 
 /** Today in the region's zone, as the API expects days (YYYY-MM-DD). */
@@ -33,9 +32,8 @@ export function ParticipationBadge({ status }: { status: ParticipationStatus }) 
   );
 }
 
-export function percent(rate: number | null): string {
-  return rate === null ? "—" : `${Math.round(rate * 1000) / 10} %`;
-}
+/** A rate (0.125) as "12,5 %". */
+export const percent = (rate: number | null): string => formatRatio(rate);
 
 /** The API's refusal, in the words of the exercise pages. */
 export function describeExerciseProblem(err: unknown): string {

@@ -3,6 +3,7 @@ import { CATEGORIES, type Establishment } from "@pris/domain";
 import { useEffect, useRef, useState } from "react";
 import { api } from "../../../api/client.ts";
 import { TextField } from "../../../components/TextField.tsx";
+import { countOf } from "../../../lib/format.ts";
 import { describeAdminProblem, type EstablishmentPage } from "./reference-common.ts";
 
 /** Finds an establishment of the directory by name or FINESS, and offers an action on each found. */
@@ -56,7 +57,7 @@ export function EstablishmentSearch({
       {page && (
         <>
           <p className="fr-hint-text" data-testid={`${id}-matches`}>
-            {page.total} établissement(s) trouvé(s)
+            {countOf(page.total, "établissement trouvé", "établissements trouvés")}
             {page.total > page.items.length ? ` ; les ${page.items.length} premiers :` : "."}
           </p>
           <ul className="fr-raw-list">

@@ -7,13 +7,14 @@ import { api } from "../../../api/client.ts";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
+import { countOf } from "../../../lib/format.ts";
 import {
   ESTABLISHMENTS_BASE,
   EstablishmentCreateView,
   EstablishmentEditView,
 } from "./EstablishmentEditor.tsx";
 import { useReferenceChoices } from "./EstablishmentForm.tsx";
-import { describeAdminProblem, type EstablishmentPage, frenchNumber } from "./reference-common.ts";
+import { describeAdminProblem, type EstablishmentPage } from "./reference-common.ts";
 
 const PAGE_SIZE = 50;
 
@@ -147,7 +148,7 @@ function EstablishmentList() {
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {page && (
         <p aria-live="polite" data-testid="est-count">
-          {frenchNumber(page.total)} établissement(s) ; {frenchNumber(page.items.length)} affiché(s).
+          {countOf(page.total, "établissement")} ; {countOf(page.items.length, "affiché")}.
         </p>
       )}
       {page && page.items.length > 0 && (

@@ -7,6 +7,7 @@ import { api } from "../../../api/client.ts";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
 import { TextField } from "../../../components/TextField.tsx";
+import { countOf } from "../../../lib/format.ts";
 import { useResource } from "../../../lib/use-resource.ts";
 import { useSubmission } from "../../../lib/use-submission.ts";
 import { formatShort } from "../../../lib/zoned-time.ts";
@@ -166,7 +167,7 @@ export function TerritoriesPage() {
         ) : (
           <div className="fr-table">
             <table>
-              <caption>{state.data.length} territoire(s)</caption>
+              <caption>{countOf(state.data.length, "territoire")}</caption>
               <thead>
                 <tr>
                   <th scope="col">Code</th>

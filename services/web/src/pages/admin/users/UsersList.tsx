@@ -6,6 +6,7 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
+import { countOf } from "../../../lib/format.ts";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
 import { EstablishmentSearch, GhtSelect, useGhts } from "./ScopePickers.tsx";
@@ -111,7 +112,7 @@ export function UsersList() {
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {page && (
         <p aria-live="polite" data-testid="users-total">
-          {page.total.toLocaleString("fr-FR")} compte(s) correspondant(s).
+          {countOf(page.total, "compte correspondant", "comptes correspondants")}.
         </p>
       )}
       {page && page.items.length > 0 && (
