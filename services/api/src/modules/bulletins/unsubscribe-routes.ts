@@ -48,7 +48,9 @@ const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     "/desabonnement/:token",
     {
       config: { access: "public" },
+      // Pages for people and mail providers, outside the API: not in its OpenAPI document.
       schema: {
+        hide: true,
         tags,
         operationId: "getBulletinUnsubscribe",
         summary: "The unsubscribe link of a functional mailbox, opened by a person: a page that asks first",
@@ -76,6 +78,7 @@ const unsubscribeRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: "public" },
       schema: {
+        hide: true,
         tags,
         operationId: "postBulletinUnsubscribe",
         summary: "One-click unsubscribe of a functional mailbox from the bulletins (RFC 8058), without login",
