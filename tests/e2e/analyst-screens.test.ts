@@ -105,6 +105,9 @@ describe("the analyst's queue and incident page at a desk and on a phone", () =>
         description:
           "Écrans de rançon sur les postes des urgences depuis 2 h du matin ; les serveurs de fichiers sont chiffrés.",
         declarant: { name: "Rita Payet", function: "RSSI", phone: "+262 692 12 34 56" },
+        rsitClass: "malicious-code",
+        rsitType: "infected-system",
+        suspectedMalicious: "yes",
         impactGrade: 4,
         personalData: { breach: "yes", approxPeople: 12000 },
       }),
