@@ -2,8 +2,8 @@ import { createRequire } from "node:module";
 import { dayInZone } from "@pris/domain";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import { assertWebBuilt, launchChromium, listen, WEB_DIST_DIR } from "../support/browser.ts";
+import { bulletinDraft } from "../support/bulletin-fixtures.ts";
 import {
   createApiKey,
   createEstablishment,
@@ -145,7 +145,12 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
   };
   const emails: Record<string, string> = {};
 
-  async function call(method: "POST" | "PUT", url: string, headers: Record<string, string>, payload?: object) {
+  async function call(
+    method: "POST" | "PUT",
+    url: string,
+    headers: Record<string, string>,
+    payload?: object,
+  ) {
     const res = await t.app.inject({ method, url, headers, payload });
     expect([200, 201], `${url} ${res.body}`).toContain(res.statusCode);
     return res.json();
@@ -224,7 +229,9 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
     ids.participation = exercise.participations[0].id;
     const p = ids.participation;
     await call("POST", `/api/v1/exercises/${exercise.id}/hold`, rssi, { heldOn });
-    await call("PUT", `/api/v1/participations/${p}/retex`, rssi, { hotSummary: "Procédures papier retrouvées." });
+    await call("PUT", `/api/v1/participations/${p}/retex`, rssi, {
+      hotSummary: "Procédures papier retrouvées.",
+    });
     await call("POST", `/api/v1/participations/${p}/findings`, rssi, {
       phase: "hot",
       theme: "technical",
