@@ -1,5 +1,8 @@
 import type { ReactNode } from "react";
 
+/** A column's name; hidden ones (an actions column) are read by screen readers and label no card cell. */
+export type DataTableHeader = string | { label: string; hidden: true };
+
 export interface DataTableRow {
   key: string;
   cells: ReactNode[];
@@ -20,12 +23,13 @@ export function DataTable({
 }: {
   caption: string;
   /** One per column; each also labels its cell in a card. */
-  headers: string[];
+  headers: DataTableHeader[];
   rows: DataTableRow[];
   /** Cards on a phone (the default); false keeps a table scrolling in its frame. */
   stack?: boolean;
   className?: string;
 }) {
+  const labels = headers.map((h) => (typeof h === "string" ? h : h.label));
   return (
     <div
       className={[
@@ -44,9 +48,9 @@ export function DataTable({
               <caption>{caption}</caption>
               <thead>
                 <tr>
-                  {headers.map((h) => (
-                    <th key={h} scope="col">
-                      {h}
+                  {headers.map((h, i) => (
+                    <th key={labels[i]} scope="col">
+                      {typeof h === "string" ? h : <span className="fr-sr-only">{h.label}</span>}
                     </th>
                   ))}
                 </tr>
@@ -55,7 +59,7 @@ export function DataTable({
                 {rows.map((row) => (
                   <tr key={row.key}>
                     {row.cells.map((cell, i) => (
-                      <td key={headers[i] ?? i} data-label={headers[i] ?? ""}>
+                      <td key={labels[i] ?? i} data-label={typeof headers[i] === "string" ? headers[i] : ""}>
                         {cell}
                       </td>
                     ))}
