@@ -11,6 +11,7 @@ import {
 } from "@pris/domain";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { API_BASE, api, describeProblem } from "../api/client.ts";
+import { DataTable } from "../components/DataTable.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { formatShort } from "../lib/zoned-time.ts";
 import { useApp } from "../session.tsx";
@@ -132,42 +133,32 @@ export function AccessTracesPage() {
       </form>
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
       {page && (
-        <div className="fr-table fr-table--no-caption">
-          <table>
-            <caption>Traces d'accès</caption>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Qui</th>
-                <th scope="col">Rôle</th>
-                <th scope="col">Objet</th>
-                <th scope="col">Opération</th>
-                <th scope="col">Adresse</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((t) => (
-                <tr key={t.id}>
-                  <td>{formatShort(t.at, config.timeZone)}</td>
-                  <td>{t.actor.name || t.actor.id}</td>
-                  <td>{ROLE_LABELS[t.actor.role as Role] ?? t.actor.role}</td>
-                  <td>
-                    {KIND_LABELS[t.objectKind]}
-                    {t.objectId ? <div className="fr-text--xs">{t.objectId}</div> : null}
-                  </td>
-                  <td>{tracedOperationLabel(t.action)}</td>
-                  <td>{t.ip ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <>
+          <DataTable
+            caption="Traces d'accès"
+            headers={["Date", "Qui", "Rôle", "Objet", "Opération", "Adresse"]}
+            rows={page.items.map((t) => ({
+              key: t.id,
+              cells: [
+                formatShort(t.at, config.timeZone),
+                t.actor.name || t.actor.id,
+                ROLE_LABELS[t.actor.role as Role] ?? t.actor.role,
+                <div key="object">
+                  {KIND_LABELS[t.objectKind]}
+                  {t.objectId ? <div className="fr-text--xs">{t.objectId}</div> : null}
+                </div>,
+                tracedOperationLabel(t.action),
+                t.ip ?? "—",
+              ],
+            }))}
+          />
           {page.items.length === 0 && <p>Aucune trace pour ces critères.</p>}
           {page.nextCursor && (
             <Button priority="secondary" onClick={() => void load(applied, page.nextCursor!)}>
               Afficher plus
             </Button>
           )}
-        </div>
+        </>
       )}
     </div>
   );

@@ -1,6 +1,5 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { Table } from "@codegouvfr/react-dsfr/Table";
 import {
   BULLETIN_ANSWER_LABELS,
   type Bulletin,
@@ -14,6 +13,7 @@ import { useNavigate, useParams } from "react-router";
 import { api, describeError, isUnauthorized } from "../api/client.ts";
 import { BulletinView } from "../components/bulletin/BulletinView.tsx";
 import { PendingList } from "../components/bulletin/PendingList.tsx";
+import { DataTable } from "../components/DataTable.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
 import { ANSWER_BUTTONS } from "../lib/bulletin-labels.ts";
@@ -40,8 +40,11 @@ function Dashboard({ board, timeZone }: { board: BulletinDashboard; timeZone: st
   const row = (
     c: BulletinDashboard["byTerritory"][number] | BulletinDashboard["byCategory"][number],
     name: string,
-  ) => [name, c.recipients, c.delivered, c.acknowledged, c.concerned, c.notConcerned, c.fixed];
-  const headers = ["", "Destinataires", "Remis", "Ont répondu", "Concernés", "Non concernés", "Corrigé"];
+  ) => ({
+    key: name,
+    cells: [name, c.recipients, c.delivered, c.acknowledged, c.concerned, c.notConcerned, c.fixed],
+  });
+  const headers = ["Destinataires", "Remis", "Ont répondu", "Concernés", "Non concernés", "Corrigé"];
   return (
     <section aria-label="Suivi de la diffusion" className="fr-mt-4w">
       <h2 className="fr-h3">Diffusion et accusés de réception</h2>
@@ -56,11 +59,16 @@ function Dashboard({ board, timeZone }: { board: BulletinDashboard; timeZone: st
         <Tile label="Échecs d'envoi" value={totals.failed} />
       </div>
       <h3 className="fr-h5">Par territoire</h3>
-      <Table headers={headers} data={board.byTerritory.map((t) => row(t, t.name))} />
+      <DataTable
+        caption="Diffusion par territoire"
+        headers={["Territoire", ...headers]}
+        rows={board.byTerritory.map((t) => row(t, t.name))}
+      />
       <h3 className="fr-h5">Par catégorie</h3>
-      <Table
-        headers={headers}
-        data={board.byCategory.map((c) => row(c, CATEGORIES[c.category as Category]?.label ?? c.category))}
+      <DataTable
+        caption="Diffusion par catégorie"
+        headers={["Catégorie", ...headers]}
+        rows={board.byCategory.map((c) => row(c, CATEGORIES[c.category as Category]?.label ?? c.category))}
       />
       <h3 className="fr-h5">Sans réponse ({totals.recipients - totals.acknowledged})</h3>
       {board.pending.length === 0 ? (
@@ -71,9 +79,13 @@ function Dashboard({ board, timeZone }: { board: BulletinDashboard; timeZone: st
       {board.failures.length > 0 && (
         <>
           <h3 className="fr-h5">Échecs d'envoi</h3>
-          <Table
+          <DataTable
+            caption="Échecs d'envoi"
             headers={["Adresse", "Tentatives", "Réponse du serveur"]}
-            data={board.failures.map((f) => [f.email, f.attempts, f.smtpResponse ?? f.lastError ?? ""])}
+            rows={board.failures.map((f) => ({
+              key: f.email,
+              cells: [f.email, f.attempts, f.smtpResponse ?? f.lastError ?? ""],
+            }))}
           />
         </>
       )}
@@ -188,8 +200,9 @@ export function BulletinPage() {
           )}
         </div>
       )}
+      <BulletinView bulletin={b} />
       {me.role === "rssi" && (
-        <section aria-label="Votre réponse" className="fr-mb-4w">
+        <section aria-label="Votre réponse" className="fr-mt-4w fr-mb-4w">
           <p className="fr-text--bold">
             {answered
               ? `Votre réponse : ${BULLETIN_ANSWER_LABELS[answered]}. Vous pouvez la mettre à jour.`
@@ -209,7 +222,6 @@ export function BulletinPage() {
           </div>
         </section>
       )}
-      <BulletinView bulletin={b} />
       {b.revisions.length > 1 && (
         <section className="fr-mt-4w" aria-label="Révisions">
           <h2 className="fr-h4">Historique</h2>

@@ -1,5 +1,4 @@
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { Table } from "@codegouvfr/react-dsfr/Table";
 import {
   BULLETIN_ANSWER_LABELS,
   BULLETIN_KIND_LABELS,
@@ -11,6 +10,7 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { api, describeError, isUnauthorized } from "../api/client.ts";
 import { TlpBadge } from "../components/badges.tsx";
+import { DataTable } from "../components/DataTable.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { LoadError } from "../components/LoadError.tsx";
 import { formatShort } from "../lib/zoned-time.ts";
@@ -66,8 +66,8 @@ export function BulletinsPage() {
       )}
       {state.status === "ready" && state.items.length === 0 && <p>Aucun bulletin pour l'instant.</p>}
       {state.status === "ready" && state.items.length > 0 && (
-        <Table
-          fixed
+        <DataTable
+          caption={heading}
           headers={[
             "Référence",
             "Titre",
@@ -77,27 +77,30 @@ export function BulletinsPage() {
             rssi ? "Ma réponse" : "Statut",
             "Publié le",
           ]}
-          data={state.items.map((b) => [
-            <Link key="ref" to={`/bulletins/${b.id}`}>
-              {b.reference ?? "Brouillon"}
-            </Link>,
-            b.title,
-            BULLETIN_KIND_LABELS[b.kind],
-            <TlpBadge key="tlp" tlp={b.tlp} small />,
-            BULLETIN_SEVERITY_LABELS[b.severity],
-            rssi
-              ? b.myAnswer
-                ? BULLETIN_ANSWER_LABELS[b.myAnswer]
-                : "À répondre"
-              : b.status === "draft"
-                ? "Brouillon"
-                : b.paused
-                  ? "Envoi suspendu"
-                  : b.revision > 1
-                    ? `Publié (révision ${b.revision})`
-                    : "Publié",
-            b.publishedAt ? formatShort(b.publishedAt, config.timeZone) : "—",
-          ])}
+          rows={state.items.map((b) => ({
+            key: b.id,
+            cells: [
+              <Link key="ref" to={`/bulletins/${b.id}`}>
+                {b.reference ?? "Brouillon"}
+              </Link>,
+              b.title,
+              BULLETIN_KIND_LABELS[b.kind],
+              <TlpBadge key="tlp" tlp={b.tlp} small />,
+              BULLETIN_SEVERITY_LABELS[b.severity],
+              rssi
+                ? b.myAnswer
+                  ? BULLETIN_ANSWER_LABELS[b.myAnswer]
+                  : "À répondre"
+                : b.status === "draft"
+                  ? "Brouillon"
+                  : b.paused
+                    ? "Envoi suspendu"
+                    : b.revision > 1
+                      ? `Publié (révision ${b.revision})`
+                      : "Publié",
+              b.publishedAt ? formatShort(b.publishedAt, config.timeZone) : "—",
+            ],
+          }))}
         />
       )}
     </div>

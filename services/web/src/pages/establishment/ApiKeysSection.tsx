@@ -4,6 +4,7 @@ import type { ApiKeyCreatedSchema, ApiKeySchema } from "@pris/domain";
 import { type FormEvent, useState } from "react";
 import type { Static } from "typebox";
 import { api } from "../../api/client.ts";
+import { DataTable } from "../../components/DataTable.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { TextField } from "../../components/TextField.tsx";
 import { useResource } from "../../lib/use-resource.ts";
@@ -106,58 +107,45 @@ export function ApiKeysSection({ establishmentId }: { establishmentId: string })
         (state.data.length === 0 ? (
           <p>Aucune clé.</p>
         ) : (
-          <div className="fr-table fr-table--no-caption">
-            <table>
-              <caption>Clés d'API</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Nom</th>
-                  <th scope="col">Début de la clé</th>
-                  <th scope="col">Créée le</th>
-                  <th scope="col">Dernière utilisation</th>
-                  <th scope="col">État</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.data.map((k) => (
-                  <tr key={k.id}>
-                    <td>{k.name}</td>
-                    <td>
-                      <code>{k.prefix}…</code>
-                    </td>
-                    <td>{formatShort(k.createdAt, config.timeZone)}</td>
-                    <td>{k.lastUsedAt ? formatShort(k.lastUsedAt, config.timeZone) : "Jamais"}</td>
-                    <td>
-                      {k.revokedAt ? (
-                        `Révoquée le ${formatShort(k.revokedAt, config.timeZone)}`
-                      ) : confirming === k.id ? (
-                        <>
-                          <Button size="small" disabled={busy} onClick={() => revoke(k)} className="fr-mr-1w">
-                            Confirmer la révocation
-                          </Button>
-                          <Button size="small" priority="secondary" onClick={() => setConfirming(null)}>
-                            Annuler
-                          </Button>
-                        </>
-                      ) : (
-                        <>
-                          <span className="fr-mr-1w">Active</span>
-                          <Button
-                            size="small"
-                            priority="tertiary"
-                            title={`Révoquer ${k.name}`}
-                            onClick={() => setConfirming(k.id)}
-                          >
-                            Révoquer
-                          </Button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Clés d'API"
+            headers={["Nom", "Début de la clé", "Créée le", "Dernière utilisation", "État"]}
+            rows={state.data.map((k) => ({
+              key: k.id,
+              cells: [
+                k.name,
+                <code key="prefix">{k.prefix}…</code>,
+                formatShort(k.createdAt, config.timeZone),
+                k.lastUsedAt ? formatShort(k.lastUsedAt, config.timeZone) : "Jamais",
+                <div key="state">
+                  {k.revokedAt ? (
+                    `Révoquée le ${formatShort(k.revokedAt, config.timeZone)}`
+                  ) : confirming === k.id ? (
+                    <>
+                      <Button size="small" disabled={busy} onClick={() => revoke(k)} className="fr-mr-1w">
+                        Confirmer la révocation
+                      </Button>
+                      <Button size="small" priority="secondary" onClick={() => setConfirming(null)}>
+                        Annuler
+                      </Button>
+                    </>
+                  ) : (
+                    <>
+                      <span className="fr-mr-1w">Active</span>
+                      <Button
+                        size="small"
+                        priority="tertiary"
+                        title={`Révoquer ${k.name}`}
+                        onClick={() => setConfirming(k.id)}
+                      >
+                        Révoquer
+                      </Button>
+                    </>
+                  )}
+                </div>,
+              ],
+            }))}
+          />
         ))}
       <form onSubmit={create} aria-label="Créer une clé">
         <div className="fr-grid-row fr-grid-row--gutters">

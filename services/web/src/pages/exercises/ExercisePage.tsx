@@ -14,6 +14,7 @@ import {
 import { type FormEvent, useMemo, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../api/client.ts";
+import { DataTable } from "../../components/DataTable.tsx";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { TextField } from "../../components/TextField.tsx";
@@ -398,50 +399,36 @@ export function ExercisePage() {
       </h2>
       {x.participations.length > 1 && <Progress exercise={x} />}
       {mayAdd && <AddParticipants exercise={x} regional={regionalRole} own={own} onAdded={set} />}
-      <div className="fr-table fr-table--no-caption">
-        <table>
-          <caption>Participants</caption>
-          <thead>
-            <tr>
-              <th scope="col">Établissement</th>
-              <th scope="col">Catégorie</th>
-              <th scope="col">Statut</th>
-              <th scope="col">Actions d'amélioration</th>
-              <th scope="col">
-                <span className="fr-sr-only">Retrait</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {x.participations.map((p) => (
-              <tr key={p.id}>
-                <td>
-                  <Link to={`/exercices/participations/${p.id}`}>{p.establishmentName}</Link>
-                </td>
-                <td>{CATEGORIES[p.category as Category]?.label ?? p.category}</td>
-                <td>
-                  <ParticipationBadge status={p.status} />
-                </td>
-                <td>
-                  {p.actionsTotal === 0
-                    ? "—"
-                    : `${p.actionsTotal - p.actionsOpen} / ${p.actionsTotal} soldées`}
-                </td>
-                <td>
-                  {mayRemove(p.status) && (
-                    <RemoveParticipant
-                      exerciseId={x.id}
-                      participationId={p.id}
-                      name={p.establishmentName}
-                      onRemoved={reload}
-                    />
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Participants"
+        headers={[
+          "Établissement",
+          "Catégorie",
+          "Statut",
+          "Actions d'amélioration",
+          { label: "Retrait", hidden: true },
+        ]}
+        rows={x.participations.map((p) => ({
+          key: p.id,
+          cells: [
+            <Link key="name" to={`/exercices/participations/${p.id}`}>
+              {p.establishmentName}
+            </Link>,
+            CATEGORIES[p.category as Category]?.label ?? p.category,
+            <ParticipationBadge key="status" status={p.status} />,
+            p.actionsTotal === 0 ? "—" : `${p.actionsTotal - p.actionsOpen} / ${p.actionsTotal} soldées`,
+            mayRemove(p.status) ? (
+              <RemoveParticipant
+                key="remove"
+                exerciseId={x.id}
+                participationId={p.id}
+                name={p.establishmentName}
+                onRemoved={reload}
+              />
+            ) : null,
+          ],
+        }))}
+      />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { EXERCISE_KIND_LABELS, EXERCISE_KINDS, type Exercise, type ExerciseKind 
 import { type FormEvent, useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { api } from "../../api/client.ts";
+import { DataTable } from "../../components/DataTable.tsx";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { labelled, SelectField } from "../../components/SelectField.tsx";
@@ -141,44 +142,27 @@ export function ExercisesPage() {
         (items.length === 0 ? (
           <p>Aucun exercice pour l'instant.</p>
         ) : (
-          <div className="fr-table fr-table--no-caption">
-            <table>
-              <caption>Exercices</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Exercice</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">Avancement</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((x) => (
-                  <tr key={x.id}>
-                    <td>
-                      <Link to={`/exercices/${x.id}`}>{x.title}</Link>
-                    </td>
-                    <td>
-                      {EXERCISE_KIND_LABELS[x.kind]}
-                      {x.pooled ? " (mutualisé)" : ""}
-                    </td>
-                    <td>
-                      {x.heldOn ? `Réalisé le ${dayLabel(x.heldOn)}` : `Prévu le ${dayLabel(x.plannedOn)}`}
-                    </td>
-                    <td>
-                      {x.status === "cancelled" ? (
-                        <ParticipationBadge status="cancelled" />
-                      ) : x.participations.length === 1 ? (
-                        <ParticipationBadge status={x.participations[0]!.status} />
-                      ) : (
-                        `${x.participantCount} établissements`
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Exercices"
+            headers={["Exercice", "Type", "Date", "Avancement"]}
+            rows={items.map((x) => ({
+              key: x.id,
+              cells: [
+                <Link key="title" to={`/exercices/${x.id}`}>
+                  {x.title}
+                </Link>,
+                `${EXERCISE_KIND_LABELS[x.kind]}${x.pooled ? " (mutualisé)" : ""}`,
+                x.heldOn ? `Réalisé le ${dayLabel(x.heldOn)}` : `Prévu le ${dayLabel(x.plannedOn)}`,
+                x.status === "cancelled" ? (
+                  <ParticipationBadge key="status" status="cancelled" />
+                ) : x.participations.length === 1 ? (
+                  <ParticipationBadge key="status" status={x.participations[0]!.status} />
+                ) : (
+                  `${x.participantCount} établissements`
+                ),
+              ],
+            }))}
+          />
         ))}
       {moreError && <Alert severity="error" small description={moreError} className="fr-mb-2w" />}
       {nextCursor && (

@@ -4,6 +4,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { ROLE_LABELS, ROLES, type User } from "@pris/domain";
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
 import { countOf } from "../../../lib/format.ts";
@@ -116,45 +117,31 @@ export function UsersList() {
         </p>
       )}
       {page && page.items.length > 0 && (
-        <div className="fr-table fr-table--no-caption">
-          <table>
-            <caption>Utilisateurs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Nom</th>
-                <th scope="col">Adresse électronique</th>
-                <th scope="col">Rôle</th>
-                <th scope="col">Périmètre</th>
-                <th scope="col">Statut</th>
-                <th scope="col">Dernière connexion</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    <Link to={`${USERS_PATH}/${u.id}`}>{u.displayName}</Link>
-                  </td>
-                  <td>{u.email}</td>
-                  <td>{ROLE_LABELS[u.role]}</td>
-                  <td>{scopeOf(u)}</td>
-                  <td>
-                    {u.active ? (
-                      <Badge small severity="success" noIcon>
-                        Actif
-                      </Badge>
-                    ) : (
-                      <Badge small noIcon>
-                        Désactivé
-                      </Badge>
-                    )}
-                  </td>
-                  <td>{u.lastLoginAt ? formatShort(u.lastLoginAt, config.timeZone) : "jamais"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Utilisateurs"
+          headers={["Nom", "Adresse électronique", "Rôle", "Périmètre", "Statut", "Dernière connexion"]}
+          rows={page.items.map((u) => ({
+            key: u.id,
+            cells: [
+              <Link key="name" to={`${USERS_PATH}/${u.id}`}>
+                {u.displayName}
+              </Link>,
+              u.email,
+              ROLE_LABELS[u.role],
+              scopeOf(u),
+              u.active ? (
+                <Badge key="status" small severity="success" noIcon>
+                  Actif
+                </Badge>
+              ) : (
+                <Badge key="status" small noIcon>
+                  Désactivé
+                </Badge>
+              ),
+              u.lastLoginAt ? formatShort(u.lastLoginAt, config.timeZone) : "jamais",
+            ],
+          }))}
+        />
       )}
       {page?.nextCursor && (
         <Button priority="secondary" disabled={loading} onClick={more}>

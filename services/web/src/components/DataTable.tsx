@@ -1,0 +1,75 @@
+import type { ReactNode } from "react";
+
+/** A column's name; hidden ones (an actions column) are read by screen readers and label no card cell. */
+export type DataTableHeader = string | { label: string; hidden: true };
+
+export interface DataTableRow {
+  key: string;
+  cells: ReactNode[];
+}
+
+/**
+ * A list as a table: on a wide screen it scrolls within its frame when it is wider than the page (the
+ * frame is a named region the keyboard can reach and scroll), on a phone each row becomes a card
+ * whose cells are labelled by their column (WCAG 1.4.10: nothing wider than the window). DSFR's table
+ * markup; the caption names the region and is read by screen readers only.
+ */
+export function DataTable({
+  caption,
+  headers,
+  rows,
+  stack = true,
+  className,
+}: {
+  caption: string;
+  /** One per column; each also labels its cell in a card. */
+  headers: DataTableHeader[];
+  rows: DataTableRow[];
+  /** Cards on a phone (the default); false keeps a table scrolling in its frame. */
+  stack?: boolean;
+  className?: string;
+}) {
+  const labels = headers.map((h) => (typeof h === "string" ? h : h.label));
+  return (
+    <div
+      className={[
+        "fr-table fr-table--no-caption fr-table--multiline pris-table",
+        stack ? "pris-table--stack" : "",
+        className ?? "",
+      ]
+        .filter(Boolean)
+        .join(" ")}
+    >
+      <div className="fr-table__wrapper">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a frame that scrolls must be reachable by the keyboard */}
+        <section className="fr-table__container" tabIndex={0} aria-label={caption}>
+          <div className="fr-table__content">
+            <table>
+              <caption>{caption}</caption>
+              <thead>
+                <tr>
+                  {headers.map((h, i) => (
+                    <th key={labels[i]} scope="col">
+                      {typeof h === "string" ? h : <span className="fr-sr-only">{h.label}</span>}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((row) => (
+                  <tr key={row.key}>
+                    {row.cells.map((cell, i) => (
+                      <td key={labels[i] ?? i} data-label={typeof headers[i] === "string" ? headers[i] : ""}>
+                        {cell}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </div>
+    </div>
+  );
+}
