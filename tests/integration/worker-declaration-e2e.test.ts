@@ -1,3 +1,4 @@
+import { mailDomain } from "@pris/config";
 import { mailDeliveries } from "@pris/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,8 +75,10 @@ describe("a declaration through the API", () => {
     expect(mail!.parsed.subject).toBe(
       `[TLP:AMBER+STRICT] [P1] Nouveau signalement ${p1.reference} — Clinique des Flamboyants`,
     );
+    // On the sender's domain (MAIL_FROM), which SPF and DMARC vouch for.
+    const domain = mailDomain(stack.t.config).replaceAll(".", "\\.");
     expect(mail!.parsed.messageId).toMatch(
-      new RegExp(`^<incident-declared\\.${p1.id}\\.[0-9a-f-]{36}@pris\\.example\\.re>$`),
+      new RegExp(`^<incident-declared\\.${p1.id}\\.[0-9a-f-]{36}@${domain}>$`),
     );
     expect(mail!.parsed.text).toContain(`https://pris.example.re/incidents/${p1.id}`);
     // AMBER+STRICT: the title stays in the application, and so do description, phone and observables.
