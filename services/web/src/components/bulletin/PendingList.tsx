@@ -3,6 +3,7 @@ import { type BulletinDashboard, CATEGORIES, type Category, RECIPIENT_ROLE_LABEL
 import { useMemo, useState } from "react";
 import { DELIVERY_LABELS } from "../../lib/bulletin-labels.ts";
 import { formatShort } from "../../lib/zoned-time.ts";
+import { DataTable } from "../DataTable.tsx";
 import { SelectField } from "../SelectField.tsx";
 
 type Pending = BulletinDashboard["pending"][number];
@@ -93,50 +94,30 @@ export function PendingList({ pending, timeZone }: { pending: Pending[]; timeZon
           ? `${pending.length} sans réponse`
           : `${shown.length} sur ${pending.length} sans réponse`}
       </p>
-      <div className="fr-table fr-table--no-caption">
-        <table data-testid="pending-list">
-          <caption>Destinataires sans réponse</caption>
-          <thead>
-            <tr>
-              {COLUMNS.map((c) => (
-                <th
-                  scope="col"
-                  key={c.label}
-                  aria-sort={c.key === null ? undefined : c.key === sort ? "ascending" : "none"}
-                >
-                  {c.key === null ? (
-                    c.label
-                  ) : (
-                    <button type="button" className="pris-sort" onClick={() => setSort(c.key!)}>
-                      {c.label}
-                      <span aria-hidden="true">{c.key === sort ? " ▲" : " ↕"}</span>
-                    </button>
-                  )}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {shown.map((p) => (
-              <tr key={p.recipientId}>
-                <td>{p.establishment}</td>
-                <td>{p.territoryName}</td>
-                <td>{categoryLabel(p.category)}</td>
-                <td>
-                  {p.name}
-                  <br />
-                  <span className="fr-text--xs">{RECIPIENT_ROLE_LABELS[p.role]}</span>
-                  <br />
-                  <a href={`mailto:${p.email}`}>{p.email}</a>
-                </td>
-                <td>{p.delivery ? DELIVERY_LABELS[p.delivery] : "Lecture dans PRIS"}</td>
-                <td>{p.readAt ? formatShort(p.readAt, timeZone) : "Non"}</td>
-                <td>{p.remindedAt ? formatShort(p.remindedAt, timeZone) : "Pas encore"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable<SortKey>
+        caption="Destinataires sans réponse"
+        testId="pending-list"
+        headers={COLUMNS.map((c) => c.label)}
+        sort={{ keys: COLUMNS.map((c) => c.key), current: sort, onSort: setSort }}
+        rows={shown.map((p) => ({
+          key: p.recipientId,
+          cells: [
+            p.establishment,
+            p.territoryName,
+            categoryLabel(p.category),
+            <>
+              {p.name}
+              <br />
+              <span className="fr-text--xs">{RECIPIENT_ROLE_LABELS[p.role]}</span>
+              <br />
+              <a href={`mailto:${p.email}`}>{p.email}</a>
+            </>,
+            p.delivery ? DELIVERY_LABELS[p.delivery] : "Lecture dans PRIS",
+            p.readAt ? formatShort(p.readAt, timeZone) : "Non",
+            p.remindedAt ? formatShort(p.remindedAt, timeZone) : "Pas encore",
+          ],
+        }))}
+      />
     </>
   );
 }

@@ -3,6 +3,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { CATEGORIES, CATEGORY_VALUES, type Category, type LatePage, type LateSort } from "@pris/domain";
 import { useEffect, useState } from "react";
 import { api, describeError } from "../../api/client.ts";
+import { DataTable } from "../../components/DataTable.tsx";
 import { SelectField } from "../../components/SelectField.tsx";
 import { formatNumber, pluralOf } from "../../lib/format.ts";
 
@@ -96,62 +97,37 @@ export function LateList({ year, territoryNames }: { year: number; territoryName
             réalisé en {year}.
           </p>
           {items.length > 0 && (
-            <div className="fr-table fr-table--no-caption">
-              <table data-testid="late-list">
-                <caption>Établissements en retard</caption>
-                <thead>
-                  <tr>
-                    {COLUMNS.map((c) => (
-                      <th
-                        scope="col"
-                        key={c.label}
-                        aria-sort={c.sort === null ? undefined : c.sort === sort ? "ascending" : "none"}
-                      >
-                        {c.sort === null ? (
-                          c.label
-                        ) : (
-                          <button
-                            type="button"
-                            className="pris-sort"
-                            onClick={() => setSort(c.sort!)}
-                            title={`Trier par ${c.label.toLowerCase()}`}
-                          >
-                            {c.label}
-                            <span aria-hidden="true">{c.sort === sort ? " ▲" : " ↕"}</span>
-                          </button>
-                        )}
-                      </th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((e) => (
-                    <tr key={e.establishmentId}>
-                      <td>{e.name}</td>
-                      <td>{territoryNames.get(e.territory) ?? e.territory}</td>
-                      <td>{categoryLabel(e.category)}</td>
-                      <td>{e.planned ? "Oui" : "Non"}</td>
-                      <td>
-                        {e.rssiName ?? (e.rssiEmail ? "" : "Aucun RSSI connu")}
-                        {e.rssiFromAccount && <span className="fr-text--xs pris-muted"> (compte PRIS)</span>}
-                        {e.rssiEmail && (
-                          <>
-                            <br />
-                            <a href={`mailto:${e.rssiEmail}`}>{e.rssiEmail}</a>
-                          </>
-                        )}
-                        {e.rssiPhone && (
-                          <>
-                            <br />
-                            <a href={`tel:${e.rssiPhone.replace(/\s/g, "")}`}>{e.rssiPhone}</a>
-                          </>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable<LateSort>
+              caption="Établissements en retard"
+              testId="late-list"
+              headers={COLUMNS.map((c) => c.label)}
+              sort={{ keys: COLUMNS.map((c) => c.sort), current: sort, onSort: setSort }}
+              rows={items.map((e) => ({
+                key: e.establishmentId,
+                cells: [
+                  e.name,
+                  territoryNames.get(e.territory) ?? e.territory,
+                  categoryLabel(e.category),
+                  e.planned ? "Oui" : "Non",
+                  <>
+                    {e.rssiName ?? (e.rssiEmail ? "" : "Aucun RSSI connu")}
+                    {e.rssiFromAccount && <span className="fr-text--xs pris-muted"> (compte PRIS)</span>}
+                    {e.rssiEmail && (
+                      <>
+                        <br />
+                        <a href={`mailto:${e.rssiEmail}`}>{e.rssiEmail}</a>
+                      </>
+                    )}
+                    {e.rssiPhone && (
+                      <>
+                        <br />
+                        <a href={`tel:${e.rssiPhone.replace(/\s/g, "")}`}>{e.rssiPhone}</a>
+                      </>
+                    )}
+                  </>,
+                ],
+              }))}
+            />
           )}
           {last.nextCursor && (
             <Button priority="secondary" onClick={() => load(last.nextCursor ?? undefined)}>
