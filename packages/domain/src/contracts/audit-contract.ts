@@ -37,26 +37,35 @@ const Snapshot = Nullable(
   }),
 );
 
-export const AuditTrailEntrySchema = Type.Object({
-  id: UuidSchema,
-  at: DateTimeSchema,
-  actor: Type.Object({
-    userId: Nullable(UuidSchema),
-    label: Type.String({ description: "The person as named at the time, or « système »" }),
-  }),
-  action: Type.String({ description: "<object kind>.<verb>" }),
-  objectKind: Type.String(),
-  objectId: Type.String(),
-  objectLabel: Type.String(),
-  before: Snapshot,
-  after: Snapshot,
-  requestId: Nullable(Type.String()),
-  ip: Nullable(Type.String()),
-});
+export const AuditTrailEntrySchema = Type.Object(
+  {
+    id: UuidSchema,
+    at: DateTimeSchema,
+    actor: Type.Object({
+      userId: Nullable(UuidSchema),
+      label: Type.String({ description: "The person as named at the time, or « système »" }),
+    }),
+    action: Type.String({ description: "<object kind>.<verb>" }),
+    objectKind: Type.String(),
+    objectId: Type.String(),
+    objectLabel: Type.String(),
+    before: Snapshot,
+    after: Snapshot,
+    requestId: Nullable(Type.String()),
+    ip: Nullable(Type.String()),
+  },
+  {
+    description:
+      "One entry of the administration trail: who changed which object, when, and its fields before and after.",
+  },
+);
 export type AuditTrailEntry = Static<typeof AuditTrailEntrySchema>;
 
-export const AuditPageSchema = Type.Object({
-  items: Type.Array(AuditTrailEntrySchema),
-  nextCursor: Nullable(Type.String()),
-});
+export const AuditPageSchema = Type.Object(
+  {
+    items: Type.Array(AuditTrailEntrySchema),
+    nextCursor: Nullable(Type.String()),
+  },
+  { description: "A page of the administration trail, newest first, with the cursor of the next page." },
+);
 export type AuditPage = Static<typeof AuditPageSchema>;

@@ -46,57 +46,73 @@ export const ClockRecordSchema = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "Recording that a regulatory obligation was met: when, to which authority, under which reference, and why late if it was.",
+    additionalProperties: false,
+  },
 );
 export type ClockRecord = Static<typeof ClockRecordSchema>;
 
 /** One submission recorded on a clock (a progress report, then the final one; or a correction). */
-export const ClockSubmissionSchema = Type.Object({
-  recordedAt: DateTimeSchema,
-  doneAt: DateTimeSchema,
-  report: Nullable(Enum(REPORT_KINDS)),
-  authority: Type.String(),
-  reference: Nullable(Type.String()),
-  note: Nullable(Type.String()),
-  lateReason: Nullable(Type.String()),
-  recordedBy: Type.String(),
-});
+export const ClockSubmissionSchema = Type.Object(
+  {
+    recordedAt: DateTimeSchema,
+    doneAt: DateTimeSchema,
+    report: Nullable(Enum(REPORT_KINDS)),
+    authority: Type.String(),
+    reference: Nullable(Type.String()),
+    note: Nullable(Type.String()),
+    lateReason: Nullable(Type.String()),
+    recordedBy: Type.String(),
+  },
+  {
+    description:
+      "One submission recorded on a regulatory clock (a progress report, the final one, or a correction).",
+  },
+);
 
 /** "What was notified to whom and when", for the regulator. */
-export const NotificationExportSchema = Type.Object({
-  reference: Type.String(),
-  title: Type.String(),
-  tlp: Enum(TLP_LABELS),
-  establishment: Type.Object({ name: Type.String(), finess: Type.String() }),
-  severity: Enum(SEVERITIES),
-  status: Enum(INCIDENT_STATUSES),
-  declarant: DeclarantSchema,
-  detectedAt: DateTimeSchema,
-  declaredAt: DateTimeSchema,
-  timeZone: Type.String({ description: "The region's zone, in which the printable page shows times" }),
-  generatedAt: DateTimeSchema,
-  notifications: Type.Array(
-    Type.Object({
-      kind: Enum(CLOCK_KINDS),
-      obligation: Type.Object({
-        label: Type.String(),
-        basis: Type.String({ description: "Legal basis" }),
-        deadline: Type.String({ description: "The deadline in words" }),
+export const NotificationExportSchema = Type.Object(
+  {
+    reference: Type.String(),
+    title: Type.String(),
+    tlp: Enum(TLP_LABELS),
+    establishment: Type.Object({ name: Type.String(), finess: Type.String() }),
+    severity: Enum(SEVERITIES),
+    status: Enum(INCIDENT_STATUSES),
+    declarant: DeclarantSchema,
+    detectedAt: DateTimeSchema,
+    declaredAt: DateTimeSchema,
+    timeZone: Type.String({ description: "The region's zone, in which the printable page shows times" }),
+    generatedAt: DateTimeSchema,
+    notifications: Type.Array(
+      Type.Object({
+        kind: Enum(CLOCK_KINDS),
+        obligation: Type.Object({
+          label: Type.String(),
+          basis: Type.String({ description: "Legal basis" }),
+          deadline: Type.String({ description: "The deadline in words" }),
+        }),
+        startsAt: DateTimeSchema,
+        dueAt: DateTimeSchema,
+        provisional: Type.Boolean(),
+        doneAt: Nullable(DateTimeSchema),
+        authority: Nullable(Type.String()),
+        reference: Nullable(Type.String()),
+        note: Nullable(Type.String()),
+        lateReason: Nullable(Type.String()),
+        state: Enum(CLOCK_STATES),
+        stateLabel: Type.String(),
+        submissions: Type.Array(ClockSubmissionSchema),
       }),
-      startsAt: DateTimeSchema,
-      dueAt: DateTimeSchema,
-      provisional: Type.Boolean(),
-      doneAt: Nullable(DateTimeSchema),
-      authority: Nullable(Type.String()),
-      reference: Nullable(Type.String()),
-      note: Nullable(Type.String()),
-      lateReason: Nullable(Type.String()),
-      state: Enum(CLOCK_STATES),
-      stateLabel: Type.String(),
-      submissions: Type.Array(ClockSubmissionSchema),
-    }),
-  ),
-});
+    ),
+  },
+  {
+    description:
+      "What an incident notified to which authority and when, obligation by obligation, for the regulator.",
+  },
+);
 export type NotificationExport = Static<typeof NotificationExportSchema>;
 
 export const ClockRecordedSchema = ClockViewSchema;

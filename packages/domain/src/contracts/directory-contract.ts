@@ -24,7 +24,10 @@ export const ContactSchema = Type.Object(
     email: Type.Optional(EmailSchema),
     phone: Type.Optional(PhoneSchema),
   },
-  { additionalProperties: false },
+  {
+    description: "A person to reach at an establishment: name, e-mail and phone.",
+    additionalProperties: false,
+  },
 );
 
 export const ContactsSchema = Type.Object(
@@ -35,7 +38,10 @@ export const ContactsSchema = Type.Object(
     dpo: Type.Optional(ContactSchema),
     functionalMailbox: Type.Optional(EmailSchema),
   },
-  { additionalProperties: false },
+  {
+    description: "An establishment's contacts by role: RSSI, deputy, director, DPO and functional mailbox.",
+    additionalProperties: false,
+  },
 );
 export type Contacts = Static<typeof ContactsSchema>;
 
@@ -45,7 +51,11 @@ export const ProductSchema = Type.Object(
     vendor: Type.String({ minLength: 1, maxLength: 200 }),
     product: Type.Optional(Type.String({ maxLength: 200 })),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "A product an establishment declares (its kind, vendor and name), used to target alerts and spot contagion.",
+    additionalProperties: false,
+  },
 );
 
 export const SupplierSchema = Type.Object(
@@ -53,7 +63,11 @@ export const SupplierSchema = Type.Object(
     service: Enum(SUPPLIER_SERVICES),
     name: Type.String({ minLength: 1, maxLength: 200 }),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "A supplier an establishment declares (the service it provides and its name), used to target alerts and spot contagion.",
+    additionalProperties: false,
+  },
 );
 export type Supplier = Static<typeof SupplierSchema>;
 
@@ -111,30 +125,36 @@ export const EstablishmentPatchSchema = Type.Object(
 );
 export type EstablishmentPatch = Static<typeof EstablishmentPatchSchema>;
 
-export const EstablishmentSchema = Type.Object({
-  id: UuidSchema,
-  finess: Type.String(),
-  name: Type.String(),
-  category: Enum(CATEGORY_VALUES),
-  sector: Enum(SECTORS),
-  territory: Type.String(),
-  ghtId: Nullable(UuidSchema),
-  smallStructure: Type.Boolean(),
-  nis2Status: Enum(NIS2_STATUSES),
-  contacts: ContactsSchema,
-  products: Type.Array(ProductSchema),
-  suppliers: Type.Array(SupplierSchema),
-  legalEntityFiness: Nullable(Type.String()),
-  siret: Nullable(Type.String()),
-  finessCategory: Nullable(Type.String({ description: "The registry's category code (categetab)" })),
-  address: Nullable(RegistryAddressSchema),
-  phone: Nullable(Type.String()),
-  active: Type.Boolean(),
-  activeFrom: Nullable(DaySchema),
-  activeUntil: Nullable(DaySchema),
-  registryUpdatedOn: Nullable(DaySchema),
-  createdAt: DateTimeSchema,
-});
+export const EstablishmentSchema = Type.Object(
+  {
+    id: UuidSchema,
+    finess: Type.String(),
+    name: Type.String(),
+    category: Enum(CATEGORY_VALUES),
+    sector: Enum(SECTORS),
+    territory: Type.String(),
+    ghtId: Nullable(UuidSchema),
+    smallStructure: Type.Boolean(),
+    nis2Status: Enum(NIS2_STATUSES),
+    contacts: ContactsSchema,
+    products: Type.Array(ProductSchema),
+    suppliers: Type.Array(SupplierSchema),
+    legalEntityFiness: Nullable(Type.String()),
+    siret: Nullable(Type.String()),
+    finessCategory: Nullable(Type.String({ description: "The registry's category code (categetab)" })),
+    address: Nullable(RegistryAddressSchema),
+    phone: Nullable(Type.String()),
+    active: Type.Boolean(),
+    activeFrom: Nullable(DaySchema),
+    activeUntil: Nullable(DaySchema),
+    registryUpdatedOn: Nullable(DaySchema),
+    createdAt: DateTimeSchema,
+  },
+  {
+    description:
+      "An establishment's registry entry: FINESS, category, territory, GHT, NIS2 status, contacts, declared products and suppliers.",
+  },
+);
 export type Establishment = Static<typeof EstablishmentSchema>;
 
 export const EstablishmentListQuerySchema = Type.Object(
@@ -155,11 +175,17 @@ export const EstablishmentListQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const EstablishmentPageSchema = Type.Object({
-  items: Type.Array(EstablishmentSchema),
-  total: Type.Integer(),
-  nextCursor: Nullable(Type.String()),
-});
+export const EstablishmentPageSchema = Type.Object(
+  {
+    items: Type.Array(EstablishmentSchema),
+    total: Type.Integer(),
+    nextCursor: Nullable(Type.String()),
+  },
+  {
+    description:
+      "A page of establishments, by name, with the total matching and the cursor of the next page.",
+  },
+);
 
 export const TerritorySchema = Type.Object({
   code: Type.String(),
@@ -173,14 +199,17 @@ export const GhtCreateSchema = Type.Object(
     name: Type.String({ minLength: 2, maxLength: 300 }),
     supportEstablishmentId: Type.Optional(Nullable(UuidSchema)),
   },
-  { additionalProperties: false },
+  { description: "A GHT to register, with its support establishment if known.", additionalProperties: false },
 );
-export const GhtSchema = Type.Object({
-  id: UuidSchema,
-  code: Type.String(),
-  name: Type.String(),
-  supportEstablishmentId: Nullable(UuidSchema),
-});
+export const GhtSchema = Type.Object(
+  {
+    id: UuidSchema,
+    code: Type.String(),
+    name: Type.String(),
+    supportEstablishmentId: Nullable(UuidSchema),
+  },
+  { description: "A GHT (public hospital group of a territory) and its support establishment." },
+);
 
 /**
  * A new password. The schema only bounds the request; the password policy (password-policy.ts) decides,
@@ -198,18 +227,27 @@ export const PasswordSchema = Type.String({
 
 export const ApiKeyCreateSchema = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200, description: "What uses this key" }) },
-  { additionalProperties: false },
+  {
+    description: "A new API key for an establishment, named after what uses it.",
+    additionalProperties: false,
+  },
 );
-export const ApiKeySchema = Type.Object({
-  id: UuidSchema,
-  establishmentId: UuidSchema,
-  name: Type.String(),
-  prefix: Type.String({ description: "Public part of the key, to recognise it" }),
-  createdAt: DateTimeSchema,
-  lastUsedAt: Nullable(DateTimeSchema),
-  revokedAt: Nullable(DateTimeSchema),
-});
-export const ApiKeyCreatedSchema = Type.Object({
-  ...ApiKeySchema.properties,
-  key: Type.String({ description: "The whole key, shown this once: store it now" }),
-});
+export const ApiKeySchema = Type.Object(
+  {
+    id: UuidSchema,
+    establishmentId: UuidSchema,
+    name: Type.String(),
+    prefix: Type.String({ description: "Public part of the key, to recognise it" }),
+    createdAt: DateTimeSchema,
+    lastUsedAt: Nullable(DateTimeSchema),
+    revokedAt: Nullable(DateTimeSchema),
+  },
+  { description: "An establishment's API key, without its secret." },
+);
+export const ApiKeyCreatedSchema = Type.Object(
+  {
+    ...ApiKeySchema.properties,
+    key: Type.String({ description: "The whole key, shown this once: store it now" }),
+  },
+  { description: "A new API key, with the whole key shown this once." },
+);

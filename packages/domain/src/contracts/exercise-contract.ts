@@ -46,7 +46,11 @@ export const ExerciseCreateSchema = Type.Object(
         "pooled by the GHT, which counts for each); a regional exercise is created by the ARS or the pole.",
     }),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "An exercise to plan for one or several establishments: kind, level, scenario, planned day and organiser.",
+    additionalProperties: false,
+  },
 );
 export type ExerciseCreate = Static<typeof ExerciseCreateSchema>;
 
@@ -60,7 +64,11 @@ export const ExercisePatchSchema = Type.Object(
     participants: Type.Optional(exerciseFields.participants),
     organiser: Type.Optional(exerciseFields.organiser),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    description: "Changes to a planned exercise; only the fields sent change.",
+    additionalProperties: false,
+    minProperties: 1,
+  },
 );
 export type ExercisePatch = Static<typeof ExercisePatchSchema>;
 
@@ -80,51 +88,63 @@ export const ExerciseParticipantsAddSchema = Type.Object(
         "establishments of their scope only; larger selections are sent in several requests.",
     }),
   },
-  { additionalProperties: false },
+  { description: "Establishments to add to an exercise.", additionalProperties: false },
 );
 export type ExerciseParticipantsAdd = Static<typeof ExerciseParticipantsAddSchema>;
 
 export const ExerciseHoldSchema = Type.Object(
   { heldOn: { ...DaySchema, description: "Day the exercise took place (not in the future)" } },
-  { additionalProperties: false },
+  { description: "The day an exercise was held.", additionalProperties: false },
 );
 export const ExerciseCancelSchema = Type.Object(
   { reason: Text(1000, "Why the exercise is cancelled") },
-  { additionalProperties: false },
+  { description: "Why a planned exercise is cancelled.", additionalProperties: false },
 );
 
-export const ParticipationSummarySchema = Type.Object({
-  id: UuidSchema,
-  establishmentId: UuidSchema,
-  establishmentName: Type.String(),
-  category: Type.String(),
-  territory: Type.String(),
-  status: Enum(PARTICIPATION_STATUSES),
-  actionsOpen: Type.Integer(),
-  actionsTotal: Type.Integer(),
-});
+export const ParticipationSummarySchema = Type.Object(
+  {
+    id: UuidSchema,
+    establishmentId: UuidSchema,
+    establishmentName: Type.String(),
+    category: Type.String(),
+    territory: Type.String(),
+    status: Enum(PARTICIPATION_STATUSES),
+    actionsOpen: Type.Integer(),
+    actionsTotal: Type.Integer(),
+  },
+  {
+    description:
+      "One establishment's participation in an exercise, in brief: its status and improvement actions.",
+  },
+);
 export type ParticipationSummary = Static<typeof ParticipationSummarySchema>;
 
-export const ExerciseSchema = Type.Object({
-  id: UuidSchema,
-  kind: Enum(EXERCISE_KINDS),
-  level: Enum(EXERCISE_LEVELS),
-  title: Type.String(),
-  scenario: Type.String(),
-  objectives: Type.Array(Type.String()),
-  plannedOn: DaySchema,
-  heldOn: Nullable(DaySchema),
-  participants: Type.String(),
-  organiser: Type.String(),
-  status: Type.Union([Type.Literal("planned"), Type.Literal("held"), Type.Literal("cancelled")]),
-  cancelReason: Nullable(Type.String()),
-  pooled: Type.Boolean({ description: "More than one establishment takes part: it counts for each" }),
-  participantCount: Type.Integer({ description: "Establishments taking part (all of them, whoever asks)" }),
-  participations: Type.Array(ParticipationSummarySchema, {
-    description: "The participations the caller may see: an RSSI sees their establishments' only",
-  }),
-  createdAt: DateTimeSchema,
-});
+export const ExerciseSchema = Type.Object(
+  {
+    id: UuidSchema,
+    kind: Enum(EXERCISE_KINDS),
+    level: Enum(EXERCISE_LEVELS),
+    title: Type.String(),
+    scenario: Type.String(),
+    objectives: Type.Array(Type.String()),
+    plannedOn: DaySchema,
+    heldOn: Nullable(DaySchema),
+    participants: Type.String(),
+    organiser: Type.String(),
+    status: Type.Union([Type.Literal("planned"), Type.Literal("held"), Type.Literal("cancelled")]),
+    cancelReason: Nullable(Type.String()),
+    pooled: Type.Boolean({ description: "More than one establishment takes part: it counts for each" }),
+    participantCount: Type.Integer({ description: "Establishments taking part (all of them, whoever asks)" }),
+    participations: Type.Array(ParticipationSummarySchema, {
+      description: "The participations the caller may see: an RSSI sees their establishments' only",
+    }),
+    createdAt: DateTimeSchema,
+  },
+  {
+    description:
+      "A continuity or crisis exercise: its kind, level, scenario, days and status, with the participations the caller may see.",
+  },
+);
 export type Exercise = Static<typeof ExerciseSchema>;
 
 export const ExerciseListQuerySchema = Type.Object(
@@ -138,10 +158,13 @@ export const ExerciseListQuerySchema = Type.Object(
 );
 export type ExerciseListQuery = Static<typeof ExerciseListQuerySchema>;
 
-export const ExercisePageSchema = Type.Object({
-  items: Type.Array(ExerciseSchema),
-  nextCursor: Nullable(Type.String()),
-});
+export const ExercisePageSchema = Type.Object(
+  {
+    items: Type.Array(ExerciseSchema),
+    nextCursor: Nullable(Type.String()),
+  },
+  { description: "A page of exercises, newest planned first, with the cursor of the next page." },
+);
 
 export const FindingCreateSchema = Type.Object(
   {
@@ -150,18 +173,25 @@ export const FindingCreateSchema = Type.Object(
     polarity: Enum(FINDING_POLARITIES),
     text: Text(2000),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "A finding to add to a RETEX: its phase, theme, whether positive or negative, and what was seen.",
+    additionalProperties: false,
+  },
 );
 export type FindingCreate = Static<typeof FindingCreateSchema>;
 
-export const FindingSchema = Type.Object({
-  id: UuidSchema,
-  phase: Enum(RETEX_PHASES),
-  theme: Enum(FINDING_THEMES),
-  polarity: Enum(FINDING_POLARITIES),
-  text: Type.String(),
-  createdAt: DateTimeSchema,
-});
+export const FindingSchema = Type.Object(
+  {
+    id: UuidSchema,
+    phase: Enum(RETEX_PHASES),
+    theme: Enum(FINDING_THEMES),
+    polarity: Enum(FINDING_POLARITIES),
+    text: Type.String(),
+    createdAt: DateTimeSchema,
+  },
+  { description: "A finding of a RETEX: its phase, theme, whether positive or negative, and what was seen." },
+);
 
 export const ActionCreateSchema = Type.Object(
   {
@@ -170,7 +200,11 @@ export const ActionCreateSchema = Type.Object(
     dueOn: DaySchema,
     findingId: Type.Optional(UuidSchema),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "An improvement action to add to a participation: what, who carries it, its due day and the finding it answers.",
+    additionalProperties: false,
+  },
 );
 export type ActionCreate = Static<typeof ActionCreateSchema>;
 
@@ -180,19 +214,26 @@ export const ActionPatchSchema = Type.Object(
     owner: Type.Optional(Text(200)),
     dueOn: Type.Optional(DaySchema),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    description: "Follow-up of an improvement action (status, owner, due day); only the fields sent change.",
+    additionalProperties: false,
+    minProperties: 1,
+  },
 );
 export type ActionPatch = Static<typeof ActionPatchSchema>;
 
-export const ActionSchema = Type.Object({
-  id: UuidSchema,
-  findingId: Nullable(UuidSchema),
-  title: Type.String(),
-  owner: Type.String(),
-  dueOn: DaySchema,
-  status: Enum(IMPROVEMENT_ACTION_STATUSES),
-  closedAt: Nullable(DateTimeSchema),
-});
+export const ActionSchema = Type.Object(
+  {
+    id: UuidSchema,
+    findingId: Nullable(UuidSchema),
+    title: Type.String(),
+    owner: Type.String(),
+    dueOn: DaySchema,
+    status: Enum(IMPROVEMENT_ACTION_STATUSES),
+    closedAt: Nullable(DateTimeSchema),
+  },
+  { description: "An improvement action decided after an exercise, followed to closure." },
+);
 
 export const RetexPutSchema = Type.Object(
   {
@@ -201,13 +242,19 @@ export const RetexPutSchema = Type.Object(
     coldSummary: Type.Optional(Type.String({ maxLength: 10000, description: "Cold RETEX, with hindsight" })),
     coldOn: Type.Optional(DaySchema),
   },
-  { additionalProperties: false },
+  {
+    description: "A participation's hot and cold RETEX summaries, with their days.",
+    additionalProperties: false,
+  },
 );
 export type RetexPut = Static<typeof RetexPutSchema>;
 
 export const RetexReturnSchema = Type.Object(
   { comment: Text(2000, "What the establishment should complete") },
-  { additionalProperties: false },
+  {
+    description: "The ARS's comment sending a submitted RETEX back to the establishment.",
+    additionalProperties: false,
+  },
 );
 export const RetexShareSchema = Type.Object(
   {
@@ -220,40 +267,50 @@ export const RetexShareSchema = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "Whether a validated RETEX is shared with the network, under which TLP, and whether the establishment is named.",
+    additionalProperties: false,
+  },
 );
 export type RetexShare = Static<typeof RetexShareSchema>;
 
-export const ParticipationSchema = Type.Object({
-  id: UuidSchema,
-  exercise: Type.Object({
+export const ParticipationSchema = Type.Object(
+  {
     id: UuidSchema,
-    kind: Enum(EXERCISE_KINDS),
-    level: Enum(EXERCISE_LEVELS),
-    title: Type.String(),
-    plannedOn: DaySchema,
-    heldOn: Nullable(DaySchema),
-    pooled: Type.Boolean(),
-  }),
-  establishmentId: UuidSchema,
-  establishmentName: Type.String(),
-  status: Enum(PARTICIPATION_STATUSES),
-  allowedActions: Type.Array(Enum(PARTICIPATION_ACTIONS)),
-  retex: Type.Object({
-    hotSummary: Nullable(Type.String()),
-    hotOn: Nullable(DaySchema),
-    coldSummary: Nullable(Type.String()),
-    coldOn: Nullable(DaySchema),
-    submittedAt: Nullable(DateTimeSchema),
-    validatedAt: Nullable(DateTimeSchema),
-    returnComment: Nullable(Type.String()),
-    shared: Type.Boolean(),
-    shareTlp: Nullable(Enum(RETEX_SHARE_TLPS)),
-    shareNamed: Type.Boolean(),
-  }),
-  findings: Type.Array(FindingSchema),
-  actions: Type.Array(ActionSchema),
-});
+    exercise: Type.Object({
+      id: UuidSchema,
+      kind: Enum(EXERCISE_KINDS),
+      level: Enum(EXERCISE_LEVELS),
+      title: Type.String(),
+      plannedOn: DaySchema,
+      heldOn: Nullable(DaySchema),
+      pooled: Type.Boolean(),
+    }),
+    establishmentId: UuidSchema,
+    establishmentName: Type.String(),
+    status: Enum(PARTICIPATION_STATUSES),
+    allowedActions: Type.Array(Enum(PARTICIPATION_ACTIONS)),
+    retex: Type.Object({
+      hotSummary: Nullable(Type.String()),
+      hotOn: Nullable(DaySchema),
+      coldSummary: Nullable(Type.String()),
+      coldOn: Nullable(DaySchema),
+      submittedAt: Nullable(DateTimeSchema),
+      validatedAt: Nullable(DateTimeSchema),
+      returnComment: Nullable(Type.String()),
+      shared: Type.Boolean(),
+      shareTlp: Nullable(Enum(RETEX_SHARE_TLPS)),
+      shareNamed: Type.Boolean(),
+    }),
+    findings: Type.Array(FindingSchema),
+    actions: Type.Array(ActionSchema),
+  },
+  {
+    description:
+      "One establishment's part in an exercise: its status, RETEX, findings and improvement actions.",
+  },
+);
 export type Participation = Static<typeof ParticipationSchema>;
 
 export const SharedRetexQuerySchema = Type.Object(
@@ -274,28 +331,34 @@ export const SharedRetexQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 export type SharedRetexQuery = Static<typeof SharedRetexQuerySchema>;
-export const SharedRetexPageSchema = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      id: UuidSchema,
-      tlp: Enum(RETEX_SHARE_TLPS),
-      establishment: Nullable(Type.String(), {
-        description: "Named only when the establishment agreed; null when anonymised",
+export const SharedRetexPageSchema = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({
+        id: UuidSchema,
+        tlp: Enum(RETEX_SHARE_TLPS),
+        establishment: Nullable(Type.String(), {
+          description: "Named only when the establishment agreed; null when anonymised",
+        }),
+        category: Type.String(),
+        territory: Type.String(),
+        kind: Enum(EXERCISE_KINDS),
+        level: Enum(EXERCISE_LEVELS),
+        heldOn: DaySchema,
+        scenario: Type.String(),
+        hotSummary: Nullable(Type.String()),
+        coldSummary: Nullable(Type.String()),
+        sharedAt: DateTimeSchema,
+        findings: Type.Array(Type.Omit(FindingSchema, ["id", "createdAt"])),
       }),
-      category: Type.String(),
-      territory: Type.String(),
-      kind: Enum(EXERCISE_KINDS),
-      level: Enum(EXERCISE_LEVELS),
-      heldOn: DaySchema,
-      scenario: Type.String(),
-      hotSummary: Nullable(Type.String()),
-      coldSummary: Nullable(Type.String()),
-      sharedAt: DateTimeSchema,
-      findings: Type.Array(Type.Omit(FindingSchema, ["id", "createdAt"])),
-    }),
-  ),
-  nextCursor: Nullable(Type.String()),
-});
+    ),
+    nextCursor: Nullable(Type.String()),
+  },
+  {
+    description:
+      "A page of RETEX shared with the network, newest first, anonymised unless the establishment agreed to be named.",
+  },
+);
 export type SharedRetexPage = Static<typeof SharedRetexPageSchema>;
 
 export const YearQuerySchema = Type.Object(
@@ -304,19 +367,22 @@ export const YearQuerySchema = Type.Object(
 );
 export type YearQuery = Static<typeof YearQuerySchema>;
 
-export const RecurringFindingsSchema = Type.Object({
-  year: Type.Integer(),
-  retexCount: Type.Integer({ description: "RETEX submitted for exercises held in the year" }),
-  themes: Type.Array(
-    Type.Object({
-      theme: Enum(FINDING_THEMES),
-      negative: Type.Integer({ description: "Negative findings of the theme" }),
-      positive: Type.Integer(),
-      retex: Type.Integer({ description: "RETEX with at least one negative finding of the theme" }),
-    }),
-    { description: "Most negative findings first" },
-  ),
-});
+export const RecurringFindingsSchema = Type.Object(
+  {
+    year: Type.Integer(),
+    retexCount: Type.Integer({ description: "RETEX submitted for exercises held in the year" }),
+    themes: Type.Array(
+      Type.Object({
+        theme: Enum(FINDING_THEMES),
+        negative: Type.Integer({ description: "Negative findings of the theme" }),
+        positive: Type.Integer(),
+        retex: Type.Integer({ description: "RETEX with at least one negative finding of the theme" }),
+      }),
+      { description: "Most negative findings first" },
+    ),
+  },
+  { description: "The findings recurring across the region's RETEX of a year, counted per theme." },
+);
 
 const CountsSchema = {
   subject: Type.Integer({ description: "Establishments subject to the obligation in the year" }),
@@ -332,28 +398,34 @@ const CountsSchema = {
   }),
 };
 
-export const CompletionSchema = Type.Object({
-  year: Type.Integer(),
-  total: Type.Object(CountsSchema),
-  rows: Type.Array(
-    Type.Object({
-      territory: Type.String(),
-      territoryName: Type.String(),
-      category: Type.String(),
-      ...CountsSchema,
-    }),
-    { description: "One row per territory × category with at least one subject establishment" },
-  ),
-  trend: Type.Array(
-    Type.Object({
-      year: Type.Integer(),
-      subject: Type.Integer(),
-      held: Type.Integer(),
-      rate: Nullable(Type.Number()),
-    }),
-    { description: "The four years before, then this one" },
-  ),
-});
+export const CompletionSchema = Type.Object(
+  {
+    year: Type.Integer(),
+    total: Type.Object(CountsSchema),
+    rows: Type.Array(
+      Type.Object({
+        territory: Type.String(),
+        territoryName: Type.String(),
+        category: Type.String(),
+        ...CountsSchema,
+      }),
+      { description: "One row per territory × category with at least one subject establishment" },
+    ),
+    trend: Type.Array(
+      Type.Object({
+        year: Type.Integer(),
+        subject: Type.Integer(),
+        held: Type.Integer(),
+        rate: Nullable(Type.Number()),
+      }),
+      { description: "The four years before, then this one" },
+    ),
+  },
+  {
+    description:
+      "The yearly exercise completion per territory and category, its total, and its trend over the years.",
+  },
+);
 export type Completion = Static<typeof CompletionSchema>;
 
 export const LATE_SORTS = ["name", "territory", "category"] as const;
@@ -377,25 +449,32 @@ export const LateQuerySchema = Type.Object(
 );
 export type LateQuery = Static<typeof LateQuerySchema>;
 
-export const LatePageSchema = Type.Object({
-  year: Type.Integer(),
-  total: Type.Integer({ description: "Subject establishments without a held exercise in the year" }),
-  items: Type.Array(
-    Type.Object({
-      establishmentId: UuidSchema,
-      finess: Type.String(),
-      name: Type.String(),
-      category: Type.String(),
-      territory: Type.String(),
-      planned: Type.Boolean({ description: "An exercise is planned for the year" }),
-      rssiName: Nullable(Type.String()),
-      rssiEmail: Nullable(Type.String()),
-      rssiPhone: Nullable(Type.String()),
-      rssiFromAccount: Type.Boolean({
-        description: "The registry names no RSSI: the contact is an active RSSI account of the establishment",
+export const LatePageSchema = Type.Object(
+  {
+    year: Type.Integer(),
+    total: Type.Integer({ description: "Subject establishments without a held exercise in the year" }),
+    items: Type.Array(
+      Type.Object({
+        establishmentId: UuidSchema,
+        finess: Type.String(),
+        name: Type.String(),
+        category: Type.String(),
+        territory: Type.String(),
+        planned: Type.Boolean({ description: "An exercise is planned for the year" }),
+        rssiName: Nullable(Type.String()),
+        rssiEmail: Nullable(Type.String()),
+        rssiPhone: Nullable(Type.String()),
+        rssiFromAccount: Type.Boolean({
+          description:
+            "The registry names no RSSI: the contact is an active RSSI account of the establishment",
+        }),
       }),
-    }),
-  ),
-  nextCursor: Nullable(Type.String()),
-});
+    ),
+    nextCursor: Nullable(Type.String()),
+  },
+  {
+    description:
+      "A page of establishments subject to the yearly exercise without one held in the year, with their RSSI's contact.",
+  },
+);
 export type LatePage = Static<typeof LatePageSchema>;

@@ -81,7 +81,10 @@ export const DeclarantSchema = Type.Object(
       description: "An address that works during the crisis (the establishment's mail may be down)",
     }),
   },
-  { additionalProperties: false },
+  {
+    description: "The person who declares an incident, and how to reach them during the crisis.",
+    additionalProperties: false,
+  },
 );
 
 export const ObservableInputSchema = Type.Object(
@@ -90,7 +93,10 @@ export const ObservableInputSchema = Type.Object(
     value: Type.String({ minLength: 1, maxLength: 2048 }),
     comment: Type.Optional(Type.String({ maxLength: 500 })),
   },
-  { additionalProperties: false },
+  {
+    description: "An observable (IOC) as declared: its type, value and an optional comment.",
+    additionalProperties: false,
+  },
 );
 
 /** What an establishment declares. One schema for the API, the worker and the web form. */
@@ -149,91 +155,116 @@ export const IncidentDeclarationSchema = Type.Object(
     observables: Type.Optional(Type.Array(ObservableInputSchema, { maxItems: 500 })),
     tlp: Type.Optional(Enum(TLP_LABELS, { description: "TLP of what is declared; AMBER when absent" })),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "An incident as an establishment declares it: what happened and when, its RSIT classification, impact on care, data breach, support requested and observables.",
+    additionalProperties: false,
+  },
 );
 export type IncidentDeclaration = Static<typeof IncidentDeclarationSchema>;
 
-export const ClockViewSchema = Type.Object({
-  kind: Enum(CLOCK_KINDS),
-  label: Type.String(),
-  deadline: Type.String({ description: "The legal deadline in words: '72 h', 'sans délai'…" }),
-  basis: Type.String({ description: "Legal basis" }),
-  startsAt: DateTimeSchema,
-  dueAt: DateTimeSchema,
-  doneAt: Nullable(DateTimeSchema),
-  provisional: Type.Boolean(),
-  state: Enum(CLOCK_STATES),
-  reference: Type.Optional(Nullable(Type.String(), { description: "The reference the authority gave" })),
-  authority: Type.Optional(Nullable(Type.String(), { description: "To whom it was notified" })),
-  note: Type.Optional(Nullable(Type.String())),
-  lateReason: Type.Optional(Nullable(Type.String(), { description: "Why it was done after the due time" })),
-});
+export const ClockViewSchema = Type.Object(
+  {
+    kind: Enum(CLOCK_KINDS),
+    label: Type.String(),
+    deadline: Type.String({ description: "The legal deadline in words: '72 h', 'sans délai'…" }),
+    basis: Type.String({ description: "Legal basis" }),
+    startsAt: DateTimeSchema,
+    dueAt: DateTimeSchema,
+    doneAt: Nullable(DateTimeSchema),
+    provisional: Type.Boolean(),
+    state: Enum(CLOCK_STATES),
+    reference: Type.Optional(Nullable(Type.String(), { description: "The reference the authority gave" })),
+    authority: Type.Optional(Nullable(Type.String(), { description: "To whom it was notified" })),
+    note: Type.Optional(Nullable(Type.String())),
+    lateReason: Type.Optional(Nullable(Type.String(), { description: "Why it was done after the due time" })),
+  },
+  {
+    description:
+      "A regulatory clock of an incident (national portal, GDPR, NIS2): its legal basis, deadline, due and done times, and state.",
+  },
+);
 export type ClockView = Static<typeof ClockViewSchema>;
 
-export const EstablishmentRefSchema = Type.Object({
-  id: UuidSchema,
-  finess: Type.String(),
-  name: Type.String(),
-  territory: Type.String(),
-});
+export const EstablishmentRefSchema = Type.Object(
+  {
+    id: UuidSchema,
+    finess: Type.String(),
+    name: Type.String(),
+    territory: Type.String(),
+  },
+  { description: "The establishment an incident belongs to, in brief." },
+);
 
-export const IncidentSummarySchema = Type.Object({
-  id: UuidSchema,
-  reference: Type.String({ examples: ["REU-2026-0001"] }),
-  status: Enum(INCIDENT_STATUSES),
-  severity: Enum(SEVERITIES),
-  tlp: Enum(TLP_LABELS),
-  title: Type.String(),
-  impactGrade: Type.Integer(),
-  ongoing: Type.Boolean(),
-  establishment: EstablishmentRefSchema,
-  detectedAt: DateTimeSchema,
-  declaredAt: DateTimeSchema,
-});
+export const IncidentSummarySchema = Type.Object(
+  {
+    id: UuidSchema,
+    reference: Type.String({ examples: ["REU-2026-0001"] }),
+    status: Enum(INCIDENT_STATUSES),
+    severity: Enum(SEVERITIES),
+    tlp: Enum(TLP_LABELS),
+    title: Type.String(),
+    impactGrade: Type.Integer(),
+    ongoing: Type.Boolean(),
+    establishment: EstablishmentRefSchema,
+    detectedAt: DateTimeSchema,
+    declaredAt: DateTimeSchema,
+  },
+  { description: "An incident in brief, as lists show it." },
+);
 export type IncidentSummary = Static<typeof IncidentSummarySchema>;
 
-export const ObservableViewSchema = Type.Object({
-  type: Enum(OBSERVABLE_TYPES),
-  value: Type.String(),
-  normalized: Type.String(),
-  comment: Nullable(Type.String()),
-});
+export const ObservableViewSchema = Type.Object(
+  {
+    type: Enum(OBSERVABLE_TYPES),
+    value: Type.String(),
+    normalized: Type.String(),
+    comment: Nullable(Type.String()),
+  },
+  { description: "An observable (IOC) as recorded: its type, value as given, normalised form and comment." },
+);
 
-export const IncidentSchema = Type.Object({
-  ...IncidentSummarySchema.properties,
-  severitySuggested: Enum(SEVERITIES),
-  severityReasons: Type.Array(Type.String()),
-  declaredBy: Type.Object({ kind: Enum(["user", "api_key"] as const), name: Type.String() }),
-  declarant: DeclarantSchema,
-  startedAt: Nullable(DateTimeSchema),
-  description: Type.String(),
-  rsitClass: Enum(RSIT_CLASS_VALUES),
-  rsitType: Enum(RSIT_TYPE_VALUES),
-  suspectedMalicious: YesNoUnknownSchema,
-  affectedServices: Type.Array(Enum(AFFECTED_SERVICES)),
-  affectedServicesOther: Nullable(Type.String()),
-  spread: Enum(SPREADS),
-  personalData: Type.Object({
-    breach: YesNoUnknownSchema,
-    approxPeople: Nullable(Type.Integer()),
-  }),
-  measuresTaken: Nullable(Type.String()),
-  support: Type.Object({ requested: Type.Boolean(), details: Nullable(Type.String()) }),
-  nationalPortal: Type.Object({
-    declared: Type.Boolean(),
-    reference: Nullable(Type.String()),
-    declaredAt: Nullable(DateTimeSchema),
-  }),
-  complaintFiled: Type.Boolean(),
-  observables: Type.Array(ObservableViewSchema),
-  clocks: Type.Array(ClockViewSchema),
-  ackDueAt: Nullable({
-    ...DateTimeSchema,
-    description: "The pole's service level: the incident is to be acknowledged by then (as in the queue)",
-  }),
-  acknowledgedAt: Nullable({ ...DateTimeSchema, description: "When the pole first took it in hand" }),
-  ...IncidentWorkflowFields,
-});
+export const IncidentSchema = Type.Object(
+  {
+    ...IncidentSummarySchema.properties,
+    severitySuggested: Enum(SEVERITIES),
+    severityReasons: Type.Array(Type.String()),
+    declaredBy: Type.Object({ kind: Enum(["user", "api_key"] as const), name: Type.String() }),
+    declarant: DeclarantSchema,
+    startedAt: Nullable(DateTimeSchema),
+    description: Type.String(),
+    rsitClass: Enum(RSIT_CLASS_VALUES),
+    rsitType: Enum(RSIT_TYPE_VALUES),
+    suspectedMalicious: YesNoUnknownSchema,
+    affectedServices: Type.Array(Enum(AFFECTED_SERVICES)),
+    affectedServicesOther: Nullable(Type.String()),
+    spread: Enum(SPREADS),
+    personalData: Type.Object({
+      breach: YesNoUnknownSchema,
+      approxPeople: Nullable(Type.Integer()),
+    }),
+    measuresTaken: Nullable(Type.String()),
+    support: Type.Object({ requested: Type.Boolean(), details: Nullable(Type.String()) }),
+    nationalPortal: Type.Object({
+      declared: Type.Boolean(),
+      reference: Nullable(Type.String()),
+      declaredAt: Nullable(DateTimeSchema),
+    }),
+    complaintFiled: Type.Boolean(),
+    observables: Type.Array(ObservableViewSchema),
+    clocks: Type.Array(ClockViewSchema),
+    ackDueAt: Nullable({
+      ...DateTimeSchema,
+      description: "The pole's service level: the incident is to be acknowledged by then (as in the queue)",
+    }),
+    acknowledgedAt: Nullable({ ...DateTimeSchema, description: "When the pole first took it in hand" }),
+    ...IncidentWorkflowFields,
+  },
+  {
+    description:
+      "An incident in full: its declaration, qualification, regulatory clocks, observables and the pole's handling, with the actions the caller may take next.",
+  },
+);
 export type Incident = Static<typeof IncidentSchema>;
 
 export const IncidentListQuerySchema = Type.Object(
@@ -252,8 +283,14 @@ export const IncidentListQuerySchema = Type.Object(
 );
 export type IncidentListQuery = Static<typeof IncidentListQuerySchema>;
 
-export const IncidentPageSchema = Type.Object({
-  items: Type.Array(IncidentSummarySchema),
-  total: Type.Integer({ description: "Incidents matching the filters within the caller's scope" }),
-  nextCursor: Nullable(Type.String()),
-});
+export const IncidentPageSchema = Type.Object(
+  {
+    items: Type.Array(IncidentSummarySchema),
+    total: Type.Integer({ description: "Incidents matching the filters within the caller's scope" }),
+    nextCursor: Nullable(Type.String()),
+  },
+  {
+    description:
+      "A page of incidents, newest first, with the total matching and the cursor of the next page.",
+  },
+);

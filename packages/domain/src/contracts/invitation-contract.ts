@@ -68,36 +68,46 @@ export const InvitationCreateSchema = Type.Object(
     ),
     ghtId: Type.Optional(Nullable({ ...UuidSchema, description: "For an RSSI covering a GHT's members" })),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "A person to invite by e-mail, with their role and, for an RSSI, their establishment or GHT.",
+    additionalProperties: false,
+  },
 );
 export type InvitationCreate = Static<typeof InvitationCreateSchema>;
 
-export const InvitationSchema = Type.Object({
-  id: UuidSchema,
-  email: Type.String(),
-  displayName: Type.String(),
-  role: Enum(ROLES),
-  establishment: Nullable(Type.Object({ id: UuidSchema, finess: Type.String(), name: Type.String() })),
-  ght: Nullable(Type.Object({ id: UuidSchema, name: Type.String() })),
-  status: Enum(INVITATION_STATUSES),
-  invitedBy: Nullable(Type.String({ description: "The inviter's name" })),
-  createdAt: DateTimeSchema,
-  expiresAt: DateTimeSchema,
-  sendCount: Type.Integer({ minimum: 1 }),
-  lastSentAt: DateTimeSchema,
-  acceptedAt: Nullable(DateTimeSchema),
-  cancelledAt: Nullable(DateTimeSchema),
-  delivery: Nullable(
-    Type.Object(
-      {
-        status: Type.String({ description: "queued, sent, deferred or failed" }),
-        sentAt: Nullable(DateTimeSchema),
-        error: Nullable(Type.String()),
-      },
-      { description: "The last e-mail's delivery; null until the worker has taken it" },
+export const InvitationSchema = Type.Object(
+  {
+    id: UuidSchema,
+    email: Type.String(),
+    displayName: Type.String(),
+    role: Enum(ROLES),
+    establishment: Nullable(Type.Object({ id: UuidSchema, finess: Type.String(), name: Type.String() })),
+    ght: Nullable(Type.Object({ id: UuidSchema, name: Type.String() })),
+    status: Enum(INVITATION_STATUSES),
+    invitedBy: Nullable(Type.String({ description: "The inviter's name" })),
+    createdAt: DateTimeSchema,
+    expiresAt: DateTimeSchema,
+    sendCount: Type.Integer({ minimum: 1 }),
+    lastSentAt: DateTimeSchema,
+    acceptedAt: Nullable(DateTimeSchema),
+    cancelledAt: Nullable(DateTimeSchema),
+    delivery: Nullable(
+      Type.Object(
+        {
+          status: Type.String({ description: "queued, sent, deferred or failed" }),
+          sentAt: Nullable(DateTimeSchema),
+          error: Nullable(Type.String()),
+        },
+        { description: "The last e-mail's delivery; null until the worker has taken it" },
+      ),
     ),
-  ),
-});
+  },
+  {
+    description:
+      "An invitation: who is invited with which role and scope, its status, expiry and last e-mail's delivery.",
+  },
+);
 export type Invitation = Static<typeof InvitationSchema>;
 
 export const InvitationListQuerySchema = Type.Object(
@@ -111,34 +121,56 @@ export const InvitationListQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const InvitationPageSchema = Type.Object({
-  items: Type.Array(InvitationSchema),
-  total: Type.Integer(),
-  nextCursor: Nullable(Type.String()),
-});
+export const InvitationPageSchema = Type.Object(
+  {
+    items: Type.Array(InvitationSchema),
+    total: Type.Integer(),
+    nextCursor: Nullable(Type.String()),
+  },
+  {
+    description:
+      "A page of invitations, newest first, with the total matching and the cursor of the next page.",
+  },
+);
 
 export const BulkInvitationQuerySchema = Type.Object(
   { territory: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: "Territory code" })) },
-  { additionalProperties: false },
+  {
+    description:
+      "Limits a bulk invitation of RSSIs to one territory; every establishment in the inviter's scope when absent.",
+    additionalProperties: false,
+  },
 );
 
-export const BulkInvitationCandidateSchema = Type.Object({
-  establishmentId: UuidSchema,
-  finess: Type.String(),
-  establishmentName: Type.String(),
-  territory: Type.String(),
-  email: Type.String(),
-  displayName: Type.String(),
-});
+export const BulkInvitationCandidateSchema = Type.Object(
+  {
+    establishmentId: UuidSchema,
+    finess: Type.String(),
+    establishmentName: Type.String(),
+    territory: Type.String(),
+    email: Type.String(),
+    displayName: Type.String(),
+  },
+  {
+    description:
+      "An establishment's RSSI, taken from its imported contacts, whom a bulk invitation would invite.",
+  },
+);
 
-export const BulkInvitationPreviewSchema = Type.Object({
-  count: Type.Integer({ description: "Invitations a bulk send would create now" }),
-  items: Type.Array(BulkInvitationCandidateSchema),
-});
+export const BulkInvitationPreviewSchema = Type.Object(
+  {
+    count: Type.Integer({ description: "Invitations a bulk send would create now" }),
+    items: Type.Array(BulkInvitationCandidateSchema),
+  },
+  { description: "The establishments' RSSIs a bulk invitation would invite now, and their count." },
+);
 
-export const BulkInvitationResultSchema = Type.Object({
-  count: Type.Integer({ description: "Invitations created and queued for e-mail" }),
-});
+export const BulkInvitationResultSchema = Type.Object(
+  {
+    count: Type.Integer({ description: "Invitations created and queued for e-mail" }),
+  },
+  { description: "How many invitations a bulk invitation created." },
+);
 
 export const InvitationTokenParamsSchema = Type.Object(
   { token: Type.String({ minLength: 10, maxLength: 300 }) },
@@ -146,17 +178,23 @@ export const InvitationTokenParamsSchema = Type.Object(
 );
 
 /** What a valid link shows, without login. */
-export const InvitationLinkSchema = Type.Object({
-  email: Type.String(),
-  displayName: Type.String(),
-  role: Enum(ROLES),
-  establishmentName: Nullable(Type.String()),
-  ghtName: Nullable(Type.String()),
-  expiresAt: DateTimeSchema,
-});
+export const InvitationLinkSchema = Type.Object(
+  {
+    email: Type.String(),
+    displayName: Type.String(),
+    role: Enum(ROLES),
+    establishmentName: Nullable(Type.String()),
+    ghtName: Nullable(Type.String()),
+    expiresAt: DateTimeSchema,
+  },
+  { description: "Who a valid invitation link invites, with which role and scope, and until when it works." },
+);
 export type InvitationLink = Static<typeof InvitationLinkSchema>;
 
 export const InvitationAcceptSchema = Type.Object(
   { password: PasswordSchema },
-  { additionalProperties: false },
+  {
+    description: "The password the invited person chooses, which creates their account.",
+    additionalProperties: false,
+  },
 );

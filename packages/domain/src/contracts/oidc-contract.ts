@@ -1,10 +1,13 @@
 import Type, { type Static } from "typebox";
 
 /** A configured identity provider as the login page shows it (no secret, no issuer). */
-export const SsoProviderSchema = Type.Object({
-  name: Type.String({ description: "Key in the sign-in URL: /api/v1/auth/oidc/{name}/start" }),
-  label: Type.String({ description: "Shown on the button: « Se connecter avec {label} »" }),
-});
+export const SsoProviderSchema = Type.Object(
+  {
+    name: Type.String({ description: "Key in the sign-in URL: /api/v1/auth/oidc/{name}/start" }),
+    label: Type.String({ description: "Shown on the button: « Se connecter avec {label} »" }),
+  },
+  { description: "A single sign-on provider offered on the sign-in page." },
+);
 export type SsoProvider = Static<typeof SsoProviderSchema>;
 
 export const SsoProviderParamsSchema = Type.Object({
@@ -30,6 +33,12 @@ export const SsoCallbackQuerySchema = Type.Object({
 });
 
 /** Back-channel logout (OpenID Connect Back-Channel Logout 1.0 §2.5): a form-encoded logout token. */
-export const BackchannelLogoutBodySchema = Type.Object({
-  logout_token: Type.String({ minLength: 1, maxLength: 8000 }),
-});
+export const BackchannelLogoutBodySchema = Type.Object(
+  {
+    logout_token: Type.String({ minLength: 1, maxLength: 8000 }),
+  },
+  {
+    description:
+      "An identity provider's back-channel logout request (OpenID Connect Back-Channel Logout 1.0), form-encoded, carrying its signed logout token.",
+  },
+);

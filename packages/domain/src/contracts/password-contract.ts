@@ -12,13 +12,13 @@ export const PasswordChangeSchema = Type.Object(
     currentPassword: Type.String({ minLength: 1, maxLength: 1000 }),
     newPassword: PasswordSchema,
   },
-  { additionalProperties: false },
+  { description: "A signed-in person's new password, with their current one.", additionalProperties: false },
 );
 export type PasswordChange = Static<typeof PasswordChangeSchema>;
 
 export const PasswordResetRequestSchema = Type.Object(
   { email: EmailSchema },
-  { additionalProperties: false },
+  { description: "The e-mail address to send a password reset link to.", additionalProperties: false },
 );
 export type PasswordResetRequest = Static<typeof PasswordResetRequestSchema>;
 
@@ -26,7 +26,13 @@ export type PasswordResetRequest = Static<typeof PasswordResetRequestSchema>;
 export const PASSWORD_RESET_REQUESTED =
   "Si un compte correspond à cette adresse, un courriel vient de lui être envoyé avec un lien pour choisir un nouveau mot de passe.";
 
-export const PasswordResetRequestedSchema = Type.Object({ message: Type.String() });
+export const PasswordResetRequestedSchema = Type.Object(
+  { message: Type.String() },
+  {
+    description:
+      "The answer to a password reset request, the same whether or not the address has an account.",
+  },
+);
 
 export const PasswordResetTokenParamsSchema = Type.Object(
   { token: Type.String({ minLength: 10, maxLength: 300 }) },
@@ -34,14 +40,20 @@ export const PasswordResetTokenParamsSchema = Type.Object(
 );
 
 /** What a valid reset link shows, without login. */
-export const PasswordResetLinkSchema = Type.Object({
-  email: Type.String(),
-  displayName: Type.String(),
-  expiresAt: DateTimeSchema,
-});
+export const PasswordResetLinkSchema = Type.Object(
+  {
+    email: Type.String(),
+    displayName: Type.String(),
+    expiresAt: DateTimeSchema,
+  },
+  { description: "Whose password a valid reset link resets, and until when the link works." },
+);
 export type PasswordResetLink = Static<typeof PasswordResetLinkSchema>;
 
-export const PasswordResetSchema = Type.Object({ password: PasswordSchema }, { additionalProperties: false });
+export const PasswordResetSchema = Type.Object(
+  { password: PasswordSchema },
+  { description: "The new password chosen from a reset link.", additionalProperties: false },
+);
 
 /** Why a reset link cannot be used, as its problem's `code`. */
 export const PASSWORD_RESET_LINK_PROBLEMS = {

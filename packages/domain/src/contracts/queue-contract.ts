@@ -44,37 +44,43 @@ export const QueueQuerySchema = Type.Object(
 );
 export type QueueQuery = Static<typeof QueueQuerySchema>;
 
-export const QueueItemSchema = Type.Object({
-  ...IncidentSummarySchema.properties,
-  establishment: Type.Object({
-    id: UuidSchema,
-    finess: Type.String(),
-    name: Type.String(),
-    territory: Type.String(),
-    category: Enum(CATEGORY_VALUES),
-  }),
-  rsitClass: Enum(RSIT_CLASS_VALUES),
-  assignee: Nullable(Type.Object({ id: UuidSchema, name: Type.String() })),
-  crisisCell: Type.Boolean({ description: "Escalated to P1: the task force is mobilised" }),
-  nextDeadlineAt: Nullable({
-    ...DateTimeSchema,
-    description: "The nearest service-level or regulatory deadline still open; the queue sorts on it",
-  }),
-  ackDueAt: Nullable({ ...DateTimeSchema, description: "Service level: to be acknowledged by then" }),
-  acknowledgedAt: Nullable(DateTimeSchema),
-  ackOverdue: Type.Boolean({ description: "Not acknowledged and the service level has passed" }),
-  clocks: Type.Object({
-    open: Type.Integer({ description: "Regulatory clocks not done yet" }),
-    overdue: Type.Integer({ description: "Of which past their due time" }),
-    next: Nullable(
-      Type.Object({
-        kind: Enum(CLOCK_KINDS),
-        dueAt: DateTimeSchema,
-        state: Enum(CLOCK_STATES),
-      }),
-    ),
-  }),
-});
+export const QueueItemSchema = Type.Object(
+  {
+    ...IncidentSummarySchema.properties,
+    establishment: Type.Object({
+      id: UuidSchema,
+      finess: Type.String(),
+      name: Type.String(),
+      territory: Type.String(),
+      category: Enum(CATEGORY_VALUES),
+    }),
+    rsitClass: Enum(RSIT_CLASS_VALUES),
+    assignee: Nullable(Type.Object({ id: UuidSchema, name: Type.String() })),
+    crisisCell: Type.Boolean({ description: "Escalated to P1: the task force is mobilised" }),
+    nextDeadlineAt: Nullable({
+      ...DateTimeSchema,
+      description: "The nearest service-level or regulatory deadline still open; the queue sorts on it",
+    }),
+    ackDueAt: Nullable({ ...DateTimeSchema, description: "Service level: to be acknowledged by then" }),
+    acknowledgedAt: Nullable(DateTimeSchema),
+    ackOverdue: Type.Boolean({ description: "Not acknowledged and the service level has passed" }),
+    clocks: Type.Object({
+      open: Type.Integer({ description: "Regulatory clocks not done yet" }),
+      overdue: Type.Integer({ description: "Of which past their due time" }),
+      next: Nullable(
+        Type.Object({
+          kind: Enum(CLOCK_KINDS),
+          dueAt: DateTimeSchema,
+          state: Enum(CLOCK_STATES),
+        }),
+      ),
+    }),
+  },
+  {
+    description:
+      "An open incident as the analysts' queue shows it: severity, assignee, service level and regulatory deadlines.",
+  },
+);
 export type QueueItem = Static<typeof QueueItemSchema>;
 
 export const QueueCountsSchema = Type.Object(
@@ -85,12 +91,18 @@ export const QueueCountsSchema = Type.Object(
   { description: "Open incidents per status, for the same filters except status" },
 );
 
-export const QueuePageSchema = Type.Object({
-  items: Type.Array(QueueItemSchema),
-  nextCursor: Nullable(Type.String()),
-  counts: QueueCountsSchema,
-  total: Type.Integer({ description: "Incidents matching every filter, status included" }),
-});
+export const QueuePageSchema = Type.Object(
+  {
+    items: Type.Array(QueueItemSchema),
+    nextCursor: Nullable(Type.String()),
+    counts: QueueCountsSchema,
+    total: Type.Integer({ description: "Incidents matching every filter, status included" }),
+  },
+  {
+    description:
+      "A page of the analysts' queue, most urgent first, with the open incidents per status and the total matching.",
+  },
+);
 export type QueuePage = Static<typeof QueuePageSchema>;
 
 /**

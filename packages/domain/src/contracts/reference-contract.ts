@@ -37,21 +37,27 @@ export const TerritoryCreateSchema = Type.Object(
     }),
     name: Type.String({ minLength: 2, maxLength: 200 }),
   },
-  { additionalProperties: false },
+  { description: "A territory to create: its permanent code and its name.", additionalProperties: false },
 );
 
 export const TerritoryPatchSchema = Type.Object(
   { name: Type.String({ minLength: 2, maxLength: 200 }) },
-  { additionalProperties: false },
+  { description: "A territory's new name.", additionalProperties: false },
 );
 
 /** A territory, with how many active establishments use it for the roles that see the whole directory. */
-export const TerritoryAdminSchema = Type.Object({
-  ...TerritorySchema.properties,
-  activeEstablishments: Type.Optional(
-    Type.Integer({ description: "Active establishments in this territory" }),
-  ),
-});
+export const TerritoryAdminSchema = Type.Object(
+  {
+    ...TerritorySchema.properties,
+    activeEstablishments: Type.Optional(
+      Type.Integer({ description: "Active establishments in this territory" }),
+    ),
+  },
+  {
+    description:
+      "A territory of the region (a sub-area establishments belong to), with its active establishments for the roles that see the whole directory.",
+  },
+);
 export type TerritoryAdmin = Static<typeof TerritoryAdminSchema>;
 
 export const GhtPatchSchema = Type.Object(
@@ -61,28 +67,38 @@ export const GhtPatchSchema = Type.Object(
       Nullable({ ...UuidSchema, description: "Support establishment: must be a member" }),
     ),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    description: "Changes to a GHT: its name or its support establishment; only the fields sent change.",
+    additionalProperties: false,
+    minProperties: 1,
+  },
 );
 
-export const GhtMemberSchema = Type.Object({
-  id: UuidSchema,
-  finess: Type.String(),
-  name: Type.String(),
-  category: Enum(CATEGORY_VALUES),
-  territory: Type.String(),
-  active: Type.Boolean(),
-});
+export const GhtMemberSchema = Type.Object(
+  {
+    id: UuidSchema,
+    finess: Type.String(),
+    name: Type.String(),
+    category: Enum(CATEGORY_VALUES),
+    territory: Type.String(),
+    active: Type.Boolean(),
+  },
+  { description: "An establishment that is a member of a GHT." },
+);
 export type GhtMember = Static<typeof GhtMemberSchema>;
 
-export const GhtDetailSchema = Type.Object({
-  ...GhtSchema.properties,
-  members: Type.Array(GhtMemberSchema),
-});
+export const GhtDetailSchema = Type.Object(
+  {
+    ...GhtSchema.properties,
+    members: Type.Array(GhtMemberSchema),
+  },
+  { description: "A GHT with its member establishments." },
+);
 export type GhtDetail = Static<typeof GhtDetailSchema>;
 
 export const GhtMemberAddSchema = Type.Object(
   { establishmentId: UuidSchema },
-  { additionalProperties: false },
+  { description: "The establishment to add to a GHT.", additionalProperties: false },
 );
 
 export const GhtMemberParamsSchema = Type.Object(
@@ -100,13 +116,20 @@ const activePeriod = {
 /** What the administrator sends to register an establishment: every field the directory holds. */
 export const EstablishmentAdminCreateSchema = Type.Object(
   { ...EstablishmentCreateSchema.properties, activeFrom: activePeriod.activeFrom },
-  { additionalProperties: false },
+  {
+    description: "An establishment an administrator registers, with every field the directory holds.",
+    additionalProperties: false,
+  },
 );
 export type EstablishmentAdminCreate = Static<typeof EstablishmentAdminCreateSchema>;
 
 export const EstablishmentAdminPatchSchema = Type.Object(
   { ...EstablishmentPatchSchema.properties, ...activePeriod },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    description: "Changes an administrator makes to an establishment; only the fields sent change.",
+    additionalProperties: false,
+    minProperties: 1,
+  },
 );
 export type EstablishmentAdminPatch = Static<typeof EstablishmentAdminPatchSchema>;
 

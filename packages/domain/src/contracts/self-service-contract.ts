@@ -6,13 +6,17 @@ import { ProductSchema, SupplierSchema } from "./directory-contract.ts";
 /** An establishment's declared products, replaced as a whole; each takes the catalog's spelling. */
 export const EstablishmentProductsUpdateSchema = Type.Object(
   { products: Type.Array(ProductSchema, { maxItems: 100 }) },
-  { additionalProperties: false },
+  {
+    description:
+      "An establishment's declared products, replacing the whole list; each takes the catalog's spelling.",
+    additionalProperties: false,
+  },
 );
 export type EstablishmentProductsUpdate = Static<typeof EstablishmentProductsUpdateSchema>;
 
 export const EstablishmentSuppliersUpdateSchema = Type.Object(
   { suppliers: Type.Array(SupplierSchema, { maxItems: 50 }) },
-  { additionalProperties: false },
+  { description: "An establishment's suppliers, replacing the whole list.", additionalProperties: false },
 );
 export type EstablishmentSuppliersUpdate = Static<typeof EstablishmentSuppliersUpdateSchema>;
 
@@ -27,10 +31,13 @@ export const CatalogQuerySchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const CatalogProductSchema = Type.Object({
-  id: UuidSchema,
-  kind: Enum(PRODUCT_KINDS),
-  vendor: Type.String(),
-  product: Type.String({ description: "Empty when the vendor alone is declared" }),
-});
+export const CatalogProductSchema = Type.Object(
+  {
+    id: UuidSchema,
+    kind: Enum(PRODUCT_KINDS),
+    vendor: Type.String(),
+    product: Type.String({ description: "Empty when the vendor alone is declared" }),
+  },
+  { description: "A vendor (and product) already declared in the network, in the one spelling to pick." },
+);
 export type CatalogProduct = Static<typeof CatalogProductSchema>;

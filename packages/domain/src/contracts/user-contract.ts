@@ -25,7 +25,10 @@ export const UserCreateSchema = Type.Object(
     ghtId: Type.Optional(Nullable({ ...UuidSchema, description: "For an RSSI covering a GHT's members" })),
     password: PasswordSchema,
   },
-  { additionalProperties: false },
+  {
+    description: "A user account an administrator creates directly, with the password they set.",
+    additionalProperties: false,
+  },
 );
 export type UserCreate = Static<typeof UserCreateSchema>;
 
@@ -43,25 +46,34 @@ export const UserPatchSchema = Type.Object(
     password: Type.Optional(PasswordSchema),
     active: Type.Optional(Type.Boolean()),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    description: "Changes to a user account; only the fields sent change.",
+    additionalProperties: false,
+    minProperties: 1,
+  },
 );
 export type UserPatch = Static<typeof UserPatchSchema>;
 
-export const UserSchema = Type.Object({
-  id: UuidSchema,
-  email: Type.String(),
-  displayName: Type.String(),
-  phone: Nullable(Type.String()),
-  role: Enum(ROLES),
-  establishmentId: Nullable(UuidSchema),
-  establishmentName: Nullable(Type.String({ description: "Name of the RSSI's establishment" })),
-  ghtId: Nullable(UuidSchema),
-  ghtName: Nullable(Type.String({ description: "Name of the GHT a GHT-wide RSSI covers" })),
-  active: Type.Boolean(),
-  createdAt: DateTimeSchema,
-  updatedAt: DateTimeSchema,
-  lastLoginAt: Nullable(DateTimeSchema),
-});
+export const UserSchema = Type.Object(
+  {
+    id: UuidSchema,
+    email: Type.String(),
+    displayName: Type.String(),
+    phone: Nullable(Type.String()),
+    role: Enum(ROLES),
+    establishmentId: Nullable(UuidSchema),
+    establishmentName: Nullable(Type.String({ description: "Name of the RSSI's establishment" })),
+    ghtId: Nullable(UuidSchema),
+    ghtName: Nullable(Type.String({ description: "Name of the GHT a GHT-wide RSSI covers" })),
+    active: Type.Boolean(),
+    createdAt: DateTimeSchema,
+    updatedAt: DateTimeSchema,
+    lastLoginAt: Nullable(DateTimeSchema),
+  },
+  {
+    description: "A user account as administrators manage it: role, scope, whether active, and last sign-in.",
+  },
+);
 export type User = Static<typeof UserSchema>;
 
 export const UserListQuerySchema = Type.Object(
@@ -85,11 +97,14 @@ export const UserListQuerySchema = Type.Object(
 );
 export type UserListQuery = Static<typeof UserListQuerySchema>;
 
-export const UserPageSchema = Type.Object({
-  items: Type.Array(UserSchema),
-  total: Type.Integer(),
-  nextCursor: Nullable(Type.String()),
-});
+export const UserPageSchema = Type.Object(
+  {
+    items: Type.Array(UserSchema),
+    total: Type.Integer(),
+    nextCursor: Nullable(Type.String()),
+  },
+  { description: "A page of users, with the total matching and the cursor of the next page." },
+);
 export type UserPage = Static<typeof UserPageSchema>;
 
 /**

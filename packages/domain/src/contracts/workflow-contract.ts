@@ -31,7 +31,11 @@ export const IncidentClosureSchema = Type.Object(
     measures: Text(10000, "Measures taken to contain, remediate and prevent"),
     lessons: Text(10000, "Lessons learnt"),
   },
-  { additionalProperties: false },
+  {
+    description:
+      "What closing an incident records: the final RSIT classification, the root cause, the measures taken and the lessons learnt.",
+    additionalProperties: false,
+  },
 );
 export type IncidentClosure = Static<typeof IncidentClosureSchema>;
 
@@ -44,10 +48,10 @@ const note = {
     ),
   ),
 };
-function Plain<A extends IncidentAction>(action: A) {
-  return Type.Object({ action: Type.Literal(action), ...note }, { additionalProperties: false });
+function Plain<A extends IncidentAction>(action: A, description: string) {
+  return Type.Object({ action: Type.Literal(action), ...note }, { description, additionalProperties: false });
 }
-function Waiting<A extends "wait_establishment" | "wait_third_party">(action: A) {
+function Waiting<A extends "wait_establishment" | "wait_third_party">(action: A, description: string) {
   return Type.Object(
     {
       action: Type.Literal(action),
@@ -55,13 +59,13 @@ function Waiting<A extends "wait_establishment" | "wait_third_party">(action: A)
       reason: Type.Optional(Text(2000, "What is awaited")),
       ...note,
     },
-    { additionalProperties: false },
+    { description, additionalProperties: false },
   );
 }
-function WithReason<A extends "reject" | "reopen">(action: A) {
+function WithReason<A extends "reject" | "reopen">(action: A, description: string) {
   return Type.Object(
     { action: Type.Literal(action), reason: Text(2000, "Why"), ...note },
-    { additionalProperties: false },
+    { description, additionalProperties: false },
   );
 }
 
@@ -69,27 +73,30 @@ function WithReason<A extends "reject" | "reopen">(action: A) {
 export const TransitionRequestSchema = Discriminated(
   "action",
   [
-    Plain("acknowledge"),
-    Plain("investigate"),
-    Plain("contain"),
-    Plain("recover"),
-    Plain("monitor"),
-    Plain("resume"),
-    Waiting("wait_establishment"),
-    Waiting("wait_third_party"),
+    Plain("acknowledge", "Acknowledge a new incident: the pole takes it in hand."),
+    Plain("investigate", "Start investigating the incident."),
+    Plain("contain", "Move the incident to containment."),
+    Plain("recover", "Move the incident to recovery (remediation)."),
+    Plain("monitor", "Move the incident to monitoring."),
+    Plain("resume", "End a wait: the incident returns to the working status it was in."),
+    Waiting("wait_establishment", "Wait on the establishment, with a time to follow up."),
+    Waiting("wait_third_party", "Wait on a third party, with a time to follow up."),
     Type.Object(
       { action: Type.Literal("close"), closure: IncidentClosureSchema, ...note },
-      { additionalProperties: false },
+      { description: "Close the incident with its closure summary.", additionalProperties: false },
     ),
-    WithReason("reject"),
-    WithReason("reopen"),
+    WithReason("reject", "Reject the report as not an incident, saying why."),
+    WithReason("reopen", "Reopen a closed or rejected incident, saying why."),
     Type.Object(
       {
         action: Type.Literal("merge"),
         mergeInto: { ...UuidSchema, description: "The open incident this one duplicates" },
         ...note,
       },
-      { additionalProperties: false },
+      {
+        description: "Merge the incident into the open incident it duplicates.",
+        additionalProperties: false,
+      },
     ),
   ],
   "reason is required to reject and to reopen; followUpAt to wait; closure to close; mergeInto to merge",
@@ -98,7 +105,7 @@ export type TransitionRequest = Static<typeof TransitionRequestSchema>;
 
 export const AssignRequestSchema = Type.Object(
   { userId: { ...UuidSchema, description: "An active analyst (or task-force member on a crisis cell)" } },
-  { additionalProperties: false },
+  { description: "The person to assign an incident to.", additionalProperties: false },
 );
 
 export const QualificationPatchSchema = Type.Object(
@@ -109,7 +116,12 @@ export const QualificationPatchSchema = Type.Object(
     rsitType: Type.Optional(Enum(RSIT_TYPE_VALUES, { description: "Must belong to the (new) class" })),
     tlp: Type.Optional(Enum(TLP_LABELS)),
   },
-  { additionalProperties: false, minProperties: 1 },
+  {
+    description:
+      "The pole's qualification of an incident (severity, with a reason to change it, RSIT classification and TLP); only the fields sent change.",
+    additionalProperties: false,
+    minProperties: 1,
+  },
 );
 export type QualificationPatch = Static<typeof QualificationPatchSchema>;
 
@@ -142,7 +154,7 @@ export const LogEntryCreateSchema = Discriminated(
   [
     Type.Object(
       { kind: Type.Literal("comment"), text: Text(10000), ...visibility },
-      { additionalProperties: false },
+      { description: "A comment added to the main courante.", additionalProperties: false },
     ),
     Type.Object(
       {
@@ -151,34 +163,43 @@ export const LogEntryCreateSchema = Discriminated(
         summary: Text(10000),
         ...visibility,
       },
-      { additionalProperties: false },
+      {
+        description: "A phone call recorded in the main courante: who was on the line and what was said.",
+        additionalProperties: false,
+      },
     ),
     Type.Object(
       { kind: Type.Literal("action"), text: Text(10000, "Something done"), ...visibility },
-      { additionalProperties: false },
+      { description: "Something done, recorded in the main courante.", additionalProperties: false },
     ),
   ],
   "A comment, a phone call or an action. An establishment's entries are always shared.",
 );
 export type LogEntryCreate = Static<typeof LogEntryCreateSchema>;
 
-export const LogEntrySchema = Type.Object({
-  id: UuidSchema,
-  seq: Type.Integer({ minimum: 1 }),
-  at: DateTimeSchema,
-  kind: Type.String({ examples: ["declared", "status_changed", "comment"] }),
-  visibility: Enum(LOG_VISIBILITIES),
-  actor: Nullable(
-    Type.Object({
-      kind: Enum(["user", "api_key"] as const),
-      id: UuidSchema,
-      name: Type.String(),
-    }),
-  ),
-  body: Type.Object({}, { additionalProperties: true, description: "Structured content of the entry" }),
-  prevHash: Nullable(Type.String()),
-  hash: Type.String({ description: "SHA-256 of the previous hash and this entry's canonical content" }),
-});
+export const LogEntrySchema = Type.Object(
+  {
+    id: UuidSchema,
+    seq: Type.Integer({ minimum: 1 }),
+    at: DateTimeSchema,
+    kind: Type.String({ examples: ["declared", "status_changed", "comment"] }),
+    visibility: Enum(LOG_VISIBILITIES),
+    actor: Nullable(
+      Type.Object({
+        kind: Enum(["user", "api_key"] as const),
+        id: UuidSchema,
+        name: Type.String(),
+      }),
+    ),
+    body: Type.Object({}, { additionalProperties: true, description: "Structured content of the entry" }),
+    prevHash: Nullable(Type.String()),
+    hash: Type.String({ description: "SHA-256 of the previous hash and this entry's canonical content" }),
+  },
+  {
+    description:
+      "An entry of an incident's main courante: append-only, timestamped, attributed and chained by hash.",
+  },
+);
 export type LogEntry = Static<typeof LogEntrySchema>;
 
 export const LogQuerySchema = Type.Object(
@@ -190,10 +211,13 @@ export const LogQuerySchema = Type.Object(
 );
 export type LogQuery = Static<typeof LogQuerySchema>;
 
-export const LogPageSchema = Type.Object({
-  items: Type.Array(LogEntrySchema),
-  nextAfterSeq: Nullable(Type.Integer({ description: "Pass as afterSeq for the next page" })),
-});
+export const LogPageSchema = Type.Object(
+  {
+    items: Type.Array(LogEntrySchema),
+    nextAfterSeq: Nullable(Type.Integer({ description: "Pass as afterSeq for the next page" })),
+  },
+  { description: "A page of an incident's main courante, oldest first, with where the next page starts." },
+);
 
 /** Why an entry no longer holds. */
 export const LOG_BREAK_REASONS = [
@@ -213,44 +237,51 @@ export type LogBreakReason = (typeof LOG_BREAK_REASONS)[number];
 
 const HeadSchema = Type.Object({ seq: Type.Integer(), hash: Type.String() });
 
-export const LogVerificationSchema = Type.Object({
-  valid: Type.Boolean({
-    description: "Every entry holds, and the table reaches the anchored and attested head",
-  }),
-  entries: Type.Integer({ description: "Entries checked" }),
-  firstBroken: Nullable(
-    Type.Object({
-      seq: Type.Integer(),
-      id: UuidSchema,
-      reason: Enum(LOG_BREAK_REASONS),
+export const LogVerificationSchema = Type.Object(
+  {
+    valid: Type.Boolean({
+      description: "Every entry holds, and the table reaches the anchored and attested head",
     }),
-  ),
-  missing: Nullable(
-    Type.Object(
-      {
-        fromSeq: Type.Integer(),
-        toSeq: Type.Integer(),
-        attestedBy: Enum(["anchor", "checkpoint"] as const),
-      },
-      {
-        description:
-          "Entries cut from the end: the anchor (moved at every append) or a signed checkpoint names a head the table no longer reaches",
-      },
+    entries: Type.Integer({ description: "Entries checked" }),
+    firstBroken: Nullable(
+      Type.Object({
+        seq: Type.Integer(),
+        id: UuidSchema,
+        reason: Enum(LOG_BREAK_REASONS),
+      }),
     ),
-  ),
-  anchor: Nullable(HeadSchema),
-  checkpoint: Nullable(
-    Type.Object({
-      seq: Type.Integer({ description: "The latest signed checkpoint that attests this chain" }),
-      issuedAt: DateTimeSchema,
-      headSeq: Type.Integer(),
-      authentic: Type.Boolean({ description: "Its signature holds and its stored head is the one signed" }),
+    missing: Nullable(
+      Type.Object(
+        {
+          fromSeq: Type.Integer(),
+          toSeq: Type.Integer(),
+          attestedBy: Enum(["anchor", "checkpoint"] as const),
+        },
+        {
+          description:
+            "Entries cut from the end: the anchor (moved at every append) or a signed checkpoint names a head the table no longer reaches",
+        },
+      ),
+    ),
+    anchor: Nullable(HeadSchema),
+    checkpoint: Nullable(
+      Type.Object({
+        seq: Type.Integer({ description: "The latest signed checkpoint that attests this chain" }),
+        issuedAt: DateTimeSchema,
+        headSeq: Type.Integer(),
+        authentic: Type.Boolean({ description: "Its signature holds and its stored head is the one signed" }),
+      }),
+    ),
+    legacyEntries: Type.Integer({
+      description:
+        "Entries hashed before the chain was keyed, attested by the first checkpoint (SHA-256 only)",
     }),
-  ),
-  legacyEntries: Type.Integer({
-    description: "Entries hashed before the chain was keyed, attested by the first checkpoint (SHA-256 only)",
-  }),
-});
+  },
+  {
+    description:
+      "The result of recomputing an incident's main-courante hash chain: whether it holds, and the first broken or missing entries if not.",
+  },
+);
 export type LogVerification = Static<typeof LogVerificationSchema>;
 
 export const TaskCreateSchema = Type.Object(
@@ -259,7 +290,10 @@ export const TaskCreateSchema = Type.Object(
     ownerUserId: Type.Optional({ ...UuidSchema, description: "A member of the pole" }),
     dueAt: Type.Optional(DateTimeSchema),
   },
-  { additionalProperties: false },
+  {
+    description: "A task to add to an incident, with an owner from the pole and a due time.",
+    additionalProperties: false,
+  },
 );
 export type TaskCreate = Static<typeof TaskCreateSchema>;
 
@@ -268,15 +302,21 @@ export const TaskParamsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const TaskSchema = Type.Object({
-  id: UuidSchema,
-  incidentId: UuidSchema,
-  title: Type.String(),
-  owner: Nullable(UserRefSchema),
-  dueAt: Nullable(DateTimeSchema),
-  doneAt: Nullable(DateTimeSchema),
-  createdAt: DateTimeSchema,
-});
+export const TaskSchema = Type.Object(
+  {
+    id: UuidSchema,
+    incidentId: UuidSchema,
+    title: Type.String(),
+    owner: Nullable(UserRefSchema),
+    dueAt: Nullable(DateTimeSchema),
+    doneAt: Nullable(DateTimeSchema),
+    createdAt: DateTimeSchema,
+  },
+  { description: "A task of an incident's handling, with its owner, due time and completion." },
+);
 export type Task = Static<typeof TaskSchema>;
 
-export const TaskListSchema = Type.Object({ items: Type.Array(TaskSchema) });
+export const TaskListSchema = Type.Object(
+  { items: Type.Array(TaskSchema) },
+  { description: "An incident's tasks." },
+);
