@@ -47,7 +47,7 @@ export const SessionSchema = Type.Object(
   },
   {
     description:
-      "A session just opened: a bearer token for API clients, the CSRF token for requests made with the cookie, and the signed-in person.",
+      "A signed-in session: a bearer token for API clients, the CSRF token for requests made with the cookie, and the signed-in person.",
   },
 );
 export type Session = Static<typeof SessionSchema>;
