@@ -219,8 +219,8 @@ describe("the administrator's first hour on a fresh deployment", () => {
     await analyst.waitForURL((url) => !url.pathname.startsWith("/invitation"));
 
     await page.reload();
-    await page.locator(`tr[data-invitation="${ANALYST.email}"]`).getByText("Acceptée").waitFor();
-    await page.locator(`tr[data-invitation="${RSSI.email}"]`).getByText("En attente").waitFor();
+    await page.locator(`tr:has([data-invitation="${ANALYST.email}"])`).getByText("Acceptée").waitFor();
+    await page.locator(`tr:has([data-invitation="${RSSI.email}"])`).getByText("En attente").waitFor();
   });
 
   it("puts the new analyst on duty for the whole week and sees them on duty now", async () => {

@@ -82,7 +82,7 @@ describe("a person onboarded by invitation, in the browser", () => {
     await establishment.selectOption({ label: "Clinique des Tamarins (974000777)" });
     await desk.getByRole("button", { name: "Envoyer l'invitation" }).click();
     await desk.getByText("Invitation envoyée à nadia.payet@tamarins.test.").waitFor();
-    const row = desk.locator('tr[data-invitation="nadia.payet@tamarins.test"]');
+    const row = desk.locator('tr:has([data-invitation="nadia.payet@tamarins.test"])');
     await row.getByText("En attente").waitFor();
 
     const [mail] = await waitUntil("the invitation e-mail", () => smtp.messages.length >= 1 && smtp.messages);

@@ -33,6 +33,7 @@ export function DataTable<S extends string = never>({
   className,
   sort,
   testId,
+  rowHeader = false,
 }: {
   caption: string;
   /** One per column; each also labels its cell in a card. */
@@ -44,6 +45,8 @@ export function DataTable<S extends string = never>({
   sort?: DataTableSort<S>;
   /** data-testid of the table element. */
   testId?: string;
+  /** The first cell of each row names the row (a cross-table's category): a row header for screen readers. */
+  rowHeader?: boolean;
 }) {
   const labels = headers.map((h) => (typeof h === "string" ? h : h.label));
   const sortId = useId();
@@ -111,14 +114,18 @@ export function DataTable<S extends string = never>({
                 <tbody>
                   {rows.map((row) => (
                     <tr key={row.key}>
-                      {row.cells.map((cell, i) => (
-                        <td
-                          key={labels[i] ?? i}
-                          data-label={typeof headers[i] === "string" ? headers[i] : ""}
-                        >
-                          {cell}
-                        </td>
-                      ))}
+                      {row.cells.map((cell, i) => {
+                        const label = typeof headers[i] === "string" ? headers[i] : "";
+                        return rowHeader && i === 0 ? (
+                          <th key={labels[i] ?? i} scope="row" data-label={label}>
+                            {cell}
+                          </th>
+                        ) : (
+                          <td key={labels[i] ?? i} data-label={label}>
+                            {cell}
+                          </td>
+                        );
+                      })}
                     </tr>
                   ))}
                 </tbody>

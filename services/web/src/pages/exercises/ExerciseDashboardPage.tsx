@@ -18,6 +18,7 @@ import {
   Tooltip,
 } from "chart.js";
 import { useMemo, useState } from "react";
+import { DataTable } from "../../components/DataTable.tsx";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { SelectField } from "../../components/SelectField.tsx";
@@ -154,47 +155,40 @@ function Grid({ data }: { data: Completion }) {
   const territories = [...new Map(data.rows.map((r) => [r.territory, r.territoryName])).entries()];
   const categories = [...new Set(data.rows.map((r) => r.category))];
   const cell = (t: string, c: string) => data.rows.find((r) => r.territory === t && r.category === c);
+  // A cross-table, kept whole on a phone: a card per category would lose the reading down a
+  // territory's column; the few territories scroll within the frame if the screen is too narrow.
   return (
-    <div className="fr-table fr-table--bordered fr-table--no-caption pris-grid">
-      <table>
-        <caption>Réalisation par territoire et catégorie</caption>
-        <thead>
-          <tr>
-            <th scope="col">Catégorie</th>
-            {territories.map(([code, name]) => (
-              <th scope="col" key={code}>
-                {name}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {categories.map((c) => (
-            <tr key={c}>
-              <th scope="row">{categoryLabel(c)}</th>
-              {territories.map(([t]) => {
-                const r = cell(t, c);
-                return (
-                  <td key={t} className={r ? rateClass(r.rate) : ""} data-cell={`${t}:${c}`}>
-                    {r ? (
-                      <>
-                        <strong>{percent(r.rate)}</strong>
-                        <br />
-                        <span className="fr-text--xs">
-                          {formatNumber(r.held)} / {formatNumber(r.subject)}
-                        </span>
-                      </>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
-                );
-              })}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Réalisation par territoire et catégorie"
+      className="fr-table--bordered pris-grid"
+      stack={false}
+      rowHeader
+      headers={["Catégorie", ...territories.map(([, name]) => name)]}
+      rows={categories.map((c) => ({
+        key: c,
+        cells: [
+          categoryLabel(c),
+          ...territories.map(([t]) => {
+            const r = cell(t, c);
+            return (
+              <div key={t} className={r ? rateClass(r.rate) : ""} data-cell={`${t}:${c}`}>
+                {r ? (
+                  <>
+                    <strong>{percent(r.rate)}</strong>
+                    <br />
+                    <span className="fr-text--xs">
+                      {formatNumber(r.held)} / {formatNumber(r.subject)}
+                    </span>
+                  </>
+                ) : (
+                  "—"
+                )}
+              </div>
+            );
+          }),
+        ],
+      }))}
+    />
   );
 }
 
@@ -208,32 +202,28 @@ function RecurringFindings({ year }: { year: number }) {
         {formatNumber(state.data.retexCount)} RETEX {pluralOf(state.data.retexCount, "soumis")} pour les
         exercices de l'année.
       </p>
-      <table className="pris-breakdown">
-        <caption className="fr-sr-only">Constats récurrents par thème</caption>
-        <thead>
-          <tr>
-            <th scope="col">Thème</th>
-            <th scope="col">Points à améliorer</th>
-            <th scope="col">Points forts</th>
-          </tr>
-        </thead>
-        <tbody>
-          {state.data.themes.map((t) => (
-            <tr key={t.theme}>
-              <th scope="row">
-                {FINDING_THEME_LABELS[t.theme]}
-                <span className="pris-bar" aria-hidden="true">
-                  <span style={{ width: `${(t.negative / max) * 100}%` }} />
-                </span>
-              </th>
-              <td>
-                {t.negative} <span className="fr-text--xs pris-muted">({t.retex} RETEX)</span>
-              </td>
-              <td>{t.positive}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {/* Three figures a theme: as a card each, they would only repeat the column names. */}
+      <DataTable
+        caption="Constats récurrents par thème"
+        stack={false}
+        rowHeader
+        headers={["Thème", "Points à améliorer", "Points forts"]}
+        rows={state.data.themes.map((t) => ({
+          key: t.theme,
+          cells: [
+            <>
+              {FINDING_THEME_LABELS[t.theme]}
+              <span className="pris-bar" aria-hidden="true">
+                <span style={{ width: `${(t.negative / max) * 100}%` }} />
+              </span>
+            </>,
+            <>
+              {t.negative} <span className="fr-text--xs pris-muted">({t.retex} RETEX)</span>
+            </>,
+            t.positive,
+          ],
+        }))}
+      />
     </>
   );
 }

@@ -16,6 +16,7 @@ import {
 import { type FormEvent, useState } from "react";
 import { useParams } from "react-router";
 import { api } from "../../api/client.ts";
+import { DataTable } from "../../components/DataTable.tsx";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
 import { EnumOptions, labelled, SelectField } from "../../components/SelectField.tsx";
@@ -309,46 +310,35 @@ function Actions({ p, onChange }: Props) {
       {p.actions.length === 0 ? (
         <p className="pris-muted">Aucune action pour l'instant.</p>
       ) : (
-        <div className="fr-table fr-table--no-caption">
-          <table>
-            <caption>Actions d'amélioration</caption>
-            <thead>
-              <tr>
-                <th scope="col">Action</th>
-                <th scope="col">Porteur</th>
-                <th scope="col">Échéance</th>
-                <th scope="col">Statut</th>
-              </tr>
-            </thead>
-            <tbody>
-              {p.actions.map((a) => (
-                <tr key={a.id}>
-                  <td>{a.title}</td>
-                  <td>{a.owner}</td>
-                  <td>{dayLabel(a.dueOn)}</td>
-                  <td>
-                    {editable ? (
-                      <select
-                        className="fr-select"
-                        aria-label={`Statut de l'action ${a.title}`}
-                        value={a.status}
-                        disabled={busy}
-                        onChange={(e) => setStatus(a.id, e.target.value as ImprovementActionStatus)}
-                      >
-                        <EnumOptions
-                          values={IMPROVEMENT_ACTION_STATUSES}
-                          labels={IMPROVEMENT_ACTION_STATUS_LABELS}
-                        />
-                      </select>
-                    ) : (
-                      IMPROVEMENT_ACTION_STATUS_LABELS[a.status]
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Actions d'amélioration"
+          headers={["Action", "Porteur", "Échéance", "Statut"]}
+          rows={p.actions.map((a) => ({
+            key: a.id,
+            cells: [
+              a.title,
+              a.owner,
+              dayLabel(a.dueOn),
+              editable ? (
+                <select
+                  key="status"
+                  className="fr-select"
+                  aria-label={`Statut de l'action ${a.title}`}
+                  value={a.status}
+                  disabled={busy}
+                  onChange={(e) => setStatus(a.id, e.target.value as ImprovementActionStatus)}
+                >
+                  <EnumOptions
+                    values={IMPROVEMENT_ACTION_STATUSES}
+                    labels={IMPROVEMENT_ACTION_STATUS_LABELS}
+                  />
+                </select>
+              ) : (
+                IMPROVEMENT_ACTION_STATUS_LABELS[a.status]
+              ),
+            ],
+          }))}
+        />
       )}
       {editable && (
         <form onSubmit={add} className="pris-panel">

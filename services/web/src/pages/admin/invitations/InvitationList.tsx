@@ -12,6 +12,7 @@ import {
 } from "@pris/domain";
 import { type FormEvent, useState } from "react";
 import { ApiError, api, describeError } from "../../../api/client.ts";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
 import { EnumOptions } from "../../../components/SelectField.tsx";
 import { formatShort } from "../../../lib/zoned-time.ts";
@@ -148,90 +149,83 @@ export function InvitationList({ filters, setFilters, list }: Props) {
                 }`}
           </p>
           {state.items.length > 0 && (
-            <div className="fr-table fr-table--no-caption">
-              <table>
-                <caption>Invitations</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Personne</th>
-                    <th scope="col">Rôle et périmètre</th>
-                    <th scope="col">Statut</th>
-                    <th scope="col">Courriel</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {state.items.map((i) => {
-                    const open = i.status === "pending" || i.status === "expired";
-                    return (
-                      <tr key={i.id} data-invitation={i.email}>
-                        <td>
-                          {i.displayName}
-                          <div className="fr-text--xs fr-mb-0">{i.email}</div>
-                        </td>
-                        <td>
-                          {ROLE_LABELS[i.role]}
-                          {(i.establishment || i.ght) && (
-                            <div className="fr-text--xs fr-mb-0">
-                              {i.establishment
-                                ? `${i.establishment.name} (${i.establishment.finess})`
-                                : `GHT\u00a0: ${i.ght!.name}`}
-                            </div>
-                          )}
-                        </td>
-                        <td>
-                          <Badge as="span" small severity={STATUS_BADGE[i.status]}>
-                            {INVITATION_STATUS_LABELS[i.status]}
-                          </Badge>
-                          <div className="fr-text--xs fr-mb-0">
-                            {i.status === "accepted" && i.acceptedAt
-                              ? `le ${formatShort(i.acceptedAt, tz)}`
-                              : i.status === "cancelled" && i.cancelledAt
-                                ? `le ${formatShort(i.cancelledAt, tz)}`
-                                : `expire le ${formatShort(i.expiresAt, tz)}`}
-                          </div>
-                        </td>
-                        <td>
-                          {deliveryText(i, tz)}
-                          <div className="fr-text--xs fr-mb-0">
-                            {i.sendCount > 1 ? `envoyée ${i.sendCount} fois` : "envoyée une fois"}
-                            {i.invitedBy ? ` · par ${i.invitedBy}` : ""}
-                          </div>
-                        </td>
-                        <td>
-                          {open && (
-                            <div className="pris-row-actions">
-                              <Button
-                                size="small"
-                                priority="secondary"
-                                disabled={busyId === i.id}
-                                onClick={() => act(i, "resend")}
-                                nativeButtonProps={{
-                                  "aria-label": `Renvoyer l'invitation de ${i.displayName}`,
-                                }}
-                              >
-                                Renvoyer
-                              </Button>{" "}
-                              <Button
-                                size="small"
-                                priority="tertiary"
-                                disabled={busyId === i.id}
-                                onClick={() => act(i, "cancel")}
-                                nativeButtonProps={{
-                                  "aria-label": `Annuler l'invitation de ${i.displayName}`,
-                                }}
-                              >
-                                Annuler
-                              </Button>
-                            </div>
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              caption="Invitations"
+              headers={[
+                "Personne",
+                "Rôle et périmètre",
+                "Statut",
+                "Courriel",
+                { label: "Actions", hidden: true },
+              ]}
+              rows={state.items.map((i) => {
+                const open = i.status === "pending" || i.status === "expired";
+                return {
+                  key: i.id,
+                  cells: [
+                    <div key="person" data-invitation={i.email}>
+                      {i.displayName}
+                      <div className="fr-text--xs fr-mb-0">{i.email}</div>
+                    </div>,
+                    <>
+                      {ROLE_LABELS[i.role]}
+                      {(i.establishment || i.ght) && (
+                        <div className="fr-text--xs fr-mb-0">
+                          {i.establishment
+                            ? `${i.establishment.name} (${i.establishment.finess})`
+                            : `GHT\u00a0: ${i.ght!.name}`}
+                        </div>
+                      )}
+                    </>,
+                    <>
+                      <Badge as="span" small severity={STATUS_BADGE[i.status]}>
+                        {INVITATION_STATUS_LABELS[i.status]}
+                      </Badge>
+                      <div className="fr-text--xs fr-mb-0">
+                        {i.status === "accepted" && i.acceptedAt
+                          ? `le ${formatShort(i.acceptedAt, tz)}`
+                          : i.status === "cancelled" && i.cancelledAt
+                            ? `le ${formatShort(i.cancelledAt, tz)}`
+                            : `expire le ${formatShort(i.expiresAt, tz)}`}
+                      </div>
+                    </>,
+                    <>
+                      {deliveryText(i, tz)}
+                      <div className="fr-text--xs fr-mb-0">
+                        {i.sendCount > 1 ? `envoyée ${i.sendCount} fois` : "envoyée une fois"}
+                        {i.invitedBy ? ` · par ${i.invitedBy}` : ""}
+                      </div>
+                    </>,
+                    open && (
+                      <div key="actions" className="pris-row-actions">
+                        <Button
+                          size="small"
+                          priority="secondary"
+                          disabled={busyId === i.id}
+                          onClick={() => act(i, "resend")}
+                          nativeButtonProps={{
+                            "aria-label": `Renvoyer l'invitation de ${i.displayName}`,
+                          }}
+                        >
+                          Renvoyer
+                        </Button>{" "}
+                        <Button
+                          size="small"
+                          priority="tertiary"
+                          disabled={busyId === i.id}
+                          onClick={() => act(i, "cancel")}
+                          nativeButtonProps={{
+                            "aria-label": `Annuler l'invitation de ${i.displayName}`,
+                          }}
+                        >
+                          Annuler
+                        </Button>
+                      </div>
+                    ),
+                  ],
+                };
+              })}
+            />
           )}
           {list.moreError && (
             <Alert severity="error" small description={list.moreError} className="fr-mb-2w" />

@@ -2,6 +2,7 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { formatWeekSpan, type OnCallNow, type OnCallSlot, WEEKDAY_NAMES } from "@pris/domain";
 import { useState } from "react";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
 import { formatLong } from "../../../lib/zoned-time.ts";
@@ -156,71 +157,65 @@ export function RosterPage() {
                 Aucun créneau ce jour : tous les analystes sont prévenus.
               </p>
             ) : (
-              <div className="fr-table fr-table--no-caption fr-mb-0">
-                <table>
-                  <caption>Astreinte du {name}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Horaires</th>
-                      <th scope="col">D'astreinte</th>
-                      <th scope="col">Suppléant</th>
-                      <th scope="col">Remarque</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {parts.map(({ slot, hours, continued, continues }) => (
-                      <tr key={slot.id}>
-                        <td>
-                          {hours}
-                          {continued && <div className="fr-text--xs">suite de la veille</div>}
-                          {continues && (
-                            <div className="fr-text--xs">jusqu'au {formatWeekSpan(slot).split(" – ")[1]}</div>
-                          )}
-                        </td>
-                        <td>{person(slot.primary)}</td>
-                        <td>{person(slot.backup)}</td>
-                        <td>{slot.note ?? ""}</td>
-                        <td>
-                          {continued ? null : confirming === slot.id ? (
-                            <>
-                              <Button
-                                size="small"
-                                disabled={busy}
-                                onClick={() => void confirmDelete(slot)}
-                                className="fr-mr-1w"
-                              >
-                                Confirmer la suppression
-                              </Button>
-                              <Button size="small" priority="secondary" onClick={() => setConfirming(null)}>
-                                Garder
-                              </Button>
-                            </>
-                          ) : (
-                            <>
-                              <Button
-                                size="small"
-                                priority="secondary"
-                                className="fr-mr-1w"
-                                onClick={() => {
-                                  setEditing(slot);
-                                  setError(null);
-                                  window.scrollTo(0, 0);
-                                }}
-                              >
-                                Modifier
-                              </Button>
-                              <Button size="small" priority="tertiary" onClick={() => setConfirming(slot.id)}>
-                                Supprimer
-                              </Button>
-                            </>
-                          )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={`Astreinte du ${name}`}
+                className="fr-mb-0"
+                headers={[
+                  "Horaires",
+                  "D'astreinte",
+                  "Suppléant",
+                  "Remarque",
+                  { label: "Actions", hidden: true },
+                ]}
+                rows={parts.map(({ slot, hours, continued, continues }) => ({
+                  key: slot.id,
+                  cells: [
+                    <>
+                      {hours}
+                      {continued && <div className="fr-text--xs">suite de la veille</div>}
+                      {continues && (
+                        <div className="fr-text--xs">jusqu'au {formatWeekSpan(slot).split(" – ")[1]}</div>
+                      )}
+                    </>,
+                    person(slot.primary),
+                    person(slot.backup),
+                    slot.note ?? "",
+                    continued ? null : confirming === slot.id ? (
+                      <>
+                        <Button
+                          size="small"
+                          disabled={busy}
+                          onClick={() => void confirmDelete(slot)}
+                          className="fr-mr-1w"
+                        >
+                          Confirmer la suppression
+                        </Button>
+                        <Button size="small" priority="secondary" onClick={() => setConfirming(null)}>
+                          Garder
+                        </Button>
+                      </>
+                    ) : (
+                      <>
+                        <Button
+                          size="small"
+                          priority="secondary"
+                          className="fr-mr-1w"
+                          onClick={() => {
+                            setEditing(slot);
+                            setError(null);
+                            window.scrollTo(0, 0);
+                          }}
+                        >
+                          Modifier
+                        </Button>
+                        <Button size="small" priority="tertiary" onClick={() => setConfirming(slot.id)}>
+                          Supprimer
+                        </Button>
+                      </>
+                    ),
+                  ],
+                }))}
+              />
             )}
           </section>
         );
