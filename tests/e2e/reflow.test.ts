@@ -1,4 +1,3 @@
-import { createRequire } from "node:module";
 import { dayInZone } from "@pris/domain";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,17 +15,22 @@ import {
   startTestApp,
   type TestApp,
 } from "../support/fixtures.ts";
+import { crushedText, overflowOffenders, seriousViolations } from "../support/page-quality.ts";
 
 /**
  * WCAG 1.4.10 (reflow) and axe-core on every page of every role: each role signs in with a region's
  * worth of real objects (an incident, a published bulletin and a draft, an exercise held with its
  * RETEX validated and shared), visits every page its menus lead to and the detail pages behind them, at
- * 360 px (a small phone) and 1280 px (a laptop). A page fails when the document is wider than the
- * window (the report names the outermost elements that stick out) or when axe finds a serious or
- * critical violation. One browser, one context per role, pages in sequence; a table at the end.
+ * 320 px (the smallest phone), 360 px (a common one) and 1280 px (a laptop). A page fails when the
+ * document is wider than the window (the report names the outermost elements that stick out), when a
+ * text is squeezed until it wraps letter by letter, or when axe finds a serious or critical violation.
+ * One browser, one context per role, pages in sequence; a table at the end.
  */
 
-const WIDTHS = [360, 1280] as const;
+/** The smallest phone WCAG 1.4.10 names (320 CSS px), a common phone, a laptop. */
+const WIDTHS = [320, 360, 1280] as const;
+/** axe looks at the page once per layout: the two phone widths share theirs. */
+const AXE_WIDTHS: ReadonlySet<number> = new Set([360, 1280]);
 
 /**
  * Pages that still overflow, with why: the test fails for any other page that overflows, and for a
@@ -34,16 +38,17 @@ const WIDTHS = [360, 1280] as const;
  */
 const KNOWN_OVERFLOW: Record<string, string> = {};
 
-const axeSource: string = createRequire(import.meta.url)("axe-core").source;
-
 interface Visit {
   role: string;
   page: string;
   width: number;
   overflow: number;
   offenders: string[];
+  crushed: string[];
   axe: string[];
   error: string | null;
+  /** How long the page took to load (at the first width), settle and be measured. */
+  ms: number;
 }
 
 async function signIn(page: Page, baseUrl: string, email: string) {
@@ -73,66 +78,7 @@ async function settled(page: Page): Promise<string | null> {
   return heading;
 }
 
-/**
- * How many pixels the document is wider than the window, and the outermost elements sticking out
- * (an element wider than the window whose parent is not), widest first.
- */
-function measureOverflow(page: Page) {
-  return page.evaluate(() => {
-    const vw = window.innerWidth;
-    const overflow = document.documentElement.scrollWidth - vw;
-    if (overflow <= 0) return { overflow: 0, offenders: [] as string[] };
-    const clips = (e: Element) => {
-      const s = getComputedStyle(e);
-      return s.overflowX !== "visible";
-    };
-    const sticksOut = (e: Element) => e.getBoundingClientRect().right > vw + 1;
-    const describe = (e: Element) => {
-      const cls = [...e.classList].slice(0, 3).join(".");
-      const text = (e.textContent ?? "").trim().replace(/\s+/g, " ").slice(0, 40);
-      const r = e.getBoundingClientRect();
-      return `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ""}${cls ? `.${cls}` : ""} [${Math.round(r.left)}→${Math.round(r.right)} px] "${text}"`;
-    };
-    const found: { e: Element; right: number }[] = [];
-    for (const e of document.body.querySelectorAll("*")) {
-      if (!sticksOut(e)) continue;
-      // Inside a frame that scrolls or clips, the overflow is the frame's business.
-      let clipped = false;
-      for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
-        if (clips(a)) {
-          clipped = true;
-          break;
-        }
-      }
-      if (clipped) continue;
-      const parent = e.parentElement;
-      if (parent && parent !== document.body && sticksOut(parent)) continue;
-      found.push({ e, right: e.getBoundingClientRect().right });
-    }
-    found.sort((a, b) => b.right - a.right);
-    return { overflow, offenders: found.slice(0, 5).map((f) => describe(f.e)) };
-  });
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  const injected = await page.evaluate(() => "axe" in window);
-  if (!injected) await page.evaluate(axeSource);
-  return page.evaluate(async () => {
-    const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    return result.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map(
-        (v) =>
-          `${v.id} (${v.impact}): ${v.nodes
-            .slice(0, 3)
-            .map((n) => n.target.join(" "))
-            .join(" | ")}`,
-      );
-  });
-}
-
-describe("every page at 360 px and 1280 px: no horizontal overflow, no serious axe violation", () => {
+describe("every page at 320, 360 and 1280 px: no horizontal overflow, no text crushed, no serious axe violation", () => {
   let t: TestApp;
   let baseUrl: string;
   let browser: Browser;
@@ -339,17 +285,20 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
 
   async function check(role: string, page: Page, path: string) {
     for (const width of WIDTHS) {
+      const started = performance.now();
       await page.setViewportSize({ width, height: width < 800 ? 740 : 900 });
       if (width === WIDTHS[0]) await page.goto(`${baseUrl}${path}`);
       const error = await settled(page);
       // DSFR re-aligns its menus on resize from a handler of its own: an overflow must last to count.
-      let { overflow, offenders } = await measureOverflow(page);
+      let { overflow, offenders } = await overflowOffenders(page);
       for (let retry = 0; overflow > 0 && retry < 5; retry++) {
         await page.waitForTimeout(300);
-        ({ overflow, offenders } = await measureOverflow(page));
+        ({ overflow, offenders } = await overflowOffenders(page));
       }
-      const axe = await axeViolations(page);
-      visits.push({ role, page: pattern(path), width, overflow, offenders, axe, error });
+      const crushed = await crushedText(page);
+      const axe = AXE_WIDTHS.has(width) ? await seriousViolations(page) : [];
+      const ms = Math.round(performance.now() - started);
+      visits.push({ role, page: pattern(path), width, overflow, offenders, crushed, axe, error, ms });
       if (process.env.REFLOW_SCREENSHOTS) {
         const name = `${role}${pattern(path).replace(/[/:]+/g, "-")}-${width}`;
         await page.screenshot({ path: `${SCREENSHOT_DIR}/pris-reflow-${name}.png`, fullPage: true });
@@ -367,17 +316,38 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
     return hrefs.filter((h) => h !== "/");
   }
 
-  it("visits each role's pages", async () => {
-    // Signed out first: the pages anyone reaches.
-    {
-      const context = await browser.newContext({ locale: "fr-FR", timezoneId: "Europe/Paris" });
-      contexts.push(context);
-      const page = await context.newPage();
-      for (const path of ["/connexion", "/mot-de-passe-oublie"]) await check("public", page, path);
-    }
-    // REFLOW_ROLES=rssi,ars narrows a run while fixing a page.
-    const only = process.env.REFLOW_ROLES?.split(",");
-    for (const role of Object.keys(pagesOf).filter((r) => !only || only.includes(r))) {
+  it("sees what it looks for: a table crushed into a phone, a block wider than it, a text hidden for screen readers", async () => {
+    const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    const cells = (n: number) =>
+      Array.from({ length: n }, () => '<td style="padding: 0 12px">Établissement destinataire</td>').join("");
+    await page.setContent(`<main>
+      <table style="width: 100%; table-layout: fixed; word-break: break-all; border-spacing: 0"><tr>${cells(7)}</tr></table>
+      <p style="position: absolute; width: 1px; height: 1px; overflow: hidden">Lu par les lecteurs d'écran</p>
+      <div style="width: 500px">Prochaine échéance</div>
+    </main>`);
+    expect((await crushedText(page)).join("\n")).toMatch(/^td "Établissement destinataire" on \d+ lines/);
+    expect(await crushedText(page)).toHaveLength(5);
+    const { overflow, offenders } = await overflowOffenders(page);
+    expect(overflow).toBeGreaterThan(100);
+    expect(offenders).toEqual([expect.stringContaining('div [8→508 px] "Prochaine échéance"')]);
+    await page.setContent("<main><p>Prochaine échéance</p></main>");
+    expect(await crushedText(page)).toEqual([]);
+  });
+
+  /** REFLOW_ROLES=rssi,ars narrows a run while fixing a page. */
+  const only = process.env.REFLOW_ROLES?.split(",");
+
+  it("visits the pages anyone reaches, signed out", async () => {
+    const context = await browser.newContext({ locale: "fr-FR", timezoneId: "Europe/Paris" });
+    contexts.push(context);
+    const page = await context.newPage();
+    for (const path of ["/connexion", "/mot-de-passe-oublie"]) await check("public", page, path);
+  });
+
+  for (const role of Object.keys(pagesOf).filter((r) => !only || only.includes(r))) {
+    it(`visits the pages of ${role}`, async () => {
       const context = await browser.newContext({ locale: "fr-FR", timezoneId: "Europe/Paris" });
       contexts.push(context);
       const page = await context.newPage();
@@ -385,14 +355,16 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
       await signIn(page, baseUrl, emails[role]!);
       const pages = [...new Set([...pagesOf[role]!(), ...(await menuLinks(page))])];
       for (const path of pages) await check(role, page, path);
-    }
+    }, 300_000);
+  }
 
+  it("finds no page too wide, no text crushed, no serious axe violation", () => {
     const rows = visits.map(
       (v) =>
-        `${v.role.padEnd(9)} ${v.page.padEnd(44)} ${String(v.width).padStart(4)}  ${(v.overflow > 0 ? `+${v.overflow} px` : "ok").padEnd(9)} ${v.axe.length === 0 ? "ok" : `${v.axe.length} serious/critical`}`,
+        `${v.role.padEnd(9)} ${v.page.padEnd(44)} ${String(v.width).padStart(4)}  ${(v.overflow > 0 ? `+${v.overflow} px` : "ok").padEnd(9)} ${(v.crushed.length > 0 ? "crushed" : "ok").padEnd(8)} ${(!AXE_WIDTHS.has(v.width) ? "-" : v.axe.length === 0 ? "ok" : `${v.axe.length} serious/critical`).padEnd(18)} ${String(v.ms).padStart(5)} ms`,
     );
     console.log(
-      `role      page                                         width overflow  axe\n${rows.join("\n")}`,
+      `role      page                                         width overflow  text     axe                 time\n${rows.join("\n")}`,
     );
 
     const failures: string[] = [];
@@ -406,6 +378,8 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
             `${v.role} ${key}: the page is ${v.overflow} px wider than the window\n      ${v.offenders.join("\n      ")}`,
           );
       }
+      if (v.crushed.length > 0)
+        failures.push(`${v.role} ${key}: text wraps letter by letter\n      ${v.crushed.join("\n      ")}`);
       if (v.error) failures.push(`${v.role} ${key}: ${v.error}`);
       for (const a of v.axe) failures.push(`${v.role} ${key}: axe ${a}`);
     }
@@ -413,5 +387,5 @@ describe("every page at 360 px and 1280 px: no horizontal overflow, no serious a
       if (!stillKnown.has(key)) failures.push(`${key} no longer overflows: remove it from KNOWN_OVERFLOW`);
     }
     expect(failures, failures.join("\n")).toEqual([]);
-  }, 600_000);
+  });
 });
