@@ -1,7 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { startReactDsfr } from "@codegouvfr/react-dsfr/spa";
-import { lazy, type ReactNode, StrictMode, Suspense } from "react";
+import { type ComponentType, lazy, type ReactNode, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { BrowserRouter, Link, Route, Routes } from "react-router";
 import { Layout } from "./components/Layout.tsx";
@@ -14,47 +14,34 @@ import { AppProvider } from "./session.tsx";
 import "./styles.css";
 
 /** Every page but the sign-in comes on demand: the first load brings only what it shows. */
-const AckPage = lazy(() => import("./pages/AckPage.tsx").then((m) => ({ default: m.AckPage })));
-const BulletinComposerPage = lazy(() =>
-  import("./pages/BulletinComposerPage.tsx").then((m) => ({ default: m.BulletinComposerPage })),
+// biome-ignore lint/suspicious/noExplicitAny: React's own lazy() takes a component of any props
+function lazyPage<M extends Record<K, ComponentType<any>>, K extends string>(
+  load: () => Promise<M>,
+  name: K,
+) {
+  return lazy(() => load().then((m) => ({ default: m[name] })));
+}
+const AckPage = lazyPage(() => import("./pages/AckPage.tsx"), "AckPage");
+const BulletinComposerPage = lazyPage(
+  () => import("./pages/BulletinComposerPage.tsx"),
+  "BulletinComposerPage",
 );
-const BulletinPage = lazy(() =>
-  import("./pages/BulletinPage.tsx").then((m) => ({ default: m.BulletinPage })),
+const BulletinPage = lazyPage(() => import("./pages/BulletinPage.tsx"), "BulletinPage");
+const BulletinsPage = lazyPage(() => import("./pages/BulletinsPage.tsx"), "BulletinsPage");
+const ChangePasswordPage = lazyPage(() => import("./pages/ChangePasswordPage.tsx"), "ChangePasswordPage");
+const ConfirmationPage = lazyPage(() => import("./pages/ConfirmationPage.tsx"), "ConfirmationPage");
+const ExercisePage = lazyPage(() => import("./pages/exercises/ExercisePage.tsx"), "ExercisePage");
+const ExercisesPage = lazyPage(() => import("./pages/exercises/ExercisesPage.tsx"), "ExercisesPage");
+const ParticipationPage = lazyPage(
+  () => import("./pages/exercises/ParticipationPage.tsx"),
+  "ParticipationPage",
 );
-const BulletinsPage = lazy(() =>
-  import("./pages/BulletinsPage.tsx").then((m) => ({ default: m.BulletinsPage })),
-);
-const ChangePasswordPage = lazy(() =>
-  import("./pages/ChangePasswordPage.tsx").then((m) => ({ default: m.ChangePasswordPage })),
-);
-const ConfirmationPage = lazy(() =>
-  import("./pages/ConfirmationPage.tsx").then((m) => ({ default: m.ConfirmationPage })),
-);
-const ExercisePage = lazy(() =>
-  import("./pages/exercises/ExercisePage.tsx").then((m) => ({ default: m.ExercisePage })),
-);
-const ExercisesPage = lazy(() =>
-  import("./pages/exercises/ExercisesPage.tsx").then((m) => ({ default: m.ExercisesPage })),
-);
-const ParticipationPage = lazy(() =>
-  import("./pages/exercises/ParticipationPage.tsx").then((m) => ({ default: m.ParticipationPage })),
-);
-const ForgotPasswordPage = lazy(() =>
-  import("./pages/ForgotPasswordPage.tsx").then((m) => ({ default: m.ForgotPasswordPage })),
-);
-const IncidentPage = lazy(() =>
-  import("./pages/IncidentPage.tsx").then((m) => ({ default: m.IncidentPage })),
-);
-const IncidentsPage = lazy(() =>
-  import("./pages/IncidentsPage.tsx").then((m) => ({ default: m.IncidentsPage })),
-);
-const InvitationPage = lazy(() =>
-  import("./pages/InvitationPage.tsx").then((m) => ({ default: m.InvitationPage })),
-);
-const QueuePage = lazy(() => import("./pages/QueuePage.tsx").then((m) => ({ default: m.QueuePage })));
-const ResetPasswordPage = lazy(() =>
-  import("./pages/ResetPasswordPage.tsx").then((m) => ({ default: m.ResetPasswordPage })),
-);
+const ForgotPasswordPage = lazyPage(() => import("./pages/ForgotPasswordPage.tsx"), "ForgotPasswordPage");
+const IncidentPage = lazyPage(() => import("./pages/IncidentPage.tsx"), "IncidentPage");
+const IncidentsPage = lazyPage(() => import("./pages/IncidentsPage.tsx"), "IncidentsPage");
+const InvitationPage = lazyPage(() => import("./pages/InvitationPage.tsx"), "InvitationPage");
+const QueuePage = lazyPage(() => import("./pages/QueuePage.tsx"), "QueuePage");
+const ResetPasswordPage = lazyPage(() => import("./pages/ResetPasswordPage.tsx"), "ResetPasswordPage");
 /**
  * The declaration form is what an RSSI comes for, often from a phone: its code is fetched as soon as the
  * app starts, beside the session check, rather than after it; and it is at hand if the network drops.
@@ -64,28 +51,22 @@ const declarePage = loadDeclarePage().catch(() => null);
 const DeclarePage = lazy(async () => ({
   default: ((await declarePage) ?? (await loadDeclarePage())).DeclarePage,
 }));
-/** The statistics page brings a chart library the rest of the app does not need. */
-const AccessTracesPage = lazy(() =>
-  import("./pages/AccessTracesPage.tsx").then((m) => ({ default: m.AccessTracesPage })),
+const AccessTracesPage = lazyPage(() => import("./pages/AccessTracesPage.tsx"), "AccessTracesPage");
+const MyEstablishmentPage = lazyPage(
+  () => import("./pages/establishment/MyEstablishmentPage.tsx"),
+  "MyEstablishmentPage",
 );
-const MyEstablishmentPage = lazy(() =>
-  import("./pages/establishment/MyEstablishmentPage.tsx").then((m) => ({ default: m.MyEstablishmentPage })),
-);
-const SecurityPage = lazy(() =>
-  import("./pages/account/SecurityPage.tsx").then((m) => ({ default: m.SecurityPage })),
-);
-const SessionsPage = lazy(() =>
-  import("./pages/account/SessionsPage.tsx").then((m) => ({ default: m.SessionsPage })),
-);
+const SecurityPage = lazyPage(() => import("./pages/account/SecurityPage.tsx"), "SecurityPage");
+const SessionsPage = lazyPage(() => import("./pages/account/SessionsPage.tsx"), "SessionsPage");
 const adminPages = ADMIN_PAGES.map((p) => ({ path: p.path, Page: lazy(p.load) }));
-const StatsPage = lazy(() => import("./pages/StatsPage.tsx").then((m) => ({ default: m.StatsPage })));
+/** The statistics page brings a chart library the rest of the app does not need. */
+const StatsPage = lazyPage(() => import("./pages/StatsPage.tsx"), "StatsPage");
 
-const SharedRetexPage = lazy(() =>
-  import("./pages/retex/SharedRetexPage.tsx").then((m) => ({ default: m.SharedRetexPage })),
-);
+const SharedRetexPage = lazyPage(() => import("./pages/retex/SharedRetexPage.tsx"), "SharedRetexPage");
 
-const ExerciseDashboardPage = lazy(() =>
-  import("./pages/exercises/ExerciseDashboardPage.tsx").then((m) => ({ default: m.ExerciseDashboardPage })),
+const ExerciseDashboardPage = lazyPage(
+  () => import("./pages/exercises/ExerciseDashboardPage.tsx"),
+  "ExerciseDashboardPage",
 );
 
 /** A page loaded on demand (its charts weigh), with the wait said while it comes. */
@@ -121,6 +102,39 @@ function Unreachable({ retry }: { retry(): void }) {
 const root = document.getElementById("root");
 if (!root) throw new Error("#root missing from index.html");
 
+/** The pages anyone reaches, signed in or not (links in e-mails). */
+const PUBLIC_PAGES: [path: string, Page: ComponentType][] = [
+  ["/reponse/:token", AckPage],
+  ["/invitation/:token", InvitationPage],
+  ["/mot-de-passe-oublie", ForgotPasswordPage],
+  ["/mot-de-passe/:token", ResetPasswordPage],
+];
+
+/** The pages behind the sign-in. */
+const SIGNED_IN_PAGES: [path: string, Page: ComponentType][] = [
+  ["/mon-compte/mot-de-passe", ChangePasswordPage],
+  ["/mon-compte/sessions", SessionsPage],
+  ["/declarer", DeclarePage],
+  ["/file", QueuePage],
+  ["/statistiques", StatsPage],
+  ["/traces-acces", AccessTracesPage],
+  ["/mon-etablissement", MyEstablishmentPage],
+  ["/securite", SecurityPage],
+  ["/exercices", ExercisesPage],
+  ["/exercices/tableau-de-bord", ExerciseDashboardPage],
+  ["/exercices/participations/:id", ParticipationPage],
+  ["/retex", SharedRetexPage],
+  ["/exercices/:id", ExercisePage],
+  ["/incidents", IncidentsPage],
+  ["/incidents/:id", IncidentPage],
+  ["/incidents/:id/confirmation", ConfirmationPage],
+  ["/bulletins", BulletinsPage],
+  ["/bulletins/nouveau", () => <BulletinComposerPage mode="new" />],
+  ["/bulletins/:id", BulletinPage],
+  ["/bulletins/:id/modifier", () => <BulletinComposerPage mode="edit" />],
+  ["/bulletins/:id/reviser", () => <BulletinComposerPage mode="revise" />],
+];
+
 createRoot(root).render(
   <StrictMode>
     <AppProvider fallback={(retry) => <Unreachable retry={retry} />}>
@@ -128,88 +142,30 @@ createRoot(root).render(
         <Routes>
           <Route element={<Layout />}>
             <Route path="/connexion" element={<LoginPage />} />
-            <Route
-              path="/reponse/:token"
-              element={
-                <Loading>
-                  <AckPage />
-                </Loading>
-              }
-            />
-            <Route
-              path="/invitation/:token"
-              element={
-                <Loading>
-                  <InvitationPage />
-                </Loading>
-              }
-            />
-            <Route
-              path="/mot-de-passe-oublie"
-              element={
-                <Loading>
-                  <ForgotPasswordPage />
-                </Loading>
-              }
-            />
-            <Route
-              path="/mot-de-passe/:token"
-              element={
-                <Loading>
-                  <ResetPasswordPage />
-                </Loading>
-              }
-            />
+            {PUBLIC_PAGES.map(([path, Page]) => (
+              <Route
+                key={path}
+                path={path}
+                element={
+                  <Loading>
+                    <Page />
+                  </Loading>
+                }
+              />
+            ))}
             <Route element={<RequireAuth />}>
               <Route index element={<HomeRedirect />} />
-              <Route
-                path="/mon-compte/mot-de-passe"
-                element={
-                  <Loading>
-                    <ChangePasswordPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/mon-compte/sessions"
-                element={
-                  <Loading>
-                    <SessionsPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/declarer"
-                element={
-                  <Loading>
-                    <DeclarePage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/file"
-                element={
-                  <Loading>
-                    <QueuePage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/statistiques"
-                element={
-                  <Loading>
-                    <StatsPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/traces-acces"
-                element={
-                  <Loading>
-                    <AccessTracesPage />
-                  </Loading>
-                }
-              />
+              {SIGNED_IN_PAGES.map(([path, Page]) => (
+                <Route
+                  key={path}
+                  path={path}
+                  element={
+                    <Loading>
+                      <Page />
+                    </Loading>
+                  }
+                />
+              ))}
               {adminPages.map(({ path, Page }) => (
                 <Route
                   key={path}
@@ -221,126 +177,6 @@ createRoot(root).render(
                   }
                 />
               ))}
-              <Route
-                path="/mon-etablissement"
-                element={
-                  <Loading>
-                    <MyEstablishmentPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/securite"
-                element={
-                  <Loading>
-                    <SecurityPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/exercices"
-                element={
-                  <Loading>
-                    <ExercisesPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/exercices/tableau-de-bord"
-                element={
-                  <Loading>
-                    <ExerciseDashboardPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/exercices/participations/:id"
-                element={
-                  <Loading>
-                    <ParticipationPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/retex"
-                element={
-                  <Loading>
-                    <SharedRetexPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/exercices/:id"
-                element={
-                  <Loading>
-                    <ExercisePage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/incidents"
-                element={
-                  <Loading>
-                    <IncidentsPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/incidents/:id"
-                element={
-                  <Loading>
-                    <IncidentPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/incidents/:id/confirmation"
-                element={
-                  <Loading>
-                    <ConfirmationPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/bulletins"
-                element={
-                  <Loading>
-                    <BulletinsPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/bulletins/nouveau"
-                element={
-                  <Loading>
-                    <BulletinComposerPage key="new" mode="new" />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/bulletins/:id"
-                element={
-                  <Loading>
-                    <BulletinPage />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/bulletins/:id/modifier"
-                element={
-                  <Loading>
-                    <BulletinComposerPage key="edit" mode="edit" />
-                  </Loading>
-                }
-              />
-              <Route
-                path="/bulletins/:id/reviser"
-                element={
-                  <Loading>
-                    <BulletinComposerPage key="revise" mode="revise" />
-                  </Loading>
-                }
-              />
             </Route>
             <Route path="*" element={<NotFoundPage />} />
           </Route>
