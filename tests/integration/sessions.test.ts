@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import { type App, buildApp } from "@pris/api";
 import { auditLog, sessions, totpSecrets, users } from "@pris/db";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
@@ -335,6 +335,23 @@ describe("tokens checked completely", () => {
           ).length,
       )
       .toBe(5);
+    // Without a person, the token itself is the object: the start of its SHA-256, the same each time.
+    const { sub: _sub, ...nobody } = { ...good, exp: now + 601 };
+    const anonymous = forge(nobody, t.config.JWT_SECRET);
+    for (let i = 0; i < 2; i++) {
+      expect((await me(t.app, { authorization: `Bearer ${anonymous}` })).statusCode).toBe(401);
+    }
+    const fingerprint = createHash("sha256").update(anonymous).digest("hex").slice(0, 16);
+    await expect
+      .poll(async () =>
+        (
+          await t.db
+            .select({ kind: auditLog.objectKind, label: auditLog.objectLabel })
+            .from(auditLog)
+            .where(and(eq(auditLog.action, "auth.token_refused"), eq(auditLog.objectId, fingerprint)))
+        ).map((row) => `${row.kind} ${row.label}`),
+      )
+      .toEqual(["token jeton sans personne", "token jeton sans personne"]);
     // A session cookie without aud is dropped, not believed.
     const { aud: _aud, ...cookieWithoutAud } = { ...good, typ: "session", csrf: "x" };
     const res = await me(t.app, { cookie: `pris_session=${forge(cookieWithoutAud, t.config.JWT_SECRET)}` });

@@ -17,6 +17,7 @@ export const AUDIT_OBJECT_KINDS = [
   "territory_mapping",
   "identity_provider",
   "second_factor_policy",
+  "token",
 ] as const;
 export type AuditObjectKind = (typeof AUDIT_OBJECT_KINDS)[number];
 
@@ -69,7 +70,7 @@ export const AUDIT_ACTIONS = {
   "mfa.policy_update": ["second_factor_policy"],
   "session.end": ["user"],
   "session.end_all": ["user"],
-  "auth.token_refused": ["user"],
+  "auth.token_refused": ["user", "token"],
 } as const satisfies Record<string, readonly AuditObjectKind[]>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

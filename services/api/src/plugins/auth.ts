@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import fastifyCookie from "@fastify/cookie";
 import { servedOverHttps } from "@pris/config";
 import {
@@ -272,30 +272,36 @@ export default fp(
         claims = app.tokens.verify<T>(token);
       } catch (err) {
         if (err instanceof TokenRefused && err.reason === "incomplete")
-          auditRefusedToken(request, err.detail, err.claims?.sub);
+          auditRefusedToken(request, token, err.detail, err.claims?.sub);
         return null;
       }
       if (claims.typ !== typ) return null;
       if (typeof claims.sub !== "string" || typeof claims.sid !== "string" || !UUID.test(claims.sid)) {
-        auditRefusedToken(request, "The sub or sid claim is missing", claims.sub);
+        auditRefusedToken(request, token, "The sub or sid claim is missing", claims.sub);
         return null;
       }
       return claims;
     }
 
-    function auditRefusedToken(request: FastifyRequest, detail: string, sub?: unknown) {
+    /**
+     * A token signed with the service's secret but incomplete: recorded against its person when it names
+     * one, else against the token itself (the start of its SHA-256, so that the same token, presented
+     * again, groups in the trail without the trail holding it).
+     */
+    function auditRefusedToken(request: FastifyRequest, token: string, detail: string, sub?: unknown) {
       request.log.warn({ detail }, "a signed token was refused");
       const userId = typeof sub === "string" && UUID.test(sub) ? sub : null;
+      const target = userId
+        ? { objectKind: "user" as const, objectId: userId, objectLabel: "jeton d'une personne" }
+        : {
+            objectKind: "token" as const,
+            objectId: createHash("sha256").update(token).digest("hex").slice(0, 16),
+            objectLabel: "jeton sans personne",
+          };
       writeAudit(
         app.database.db,
         { userId: null, label: "système", requestId: request.id, ip: request.ip },
-        {
-          action: "auth.token_refused",
-          objectKind: "user",
-          objectId: userId ?? "00000000-0000-0000-0000-000000000000",
-          objectLabel: userId ? "jeton d'une personne" : "jeton sans personne",
-          after: { detail },
-        },
+        { action: "auth.token_refused", ...target, after: { detail } },
       ).catch((err: unknown) => app.log.warn({ err }, "could not audit a refused token"));
     }
 

@@ -27,6 +27,7 @@ export const OBJECT_KIND_LABELS: Record<AuditObjectKind, string> = {
   territory_mapping: "Correspondance de territoire",
   identity_provider: "Fournisseur d'identité",
   second_factor_policy: "Règle de double authentification",
+  token: "Jeton de connexion",
 };
 
 /** What each action did, as the trail's "Action" column and filter read it. */
