@@ -108,7 +108,7 @@ export async function findPgTool(
   if (fit) return fit;
   const seen = found.length > 0 ? found.map((f) => `${f.version} (${f.path})`).join(", ") : "none";
   throw new OpsError(
-    `${tool} ${minMajor} or later is needed (the PostgreSQL server is ${minMajor}); found: ${seen}. ` +
+    `${tool} ${minMajor} or later is needed (for the server's or the archive's PostgreSQL ${minMajor}); found: ${seen}. ` +
       `Install the PostgreSQL ${minMajor} client tools (Debian: postgresql-client-${minMajor}) or set PG_BINDIR.`,
     EXIT.failed,
   );
