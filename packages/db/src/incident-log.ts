@@ -1,9 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { LogEntryKind } from "@pris/domain";
 import canonicalize from "canonicalize";
-import { eq } from "drizzle-orm";
+import { asc, eq } from "drizzle-orm";
 import type { Tx } from "./client.ts";
 import { currentLogChain, type LogChainKey, type LogChainKeyring } from "./log-chain-keys.ts";
+import { attestationsOf } from "./log-checkpoints.ts";
 import { incidentLog, incidentLogHeads } from "./schema.ts";
 
 export type LogVisibility = "internal" | "shared";
@@ -205,5 +206,48 @@ export function verifyLogChain(
     firstBroken,
     missing,
     legacyEntries,
+  };
+}
+
+export interface IncidentLogCheck extends ChainVerdict {
+  anchor: { seq: number; hash: string } | null;
+  /** The latest signed checkpoint that names the incident, if any. */
+  checkpoint: { seq: number; issuedAt: Date; headSeq: number; authentic: boolean } | null;
+}
+
+/**
+ * Reads one incident's main courante, its anchor and what signed checkpoints attest of it, and checks
+ * them with verifyLogChain. Callers check scope first: this reads whatever incident it is given.
+ */
+export async function checkIncidentLog(
+  db: Tx,
+  keyring: LogChainKeyring,
+  incidentId: string,
+): Promise<IncidentLogCheck> {
+  const [rows, [anchor], attestations] = await Promise.all([
+    db.select().from(incidentLog).where(eq(incidentLog.incidentId, incidentId)).orderBy(asc(incidentLog.seq)),
+    db
+      .select({ seq: incidentLogHeads.seq, hash: incidentLogHeads.hash })
+      .from(incidentLogHeads)
+      .where(eq(incidentLogHeads.incidentId, incidentId)),
+    attestationsOf(db, keyring, incidentId),
+  ]);
+  const { latest, first } = attestations;
+  const attested = latest && {
+    headSeq: latest.headSeq,
+    headHash: latest.headHash,
+    legacyThrough: first?.checkpoint.authentic ? first.legacyThrough : 0,
+    authentic: latest.checkpoint.authentic && (first?.checkpoint.authentic ?? false),
+  };
+  const verdict = verifyLogChain(rows, keyring, anchor ?? null, attested);
+  return {
+    ...verdict,
+    anchor: anchor ?? null,
+    checkpoint: latest && {
+      seq: latest.checkpoint.seq,
+      issuedAt: latest.checkpoint.issuedAt,
+      headSeq: latest.headSeq,
+      authentic: attested!.authentic,
+    },
   };
 }

@@ -1,16 +1,14 @@
 import {
   apiKeys,
   appendLogEntry,
-  attestationsOf,
+  checkIncidentLog,
   currentLogChain,
   type Db,
   incidentLog,
-  incidentLogHeads,
   incidents,
   incidentTasks,
   type Tx,
   users,
-  verifyLogChain,
   writeOutbox,
 } from "@pris/db";
 import {
@@ -150,31 +148,12 @@ export async function addLogEntry(
 export async function verifyLog(db: Db, principal: Principal, id: string): Promise<LogVerification> {
   const incident = await visibleIncident(db, principal, id);
   requireWorker(principal, incident);
-  const keyring = currentLogChain();
-  const [rows, [anchor], attestations] = await Promise.all([
-    db.select().from(incidentLog).where(eq(incidentLog.incidentId, id)).orderBy(asc(incidentLog.seq)),
-    db
-      .select({ seq: incidentLogHeads.seq, hash: incidentLogHeads.hash })
-      .from(incidentLogHeads)
-      .where(eq(incidentLogHeads.incidentId, id)),
-    attestationsOf(db, keyring, id),
-  ]);
-  const { latest, first } = attestations;
-  const attested = latest && {
-    headSeq: latest.headSeq,
-    headHash: latest.headHash,
-    legacyThrough: first?.checkpoint.authentic ? first.legacyThrough : 0,
-    authentic: latest.checkpoint.authentic && (first?.checkpoint.authentic ?? false),
-  };
-  const verdict = verifyLogChain(rows, keyring, anchor ?? null, attested);
+  const check = await checkIncidentLog(db, currentLogChain(), id);
   return {
-    ...verdict,
-    anchor: anchor ?? null,
-    checkpoint: latest && {
-      seq: latest.checkpoint.seq,
-      issuedAt: latest.checkpoint.issuedAt.toISOString(),
-      headSeq: latest.headSeq,
-      authentic: attested!.authentic,
+    ...check,
+    checkpoint: check.checkpoint && {
+      ...check.checkpoint,
+      issuedAt: check.checkpoint.issuedAt.toISOString(),
     },
   };
 }
