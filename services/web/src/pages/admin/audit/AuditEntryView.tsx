@@ -64,7 +64,7 @@ function entryCells(
       entry.actor.label
     ),
     actionLabel(entry.action),
-    <>
+    <div key="object">
       <span className="fr-hint-text pris-audit-object">{objectKindLabel(entry.objectKind)}</span>
       {onObject ? (
         <button
@@ -78,7 +78,7 @@ function entryCells(
       ) : (
         entry.objectLabel
       )}
-    </>,
+    </div>,
     <ChangesTable key="changes" entry={entry} timeZone={timeZone} />,
   ];
 }

@@ -162,11 +162,11 @@ function GhtDetailView() {
           rows={ght.members.map((m) => ({
             key: m.id,
             cells: [
-              <>
+              <div key="name">
                 <Link to={`/administration/etablissements/${m.id}`}>{m.name}</Link>
                 {m.id === ght.supportEstablishmentId && " — établissement support"}
                 {!m.active && " — inactif"}
-              </>,
+              </div>,
               m.finess,
               CATEGORIES[m.category]?.label ?? m.category,
               <Button

@@ -134,7 +134,7 @@ function territoryCells(
         En service
       </Badge>
     ),
-    <>
+    <div key="actions">
       {!editing && (
         <Button size="small" priority="tertiary" onClick={() => patch(t.code, { editing: true })}>
           Renommer
@@ -164,7 +164,7 @@ function territoryCells(
           {error}
         </p>
       )}
-    </>,
+    </div>,
   ];
 }
 
