@@ -7,6 +7,8 @@ export type DataTableHeader = string | { label: string; hidden: true };
 export interface DataTableRow {
   key: string;
   cells: ReactNode[];
+  /** data-testid of the row. */
+  testId?: string;
 }
 
 /**
@@ -113,7 +115,7 @@ export function DataTable<S extends string = never>({
                 </thead>
                 <tbody>
                   {rows.map((row) => (
-                    <tr key={row.key}>
+                    <tr key={row.key} data-testid={row.testId}>
                       {row.cells.map((cell, i) => {
                         const label = typeof headers[i] === "string" ? headers[i] : "";
                         return rowHeader && i === 0 ? (

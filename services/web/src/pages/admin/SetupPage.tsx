@@ -4,11 +4,10 @@ import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { usePageTitle } from "../../components/Layout.tsx";
 import { LoadError } from "../../components/LoadError.tsx";
-import { formatShare, pluralOf } from "../../lib/format.ts";
+import { formatNumber, formatShare, pluralOf } from "../../lib/format.ts";
 import { useResource } from "../../lib/use-resource.ts";
 import { formatShort } from "../../lib/zoned-time.ts";
 import { useApp } from "../../session.tsx";
-import { frenchNumber } from "./reference/reference-common.ts";
 
 const WEEK_MINUTES = 7 * 24 * 60;
 
@@ -21,7 +20,7 @@ interface Step {
   action: { text: string; to: string };
 }
 
-const plural = (n: number, one: string, many: string) => `${frenchNumber(n)} ${n > 1 ? many : one}`;
+const plural = (n: number, one: string, many: string) => `${formatNumber(n)} ${n > 1 ? many : one}`;
 
 function stepsOf(o: SetupOverview, timeZone: string): Step[] {
   const coverage = formatShare(o.onCallMinutes, WEEK_MINUTES, 0);
@@ -60,7 +59,7 @@ function stepsOf(o: SetupOverview, timeZone: string): Step[] {
     {
       title: "Inviter les RSSI des établissements",
       done: o.establishments > 0 && o.establishmentsWithRssi === o.establishments,
-      status: `${frenchNumber(o.establishmentsWithRssi)} ${pluralOf(o.establishmentsWithRssi, "établissement")} sur ${frenchNumber(o.establishments)} avec un RSSI inscrit — ${plural(o.pendingInvitations, "invitation en attente", "invitations en attente")}`,
+      status: `${formatNumber(o.establishmentsWithRssi)} ${pluralOf(o.establishmentsWithRssi, "établissement")} sur ${formatNumber(o.establishments)} avec un RSSI inscrit — ${plural(o.pendingInvitations, "invitation en attente", "invitations en attente")}`,
       action: { text: "Invitations (envoi groupé)", to: "/administration/invitations" },
     },
     {

@@ -1,9 +1,15 @@
 import type { AuditTrailEntry } from "@pris/domain";
+import type { ReactNode } from "react";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import "./audit.css";
 import { actionLabel, changedFieldsOf, fieldLabel, formatValue, objectKindLabel } from "./audit-labels.ts";
 
-/** The changes of one entry, field by field: before → after. */
+/**
+ * The changes of one entry, field by field: before → after. A plain table nested in the entry's cell
+ * rather than a DataTable: a field-by-field diff is no list to turn into cards, its values wrap so it never
+ * needs a scrolling frame of its own (one more keyboard stop per entry), and each field names its row.
+ */
 export function ChangesTable({ entry, timeZone }: { entry: AuditTrailEntry; timeZone: string }) {
   const fields = changedFieldsOf(entry.before, entry.after);
   if (fields.length === 0) return null;
@@ -37,50 +43,44 @@ export interface EntryActions {
 }
 
 /** One line of the trail: when, who, what on which object, and the changes. */
-export function AuditEntryRow({
-  entry,
-  timeZone,
-  onActor,
-  onObject,
-}: { entry: AuditTrailEntry; timeZone: string } & EntryActions) {
-  return (
-    <tr data-testid="audit-entry">
-      <td>{formatShort(entry.at, timeZone)}</td>
-      <td>
-        {onActor && entry.actor.userId ? (
-          <button
-            type="button"
-            className="fr-link"
-            title="Voir ce que cette personne a fait"
-            onClick={() => onActor(entry)}
-          >
-            {entry.actor.label}
-          </button>
-        ) : (
-          entry.actor.label
-        )}
-      </td>
-      <td>{actionLabel(entry.action)}</td>
-      <td>
-        <span className="fr-hint-text pris-audit-object">{objectKindLabel(entry.objectKind)}</span>
-        {onObject ? (
-          <button
-            type="button"
-            className="fr-link"
-            title="Voir l'historique de cet objet"
-            onClick={() => onObject(entry)}
-          >
-            {entry.objectLabel}
-          </button>
-        ) : (
-          entry.objectLabel
-        )}
-      </td>
-      <td>
-        <ChangesTable entry={entry} timeZone={timeZone} />
-      </td>
-    </tr>
-  );
+function entryCells(
+  entry: AuditTrailEntry,
+  timeZone: string,
+  { onActor, onObject }: EntryActions,
+): ReactNode[] {
+  return [
+    formatShort(entry.at, timeZone),
+    onActor && entry.actor.userId ? (
+      <button
+        key="actor"
+        type="button"
+        className="fr-link"
+        title="Voir ce que cette personne a fait"
+        onClick={() => onActor(entry)}
+      >
+        {entry.actor.label}
+      </button>
+    ) : (
+      entry.actor.label
+    ),
+    actionLabel(entry.action),
+    <div key="object">
+      <span className="fr-hint-text pris-audit-object">{objectKindLabel(entry.objectKind)}</span>
+      {onObject ? (
+        <button
+          type="button"
+          className="fr-link"
+          title="Voir l'historique de cet objet"
+          onClick={() => onObject(entry)}
+        >
+          {entry.objectLabel}
+        </button>
+      ) : (
+        entry.objectLabel
+      )}
+    </div>,
+    <ChangesTable key="changes" entry={entry} timeZone={timeZone} />,
+  ];
 }
 
 export function AuditTable({
@@ -89,24 +89,15 @@ export function AuditTable({
   ...actions
 }: { entries: AuditTrailEntry[]; timeZone: string } & EntryActions) {
   return (
-    <div className="fr-table fr-table--no-caption">
-      <table>
-        <caption>Journal d'administration</caption>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Auteur</th>
-            <th scope="col">Action</th>
-            <th scope="col">Objet</th>
-            <th scope="col">Modifications (avant → après)</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <AuditEntryRow key={e.id} entry={e} timeZone={timeZone} {...actions} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      caption="Journal d'administration"
+      className="pris-audit-trail"
+      headers={["Date", "Auteur", "Action", "Objet", "Modifications (avant → après)"]}
+      rows={entries.map((e) => ({
+        key: e.id,
+        testId: "audit-entry",
+        cells: entryCells(e, timeZone, actions),
+      }))}
+    />
   );
 }

@@ -4,6 +4,7 @@ import { CATEGORIES, CATEGORY_VALUES, type Category, NIS2_LABELS, NIS2_STATUSES 
 import { useEffect, useRef, useState } from "react";
 import { Link, Route, Routes } from "react-router";
 import { api } from "../../../api/client.ts";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
@@ -152,35 +153,23 @@ function EstablishmentList() {
         </p>
       )}
       {page && page.items.length > 0 && (
-        <div className="fr-table">
-          <table>
-            <caption>Établissements</caption>
-            <thead>
-              <tr>
-                <th scope="col">Nom</th>
-                <th scope="col">FINESS</th>
-                <th scope="col">Catégorie</th>
-                <th scope="col">Territoire</th>
-                <th scope="col">NIS2</th>
-                <th scope="col">État</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((e) => (
-                <tr key={e.id}>
-                  <td>
-                    <Link to={`${ESTABLISHMENTS_BASE}/${e.id}`}>{e.name}</Link>
-                  </td>
-                  <td>{e.finess}</td>
-                  <td>{CATEGORIES[e.category]?.label ?? e.category}</td>
-                  <td>{territoryName.get(e.territory) ?? e.territory}</td>
-                  <td>{NIS2_LABELS[e.nis2Status]}</td>
-                  <td>{e.active ? "Actif" : "Inactif"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Établissements"
+          headers={["Nom", "FINESS", "Catégorie", "Territoire", "NIS2", "État"]}
+          rows={page.items.map((e) => ({
+            key: e.id,
+            cells: [
+              <Link key="name" to={`${ESTABLISHMENTS_BASE}/${e.id}`}>
+                {e.name}
+              </Link>,
+              e.finess,
+              CATEGORIES[e.category]?.label ?? e.category,
+              territoryName.get(e.territory) ?? e.territory,
+              NIS2_LABELS[e.nis2Status],
+              e.active ? "Actif" : "Inactif",
+            ],
+          }))}
+        />
       )}
       {page?.nextCursor && (
         <Button priority="secondary" disabled={loading} onClick={more}>

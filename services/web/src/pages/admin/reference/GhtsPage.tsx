@@ -4,6 +4,7 @@ import { CATEGORIES, type GhtDetail } from "@pris/domain";
 import { type FormEvent, useState } from "react";
 import { Link, Route, Routes, useParams } from "react-router";
 import { api } from "../../../api/client.ts";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
 import { SelectField } from "../../../components/SelectField.tsx";
@@ -62,27 +63,22 @@ function GhtList() {
         (state.data.length === 0 ? (
           <p>Aucun GHT pour l'instant.</p>
         ) : (
-          <div className="fr-table">
-            <table>
-              <caption>{state.data.length} GHT</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Nom</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.data.map((g) => (
-                  <tr key={g.id}>
-                    <td>{g.code}</td>
-                    <td>
-                      <Link to={`${BASE}/${g.id}`}>{g.name}</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <>
+            <p>{state.data.length} GHT</p>
+            <DataTable
+              caption="GHT"
+              headers={["Code", "Nom"]}
+              rows={state.data.map((g) => ({
+                key: g.id,
+                cells: [
+                  g.code,
+                  <Link key="name" to={`${BASE}/${g.id}`}>
+                    {g.name}
+                  </Link>,
+                ],
+              }))}
+            />
+          </>
         ))}
     </main>
   );
@@ -160,42 +156,31 @@ function GhtDetailView() {
       {ght.members.length === 0 ? (
         <p>Aucun membre : ajoutez des établissements ci-dessous.</p>
       ) : (
-        <div className="fr-table">
-          <table>
-            <caption>Établissements membres</caption>
-            <thead>
-              <tr>
-                <th scope="col">Établissement</th>
-                <th scope="col">FINESS</th>
-                <th scope="col">Catégorie</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {ght.members.map((m) => (
-                <tr key={m.id}>
-                  <td>
-                    <Link to={`/administration/etablissements/${m.id}`}>{m.name}</Link>
-                    {m.id === ght.supportEstablishmentId && " — établissement support"}
-                    {!m.active && " — inactif"}
-                  </td>
-                  <td>{m.finess}</td>
-                  <td>{CATEGORIES[m.category]?.label ?? m.category}</td>
-                  <td>
-                    <Button
-                      size="small"
-                      priority="tertiary"
-                      disabled={busy}
-                      onClick={() => change(() => api.delete<GhtDetail>(`/ghts/${ght.id}/members/${m.id}`))}
-                    >
-                      Retirer du GHT
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Établissements membres"
+          headers={["Établissement", "FINESS", "Catégorie", { label: "Actions", hidden: true }]}
+          rows={ght.members.map((m) => ({
+            key: m.id,
+            cells: [
+              <div key="name">
+                <Link to={`/administration/etablissements/${m.id}`}>{m.name}</Link>
+                {m.id === ght.supportEstablishmentId && " — établissement support"}
+                {!m.active && " — inactif"}
+              </div>,
+              m.finess,
+              CATEGORIES[m.category]?.label ?? m.category,
+              <Button
+                key="remove"
+                size="small"
+                priority="tertiary"
+                disabled={busy}
+                onClick={() => change(() => api.delete<GhtDetail>(`/ghts/${ght.id}/members/${m.id}`))}
+              >
+                Retirer du GHT
+              </Button>,
+            ],
+          }))}
+        />
       )}
       <h2 className="fr-h4">Ajouter un établissement</h2>
       <EstablishmentSearch

@@ -2,17 +2,18 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import type { TerritoryAdmin } from "@pris/domain";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { api } from "../../../api/client.ts";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
 import { TextField } from "../../../components/TextField.tsx";
-import { countOf } from "../../../lib/format.ts";
+import { countOf, formatNumber } from "../../../lib/format.ts";
 import { useResource } from "../../../lib/use-resource.ts";
 import { useSubmission } from "../../../lib/use-submission.ts";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
-import { describeAdminProblem, frenchNumber } from "./reference-common.ts";
+import { describeAdminProblem } from "./reference-common.ts";
 
 function CreateForm({ onCreated }: { onCreated(): void }) {
   const [code, setCode] = useState("");
@@ -51,94 +52,120 @@ function CreateForm({ onCreated }: { onCreated(): void }) {
   );
 }
 
-function TerritoryRow({ t, onChanged }: { t: TerritoryAdmin; onChanged(): void }) {
-  const { config } = useApp();
-  const [editing, setEditing] = useState(false);
-  const [name, setName] = useState(t.name);
-  const { busy, error, run } = useSubmission(describeAdminProblem);
-  const act = (work: () => Promise<unknown>) =>
-    void run(async () => {
+interface RowState {
+  editing: boolean;
+  /** The name being typed; the territory's own until the first keystroke. */
+  name?: string;
+  busy: boolean;
+  error: string | null;
+}
+
+const IDLE: RowState = { editing: false, busy: false, error: null };
+
+/**
+ * Each row's rename form and pending change, kept by territory code: a row's name and actions are two
+ * cells of the table, and every row acts on its own (a refusal stays beside the territory it concerns).
+ */
+function useTerritoryRows(onChanged: () => void) {
+  const [rows, setRows] = useState<Record<string, RowState>>({});
+  const patch = (code: string, change: Partial<RowState>) =>
+    setRows((r) => ({ ...r, [code]: { ...(r[code] ?? IDLE), ...change } }));
+  const act = async (code: string, work: () => Promise<unknown>) => {
+    patch(code, { busy: true, error: null });
+    try {
       await work();
-      setEditing(false);
+      patch(code, { editing: false });
       onChanged();
-    });
-  return (
-    <tr data-testid={`territory-${t.code}`}>
-      <td>
-        <code>{t.code}</code>
-      </td>
-      <td>
-        {editing ? (
-          <form
-            onSubmit={(e) => {
-              e.preventDefault();
-              act(() => api.patch(`/territories/${t.code}`, { name: name.trim() }));
-            }}
-          >
-            <TextField
-              id={`territory-rename-${t.code}`}
-              label="Nouveau nom"
-              value={name}
-              onValue={setName}
-              required
-              maxLength={200}
-            />
-            <Button type="submit" size="small" disabled={busy}>
-              Enregistrer
-            </Button>{" "}
-            <Button type="button" size="small" priority="tertiary" onClick={() => setEditing(false)}>
-              Annuler
-            </Button>
-          </form>
-        ) : (
-          t.name
-        )}
-      </td>
-      <td>{frenchNumber(t.activeEstablishments ?? 0)}</td>
-      <td>
-        {t.retiredAt ? (
-          <Badge severity="warning" small>
-            Retiré le {formatShort(t.retiredAt, config.timeZone)}
-          </Badge>
-        ) : (
-          <Badge severity="success" small>
-            En service
-          </Badge>
-        )}
-      </td>
-      <td>
-        {!editing && (
-          <Button size="small" priority="tertiary" onClick={() => setEditing(true)}>
-            Renommer
-          </Button>
-        )}{" "}
-        {t.retiredAt ? (
-          <Button
-            size="small"
-            priority="secondary"
-            disabled={busy}
-            onClick={() => act(() => api.post(`/territories/${t.code}/restore`))}
-          >
-            Remettre en service
-          </Button>
-        ) : (
-          <Button
-            size="small"
-            priority="secondary"
-            disabled={busy}
-            onClick={() => act(() => api.post(`/territories/${t.code}/retire`))}
-          >
-            Retirer
-          </Button>
-        )}
-        {error && (
-          <p className="fr-error-text" role="alert">
-            {error}
-          </p>
-        )}
-      </td>
-    </tr>
-  );
+    } catch (err) {
+      patch(code, { error: describeAdminProblem(err) });
+    } finally {
+      patch(code, { busy: false });
+    }
+  };
+  return { row: (code: string) => rows[code] ?? IDLE, patch, act };
+}
+
+function territoryCells(
+  t: TerritoryAdmin,
+  { row, patch, act }: ReturnType<typeof useTerritoryRows>,
+  timeZone: string,
+): ReactNode[] {
+  const { editing, name = t.name, busy, error } = row(t.code);
+  return [
+    <code key="code">{t.code}</code>,
+    editing ? (
+      <form
+        key="name"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(t.code, () => api.patch(`/territories/${t.code}`, { name: name.trim() }));
+        }}
+      >
+        <TextField
+          id={`territory-rename-${t.code}`}
+          label="Nouveau nom"
+          value={name}
+          onValue={(typed) => patch(t.code, { name: typed })}
+          required
+          maxLength={200}
+        />
+        <Button type="submit" size="small" disabled={busy}>
+          Enregistrer
+        </Button>{" "}
+        <Button
+          type="button"
+          size="small"
+          priority="tertiary"
+          onClick={() => patch(t.code, { editing: false })}
+        >
+          Annuler
+        </Button>
+      </form>
+    ) : (
+      t.name
+    ),
+    formatNumber(t.activeEstablishments ?? 0),
+    t.retiredAt ? (
+      <Badge key="state" severity="warning" small>
+        Retiré le {formatShort(t.retiredAt, timeZone)}
+      </Badge>
+    ) : (
+      <Badge key="state" severity="success" small>
+        En service
+      </Badge>
+    ),
+    <div key="actions">
+      {!editing && (
+        <Button size="small" priority="tertiary" onClick={() => patch(t.code, { editing: true })}>
+          Renommer
+        </Button>
+      )}{" "}
+      {t.retiredAt ? (
+        <Button
+          size="small"
+          priority="secondary"
+          disabled={busy}
+          onClick={() => void act(t.code, () => api.post(`/territories/${t.code}/restore`))}
+        >
+          Remettre en service
+        </Button>
+      ) : (
+        <Button
+          size="small"
+          priority="secondary"
+          disabled={busy}
+          onClick={() => void act(t.code, () => api.post(`/territories/${t.code}/retire`))}
+        >
+          Retirer
+        </Button>
+      )}
+      {error && (
+        <p className="fr-error-text" role="alert">
+          {error}
+        </p>
+      )}
+    </div>,
+  ];
 }
 
 /**
@@ -147,7 +174,9 @@ function TerritoryRow({ t, onChanged }: { t: TerritoryAdmin; onChanged(): void }
  */
 export function TerritoriesPage() {
   usePageTitle("Territoires");
+  const { config } = useApp();
   const { state, reload } = useResource<TerritoryAdmin[]>("/territories?includeRetired=true");
+  const rows = useTerritoryRows(reload);
   return (
     <main className="fr-container fr-my-6w">
       <h1>Territoires</h1>
@@ -165,25 +194,18 @@ export function TerritoriesPage() {
         (state.data.length === 0 ? (
           <p>Aucun territoire : créez le premier ci-dessus.</p>
         ) : (
-          <div className="fr-table">
-            <table>
-              <caption>{countOf(state.data.length, "territoire")}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Nom</th>
-                  <th scope="col">Établissements actifs</th>
-                  <th scope="col">État</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {state.data.map((t) => (
-                  <TerritoryRow key={t.code} t={t} onChanged={reload} />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <>
+            <p>{countOf(state.data.length, "territoire")}</p>
+            <DataTable
+              caption="Territoires"
+              headers={["Code", "Nom", "Établissements actifs", "État", { label: "Actions", hidden: true }]}
+              rows={state.data.map((t) => ({
+                key: t.code,
+                testId: `territory-${t.code}`,
+                cells: territoryCells(t, rows, config.timeZone),
+              }))}
+            />
+          </>
         ))}
     </main>
   );

@@ -83,5 +83,3 @@ const dayFormat = new Intl.DateTimeFormat("fr-FR", { dateStyle: "long", timeZone
 export function frenchDay(day: string | null | undefined): string {
   return day ? dayFormat.format(new Date(`${day.slice(0, 10)}T00:00:00Z`)) : "—";
 }
-
-export const frenchNumber = (n: number) => new Intl.NumberFormat("fr-FR").format(n);

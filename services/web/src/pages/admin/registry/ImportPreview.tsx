@@ -12,6 +12,7 @@ import {
   type RegistryImportRow,
 } from "@pris/domain";
 import { useState } from "react";
+import { DataTable } from "../../../components/DataTable.tsx";
 import type { RowsState } from "./use-registry-import.ts";
 
 const OUTCOME_LABELS: Record<ImportOutcome, string> = {
@@ -67,62 +68,52 @@ function RowTable({
   toggleKeep: (id: string) => void;
   canApply: boolean;
 }) {
+  const missing = outcome === "missing";
   return (
-    <div className="fr-table fr-table--no-caption">
-      <table>
-        <caption>{OUTCOME_LABELS[outcome]}</caption>
-        <thead>
-          <tr>
-            {outcome !== "missing" && <th scope="col">Ligne</th>}
-            <th scope="col">FINESS</th>
-            <th scope="col">Établissement</th>
-            <th scope="col">
-              {outcome === "refused"
-                ? "Motif"
-                : outcome === "changed"
-                  ? "Modifications"
-                  : "Catégorie, territoire"}
-            </th>
-            {outcome === "missing" && <th scope="col">Garder actif</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={r.seq} data-testid={`row-${outcome}`}>
-              {outcome !== "missing" && <td>{r.line}</td>}
-              <td>{r.finess ?? "—"}</td>
-              <td>{r.name ?? "—"}</td>
-              <td>
-                {outcome === "refused" ? (
-                  r.reason
-                ) : outcome === "changed" ? (
-                  <Changes row={r} />
-                ) : (
-                  `${showValue("category", r.data?.category)}, ${String(r.data?.territory ?? "—")}`
-                )}
-              </td>
-              {outcome === "missing" && (
-                <td>
-                  <Checkbox
-                    small
-                    options={[
-                      {
-                        label: "Garder",
-                        nativeInputProps: {
-                          checked: keep.has(r.establishmentId!),
-                          disabled: !canApply,
-                          onChange: () => toggleKeep(r.establishmentId!),
-                        },
+    <DataTable
+      caption={OUTCOME_LABELS[outcome]}
+      headers={[
+        ...(missing ? [] : ["Ligne"]),
+        "FINESS",
+        "Établissement",
+        outcome === "refused" ? "Motif" : outcome === "changed" ? "Modifications" : "Catégorie, territoire",
+        ...(missing ? ["Garder actif"] : []),
+      ]}
+      rows={rows.map((r) => ({
+        key: String(r.seq),
+        testId: `row-${outcome}`,
+        cells: [
+          ...(missing ? [] : [r.line]),
+          r.finess ?? "—",
+          r.name ?? "—",
+          outcome === "refused" ? (
+            r.reason
+          ) : outcome === "changed" ? (
+            <Changes key="changes" row={r} />
+          ) : (
+            `${showValue("category", r.data?.category)}, ${String(r.data?.territory ?? "—")}`
+          ),
+          ...(missing
+            ? [
+                <Checkbox
+                  key="keep"
+                  small
+                  options={[
+                    {
+                      label: "Garder",
+                      nativeInputProps: {
+                        checked: keep.has(r.establishmentId!),
+                        disabled: !canApply,
+                        onChange: () => toggleKeep(r.establishmentId!),
                       },
-                    ]}
-                  />
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+                    },
+                  ]}
+                />,
+              ]
+            : []),
+        ],
+      }))}
+    />
   );
 }
 

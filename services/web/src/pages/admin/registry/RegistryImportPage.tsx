@@ -3,6 +3,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Upload } from "@codegouvfr/react-dsfr/Upload";
 import type { RegistryImport } from "@pris/domain";
 import { type FormEvent, useState } from "react";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { usePageTitle } from "../../../components/Layout.tsx";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
@@ -36,48 +37,36 @@ function History({
       {items.length === 0 ? (
         <p>Aucun import pour l'instant.</p>
       ) : (
-        <div className="fr-table fr-table--no-caption">
-          <table>
-            <caption>Historique des imports</caption>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Fichier</th>
-                <th scope="col">Par</th>
-                <th scope="col">État</th>
-                <th scope="col">Nouveaux / modifiés / absents / refusés</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((imp) => (
-                <tr key={imp.id}>
-                  <td>{formatShort(imp.createdAt, config.timeZone)}</td>
-                  <td>{imp.fileName}</td>
-                  <td>{imp.createdBy ?? "—"}</td>
-                  <td>
-                    {STATUS_LABELS[imp.status]}
-                    {imp.appliedAt ? ` le ${formatShort(imp.appliedAt, config.timeZone)}` : ""}
-                  </td>
-                  <td>
-                    {[imp.summary.new, imp.summary.changed, imp.summary.missing, imp.summary.refused]
-                      .map((n) => nf.format(n))
-                      .join(" / ")}
-                  </td>
-                  <td>
-                    {imp.id === currentId ? (
-                      "Affiché"
-                    ) : (
-                      <Button size="small" priority="tertiary" onClick={() => onOpen(imp)}>
-                        Voir
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Historique des imports"
+          headers={[
+            "Date",
+            "Fichier",
+            "Par",
+            "État",
+            "Nouveaux / modifiés / absents / refusés",
+            { label: "Actions", hidden: true },
+          ]}
+          rows={items.map((imp) => ({
+            key: imp.id,
+            cells: [
+              formatShort(imp.createdAt, config.timeZone),
+              imp.fileName,
+              imp.createdBy ?? "—",
+              `${STATUS_LABELS[imp.status]}${imp.appliedAt ? ` le ${formatShort(imp.appliedAt, config.timeZone)}` : ""}`,
+              [imp.summary.new, imp.summary.changed, imp.summary.missing, imp.summary.refused]
+                .map((n) => nf.format(n))
+                .join(" / "),
+              imp.id === currentId ? (
+                "Affiché"
+              ) : (
+                <Button key="open" size="small" priority="tertiary" onClick={() => onOpen(imp)}>
+                  Voir
+                </Button>
+              ),
+            ],
+          }))}
+        />
       )}
       {more && (
         <Button priority="secondary" onClick={more}>

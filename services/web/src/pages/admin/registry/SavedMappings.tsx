@@ -4,6 +4,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { CATEGORIES, CATEGORY_VALUES, type CategoryMapping, type PlaceMapping } from "@pris/domain";
 import { useEffect, useState } from "react";
 import { api, describeProblem } from "../../../api/client.ts";
+import { DataTable } from "../../../components/DataTable.tsx";
 import { useResource } from "../../../lib/use-resource.ts";
 
 type Territory = { code: string; name: string; retiredAt: string | null };
@@ -47,118 +48,98 @@ export function SavedMappings({ version, onChange }: { version: number; onChange
   return (
     <Accordion label="Correspondances enregistrées" className="fr-mb-4w">
       {error && <Alert severity="error" small description={error} className="fr-mb-2w" />}
-      <div className="fr-table fr-table--no-caption">
-        <table>
-          <caption>Catégories FINESS</caption>
-          <thead>
-            <tr>
-              <th scope="col">Catégorie FINESS</th>
-              <th scope="col">Catégorie du service</th>
-              <th scope="col" />
-            </tr>
-          </thead>
-          <tbody>
-            {categories.state.status === "ready" &&
-              categories.state.data.map((m) => (
-                <tr key={m.finessCategory}>
-                  <td>
-                    {m.finessCategory} — {m.label}
-                  </td>
-                  <td>
-                    <select
-                      className="fr-select"
-                      aria-label={`Catégorie du service pour ${m.finessCategory}`}
-                      value={m.category ?? NOT_FOLLOWED}
-                      onChange={(e) =>
-                        void write(
-                          "put",
-                          `/registry/mappings/categories/${encodeURIComponent(m.finessCategory)}`,
-                          {
-                            label: m.label,
-                            category: e.target.value === NOT_FOLLOWED ? null : e.target.value,
-                          },
-                        )
-                      }
-                    >
-                      <option value={NOT_FOLLOWED}>Non suivie par la région</option>
-                      {CATEGORY_VALUES.map((v) => (
-                        <option key={v} value={v}>
-                          {CATEGORIES[v].label}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    <Button
-                      size="small"
-                      priority="tertiary"
-                      onClick={() =>
-                        void write(
-                          "delete",
-                          `/registry/mappings/categories/${encodeURIComponent(m.finessCategory)}`,
-                        )
-                      }
-                    >
-                      Oublier
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="fr-table fr-table--no-caption">
-        <table>
-          <caption>Départements et communes</caption>
-          <thead>
-            <tr>
-              <th scope="col">Lieu</th>
-              <th scope="col">Territoire</th>
-              <th scope="col" />
-            </tr>
-          </thead>
-          <tbody>
-            {places.state.status === "ready" &&
-              places.state.data.map((m) => (
-                <tr key={`${m.kind}:${m.code}`}>
-                  <td>
-                    {m.kind === "commune" ? "Commune" : "Département"} {m.code}
-                  </td>
-                  <td>
-                    <select
-                      className="fr-select"
-                      aria-label={`Territoire de ${m.code}`}
-                      value={m.territory}
-                      onChange={(e) =>
-                        void write("put", `/registry/mappings/places/${m.kind}/${m.code}`, {
-                          territory: e.target.value,
-                        })
-                      }
-                    >
-                      {!active.some((t) => t.code === m.territory) && (
-                        <option value={m.territory}>{names.get(m.territory) ?? m.territory}</option>
-                      )}
-                      {active.map((t) => (
-                        <option key={t.code} value={t.code}>
-                          {t.name}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>
-                    <Button
-                      size="small"
-                      priority="tertiary"
-                      onClick={() => void write("delete", `/registry/mappings/places/${m.kind}/${m.code}`)}
-                    >
-                      Oublier
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        caption="Catégories FINESS"
+        headers={["Catégorie FINESS", "Catégorie du service", { label: "Actions", hidden: true }]}
+        rows={
+          categories.state.status === "ready"
+            ? categories.state.data.map((m) => ({
+                key: m.finessCategory,
+                cells: [
+                  `${m.finessCategory} — ${m.label}`,
+                  <select
+                    key="category"
+                    className="fr-select"
+                    aria-label={`Catégorie du service pour ${m.finessCategory}`}
+                    value={m.category ?? NOT_FOLLOWED}
+                    onChange={(e) =>
+                      void write(
+                        "put",
+                        `/registry/mappings/categories/${encodeURIComponent(m.finessCategory)}`,
+                        {
+                          label: m.label,
+                          category: e.target.value === NOT_FOLLOWED ? null : e.target.value,
+                        },
+                      )
+                    }
+                  >
+                    <option value={NOT_FOLLOWED}>Non suivie par la région</option>
+                    {CATEGORY_VALUES.map((v) => (
+                      <option key={v} value={v}>
+                        {CATEGORIES[v].label}
+                      </option>
+                    ))}
+                  </select>,
+                  <Button
+                    key="forget"
+                    size="small"
+                    priority="tertiary"
+                    onClick={() =>
+                      void write(
+                        "delete",
+                        `/registry/mappings/categories/${encodeURIComponent(m.finessCategory)}`,
+                      )
+                    }
+                  >
+                    Oublier
+                  </Button>,
+                ],
+              }))
+            : []
+        }
+      />
+      <DataTable
+        caption="Départements et communes"
+        headers={["Lieu", "Territoire", { label: "Actions", hidden: true }]}
+        rows={
+          places.state.status === "ready"
+            ? places.state.data.map((m) => ({
+                key: `${m.kind}:${m.code}`,
+                cells: [
+                  `${m.kind === "commune" ? "Commune" : "Département"} ${m.code}`,
+                  <select
+                    key="territory"
+                    className="fr-select"
+                    aria-label={`Territoire de ${m.code}`}
+                    value={m.territory}
+                    onChange={(e) =>
+                      void write("put", `/registry/mappings/places/${m.kind}/${m.code}`, {
+                        territory: e.target.value,
+                      })
+                    }
+                  >
+                    {!active.some((t) => t.code === m.territory) && (
+                      <option value={m.territory}>{names.get(m.territory) ?? m.territory}</option>
+                    )}
+                    {active.map((t) => (
+                      <option key={t.code} value={t.code}>
+                        {t.name}
+                      </option>
+                    ))}
+                  </select>,
+                  <Button
+                    key="forget"
+                    size="small"
+                    priority="tertiary"
+                    onClick={() => void write("delete", `/registry/mappings/places/${m.kind}/${m.code}`)}
+                  >
+                    Oublier
+                  </Button>,
+                ],
+              }))
+            : []
+        }
+      />
     </Accordion>
   );
 }
