@@ -105,13 +105,13 @@ export function PendingList({ pending, timeZone }: { pending: Pending[]; timeZon
             p.establishment,
             p.territoryName,
             categoryLabel(p.category),
-            <>
+            <div key="recipient">
               {p.name}
               <br />
               <span className="fr-text--xs">{RECIPIENT_ROLE_LABELS[p.role]}</span>
               <br />
               <a href={`mailto:${p.email}`}>{p.email}</a>
-            </>,
+            </div>,
             p.delivery ? DELIVERY_LABELS[p.delivery] : "Lecture dans PRIS",
             p.readAt ? formatShort(p.readAt, timeZone) : "Non",
             p.remindedAt ? formatShort(p.remindedAt, timeZone) : "Pas encore",

@@ -1,25 +1,18 @@
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import type { AudiencePreview, Tlp } from "@pris/domain";
 import { useEffect, useRef } from "react";
-
-const number = new Intl.NumberFormat("fr-FR");
-const plural = new Intl.PluralRules("fr-FR");
-
-/** "1 personne", "1 234 personnes": French numbers and plurals. */
-export function counted(n: number, one: string, many: string): string {
-  return `${number.format(n)} ${plural.select(n) === "one" ? one : many}`;
-}
+import { countOf, formatNumber } from "../../lib/format.ts";
 
 /** Who a bulletin reaches, in one sentence: beside the form and beside the preview. */
 export function audienceSentence(count: AudiencePreview, tlp: Tlp): string {
   return (
-    `${counted(count.establishments, "établissement", "établissements")}, ` +
-    `${counted(count.people, "destinataire", "destinataires")}` +
+    `${countOf(count.establishments, "établissement", "établissements")}, ` +
+    `${countOf(count.people, "destinataire", "destinataires")}` +
     (tlp === "RED"
       ? " — aucun courriel (lecture dans PRIS)"
-      : ` dont ${number.format(count.emailed)} par courriel`) +
+      : ` dont ${formatNumber(count.emailed)} par courriel`) +
     (count.withoutRecipient > 0
-      ? ` — ${counted(count.withoutRecipient, "établissement", "établissements")} sans destinataire connu`
+      ? ` — ${countOf(count.withoutRecipient, "établissement", "établissements")} sans destinataire connu`
       : "")
   );
 }
@@ -48,8 +41,8 @@ export function PublishConfirmation({
   const what = revision ? "cette révision" : "ce bulletin";
   const mailed =
     tlp === "RED" || count.emailed === 0
-      ? `Aucun courriel ne sera envoyé : ${counted(count.people, "personne le lira", "personnes le liront")} dans PRIS.`
-      : `${counted(count.emailed, "personne recevra", "personnes recevront")} un courriel (${counted(count.establishments, "établissement", "établissements")}).`;
+      ? `Aucun courriel ne sera envoyé : ${countOf(count.people, "personne le lira", "personnes le liront")} dans PRIS.`
+      : `${countOf(count.emailed, "personne recevra", "personnes recevront")} un courriel (${countOf(count.establishments, "établissement", "établissements")}).`;
   return (
     <div
       ref={ref}
@@ -68,7 +61,7 @@ export function PublishConfirmation({
         <Button type="button" disabled={busy} onClick={onConfirm}>
           {tlp === "RED" || count.emailed === 0
             ? "Confirmer la publication"
-            : `Envoyer à ${counted(count.emailed, "personne", "personnes")}`}
+            : `Envoyer à ${countOf(count.emailed, "personne", "personnes")}`}
         </Button>
         <Button type="button" priority="secondary" disabled={busy} onClick={onCancel}>
           Annuler

@@ -109,7 +109,7 @@ export function LateList({ year, territoryNames }: { year: number; territoryName
                   territoryNames.get(e.territory) ?? e.territory,
                   categoryLabel(e.category),
                   e.planned ? "Oui" : "Non",
-                  <>
+                  <div key="rssi">
                     {e.rssiName ?? (e.rssiEmail ? "" : "Aucun RSSI connu")}
                     {e.rssiFromAccount && <span className="fr-text--xs pris-muted"> (compte PRIS)</span>}
                     {e.rssiEmail && (
@@ -124,7 +124,7 @@ export function LateList({ year, territoryNames }: { year: number; territoryName
                         <a href={`tel:${e.rssiPhone.replace(/\s/g, "")}`}>{e.rssiPhone}</a>
                       </>
                     )}
-                  </>,
+                  </div>,
                 ],
               }))}
             />

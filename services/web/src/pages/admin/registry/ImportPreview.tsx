@@ -13,6 +13,7 @@ import {
 } from "@pris/domain";
 import { useState } from "react";
 import { DataTable } from "../../../components/DataTable.tsx";
+import { formatNumber } from "../../../lib/format.ts";
 import type { RowsState } from "./use-registry-import.ts";
 
 const OUTCOME_LABELS: Record<ImportOutcome, string> = {
@@ -23,7 +24,6 @@ const OUTCOME_LABELS: Record<ImportOutcome, string> = {
   refused: "Lignes refusées",
 };
 
-const nf = new Intl.NumberFormat("fr-FR");
 const day = (iso: string) => iso.split("-").reverse().join("/");
 
 /** A directory value as the page shows it, in French. */
@@ -159,19 +159,19 @@ export function ImportPreview({
         : {current.fileName}
       </h2>
       <p data-testid="import-summary">
-        {current.format === "finess" ? "Extrait FINESS" : "Liste CSV"} — {nf.format(s.records)}{" "}
-        enregistrements lus, dont {nf.format(s.region)} de la région ; {nf.format(s.outOfRegion)} d'autres
-        départements et {nf.format(s.notFollowed)} de catégories non suivies ignorés. {nf.format(s.new)}{" "}
-        nouveaux, {nf.format(s.changed)} modifiés, {nf.format(s.unchanged)} inchangés, {nf.format(s.missing)}{" "}
-        absents du fichier, {nf.format(s.refused)} lignes refusées.
-        {s.refusedNotListed > 0 && ` (${nf.format(s.refusedNotListed)} refus non listés.)`}
+        {current.format === "finess" ? "Extrait FINESS" : "Liste CSV"} — {formatNumber(s.records)}{" "}
+        enregistrements lus, dont {formatNumber(s.region)} de la région ; {formatNumber(s.outOfRegion)}{" "}
+        d'autres départements et {formatNumber(s.notFollowed)} de catégories non suivies ignorés.{" "}
+        {formatNumber(s.new)} nouveaux, {formatNumber(s.changed)} modifiés, {formatNumber(s.unchanged)}{" "}
+        inchangés, {formatNumber(s.missing)} absents du fichier, {formatNumber(s.refused)} lignes refusées.
+        {s.refusedNotListed > 0 && ` (${formatNumber(s.refusedNotListed)} refus non listés.)`}
       </p>
       {current.status === "applied" && (
         <Alert
           severity="success"
           small
           className="fr-mb-2w"
-          description={`Appliqué : ${nf.format(s.created ?? 0)} créés, ${nf.format(s.updated ?? 0)} mis à jour, ${nf.format(s.deactivated ?? 0)} désactivés, ${nf.format(s.kept ?? 0)} gardés actifs.`}
+          description={`Appliqué : ${formatNumber(s.created ?? 0)} créés, ${formatNumber(s.updated ?? 0)} mis à jour, ${formatNumber(s.deactivated ?? 0)} désactivés, ${formatNumber(s.kept ?? 0)} gardés actifs.`}
         />
       )}
       {canApply && s.region === 0 && s.outOfRegion > 0 && (
@@ -196,7 +196,7 @@ export function ImportPreview({
         onTabChange={(id) => setOutcome(id as ImportOutcome)}
         tabs={(Object.keys(OUTCOME_LABELS) as ImportOutcome[]).map((o) => ({
           tabId: o,
-          label: `${OUTCOME_LABELS[o]} (${nf.format(s[o])})`,
+          label: `${OUTCOME_LABELS[o]} (${formatNumber(s[o])})`,
         }))}
       >
         {rows === null ? (
@@ -214,7 +214,7 @@ export function ImportPreview({
             />
             {rows.nextCursor && (
               <Button priority="secondary" onClick={moreRows}>
-                Afficher plus ({nf.format(rows.total - rows.items.length)} restantes)
+                Afficher plus ({formatNumber(rows.total - rows.items.length)} restantes)
               </Button>
             )}
           </>
@@ -233,9 +233,9 @@ export function ImportPreview({
           description={
             <>
               <p>
-                {nf.format(s.new)} établissements seront créés, {nf.format(s.changed)} mis à jour et{" "}
-                {nf.format(deactivations)} désactivés. Rien n'est supprimé ; les contacts et produits déclarés
-                ne sont pas modifiés.
+                {formatNumber(s.new)} établissements seront créés, {formatNumber(s.changed)} mis à jour et{" "}
+                {formatNumber(deactivations)} désactivés. Rien n'est supprimé ; les contacts et produits
+                déclarés ne sont pas modifiés.
               </p>
               <Button className="fr-mr-2w" onClick={() => onApply([...keep])} disabled={busy}>
                 Confirmer l'application

@@ -5,6 +5,7 @@ import type { RegistryImport } from "@pris/domain";
 import { type FormEvent, useState } from "react";
 import { DataTable } from "../../../components/DataTable.tsx";
 import { usePageTitle } from "../../../components/Layout.tsx";
+import { formatNumber } from "../../../lib/format.ts";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
 import { ImportPreview } from "./ImportPreview.tsx";
@@ -30,7 +31,6 @@ function History({
   currentId: string | undefined;
 }) {
   const { config } = useApp();
-  const nf = new Intl.NumberFormat("fr-FR");
   return (
     <section aria-label="Historique des imports">
       <h2>Historique des imports</h2>
@@ -55,7 +55,7 @@ function History({
               imp.createdBy ?? "—",
               `${STATUS_LABELS[imp.status]}${imp.appliedAt ? ` le ${formatShort(imp.appliedAt, config.timeZone)}` : ""}`,
               [imp.summary.new, imp.summary.changed, imp.summary.missing, imp.summary.refused]
-                .map((n) => nf.format(n))
+                .map((n) => formatNumber(n))
                 .join(" / "),
               imp.id === currentId ? (
                 "Affiché"
