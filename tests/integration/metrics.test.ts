@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { incidents } from "@pris/db";
+import { createDatabase, incidents } from "@pris/db";
 import { QUEUE_NAMES } from "@pris/domain";
+import { createRegistry, registerWorkMetrics } from "@pris/metrics";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parse } from "yaml";
@@ -149,6 +150,21 @@ describe("the worker's metrics", () => {
     expect(sample(text, "pris_outbox_oldest_age_seconds")).toEqual(expect.any(Number));
     expect(sample(text, 'pris_db_pool_connections{state="idle"}')).toEqual(expect.any(Number));
     expect(text).toMatch(/^process_resident_memory_bytes \d/m);
+  });
+});
+
+describe("the work gauges", () => {
+  test("say NaN, and pris_work_state_up 0, when PostgreSQL cannot be read: never a reassuring 0", async () => {
+    const unreachable = createDatabase({ url: "postgres://postgres@127.0.0.1:1/pris", max: 1 });
+    const errors: unknown[] = [];
+    const registry = createRegistry({ processMetrics: false });
+    registerWorkMetrics(registry, unreachable.db, (err) => errors.push(err));
+    const text = await registry.metrics();
+    await unreachable.close();
+    expect(errors).toHaveLength(1);
+    expect(sample(text, "pris_work_state_up")).toBe(0);
+    expect(sample(text, "pris_outbox_oldest_age_seconds")).toBeNaN();
+    expect(sample(text, 'pris_incidents_unacknowledged_past_sla{severity="P1"}')).toBeNaN();
   });
 });
 

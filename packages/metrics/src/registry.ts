@@ -3,11 +3,13 @@ import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 
 /**
  * One registry per process (per app in tests, where several live in one process), with Node's own
- * metrics: CPU, memory, event-loop lag, garbage collection, open handles.
+ * metrics when they are served: CPU, memory, event-loop lag, garbage collection, open handles. Those watch
+ * the process from the start (an event-loop delay monitor, a garbage-collection observer): not worth it
+ * when nobody scrapes.
  */
-export function createRegistry(): Registry {
+export function createRegistry(options: { processMetrics: boolean }): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  if (options.processMetrics) collectDefaultMetrics({ register: registry });
   return registry;
 }
 

@@ -23,7 +23,7 @@ export function createWorkerMetrics(
   queues: Queues,
   logger: Logger,
 ): WorkerMetrics {
-  const registry = createRegistry();
+  const registry = createRegistry({ processMetrics: config.METRICS_PORT !== undefined });
   registerPoolMetrics(registry, database.pool, config.DATABASE_POOL_MAX);
   registerWorkMetrics(registry, database.db, (err) =>
     logger.warn({ err }, "metrics: the work state could not be read"),

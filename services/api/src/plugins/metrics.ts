@@ -32,7 +32,7 @@ declare module "fastify" {
 export default fp(
   async (app) => {
     const { config } = app;
-    const registry = createRegistry();
+    const registry = createRegistry({ processMetrics: config.METRICS_PORT !== undefined });
     registerPoolMetrics(registry, app.database.pool, config.DATABASE_POOL_MAX);
     registerWorkMetrics(registry, app.database.db, (err) =>
       app.log.warn({ err }, "metrics: the work state could not be read"),
