@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { createDatabase, incidents } from "@pris/db";
 import { QUEUE_NAMES } from "@pris/domain";
 import { createRegistry, registerWorkMetrics } from "@pris/metrics";
@@ -93,6 +94,33 @@ describe("the API's metrics", () => {
     // prom-client's process metrics.
     expect(text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
+  });
+
+  test("count the live queue's subscribers, and the public port answers 404 for /metrics", async () => {
+    await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const prometheus = {
+      accept: "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1",
+      authorization: `Bearer ${TOKEN}`,
+    };
+    const onPublic = await fetch(`${base}/metrics`, { headers: prometheus });
+    expect(onPublic.status).toBe(404);
+    expect(await onPublic.text()).not.toContain("pris_");
+
+    const session = await login(t.app, analyst);
+    const abort = new AbortController();
+    const stream = await fetch(`${base}/api/v1/queue/events`, {
+      headers: { accept: "text/event-stream", ...session.bearer },
+      signal: abort.signal,
+    });
+    expect(stream.status).toBe(200);
+    expect(sample(await scrape(apiMetricsUrl()), "pris_live_queue_subscribers")).toBe(1);
+    abort.abort();
+    await stream.body?.cancel().catch(() => {});
+    await waitUntil(
+      "the subscriber gone",
+      async () => sample(await scrape(apiMetricsUrl()), "pris_live_queue_subscribers") === 0,
+    );
   });
 
   test("are not served by the public app", async () => {
