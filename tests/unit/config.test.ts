@@ -120,4 +120,28 @@ describe("configuration", () => {
     expect(loadConfig({}).POLE_EMERGENCY_PHONE).toBe("");
     expect(() => loadConfig({ POLE_EMERGENCY_PHONE: "call Bob" })).toThrow(/POLE_EMERGENCY_PHONE/);
   });
+  test("metrics: off unless METRICS_PORT is set, never on the public port, a token beyond the loopback in production", () => {
+    expect(loadConfig({})).toMatchObject({ METRICS_HOST: "127.0.0.1", METRICS_TOKEN: "" });
+    expect(loadConfig({}).METRICS_PORT).toBeUndefined();
+    expect(loadConfig({ METRICS_PORT: "9464" }).METRICS_PORT).toBe(9464);
+    expect(() => loadConfig({ METRICS_PORT: "3000" })).toThrow(/METRICS_PORT: must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: "70000" })).toThrow(/METRICS_PORT/);
+    const production = {
+      NODE_ENV: "production",
+      JWT_SECRET: "j".repeat(40),
+      LOG_CHAIN_KEY: "l".repeat(40),
+      MAIL_FROM: "PRIS <pris@cyber-sante.example.fr>",
+      METRICS_PORT: "9464",
+    };
+    expect(loadConfig(production).METRICS_PORT).toBe(9464);
+    expect(() => loadConfig({ ...production, METRICS_HOST: "0.0.0.0" })).toThrow(/METRICS_TOKEN: required/);
+    expect(
+      loadConfig({ ...production, METRICS_HOST: "0.0.0.0", METRICS_TOKEN: "t".repeat(32) }).METRICS_TOKEN,
+    ).toBe("t".repeat(32));
+    // A token too short is refused without being repeated in the message.
+    expect(() => loadConfig({ METRICS_TOKEN: "secret-but-short" })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret-but-short") }),
+    );
+    expect(() => loadConfig({ METRICS_TOKEN: "secret-but-short" })).toThrow(/METRICS_TOKEN/);
+  });
 });

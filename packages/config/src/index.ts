@@ -277,6 +277,26 @@ export const ConfigSchema = Type.Object({
     description:
       "Single sign-on: a JSON array of OpenID Connect providers ({name, label, issuer, clientId, clientSecret, scopes, strongAcrValues, roles}); see the README",
   }),
+  METRICS_PORT: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      description:
+        "Port of the Prometheus endpoint (GET /metrics) of this process, a listener apart from PORT; unset: no metrics. Give the API and a worker on one host different ports",
+    }),
+  ),
+  METRICS_HOST: Type.String({
+    minLength: 1,
+    default: "127.0.0.1",
+    description:
+      "Address the metrics listener binds to: the loopback by default; 0.0.0.0 for a scraper on another host (then set METRICS_TOKEN)",
+  }),
+  METRICS_TOKEN: Type.String({
+    default: "",
+    pattern: "^$|^[\\x21-\\x7e]{32,}$",
+    description:
+      "Bearer token every metrics request must carry (Authorization: Bearer …), at least 32 printable characters; required in production when METRICS_HOST is not the loopback",
+  }),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 200,
@@ -437,6 +457,21 @@ function mailProblems(config: Config): string[] {
   return problems;
 }
 
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+function metricsProblems(config: Config): string[] {
+  if (config.METRICS_PORT === undefined) return [];
+  // The API's own listener: the metrics would share the public port. A worker does not listen on PORT,
+  // but one setting for both keeps a single file of settings valid for both.
+  if (config.METRICS_PORT !== 0 && config.METRICS_PORT === config.PORT)
+    return [`METRICS_PORT: must differ from PORT, which is public (got ${config.METRICS_PORT})`];
+  if (config.NODE_ENV === "production" && !config.METRICS_TOKEN && !LOOPBACK_HOSTS.has(config.METRICS_HOST))
+    return [
+      `METRICS_TOKEN: required in production when the metrics listen beyond the loopback (METRICS_HOST "${config.METRICS_HOST}")`,
+    ];
+  return [];
+}
+
 const DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef";
 const DEV_LOG_CHAIN_KEY = "dev-only-log-chain-key-change-me-0123456789";
 
@@ -450,7 +485,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const withDefaults = Value.Default(ConfigSchema, Value.Convert(ConfigSchema, raw));
   const problems = Value.Errors(ConfigSchema, withDefaults).map((e) => {
     const name = e.instancePath.replace(/^\//, "") || "(config)";
-    const shown = name in raw && !/SECRET|PASSWORD|KEY/.test(name) ? ` (got "${String(raw[name])}")` : "";
+    const shown =
+      name in raw && !/SECRET|PASSWORD|KEY|TOKEN/.test(name) ? ` (got "${String(raw[name])}")` : "";
     return `${name}: ${e.message}${shown}`;
   });
   const config = withDefaults as Config;
@@ -474,6 +510,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(`REGION_TIMEZONE: not an IANA time zone (got "${config.REGION_TIMEZONE}")`);
     }
   }
+  if (problems.length === 0) problems.push(...metricsProblems(config));
   if (problems.length === 0) problems.push(...mailProblems(config));
   if (problems.length === 0) problems.push(...readOidcProviders(config).problems);
   if (problems.length > 0) throw new ConfigError(problems);

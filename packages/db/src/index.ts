@@ -12,6 +12,7 @@ export * from "./invitations.ts";
 export * from "./log-chain-keys.ts";
 export * from "./log-checkpoints.ts";
 export * from "./on-call.ts";
+export * from "./operations.ts";
 export * from "./outbox.ts";
 export * from "./registry.ts";
 export * as schema from "./schema.ts";

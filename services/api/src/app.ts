@@ -37,6 +37,7 @@ import auth from "./plugins/auth.ts";
 import docs from "./plugins/docs.ts";
 import errors, { clientErrorHandler, frameworkErrorHandler } from "./plugins/errors.ts";
 import infra from "./plugins/infra.ts";
+import metrics from "./plugins/metrics.ts";
 import securityHeaders from "./plugins/security-headers.ts";
 import validation from "./plugins/validation.ts";
 import web from "./plugins/web.ts";
@@ -113,6 +114,7 @@ export async function buildApp(config: Config) {
   });
 
   await app.register(infra, { config });
+  await app.register(metrics);
   await app.register(securityHeaders);
   await app.register(validation);
   await app.register(errors);

@@ -2,6 +2,7 @@ import type { Config } from "@pris/config";
 import type { Db } from "@pris/db";
 import type { Logger } from "./logger.ts";
 import type { MailTransport } from "./mail/transport.ts";
+import type { WorkerMetrics } from "./metrics.ts";
 import type { Queues, RetryTuning } from "./queues.ts";
 
 /** What every job handler works with; built once per process by startWorker. */
@@ -12,6 +13,7 @@ export interface WorkerContext {
   queues: Queues;
   mail: MailTransport;
   tuning: RetryTuning;
+  metrics: WorkerMetrics;
   /** Tells this process's bulletin fan-out that e-mails are due now. */
   wakeBulletinFanout(): void;
 }

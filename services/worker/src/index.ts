@@ -7,6 +7,7 @@ import {
   QUEUE_NAMES,
   SendMailJobSchema,
 } from "@pris/domain";
+import { type MetricsServer, startMetricsServer } from "@pris/metrics";
 import { type Job, type RepeatOptions, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -30,6 +31,7 @@ import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { handleInvitationSent } from "./invitations/invitation-sent.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createMailTransport } from "./mail/transport.ts";
+import { createWorkerMetrics } from "./metrics.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
 import { createOutboxWatch } from "./outbox-watch.ts";
 import { handlePasswordResetRequested } from "./passwords/password-reset.ts";
@@ -84,6 +86,8 @@ export interface StartWorkerOptions {
 }
 
 export interface WorkerHandle {
+  /** Where Prometheus scrapes this worker, when METRICS_PORT is set. */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -139,6 +143,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     queue.on("error", (err) => logger.debug({ err, queue: queue.name }, "queue error"));
   }
   const mail = createMailTransport(config);
+  const metrics = createWorkerMetrics(config, database, queues, logger);
   const ctx: WorkerContext = {
     config,
     db: database.db,
@@ -146,6 +151,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     queues,
     mail,
     tuning,
+    metrics,
     wakeBulletinFanout: () => fanout.wake(),
   };
   const fanout = createBulletinFanout(ctx, {
@@ -219,8 +225,10 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
         jobName: job?.name,
         attemptsMade: job?.attemptsMade,
       };
-      if (final) logger.error(fields, "job failed for good");
-      else logger.debug(fields, "job attempt failed; will retry");
+      if (final) {
+        metrics.jobsFailed.inc({ queue: worker.name });
+        logger.error(fields, "job failed for good");
+      } else logger.debug(fields, "job attempt failed; will retry");
     });
   }
 
@@ -262,6 +270,13 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     },
   });
   sweeper.start();
+  let metricsServer: MetricsServer | undefined;
+  if (config.METRICS_PORT !== undefined) {
+    metricsServer = await startMetricsServer(config, config.METRICS_PORT, metrics.registry, (err) =>
+      logger.error({ err }, "metrics could not be collected"),
+    );
+    logger.info({ url: metricsServer.url }, "metrics listening");
+  }
   logger.info(
     {
       redis: withoutCredentials(config.REDIS_URL),
@@ -273,7 +288,14 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
-    await Promise.all([relay.stop(), outboxWatch.stop(), timerRunner.stop(), fanout.stop(), sweeper.stop()]);
+    await Promise.all([
+      relay.stop(),
+      outboxWatch.stop(),
+      timerRunner.stop(),
+      fanout.stop(),
+      sweeper.stop(),
+      metricsServer?.close(),
+    ]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
     await bounded(queues.close(), 5_000);
     mail.close();
@@ -282,6 +304,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     logger.info("worker stopped");
   }
   return {
+    metricsUrl: metricsServer?.url,
     close() {
       closing ??= close();
       return closing;

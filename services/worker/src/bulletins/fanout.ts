@@ -235,6 +235,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
         accepted.length > 0 &&
         (await recordAfterLoss(db, logger, "bulletin e-mails", (t) => record(t, accepted)))
       ) {
+        ctx.metrics.emails.inc({ kind: "bulletin", outcome: "sent" }, accepted.length);
         logger.warn(
           { recorded: accepted.length },
           "bulletin batch lost; the e-mails already accepted are recorded",
@@ -243,6 +244,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
       throw err;
     }
     if (outcomes.length === 0) return 0;
+    for (const o of outcomes) ctx.metrics.emails.inc({ kind: "bulletin", outcome: o.status });
     const notSent = outcomes.filter((o) => o.status !== "sent");
     if (notSent.length > 0) {
       logger.warn(

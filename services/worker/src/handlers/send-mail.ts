@@ -211,6 +211,8 @@ export async function handleSendMail(
       return { status: "sent" };
     });
 
+  if (outcome.status === "sent" || outcome.status === "deferred" || outcome.status === "failed")
+    ctx.metrics.emails.inc({ kind: "single", outcome: outcome.status });
   switch (outcome.status) {
     case "missing":
     case "failed":

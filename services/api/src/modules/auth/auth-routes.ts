@@ -50,8 +50,10 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .where(sql`lower(${users.email}) = ${request.body.email.toLowerCase()}`);
       // Same work whether or not the user exists: timing tells nothing.
       const ok = await verifyPassword(user?.passwordHash ?? (await decoyHash()), request.body.password);
-      if (!user || !ok || !user.active)
+      if (!user || !ok || !user.active) {
+        app.metrics.signInFailures.inc({ step: "password" });
         throw new UnauthorizedError("Wrong e-mail or password", "invalid_credentials");
+      }
       await attempt.succeeded();
       await db.update(users).set({ lastLoginAt: new Date() }).where(eq(users.id, user.id));
       const step = await secondFactorStep(db, { id: user.id, role: user.role as Role });

@@ -21,6 +21,7 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 const queueRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { pool } = app.database;
   const feed = new IncidentFeed(app.config.DATABASE_URL, app.database.db, app.log);
+  app.metrics.countLiveQueueSubscribers(() => feed.size);
   const streams = new Set<ServerResponse>();
 
   // Open streams would hold the server's close forever.

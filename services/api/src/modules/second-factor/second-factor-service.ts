@@ -107,6 +107,7 @@ export async function refuse(
   method: SecondFactorMethod,
   detail: string,
 ): Promise<never> {
+  request.server.metrics.signInFailures.inc({ step: "second_factor" });
   await auditOwn(db, request, "mfa.failed", { method });
   throw new AppError(401, "second_factor_invalid", "Unauthorized", detail);
 }

@@ -1,0 +1,3 @@
+export * from "./metrics-server.ts";
+export * from "./registry.ts";
+export * from "./work-metrics.ts";
