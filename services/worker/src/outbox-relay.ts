@@ -25,6 +25,8 @@ export interface OutboxRelay {
   /** Claims and dispatches one batch; returns how many rows it dispatched. */
   relayOnce(): Promise<number>;
   start(): void;
+  /** Looks for rows now rather than at the next poll: called when outbox rows commit. */
+  wake(): void;
   /** Stops polling and waits for the batch in progress, if any. */
   stop(): Promise<void>;
 }
