@@ -98,7 +98,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const job = (r: (typeof rows)[number]) => ({
         name: r.topic,
         data: { outboxId: r.id, aggregateId: r.aggregateId } satisfies OutboxJob,
-        opts: outboxJobOptions(r.id, tuning),
+        opts: outboxJobOptions(r.id, tuning, r.topic),
       });
       if (fresh.length > 0) {
         await withTimeout(queue.addBulk(fresh.map(job)), addTimeoutMs, "adding outbox jobs");
