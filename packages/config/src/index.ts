@@ -237,7 +237,8 @@ export const ConfigSchema = Type.Object({
   OUTBOX_POLL_MS: Type.Integer({
     minimum: 50,
     default: 500,
-    description: "Worker: how often the outbox is polled",
+    description:
+      "Worker: how often the outbox is polled as a safety net; rows are normally relayed when they commit (LISTEN pris_outbox)",
   }),
   REDIS_LOSS_RECOVERY_SECONDS: Duration(
     "Worker: jobs Redis lost (wiped, emptied, failed over) are found in PostgreSQL and queued again within this long",

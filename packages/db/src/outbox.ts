@@ -2,6 +2,9 @@ import type { OutboxMessage } from "@pris/domain";
 import type { Tx } from "./client.ts";
 import { outbox } from "./schema.ts";
 
+/** Notified (empty payload) by a trigger when a statement inserting outbox rows commits (migration 0022). */
+export const OUTBOX_NOTIFY_CHANNEL = "pris_outbox";
+
 /**
  * The columns of one outbox row. `createdAt` defaults to the database's clock; a writer passes its own
  * when the row must sort with the rest of its transaction's writes.

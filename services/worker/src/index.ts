@@ -1,5 +1,5 @@
 import type { Config } from "@pris/config";
-import { configureLogChain, createDatabase, outbox } from "@pris/db";
+import { configureLogChain, createDatabase, OUTBOX_NOTIFY_CHANNEL, outbox } from "@pris/db";
 import {
   MAINTENANCE_JOBS,
   type MaintenanceJobName,
@@ -35,6 +35,7 @@ import { createWorkerMetrics } from "./metrics.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
 import { createOutboxWatch } from "./outbox-watch.ts";
 import { handlePasswordResetRequested } from "./passwords/password-reset.ts";
+import { createPgWake } from "./pg-wake.ts";
 import { pollLoop } from "./poll-loop.ts";
 import {
   assertPayload,
@@ -242,6 +243,15 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     ...(options.outboxBatchSize ? { batchSize: options.outboxBatchSize } : {}),
   });
   relay.start();
+  // The poll above is the safety net; a declaration's row is normally relayed as soon as it commits.
+  const outboxWake = createPgWake({
+    url: config.DATABASE_URL,
+    channel: OUTBOX_NOTIFY_CHANNEL,
+    wake: () => relay.wake(),
+    logger,
+    applicationName: "pris-worker-outbox-wake",
+  });
+  outboxWake.start();
   const outboxWatch = createOutboxWatch({
     db: database.db,
     config,
@@ -289,6 +299,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     await Promise.all([
+      outboxWake.stop(),
       relay.stop(),
       outboxWatch.stop(),
       timerRunner.stop(),

@@ -25,6 +25,8 @@ export interface OutboxRelay {
   /** Claims and dispatches one batch; returns how many rows it dispatched. */
   relayOnce(): Promise<number>;
   start(): void;
+  /** Looks for rows now rather than at the next poll: called when outbox rows commit. */
+  wake(): void;
   /** Stops polling and waits for the batch in progress, if any. */
   stop(): Promise<void>;
 }
@@ -96,7 +98,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       const job = (r: (typeof rows)[number]) => ({
         name: r.topic,
         data: { outboxId: r.id, aggregateId: r.aggregateId } satisfies OutboxJob,
-        opts: outboxJobOptions(r.id, tuning),
+        opts: outboxJobOptions(r.id, tuning, r.topic),
       });
       if (fresh.length > 0) {
         await withTimeout(queue.addBulk(fresh.map(job)), addTimeoutMs, "adding outbox jobs");

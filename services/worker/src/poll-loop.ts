@@ -2,6 +2,11 @@ import type { Logger } from "./logger.ts";
 
 export interface PollLoop {
   start(): void;
+  /**
+   * Starts the next round now rather than after pollMs; during a round, right after it (the round may
+   * have read before the work that woke it committed).
+   */
+  wake(): void;
   /** Resolves once the round in progress, if any, has finished. */
   stop(): Promise<void>;
 }
@@ -29,8 +34,11 @@ export function pollLoop(options: PollLoopOptions): PollLoop {
   let running: Promise<unknown> | undefined;
   let stopped = true;
   let failing = false;
+  let woken = false;
 
   async function tick(): Promise<void> {
+    timer = undefined;
+    woken = false;
     let handled = 0;
     if (ready()) {
       try {
@@ -43,7 +51,7 @@ export function pollLoop(options: PollLoopOptions): PollLoop {
       }
     }
     if (stopped) return;
-    timer = setTimeout(run, handled >= batchSize ? 0 : pollMs);
+    timer = setTimeout(run, handled >= batchSize || woken ? 0 : pollMs);
   }
 
   function run(): void {
@@ -54,6 +62,16 @@ export function pollLoop(options: PollLoopOptions): PollLoop {
     start() {
       if (!stopped) return;
       stopped = false;
+      run();
+    },
+    wake() {
+      if (stopped) return;
+      if (timer === undefined) {
+        woken = true;
+        return;
+      }
+      clearTimeout(timer);
+      timer = undefined;
       run();
     },
     async stop() {

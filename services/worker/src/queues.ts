@@ -66,8 +66,64 @@ export const SEND_MAIL_ATTEMPTS = 8;
 
 export type UniqueJobOptions = JobsOptions & { jobId: string };
 
-export function outboxJobOptions(outboxId: string, tuning: RetryTuning): UniqueJobOptions {
+/**
+ * Whether a job is someone waiting on it — the pole reading about an incident, a person asking for a
+ * reset link — or work that may come by the thousand and can wait a little (exercise reminders and
+ * digests, invitation campaigns, review outcomes, checkpoints). BullMQ takes every job without a priority
+ * before any prioritized one, so the first kind is queued without one and the second with BULK_PRIORITY:
+ * a declaration never waits behind a campaign, however long. A record, so that a topic or template added
+ * without its class does not compile.
+ */
+type Urgency = "prompt" | "bulk";
+
+const TOPIC_URGENCY: Record<OutboxTopic, Urgency> = {
+  "incident.declared": "prompt",
+  "incident.changed": "prompt",
+  "incident.escalated": "prompt",
+  "incident.message_shared": "prompt",
+  "bulletin.published": "prompt",
+  "retex.reviewed": "bulk",
+  "invitation.sent": "bulk",
+  "password.reset_requested": "prompt",
+  "bulletin.mailbox_unsubscribed": "bulk",
+};
+
+const TEMPLATE_URGENCY: Record<MailDeliveryTemplate, Urgency> = {
+  "incident-declared": "prompt",
+  "incident-escalated": "prompt",
+  "incident-message": "prompt",
+  "sla-reminder": "prompt",
+  "sla-missed": "prompt",
+  "followup-due": "prompt",
+  "clock-reminder": "prompt",
+  "clock-overdue": "prompt",
+  "exercise-due": "bulk",
+  "exercise-unplanned": "bulk",
+  "action-overdue": "bulk",
+  "exercise-digest": "bulk",
+  "retex-validated": "bulk",
+  "retex-returned": "bulk",
+  "log-checkpoint": "bulk",
+  invitation: "bulk",
+  "password-reset": "prompt",
+  "mailbox-unsubscribed": "bulk",
+};
+
+/** BullMQ's priority of the jobs that can wait (1 is the highest; no priority comes before any). */
+export const BULK_PRIORITY = 10;
+
+/** A row or delivery of a newer version, whose name this one does not know, can wait as well. */
+function priority(urgency: Urgency | undefined): { priority?: number } {
+  return urgency === "prompt" ? {} : { priority: BULK_PRIORITY };
+}
+
+export function outboxJobOptions(
+  outboxId: string,
+  tuning: RetryTuning,
+  topic: OutboxTopic,
+): UniqueJobOptions {
   return {
+    ...priority(TOPIC_URGENCY[topic]),
     jobId: outboxId,
     attempts: OUTBOX_ATTEMPTS,
     backoff: { type: "exponential", delay: tuning.outboxRetryDelayMs },
@@ -75,8 +131,13 @@ export function outboxJobOptions(outboxId: string, tuning: RetryTuning): UniqueJ
   };
 }
 
-export function sendMailJobOptions(deliveryId: string, tuning: RetryTuning): UniqueJobOptions {
+export function sendMailJobOptions(
+  deliveryId: string,
+  tuning: RetryTuning,
+  template: MailDeliveryTemplate,
+): UniqueJobOptions {
   return {
+    ...priority(TEMPLATE_URGENCY[template]),
     jobId: deliveryId,
     attempts: SEND_MAIL_ATTEMPTS,
     backoff: { type: "exponential", delay: tuning.mailRetryDelayMs },
@@ -142,7 +203,7 @@ export async function enqueueDeliveries(
     deliveries.map((d) => ({
       name: d.template,
       data: assertPayload(QUEUE_NAMES.sendMail, SendMailJobSchema, { deliveryId: d.id }),
-      opts: sendMailJobOptions(d.id, tuning),
+      opts: sendMailJobOptions(d.id, tuning, d.template),
     })),
   );
 }

@@ -38,7 +38,7 @@ export async function sweepMailDeliveries(ctx: WorkerContext): Promise<{ owed: n
     const lost = page.filter((_, i) => states[i] === "unknown" || states[i] === "failed");
     for (const d of lost) {
       const data = assertPayload(QUEUE_NAMES.sendMail, SendMailJobSchema, { deliveryId: d.id });
-      await addUnique(queues.sendMail, d.template, data, sendMailJobOptions(d.id, tuning));
+      await addUnique(queues.sendMail, d.template, data, sendMailJobOptions(d.id, tuning, d.template));
     }
     requeued += lost.length;
     if (page.length < PAGE) break;

@@ -1,0 +1,365 @@
+/**
+ * pnpm bench:alerts — how soon the pole's analysts read about a declaration: from the API's 201 to the SMTP
+ * server's acceptance of each analyst's e-mail, through the real path (API-key declaration, outbox row, the
+ * worker's relay, the declaration job, one delivery per analyst, the send-mail jobs, the pooled transport).
+ * Side by side in the same run, a bare loop: the worker's pooled nodemailer transport (createMailTransport,
+ * same pool size and timeouts) sending as many messages, rendered beforehand, 200 at a time, with no
+ * database and no queue. Both send to an SMTP server on loopback that accepts everything and runs in its
+ * own process (tests/bench/smtp-sink.ts), which stamps each message's acceptance.
+ *
+ * It creates a scratch database, migrates it, seeds one establishment with an API key and BENCH_ANALYSTS
+ * analysts, starts the API and the worker as child processes (as production runs them), warms them up, then:
+ *   1. steady: BENCH_STEADY_RATE declarations/s (5) for BENCH_STEADY_SECONDS (30): latency p50/p99;
+ *   2. burst: BENCH_BURST_RATE declarations/s (50) for BENCH_BURST_SECONDS (60): latency p50/p99;
+ *   3. flood: BENCH_FLOOD declarations (1000) as fast as the API takes them (BENCH_FLOOD_CONNECTIONS, 20),
+ *      the e-mails per second from the first 201 to the last acceptance, against the bare loop sending as
+ *      many messages right after.
+ * Prints a table and the targets (p99 < 1 s at 5/s, p99 < 5 s in the burst, throughput ≥ 0.8× bare), then
+ * stops everything and drops the database. Other knobs: BENCH_WINDOW (200: the bare loop's sends in flight),
+ * BENCH_DEBUG=1 (steps on stderr), BENCH_KEEP=1, SMTP_POOL_SIZE, WORKER_CONCURRENCY, DATABASE_URL, REDIS_URL.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { generateApiKey } from "@pris/api";
+import { loadConfig } from "@pris/config";
+import { createMailTransport } from "@pris/worker";
+import pg from "pg";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
+import {
+  API_NODE_OPTIONS,
+  Children,
+  freePort,
+  httpAgent,
+  percentile,
+  ROOT,
+  scratchDatabase,
+  WORKER_NODE_OPTIONS,
+  waitFor,
+} from "./support.ts";
+
+const ANALYSTS = Number(process.env.BENCH_ANALYSTS ?? 4);
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 5);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 30);
+const BURST_RATE = Number(process.env.BENCH_BURST_RATE ?? 50);
+const BURST_SECONDS = Number(process.env.BENCH_BURST_SECONDS ?? 60);
+const FLOOD = Number(process.env.BENCH_FLOOD ?? 1000);
+const FLOOD_CONNECTIONS = Number(process.env.BENCH_FLOOD_CONNECTIONS ?? 20);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 200);
+const PREFIX = "<incident-declared.";
+
+const base = loadConfig();
+const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench_alerts");
+const children = new Children();
+const step = (s: string) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), s);
+
+type SinkReport = { done: number; count: number; messageIds: number; times?: [string, number][] };
+
+function startSink(port: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/bench/smtp-sink.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, SINK_PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const next = <T>(key: string) =>
+    new Promise<T>((resolve) => {
+      const on = (msg: Record<string, unknown>) => {
+        if (key in msg) {
+          child.off("message", on);
+          resolve(msg as T);
+        }
+      };
+      child.on("message", on);
+    });
+  return {
+    child,
+    listening: next("listening"),
+    async expect(count: number, prefix: string, times: boolean): Promise<{ done: Promise<SinkReport> }> {
+      const ready = next("ready");
+      child.send({ expect: count, prefix, times });
+      await ready;
+      return { done: next<SinkReport>("done") };
+    },
+  };
+}
+
+function declaration() {
+  return JSON.stringify({
+    declarant: { name: "Banc d'essai", phone: "+262 692 00 00 00" },
+    detectedAt: new Date(Date.now() - 600_000).toISOString(),
+    ongoing: true,
+    title: "Compromission d'un prestataire de maintenance",
+    description: "Connexions anormales depuis l'accès distant du prestataire; postes chiffrés.",
+    rsitClass: "malicious-code",
+    rsitType: "infected-system",
+    suspectedMalicious: "yes",
+    affectedServices: ["dpi"],
+    impactGrade: 2,
+    spread: "single_site",
+    personalData: { breach: "unknown" },
+    support: { requested: true },
+    nationalPortal: { declared: false },
+    complaintFiled: false,
+    tlp: "AMBER",
+  });
+}
+
+interface Phase {
+  declared: number;
+  /** 201 → acceptance of each analyst's e-mail, ms. */
+  latencies: number[];
+  /** E-mails per second from the first 201 to the last acceptance. */
+  rate: number;
+  failed: number;
+}
+
+async function main() {
+  await scratch.create();
+  step("created");
+  await migrateWithPasswordOnly(scratch.url);
+  const db = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  await db.query(`INSERT INTO territories (code, name) VALUES ('sud', 'Sud')`);
+  const est = (
+    await db.query<{ id: string }>(
+      `INSERT INTO establishments (id, finess, name, category, sector, territory, nis2_status)
+       VALUES (gen_random_uuid(), '970000001', 'CH Banc d''essai', 'ch', 'es', 'sud', 'essential') RETURNING id`,
+    )
+  ).rows[0]!;
+  // A hash nothing matches: the analysts only receive e-mails.
+  await db.query(
+    `INSERT INTO users (id, email, display_name, role, password_hash)
+     SELECT gen_random_uuid(), 'analyste' || i || '@ars.bench.test', 'Analyste ' || i, 'analyst', '!'
+     FROM generate_series(1, $1::int) AS i`,
+    [ANALYSTS],
+  );
+  const key = generateApiKey();
+  await db.query(
+    `INSERT INTO api_keys (id, establishment_id, name, prefix, secret_hash)
+     VALUES (gen_random_uuid(), $1, 'bench', $2, $3)`,
+    [est.id, key.prefix, key.secretHash],
+  );
+
+  const sinkPort = await freePort();
+  const sink = startSink(sinkPort);
+  sinkChild = sink.child;
+  await sink.listening;
+  step("sink listening");
+  const smtpUrl = `smtp://127.0.0.1:${sinkPort}`;
+  const common = {
+    DATABASE_URL: scratch.url,
+    REDIS_URL: base.REDIS_URL,
+    QUEUE_PREFIX: `pris-bench-${Date.now()}`,
+    NODE_ENV: "production",
+    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
+    JWT_SECRET: randomUUID() + randomUUID(),
+    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
+    PUBLIC_URL: "https://pris.bench.test",
+    SMTP_URL: smtpUrl,
+    SMTP_POOL_SIZE: String(base.SMTP_POOL_SIZE),
+    WORKER_CONCURRENCY: String(base.WORKER_CONCURRENCY),
+    OUTBOX_POLL_MS: String(base.OUTBOX_POLL_MS),
+    LOG_LEVEL: "warn",
+    MIGRATE_ON_START: "false",
+  };
+  const port = await freePort();
+  children.start("services/api/src/server.ts", {
+    ...common,
+    NODE_OPTIONS: API_NODE_OPTIONS,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+  });
+  children.start("services/worker/src/worker.ts", { ...common, NODE_OPTIONS: WORKER_NODE_OPTIONS });
+  const origin = `http://127.0.0.1:${port}`;
+  // A shared machine may take a while to start two TypeScript processes.
+  await waitFor(`${origin}/health/live`, 120_000);
+  step("api up");
+
+  /**
+   * One declaration; resolves with its id and the instant its 201 arrived. Over the keep-alive agent: at
+   * 50/s on a busy machine, a connection per request would time out connecting.
+   */
+  function declare(): Promise<{ id: string; at: number } | undefined> {
+    const body = declaration();
+    return new Promise((resolve) => {
+      const req = http.request(
+        `${origin}/api/v1/incidents`,
+        {
+          method: "POST",
+          agent: httpAgent,
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            authorization: `ApiKey ${key.key}`,
+            "idempotency-key": randomUUID(),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const at = Date.now();
+            const text = Buffer.concat(chunks).toString();
+            if (res.statusCode !== 201) {
+              console.error(`declaration answered ${res.statusCode}: ${text.slice(0, 200)}`);
+              return resolve(undefined);
+            }
+            resolve({ id: (JSON.parse(text) as { id: string }).id, at });
+          });
+        },
+      );
+      req.on("error", (err) => {
+        console.error(`declaration failed: ${err.message}`);
+        resolve(undefined);
+      });
+      req.end(body);
+    });
+  }
+
+  /** Runs the declarations `fire` makes, then waits for every analyst's e-mail of each and measures. */
+  async function phase(
+    count: number,
+    fire: () => Promise<({ id: string; at: number } | undefined)[]>,
+  ): Promise<Phase> {
+    const { done } = await sink.expect(count * ANALYSTS, PREFIX, true);
+    const answers = await fire();
+    const declared = answers.filter((a) => a !== undefined);
+    if (declared.length < count) {
+      // What failed sends nothing: the sink is told to expect only what was declared.
+      throw new Error(`${count - declared.length} declarations failed`);
+    }
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error("e-mails still missing after 15 minutes")), 900_000).unref(),
+    );
+    const report = await Promise.race([done, timeout]);
+    const at = new Map(declared.map((d) => [d.id, d.at]));
+    const latencies: number[] = [];
+    for (const [messageId, acceptedAt] of report.times ?? []) {
+      const incidentId = messageId.slice(PREFIX.length, PREFIX.length + 36);
+      const t201 = at.get(incidentId);
+      if (t201 !== undefined) latencies.push(acceptedAt - t201);
+    }
+    const first = Math.min(...declared.map((d) => d.at));
+    return {
+      declared: declared.length,
+      latencies,
+      rate: latencies.length / ((report.done - first) / 1000),
+      failed: count - declared.length,
+    };
+  }
+
+  /** `rate` declarations a second for `seconds`, each started on its own schedule, not after the last. */
+  const paced = (rate: number, seconds: number) => async () => {
+    const total = rate * seconds;
+    const t0 = performance.now();
+    const sent: Promise<{ id: string; at: number } | undefined>[] = [];
+    for (let i = 0; i < total; i++) {
+      const wait = t0 + (i * 1000) / rate - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      sent.push(declare());
+    }
+    return Promise.all(sent);
+  };
+
+  const flood = (total: number, connections: number) => async () => {
+    const answers: ({ id: string; at: number } | undefined)[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < total) {
+          next += 1;
+          answers.push(await declare());
+        }
+      }),
+    );
+    return answers;
+  };
+
+  // Warm-up: JIT, pools, the SMTP connections.
+  await phase(20, paced(10, 2));
+  step("warm");
+
+  const steady = await phase(STEADY_RATE * STEADY_SECONDS, paced(STEADY_RATE, STEADY_SECONDS));
+  step("steady done");
+  const settle = () => scratch.adminQuery("CHECKPOINT").then(() => new Promise((r) => setTimeout(r, 2000)));
+  await settle();
+  const burst = await phase(BURST_RATE * BURST_SECONDS, paced(BURST_RATE, BURST_SECONDS));
+  step("burst done");
+  await settle();
+  const flooded = await phase(FLOOD, flood(FLOOD, FLOOD_CONNECTIONS));
+  step("flood done");
+
+  // The bare loop: as many messages as the flood's, rendered once, through the same pooled transport.
+  const transport = createMailTransport({
+    SMTP_URL: smtpUrl,
+    SMTP_POOL_SIZE: base.SMTP_POOL_SIZE,
+    MAIL_FROM: base.MAIL_FROM,
+    MAIL_DKIM_SELECTOR: base.MAIL_DKIM_SELECTOR,
+    MAIL_DKIM_PRIVATE_KEY: base.MAIL_DKIM_PRIVATE_KEY,
+    MAIL_DKIM_PRIVATE_KEY_FILE: base.MAIL_DKIM_PRIVATE_KEY_FILE,
+  });
+  const bareCount = flooded.latencies.length;
+  const { done: bareDone } = await sink.expect(bareCount, "<bare.", false);
+  const text = `Un incident a été déclaré.\n\n${"Détails de la déclaration. ".repeat(20)}`;
+  const b0 = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: WINDOW }, async () => {
+      while (next < bareCount) {
+        const i = next++;
+        await transport.send({
+          to: `analyste${(i % ANALYSTS) + 1}@ars.bench.test`,
+          subject: `[PRIS] Nouvel incident REU-2026-${String(i).padStart(5, "0")} — CH Banc d'essai`,
+          text,
+          html: `<p>${text}</p>`,
+          messageId: `<bare.${i}.${randomUUID()}@pris.example>`,
+        });
+      }
+    }),
+  );
+  const bareReport = await bareDone;
+  const bareRate = bareCount / ((bareReport.done - b0) / 1000);
+  transport.close();
+
+  const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const line = (name: string, p: Phase) =>
+    `${name.padEnd(30)} ${String(p.declared).padStart(6)} ${String(p.latencies.length).padStart(7)}  ` +
+    `${fmt(percentile(p.latencies, 50)).padStart(8)} ${fmt(percentile(p.latencies, 99)).padStart(8)} ` +
+    `${fmt(Math.max(...p.latencies)).padStart(8)} ${p.rate.toFixed(0).padStart(7)}`;
+  console.log(
+    `\n${ANALYSTS} analysts; SMTP pool ${base.SMTP_POOL_SIZE}, worker concurrency ${base.WORKER_CONCURRENCY}, outbox poll ${base.OUTBOX_POLL_MS} ms\n`,
+  );
+  console.log(
+    `${"phase".padEnd(30)} ${"decl.".padStart(6)} ${"e-mails".padStart(7)}  ${"p50".padStart(8)} ${"p99".padStart(8)} ${"max".padStart(8)} ${"mail/s".padStart(7)}`,
+  );
+  console.log(line(`steady ${STEADY_RATE}/s × ${STEADY_SECONDS} s`, steady));
+  console.log(line(`burst ${BURST_RATE}/s × ${BURST_SECONDS} s`, burst));
+  console.log(line(`flood ${FLOOD}, ${FLOOD_CONNECTIONS} connections`, flooded));
+  console.log(
+    `${"bare pooled nodemailer".padEnd(30)} ${"".padStart(6)} ${String(bareCount).padStart(7)}  ${"".padStart(26)} ${bareRate.toFixed(0).padStart(7)}`,
+  );
+  const steadyP99 = percentile(steady.latencies, 99);
+  const burstP99 = percentile(burst.latencies, 99);
+  const ratio = flooded.rate / bareRate;
+  const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
+  console.log(
+    `\np99 at ${STEADY_RATE}/s ${fmt(steadyP99)} (target < 1 s: ${verdict(steadyP99 < 1000)}); ` +
+      `p99 in the burst ${fmt(burstP99)} (target < 5 s: ${verdict(burstP99 < 5000)}); ` +
+      `throughput ${ratio.toFixed(2)}× bare (target ≥ 0.8: ${verdict(ratio >= 0.8)})`,
+  );
+  await db.end();
+}
+
+let sinkChild: ChildProcess | undefined;
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    sinkChild?.kill();
+    httpAgent.destroy();
+    await children.stopAll();
+    if (!process.env.BENCH_KEEP) await scratch.drop().catch(() => {});
+    process.exit();
+  });
