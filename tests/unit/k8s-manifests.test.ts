@@ -348,6 +348,26 @@ describe("Kubernetes manifests (infra/k8s)", () => {
     expect(has("RedisReplication", replicationName.redisSentinelConfig.redisReplicationName)).toBe(true);
   });
 
+  test("a default-deny NetworkPolicy covers every PRIS pod, in and out", () => {
+    type Policy = { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[] } & Record<
+      string,
+      unknown
+    >;
+    const denials = production
+      .filter((doc) => doc.kind === "NetworkPolicy")
+      .map((doc) => doc.spec as Policy)
+      .filter((spec) => spec.policyTypes.includes("Ingress") && spec.policyTypes.includes("Egress"))
+      .filter((spec) => spec.ingress === undefined && spec.egress === undefined);
+    for (const doc of production.filter(podSpecOf)) {
+      const labels = (doc.spec as { template: { metadata: { labels: Record<string, string> } } }).template
+        .metadata.labels;
+      const covered = denials.some((spec) =>
+        Object.entries(spec.podSelector.matchLabels ?? {}).every(([key, value]) => labels[key] === value),
+      );
+      expect(covered, doc.metadata.name).toBe(true);
+    }
+  });
+
   test("production: namespaced, pinned image, three PostgreSQL instances with continuous backup", () => {
     expect(production.every((doc) => doc.kind === "Namespace" || doc.metadata.namespace === "pris")).toBe(
       true,
