@@ -81,16 +81,17 @@ describe("the relay woken when outbox rows commit, with a one-minute poll", () =
     if (running) await stop(running);
   });
 
-  it("sends a declaration's e-mails within two seconds, not at the next poll", async () => {
-    for (let i = 0; i < 3; i++) expect(await declareAndTime(seedDb, 2_000)).toBeLessThan(2_000);
-  });
+  // Seconds against the poll's minute: the bound leaves room for a loaded machine, not for a poll.
+  it("sends a declaration's e-mails within seconds, not at the next poll a minute later", async () => {
+    for (let i = 0; i < 3; i++) expect(await declareAndTime(seedDb, 10_000)).toBeLessThan(10_000);
+  }, 60_000);
 
   it("listens again after its connection is killed, and relays what committed meanwhile", async () => {
     const before = await listenerPid();
     await seedDb.db.execute(sql`SELECT pg_terminate_backend(${before})`);
     // Committed while nothing listens: its notification is lost; listening again wakes the relay.
-    const meanwhile = await declareAndTime(seedDb, 5_000);
-    expect(meanwhile).toBeLessThan(5_000);
+    const meanwhile = await declareAndTime(seedDb, 15_000);
+    expect(meanwhile).toBeLessThan(15_000);
     await waitUntil(
       "a new LISTEN connection",
       async () => {
@@ -99,8 +100,8 @@ describe("the relay woken when outbox rows commit, with a one-minute poll", () =
       },
       5_000,
     );
-    expect(await declareAndTime(seedDb, 2_000)).toBeLessThan(2_000);
-  });
+    expect(await declareAndTime(seedDb, 10_000)).toBeLessThan(10_000);
+  }, 60_000);
 });
 
 describe("the poll as the safety net", () => {
