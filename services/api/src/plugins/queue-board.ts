@@ -46,7 +46,8 @@ export default async function queueBoard(app: FastifyInstance) {
     queue.on("error", (err) => app.log.debug({ err: err.message, queue: name }, "queue board: redis error"));
     return queue;
   });
-  const serverAdapter = new FastifyAdapter();
+  // The page's <base href> and its calls to its own API are built from this path.
+  const serverAdapter = new FastifyAdapter().setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
     queues: queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: true })),
     serverAdapter,

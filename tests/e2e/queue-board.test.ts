@@ -1,0 +1,48 @@
+import { QUEUE_NAMES } from "@pris/domain";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DESKTOP, launchChromium, listen, SCREENSHOT_DIR } from "../support/browser.ts";
+import { createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
+
+/**
+ * An administrator opens the queue board: its page, scripts and styles load under the app's
+ * Content-Security-Policy (browser.ts fails the test on any violation), and it lists the worker's queues.
+ * The board is not the web app: no build is needed.
+ */
+describe("the queue board in a browser", () => {
+  let t: TestApp;
+  let baseUrl: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    baseUrl = await listen(t.app);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it("renders for an administrator, with no blocked load and no request refused", async () => {
+    const admin = await createUser(t.db, { role: "admin" });
+    const { cookieWithoutCsrf } = await login(t.app, admin.email);
+    const context = await browser.newContext(DESKTOP);
+    await context.addCookies([
+      { name: "pris_session", value: cookieWithoutCsrf.cookie.split("=")[1]!, url: baseUrl },
+    ]);
+    const page = await context.newPage();
+    const failed: string[] = [];
+    page.on("requestfailed", (r) => failed.push(`${r.url()} ${r.failure()?.errorText}`));
+    page.on("response", (r) => {
+      if (r.status() >= 400) failed.push(`${r.url()} ${r.status()}`);
+    });
+    await page.goto(`${baseUrl}/administration/files-attente/`);
+    for (const name of Object.values(QUEUE_NAMES)) {
+      await page.getByText(name, { exact: true }).first().waitFor({ timeout: 15_000 });
+    }
+    await page.screenshot({ path: `${SCREENSHOT_DIR}/queue-board.png`, fullPage: true });
+    expect(failed).toEqual([]);
+    await context.close();
+  });
+});
