@@ -1,13 +1,20 @@
 import { QUEUE_NAMES } from "@pris/domain";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DESKTOP, launchChromium, listen, SCREENSHOT_DIR } from "../support/browser.ts";
-import { createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
+import {
+  assertWebBuilt,
+  DESKTOP,
+  launchChromium,
+  listen,
+  SCREENSHOT_DIR,
+  WEB_DIST_DIR,
+} from "../support/browser.ts";
+import { createUser, login, PASSWORD, startTestApp, type TestApp } from "../support/fixtures.ts";
 
 /**
  * An administrator opens the queue board: its page, scripts and styles load under the app's
  * Content-Security-Policy (browser.ts fails the test on any violation), and it lists the worker's queues.
- * The board is not the web app: no build is needed.
+ * The web app's Administration menu leads an administrator there.
  */
 describe("the queue board in a browser", () => {
   let t: TestApp;
@@ -15,7 +22,8 @@ describe("the queue board in a browser", () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    assertWebBuilt();
+    t = await startTestApp({ WEB_DIST_DIR });
     baseUrl = await listen(t.app);
     browser = await launchChromium();
   });
@@ -43,6 +51,33 @@ describe("the queue board in a browser", () => {
     }
     await page.screenshot({ path: `${SCREENSHOT_DIR}/queue-board.png`, fullPage: true });
     expect(failed).toEqual([]);
+    await context.close();
+  });
+
+  it("is in an administrator's Administration menu, and in no one else's", async () => {
+    const admin = await createUser(t.db, { role: "admin" });
+    const analyst = await createUser(t.db, { role: "analyst" });
+    const signIn = async (email: string) => {
+      const context = await browser.newContext(DESKTOP);
+      const page = await context.newPage();
+      await page.goto(`${baseUrl}/connexion`);
+      await page.getByLabel("Adresse électronique").fill(email);
+      await page.getByLabel("Mot de passe").fill(PASSWORD);
+      await page.getByRole("button", { name: "Se connecter" }).click();
+      await page.waitForURL((url) => !url.pathname.startsWith("/connexion"));
+      await page.getByRole("button", { name: "Administration" }).click();
+      return { context, page };
+    };
+
+    const other = await signIn(analyst.email);
+    await other.page.getByRole("link", { name: "Astreinte" }).waitFor();
+    expect(await other.page.getByRole("link", { name: "Files d'attente" }).count()).toBe(0);
+    await other.context.close();
+
+    const { context, page } = await signIn(admin.email);
+    await page.getByRole("link", { name: "Files d'attente" }).click();
+    await page.waitForURL((url) => url.pathname.startsWith("/administration/files-attente"));
+    await page.getByText(QUEUE_NAMES.sendMail, { exact: true }).first().waitFor({ timeout: 15_000 });
     await context.close();
   });
 });

@@ -83,7 +83,7 @@ describe("the queue board", () => {
       url: `${BOARD}/api/queues/outbox/retry/failed`,
       headers: s.cookie,
     });
-    expect(retry.statusCode).toBeGreaterThanOrEqual(400);
+    expect(retry.statusCode).toBe(405);
   });
 
   test("refuses an administrator whose second factor is still owed", async () => {
