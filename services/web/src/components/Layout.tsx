@@ -21,7 +21,7 @@ type NavItem = NavLink | { text: string; menuLinks: NavLink[]; isActive: boolean
 
 /** The "Administration" menu: the pages of admin-pages.ts this role may open. */
 function administrationMenu(me: Me, path: string): NavItem[] {
-  const menuLinks = adminPagesFor(me.role, me).map((p) => ({
+  const menuLinks: NavLink[] = adminPagesFor(me.role, me).map((p) => ({
     text: p.title,
     linkProps: { to: p.path },
     isActive: path.startsWith(p.path),
