@@ -35,9 +35,8 @@ const EXTERNAL_FONT = /<link[^>]*href="https:\/\/fonts\.googleapis\.com[^>]*>\s*
  * role → 403, a session still owing its second factor → 401 second_factor_required; its errors go through
  * the application's error handler (problem+json), not the board's own.
  *
- * Read-only: the board's page sends no CSRF token, which the API requires of every write made with the
- * session cookie; and retrying, cleaning or removing jobs would bypass the outbox's idempotency keys.
- * Operators retry through the outbox (its rows replay) rather than from here.
+ * Read-only (its write routes answer 405): the board's page sends no CSRF token, which the API requires
+ * of every write made with the session cookie, and the API does not relax that for one page.
  */
 export default async function queueBoard(app: FastifyInstance) {
   // The API's own Redis connection: the board only reads, and opens no blocking connection.
