@@ -38,6 +38,7 @@ import docs from "./plugins/docs.ts";
 import errors, { clientErrorHandler, frameworkErrorHandler } from "./plugins/errors.ts";
 import infra from "./plugins/infra.ts";
 import metrics from "./plugins/metrics.ts";
+import queueBoard from "./plugins/queue-board.ts";
 import securityHeaders from "./plugins/security-headers.ts";
 import validation from "./plugins/validation.ts";
 import web from "./plugins/web.ts";
@@ -156,6 +157,7 @@ export async function buildApp(config: Config) {
     },
     { prefix: "/api/v1" },
   );
+  await app.register(queueBoard);
   await app.register(web);
   return app;
 }

@@ -3,7 +3,7 @@ import { Header } from "@codegouvfr/react-dsfr/Header";
 import type { Me, Role } from "@pris/domain";
 import { useEffect } from "react";
 import { Outlet, useLocation, useNavigate } from "react-router";
-import { adminPagesFor } from "../pages/admin/admin-pages.ts";
+import { adminLinksFor, adminPagesFor } from "../pages/admin/admin-pages.ts";
 import { homePath } from "../pages/HomeRedirect.tsx";
 import { useApp } from "../session.tsx";
 import { NewRetexNotice } from "./NewRetexNotice.tsx";
@@ -16,16 +16,20 @@ export function usePageTitle(title: string): void {
   }, [title, config.regionName]);
 }
 
-type NavLink = { text: string; linkProps: { to: string }; isActive: boolean };
+type NavLink = { text: string; linkProps: { to: string; reloadDocument?: boolean }; isActive: boolean };
 type NavItem = NavLink | { text: string; menuLinks: NavLink[]; isActive: boolean };
 
 /** The "Administration" menu: the pages of admin-pages.ts this role may open. */
 function administrationMenu(me: Me, path: string): NavItem[] {
-  const menuLinks = adminPagesFor(me.role, me).map((p) => ({
+  const menuLinks: NavLink[] = adminPagesFor(me.role, me).map((p) => ({
     text: p.title,
     linkProps: { to: p.path },
     isActive: path.startsWith(p.path),
   }));
+  for (const l of adminLinksFor(me.role)) {
+    // Not a route of this app: the browser loads the API's page.
+    menuLinks.push({ text: l.title, linkProps: { to: l.href, reloadDocument: true }, isActive: false });
+  }
   if (menuLinks.length === 0) return [];
   return [{ text: "Administration", menuLinks, isActive: menuLinks.some((l) => l.isActive) }];
 }

@@ -80,6 +80,22 @@ export const ADMIN_PAGES: AdminPage[] = [
   },
 ];
 
+/** Pages of the API's own, outside this app: the menu opens them as a new document. */
+export interface AdminLink {
+  href: string;
+  title: string;
+  roles: readonly Role[];
+}
+
+export const ADMIN_LINKS: AdminLink[] = [
+  // The worker's queues, on the API's bull-board (services/api/src/plugins/queue-board.ts).
+  { href: "/administration/files-attente/", title: "Files d'attente", roles: ["admin"] },
+];
+
+export function adminLinksFor(role: Role): AdminLink[] {
+  return ADMIN_LINKS.filter((l) => l.roles.includes(role));
+}
+
 export function adminPagesFor(role: Role, me?: Pick<Me, "role" | "ght">): AdminPage[] {
   return ADMIN_PAGES.filter((p) => p.roles.includes(role) && (!me || !p.shownTo || p.shownTo(me)));
 }
