@@ -186,5 +186,5 @@ describe("sessions, in the browser", () => {
       .filter({ hasText: "Fin de toutes les sessions d'une personne" })
       .first()
       .waitFor();
-  });
+  }, 60_000);
 });
