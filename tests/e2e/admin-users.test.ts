@@ -101,5 +101,5 @@ describe("the administrator manages users and reads the trail", () => {
     await row.getByRole("button", { name: /Yves Ciblé/ }).click();
     await page.getByRole("button", { name: /Objet : Yves Ciblé/ }).waitFor();
     expect(await page.getByTestId("audit-csv").getAttribute("href")).toMatch(/objectId=[0-9a-f-]{36}/);
-  }, 60_000);
+  });
 });

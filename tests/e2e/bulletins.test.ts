@@ -232,5 +232,5 @@ describe("an alert bulletin from the composer to the acknowledgements", () => {
     await desk.waitForURL(/\/bulletins$/);
     const gone = await t.app.inject({ method: "GET", url: `/api/v1/bulletins/${id}`, headers: bearer });
     expect(gone.statusCode).toBe(404);
-  }, 60_000);
+  });
 });

@@ -96,5 +96,5 @@ describe("the declaration form without network, the app opened on another page",
     await page.waitForURL(/\/incidents\/[0-9a-f-]+\/confirmation$/, { timeout: 20_000 });
     const rows = await t.db.select().from(incidents).where(eq(incidents.establishmentId, establishment.id));
     expect(rows.map((r) => r.title)).toEqual(["Rançongiciel sur le poste de l'infirmerie"]);
-  }, 60_000);
+  });
 });

@@ -283,7 +283,7 @@ describe("declaring an incident in the browser", () => {
     const [row] = await t.db.select().from(incidents).where(eq(incidents.reference, reference));
     expect(row).toMatchObject({ severity: "P2", severitySuggested: "P2" });
     await shot(page, "phone-confirmation-ehpad-ransomware");
-  }, 60_000);
+  });
 
   it("keeps the draft on the device across a reload, until it is erased", async () => {
     const user = await rssi();
@@ -324,7 +324,7 @@ describe("declaring an incident in the browser", () => {
     await page.reload();
     await page.getByLabel(/^Titre/).waitFor();
     expect(await page.getByText("Brouillon restauré").count()).toBe(0);
-  }, 60_000);
+  });
 
   it("retries with the same Idempotency-Key when the answer is lost: one incident, not two", async () => {
     const user = await rssi();
@@ -369,7 +369,7 @@ describe("declaring an incident in the browser", () => {
     await page.getByRole("main").getByRole("link", { name: "Mes signalements" }).click();
     await page.getByRole("table").getByRole("link", { name: reference }).waitFor();
     await shot(page, "desktop-list");
-  }, 60_000);
+  });
 
   it("asks to sign in again inline when the session expired, then sends the declaration", async () => {
     const user = await rssi();
@@ -391,7 +391,7 @@ describe("declaring an incident in the browser", () => {
       .from(incidents)
       .where(eq(incidents.title, "Session expirée en pleine crise"));
     expect(rows).toHaveLength(1);
-  }, 60_000);
+  });
 
   it("pages through Mes signalements with the API's cursor", async () => {
     const other = await createEstablishment(t.db, { name: "Clinique des Flamboyants" });
@@ -421,5 +421,5 @@ describe("declaring an incident in the browser", () => {
     expect(await page.getByRole("table").getByText("Incident de série 1", { exact: true }).count()).toBe(1);
     // The first of the new rows takes the focus, so a keyboard or screen reader user carries on from there.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toMatch(REFERENCE);
-  }, 60_000);
+  });
 });

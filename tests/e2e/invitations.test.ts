@@ -115,7 +115,7 @@ describe("a person onboarded by invitation, in the browser", () => {
     await row.getByText("Acceptée").waitFor();
     await row.getByText(/Envoyé le/).waitFor();
     await desk.screenshot({ path: `${SCREENSHOT_DIR}/invitations-admin.png`, fullPage: true });
-  }, 60_000);
+  });
 
   it("admin counts the RSSI contacts without an account, confirms, and the e-mails go", async () => {
     await createEstablishment(t.db, { name: "EHPAD Les Filaos", category: "ehpad" });

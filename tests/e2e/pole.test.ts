@@ -346,7 +346,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     // Handed to a colleague of the pole.
     await page.getByLabel("Attribuer à").selectOption({ label: colleague.displayName });
     await page.getByText(`Responsable : ${colleague.displayName}`).waitFor();
-  }, 60_000);
+  });
 
   it("pages through a filtered queue with Afficher plus", async () => {
     const east = await createEstablishment(t.db, { name: "CH de l'Est", territory: "est" });
@@ -372,7 +372,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     expect(await page.getByRole("button", { name: "Afficher plus" }).count()).toBe(0);
     const references = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-reference")));
     expect(new Set(references).size).toBe(30);
-  }, 60_000);
+  });
 
   it("shows the ARS its statistics with the month's major incident", async () => {
     const arsUser = await createUser(t.db, { role: "ars", name: "Agnès Payet" });
@@ -387,5 +387,5 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await signIn(small, baseUrl, arsUser.email, /\/statistiques$/);
     await small.getByTestId("stats-total").waitFor();
     await shot(small, "phone-stats");
-  }, 60_000);
+  });
 });

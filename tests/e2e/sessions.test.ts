@@ -143,7 +143,7 @@ describe("sessions, in the browser", () => {
     await phone.waitForURL((url) => url.pathname === "/connexion");
     await signedOut(phone);
     expect(await openSessions(person.id)).toHaveLength(0);
-  }, 60_000);
+  });
 
   it("lets the administrator end all of a person's sessions, which signs that person out", async () => {
     const admin = await createUser(t.db, { role: "admin", name: "Adèle Administratrice" });
@@ -186,5 +186,5 @@ describe("sessions, in the browser", () => {
       .filter({ hasText: "Fin de toutes les sessions d'une personne" })
       .first()
       .waitFor();
-  }, 60_000);
+  });
 });

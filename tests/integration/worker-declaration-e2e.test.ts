@@ -118,5 +118,5 @@ describe("a declaration through the API", () => {
       ["sent", 1],
       ["sent", 1],
     ]);
-  }, 60_000);
+  });
 });

@@ -112,7 +112,7 @@ describe("with Redis down", () => {
       await queues.close();
       await client.quit();
     }
-  }, 60_000);
+  });
 });
 
 describe("Redis eviction policy", () => {

@@ -127,7 +127,7 @@ describe("timers of a declaration made through the API", () => {
     expect(rows.find((r) => r.kind === "sla.remind")?.cancelledAt).toBeInstanceOf(Date);
     expect(rows.find((r) => r.kind === "sla.missed")?.firedAt).toBeInstanceOf(Date);
     expect(await timerLogEntries(t.db, d.id)).toHaveLength(1);
-  }, 60_000);
+  });
 });
 
 describe("timers following the pole's work through the API", () => {
