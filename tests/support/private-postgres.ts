@@ -67,9 +67,13 @@ function accepts(port: number): Promise<boolean> {
 
 /**
  * `settings` are server settings (`-c name=value`) added to the test defaults. The server runs with this
- * process's environment: under `pnpm test:at`, with its shifted clock.
+ * process's environment: under `pnpm test:at`, with its shifted clock. With `standbyOf`, the cluster is a
+ * hot standby streaming from that one (pg_basebackup -R), read-only, as a CloudNativePG replica is.
  */
-export async function startPrivatePostgres(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(
+  settings: Record<string, string> = {},
+  { standbyOf }: { standbyOf?: PrivatePostgres } = {},
+): Promise<PrivatePostgres> {
   const bin = binDir();
   const dataDir = mkdtempSync(path.join(tmpdir(), "pris-pg-"));
   const pgCtl = path.join(bin, "pg_ctl");
@@ -97,16 +101,15 @@ export async function startPrivatePostgres(settings: Record<string, string> = {}
       const gid = Number(execFileSync("id", ["-g", "postgres"]).toString().trim());
       chownSync(dataDir, uid, gid);
     }
-    const [initCmd, initArgs] = serverCommand(path.join(bin, "initdb"), [
-      "-D",
-      dataDir,
-      "-U",
-      "postgres",
-      "--auth=trust",
-      "--encoding=UTF8",
-      "--locale=C",
-      "--no-sync",
-    ]);
+    const [initCmd, initArgs] = standbyOf
+      ? serverCommand(path.join(bin, "pg_basebackup"), [
+          ...["-D", dataDir, "-h", "127.0.0.1", "-p", String(standbyOf.port), "-U", "postgres"],
+          ...["--write-recovery-conf", "--checkpoint=fast", "--no-sync"],
+        ])
+      : serverCommand(path.join(bin, "initdb"), [
+          ...["-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"],
+          "--no-sync",
+        ]);
     await run(initCmd, initArgs);
 
     for (const candidate of PORTS) {

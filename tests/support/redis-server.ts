@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 /** A private, throw-away redis-server that a test can stop and start again on the same port. */
 export interface PrivateRedis {
@@ -84,4 +87,44 @@ export async function startPrivateRedis(extraArgs: string[] = []): Promise<Priva
 
   await start();
   return { url: `redis://127.0.0.1:${port}`, port, kill, start, stop: kill };
+}
+
+/**
+ * A Sentinel watching `primary` under the master name `master` (quorum 1: it alone decides). It rewrites
+ * its configuration file, so the file lives in a directory of its own.
+ */
+export async function startSentinel(
+  master: string,
+  primary: PrivateRedis,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), "pris-sentinel-"));
+  const file = path.join(dir, "sentinel.conf");
+  writeFileSync(
+    file,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `sentinel monitor ${master} 127.0.0.1 ${primary.port} 1`,
+      `sentinel down-after-milliseconds ${master} 1000`,
+      `sentinel failover-timeout ${master} 5000`,
+      "",
+    ].join("\n"),
+  );
+  const proc = spawn("redis-server", [file, "--sentinel"], {
+    stdio: "ignore",
+    env: { ...process.env, LD_PRELOAD: "" },
+  });
+  await until(`redis-sentinel on port ${port}`, () => accepts(port));
+  return {
+    port,
+    async stop() {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once("exit", r));
+        proc.kill("SIGKILL");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

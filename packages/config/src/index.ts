@@ -33,6 +33,13 @@ export const ConfigSchema = Type.Object({
     default: "postgres://postgres:postgres@127.0.0.1:5432/pris",
     description: "PostgreSQL connection string (the source of truth)",
   }),
+  DATABASE_READ_URL: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "API: PostgreSQL connection string of a read replica (CloudNativePG's `-ro` service) for the statistics and the exports; unset: they read the primary. Replication lag shows there, never in a journey",
+    }),
+  ),
   DATABASE_POOL_MAX: Type.Integer({
     minimum: 1,
     maximum: 500,
@@ -47,6 +54,17 @@ export const ConfigSchema = Type.Object({
     minLength: 1,
     default: "redis://127.0.0.1:6379",
     description: "Redis connection string (work in flight only: BullMQ queues)",
+  }),
+  REDIS_SENTINELS: Type.String({
+    default: "",
+    pattern: "^$|^[^\\s,:]+:\\d{1,5}(,[^\\s,:]+:\\d{1,5})*$",
+    description:
+      "Redis Sentinels as host:port,host:port: set, every process asks them for the current primary of REDIS_SENTINEL_MASTER (and follows a failover) instead of REDIS_URL's host; REDIS_URL still gives the password, which the Sentinels share",
+  }),
+  REDIS_SENTINEL_MASTER: Type.String({
+    minLength: 1,
+    default: "pris",
+    description: "The name the Sentinels know the primary by (their master group)",
   }),
   QUEUE_PREFIX: Type.String({
     minLength: 1,
@@ -377,6 +395,32 @@ export class ConfigError extends Error {
 }
 
 /** Whether /docs serves the interactive documentation: off in production unless asked for. */
+/**
+ * What an ioredis client adds to REDIS_URL to reach the primary through the Sentinels: nothing when none is
+ * set. The Sentinels share the primary's password (the redis-operator's one Secret).
+ */
+export function redisSentinelOptions(
+  config: Pick<Config, "REDIS_URL" | "REDIS_SENTINELS" | "REDIS_SENTINEL_MASTER">,
+): {
+  sentinels?: { host: string; port: number }[];
+  name?: string;
+  sentinelPassword?: string;
+  failoverDetector?: boolean;
+} {
+  if (!config.REDIS_SENTINELS) return {};
+  const password = decodeURIComponent(new URL(config.REDIS_URL).password) || undefined;
+  return {
+    sentinels: config.REDIS_SENTINELS.split(",").map((entry) => {
+      const at = entry.lastIndexOf(":");
+      return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+    }),
+    name: config.REDIS_SENTINEL_MASTER,
+    // Told of a failover by the Sentinels (+switch-master) rather than by a primary turned read-only.
+    failoverDetector: true,
+    ...(password ? { sentinelPassword: password } : {}),
+  };
+}
+
 export function docsEnabled(config: Pick<Config, "API_DOCS" | "NODE_ENV">): boolean {
   return config.API_DOCS === "on" || (config.API_DOCS === "auto" && config.NODE_ENV !== "production");
 }

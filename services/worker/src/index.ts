@@ -137,8 +137,8 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     onConnectionError: (err) =>
       logger.warn({ err }, "PostgreSQL connection lost; its work is retried on a new connection"),
   });
-  const producer = createProducerConnection(config.REDIS_URL, logger, "pris-worker-producer");
-  const consumer = createWorkerConnection(config.REDIS_URL, logger, "pris-worker-consumer");
+  const producer = createProducerConnection(config, logger, "pris-worker-producer");
+  const consumer = createWorkerConnection(config, logger, "pris-worker-consumer");
   const queues = createQueues(config, producer);
   for (const queue of [queues.outbox, queues.sendMail, queues.maintenance]) {
     queue.on("error", (err) => logger.debug({ err, queue: queue.name }, "queue error"));

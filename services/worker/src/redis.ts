@@ -1,12 +1,20 @@
+import { type Config, redisSentinelOptions } from "@pris/config";
 import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "./logger.ts";
+
+type RedisSettings = Pick<Config, "REDIS_URL" | "REDIS_SENTINELS" | "REDIS_SENTINEL_MASTER">;
 
 /**
  * BullMQ workers block on Redis and must wait for it forever: their connection never gives up
  * on a command (maxRetriesPerRequest: null), as BullMQ requires.
  */
-export function createWorkerConnection(url: string, logger: Logger, name: string): Redis {
-  return watch(new Redis(url, { maxRetriesPerRequest: null, connectionName: name }), logger, name);
+export function createWorkerConnection(config: RedisSettings, logger: Logger, name: string): Redis {
+  const options: RedisOptions = {
+    ...redisSentinelOptions(config),
+    maxRetriesPerRequest: null,
+    connectionName: name,
+  };
+  return watch(new Redis(config.REDIS_URL, options), logger, name);
 }
 
 /**
@@ -14,14 +22,15 @@ export function createWorkerConnection(url: string, logger: Logger, name: string
  * and a command queued while Redis is away would hold that transaction open. With the offline
  * queue off, a command sent while disconnected is rejected at once and the relay rolls back.
  */
-export function createProducerConnection(url: string, logger: Logger, name: string): Redis {
+export function createProducerConnection(config: RedisSettings, logger: Logger, name: string): Redis {
   const options: RedisOptions = {
+    ...redisSentinelOptions(config),
     connectionName: name,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
   };
-  return watch(new Redis(url, options), logger, name);
+  return watch(new Redis(config.REDIS_URL, options), logger, name);
 }
 
 /** Logs a lost connection once per outage rather than on every reconnection attempt. */

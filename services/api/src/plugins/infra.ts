@@ -1,4 +1,4 @@
-import type { Config } from "@pris/config";
+import { type Config, redisSentinelOptions } from "@pris/config";
 import { configureLogChain, createDatabase, type Database } from "@pris/db";
 import fp from "fastify-plugin";
 import { Redis } from "ioredis";
@@ -8,6 +8,11 @@ declare module "fastify" {
   interface FastifyInstance {
     config: Config;
     database: Database;
+    /**
+     * Where the statistics and the exports read: the replica of DATABASE_READ_URL, or the primary when it is
+     * unset. Nothing that a journey reads right after writing it comes from here.
+     */
+    readDatabase: Database;
     /** Used for readiness only: the API never needs Redis to accept a declaration. */
     redis: Redis;
     directoryCache: DirectoryCache;
@@ -27,7 +32,17 @@ export default fp(
       timeZone: config.REGION_TIMEZONE,
     });
     app.decorate("database", database);
+    const readDatabase = config.DATABASE_READ_URL
+      ? createDatabase({
+          url: config.DATABASE_READ_URL,
+          max: Math.max(2, Math.ceil(config.DATABASE_POOL_MAX / 4)),
+          applicationName: "pris-api-read",
+          timeZone: config.REGION_TIMEZONE,
+        })
+      : database;
+    app.decorate("readDatabase", readDatabase);
     const redis = new Redis(config.REDIS_URL, {
+      ...redisSentinelOptions(config),
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -43,6 +58,7 @@ export default fp(
     app.addHook("onClose", async () => {
       await directoryCache.close();
       redis.disconnect();
+      if (readDatabase !== database) await readDatabase.close();
       await database.close();
     });
   },

@@ -43,7 +43,8 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const csv = auditCsvStream(db, request.query, app.config.REGION_TIMEZONE);
+      // A long export reads the replica when there is one (DATABASE_READ_URL).
+      const csv = auditCsvStream(app.readDatabase.db, request.query, app.config.REGION_TIMEZONE);
       // Fastify pipes a stream as it is, without the serializer the string schema types the reply for.
       return reply
         .type("text/csv; charset=utf-8")

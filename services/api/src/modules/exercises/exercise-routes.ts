@@ -65,6 +65,8 @@ import {
  */
 const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
+  // The completion dashboard and its exports read the replica when there is one (DATABASE_READ_URL).
+  const readDb = app.readDatabase.db;
   const { config } = app;
   const settings = { timeZone: config.REGION_TIMEZONE, rule: obligationRule(config) };
   const tags = ["exercises"];
@@ -481,7 +483,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       regional(request);
-      return completion(db, settings, yearOr(request.query.year));
+      return completion(readDb, settings, yearOr(request.query.year));
     },
   );
 
@@ -502,7 +504,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       regional(request);
-      return lateEstablishments(db, settings, { ...request.query, year: yearOr(request.query.year) });
+      return lateEstablishments(readDb, settings, { ...request.query, year: yearOr(request.query.year) });
     },
   );
 
@@ -528,7 +530,7 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply
         .type("text/csv; charset=utf-8")
         .header("content-disposition", `attachment; filename="exercices-${year}.csv"`)
-        .send(completionCsv(await completion(db, settings, year)));
+        .send(completionCsv(await completion(readDb, settings, year)));
     },
   );
 
@@ -552,8 +554,8 @@ const exerciseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       regional(request);
       const year = yearOr(request.query.year);
       const [data, late] = await Promise.all([
-        completion(db, settings, year),
-        lateEstablishments(db, settings, { year }, true),
+        completion(readDb, settings, year),
+        lateEstablishments(readDb, settings, { year }, true),
       ]);
       return reply
         .type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -8,7 +8,8 @@ import { statsCsv } from "./stats-export.ts";
 import { incidentStats, STATS_ROLES } from "./stats-service.ts";
 
 const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { db } = app.database;
+  // Statistics read the replica when there is one (DATABASE_READ_URL).
+  const { db } = app.readDatabase;
   const { config } = app;
 
   app.get(
