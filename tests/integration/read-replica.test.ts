@@ -129,4 +129,15 @@ describe("a read replica for the statistics and the exports (DATABASE_READ_URL)"
     expect(res.statusCode).toBe(403);
     expect(res.headers["content-type"]).toMatch(/problem\+json/);
   });
+
+  it("answers 503 on those routes when the replica is gone, and the journeys go on", async () => {
+    await standby.stop();
+    const res = await app.inject({ method: "GET", url: statsUrl(), headers: analyst });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("5");
+    expect(res.json()).toMatchObject({ code: "database_unavailable" });
+    await declare();
+    const queue = await app.inject({ method: "GET", url: "/api/v1/queue", headers: analyst });
+    expect(queue.statusCode).toBe(200);
+  });
 });

@@ -135,6 +135,32 @@ export function pgCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A database out of reach (refused, timed out, cut, shutting down) rather than a fault of this code: a
+ * replica down, the primary failing over. The caller may retry; the operators see it in the readiness.
+ */
+export function databaseUnreachable(err: unknown): boolean {
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    const code = typeof e.code === "string" ? e.code : "";
+    if (
+      /^(08|57P0)/.test(code) ||
+      ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN"].includes(code)
+    )
+      return true;
+    if (
+      typeof e.message === "string" &&
+      /^(Connection terminated|timeout exceeded when trying to connect)/.test(e.message)
+    )
+      return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
 /** A field's pointer names what the client sent (an unknown key): enough of it to find it, not all. */
 function shortField(e: FieldError): FieldError {
   return e.field.length <= 120 ? e : { ...e, field: `${e.field.slice(0, 120)}…` };
@@ -254,6 +280,17 @@ export default fp(
           error.statusCode,
           STATUS_CODES[error.statusCode] ?? "bad_request",
           STATUS_TITLES[error.statusCode] ?? "The request cannot be processed",
+        );
+      }
+      if (databaseUnreachable(error)) {
+        request.log.error({ err: error }, "database unreachable");
+        reply.header("retry-after", "5");
+        return sendProblem(
+          request,
+          reply,
+          503,
+          "database_unavailable",
+          "The database cannot be reached; try again shortly",
         );
       }
       request.log.error({ err: error }, "unhandled error");
