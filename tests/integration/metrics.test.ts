@@ -22,7 +22,7 @@ let apiKey: string;
 let analyst: string;
 
 beforeAll(async () => {
-  stack = await startFullStack({}, { METRICS_PORT: "0", METRICS_TOKEN: TOKEN });
+  stack = await startFullStack({}, { METRICS_PORT: "0", METRICS_TOKEN: TOKEN, LOGIN_RATE_LIMIT_MAX: "2" });
   t = stack.t;
   const establishment = await createEstablishment(t.db, { name: "Clinique des Filaos" });
   apiKey = (await createApiKey(t.db, establishment.id)).key;
@@ -63,6 +63,16 @@ describe("the API's metrics", () => {
       payload: { email: analyst, password: "not the password at all" },
     });
     expect(wrong.statusCode).toBe(401);
+    // A third wrong guess for one account from one address is throttled (LOGIN_RATE_LIMIT_MAX 2).
+    const guess = () =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: "nobody@example.fr", password: "not the password at all" },
+      });
+    expect((await guess()).statusCode).toBe(401);
+    expect((await guess()).statusCode).toBe(401);
+    expect((await guess()).statusCode).toBe(429);
     // Past its service level and still not acknowledged: what the P1 alert watches.
     await t.db
       .update(incidents)
@@ -77,9 +87,12 @@ describe("the API's metrics", () => {
       );
     expect(requests("/api/v1/incidents", "POST", 201)).toBe(1);
     expect(requests("/api/v1/incidents/:id", "GET", 200)).toBe(1);
-    expect(requests("/api/v1/auth/login", "POST", 401)).toBe(1);
+    expect(requests("/api/v1/auth/login", "POST", 401)).toBe(3);
+    expect(requests("/api/v1/auth/login", "POST", 429)).toBe(1);
     expect(text).not.toContain(declared.id);
-    expect(sample(text, 'pris_sign_in_failures_total{step="password"}')).toBe(1);
+    expect(sample(text, 'pris_sign_in_failures_total{step="password"}')).toBe(3);
+    expect(sample(text, 'pris_sign_in_failures_total{step="throttled"}')).toBe(1);
+    expect(sample(text, 'pris_sign_in_failures_total{step="sso"}')).toBe(0);
     expect(sample(text, "pris_work_state_up")).toBe(1);
     expect(sample(text, "pris_outbox_pending")).toEqual(expect.any(Number));
     expect(sample(text, "pris_outbox_oldest_age_seconds")).toBeGreaterThanOrEqual(0);

@@ -175,6 +175,9 @@ describe("single sign-on with OpenID Connect", () => {
 
   it("refuses an unknown person with a French page saying whom to ask, and creates no account", async () => {
     const [{ n: before }] = (await t.db.select({ n: count() }).from(users)) as [{ n: number }];
+    const ssoFailures = async () =>
+      (await t.app.metrics.signInFailures.get()).values.find((v) => v.labels.step === "sso")?.value;
+    const failuresBefore = await ssoFailures();
     op.accounts.set("inconnu", { email: "personne@ars.test", emailVerified: true });
     const { res } = await signIn(new HttpBrowser(), "inconnu");
     expect(res.status).toBe(403);
@@ -186,6 +189,8 @@ describe("single sign-on with OpenID Connect", () => {
     expect(after).toBe(before);
     const [entry] = await refusals("unknown_person");
     expect(entry!.after).toMatchObject({ email: "personne@ars.test", subject: "inconnu" });
+    // Operators see it: pris_sign_in_failures_total{step="sso"}.
+    expect(await ssoFailures()).toBe(failuresBefore! + 1);
   });
 
   it("refuses a role this provider may not sign in, even a known one", async () => {

@@ -243,8 +243,10 @@ export default fp(
   async (app) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof AppError) {
-        if (error instanceof TooManyAttemptsError)
+        if (error instanceof TooManyAttemptsError) {
+          request.server.metrics.signInFailures.inc({ step: "throttled" });
           reply.header("retry-after", String(error.retryAfterSeconds));
+        }
         return sendProblem(request, reply, error.status, error.code, error.detail, {
           title: error.title,
           ...error.extra,

@@ -46,12 +46,12 @@ export default fp(
     });
     const signInFailures = new Counter({
       name: "pris_sign_in_failures_total",
-      help: "Failed sign-ins: step password (wrong e-mail or password) or second_factor (wrong code or passkey)",
+      help: "Failed sign-ins: step password (wrong e-mail or password), second_factor (wrong code or passkey), sso (single sign-on refused: unknown account, code not verified, provider down…) or throttled (429: too many attempts)",
       labelNames: ["step"] as const,
       registers: [registry],
     });
     // At 0 from the start, so that rate() and increase() see the first failure.
-    for (const step of ["password", "second_factor"]) signInFailures.inc({ step }, 0);
+    for (const step of ["password", "second_factor", "sso", "throttled"]) signInFailures.inc({ step }, 0);
     let liveQueue: () => number = () => 0;
     new Gauge({
       name: "pris_live_queue_subscribers",

@@ -84,6 +84,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   ) {
     await recordRefusal(app.database.db, handle.settings, refusal, who, actorOf(request));
+    app.metrics.signInFailures.inc({ step: "sso" });
     request.log.info({ provider: handle.settings.name, code: refusal.code }, "single sign-on refused");
     return sendSsoRefusal(request, reply, refusal);
   }
