@@ -7,7 +7,7 @@ import { type TraceCarrier, tracingEnabled } from "./index.ts";
  * in. Undefined while tracing is off, so that queues and workers carry no telemetry at all.
  */
 export function bullmqTelemetry(): BullMQOtel | undefined {
-  return tracingEnabled() ? new BullMQOtel("pris") : undefined;
+  return tracingEnabled() ? new BullMQOtel({ tracerName: "pris" }) : undefined;
 }
 
 /**

@@ -10,7 +10,9 @@ import type { FastifyRequest } from "fastify";
 export function fastifyTracingPlugin() {
   const instrumentation = new FastifyOtelInstrumentation({
     registerOnInitialization: false,
-    ignorePaths: (route: { url: string }) => route.url === "/healthz" || route.url.startsWith("/assets/"),
+    // Probes and static files would bury the requests that do work.
+    ignorePaths: (route: { url: string }) =>
+      route.url.startsWith("/health/") || route.url.startsWith("/assets/"),
     requestHook: (span: Span, request: FastifyRequest) => {
       span.updateName(`${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`);
     },

@@ -120,4 +120,39 @@ export function traceLogFields(): { trace_id?: string; span_id?: string; trace_f
   return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}` };
 }
 
+export interface StartedSpan {
+  /** The span's own context, for the work it hands on. */
+  carrier: TraceCarrier;
+  end(error?: unknown): void;
+}
+
+/**
+ * Starts a span, not made active, as a child of a stored carrier: for work done on behalf of many traces
+ * at once (the outbox relay's batch), each item gets its own. Undefined when tracing is off or the item
+ * was not traced.
+ */
+export function startSpanFrom(
+  carrier: TraceCarrier | null | undefined,
+  name: string,
+  options: Omit<SpanOptions, "parent"> = {},
+): StartedSpan | undefined {
+  if (!started || !carrier?.traceparent) return undefined;
+  const parent = propagation.extract(ROOT_CONTEXT, carrier);
+  const span = trace
+    .getTracer(TRACER)
+    .startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes }, parent);
+  const own: TraceCarrier = {};
+  propagation.inject(trace.setSpan(parent, span), own);
+  return {
+    carrier: own,
+    end(error?: unknown) {
+      if (error !== undefined) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      }
+      span.end();
+    },
+  };
+}
+
 export { SpanKind };
