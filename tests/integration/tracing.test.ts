@@ -1,0 +1,221 @@
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createDatabase, type Database, outbox } from "@pris/db";
+import { createQueues } from "@pris/worker";
+import { eq } from "drizzle-orm";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase, testConfig } from "../support/env.ts";
+import { createApiKey, createEstablishment, createUser, declaration } from "../support/fixtures.ts";
+import { freePort } from "../support/redis-server.ts";
+import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
+import { waitUntil } from "../support/worker-fixtures.ts";
+import { startServiceProcess, type WorkerProcess } from "../support/worker-process.ts";
+
+/**
+ * Traces as an operator turns them on: the API and the worker as processes of their own, exporting OTLP
+ * over HTTP to a collector — here a plain HTTP server in the test that keeps what it is sent. One
+ * declaration must make one trace, from the POST to the e-mail handed to the SMTP server.
+ */
+
+interface ExportedSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+}
+
+interface OtlpCollector {
+  url: string;
+  requests: number;
+  spans: ExportedSpan[];
+  close(): Promise<void>;
+}
+
+/** OTLP/HTTP with JSON bodies (what @opentelemetry/exporter-trace-otlp-http sends), POST /v1/traces. */
+async function startCollector(): Promise<OtlpCollector> {
+  const collector: OtlpCollector = { url: "", requests: 0, spans: [], close: async () => {} };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      collector.requests += 1;
+      if (req.method !== "POST" || req.url !== "/v1/traces") {
+        res.writeHead(404).end();
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+        resourceSpans: {
+          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+          scopeSpans: { spans: Omit<ExportedSpan, "service">[] }[];
+        }[];
+      };
+      for (const rs of body.resourceSpans) {
+        const service = rs.resource.attributes.find((a) => a.key === "service.name")?.value.stringValue ?? "";
+        for (const ss of rs.scopeSpans)
+          for (const s of ss.spans)
+            collector.spans.push({
+              service,
+              traceId: s.traceId,
+              spanId: s.spanId,
+              parentSpanId: s.parentSpanId ?? "",
+              name: s.name,
+              kind: s.kind,
+            });
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  collector.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  collector.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return collector;
+}
+
+let database: TestDatabase;
+let db: Database;
+let smtp: TestSmtpServer;
+let collector: OtlpCollector;
+let apiKey: string;
+const config = testConfig();
+const running: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = createDatabase({ url: database.url, max: 2, applicationName: "pris-test" });
+  smtp = await startSmtpServer();
+  collector = await startCollector();
+  const establishment = await createEstablishment(db.db, { name: "Clinique des Flamboyants" });
+  apiKey = (await createApiKey(db.db, establishment.id)).key;
+  await createUser(db.db, { role: "analyst" });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(running.map((p) => p.stop()));
+  await db?.close();
+  await database?.drop();
+  await smtp?.close();
+  await collector?.close();
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  const queues = createQueues(config, redis);
+  for (const q of [queues.outbox, queues.sendMail, queues.maintenance]) await q.obliterate({ force: true });
+  await queues.close();
+  await redis.quit();
+});
+
+/** The API and a worker, as server.ts and worker.ts run them, with these extra settings. */
+async function startStack(extra: Record<string, string>) {
+  const port = await freePort();
+  const env = {
+    DATABASE_URL: database.url,
+    REDIS_URL: config.REDIS_URL,
+    QUEUE_PREFIX: config.QUEUE_PREFIX,
+    SMTP_URL: smtp.url,
+    PUBLIC_URL: "https://pris.example.re",
+    MIGRATE_ON_START: "false",
+    OUTBOX_POLL_MS: "100",
+    LOG_LEVEL: "info",
+    ...extra,
+  };
+  const api = startServiceProcess("services/api/src/server.ts", {
+    ...env,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+  });
+  const worker = startServiceProcess("services/worker/src/worker.ts", env);
+  running.push(api, worker);
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(
+    "the API listening",
+    () =>
+      fetch(`${url}/health/live`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+  );
+  await waitUntil("the worker started", () => worker.logs.some((l) => l.msg === "worker started"), 60_000);
+  return {
+    api,
+    worker,
+    async declare(title: string) {
+      const res = await fetch(`${url}/api/v1/incidents`, {
+        method: "POST",
+        headers: { authorization: `ApiKey ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify(declaration({ title })),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; reference: string };
+    },
+    async stop() {
+      await Promise.all([api.stop(), worker.stop()]);
+    },
+  };
+}
+
+function mailsFor(reference: string) {
+  return smtp.messages.filter((m) => m.parsed.subject?.includes(reference));
+}
+
+describe("traces", () => {
+  it("follow a declaration in one trace from the HTTP request to the SMTP send, and the logs carry its id", async () => {
+    const stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    const incident = await stack.declare("Rançongiciel tracé de bout en bout");
+    await waitUntil("the e-mail", () => mailsFor(incident.reference).length >= 1, 30_000);
+
+    const [row] = await db.db
+      .select({ traceContext: outbox.traceContext })
+      .from(outbox)
+      .where(eq(outbox.aggregateId, incident.id));
+    const traceparent = row?.traceContext?.traceparent ?? "";
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    const traceId = traceparent.split("-")[1]!;
+
+    // Spans are exported in batches about every second.
+    const smtpSpan = await waitUntil(
+      "the SMTP span",
+      () => collector.spans.find((s) => s.traceId === traceId && s.name === "smtp send"),
+      30_000,
+    );
+    const spans = collector.spans.filter((s) => s.traceId === traceId);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    // Walking up from the SMTP send reaches the request, through the relay and both jobs.
+    const chain: ExportedSpan[] = [];
+    for (let s: ExportedSpan | undefined = smtpSpan; s; s = byId.get(s.parentSpanId)) chain.unshift(s);
+    const named = chain.map((s) => `${s.service}: ${s.name}`);
+    expect(named[0]).toBe("pris-api: POST /api/v1/incidents");
+    expect(chain[0]!.parentSpanId).toBe("");
+    expect(named).toContain("pris-worker: outbox relay incident.declared");
+    expect(named.some((n) => /^pris-worker: process outbox/.test(n))).toBe(true);
+    expect(named.some((n) => /^pris-worker: process send-mail/.test(n))).toBe(true);
+    expect(named.at(-1)).toBe("pris-worker: smtp send");
+
+    // A line the worker wrote while the declaration's jobs ran names the trace.
+    const traced = [...stack.worker.logs, ...stack.api.logs].filter((l) => l.trace_id === traceId);
+    expect(traced.length).toBeGreaterThan(0);
+    expect(traced[0]!.span_id).toMatch(/^[0-9a-f]{16}$/);
+    await stack.stop();
+  }, 180_000);
+
+  it("are off when no endpoint is configured: nothing exported, nothing stored, nothing in the logs", async () => {
+    const before = collector.requests;
+    const stack = await startStack({});
+    const incident = await stack.declare("Rançongiciel sans traces");
+    await waitUntil("the e-mail", () => mailsFor(incident.reference).length >= 1, 30_000);
+    const [row] = await db.db
+      .select({ traceContext: outbox.traceContext })
+      .from(outbox)
+      .where(eq(outbox.aggregateId, incident.id));
+    expect(row?.traceContext).toBeNull();
+    await stack.stop();
+    expect(collector.requests).toBe(before);
+    const logs = [...stack.worker.logs, ...stack.api.logs];
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.filter((l) => "trace_id" in l)).toEqual([]);
+    expect(logs.filter((l) => l.level >= 50)).toEqual([]);
+  }, 180_000);
+});
