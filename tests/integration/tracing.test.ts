@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createDatabase, type Database, outbox } from "@pris/db";
+import { createDatabase, type Database, outbox, users } from "@pris/db";
 import { createQueues } from "@pris/worker";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
@@ -81,6 +81,7 @@ let db: Database;
 let smtp: TestSmtpServer;
 let collector: OtlpCollector;
 let apiKey: string;
+let analystId: string;
 const config = testConfig();
 const running: WorkerProcess[] = [];
 
@@ -91,7 +92,7 @@ beforeAll(async () => {
   collector = await startCollector();
   const establishment = await createEstablishment(db.db, { name: "Clinique des Flamboyants" });
   apiKey = (await createApiKey(db.db, establishment.id)).key;
-  await createUser(db.db, { role: "analyst" });
+  analystId = (await createUser(db.db, { role: "analyst" })).id;
 }, 60_000);
 
 afterAll(async () => {
@@ -194,10 +195,32 @@ describe("traces", () => {
     expect(named.some((n) => /^pris-worker: process send-mail/.test(n))).toBe(true);
     expect(named.at(-1)).toBe("pris-worker: smtp send");
 
-    // A line the worker wrote while the declaration's jobs ran names the trace.
-    const traced = [...stack.worker.logs, ...stack.api.logs].filter((l) => l.trace_id === traceId);
-    expect(traced.length).toBeGreaterThan(0);
-    expect(traced[0]!.span_id).toMatch(/^[0-9a-f]{16}$/);
+    // The lines written while the request ran name its trace and the span they were written in.
+    const traced = stack.api.logs.filter((l) => l.trace_id === traceId);
+    expect(traced.map((l) => l.msg)).toContain("incident declared");
+    for (const line of traced) expect(byId.has(String(line.span_id))).toBe(true);
+
+    // So do the worker's, written while a job of the trace runs: a declaration nobody can be told of.
+    await db.db.update(users).set({ active: false }).where(eq(users.id, analystId));
+    try {
+      const unheard = await stack.declare("Rançongiciel sans destinataire");
+      const line = await waitUntil(
+        "the worker's warning",
+        () =>
+          stack.worker.logs.find(
+            (l) => l.msg === "no active recipient for a declared incident" && l.incidentId === unheard.id,
+          ),
+        30_000,
+      );
+      const [unheardRow] = await db.db
+        .select({ traceContext: outbox.traceContext })
+        .from(outbox)
+        .where(eq(outbox.aggregateId, unheard.id));
+      expect(line.trace_id).toBe(unheardRow?.traceContext?.traceparent?.split("-")[1]);
+      expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+    } finally {
+      await db.db.update(users).set({ active: true }).where(eq(users.id, analystId));
+    }
     await stack.stop();
   }, 180_000);
 
