@@ -26,6 +26,8 @@ interface ExportedSpan {
   parentSpanId: string;
   name: string;
   kind: number;
+  /** Every attribute's value, as text. */
+  values: string[];
 }
 
 interface OtlpCollector {
@@ -50,7 +52,11 @@ async function startCollector(): Promise<OtlpCollector> {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
         resourceSpans: {
           resource: { attributes: { key: string; value: { stringValue?: string } }[] };
-          scopeSpans: { spans: Omit<ExportedSpan, "service">[] }[];
+          scopeSpans: {
+            spans: (Omit<ExportedSpan, "service" | "values"> & {
+              attributes?: { key: string; value: unknown }[];
+            })[];
+          }[];
         }[];
       };
       for (const rs of body.resourceSpans) {
@@ -64,6 +70,7 @@ async function startCollector(): Promise<OtlpCollector> {
               parentSpanId: s.parentSpanId ?? "",
               name: s.name,
               kind: s.kind,
+              values: (s.attributes ?? []).map((a) => JSON.stringify(a.value)),
             });
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -143,6 +150,7 @@ async function startStack(extra: Record<string, string>) {
   return {
     api,
     worker,
+    url,
     async declare(title: string) {
       const res = await fetch(`${url}/api/v1/incidents`, {
         method: "POST",
@@ -194,6 +202,18 @@ describe("traces", () => {
     expect(named.some((n) => /^pris-worker: process outbox/.test(n))).toBe(true);
     expect(named.some((n) => /^pris-worker: process send-mail/.test(n))).toBe(true);
     expect(named.at(-1)).toBe("pris-worker: smtp send");
+
+    // A link's token is in no span: requests are recorded by their route's pattern, never their URL.
+    const secret = "Zk3vQ9xLr2mW7tYp4sHd8nCb";
+    const link = await fetch(`${stack.url}/api/v1/auth/password-reset/${secret}?from=${secret}`);
+    expect(link.status).toBeLessThan(500);
+    await waitUntil(
+      "the link's span",
+      () => collector.spans.some((s) => s.name === "GET /api/v1/auth/password-reset/:token"),
+      30_000,
+    );
+    const leaks = collector.spans.filter((s) => `${s.name} ${s.values.join(" ")}`.includes(secret));
+    expect(leaks).toEqual([]);
 
     // The lines written while the request ran name its trace and the span they were written in.
     const traced = stack.api.logs.filter((l) => l.trace_id === traceId);

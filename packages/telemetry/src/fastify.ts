@@ -14,7 +14,12 @@ export function fastifyTracingPlugin() {
     ignorePaths: (route: { url: string }) =>
       route.url.startsWith("/health/") || route.url.startsWith("/assets/"),
     requestHook: (span: Span, request: FastifyRequest) => {
-      span.updateName(`${request.method} ${request.routeOptions.url ?? request.url.split("?")[0]}`);
+      // The route's pattern names the span and stands for its path: a path or a query may hold a secret
+      // (an invitation's, a reset or an acknowledgement link's token, a sign-on callback's code), and
+      // traces leave the region's systems for a collector.
+      const route = request.routeOptions.url ?? "(no route)";
+      span.updateName(`${request.method} ${route}`);
+      span.setAttribute("url.path", route);
     },
   });
   return instrumentation.plugin();
