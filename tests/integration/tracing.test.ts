@@ -5,7 +5,7 @@ import { createDatabase, type Database, outbox, users } from "@pris/db";
 import { createQueues } from "@pris/worker";
 import { eq } from "drizzle-orm";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createTestDatabase, type TestDatabase, testConfig } from "../support/env.ts";
 import { createApiKey, createEstablishment, createUser, declaration } from "../support/fixtures.ts";
 import { freePort } from "../support/redis-server.ts";
@@ -173,6 +173,8 @@ function mailsFor(reference: string) {
 describe("traces", () => {
   it("follow a declaration in one trace from the HTTP request to the SMTP send, and the logs carry its id", async () => {
     const stack = await startStack({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });
+    // Stopped whatever happens: a traced worker left running would take the next test's jobs.
+    onTestFinished(() => stack.stop());
     const incident = await stack.declare("Rançongiciel tracé de bout en bout");
     await waitUntil("the e-mail", () => mailsFor(incident.reference).length >= 1, 30_000);
 
@@ -184,17 +186,24 @@ describe("traces", () => {
     expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     const traceId = traceparent.split("-")[1]!;
 
-    // Spans are exported in batches about every second.
-    const smtpSpan = await waitUntil(
-      "the SMTP span",
-      () => collector.spans.find((s) => s.traceId === traceId && s.name === "smtp send"),
-      30_000,
+    // Walking up from the SMTP send reaches the request, through the relay and both jobs. Each process
+    // exports in batches about every second, in no set order: waited for until the walk ends at a root.
+    const traceSpans = () =>
+      new Map(collector.spans.filter((s) => s.traceId === traceId).map((s) => [s.spanId, s]));
+    const chainFrom = (byId: Map<string, ExportedSpan>) => {
+      const chain: ExportedSpan[] = [];
+      let s = [...byId.values()].find((x) => x.name === "smtp send");
+      for (; s; s = byId.get(s.parentSpanId)) chain.unshift(s);
+      return chain;
+    };
+    const chain = await waitUntil(
+      "the SMTP span, and every span above it",
+      () => {
+        const found = chainFrom(traceSpans());
+        return found.length > 0 && found[0]!.parentSpanId === "" ? found : undefined;
+      },
+      60_000,
     );
-    const spans = collector.spans.filter((s) => s.traceId === traceId);
-    const byId = new Map(spans.map((s) => [s.spanId, s]));
-    // Walking up from the SMTP send reaches the request, through the relay and both jobs.
-    const chain: ExportedSpan[] = [];
-    for (let s: ExportedSpan | undefined = smtpSpan; s; s = byId.get(s.parentSpanId)) chain.unshift(s);
     const named = chain.map((s) => `${s.service}: ${s.name}`);
     expect(named[0]).toBe("pris-api: POST /api/v1/incidents");
     expect(chain[0]!.parentSpanId).toBe("");
@@ -218,7 +227,11 @@ describe("traces", () => {
     // The lines written while the request ran name its trace and the span they were written in.
     const traced = stack.api.logs.filter((l) => l.trace_id === traceId);
     expect(traced.map((l) => l.msg)).toContain("incident declared");
-    for (const line of traced) expect(byId.has(String(line.span_id))).toBe(true);
+    await waitUntil(
+      "the spans the request's lines name",
+      () => traced.every((line) => traceSpans().has(String(line.span_id))),
+      30_000,
+    );
 
     // So do the worker's, written while a job of the trace runs: a declaration nobody can be told of.
     await db.db.update(users).set({ active: false }).where(eq(users.id, analystId));
@@ -241,12 +254,12 @@ describe("traces", () => {
     } finally {
       await db.db.update(users).set({ active: true }).where(eq(users.id, analystId));
     }
-    await stack.stop();
   }, 180_000);
 
   it("are off when no endpoint is configured: nothing exported, nothing stored, nothing in the logs", async () => {
     const before = collector.requests;
     const stack = await startStack({});
+    onTestFinished(() => stack.stop());
     const incident = await stack.declare("Rançongiciel sans traces");
     await waitUntil("the e-mail", () => mailsFor(incident.reference).length >= 1, 30_000);
     const [row] = await db.db
