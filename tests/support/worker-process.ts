@@ -25,7 +25,12 @@ export interface WorkerProcess {
 }
 
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "services/worker/src/worker.ts"], {
+  return startServiceProcess("services/worker/src/worker.ts", env);
+}
+
+/** Any of the services' entry points (services/api/src/server.ts too) as a process of its own. */
+export function startServiceProcess(script: string, env: Record<string, string>): WorkerProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: ROOT,
     env: { ...(process.env as Record<string, string>), NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "inherit"],

@@ -316,6 +316,18 @@ export const ConfigSchema = Type.Object({
     description:
       "Bearer token every metrics request must carry (Authorization: Bearer …), at least 32 printable characters; required in production when METRICS_HOST is not the loopback",
   }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(
+    Type.String({
+      format: "uri",
+      pattern: "^https?://",
+      description:
+        "OpenTelemetry: base URL of an OTLP/HTTP collector (spans go to <URL>/v1/traces, as OTLP JSON); unset: no tracing at all. OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME and OTEL_TRACES_SAMPLER are read as the OpenTelemetry SDK defines them",
+    }),
+  ),
+  OTEL_SDK_DISABLED: Type.Boolean({
+    default: false,
+    description: "OpenTelemetry: true turns tracing off even with an endpoint set",
+  }),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 200,

@@ -1,4 +1,5 @@
 import type { OutboxMessage } from "@pris/domain";
+import { currentTraceCarrier } from "@pris/telemetry";
 import type { Tx } from "./client.ts";
 import { outbox } from "./schema.ts";
 
@@ -7,13 +8,16 @@ export const OUTBOX_NOTIFY_CHANNEL = "pris_outbox";
 
 /**
  * The columns of one outbox row. `createdAt` defaults to the database's clock; a writer passes its own
- * when the row must sort with the rest of its transaction's writes.
+ * when the row must sort with the rest of its transaction's writes. The active trace, if any, goes with
+ * the row, for the worker's job to continue it.
  */
 export function outboxValues(message: OutboxMessage, createdAt?: Date): typeof outbox.$inferInsert {
+  const traceContext = currentTraceCarrier();
   return {
     topic: message.topic,
     aggregateId: message.aggregateId,
     payload: message.payload,
+    ...(traceContext ? { traceContext } : {}),
     ...(createdAt ? { createdAt } : {}),
   };
 }

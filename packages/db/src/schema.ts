@@ -401,6 +401,11 @@ export const outbox = pgTable(
     dispatchCount: integer("dispatch_count").notNull().default(0),
     processedAt: at("processed_at"),
     lastError: text("last_error"),
+    /**
+     * The W3C trace context (traceparent, tracestate) of the request that wrote the row, when it was
+     * traced: the worker's job continues that trace. Null when tracing is off.
+     */
+    traceContext: jsonb("trace_context").$type<Record<string, string>>(),
   },
   (t) => [index("outbox_pending_idx").on(t.createdAt).where(sql`${t.processedAt} IS NULL`)],
 );

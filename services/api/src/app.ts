@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Config } from "@pris/config";
+import { traceLogFields, tracingEnabled } from "@pris/telemetry";
 import Fastify, { type FastifyRequest, type FastifyServerOptions } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import auditRoutes from "./modules/audit/audit-routes.ts";
@@ -74,6 +75,8 @@ export function loggerOptions(config: Config): FastifyServerOptions["logger"] {
   return {
     level: config.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    // trace_id and span_id on every line written while a traced request runs.
+    mixin: traceLogFields,
     serializers: {
       req: (request: FastifyRequest) => ({
         method: request.method,
@@ -109,6 +112,12 @@ export async function buildApp(config: Config) {
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // First, so that every hook and handler runs inside the request's span (only when tracing is on).
+  if (tracingEnabled()) {
+    const { fastifyTracingPlugin } = await import("@pris/telemetry/fastify");
+    await app.register(fastifyTracingPlugin());
+  }
 
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);

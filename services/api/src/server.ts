@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "@pris/config";
 import { ensureDatabase, migrate } from "@pris/db";
+import { startTelemetry } from "@pris/telemetry";
 import { buildApp } from "./app.ts";
 import { ensureFirstAdmin } from "./bootstrap.ts";
 
@@ -15,6 +16,8 @@ if (config.MIGRATE_ON_START) {
   await ensureDatabase(config.DATABASE_URL).catch(() => {});
   await migrate(config.DATABASE_URL);
 }
+// Before the app: its tracing plugin is registered only when the SDK runs.
+const telemetry = await startTelemetry(config, "pris-api");
 const app = await buildApp(config);
 if (await ensureFirstAdmin(app.database.db, config.ADMIN_EMAIL, config.ADMIN_PASSWORD)) {
   app.log.info({ email: config.ADMIN_EMAIL }, "first administrator created");
@@ -28,6 +31,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 15_000).unref();
   try {
     await app.close();
+    await telemetry.shutdown();
     clearTimeout(force);
     process.exit(0);
   } catch (err) {

@@ -8,6 +8,7 @@ import {
   SendMailJobSchema,
 } from "@pris/domain";
 import { type MetricsServer, startMetricsServer } from "@pris/metrics";
+import { bullmqTelemetry } from "@pris/telemetry/bullmq";
 import { type Job, type RepeatOptions, UnrecoverableError, Worker } from "bullmq";
 import { eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -186,7 +187,13 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     );
   });
 
-  const workerOptions = { connection: consumer, prefix: config.QUEUE_PREFIX };
+  // With tracing on, each run is a span, child of the context its job was added in.
+  const telemetry = bullmqTelemetry();
+  const workerOptions = {
+    connection: consumer,
+    prefix: config.QUEUE_PREFIX,
+    ...(telemetry ? { telemetry } : {}),
+  };
   const workers = [
     new Worker(QUEUE_NAMES.outbox, (job: Job) => processOutboxJob(ctx, job), {
       ...workerOptions,

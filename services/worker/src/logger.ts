@@ -1,4 +1,5 @@
 import type { Config } from "@pris/config";
+import { traceLogFields } from "@pris/telemetry";
 import pino, { type DestinationStream, type Logger } from "pino";
 
 export type { DestinationStream, Logger };
@@ -16,7 +17,13 @@ export function createLogger(
   destination?: DestinationStream,
   name = "pris-worker",
 ): Logger {
-  const options = { name, level: config.LOG_LEVEL, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  const options = {
+    name,
+    level: config.LOG_LEVEL,
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    // trace_id and span_id on every line written while a traced job runs.
+    mixin: traceLogFields,
+  };
   return destination ? pino(options, destination) : pino(options);
 }
 

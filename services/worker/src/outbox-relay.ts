@@ -1,6 +1,8 @@
 import type { Config } from "@pris/config";
 import { type Db, outbox } from "@pris/db";
 import { OUTBOX_TOPICS, type OutboxJob } from "@pris/domain";
+import { SpanKind, type StartedSpan, startSpanFrom } from "@pris/telemetry";
+import { jobTraceOptions } from "@pris/telemetry/bullmq";
 import { and, asc, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import type { Logger } from "./logger.ts";
@@ -76,6 +78,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           topic: outbox.topic,
           aggregateId: outbox.aggregateId,
           count: outbox.dispatchCount,
+          traceContext: outbox.traceContext,
         })
         .from(outbox)
         .where(
@@ -95,11 +98,25 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
       const fresh = rows.filter((r) => r.count === 0);
       const again = rows.filter((r) => r.count > 0);
-      const job = (r: (typeof rows)[number]) => ({
-        name: r.topic,
-        data: { outboxId: r.id, aggregateId: r.aggregateId } satisfies OutboxJob,
-        opts: outboxJobOptions(r.id, tuning, r.topic),
-      });
+      // A row written by a traced request is relayed in that trace, and its job runs as the relay's child.
+      // A batch that rolls back leaves its spans unended: never exported, as nothing was relayed.
+      const spans: StartedSpan[] = [];
+      const job = (r: (typeof rows)[number]) => {
+        const span = startSpanFrom(r.traceContext, `outbox relay ${r.topic}`, {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            "pris.outbox.id": r.id,
+            "pris.outbox.topic": r.topic,
+            "pris.outbox.dispatch": r.count + 1,
+          },
+        });
+        if (span) spans.push(span);
+        return {
+          name: r.topic,
+          data: { outboxId: r.id, aggregateId: r.aggregateId } satisfies OutboxJob,
+          opts: { ...outboxJobOptions(r.id, tuning, r.topic), ...jobTraceOptions(span?.carrier) },
+        };
+      };
       if (fresh.length > 0) {
         await withTimeout(queue.addBulk(fresh.map(job)), addTimeoutMs, "adding outbox jobs");
       }
@@ -129,6 +146,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (lost.length > 0) {
         logger.warn({ outboxIds: lost.map((r) => r.id) }, "outbox jobs lost by Redis dispatched again");
       }
+      for (const span of spans) span.end();
       return rows.length;
     });
   }

@@ -9,6 +9,7 @@ import {
   SendMailJobSchema,
   type SweepJob,
 } from "@pris/domain";
+import { bullmqTelemetry } from "@pris/telemetry/bullmq";
 import { type JobsOptions, Queue, UnrecoverableError } from "bullmq";
 import { and, inArray } from "drizzle-orm";
 import type { Redis } from "ioredis";
@@ -160,9 +161,13 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-/** Producer side of every queue, on one shared connection, under the configured key prefix. */
+/**
+ * Producer side of every queue, on one shared connection, under the configured key prefix. With tracing
+ * on, a job carries the trace context it was added in (BullMQ's telemetry option).
+ */
 export function createQueues(config: Pick<Config, "QUEUE_PREFIX">, connection: Redis): Queues {
-  const options = { connection, prefix: config.QUEUE_PREFIX };
+  const telemetry = bullmqTelemetry();
+  const options = { connection, prefix: config.QUEUE_PREFIX, ...(telemetry ? { telemetry } : {}) };
   const outbox: OutboxQueue = new Queue(QUEUE_NAMES.outbox, options);
   const sendMail: SendMailQueue = new Queue(QUEUE_NAMES.sendMail, options);
   const maintenance: MaintenanceQueue = new Queue(QUEUE_NAMES.maintenance, options);

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from "@pris/config";
+import { startTelemetry } from "@pris/telemetry";
 import { startWorker } from "./index.ts";
 import { createLogger } from "./logger.ts";
 
@@ -31,6 +32,8 @@ process.on("uncaughtException", (err) => {
   process.exit(1);
 });
 
+// Before the queues and workers: they carry BullMQ's telemetry only when the SDK runs.
+const telemetry = await startTelemetry(config, "pris-worker");
 const worker = await startWorker(config, { logger });
 
 let stoppingAt: number | undefined;
@@ -43,12 +46,15 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     }
     stoppingAt = Date.now();
     logger.info({ signal }, "shutting down");
-    worker.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    worker
+      .close()
+      .then(() => telemetry.shutdown())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   });
 }

@@ -1,4 +1,5 @@
 import { type Config, dkimPrivateKey, mailDomain } from "@pris/config";
+import { SpanKind, withSpan } from "@pris/telemetry";
 import { createTransport } from "nodemailer";
 import type { RenderedMail } from "./templates.ts";
 
@@ -75,20 +76,27 @@ export function createMailTransport(
     socketTimeout: 30_000,
   });
   return {
-    async send(mail) {
-      const info = await transport.sendMail({
-        from: config.MAIL_FROM,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-        ...(mail.attachments ? { attachments: mail.attachments } : {}),
-        // Tells mail servers and out-of-office robots that nobody typed this (RFC 3834).
-        headers: { "Auto-Submitted": "auto-generated", ...mail.headers },
-      });
-      return { response: info.response };
-    },
+    // One span per message handed to the SMTP server, in the trace of the job that sends it.
+    send: (mail) =>
+      withSpan(
+        "smtp send",
+        { kind: SpanKind.CLIENT, attributes: { "pris.mail.message_id": mail.messageId } },
+        async (span) => {
+          const info = await transport.sendMail({
+            from: config.MAIL_FROM,
+            to: mail.to,
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html,
+            messageId: mail.messageId,
+            ...(mail.attachments ? { attachments: mail.attachments } : {}),
+            // Tells mail servers and out-of-office robots that nobody typed this (RFC 3834).
+            headers: { "Auto-Submitted": "auto-generated", ...mail.headers },
+          });
+          span?.setAttribute("pris.mail.smtp_response", info.response);
+          return { response: info.response };
+        },
+      ),
     close() {
       transport.close();
     },
