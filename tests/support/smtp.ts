@@ -19,6 +19,8 @@ export interface TestSmtpServer {
   failRecipients(code: number, count?: number): void;
   /** Makes the server take this long to accept each message (a slow relay). */
   slowDown(ms: number): void;
+  /** Messages whose data has begun to arrive and that are not accepted yet: sends in progress. */
+  receiving(): number;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let failures: { code: number; left: number } | undefined;
   let acceptDelayMs = 0;
+  let receiving = 0;
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -47,6 +50,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     },
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
+      receiving += 1;
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", async () => {
         if (acceptDelayMs > 0) await new Promise((r) => setTimeout(r, acceptDelayMs));
@@ -59,6 +63,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
           raw,
           receivedAt: Date.now(),
         });
+        receiving -= 1;
         for (const w of waiters.splice(0)) w();
         callback();
       });
@@ -78,6 +83,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     slowDown(ms) {
       acceptDelayMs = ms;
     },
+    receiving: () => receiving,
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {

@@ -20,15 +20,24 @@ if (await ensureFirstAdmin(app.database.db, config.ADMIN_EMAIL, config.ADMIN_PAS
   app.log.info({ email: config.ADMIN_EMAIL }, "first administrator created");
 }
 
+/**
+ * SIGTERM drains: fastify refuses new requests (503, Connection: close), ends the live event streams
+ * (their EventSource reconnects to another replica), lets the requests in flight finish, then closes the
+ * Redis and PostgreSQL connections. Past SHUTDOWN_TIMEOUT_SECONDS it exits anyway, with 1.
+ */
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 15_000).unref();
+  const force = setTimeout(() => {
+    app.log.error({ timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, "shutdown timed out; exiting");
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000).unref();
   try {
     await app.close();
     clearTimeout(force);
+    app.log.info("stopped");
     process.exit(0);
   } catch (err) {
     app.log.error({ err }, "shutdown failed");
