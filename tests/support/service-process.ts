@@ -94,22 +94,28 @@ export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
 /** Starts services/api/src/server.ts on env.PORT and resolves once /health/ready answers 200. */
 export async function startApiProcess(
   env: Record<string, string> & { PORT: string },
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
 ): Promise<ApiProcess> {
   const url = `http://127.0.0.1:${env.PORT}`;
-  const api = startServiceProcess("services/api/src/server.ts", { HOST: "127.0.0.1", ...env });
+  const api = startServiceProcess("services/api/src/server.ts", { ...env, HOST: "127.0.0.1" });
   const deadline = Date.now() + timeoutMs;
+  let last = "not listening";
   for (;;) {
     if (!api.alive())
       throw new Error(`the API on ${url} exited while starting: ${JSON.stringify(api.exits)}`);
     try {
-      if ((await fetch(`${url}/health/ready`)).status === 200) break;
+      const res = await fetch(`${url}/health/ready`);
+      if (res.status === 200) break;
+      last = `${res.status} ${await res.text()}`;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       await api.stop(1_000);
-      throw new Error(`the API on ${url} was not ready within ${timeoutMs} ms`);
+      const logged = api.logs.slice(-5).map((l) => l.msg);
+      throw new Error(
+        `the API on ${url} was not ready within ${timeoutMs} ms (${last}; ${logged.join(" / ")})`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -30,7 +30,8 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let failures: { code: number; left: number } | undefined;
   let acceptDelayMs = 0;
-  let receiving = 0;
+  /** Sessions in the middle of a message's data; a client killed mid-message ends its session. */
+  const receiving = new Set<string>();
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -48,9 +49,12 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
       }
       callback();
     },
+    onClose(session) {
+      receiving.delete(session.id);
+    },
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
-      receiving += 1;
+      receiving.add(session.id);
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", async () => {
         if (acceptDelayMs > 0) await new Promise((r) => setTimeout(r, acceptDelayMs));
@@ -63,7 +67,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
           raw,
           receivedAt: Date.now(),
         });
-        receiving -= 1;
+        receiving.delete(session.id);
         for (const w of waiters.splice(0)) w();
         callback();
       });
@@ -83,7 +87,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     slowDown(ms) {
       acceptDelayMs = ms;
     },
-    receiving: () => receiving,
+    receiving: () => receiving.size,
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {

@@ -44,6 +44,11 @@ async function shutdown(signal: string) {
     process.exit(1);
   }
 }
+// A request in flight when the shutdown begins is answered, and its keep-alive connection closed with
+// it: left idle, it would hold the server's close until the client or the keep-alive timeout ends it.
+app.addHook("onSend", async (_request, reply) => {
+  if (closing) reply.header("connection", "close");
+});
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 
