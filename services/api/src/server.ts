@@ -21,9 +21,10 @@ if (await ensureFirstAdmin(app.database.db, config.ADMIN_EMAIL, config.ADMIN_PAS
 }
 
 /**
- * SIGTERM drains: fastify refuses new requests (503, Connection: close), ends the live event streams
- * (their EventSource reconnects to another replica), lets the requests in flight finish, then closes the
- * Redis and PostgreSQL connections. Past SHUTDOWN_TIMEOUT_SECONDS it exits anyway, with 1.
+ * SIGTERM drains: the server stops accepting connections (a request on a kept-alive one gets 503), ends
+ * the live event streams (their EventSource reconnects to another replica), lets the requests in flight
+ * finish, then closes the Redis and PostgreSQL connections. Past SHUTDOWN_TIMEOUT_SECONDS it exits
+ * anyway, with 1.
  */
 let closing = false;
 async function shutdown(signal: string) {
