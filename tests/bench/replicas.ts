@@ -7,8 +7,9 @@
  * It creates a scratch database beside DATABASE_URL's, seeds one establishment with an API key
  * (tests/bench/intake-seed.ts), starts two APIs as child processes (NODE_ENV=production, the image's Node
  * options), warms both, then runs BENCH_ROUNDS rounds of: BENCH_CONNECTIONS connections at full speed
- * against one API for BENCH_SECONDS, then the same connections split between the two APIs (two autocannon
- * runs side by side, their rates summed). It prints each run's req/s and p50/p99, the median ratio two / one,
+ * against one API for BENCH_SECONDS, and the same connections split between the two APIs (two autocannon
+ * runs side by side, their rates summed), each side first every other round. It prints each run's req/s
+ * and p50/p99 and the median ratio two / one,
  * then stops the APIs and drops the scratch database. No worker runs: the outbox rows wait, as in
  * bench:intake. Knobs: BENCH_SECONDS (10), BENCH_CONNECTIONS (50), BENCH_ROUNDS (3), BENCH_PORT (the first
  * API's port, the second's is the next; default two free ports), DATABASE_URL, REDIS_URL.
@@ -107,10 +108,15 @@ async function main() {
   const ratios: number[] = [];
   let failed = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    await settle();
-    const one = await drive(urls.slice(0, 1), auth);
-    await settle();
-    const two = await drive(urls, auth);
+    // Each side goes first every other round: a drifting machine favours neither.
+    const sides = [() => drive(urls.slice(0, 1), auth), () => drive(urls, auth)];
+    const order = round % 2 === 1 ? [0, 1] : [1, 0];
+    const figures: Figures[] = [];
+    for (const k of order) {
+      await settle();
+      figures[k] = await sides[k]!();
+    }
+    const [one, two] = figures as [Figures, Figures];
     console.log(row(`round ${round}, one API`, one));
     console.log(row(`round ${round}, two APIs`, two));
     ratios.push(two.rps / one.rps);
