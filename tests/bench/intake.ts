@@ -9,11 +9,9 @@
  * DATABASE_URL (the server to use; the scratch database is created beside the one it names).
  */
 import { randomUUID } from "node:crypto";
-import { generateApiKey, hashPassword } from "@pris/api";
 import { loadConfig } from "@pris/config";
-import { apiKeys, createDatabase, establishments, territories, users } from "@pris/db";
 import autocannon from "autocannon";
-import { migrateWithPasswordOnly } from "../support/migrate.ts";
+import { declarationBody as body, seedIntake } from "./intake-seed.ts";
 import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -23,28 +21,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const base = loadConfig();
 const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench");
 const children = new Children();
-
-function body() {
-  return JSON.stringify({
-    declarant: { name: "Banc d'essai", phone: "+262 692 00 00 00" },
-    detectedAt: new Date(Date.now() - 600_000).toISOString(),
-    ongoing: true,
-    title: "Rançongiciel sur le DPI",
-    description: "Postes chiffrés aux urgences; messagerie indisponible.",
-    rsitClass: "malicious-code",
-    rsitType: "infected-system",
-    suspectedMalicious: "yes",
-    affectedServices: ["dpi", "email"],
-    impactGrade: 2,
-    spread: "single_site",
-    personalData: { breach: "unknown" },
-    support: { requested: true },
-    nationalPortal: { declared: false },
-    complaintFiled: false,
-    observables: [{ type: "ipv4", value: "185.220.101.7" }],
-    tlp: "AMBER",
-  });
-}
 
 interface Figures {
   rps: number;
@@ -91,35 +67,7 @@ async function drive(
 
 async function main() {
   await scratch.create();
-  await migrateWithPasswordOnly(scratch.url);
-  const { db, close } = createDatabase({ url: scratch.url });
-  await db.insert(territories).values({ code: "sud", name: "Sud" });
-  const [est] = await db
-    .insert(establishments)
-    .values({
-      finess: "970000001",
-      name: "CH Banc d'essai",
-      category: "ch",
-      sector: "es",
-      territory: "sud",
-      nis2Status: "essential",
-    })
-    .returning();
-  const [user] = await db
-    .insert(users)
-    .values({
-      email: "bench@pris.test",
-      displayName: "Banc",
-      role: "rssi",
-      establishmentId: est!.id,
-      passwordHash: await hashPassword("bench-password-1234"),
-    })
-    .returning();
-  const key = generateApiKey();
-  await db
-    .insert(apiKeys)
-    .values({ establishmentId: est!.id, name: "bench", prefix: key.prefix, secretHash: key.secretHash });
-  await close();
+  const seed = await seedIntake(scratch.url);
 
   const [apiPort, basePort] = [await freePort(), await freePort()];
   const common = {
@@ -137,15 +85,15 @@ async function main() {
   children.start("tests/bench/baseline-server.ts", {
     ...common,
     PORT: String(basePort),
-    BENCH_ESTABLISHMENT_ID: est!.id,
-    BENCH_USER_ID: user!.id,
+    BENCH_ESTABLISHMENT_ID: seed.establishmentId,
+    BENCH_USER_ID: seed.userId,
   });
   await waitFor(`http://127.0.0.1:${apiPort}/health/live`);
   await waitFor(`http://127.0.0.1:${basePort}/nothing`);
 
   const apiUrl = `http://127.0.0.1:${apiPort}/api/v1/incidents`;
   const baseUrl = `http://127.0.0.1:${basePort}/baseline/incidents`;
-  const auth = { authorization: `ApiKey ${key.key}` };
+  const auth = { authorization: `ApiKey ${seed.key}` };
   console.log(
     `intake benchmark: ${SECONDS}s per run, ${CONNECTIONS} connections at full speed, then ${RATE} req/s`,
   );

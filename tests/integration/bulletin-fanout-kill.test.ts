@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { bulletinDeliveries, bulletinRecipients } from "@pris/db";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { bulletinDraft, seedNetwork } from "../support/bulletin-fixtures.ts";
 import { createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
+import { configEnv, startWorkerProcess, type WorkerProcess } from "../support/service-process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { waitUntil } from "../support/worker-fixtures.ts";
 
@@ -13,7 +12,6 @@ import { waitUntil } from "../support/worker-fixtures.ts";
  * has exactly one accepted message, except at most those in flight at the kill (locked in a batch whose
  * transaction died with the worker), whose second copy carries the same Message-ID as the first.
  */
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const RECIPIENTS = 2000;
 const BATCH = 50;
 /** Batches the fan-out has in flight at once (its lanes): what a kill can leave accepted but not recorded. */
@@ -21,32 +19,16 @@ const IN_FLIGHT_MAX = 2 * BATCH;
 
 let t: TestApp;
 let smtp: TestSmtpServer;
-let child: ChildProcess | undefined;
+let child: WorkerProcess | undefined;
 
-function startWorkerProcess(): ChildProcess {
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    NODE_ENV: "test",
+function startWorker(): WorkerProcess {
+  return startWorkerProcess({
+    ...configEnv(t.config),
     LOG_LEVEL: "silent",
-    DATABASE_URL: t.config.DATABASE_URL,
-    REDIS_URL: t.config.REDIS_URL,
-    QUEUE_PREFIX: t.config.QUEUE_PREFIX,
     SMTP_URL: smtp.url,
-    PUBLIC_URL: t.config.PUBLIC_URL,
     BULLETIN_BATCH_SIZE: String(BATCH),
     OUTBOX_POLL_MS: "100",
-  };
-  return spawn(process.execPath, ["--import", "tsx", "services/worker/src/worker.ts"], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "ignore", "inherit"],
   });
-}
-
-function exited(c: ChildProcess): Promise<void> {
-  return c.exitCode !== null || c.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => c.once("exit", () => resolve()));
 }
 
 beforeAll(async () => {
@@ -55,10 +37,7 @@ beforeAll(async () => {
   await seedNetwork(t.db, { count: RECIPIENTS / 2, territory: "est", prefix: "est", finessStart: 5000 });
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill("SIGKILL");
-    await exited(child);
-  }
+  await child?.stop(0);
   await t?.close();
   await smtp?.close();
 });
@@ -72,7 +51,7 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
     payload: bulletinDraft({ audience: { territories: ["est"] } }),
   });
   const bulletinId = created.json().id as string;
-  child = startWorkerProcess();
+  child = startWorker();
   const published = await t.app.inject({
     method: "POST",
     url: `/api/v1/bulletins/${bulletinId}/publish`,
@@ -81,8 +60,8 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
   expect(published.json().deliveries).toBe(RECIPIENTS);
 
   await waitUntil("a fifth of the fan-out", () => smtp.messages.length >= RECIPIENTS / 5, 60_000);
-  child.kill("SIGKILL");
-  await exited(child);
+  child.child.kill("SIGKILL");
+  await child.exited;
   const atKill = await t.db
     .select()
     .from(bulletinDeliveries)
@@ -93,7 +72,7 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
   expect(sentAtKill).toBeGreaterThan(0);
   expect(sentAtKill).toBeLessThan(RECIPIENTS);
 
-  child = startWorkerProcess();
+  child = startWorker();
   await waitUntil(
     "every delivery sent",
     async () => {
@@ -105,8 +84,7 @@ test("killed mid-fan-out and restarted: one message per recipient, duplicates on
     },
     90_000,
   );
-  child.kill("SIGTERM");
-  await exited(child);
+  await child.stop();
 
   const recipients = await t.db
     .select()

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { createTestDatabase, type TestDatabase, testConfig } from "../support/env.ts";
 import { createApiKey, createEstablishment, createUser, declaration } from "../support/fixtures.ts";
 import { freePort } from "../support/redis-server.ts";
+import { startServiceProcess, type WorkerProcess } from "../support/service-process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { waitUntil } from "../support/worker-fixtures.ts";
-import { startServiceProcess, type WorkerProcess } from "../support/worker-process.ts";
 
 /**
  * Traces as an operator turns them on: the API and the worker as processes of their own, exporting OTLP

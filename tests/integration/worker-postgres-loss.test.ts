@@ -18,6 +18,7 @@ import { testConfig } from "../support/env.ts";
 import { createUser, login } from "../support/fixtures.ts";
 import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import { type PrivatePostgres, startPrivatePostgres } from "../support/private-postgres.ts";
+import { startWorkerProcess, type WorkerProcess } from "../support/service-process.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { setOnCall } from "../support/timer-fixtures.ts";
 import {
@@ -27,7 +28,6 @@ import {
   sleep,
   waitUntil,
 } from "../support/worker-fixtures.ts";
-import { startWorkerProcess, type WorkerProcess } from "../support/worker-process.ts";
 
 /**
  * The worker process against a PostgreSQL cluster of its own, whose server is restarted, and whose

@@ -19,6 +19,8 @@ export interface TestSmtpServer {
   failRecipients(code: number, count?: number): void;
   /** Makes the server take this long to accept each message (a slow relay). */
   slowDown(ms: number): void;
+  /** Messages whose data has begun to arrive and that are not accepted yet: sends in progress. */
+  receiving(): number;
   waitFor(count: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   close(): Promise<void>;
 }
@@ -28,6 +30,8 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const messages: ReceivedMail[] = [];
   let failures: { code: number; left: number } | undefined;
   let acceptDelayMs = 0;
+  /** Sessions in the middle of a message's data; a client killed mid-message ends its session. */
+  const receiving = new Set<string>();
   const waiters: (() => void)[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -45,8 +49,12 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
       }
       callback();
     },
+    onClose(session) {
+      receiving.delete(session.id);
+    },
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
+      receiving.add(session.id);
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", async () => {
         if (acceptDelayMs > 0) await new Promise((r) => setTimeout(r, acceptDelayMs));
@@ -59,6 +67,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
           raw,
           receivedAt: Date.now(),
         });
+        receiving.delete(session.id);
         for (const w of waiters.splice(0)) w();
         callback();
       });
@@ -78,6 +87,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     slowDown(ms) {
       acceptDelayMs = ms;
     },
+    receiving: () => receiving.size,
     async waitFor(count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count) {

@@ -328,6 +328,10 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: "OpenTelemetry: true turns tracing off even with an endpoint set",
   }),
+  SHUTDOWN_TIMEOUT_SECONDS: Duration(
+    "On SIGTERM: the API ends its event streams and lets in-flight requests finish, the worker lets running jobs finish for half of it (then leaves them to another worker, once their lock expires); past it the process exits anyway",
+    20,
+  ),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 200,

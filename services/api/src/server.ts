@@ -23,22 +23,37 @@ if (await ensureFirstAdmin(app.database.db, config.ADMIN_EMAIL, config.ADMIN_PAS
   app.log.info({ email: config.ADMIN_EMAIL }, "first administrator created");
 }
 
+/**
+ * SIGTERM drains: the server stops accepting connections (a request on a kept-alive one gets 503), ends
+ * the live event streams (their EventSource reconnects to another replica), lets the requests in flight
+ * finish, then closes the Redis and PostgreSQL connections. Past SHUTDOWN_TIMEOUT_SECONDS it exits
+ * anyway, with 1.
+ */
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, "shutting down");
-  const force = setTimeout(() => process.exit(1), 15_000).unref();
+  const force = setTimeout(() => {
+    app.log.error({ timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, "shutdown timed out; exiting");
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000).unref();
   try {
     await app.close();
     await telemetry.shutdown();
     clearTimeout(force);
+    app.log.info("stopped");
     process.exit(0);
   } catch (err) {
     app.log.error({ err }, "shutdown failed");
     process.exit(1);
   }
 }
+// A request in flight when the shutdown begins is answered, and its keep-alive connection closed with
+// it: left idle, it would hold the server's close until the client or the keep-alive timeout ends it.
+app.addHook("onSend", async (_request, reply) => {
+  if (closing) reply.header("connection", "close");
+});
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
 

@@ -73,7 +73,10 @@ export interface StartWorkerOptions {
   sweepEveryMs?: number;
   /** Outbox rows claimed per relay transaction. Default 100. */
   outboxBatchSize?: number;
-  /** How long close() lets running jobs finish before it abandons them to another worker. Default 10 s. */
+  /**
+   * How long close() lets running jobs finish before it abandons them to another worker (once their
+   * lock expires). Default half SHUTDOWN_TIMEOUT_SECONDS.
+   */
   closeGraceMs?: number;
   /** How often PostgreSQL is asked for due timers. Default 2 s. */
   timerPollMs?: number;
@@ -126,7 +129,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const tuning: RetryTuning = { ...DEFAULT_RETRY_TUNING, ...options.tuning };
   const sweepEveryMs = options.sweepEveryMs ?? (config.REDIS_LOSS_RECOVERY_SECONDS * 1000) / 2;
   const exerciseScanEveryMs = options.exerciseScanEveryMs ?? config.EXERCISE_REMINDER_SCAN_SECONDS * 1000;
-  const closeGraceMs = options.closeGraceMs ?? 10_000;
+  const closeGraceMs = options.closeGraceMs ?? (config.SHUTDOWN_TIMEOUT_SECONDS * 1000) / 2;
 
   // The worker writes notification entries in the main courante, under the same key as the API.
   configureLogChain(config);

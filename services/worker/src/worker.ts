@@ -46,6 +46,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     }
     stoppingAt = Date.now();
     logger.info({ signal }, "shutting down");
+    // close() bounds each step; this bounds them all, whatever hangs.
+    setTimeout(() => {
+      logger.error({ timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS }, "shutdown timed out; exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000).unref();
     worker
       .close()
       .then(() => telemetry.shutdown())
