@@ -12,6 +12,7 @@ import {
   startWorkerProcess,
   type WorkerProcess,
 } from "../support/service-process.ts";
+import { freePort } from "../support/redis-server.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { setOnCall } from "../support/timer-fixtures.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
@@ -27,7 +28,6 @@ import { sleep, waitUntil } from "../support/worker-fixtures.ts";
  * (same Message-ID); every live-queue subscriber, on either API, hears every declaration and change; a
  * SIGTERM lets the in-flight request and job finish, ends the streams, and exits 0 within 30 s.
  */
-const PORTS = { api1: 7301, api2: 7302, smtp: 7310 };
 /** Network establishments of the bulletin's territory: an RSSI contact and a functional mailbox each. */
 const NETWORK = 800;
 /** RSSI accounts on the first of them, seeded in SQL: bulletin recipients, and owed an exercise reminder. */
@@ -219,7 +219,7 @@ function exitWithin(p: WorkerProcess | ApiProcess, ms: number) {
 }
 
 beforeAll(async () => {
-  smtp = await startSmtpServer(PORTS.smtp);
+  smtp = await startSmtpServer();
   database = await createTestDatabase();
   const zone = zoneAwayFromMidnight();
   today = dayInZone(new Date(), zone);
@@ -264,7 +264,7 @@ beforeAll(async () => {
 
   const started = Date.now();
   workers = [startWorker(), startWorker()];
-  const starting = [startApi(PORTS.api1), startApi(PORTS.api2)];
+  const starting = [startApi(await freePort()), startApi(await freePort())];
   // Kept even if the other fails to start, so that afterAll stops it.
   for (const api of starting) void api.then((a) => apis.push(a)).catch(() => {});
   apis = await Promise.all(starting);

@@ -52,6 +52,11 @@ describe("OIDC_PROVIDERS", () => {
   });
 
   test("a callback's authorization code never reaches the logs", () => {
+    expect(withoutLinkTokens("/api/v1/bulletin-acks/abc.def?x=1")).toBe(
+      "/api/v1/bulletin-acks/[redacted]?x=1",
+    );
+    expect(withoutLinkTokens("/api/v1/desabonnement/abc.def")).toBe("/api/v1/desabonnement/[redacted]");
+    expect(withoutLinkTokens("/reponse/abc.def")).toBe("/reponse/[redacted]");
     expect(withoutLinkTokens("/api/v1/auth/oidc/proconnect/callback?code=abc123&state=xyz&iss=h")).toBe(
       "/api/v1/auth/oidc/proconnect/callback?code=[redacted]&state=xyz&iss=h",
     );

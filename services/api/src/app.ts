@@ -62,12 +62,16 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * An invitation's or a password reset's link opens an account to whoever holds it: its token never
- * reaches the logs; nor does a single sign-on callback's authorization code.
+ * An invitation's or a password reset's link opens an account to whoever holds it, a bulletin's answer or
+ * unsubscribe link acts for its recipient: their tokens never reach the logs; nor does a single sign-on
+ * callback's authorization code.
  */
 export function withoutLinkTokens(url: string): string {
   return url
-    .replace(/\/(invitation|invitation-links|password-reset|mot-de-passe)\/[^/?#]+/g, "/$1/[redacted]")
+    .replace(
+      /\/(invitation|invitation-links|password-reset|mot-de-passe|reponse|bulletin-acks|desabonnement)\/[^/?#]+/g,
+      "/$1/[redacted]",
+    )
     .replace(/(\/auth\/oidc\/[^/?#]+\/callback\?.*?\bcode=)[^&#]*/g, "$1[redacted]");
 }
 
