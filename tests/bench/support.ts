@@ -69,11 +69,12 @@ export async function waitFor(url: string, timeoutMs = 30_000) {
 export class Children {
   private readonly started: ChildProcess[] = [];
 
-  start(script: string, env: Record<string, string>): ChildProcess {
+  /** `stdout: "inherit"` shows the server's log (its level set by LOG_LEVEL) among the benchmark's output. */
+  start(script: string, env: Record<string, string>, stdout: "ignore" | "inherit" = "ignore"): ChildProcess {
     const child = spawn(process.execPath, ["--import", "tsx", script], {
       cwd: ROOT,
       env: { ...process.env, ...env },
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", stdout, "inherit"],
     });
     this.started.push(child);
     return child;
