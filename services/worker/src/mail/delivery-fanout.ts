@@ -11,6 +11,7 @@ import {
   type FanoutOptions,
   type Prepared,
 } from "./batch-fanout.ts";
+import { loadIncidentsForMail, renderIncidentDeclaredMail } from "./incident-declared-mail.ts";
 import type { RenderedMail } from "./templates.ts";
 
 /**
@@ -72,11 +73,19 @@ export function createDeliveryFanout(ctx: WorkerContext, options: FanoutOptions)
   const { logger } = ctx;
 
   async function prepare(tx: Tx, batch: Delivery[]): Promise<(d: Delivery) => Promise<Prepared>> {
-    // Once per subject, one query after another: the batch's connection runs one statement at a time.
+    // Once per subject. Declarations, the bulk of a burst, are read in one query; the rest one query
+    // after another: the batch's connection runs one statement at a time.
+    const declared = await loadIncidentsForMail(tx, [
+      ...new Set(batch.filter((d) => d.template === "incident-declared").map((d) => d.subjectId)),
+    ]);
     const rendered = new Map<string, RenderedMail | undefined>();
     for (const d of batch) {
       const key = `${d.template}:${d.subjectId}`;
-      if (!rendered.has(key)) rendered.set(key, await render(ctx, tx, d));
+      if (rendered.has(key)) continue;
+      if (d.template === "incident-declared") {
+        const incident = declared.get(d.subjectId);
+        rendered.set(key, incident && renderIncidentDeclaredMail(incident, ctx.config));
+      } else rendered.set(key, await render(ctx, tx, d));
     }
     return async (d) => {
       const content = rendered.get(`${d.template}:${d.subjectId}`);
