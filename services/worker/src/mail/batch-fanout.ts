@@ -1,4 +1,5 @@
 import type { Tx } from "@pris/db";
+import { sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { recordAfterLoss } from "../record-after-loss.ts";
 import { classifySmtpError, type OutgoingMail, type SmtpFailure } from "./transport.ts";
@@ -47,7 +48,11 @@ export interface BatchSource<C extends { id: string }> {
    * connection, so PostgreSQL rolls the transaction back and the rows are due again.
    */
   claim(tx: Tx, batchSize: number): Promise<C[]>;
-  /** Reads what the batch's e-mails are rendered from, once per batch; returns how to make each one. */
+  /**
+   * Reads what the batch's e-mails are rendered from, once per batch; returns how to make each one. That
+   * function must reject once the batch's connection is lost (connectionWatch), or the batch would go on
+   * sending rows whose locks are gone.
+   */
   prepare(tx: Tx, batch: C[]): Promise<(item: C) => Promise<Prepared>>;
   /** The outcome of an e-mail the SMTP server refused or could not take. */
   refused(item: C, failure: SmtpFailure): BatchOutcome;
@@ -55,6 +60,29 @@ export interface BatchSource<C extends { id: string }> {
   record(tx: Tx, outcomes: BatchOutcome[]): Promise<void>;
   /** After the batch committed: what is left to do elsewhere (a retry handed to a queue). */
   committed?(batch: C[], outcomes: BatchOutcome[]): Promise<void>;
+}
+
+/**
+ * Whether the batch's connection still holds its row locks, asked at most every `everyMs` while the batch
+ * is sent: once the connection is lost, PostgreSQL has released the locks and another lane or worker may
+ * claim the same rows, so the batch must stop sending within a fraction of a second, not at its end.
+ * Rejects when the connection is lost; one query at a time, as the connection runs them.
+ */
+export function connectionWatch(tx: Tx, everyMs = 250): () => Promise<void> {
+  let checkedAt = Date.now();
+  let checking: Promise<void> | undefined;
+  return async () => {
+    if (!checking && Date.now() - checkedAt >= everyMs) {
+      checking = tx
+        .execute(sql`SELECT 1`)
+        .then(() => undefined)
+        .finally(() => {
+          checkedAt = Date.now();
+          checking = undefined;
+        });
+    }
+    if (checking) await checking;
+  };
 }
 
 /**

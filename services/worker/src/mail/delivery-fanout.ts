@@ -7,6 +7,7 @@ import { enqueueRetries } from "../queues.ts";
 import {
   type BatchFanout,
   type BatchOutcome,
+  connectionWatch,
   createBatchFanout,
   type FanoutOptions,
   type Prepared,
@@ -87,7 +88,9 @@ export function createDeliveryFanout(ctx: WorkerContext, options: FanoutOptions)
         rendered.set(key, incident && renderIncidentDeclaredMail(incident, ctx.config));
       } else rendered.set(key, await render(ctx, tx, d));
     }
+    const alive = connectionWatch(tx);
     return async (d) => {
+      await alive();
       const content = rendered.get(`${d.template}:${d.subjectId}`);
       if (!content) {
         return {
