@@ -109,6 +109,8 @@ export function createBatchFanout<C extends { id: string }>(
   let failing = false;
   /** Counts wake-ups: a lane that was woken while it worked looks again instead of sleeping. */
   let wakes = 0;
+  /** Rows claimed by a lane of this process whose batch is not recorded yet (committed or rescued). */
+  const held = new Set<string>();
 
   /** Sends the batch; each outcome is pushed to `settled` as it comes (those left owed have none). */
   async function send(tx: Tx, batch: C[], settled: BatchOutcome[]): Promise<void> {
@@ -154,7 +156,10 @@ export function createBatchFanout<C extends { id: string }>(
     let outcomes: BatchOutcome[];
     try {
       outcomes = await db.transaction(async (tx) => {
-        claimed = await source.claim(tx, options.batchSize);
+        // Rows another lane of this process holds are left alone: that lane's transaction was lost (the
+        // locks went with it) and it is recording what it sent on a new connection.
+        claimed = (await source.claim(tx, options.batchSize)).filter((c) => !held.has(c.id));
+        for (const c of claimed) held.add(c.id);
         if (claimed.length === 0) return [];
         await send(tx, claimed, settled);
         await source.record(tx, settled);
@@ -175,6 +180,8 @@ export function createBatchFanout<C extends { id: string }>(
         );
       }
       throw err;
+    } finally {
+      for (const c of claimed) held.delete(c.id);
     }
     if (outcomes.length === 0) return 0;
     for (const o of outcomes) ctx.metrics.emails.inc({ kind: source.metricKind, outcome: o.status });
@@ -212,6 +219,7 @@ export function createBatchFanout<C extends { id: string }>(
   async function lane(): Promise<void> {
     while (!stopped) {
       let handled = 0;
+      let failed = false;
       const wakesBefore = wakes;
       try {
         handled = await runBatch();
@@ -221,9 +229,11 @@ export function createBatchFanout<C extends { id: string }>(
         if (!failing)
           logger.error({ err }, `${source.label} fan-out failed; the deliveries stay due and are retried`);
         failing = true;
+        failed = true;
       }
-      // A batch that found nothing may have claimed before the rows that woke it committed.
-      if (handled === 0 && wakes === wakesBefore && !stopped) await idle();
+      // A batch that found nothing may have claimed before the rows that woke it committed; one that
+      // failed waits a poll whatever woke it, not to hammer a database that is away.
+      if (handled === 0 && (failed || wakes === wakesBefore) && !stopped) await idle();
     }
   }
 
