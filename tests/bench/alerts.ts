@@ -16,9 +16,10 @@
  *      many messages right after.
  * Prints a table and the targets (p99 < 1 s at 5/s, p99 < 5 s in the burst, throughput ≥ 0.8× bare), then
  * stops everything and drops the database. Other knobs: BENCH_WINDOW (200: the bare loop's sends in flight),
- * BENCH_DEBUG=1 (steps on stderr), BENCH_KEEP=1, SMTP_POOL_SIZE, WORKER_CONCURRENCY, DATABASE_URL, REDIS_URL.
+ * BENCH_DEBUG=1 (steps on stderr), BENCH_KEEP=1, BENCH_SMTP_PORT and BENCH_API_PORT (default: any free port),
+ * SMTP_POOL_SIZE, WORKER_CONCURRENCY, DATABASE_URL, REDIS_URL.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import { generateApiKey } from "@pris/api";
@@ -27,15 +28,13 @@ import { createMailTransport } from "@pris/worker";
 import pg from "pg";
 import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import {
-  API_NODE_OPTIONS,
   Children,
-  freePort,
   httpAgent,
   percentile,
-  ROOT,
   scratchDatabase,
-  WORKER_NODE_OPTIONS,
-  waitFor,
+  sinkPort,
+  startServices,
+  startSink,
 } from "./support.ts";
 
 const ANALYSTS = Number(process.env.BENCH_ANALYSTS ?? 4);
@@ -52,36 +51,6 @@ const base = loadConfig();
 const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench_alerts");
 const children = new Children();
 const step = (s: string) => process.env.BENCH_DEBUG && console.error(new Date().toISOString(), s);
-
-type SinkReport = { done: number; count: number; messageIds: number; times?: [string, number][] };
-
-function startSink(port: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", "tests/bench/smtp-sink.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, SINK_PORT: String(port) },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  const next = <T>(key: string) =>
-    new Promise<T>((resolve) => {
-      const on = (msg: Record<string, unknown>) => {
-        if (key in msg) {
-          child.off("message", on);
-          resolve(msg as T);
-        }
-      };
-      child.on("message", on);
-    });
-  return {
-    child,
-    listening: next("listening"),
-    async expect(count: number, prefix: string, times: boolean): Promise<{ done: Promise<SinkReport> }> {
-      const ready = next("ready");
-      child.send({ expect: count, prefix, times });
-      await ready;
-      return { done: next<SinkReport>("done") };
-    },
-  };
-}
 
 function declaration() {
   return JSON.stringify({
@@ -139,39 +108,19 @@ async function main() {
     [est.id, key.prefix, key.secretHash],
   );
 
-  const sinkPort = await freePort();
-  const sink = startSink(sinkPort);
+  const sink = startSink(await sinkPort());
   sinkChild = sink.child;
   await sink.listening;
   step("sink listening");
-  const smtpUrl = `smtp://127.0.0.1:${sinkPort}`;
-  const common = {
+  const smtpUrl = sink.url;
+  const { origin } = await startServices(children, {
     DATABASE_URL: scratch.url,
     REDIS_URL: base.REDIS_URL,
-    QUEUE_PREFIX: `pris-bench-${Date.now()}`,
-    NODE_ENV: "production",
-    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
-    JWT_SECRET: randomUUID() + randomUUID(),
-    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
-    PUBLIC_URL: "https://pris.bench.test",
     SMTP_URL: smtpUrl,
     SMTP_POOL_SIZE: String(base.SMTP_POOL_SIZE),
     WORKER_CONCURRENCY: String(base.WORKER_CONCURRENCY),
     OUTBOX_POLL_MS: String(base.OUTBOX_POLL_MS),
-    LOG_LEVEL: "warn",
-    MIGRATE_ON_START: "false",
-  };
-  const port = await freePort();
-  children.start("services/api/src/server.ts", {
-    ...common,
-    NODE_OPTIONS: API_NODE_OPTIONS,
-    PORT: String(port),
-    HOST: "127.0.0.1",
   });
-  children.start("services/worker/src/worker.ts", { ...common, NODE_OPTIONS: WORKER_NODE_OPTIONS });
-  const origin = `http://127.0.0.1:${port}`;
-  // A shared machine may take a while to start two TypeScript processes.
-  await waitFor(`${origin}/health/live`, 120_000);
   step("api up");
 
   /**
@@ -220,7 +169,7 @@ async function main() {
     count: number,
     fire: () => Promise<({ id: string; at: number } | undefined)[]>,
   ): Promise<Phase> {
-    const { done } = await sink.expect(count * ANALYSTS, PREFIX, true);
+    const { done } = await sink.expect(count * ANALYSTS, { prefix: PREFIX, times: true });
     const answers = await fire();
     const declared = answers.filter((a) => a !== undefined);
     if (declared.length < count) {
@@ -289,16 +238,9 @@ async function main() {
   step("flood done");
 
   // The bare loop: as many messages as the flood's, rendered once, through the same pooled transport.
-  const transport = createMailTransport({
-    SMTP_URL: smtpUrl,
-    SMTP_POOL_SIZE: base.SMTP_POOL_SIZE,
-    MAIL_FROM: base.MAIL_FROM,
-    MAIL_DKIM_SELECTOR: base.MAIL_DKIM_SELECTOR,
-    MAIL_DKIM_PRIVATE_KEY: base.MAIL_DKIM_PRIVATE_KEY,
-    MAIL_DKIM_PRIVATE_KEY_FILE: base.MAIL_DKIM_PRIVATE_KEY_FILE,
-  });
+  const transport = createMailTransport({ ...base, SMTP_URL: smtpUrl });
   const bareCount = flooded.latencies.length;
-  const { done: bareDone } = await sink.expect(bareCount, "<bare.", false);
+  const { done: bareDone } = await sink.expect(bareCount, { prefix: "<bare." });
   const text = `Un incident a été déclaré.\n\n${"Détails de la déclaration. ".repeat(20)}`;
   const b0 = Date.now();
   let next = 0;

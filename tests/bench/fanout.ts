@@ -14,9 +14,10 @@
  * (target < 250 MB), then stops everything and drops the database.
  * Knobs: BENCH_RECIPIENTS (10000, even), BENCH_ROUNDS (2), BENCH_WINDOW (200: the bare loop's sends in
  * flight), BENCH_WORKER_NODE_OPTIONS (docker-compose's), BENCH_DEBUG=1 (steps on stderr), BENCH_KEEP=1,
- * SMTP_POOL_SIZE (5), BULLETIN_BATCH_SIZE (200), DATABASE_URL, REDIS_URL.
+ * BENCH_SMTP_PORT and BENCH_API_PORT (default: any free port), SMTP_POOL_SIZE (5), BULLETIN_BATCH_SIZE (200),
+ * DATABASE_URL, REDIS_URL.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hashPassword } from "@pris/api";
@@ -26,13 +27,12 @@ import pg from "pg";
 import { type BulletinForMail, bulletinMailer } from "../../services/worker/src/bulletins/bulletin-mail.ts";
 import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import {
-  API_NODE_OPTIONS,
   Children,
-  freePort,
-  ROOT,
   scratchDatabase,
+  sinkPort,
+  startServices,
+  startSink,
   WORKER_NODE_OPTIONS,
-  waitFor,
 } from "./support.ts";
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 10_000);
@@ -47,37 +47,6 @@ const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench_fanout");
 const children = new Children();
 const JWT_SECRET = randomUUID() + randomUUID();
 const PUBLIC_URL = "https://pris.bench.test";
-
-type SinkReport = { done: number; count: number; distinct: number; duplicates: number; messageIds: number };
-
-function startSink(port: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", "tests/bench/smtp-sink.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, SINK_PORT: String(port) },
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  const next = <T>(key: string) =>
-    new Promise<T>((resolve) => {
-      const on = (msg: Record<string, unknown>) => {
-        if (key in msg) {
-          child.off("message", on);
-          resolve(msg as T);
-        }
-      };
-      child.on("message", on);
-    });
-  return {
-    child,
-    listening: next("listening"),
-    /** Once the sink counts from zero: `done` resolves with the report when `count` messages were accepted. */
-    async expect(count: number): Promise<{ done: Promise<SinkReport> }> {
-      const ready = next("ready");
-      child.send({ expect: count });
-      await ready;
-      return { done: next<SinkReport>("done") };
-    },
-  };
-}
 
 /** CPU seconds a process has used so far (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
@@ -121,42 +90,26 @@ async function main() {
   );
   await db.query("VACUUM ANALYZE");
 
-  const sinkPort = await freePort();
-  const sink = startSink(sinkPort);
+  const sink = startSink(await sinkPort());
   sinkChild = sink.child;
   step("sink started");
   await sink.listening;
   step("sink listening");
-  const smtpUrl = `smtp://127.0.0.1:${sinkPort}`;
-  const common = {
-    DATABASE_URL: scratch.url,
-    REDIS_URL: base.REDIS_URL,
-    QUEUE_PREFIX: `pris-bench-${Date.now()}`,
-    NODE_ENV: "production",
-    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
-    JWT_SECRET,
-    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
-    PUBLIC_URL,
-    SMTP_URL: smtpUrl,
-    SMTP_POOL_SIZE: String(base.SMTP_POOL_SIZE),
-    BULLETIN_BATCH_SIZE: String(base.BULLETIN_BATCH_SIZE),
-    LOG_LEVEL: "warn",
-    MIGRATE_ON_START: "false",
-  };
-  const port = await freePort();
-  children.start("services/api/src/server.ts", {
-    ...common,
-    NODE_OPTIONS: API_NODE_OPTIONS,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-  });
-  const worker: ChildProcess = children.start("services/worker/src/worker.ts", {
-    ...common,
-    NODE_OPTIONS: WORKER_NODE_OPTIONS,
-  });
+  const smtpUrl = sink.url;
+  const { origin, worker } = await startServices(
+    children,
+    {
+      DATABASE_URL: scratch.url,
+      REDIS_URL: base.REDIS_URL,
+      SMTP_URL: smtpUrl,
+      JWT_SECRET,
+      PUBLIC_URL,
+      SMTP_POOL_SIZE: String(base.SMTP_POOL_SIZE),
+      BULLETIN_BATCH_SIZE: String(base.BULLETIN_BATCH_SIZE),
+    },
+    30_000,
+  );
   const idle = () => rssMb(worker.pid!);
-  const origin = `http://127.0.0.1:${port}`;
-  await waitFor(`${origin}/health/live`);
   const login = await fetch(`${origin}/api/v1/auth/login`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -211,14 +164,7 @@ async function main() {
   await warm.done;
   step("warm");
 
-  const transport = createMailTransport({
-    SMTP_URL: smtpUrl,
-    SMTP_POOL_SIZE: base.SMTP_POOL_SIZE,
-    MAIL_FROM: base.MAIL_FROM,
-    MAIL_DKIM_SELECTOR: base.MAIL_DKIM_SELECTOR,
-    MAIL_DKIM_PRIVATE_KEY: base.MAIL_DKIM_PRIVATE_KEY,
-    MAIL_DKIM_PRIVATE_KEY_FILE: base.MAIL_DKIM_PRIVATE_KEY_FILE,
-  });
+  const transport = createMailTransport({ ...base, SMTP_URL: smtpUrl });
   const rows: { worker: number; bare: number; rss: number; publishMs: number; duplicates: number }[] = [];
   console.log(
     `${RECIPIENTS.toLocaleString("en")} recipients, SMTP pool ${base.SMTP_POOL_SIZE}, batch ${base.BULLETIN_BATCH_SIZE}, ` +

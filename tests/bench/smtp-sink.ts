@@ -27,11 +27,12 @@ const server = new SMTPServer({
     stream.on("end", () => {
       const acceptedAt = Date.now();
       const id = /^Message-ID:\s*(\S+)/im.exec(head)?.[1];
+      // Read before the answer: the server resets the session's envelope for the connection's next message.
+      const rcptTo = [...session.envelope.rcptTo];
       callback();
       if (prefix && !id?.startsWith(prefix)) return;
       count += 1;
-      for (const r of session.envelope.rcptTo)
-        recipients.set(r.address, (recipients.get(r.address) ?? 0) + 1);
+      for (const r of rcptTo) recipients.set(r.address, (recipients.get(r.address) ?? 0) + 1);
       if (id) messageIds.add(id);
       if (id && wantTimes) times.push([id, acceptedAt]);
       if (count === expected) {

@@ -1,5 +1,6 @@
 /** What every benchmark script needs: a scratch database beside DATABASE_URL's, free ports, child servers. */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
@@ -38,6 +39,104 @@ export function scratchDatabase(databaseUrl: string, prefix: string) {
     create: () => adminQuery(`CREATE DATABASE "${name}"`),
     drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
+}
+
+/**
+ * The SMTP sink's port: BENCH_SMTP_PORT when set (a shared machine hands each run its own range),
+ * otherwise any free one.
+ */
+export function sinkPort(): Promise<number> {
+  return process.env.BENCH_SMTP_PORT ? Promise.resolve(Number(process.env.BENCH_SMTP_PORT)) : freePort();
+}
+
+/** The API's port: BENCH_API_PORT when set, otherwise any free one. */
+export function apiPort(): Promise<number> {
+  return process.env.BENCH_API_PORT ? Promise.resolve(Number(process.env.BENCH_API_PORT)) : freePort();
+}
+
+export type SinkReport = {
+  /** When the last expected message was accepted. */
+  done: number;
+  count: number;
+  distinct: number;
+  duplicates: number;
+  messageIds: number;
+  /** Each counted message's Message-ID and acceptance time, when asked for. */
+  times?: [string, number][];
+};
+
+/**
+ * The SMTP sink (tests/bench/smtp-sink.ts) in its own process, so that it never shares a core with what
+ * is measured. `expect` makes it count from zero: `done` resolves with the report when `count` messages
+ * (whose Message-ID starts with `prefix`, when given) were accepted.
+ */
+export function startSink(port: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/bench/smtp-sink.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, SINK_PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const next = <T>(key: string) =>
+    new Promise<T>((resolve) => {
+      const on = (msg: Record<string, unknown>) => {
+        if (key in msg) {
+          child.off("message", on);
+          resolve(msg as T);
+        }
+      };
+      child.on("message", on);
+    });
+  return {
+    child,
+    url: `smtp://127.0.0.1:${port}`,
+    listening: next("listening"),
+    async expect(
+      count: number,
+      options: { prefix?: string; times?: boolean } = {},
+    ): Promise<{ done: Promise<SinkReport> }> {
+      const ready = next("ready");
+      child.send({ expect: count, ...options });
+      await ready;
+      return { done: next<SinkReport>("done") };
+    },
+  };
+}
+
+/**
+ * The API and the worker as production runs them, as child processes on a scratch database, with what
+ * both need in common; `env` adds or overrides. Resolves once the API answers.
+ */
+export async function startServices(
+  children: Children,
+  env: Record<string, string> & { DATABASE_URL: string; REDIS_URL: string; SMTP_URL: string },
+  waitMs = 120_000,
+): Promise<{ origin: string; worker: ChildProcess }> {
+  const common = {
+    QUEUE_PREFIX: `pris-bench-${Date.now()}`,
+    NODE_ENV: "production",
+    MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
+    JWT_SECRET: randomUUID() + randomUUID(),
+    LOG_CHAIN_KEY: randomUUID() + randomUUID(),
+    PUBLIC_URL: "https://pris.bench.test",
+    LOG_LEVEL: "warn",
+    MIGRATE_ON_START: "false",
+    ...env,
+  };
+  const port = await apiPort();
+  children.start("services/api/src/server.ts", {
+    ...common,
+    NODE_OPTIONS: API_NODE_OPTIONS,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+  });
+  const worker = children.start("services/worker/src/worker.ts", {
+    ...common,
+    NODE_OPTIONS: WORKER_NODE_OPTIONS,
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  // A shared machine may take a while to start two TypeScript processes.
+  await waitFor(`${origin}/health/live`, waitMs);
+  return { origin, worker };
 }
 
 export function freePort(): Promise<number> {

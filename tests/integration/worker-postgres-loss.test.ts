@@ -35,12 +35,13 @@ import {
  * never exits, and the only duplicates are e-mails in flight at a fault, each copy carrying the same
  * Message-ID. The bound (README, "When PostgreSQL drops its connections"), per fault and worker, when the
  * e-mails accepted under a lost transaction cannot be recorded on a new connection within 15 s:
- * the fan-out's batches in flight (2 lanes × BULLETIN_BATCH_SIZE) plus the single e-mails being
- * sent (WORKER_CONCURRENCY).
+ * the bulletin fan-out's batches in flight (2 lanes × BULLETIN_BATCH_SIZE), the incident e-mails'
+ * (2 lanes × the delivery fan-out's batch, 100) plus the single e-mails being sent (WORKER_CONCURRENCY).
  */
 const BATCH = 50;
+const DELIVERY_BATCH = 100;
 const CONCURRENCY = 10;
-const BOUND_PER_FAULT = 2 * BATCH + CONCURRENCY;
+const BOUND_PER_FAULT = 2 * BATCH + 2 * DELIVERY_BATCH + CONCURRENCY;
 const INCIDENTS = 40;
 
 let pgc: PrivatePostgres;
@@ -199,8 +200,10 @@ const logged = (prefix: string) => worker.logs.filter((l) => l.msg.startsWith(pr
 const connectionsLost = () => logged("PostgreSQL connection lost").length;
 /** E-mails accepted by the SMTP server under a transaction then lost, recorded on a new connection. */
 const recordedAfterLoss = () =>
-  logged("bulletin batch lost").reduce((n, l) => n + Number(l.recorded), 0) +
-  logged("e-mail accepted, then its transaction lost").length;
+  [...logged("bulletin batch lost"), ...logged("incident batch lost")].reduce(
+    (n, l) => n + Number(l.recorded),
+    0,
+  ) + logged("e-mail accepted, then its transaction lost").length;
 
 describe("the worker when PostgreSQL drops its connections", () => {
   it("restarted mid-fan-out and mid-timers, twice: nothing lost, no exit, duplicates within the bound", async () => {

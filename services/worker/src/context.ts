@@ -16,4 +16,6 @@ export interface WorkerContext {
   metrics: WorkerMetrics;
   /** Tells this process's bulletin fan-out that e-mails are due now. */
   wakeBulletinFanout(): void;
+  /** Tells this process's delivery fan-out that incident e-mails are due now. */
+  wakeDeliveryFanout(): void;
 }

@@ -31,6 +31,7 @@ import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
 import { handleInvitationSent } from "./invitations/invitation-sent.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
+import { createDeliveryFanout } from "./mail/delivery-fanout.ts";
 import { createMailTransport } from "./mail/transport.ts";
 import { createWorkerMetrics } from "./metrics.ts";
 import { createOutboxRelay } from "./outbox-relay.ts";
@@ -84,6 +85,8 @@ export interface StartWorkerOptions {
   exerciseScanEveryMs?: number;
   /** How often PostgreSQL is asked for bulletin e-mails due when nothing woke the fan-out. Default 1 s. */
   fanoutPollMs?: number;
+  /** Incident e-mails claimed, sent and recorded together by the delivery fan-out. Default 100. */
+  deliveryBatchSize?: number;
   /** How often non-answering bulletin recipients are looked for. Default five minutes. */
   remindEveryMs?: number;
   /** How often the outbox is looked at for rows of topics this worker does not handle. Default one minute. */
@@ -158,10 +161,15 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     tuning,
     metrics,
     wakeBulletinFanout: () => fanout.wake(),
+    wakeDeliveryFanout: () => deliveryFanout.wake(),
   };
   const fanout = createBulletinFanout(ctx, {
     pollMs: options.fanoutPollMs ?? 1_000,
     batchSize: config.BULLETIN_BATCH_SIZE,
+  });
+  const deliveryFanout = createDeliveryFanout(ctx, {
+    pollMs: options.fanoutPollMs ?? 1_000,
+    batchSize: options.deliveryBatchSize ?? 100,
   });
   const remindEveryMs = options.remindEveryMs ?? 5 * 60_000;
 
@@ -272,6 +280,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   const timerRunner = createTimerRunner(ctx, { pollMs: options.timerPollMs ?? 2_000, connection: producer });
   timerRunner.start();
   fanout.start();
+  deliveryFanout.start();
   // A poll in the process, not a job scheduler: it exists to notice what Redis lost, schedulers included
   // (a FLUSHALL drops them without the reconnection that puts them back), so it cannot live in Redis.
   const sweeper = pollLoop({
@@ -314,6 +323,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       outboxWatch.stop(),
       timerRunner.stop(),
       fanout.stop(),
+      deliveryFanout.stop(),
       sweeper.stop(),
       metricsServer?.close(),
     ]);

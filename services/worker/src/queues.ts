@@ -214,6 +214,29 @@ export async function enqueueDeliveries(
 }
 
 /**
+ * The retries of e-mails a batch tried once and the server deferred (the delivery fan-out): a send-mail
+ * job each, the first run after mailRetryDelayMs, as many attempts in all as a send-mail job's.
+ */
+export async function enqueueRetries(
+  queue: SendMailQueue,
+  deliveries: { id: string; template: MailDeliveryTemplate }[],
+  tuning: RetryTuning,
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  await queue.addBulk(
+    deliveries.map((d) => ({
+      name: d.template,
+      data: assertPayload(QUEUE_NAMES.sendMail, SendMailJobSchema, { deliveryId: d.id }),
+      opts: {
+        ...sendMailJobOptions(d.id, tuning, d.template),
+        attempts: SEND_MAIL_ATTEMPTS - 1,
+        delay: tuning.mailRetryDelayMs,
+      },
+    })),
+  );
+}
+
+/**
  * One send-mail job per delivery still owed (queued or deferred) among these dedupe keys, read back
  * after the rows were written: a second run finds the same rows and adds no second job.
  */

@@ -2,29 +2,16 @@ import { bulletinRecipients, bulletinRevisions, bulletins, type Db, type Tx } fr
 import { DELIVERY_MAX_ATTEMPTS, deliveryRetryDelayMs } from "@pris/domain";
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { classifySmtpError } from "../mail/transport.ts";
-import { recordAfterLoss } from "../record-after-loss.ts";
+import {
+  type BatchFanout,
+  type BatchOutcome,
+  createBatchFanout,
+  type FanoutOptions,
+  type Prepared,
+} from "../mail/batch-fanout.ts";
 import { type BulletinForMail, bulletinMailer } from "./bulletin-mail.ts";
 
-export interface FanoutOptions {
-  /** How often PostgreSQL is asked for e-mails due when nothing woke the fan-out. */
-  pollMs: number;
-  /** Deliveries claimed, sent and recorded together. */
-  batchSize: number;
-  /** Batches in flight at once: one claims and records while the other sends. */
-  lanes?: number;
-  /** E-mails of a batch handed to the SMTP pool at once. */
-  sendWindow?: number;
-}
-
-export interface BulletinFanout {
-  /** Claims, sends and records one batch; returns how many deliveries it handled. */
-  runBatch(): Promise<number>;
-  /** Looks for due deliveries now rather than at the next poll. */
-  wake(): void;
-  start(): void;
-  stop(): Promise<void>;
-}
+export type BulletinFanout = BatchFanout;
 
 const PAUSE_CHECK_MS = 250;
 
@@ -37,19 +24,7 @@ type Claimed = {
   attempts: number;
 };
 
-type Outcome = {
-  id: string;
-  status: "sent" | "deferred" | "failed";
-  response: string | null;
-  error: string | null;
-  delayMs: number;
-};
-
-/**
- * Locks due deliveries of bulletins that are not paused, in the batch's transaction: SKIP LOCKED lets
- * several workers (and lanes) take batches side by side without sharing a row, and a worker that dies
- * mid-batch loses its connection, so PostgreSQL rolls the transaction back and the rows are due again.
- */
+/** Locks due deliveries of bulletins that are not paused (see BatchSource.claim). */
 async function claim(tx: Tx, batchSize: number): Promise<Claimed[]> {
   const { rows } = await tx.execute<Claimed>(sql`
     SELECT d.id, d.bulletin_id, d.recipient_id, d.purpose, d.message_id, d.attempts + 1 AS attempts
@@ -64,7 +39,7 @@ async function claim(tx: Tx, batchSize: number): Promise<Claimed[]> {
 }
 
 /** Every outcome of a batch in one statement; rows no longer owed (recorded by another run) are left alone. */
-async function record(tx: Tx, outcomes: Outcome[]): Promise<void> {
+async function record(tx: Tx, outcomes: BatchOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
   await tx.execute(sql`
     UPDATE bulletin_deliveries d
@@ -97,24 +72,12 @@ async function loadBulletins(db: Db, ids: string[]): Promise<Map<string, Bulleti
 }
 
 /**
- * The e-mail fan-out of alert bulletins. The deliveries table is the queue: PostgreSQL holds every e-mail
- * owed, so Redis plays no part, a restart resumes where the last one stopped, and pausing a bulletin
- * (its paused_at) stops its claims. Each batch is one transaction: locked in one statement, sent through
- * the pooled SMTP transport a few e-mails at a time, recorded in one statement — one write per e-mail. The lock is held over the SMTP exchange on purpose, as for single
- * e-mails: it is bounded by the transport's timeouts. At least once: a worker killed between the server's
- * acceptance and the commit has its batch rolled back and sent again by the next worker, each duplicate
- * carrying the same Message-ID. A batch whose connection is lost (PostgreSQL restarted, the connection
- * terminated) stops sending and records what was accepted on a new connection (recordAfterLoss); only
- * what it cannot record in time is sent again.
+ * The e-mail fan-out of alert bulletins (createBatchFanout). The deliveries table is the queue: PostgreSQL
+ * holds every e-mail owed, so Redis plays no part, a restart resumes where the last one stopped, and
+ * pausing a bulletin (its paused_at) stops its claims.
  */
 export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions): BulletinFanout {
-  const { db, mail, logger, config } = ctx;
-  const lanes = options.lanes ?? 2;
-  const sendWindow = options.sendWindow ?? 4 * config.SMTP_POOL_SIZE;
-  let stopped = true;
-  const sleepers = new Set<() => void>();
-  let running: Promise<void>[] = [];
-  let failing = false;
+  const { db, config } = ctx;
 
   /**
    * The batch's bulletins paused since the claim, looked up at most every PAUSE_CHECK_MS while it is
@@ -144,8 +107,7 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     };
   }
 
-  /** Sends the batch; each outcome is pushed to `settled` as it comes (paused ones have none). */
-  async function send(tx: Tx, batch: Claimed[], settled: Outcome[]): Promise<void> {
+  async function prepare(tx: Tx, batch: Claimed[]): Promise<(d: Claimed) => Promise<Prepared>> {
     const [byId, recipients] = await Promise.all([
       loadBulletins(db, [...new Set(batch.map((d) => d.bulletin_id))]),
       db
@@ -168,20 +130,29 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
     // On the batch's own connection: if it is lost, the batch cannot be recorded, and the failed check
     // stops the sending within PAUSE_CHECK_MS instead of at the end of the batch.
     const pausedNow = pauseWatch(tx, [...byId.keys()]);
-    const one = async (d: Claimed): Promise<Outcome | undefined> => {
+    return async (d) => {
       if ((await pausedNow()).has(d.bulletin_id)) return undefined;
       const bulletin = byId.get(d.bulletin_id);
       const person = people.get(d.recipient_id);
       if (!bulletin || !person || bulletin.tlp === "RED" || bulletin.status !== "published") {
         // Nothing that may be e-mailed: a bug upstream, never a reason to send.
-        return { id: d.id, status: "failed", response: null, error: "not to be e-mailed", delayMs: 0 };
+        return {
+          outcome: { id: d.id, status: "failed", response: null, error: "not to be e-mailed", delayMs: 0 },
+        };
       }
       const rendered = mailers.get(d.bulletin_id)!(person, d.purpose);
-      try {
-        const result = await mail.send({ ...rendered, to: person.email, messageId: d.message_id });
-        return { id: d.id, status: "sent", response: result.response, error: null, delayMs: 0 };
-      } catch (err) {
-        const failure = classifySmtpError(err);
+      return { mail: { ...rendered, to: person.email, messageId: d.message_id } };
+    };
+  }
+
+  return createBatchFanout(
+    ctx,
+    {
+      label: "bulletin",
+      metricKind: "bulletin",
+      claim,
+      prepare,
+      refused(d, failure) {
         const final = failure.kind === "permanent" || d.attempts >= DELIVERY_MAX_ATTEMPTS;
         return {
           id: d.id,
@@ -190,118 +161,9 @@ export function createBulletinFanout(ctx: WorkerContext, options: FanoutOptions)
           error: failure.message.slice(0, 2000),
           delayMs: final ? 0 : deliveryRetryDelayMs(ctx.tuning.mailRetryDelayMs, d.attempts),
         };
-      }
-    };
-    // A few e-mails at a time, each rendered when its turn comes: enough to keep every pooled connection
-    // busy, few enough that a message dies young instead of waiting in the pool's queue, which under the
-    // worker's bounded heap costs full collections.
-    let next = 0;
-    let failed = false;
-    const senders = await Promise.allSettled(
-      Array.from({ length: Math.min(sendWindow, batch.length) }, async () => {
-        try {
-          while (next < batch.length && !failed) {
-            const outcome = await one(batch[next++]!);
-            if (outcome) settled.push(outcome);
-          }
-        } catch (err) {
-          // The batch is lost (its transaction rolls back): the other senders stop taking e-mails, and
-          // the transaction waits for them to finish, so none queries its connection after the rollback.
-          failed = true;
-          throw err;
-        }
-      }),
-    );
-    const lost = senders.find((s) => s.status === "rejected");
-    if (lost) throw lost.reason;
-  }
-
-  async function runBatch(): Promise<number> {
-    const settled: Outcome[] = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = await db.transaction(async (tx) => {
-        const batch = await claim(tx, options.batchSize);
-        if (batch.length === 0) return [];
-        await send(tx, batch, settled);
-        await record(tx, settled);
-        return settled;
-      });
-    } catch (err) {
-      // Lost with its connection, perhaps after the SMTP server accepted part of the batch: those
-      // e-mails are recorded on a new connection, or the batch's next claim would send them again.
-      const accepted = settled.filter((o) => o.status === "sent");
-      if (
-        accepted.length > 0 &&
-        (await recordAfterLoss(db, logger, "bulletin e-mails", (t) => record(t, accepted)))
-      ) {
-        ctx.metrics.emails.inc({ kind: "bulletin", outcome: "sent" }, accepted.length);
-        logger.warn(
-          { recorded: accepted.length },
-          "bulletin batch lost; the e-mails already accepted are recorded",
-        );
-      }
-      throw err;
-    }
-    if (outcomes.length === 0) return 0;
-    for (const o of outcomes) ctx.metrics.emails.inc({ kind: "bulletin", outcome: o.status });
-    const notSent = outcomes.filter((o) => o.status !== "sent");
-    if (notSent.length > 0) {
-      logger.warn(
-        {
-          deferred: notSent.filter((o) => o.status === "deferred").length,
-          failed: notSent.filter((o) => o.status === "failed").length,
-        },
-        "bulletin e-mails not accepted",
-      );
-    }
-    return outcomes.length;
-  }
-
-  function idle(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, options.pollMs);
-      function done() {
-        clearTimeout(timer);
-        sleepers.delete(done);
-        resolve();
-      }
-      sleepers.add(done);
-    });
-  }
-
-  function wake(): void {
-    for (const done of [...sleepers]) done();
-  }
-
-  async function lane(): Promise<void> {
-    while (!stopped) {
-      let handled = 0;
-      try {
-        handled = await runBatch();
-        if (failing) logger.info("bulletin fan-out working again");
-        failing = false;
-      } catch (err) {
-        if (!failing)
-          logger.error({ err }, "bulletin fan-out failed; the deliveries stay due and are retried");
-        failing = true;
-      }
-      if (handled === 0 && !stopped) await idle();
-    }
-  }
-
-  return {
-    runBatch,
-    wake,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      running = Array.from({ length: lanes }, () => lane());
+      },
+      record,
     },
-    async stop() {
-      stopped = true;
-      wake();
-      await Promise.all(running);
-    },
-  };
+    options,
+  );
 }

@@ -1,12 +1,11 @@
 import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
-import type { MailDeliveryTemplate } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { enqueueOwedDeliveries } from "../queues.ts";
+import type { BatchedTemplate } from "../mail/delivery-fanout.ts";
 
 export interface Notification {
   incidentId: string;
-  template: MailDeliveryTemplate;
+  template: BatchedTemplate;
   /** What the e-mail is rendered from, when not the incident itself (a main-courante entry). */
   subjectId?: string;
   recipients: { id: string; email: string }[];
@@ -20,11 +19,11 @@ export interface Notification {
 
 /**
  * One delivery row per recipient (unique dedupe key) and, by the run that created them, one internal
- * entry in the main courante — under the incident's row lock, as appendLogEntry requires — then one
- * send-mail job per delivery still to send. Every step can run again without sending twice.
+ * entry in the main courante — under the incident's row lock, as appendLogEntry requires — then wakes
+ * the delivery fan-out, which sends them in batches. Every step can run again without sending twice.
  */
 export async function notifyRecipients(ctx: WorkerContext, n: Notification): Promise<void> {
-  const { db, queues, tuning } = ctx;
+  const { db } = ctx;
   const dedupeKeys = n.recipients.map((u) => n.dedupeKey(u.id));
   await db.transaction(async (tx) => {
     await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, n.incidentId)).for("update");
@@ -51,5 +50,5 @@ export async function notifyRecipients(ctx: WorkerContext, n: Notification): Pro
       });
     }
   });
-  await enqueueOwedDeliveries(db, queues.sendMail, dedupeKeys, tuning);
+  ctx.wakeDeliveryFanout();
 }

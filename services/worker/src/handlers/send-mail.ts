@@ -21,13 +21,17 @@ import { renderPasswordResetMail } from "../passwords/password-reset.ts";
 import { recordAfterLoss } from "../record-after-loss.ts";
 import { timerPlanSettings } from "../timers/timer-state.ts";
 
-type Delivery = typeof mailDeliveries.$inferSelect;
+export type Delivery = typeof mailDeliveries.$inferSelect;
 
 /**
  * Renders a delivery's template from the rows as they are now; undefined when its subject is gone, or
  * when the row names a template this worker does not hold (the caller fails the delivery and says so).
  */
-async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<RenderedMail | undefined> {
+export async function render(
+  ctx: WorkerContext,
+  tx: Tx,
+  delivery: Delivery,
+): Promise<RenderedMail | undefined> {
   const { template, subjectId, createdAt } = delivery;
   switch (template) {
     case "incident-declared": {
@@ -77,6 +81,13 @@ async function render(ctx: WorkerContext, tx: Tx, delivery: Delivery): Promise<R
       return undefined;
     }
   }
+}
+
+/** Why a delivery that rendered nothing is failed. */
+export function nothingToRender(delivery: Delivery): string {
+  return isMailDeliveryTemplate(delivery.template)
+    ? `nothing to render: template ${delivery.template}, subject ${delivery.subjectId}`
+    : `unknown mail template ${JSON.stringify(delivery.template)}`;
 }
 
 /** Records a delivery sent, if it is still owed (another run may have recorded it already). */
@@ -158,9 +169,7 @@ export async function handleSendMail(
 
       const rendered = await render(ctx, tx, delivery);
       if (!rendered) {
-        const reason = isMailDeliveryTemplate(delivery.template)
-          ? `nothing to render: template ${delivery.template}, subject ${delivery.subjectId}`
-          : `unknown mail template ${JSON.stringify(delivery.template)}`;
+        const reason = nothingToRender(delivery);
         await tx
           .update(mailDeliveries)
           .set({ status: "failed", lastError: reason, updatedAt: sql`now()` })

@@ -1,7 +1,8 @@
 import { mailDeliveries } from "@pris/db";
 import { QUEUE_NAMES, SendMailJobSchema } from "@pris/domain";
-import { and, asc, gt, inArray } from "drizzle-orm";
+import { and, asc, gt, inArray, not } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
+import { firstAttemptOfBatched } from "../mail/delivery-fanout.ts";
 import { addUnique, assertPayload, sendMailJobOptions } from "../queues.ts";
 
 const PAGE = 1_000;
@@ -26,6 +27,8 @@ export async function sweepMailDeliveries(ctx: WorkerContext): Promise<{ owed: n
       .where(
         and(
           inArray(mailDeliveries.status, ["queued", "deferred"]),
+          // The delivery fan-out takes those from PostgreSQL: they have no job to lose.
+          not(firstAttemptOfBatched!),
           after === undefined ? undefined : gt(mailDeliveries.id, after),
         ),
       )

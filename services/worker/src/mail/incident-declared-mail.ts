@@ -12,30 +12,46 @@ import {
   tlpAllowsContentByEmail,
   tlpTag,
 } from "@pris/domain";
-import { eq } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import { type IncidentDeclaredView, type RenderedMail, renderIncidentDeclared } from "./templates.ts";
 
 export type MailConfig = Pick<Config, "PUBLIC_URL" | "REGION_NAME" | "REGION_TIMEZONE">;
 
+const incidentForMail = {
+  id: incidents.id,
+  reference: incidents.reference,
+  severity: incidents.severity,
+  tlp: incidents.tlp,
+  title: incidents.title,
+  impactGrade: incidents.impactGrade,
+  declaredAt: incidents.declaredAt,
+  establishmentName: establishments.name,
+};
+
 /** What the notification needs, read fresh: the e-mail says what the incident is now. */
 export async function loadIncidentForMail(db: Tx, incidentId: string) {
   const [row] = await db
-    .select({
-      id: incidents.id,
-      reference: incidents.reference,
-      severity: incidents.severity,
-      tlp: incidents.tlp,
-      title: incidents.title,
-      impactGrade: incidents.impactGrade,
-      declaredAt: incidents.declaredAt,
-      establishmentName: establishments.name,
-    })
+    .select(incidentForMail)
     .from(incidents)
     .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
     .where(eq(incidents.id, incidentId));
   return row;
 }
 export type IncidentForMail = NonNullable<Awaited<ReturnType<typeof loadIncidentForMail>>>;
+
+/** The same for a batch of e-mails, in one query; by incident id. */
+export async function loadIncidentsForMail(
+  db: Tx,
+  incidentIds: string[],
+): Promise<Map<string, IncidentForMail>> {
+  if (incidentIds.length === 0) return new Map();
+  const rows = await db
+    .select(incidentForMail)
+    .from(incidents)
+    .innerJoin(establishments, eq(establishments.id, incidents.establishmentId))
+    .where(inArray(incidents.id, incidentIds));
+  return new Map(rows.map((r) => [r.id, r]));
+}
 
 export function incidentLink(publicUrl: string, incidentId: string): string {
   return `${publicUrl.replace(/\/+$/, "")}/incidents/${incidentId}`;
