@@ -448,6 +448,11 @@ export const mailDeliveries = pgTable(
     createdAt: createdAt(),
     updatedAt: at("updated_at").notNull().defaultNow(),
     sentAt: at("sent_at"),
+    /**
+     * The trace context of the work that owed the e-mail (a traced declaration's job): the batched send
+     * continues that trace. Null when tracing is off.
+     */
+    traceContext: jsonb("trace_context").$type<Record<string, string>>(),
   },
   (t) => [
     index("mail_deliveries_subject_idx").on(t.subjectId),

@@ -1,4 +1,5 @@
 import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
+import { currentTraceCarrier } from "@pris/telemetry";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import type { BatchedTemplate } from "../mail/delivery-fanout.ts";
@@ -25,6 +26,8 @@ export interface Notification {
 export async function notifyRecipients(ctx: WorkerContext, n: Notification): Promise<void> {
   const { db } = ctx;
   const dedupeKeys = n.recipients.map((u) => n.dedupeKey(u.id));
+  // The batched send continues the trace of the work that owes the e-mails (a traced declaration).
+  const traceContext = currentTraceCarrier();
   await db.transaction(async (tx) => {
     await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, n.incidentId)).for("update");
     const created = await tx
@@ -37,6 +40,7 @@ export async function notifyRecipients(ctx: WorkerContext, n: Notification): Pro
           userId: u.id,
           toAddress: u.email,
           messageId: n.messageId(u.id),
+          traceContext,
         })),
       )
       .onConflictDoNothing({ target: mailDeliveries.dedupeKey })

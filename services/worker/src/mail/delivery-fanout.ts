@@ -97,7 +97,7 @@ export function createDeliveryFanout(ctx: WorkerContext, options: FanoutOptions)
           outcome: { id: d.id, status: "failed", response: null, error: nothingToRender(d), delayMs: 0 },
         };
       }
-      return { mail: { ...content, to: d.toAddress, messageId: d.messageId } };
+      return { mail: { ...content, to: d.toAddress, messageId: d.messageId, trace: d.traceContext } };
     };
   }
 

@@ -1,5 +1,5 @@
 import { type Config, dkimPrivateKey, mailDomain } from "@pris/config";
-import { SpanKind, withSpan } from "@pris/telemetry";
+import { contextFromCarrier, SpanKind, type TraceCarrier, withSpan } from "@pris/telemetry";
 import { createTransport } from "nodemailer";
 import type { RenderedMail } from "./templates.ts";
 
@@ -7,6 +7,8 @@ export interface OutgoingMail extends RenderedMail {
   to: string;
   /** With its angle brackets: `<incident-declared.…@host>`. */
   messageId: string;
+  /** The trace the e-mail belongs to, when it is sent outside it (a batch of many traces' e-mails). */
+  trace?: TraceCarrier | null;
 }
 
 /** nodemailer's list, with the one-click unsubscribe and Auto-Submitted added. */
@@ -80,7 +82,11 @@ export function createMailTransport(
     send: (mail) =>
       withSpan(
         "smtp send",
-        { kind: SpanKind.CLIENT, attributes: { "pris.mail.message_id": mail.messageId } },
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { "pris.mail.message_id": mail.messageId },
+          ...(mail.trace ? { parent: contextFromCarrier(mail.trace) } : {}),
+        },
         async (span) => {
           const info = await transport.sendMail({
             from: config.MAIL_FROM,
