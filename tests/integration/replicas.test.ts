@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bulletinDraft, seedNetwork } from "../support/bulletin-fixtures.ts";
 import { createTestDatabase, type TestDatabase, testConfig } from "../support/env.ts";
 import { createApiKey, createEstablishment, createUser, declaration, PASSWORD } from "../support/fixtures.ts";
+import { freePort } from "../support/redis-server.ts";
 import {
   type ApiProcess,
   configEnv,
@@ -12,7 +13,6 @@ import {
   startWorkerProcess,
   type WorkerProcess,
 } from "../support/service-process.ts";
-import { freePort } from "../support/redis-server.ts";
 import { startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { setOnCall } from "../support/timer-fixtures.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
