@@ -1,3 +1,4 @@
+import { INCIDENT_TIMELINE } from "./queue-seed.ts";
 /**
  * The national benchmark's data (pnpm bench:national), seeded in SQL: eighteen regions in one database,
  * the design docs/national.md chooses — the region as a column of every scoped table — with its indexes.
@@ -179,36 +180,7 @@ export const NATIONAL_SEED = (establishments: number, n: number) => [
        CASE WHEN r_sev < 0.02 THEN 'P1' WHEN r_sev < 0.15 THEN 'P2' WHEN r_sev < 0.60 THEN 'P3' ELSE 'P4' END AS severity,
        1 + floor(${establishments} * r_est * r_est)::int AS est_k
      FROM r
-   ), t AS (
-     SELECT s.*, CASE severity WHEN 'P1' THEN 15 WHEN 'P2' THEN 60 WHEN 'P3' THEN 240 ELSE 1440 END AS sla FROM s
-   ), u AS (
-     SELECT t.*,
-       now() - CASE WHEN status = 'new' THEN r_age * r_age * sla * 1.2 * interval '1 minute'
-                    WHEN status IN ('closed', 'rejected', 'merged') THEN r_age * interval '6 years'
-                    ELSE r_age * r_age * interval '180 days' END AS declared_at,
-       status NOT IN ('closed', 'rejected', 'merged') AS open
-     FROM t
-   ), v AS (
-     SELECT u.*,
-       declared_at - r_misc * interval '6 hours' AS detected_at,
-       declared_at + sla * interval '1 minute' AS ack_due_at,
-       CASE WHEN status <> 'new' THEN declared_at + r_done * sla * interval '1 minute' END AS acknowledged_at,
-       (open OR r_clock < 0.2) AS has_clocks,
-       r_misc < 0.12 AS breach,
-       open AND ((now() - declared_at < interval '2 days' AND r_done < 0.6) OR r_done < 0.01) AS clock_pending
-     FROM u
-   )
-   SELECT v.*,
-     (lpad(to_hex((extract(epoch FROM declared_at) * 1000)::bigint), 12, '0') || '7'
-       || substr(md5(n::text), 1, 3) || '8' || substr(md5(n::text), 4, 15))::uuid AS id,
-     detected_at + interval '24 hours' AS portal_due,
-     detected_at + interval '72 hours' AS gdpr_due,
-     CASE WHEN open THEN LEAST(
-       CASE WHEN acknowledged_at IS NULL THEN ack_due_at END,
-       CASE WHEN has_clocks AND clock_pending THEN detected_at + interval '24 hours' END,
-       CASE WHEN has_clocks AND clock_pending AND breach THEN detected_at + interval '72 hours' END) END
-       AS next_deadline_at
-   FROM v`,
+   ), ${INCIDENT_TIMELINE}`,
   `INSERT INTO incidents (
      id, reference, establishment_id, status, severity, severity_suggested, severity_reasons, tlp, title, description,
      declarant, detected_at, ongoing, rsit_class, rsit_type, suspected_malicious, affected_services, impact_grade,
