@@ -1,7 +1,7 @@
 import type { Config } from "@pris/config";
-import { createDatabase, type Database, incidentLog, mailDeliveries, outbox } from "@pris/db";
+import { createDatabase, type Database, type Db, incidentLog, mailDeliveries, outbox } from "@pris/db";
 import { createQueues, type Queues, startWorker, type WorkerHandle } from "@pris/worker";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase, testConfig } from "../support/env.ts";
@@ -230,6 +230,47 @@ describe("never the same e-mail twice", () => {
     const [row] = await database.db.select().from(outbox).where(eq(outbox.id, d.outboxId));
     expect(row?.processedAt).toBeInstanceOf(Date);
     expect(await notificationEntries(d.incidentId)).toHaveLength(1);
+  });
+
+  it("handles a burst of declarations in a few batches, each e-mailed and recorded once", async () => {
+    // Committed together, they all wait when the first job runs: it takes them all.
+    const burst = await database.db.transaction(async (tx) => {
+      const made = [];
+      for (let i = 0; i < 25; i++) made.push(await declareIncident(tx as unknown as Db, dir));
+      return made;
+    });
+    const expected = burst.length * dir.users.analyst.length;
+    const ids = new Set(burst.map((d) => d.incidentId));
+    await waitUntil(`${expected} e-mails`, () => {
+      const sent = smtp.messages.filter((m) => ids.has(m.parsed.messageId?.slice(19, 55) ?? ""));
+      return sent.length >= expected;
+    });
+    await waitForJobs(
+      queues.outbox,
+      burst.map((d) => d.outboxId),
+    ).catch(() => {});
+    await sleep(300);
+
+    const sent = smtp.messages.filter((m) => ids.has(m.parsed.messageId?.slice(19, 55) ?? ""));
+    expect(sent).toHaveLength(expected);
+    const rows = await database.db
+      .select()
+      .from(outbox)
+      .where(
+        inArray(
+          outbox.id,
+          burst.map((d) => d.outboxId),
+        ),
+      );
+    expect(rows.every((r) => r.processedAt !== null && r.lastError === null)).toBe(true);
+    // The jobs that ran (a declaration taken by another's batch may never get one) did the 25 in a few.
+    const results = (await queues.outbox.getJobs(["completed"]))
+      .filter((j) => burst.some((d) => d.outboxId === j.id))
+      .map((j) => j.returnvalue as { status: string; declarations: number });
+    const working = results.filter((r) => r.status === "done");
+    expect(working.reduce((sum, r) => sum + r.declarations, 0)).toBe(burst.length);
+    expect(working.length).toBeLessThanOrEqual(3);
+    for (const d of burst) expect(await notificationEntries(d.incidentId)).toHaveLength(1);
   });
 
   it("sends once when several jobs of one delivery run at the same time", async () => {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { LogEntryKind } from "@pris/domain";
 import canonicalize from "canonicalize";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { Tx } from "./client.ts";
 import { currentLogChain, type LogChainKey, type LogChainKeyring } from "./log-chain-keys.ts";
 import { attestationsOf } from "./log-checkpoints.ts";
@@ -121,12 +121,36 @@ export function firstLogEntry(input: LogEntryInput): typeof incidentLog.$inferIn
  * anchor moves with the insert (trigger of 0016), in the same transaction.
  */
 export async function appendLogEntry(tx: Tx, input: LogEntryInput) {
-  const [head] = await tx
-    .select({ seq: incidentLogHeads.seq, hash: incidentLogHeads.hash })
-    .from(incidentLogHeads)
-    .where(eq(incidentLogHeads.incidentId, input.incidentId));
-  const [inserted] = await tx.insert(incidentLog).values(chainedLogEntry(input, head)).returning();
+  const [inserted] = await appendLogEntries(tx, [input]);
   return inserted!;
+}
+
+/**
+ * The same for several entries, of one incident or many, in two statements: one read of their heads and
+ * one insert, each entry chained after the previous one of its incident in the order given. The caller
+ * holds every incident's row lock.
+ */
+export async function appendLogEntries(tx: Tx, inputs: LogEntryInput[]) {
+  if (inputs.length === 0) return [];
+  const ids = [...new Set(inputs.map((i) => i.incidentId))];
+  const heads = new Map(
+    (
+      await tx
+        .select({
+          incidentId: incidentLogHeads.incidentId,
+          seq: incidentLogHeads.seq,
+          hash: incidentLogHeads.hash,
+        })
+        .from(incidentLogHeads)
+        .where(inArray(incidentLogHeads.incidentId, ids))
+    ).map(({ incidentId, ...head }) => [incidentId, head]),
+  );
+  const rows = inputs.map((input) => {
+    const row = chainedLogEntry(input, heads.get(input.incidentId));
+    heads.set(input.incidentId, { seq: row.seq!, hash: row.hash });
+    return row;
+  });
+  return tx.insert(incidentLog).values(rows).returning();
 }
 
 type LogRow = typeof incidentLog.$inferSelect;

@@ -1,4 +1,4 @@
-import { appendLogEntry, incidents, mailDeliveries } from "@pris/db";
+import { appendLogEntries, incidents, mailDeliveries, type Tx } from "@pris/db";
 import { currentTraceCarrier } from "@pris/telemetry";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
@@ -24,35 +24,49 @@ export interface Notification {
  * the delivery fan-out, which sends them in batches. Every step can run again without sending twice.
  */
 export async function notifyRecipients(ctx: WorkerContext, n: Notification): Promise<void> {
-  const { db } = ctx;
-  const dedupeKeys = n.recipients.map((u) => n.dedupeKey(u.id));
-  // The batched send continues the trace of the work that owes the e-mails (a traced declaration).
-  const traceContext = currentTraceCarrier();
-  await db.transaction(async (tx) => {
+  await ctx.db.transaction(async (tx) => {
     await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, n.incidentId)).for("update");
-    const created = await tx
-      .insert(mailDeliveries)
-      .values(
-        n.recipients.map((u, i) => ({
-          dedupeKey: dedupeKeys[i]!,
-          template: n.template,
-          subjectId: n.subjectId ?? n.incidentId,
-          userId: u.id,
-          toAddress: u.email,
-          messageId: n.messageId(u.id),
-          traceContext,
-        })),
-      )
-      .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
-      .returning({ id: mailDeliveries.id });
-    if (created.length > 0) {
-      await appendLogEntry(tx, {
-        incidentId: n.incidentId,
-        kind: "notification",
-        visibility: "internal",
-        body: { channel: "email", template: n.template, ...n.logBody, recipients: created.length },
-      });
-    }
+    await recordNotifications(tx, [n]);
   });
   ctx.wakeDeliveryFanout();
+}
+
+/**
+ * The delivery rows and main-courante entries of several notifications, in three statements, within the
+ * caller's transaction, which holds every incident's row lock. The e-mails carry the trace they are
+ * owed in (`traceContext`), by default the current one.
+ */
+export async function recordNotifications(
+  tx: Tx,
+  notifications: (Notification & { traceContext?: Record<string, string> | null })[],
+): Promise<void> {
+  const current = currentTraceCarrier();
+  const rows = notifications.flatMap((n) =>
+    n.recipients.map((u) => ({
+      dedupeKey: n.dedupeKey(u.id),
+      template: n.template,
+      subjectId: n.subjectId ?? n.incidentId,
+      userId: u.id,
+      toAddress: u.email,
+      messageId: n.messageId(u.id),
+      traceContext: n.traceContext === undefined ? current : n.traceContext,
+    })),
+  );
+  if (rows.length === 0) return;
+  const created = await tx
+    .insert(mailDeliveries)
+    .values(rows)
+    .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
+    .returning({ dedupeKey: mailDeliveries.dedupeKey });
+  const createdKeys = new Set(created.map((c) => c.dedupeKey));
+  // Only the run that created an incident's rows records them.
+  const entries = notifications.flatMap((n) => {
+    const recipients = n.recipients.filter((u) => createdKeys.has(n.dedupeKey(u.id))).length;
+    if (recipients === 0) return [];
+    const body = { channel: "email", template: n.template, ...n.logBody, recipients };
+    return [
+      { incidentId: n.incidentId, kind: "notification" as const, visibility: "internal" as const, body },
+    ];
+  });
+  await appendLogEntries(tx, entries);
 }

@@ -1,7 +1,7 @@
-import { type Db, timers } from "@pris/db";
+import { type Db, type Tx, timers } from "@pris/db";
 import { planTimers, timerKey } from "@pris/domain";
 import { and, inArray, isNotNull, isNull, sql } from "drizzle-orm";
-import { loadTimerState, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
+import { loadTimerStates, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
 
 export interface ReconcileResult {
   status: "done" | "incident-missing";
@@ -25,93 +25,110 @@ export async function reconcileIncidentTimers(
   config: Parameters<typeof timerPlanSettings>[0],
   incidentId: string,
 ): Promise<ReconcileResult> {
+  return db.transaction((tx) => reconcileTimers(tx, config, [incidentId], "no key update"));
+}
+
+/**
+ * The same for several incidents at once, within the caller's transaction: their rows are locked with
+ * `lock` ("update" for a caller that appends to their main courante next) and their timers read and
+ * written in one statement each. "incident-missing" when none of them exists.
+ */
+export async function reconcileTimers(
+  tx: Tx,
+  config: Parameters<typeof timerPlanSettings>[0],
+  incidentIds: string[],
+  lock: "update" | "no key update",
+): Promise<ReconcileResult> {
   const settings = timerPlanSettings(config);
-  return db.transaction(async (tx) => {
-    const state = await loadTimerState(tx, incidentId, "no key update");
-    if (!state) return { status: "incident-missing", inserted: 0, cancelled: 0, revived: 0 };
-    const [{ now }] = (await tx.execute<{ now: Date }>(sql`SELECT now() AS now`)).rows as [{ now: Date }];
-    const planned = planTimers(state.incident, state.clocks, settings, new Date(now));
-    const wanted = new Map(planned.map((p) => [timerKey(p), p]));
+  const states = await loadTimerStates(tx, incidentIds, lock);
+  if (states.size === 0) return { status: "incident-missing", inserted: 0, cancelled: 0, revived: 0 };
+  const [{ now }] = (await tx.execute<{ now: Date }>(sql`SELECT now() AS now`)).rows as [{ now: Date }];
+  const planned = [...states.values()].flatMap((state) =>
+    planTimers(state.incident, state.clocks, settings, new Date(now)),
+  );
+  const wanted = new Map(planned.map((p) => [timerKey(p), p]));
 
-    const subjects = [incidentId, ...state.clocks.map((c) => c.id)];
-    const existing = await tx
-      .select({
-        id: timers.id,
-        kind: timers.kind,
-        subjectId: timers.subjectId,
-        dueAt: timers.dueAt,
-        firedAt: timers.firedAt,
-        cancelledAt: timers.cancelledAt,
-      })
-      .from(timers)
-      .where(inArray(timers.subjectId, subjects));
-    const existingByKey = new Map(existing.map((e) => [timerKey(e), e]));
+  const subjects = [...states.values()].flatMap((state) => [
+    state.incident.id,
+    ...state.clocks.map((c) => c.id),
+  ]);
+  const existing = await tx
+    .select({
+      id: timers.id,
+      kind: timers.kind,
+      subjectId: timers.subjectId,
+      dueAt: timers.dueAt,
+      firedAt: timers.firedAt,
+      cancelledAt: timers.cancelledAt,
+    })
+    .from(timers)
+    .where(inArray(timers.subjectId, subjects));
+  const existingByKey = new Map(existing.map((e) => [timerKey(e), e]));
 
-    const unwanted = existing
-      .filter((e) => !e.firedAt && !e.cancelledAt && !wanted.has(timerKey(e)))
-      .map((e) => e.id);
-    const again = existing
-      .filter((e) => !e.firedAt && e.cancelledAt && wanted.has(timerKey(e)))
-      .map((e) => e.id);
-    const missing = planned.filter((p) => !existingByKey.has(timerKey(p)));
+  const unwanted = existing
+    .filter((e) => !e.firedAt && !e.cancelledAt && !wanted.has(timerKey(e)))
+    .map((e) => e.id);
+  const again = existing
+    .filter((e) => !e.firedAt && e.cancelledAt && wanted.has(timerKey(e)))
+    .map((e) => e.id);
+  const missing = planned.filter((p) => !existingByKey.has(timerKey(p)));
 
-    let cancelled = 0;
-    if (unwanted.length > 0) {
-      const rows = await tx
-        .update(timers)
-        .set({ cancelledAt: sql`now()` })
-        .where(
-          inArray(
-            timers.id,
-            tx
-              .select({ id: timers.id })
-              .from(timers)
-              .where(and(inArray(timers.id, unwanted), isNull(timers.firedAt), isNull(timers.cancelledAt)))
-              .for("update", { skipLocked: true }),
-          ),
-        )
-        .returning({ id: timers.id });
-      cancelled = rows.length;
-    }
-    let revived = 0;
-    if (again.length > 0) {
-      const rows = await tx
-        .update(timers)
-        .set({ cancelledAt: null })
-        .where(
-          inArray(
-            timers.id,
-            tx
-              .select({ id: timers.id })
-              .from(timers)
-              .where(and(inArray(timers.id, again), isNull(timers.firedAt), isNotNull(timers.cancelledAt)))
-              .for("update", { skipLocked: true }),
-          ),
-        )
-        .returning({ id: timers.id });
-      revived = rows.length;
-    }
-    let inserted = 0;
-    if (missing.length > 0) {
-      const rows = await tx
-        .insert(timers)
-        .values(
-          missing.map((p) => ({
-            kind: p.kind,
-            subjectId: p.subjectId,
-            dueAt: p.dueAt,
-            payload: {
-              incidentId: p.incidentId,
-              deadline: p.deadline.toISOString(),
-              ...(p.clockKind ? { clockKind: p.clockKind } : {}),
-            } satisfies TimerPayload,
-          })),
-        )
-        // Another reconciliation of the same incident committed the same timers first.
-        .onConflictDoNothing({ target: [timers.subjectId, timers.kind, timers.dueAt] })
-        .returning({ id: timers.id });
-      inserted = rows.length;
-    }
-    return { status: "done", inserted, cancelled, revived };
-  });
+  let cancelled = 0;
+  if (unwanted.length > 0) {
+    const rows = await tx
+      .update(timers)
+      .set({ cancelledAt: sql`now()` })
+      .where(
+        inArray(
+          timers.id,
+          tx
+            .select({ id: timers.id })
+            .from(timers)
+            .where(and(inArray(timers.id, unwanted), isNull(timers.firedAt), isNull(timers.cancelledAt)))
+            .for("update", { skipLocked: true }),
+        ),
+      )
+      .returning({ id: timers.id });
+    cancelled = rows.length;
+  }
+  let revived = 0;
+  if (again.length > 0) {
+    const rows = await tx
+      .update(timers)
+      .set({ cancelledAt: null })
+      .where(
+        inArray(
+          timers.id,
+          tx
+            .select({ id: timers.id })
+            .from(timers)
+            .where(and(inArray(timers.id, again), isNull(timers.firedAt), isNotNull(timers.cancelledAt)))
+            .for("update", { skipLocked: true }),
+        ),
+      )
+      .returning({ id: timers.id });
+    revived = rows.length;
+  }
+  let inserted = 0;
+  if (missing.length > 0) {
+    const rows = await tx
+      .insert(timers)
+      .values(
+        missing.map((p) => ({
+          kind: p.kind,
+          subjectId: p.subjectId,
+          dueAt: p.dueAt,
+          payload: {
+            incidentId: p.incidentId,
+            deadline: p.deadline.toISOString(),
+            ...(p.clockKind ? { clockKind: p.clockKind } : {}),
+          } satisfies TimerPayload,
+        })),
+      )
+      // Another reconciliation of the same incident committed the same timers first.
+      .onConflictDoNothing({ target: [timers.subjectId, timers.kind, timers.dueAt] })
+      .returning({ id: timers.id });
+    inserted = rows.length;
+  }
+  return { status: "done", inserted, cancelled, revived };
 }

@@ -8,7 +8,7 @@ import type {
   TimerPlanIncident,
   TimerPlanSettings,
 } from "@pris/domain";
-import { eq } from "drizzle-orm";
+import { asc, inArray } from "drizzle-orm";
 
 export function timerPlanSettings(
   config: Pick<
@@ -53,7 +53,20 @@ export async function loadTimerState(
   incidentId: string,
   lock: "update" | "no key update",
 ): Promise<TimerState | undefined> {
-  const [incident] = await tx
+  return (await loadTimerStates(tx, [incidentId], lock)).get(incidentId);
+}
+
+/**
+ * The same for several incidents, in two queries; by incident id, without the incidents that do not
+ * exist. Their rows are locked in id order, the order any other batch locks them in.
+ */
+export async function loadTimerStates(
+  tx: Tx,
+  incidentIds: string[],
+  lock: "update" | "no key update",
+): Promise<Map<string, TimerState>> {
+  if (incidentIds.length === 0) return new Map();
+  const rows = await tx
     .select({
       id: incidents.id,
       status: incidents.status,
@@ -65,11 +78,13 @@ export async function loadTimerState(
       assigneeUserId: incidents.assigneeUserId,
     })
     .from(incidents)
-    .where(eq(incidents.id, incidentId))
+    .where(inArray(incidents.id, incidentIds))
+    .orderBy(asc(incidents.id))
     .for(lock);
-  if (!incident) return undefined;
+  if (rows.length === 0) return new Map();
   const clocks = await tx
     .select({
+      incidentId: incidentClocks.incidentId,
       id: incidentClocks.id,
       kind: incidentClocks.kind,
       startsAt: incidentClocks.startsAt,
@@ -77,13 +92,25 @@ export async function loadTimerState(
       doneAt: incidentClocks.doneAt,
     })
     .from(incidentClocks)
-    .where(eq(incidentClocks.incidentId, incidentId));
-  return {
-    incident: {
-      ...incident,
-      status: incident.status as IncidentStatus,
-      severity: incident.severity as Severity,
-    },
-    clocks,
-  };
+    .where(
+      inArray(
+        incidentClocks.incidentId,
+        rows.map((r) => r.id),
+      ),
+    );
+  return new Map(
+    rows.map((incident) => [
+      incident.id,
+      {
+        incident: {
+          ...incident,
+          status: incident.status as IncidentStatus,
+          severity: incident.severity as Severity,
+        },
+        clocks: clocks
+          .filter((c) => c.incidentId === incident.id)
+          .map(({ incidentId: _, ...clock }) => clock),
+      },
+    ]),
+  );
 }
