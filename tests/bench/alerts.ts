@@ -16,7 +16,7 @@
  *      many messages right after.
  * Prints a table and the targets (p99 < 1 s at 5/s, p99 < 5 s in the burst, throughput ≥ 0.8× bare), then
  * stops everything and drops the database. Other knobs: BENCH_WINDOW (200: the bare loop's sends in flight),
- * BENCH_DEBUG=1 (steps on stderr), BENCH_KEEP=1, BENCH_SMTP_PORT and BENCH_API_PORT (default: any free port),
+ * BENCH_DEBUG=1 (steps on stderr), BENCH_CPU_PROF=worker,api (V8 profiles in tests/.artifacts/profiles), BENCH_KEEP=1, BENCH_SMTP_PORT and BENCH_API_PORT (default: any free port),
  * SMTP_POOL_SIZE, WORKER_CONCURRENCY, DATABASE_URL, REDIS_URL.
  */
 import type { ChildProcess } from "node:child_process";

@@ -170,7 +170,13 @@ export class Children {
 
   /** `stdout: "inherit"` shows the server's log (its level set by LOG_LEVEL) among the benchmark's output. */
   start(script: string, env: Record<string, string>, stdout: "ignore" | "inherit" = "ignore"): ChildProcess {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
+    // BENCH_CPU_PROF=worker,api: a V8 CPU profile of those children, written when they stop
+    // (--cpu-prof is refused in NODE_OPTIONS).
+    const profiled = (process.env.BENCH_CPU_PROF ?? "")
+      .split(",")
+      .some((name) => name && script.includes(name));
+    const profile = profiled ? ["--cpu-prof", `--cpu-prof-dir=${ROOT}/tests/.artifacts/profiles`] : [];
+    const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ["ignore", stdout, "inherit"],

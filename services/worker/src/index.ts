@@ -380,6 +380,7 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
       ctx.logger.warn({ outboxId: data.outboxId, topic: job.name }, "outbox row gone; nothing to do");
       return { status: "row-missing" };
     }
+    if (message.processedAt) return { status: "already-processed" };
     switch (message.topic) {
       case "incident.declared":
         return await handleIncidentDeclared(ctx, data);

@@ -4,7 +4,7 @@ import { formatInZone, type OutboxJob, type OutboxPayload, type OutboxTopic } fr
 import { sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { RSSIS } from "../exercises/exercise-reminders.ts";
-import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
+import { markProcessed } from "../handlers/outbox-row.ts";
 import { poleContact, type RenderedMail, renderMailboxUnsubscribed } from "../mail/templates.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
 
@@ -30,7 +30,6 @@ export async function handleMailboxUnsubscribed(
   { establishmentId }: OutboxPayload<"bulletin.mailbox_unsubscribed">,
 ): Promise<MailboxUnsubscribedResult> {
   const { db, config, queues, tuning, logger } = ctx;
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
   const { rows } = await db.execute<{ user_id: string | null; email: string }>(sql`
     SELECT DISTINCT ON (lower(x.email)) x.user_id, lower(x.email) AS email
     FROM (

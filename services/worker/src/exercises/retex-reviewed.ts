@@ -8,7 +8,7 @@ import {
 } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
+import { markProcessed } from "../handlers/outbox-row.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
 import { RSSIS } from "./exercise-reminders.ts";
 
@@ -32,7 +32,6 @@ export async function handleRetexReviewed(
   { decision }: RetexReviewedPayload,
 ): Promise<RetexReviewedResult> {
   const { db, config, queues, tuning, logger } = ctx;
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
   const { rows: recipients } = await db.execute<{ id: string; email: string }>(sql`
     SELECT DISTINCT u.id, u.email
     FROM exercise_participations p

@@ -1,7 +1,7 @@
 import type { OutboxJob } from "@pris/domain";
 import type { WorkerContext } from "../context.ts";
 import { type ReconcileResult, reconcileIncidentTimers } from "../timers/reconcile-timers.ts";
-import { isProcessed, markProcessed } from "./outbox-row.ts";
+import { markProcessed } from "./outbox-row.ts";
 
 export type IncidentChangedResult = ReconcileResult | { status: "already-processed" };
 
@@ -14,7 +14,6 @@ export async function handleIncidentChanged(
   ctx: WorkerContext,
   job: OutboxJob,
 ): Promise<IncidentChangedResult> {
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed" };
   const result = await reconcileIncidentTimers(ctx.db, ctx.config, job.aggregateId);
   if (result.status === "incident-missing") {
     ctx.logger.error({ outboxId: job.outboxId, incidentId: job.aggregateId }, "changed incident not found");

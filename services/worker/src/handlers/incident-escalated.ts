@@ -4,7 +4,7 @@ import type { WorkerContext } from "../context.ts";
 import { loadIncidentForNotice } from "../mail/notice-mail.ts";
 import { escalationRecipients } from "../timers/timer-recipients.ts";
 import { notifyRecipients } from "./notify-recipients.ts";
-import { isProcessed, markProcessed } from "./outbox-row.ts";
+import { markProcessed } from "./outbox-row.ts";
 
 /** One per escalation (the outbox row) and recipient: raised to P1 again later, they hear it again. */
 export function escalationDedupeKey(outboxId: string, userId: string): string {
@@ -29,7 +29,6 @@ export async function handleIncidentEscalated(
   job: OutboxJob,
 ): Promise<IncidentEscalatedResult> {
   const { db, config, logger } = ctx;
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
 
   const incident = await loadIncidentForNotice(db, job.aggregateId);
   if (!incident) {

@@ -3,7 +3,7 @@ import type { WorkerContext } from "../context.ts";
 import { loadIncidentForNotice } from "../mail/notice-mail.ts";
 import { establishmentRssis } from "../timers/timer-recipients.ts";
 import { notifyRecipients } from "./notify-recipients.ts";
-import { isProcessed, markProcessed } from "./outbox-row.ts";
+import { markProcessed } from "./outbox-row.ts";
 
 /** One per main-courante entry and person: a replayed outbox row sends nothing more. */
 export function messageSharedDedupeKey(entryId: string, userId: string): string {
@@ -30,7 +30,6 @@ export async function handleIncidentMessageShared(
   { entryId }: IncidentMessageSharedPayload,
 ): Promise<IncidentMessageSharedResult> {
   const { db, config, logger } = ctx;
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed", recipients: 0 };
   const incident = await loadIncidentForNotice(db, job.aggregateId);
   if (!incident) {
     logger.error(

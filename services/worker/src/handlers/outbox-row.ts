@@ -5,15 +5,6 @@ import { and, eq, isNull, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { InvalidPayloadError, payloadProblems } from "../queues.ts";
 
-/** A row already processed: its job is a replay (re-dispatch, duplicate) and has nothing left to do. */
-export async function isProcessed(ctx: WorkerContext, outboxId: string): Promise<boolean> {
-  const [row] = await ctx.db
-    .select({ processedAt: outbox.processedAt })
-    .from(outbox)
-    .where(eq(outbox.id, outboxId));
-  return Boolean(row?.processedAt);
-}
-
 export async function markProcessed(
   ctx: WorkerContext,
   outboxId: string,
@@ -26,7 +17,9 @@ export async function markProcessed(
 }
 
 /**
- * The row behind an outbox job, checked against its topic's schema; undefined when the row is gone.
+ * The row behind an outbox job, checked against its topic's schema; undefined when the row is gone. A row
+ * already processed (`processedAt` set) makes its job a replay — a re-dispatch, a duplicate, or a declaration
+ * another job's batch took — with nothing left to do.
  * The row comes from the database, which the types cannot vouch for:
  * - a topic this worker does not know (a newer worker's, in a rolling deploy) fails the job but leaves
  *   the row pending, for the re-dispatch to hand it to a worker that knows it;
@@ -36,13 +29,19 @@ export async function markProcessed(
 export async function loadOutboxMessage(
   ctx: WorkerContext,
   outboxId: string,
-): Promise<OutboxMessage | undefined> {
+): Promise<(OutboxMessage & { processedAt: Date | null }) | undefined> {
   const [row] = await ctx.db
-    .select({ topic: outbox.topic, aggregateId: outbox.aggregateId, payload: outbox.payload })
+    .select({
+      topic: outbox.topic,
+      aggregateId: outbox.aggregateId,
+      payload: outbox.payload,
+      processedAt: outbox.processedAt,
+    })
     .from(outbox)
     .where(eq(outbox.id, outboxId));
   if (!row) return undefined;
   const topic: string = row.topic;
+  if (row.processedAt) return { ...row, topic } as OutboxMessage & { processedAt: Date };
   if (!isOutboxTopic(topic)) throw new UnrecoverableError(`no handler for outbox topic ${topic}`);
   const problems = payloadProblems(OUTBOX_PAYLOAD_SCHEMAS[topic], row.payload);
   if (problems.length > 0) {
@@ -54,5 +53,5 @@ export async function loadOutboxMessage(
     );
     throw error;
   }
-  return { ...row, topic } as OutboxMessage;
+  return { ...row, topic } as OutboxMessage & { processedAt: null };
 }

@@ -3,7 +3,7 @@ import { invitations, mailDeliveries } from "@pris/db";
 import type { OutboxJob, OutboxPayload } from "@pris/domain";
 import { eq } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
+import { markProcessed } from "../handlers/outbox-row.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
 
 /** One e-mail per invitation and sending: a replayed job finds its row and sends nothing more. */
@@ -30,7 +30,6 @@ export async function handleInvitationSent(
   payload: OutboxPayload<"invitation.sent">,
 ): Promise<InvitationSentResult> {
   const { db, config, queues, tuning } = ctx;
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed" };
   const [invitation] = await db.select().from(invitations).where(eq(invitations.id, job.aggregateId));
   // Nothing to send for an invitation closed since, or re-sent since (the later row sends the later link).
   const unsent = !invitation

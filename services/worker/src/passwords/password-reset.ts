@@ -4,7 +4,7 @@ import type { OutboxJob, OutboxPayload } from "@pris/domain";
 import { signPasswordResetToken } from "@pris/domain/password-reset-token";
 import { and, count, eq, gt, ne } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
-import { isProcessed, markProcessed } from "../handlers/outbox-row.ts";
+import { markProcessed } from "../handlers/outbox-row.ts";
 import { frenchDateTime } from "../mail/invitation-mail.ts";
 import { poleContact, type RenderedMail, renderPasswordReset } from "../mail/templates.ts";
 import { enqueueOwedDeliveries } from "../queues.ts";
@@ -30,7 +30,6 @@ export async function handlePasswordResetRequested(
   payload: OutboxPayload<"password.reset_requested">,
 ): Promise<PasswordResetRequestedResult> {
   const { db, config, queues, tuning } = ctx;
-  if (await isProcessed(ctx, job.outboxId)) return { status: "already-processed" };
   const [user] = await db.select().from(users).where(eq(users.id, job.aggregateId));
   if (!user?.active) {
     await markProcessed(ctx, job.outboxId, "no active account for this reset request");
