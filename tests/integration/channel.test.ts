@@ -1,6 +1,21 @@
-import { incidents } from "@pris/db";
+import { randomBytes } from "node:crypto";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { incidents, MIGRATIONS_DIR, migrate } from "@pris/db";
 import { inArray } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate as drizzleMigrate } from "drizzle-orm/node-postgres/migrator";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import {
   createApiKey,
   createEstablishment,
@@ -165,6 +180,94 @@ describe("declarations per channel in the statistics", () => {
       const res = await stats(headers);
       expect(res.statusCode).toBe(403);
       expect(res.body).not.toContain("byChannel");
+    }
+  });
+});
+
+describe("the declarations made before the channel was recorded", () => {
+  /** The migrations up to 0024, as a deployment had them before this one. */
+  function migrationsBefore(tag: string): string {
+    const dir = mkdtempSync(join(tmpdir(), "pris-migrations-"));
+    mkdirSync(join(dir, "meta"));
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_DIR, "meta", "_journal.json"), "utf8")) as {
+      entries: { tag: string }[];
+    };
+    journal.entries = journal.entries.slice(
+      0,
+      journal.entries.findIndex((e) => e.tag === tag),
+    );
+    writeFileSync(join(dir, "meta", "_journal.json"), JSON.stringify(journal));
+    for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith(".sql"))) {
+      copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
+    }
+    return dir;
+  }
+
+  test("are backfilled: an API key's as 'api', an analyst's as 'phone', the rest as 'form'", async () => {
+    const name = `pris_test_${inject("runId")}_channel_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name}"`);
+    const url = new URL(inject("adminDatabaseUrl"));
+    url.pathname = `/${name}`;
+    const folder = migrationsBefore("0025_incident_channel");
+    const client = new pg.Client({ connectionString: url.toString() });
+    try {
+      await client.connect();
+      await drizzleMigrate(drizzle(client), { migrationsFolder: folder });
+      await client.query(`
+        INSERT INTO territories (code, name) VALUES ('sud', 'Sud');
+        INSERT INTO establishments (id, finess, name, category, sector, territory)
+          VALUES ('0190a000-0000-7000-8000-000000000001', '974000001', 'CH', 'ch', 'public', 'sud');
+        INSERT INTO users (id, email, display_name, role, password_hash, establishment_id) VALUES
+          ('0190a000-0000-7000-8000-000000000011', 'r@pris.test', 'R', 'rssi', 'x', '0190a000-0000-7000-8000-000000000001'),
+          ('0190a000-0000-7000-8000-000000000012', 'a@pris.test', 'A', 'analyst', 'x', NULL);
+        INSERT INTO api_keys (id, establishment_id, name, prefix, secret_hash)
+          VALUES ('0190a000-0000-7000-8000-000000000021', '0190a000-0000-7000-8000-000000000001', 'SIEM', 'p', 'h');
+        INSERT INTO incidents (id, reference, establishment_id, severity, severity_suggested, severity_reasons, tlp,
+          title, description, declarant, detected_at, ongoing, rsit_class, rsit_type, suspected_malicious,
+          affected_services, impact_grade, spread, personal_data_breach, support_requested, national_portal_declared,
+          complaint_filed, declared_by_user_id, declared_by_api_key_id)
+        SELECT ('0190a000-0000-7000-8000-00000000010' || n)::uuid, 'REU-2026-000' || n,
+          '0190a000-0000-7000-8000-000000000001', 'P3', 'P3', '[]', 'AMBER', 't', 'd', '{}', now(), true, 'other',
+          'undetermined', 'unknown', '{}', 1, 'single_site', 'unknown', false, false, false,
+          CASE n WHEN 1 THEN '0190a000-0000-7000-8000-000000000011'::uuid
+                 WHEN 2 THEN '0190a000-0000-7000-8000-000000000012'::uuid END,
+          CASE n WHEN 3 THEN '0190a000-0000-7000-8000-000000000021'::uuid END
+        FROM generate_series(1, 3) AS n;
+        INSERT INTO idempotency_keys (principal, key, request_hash, response_status, response_body)
+          VALUES ('api_key:x', 'k', 'h', 201, '{"id": "0190a000-0000-7000-8000-000000000103", "reference": "REU-2026-0003"}');`);
+      await client.end();
+
+      await migrate(url.toString());
+      const after = new pg.Client({ connectionString: url.toString() });
+      await after.connect();
+      try {
+        const rows = await after.query("SELECT reference, channel FROM incidents ORDER BY reference");
+        expect(rows.rows).toEqual([
+          { reference: "REU-2026-0001", channel: "form" },
+          { reference: "REU-2026-0002", channel: "phone" },
+          { reference: "REU-2026-0003", channel: "api" },
+        ]);
+        // A replayed answer says its channel, as a new one would.
+        const stored = await after.query("SELECT response_body FROM idempotency_keys");
+        expect(stored.rows[0].response_body.channel).toBe("api");
+        // The live queue's trigger is on again.
+        const trigger = await after.query(
+          "SELECT tgenabled FROM pg_trigger WHERE tgname = 'incidents_changed_notify'",
+        );
+        expect(trigger.rows[0].tgenabled).toBe("O");
+        await expect(after.query("UPDATE incidents SET channel = 'fax'")).rejects.toThrow(
+          /incidents_channel/,
+        );
+      } finally {
+        await after.end();
+      }
+    } finally {
+      await client.end().catch(() => {});
+      rmSync(folder, { recursive: true, force: true });
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
     }
   });
 });
