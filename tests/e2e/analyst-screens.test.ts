@@ -50,6 +50,7 @@ describe("the analyst's queue and incident page at a desk and on a phone", () =>
   let analystEmail: string;
   let rssiEmail: string;
   let incident: { id: string; reference: string };
+  let byPhone: { id: string; reference: string };
 
   async function open(options = DESKTOP) {
     const context = await browser.newContext(options);
@@ -114,6 +115,15 @@ describe("the analyst's queue and incident page at a desk and on a phone", () =>
     });
     expect(res.statusCode).toBe(201);
     incident = res.json() as { id: string; reference: string };
+    // The EHPAD's RSSI called the pole, which declared on its behalf (by phone, the default).
+    const phoned = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/incidents",
+      headers: (await login(t.app, analyst.email)).cookie,
+      payload: declaration({ establishmentId: ehpad.id, title: "Appel de l'EHPAD : postes bloqués" }),
+    });
+    expect(phoned.statusCode, phoned.body).toBe(201);
+    byPhone = phoned.json() as { id: string; reference: string };
     // The worker records the e-mail to the pole in the main courante (the entry once shown raw).
     await waitUntil(
       "the e-mail to the pole in the main courante",
@@ -211,6 +221,32 @@ describe("the analyst's queue and incident page at a desk and on a phone", () =>
     await page.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-analyst-queue-360.png`, fullPage: true });
     expect(await rawKeysOnPage(page)).toEqual([]);
     expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it("filters the queue by channel and names the channel on the incident page, in French", async () => {
+    const page = await open(DESKTOP);
+    await signIn(page, baseUrl, analystEmail, /\/file$/);
+    const table = page.getByTestId("queue-table");
+    await table.locator(`tr[data-reference="${incident.reference}"]`).waitFor();
+    const channel = page.getByLabel("Canal", { exact: true });
+    expect(await channel.locator("option").allTextContents()).toEqual([
+      "Tous",
+      "Formulaire",
+      "API",
+      "Courriel",
+      "Téléphone",
+    ]);
+    await channel.selectOption({ label: "Téléphone" });
+    await page.waitForURL(/canal=phone/);
+    await expect.poll(() => table.locator("tr[data-reference]").count()).toBe(1);
+    await table.locator(`tr[data-reference="${byPhone.reference}"]`).waitFor();
+    await channel.selectOption({ label: "Formulaire" });
+    await table.locator(`tr[data-reference="${incident.reference}"]`).waitFor();
+    expect(await table.locator(`tr[data-reference="${byPhone.reference}"]`).count()).toBe(0);
+
+    await page.goto(`${baseUrl}/incidents/${byPhone.id}`);
+    await expect.poll(() => page.getByTestId("incident-channel").textContent()).toBe("canal : Téléphone");
+    expect(await rawKeysOnPage(page)).toEqual([]);
   });
 
   it("leads the incident page with what was declared and every deadline, the acknowledgement first", async () => {

@@ -319,6 +319,10 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
     await page
       .locator("#field-establishmentId")
       .selectOption({ label: `EHPAD Les Filaos (FINESS ${hospital.finess})` });
+    // The channel: the establishment phoned, the form's choice by default.
+    const channel = page.locator("#field-channel");
+    expect(await channel.getByLabel("Téléphone").isChecked()).toBe(true);
+    expect(await channel.getByLabel("Courriel").isChecked()).toBe(false);
     await page.getByLabel(/^Nom et prénom/).fill("Marie Hoarau");
     await page.getByLabel(/^Téléphone joignable/).fill("0692 55 44 33");
     await page.getByLabel(/^Titre/).fill("Messagerie piratée, hameçonnage des familles");
@@ -342,6 +346,7 @@ describe("the pole takes a new P1 from the queue to closure while the RSSI answe
       .poll(() => page.getByRole("heading", { level: 1 }).textContent())
       .toContain("Messagerie piratée");
     expect(await page.getByText("EHPAD Les Filaos").count()).toBeGreaterThan(0);
+    expect(await page.getByTestId("incident-channel").textContent()).toBe("canal : Téléphone");
     await page.getByRole("button", { name: "Prendre l'incident" }).waitFor();
     // Handed to a colleague of the pole.
     await page.getByLabel("Attribuer à").selectOption({ label: colleague.displayName });

@@ -157,6 +157,22 @@ describe("declaration form", () => {
     expect(body.establishmentId).toBe("0190a000-0000-7000-8000-000000000003");
   });
 
+  it("sends the channel only for an analyst declaring on behalf: phone unless e-mail is chosen", () => {
+    expect(toDeclaration(filled(), me, "Indian/Reunion").body.channel).toBeUndefined();
+    const analyst: Me = { ...me, role: "analyst", establishments: [] };
+    const form = {
+      ...initialForm(analyst, "Indian/Reunion", now),
+      establishmentId: me.establishments[0]!.id,
+    };
+    expect(form.channel).toBe("phone");
+    expect(toDeclaration(form, analyst, "Indian/Reunion").body.channel).toBe("phone");
+    expect(toDeclaration({ ...form, channel: "email" }, analyst, "Indian/Reunion").body.channel).toBe(
+      "email",
+    );
+    // A draft saved before the form had the field.
+    expect(toDeclaration({ ...form, channel: "" }, analyst, "Indian/Reunion").body.channel).toBe("phone");
+  });
+
   it("previews the API's suggestion once the threat, the ongoing answer and the impact are given", () => {
     const tz = "Indian/Reunion";
     expect(previewSeverity({ ...filled(), impactGrade: "" }, me, tz, now)).toBeNull();

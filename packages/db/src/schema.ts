@@ -1,4 +1,11 @@
-import type { ClockKind, Contacts, MailDeliveryTemplate, OutboxTopic, TimerKind } from "@pris/domain";
+import type {
+  ClockKind,
+  Contacts,
+  DeclarationChannel,
+  MailDeliveryTemplate,
+  OutboxTopic,
+  TimerKind,
+} from "@pris/domain";
 import { type SQL, sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
@@ -188,6 +195,8 @@ export const incidents = pgTable(
     declaredByUserId: uuid("declared_by_user_id").references(() => users.id),
     declaredByApiKeyId: uuid("declared_by_api_key_id").references(() => apiKeys.id),
     declaredAt: at("declared_at").notNull().defaultNow(),
+    /** How the declaration reached the pole (declarationChannel() of the domain, or the mailbox intake). */
+    channel: text("channel").$type<DeclarationChannel>().notNull().default("form"),
     updatedAt: at("updated_at").notNull().defaultNow(),
     // The pole's work on it.
     assigneeUserId: uuid("assignee_user_id").references(() => users.id),
@@ -253,6 +262,7 @@ export const incidents = pgTable(
       .where(incidentIsOpen(t.status)),
     check("incidents_impact_grade", sql`${t.impactGrade} BETWEEN 0 AND 5`),
     check("incidents_declared_by", sql`num_nonnulls(${t.declaredByUserId}, ${t.declaredByApiKeyId}) = 1`),
+    check("incidents_channel", sql`${t.channel} IN ('form', 'api', 'email', 'phone')`),
   ],
 );
 

@@ -1,3 +1,5 @@
+import type { DeclarationChannel } from "./contracts/incident-contract.ts";
+import type { FieldError } from "./contracts/problem.ts";
 import type { Role } from "./directory.ts";
 
 /**
@@ -29,6 +31,31 @@ export function mayDeclare(role: Role | "api_key"): "own" | "any" | false {
   if (role === "rssi" || role === "api_key") return "own";
   if (role === "analyst") return "any";
   return false;
+}
+
+/**
+ * The channel a declaration is recorded with. An API key declares through the API and an RSSI through the
+ * form, whatever they say; only the pole, declaring on behalf of an establishment, says how it was told
+ * (a call by default). The mailbox intake records 'email' itself, without a caller.
+ */
+export function declarationChannel(
+  role: Role | "api_key",
+  requested: DeclarationChannel | undefined,
+): { ok: true; channel: DeclarationChannel } | { ok: false; error: FieldError } {
+  const allowed: readonly DeclarationChannel[] =
+    role === "api_key" ? ["api"] : role === "analyst" ? ["phone", "email"] : ["form"];
+  if (requested === undefined) return { ok: true, channel: allowed[0]! };
+  if (allowed.includes(requested)) return { ok: true, channel: requested };
+  return {
+    ok: false,
+    error: {
+      field: "/channel",
+      message:
+        role === "analyst"
+          ? "must be phone or email for a declaration on behalf of an establishment"
+          : `must be ${allowed[0]} (or absent) for your declarations`,
+    },
+  };
 }
 
 /** Who sees the whole directory of establishments (others see their own). */

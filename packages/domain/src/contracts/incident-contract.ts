@@ -67,6 +67,19 @@ export const INCIDENT_STATUS_LABELS: Record<IncidentStatus, string> = {
   merged: "Fusionné",
 };
 
+/**
+ * How a declaration reached the pole: the establishment's web form, its API key, an e-mail (the
+ * mailbox intake, or an analyst typing in what was mailed) or a phone call an analyst took.
+ */
+export const DECLARATION_CHANNELS = ["form", "api", "email", "phone"] as const;
+export type DeclarationChannel = (typeof DECLARATION_CHANNELS)[number];
+export const DECLARATION_CHANNEL_LABELS: Record<DeclarationChannel, string> = {
+  form: "Formulaire",
+  api: "API",
+  email: "Courriel",
+  phone: "Téléphone",
+};
+
 const YesNoUnknownSchema = Enum(["yes", "no", "unknown"] as const);
 
 export const DeclarantSchema = Type.Object(
@@ -154,6 +167,14 @@ export const IncidentDeclarationSchema = Type.Object(
     complaintFiled: Type.Optional(Type.Boolean()),
     observables: Type.Optional(Type.Array(ObservableInputSchema, { maxItems: 500 })),
     tlp: Type.Optional(Enum(TLP_LABELS, { description: "TLP of what is declared; AMBER when absent" })),
+    channel: Type.Optional(
+      Enum(DECLARATION_CHANNELS, {
+        description:
+          "How the declaration reached the pole. Only an analyst declaring on behalf of an establishment " +
+          "chooses it: 'phone' (the default) or 'email'. A declaration by an API key is 'api', by an RSSI 'form'; " +
+          "they may omit it or send that value, any other is refused (400)",
+      }),
+    ),
   },
   {
     description:
@@ -209,6 +230,7 @@ export const IncidentSummarySchema = Type.Object(
     establishment: EstablishmentRefSchema,
     detectedAt: DateTimeSchema,
     declaredAt: DateTimeSchema,
+    channel: Enum(DECLARATION_CHANNELS, { description: "How the declaration reached the pole" }),
   },
   { description: "An incident in brief, as lists show it." },
 );

@@ -5,13 +5,20 @@ import { TERMINAL_STATUSES } from "../lifecycle.ts";
 import { RSIT_CLASS_VALUES } from "../rsit.ts";
 import { SEVERITIES } from "../severity.ts";
 import { DateTimeSchema, Enum, Nullable, PageQuerySchema, UuidSchema } from "./common.ts";
-import { INCIDENT_STATUSES, type IncidentStatus, IncidentSummarySchema } from "./incident-contract.ts";
+import {
+  DECLARATION_CHANNELS,
+  INCIDENT_STATUSES,
+  type IncidentStatus,
+  IncidentSummarySchema,
+} from "./incident-contract.ts";
 
 /** The statuses the queue shows: every one but closed, rejected and merged. */
 export const OPEN_INCIDENT_STATUSES = INCIDENT_STATUSES.filter(
   (s) => !(TERMINAL_STATUSES as readonly string[]).includes(s),
 ) as Exclude<IncidentStatus, (typeof TERMINAL_STATUSES)[number]>[];
 export type OpenIncidentStatus = (typeof OPEN_INCIDENT_STATUSES)[number];
+
+const CHANNEL = `(?:${DECLARATION_CHANNELS.join("|")})`;
 
 const BooleanFlag = (description: string) => Type.Optional(Type.Boolean({ description }));
 
@@ -27,6 +34,20 @@ export const QueueQuerySchema = Type.Object(
     assigneeUserId: Type.Optional(UuidSchema),
     unassigned: BooleanFlag("Only incidents nobody has claimed (not with assigneeUserId)"),
     rsitClass: Type.Optional(Enum(RSIT_CLASS_VALUES)),
+    channel: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: `^${CHANNEL}(?:,${CHANNEL})*$`,
+          description: `How the declaration reached the pole: ${DECLARATION_CHANNELS.join(", ")}`,
+        }),
+        {
+          minItems: 1,
+          maxItems: DECLARATION_CHANNELS.length,
+          description:
+            "Only incidents declared through one of these channels: repeat it or separate with commas",
+        },
+      ),
+    ),
     overdue: BooleanFlag(
       "Only incidents with a regulatory clock past its due time and not done, or not acknowledged within the service level",
     ),

@@ -2,7 +2,7 @@ import Type, { type Static } from "typebox";
 import { CLOCK_KINDS } from "../clocks.ts";
 import { SEVERITIES } from "../severity.ts";
 import { DateTimeSchema, DaySchema, Enum, Nullable } from "./common.ts";
-import { INCIDENT_STATUSES } from "./incident-contract.ts";
+import { DECLARATION_CHANNELS, INCIDENT_STATUSES } from "./incident-contract.ts";
 
 export const IncidentStatsQuerySchema = Type.Object(
   {
@@ -43,6 +43,13 @@ export const IncidentStatsSchema = Type.Object(
       {
         description:
           "One row per month × establishment category × territory × RSIT class × severity: pivot at will",
+      },
+    ),
+    byChannel: Type.Array(
+      Type.Object({ channel: Enum(DECLARATION_CHANNELS), count: Type.Integer({ minimum: 0 }) }),
+      {
+        description:
+          "Incidents declared in the period per channel (form, API, e-mail, phone), every channel listed, in that order",
       },
     ),
     durations: Type.Object({

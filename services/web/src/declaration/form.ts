@@ -24,6 +24,8 @@ export interface ObservableRow {
 /** What the form holds: strings as typed, "" for not answered. Saved as is in the draft. */
 export interface DeclarationForm {
   establishmentId: string;
+  /** How the establishment told the pole, when an analyst declares on its behalf; "" otherwise. */
+  channel: "" | "phone" | "email";
   declarantName: string;
   declarantFunction: string;
   declarantPhone: string;
@@ -59,6 +61,7 @@ export type FormErrors = Partial<Record<FieldKey, string>>;
 /** The order fields appear on screen: the first error in it gets the focus. */
 export const FIELD_ORDER: readonly FieldKey[] = [
   "establishmentId",
+  "channel",
   "declarantName",
   "declarantFunction",
   "declarantPhone",
@@ -104,6 +107,7 @@ export function newObservableRow(type: ObservableType = "ipv4"): ObservableRow {
 export function initialForm(me: Me, timeZone: string, now: Date): DeclarationForm {
   return {
     establishmentId: me.establishments.length === 1 ? (me.establishments[0]?.id ?? "") : "",
+    channel: me.role === "analyst" ? "phone" : "",
     declarantName: me.displayName,
     declarantFunction: me.role === "rssi" ? "RSSI" : "",
     declarantPhone: me.phone ?? "",
@@ -227,6 +231,8 @@ export function toDeclaration(
     ...(me.establishments.length > 1 || me.role === "analyst"
       ? { establishmentId: form.establishmentId }
       : {}),
+    // Only the pole says the channel; the server records an RSSI's as the form.
+    ...(me.role === "analyst" ? { channel: form.channel || "phone" } : {}),
     declarant: {
       name: form.declarantName.trim(),
       phone: form.declarantPhone.trim(),
@@ -288,6 +294,7 @@ export function toDeclaration(
 /** Generic French wording per field, when the server's English reason has no closer match. */
 const SERVER_FIELD_MESSAGES: Partial<Record<FieldKey, string>> = {
   establishmentId: "Cet établissement ne peut pas être choisi.",
+  channel: "Choisissez comment l'établissement a joint le pôle : téléphone ou courriel.",
   declarantName: "Nom invalide (200 caractères au plus).",
   declarantFunction: "Fonction invalide (200 caractères au plus).",
   declarantPhone: "Numéro de téléphone invalide. Exemple : 0692 12 34 56 ou +262 692 12 34 56.",
@@ -317,6 +324,7 @@ const SERVER_FIELD_MESSAGES: Partial<Record<FieldKey, string>> = {
 
 const POINTER_TO_FIELD: Record<string, FieldKey> = {
   "/establishmentId": "establishmentId",
+  "/channel": "channel",
   "/declarant": "declarantName",
   "/declarant/name": "declarantName",
   "/declarant/function": "declarantFunction",

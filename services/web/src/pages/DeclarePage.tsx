@@ -8,6 +8,7 @@ import {
   AFFECTED_SERVICE_LABELS,
   AFFECTED_SERVICES,
   type AffectedService,
+  DECLARATION_CHANNEL_LABELS,
   IMPACT_GRADE_LABELS,
   IMPACT_GRADES,
   type Incident,
@@ -501,6 +502,24 @@ function DeclarationFormPage({ me }: { me: Me }) {
               Établissement&nbsp;: <strong>{me.establishments[0]?.name}</strong>{" "}
               <span className="pris-muted">(FINESS {me.establishments[0]?.finess})</span>
             </p>
+          )}
+          {forEstablishment && (
+            <RadioButtons
+              id="field-channel"
+              name="channel"
+              legend={req("Canal")}
+              hintText="Comment l'établissement a joint le pôle."
+              orientation="horizontal"
+              {...err("channel")}
+              options={(["phone", "email"] as const).map((c) => ({
+                label: DECLARATION_CHANNEL_LABELS[c],
+                nativeInputProps: {
+                  value: c,
+                  checked: (form.channel || "phone") === c,
+                  onChange: () => update("channel", c),
+                },
+              }))}
+            />
           )}
           <Input
             label={req("Nom et prénom")}

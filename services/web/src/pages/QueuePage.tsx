@@ -5,6 +5,8 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Tag } from "@codegouvfr/react-dsfr/Tag";
 import {
+  DECLARATION_CHANNEL_LABELS,
+  DECLARATION_CHANNELS,
   INCIDENT_STATUS_LABELS,
   OPEN_INCIDENT_STATUSES,
   type QueueDeclaredEvent,
@@ -46,6 +48,7 @@ export function QueuePage() {
     territory: params.get("territoire") ?? "",
     overdue: params.get("retard") === "1",
     assignee: params.get("attribution") ?? "",
+    channel: params.get("canal") ?? "",
     q: params.get("q") ?? "",
   };
   const [draftQ, setDraftQ] = useState(filters.q);
@@ -73,6 +76,7 @@ export function QueuePage() {
       if (filters.overdue) sp.set("overdue", "true");
       if (filters.assignee === "moi") sp.set("assigneeUserId", me.id);
       if (filters.assignee === "personne") sp.set("unassigned", "true");
+      if (filters.channel) sp.set("channel", filters.channel);
       if (filters.q) sp.set("q", filters.q);
       if (cursor) sp.set("cursor", cursor);
       return `/queue?${sp}`;
@@ -268,7 +272,12 @@ export function QueuePage() {
         onClick={() => setFiltersOpen((o) => !o)}
       >
         {filtersOpen ? "Masquer les filtres" : "Filtrer la file"}
-        {filters.severity || filters.territory || filters.overdue || filters.q || filters.assignee
+        {filters.severity ||
+        filters.territory ||
+        filters.overdue ||
+        filters.q ||
+        filters.assignee ||
+        filters.channel
           ? " (actifs)"
           : ""}
       </Button>
@@ -329,6 +338,17 @@ export function QueuePage() {
             <option value="">Tous</option>
             <option value="moi">Les miens</option>
             <option value="personne">Non attribués</option>
+          </Select>
+          <Select
+            label="Canal"
+            nativeSelectProps={{
+              name: "canal",
+              value: filters.channel,
+              onChange: (e) => setFilter("canal", e.target.value),
+            }}
+          >
+            <option value="">Tous</option>
+            <EnumOptions values={DECLARATION_CHANNELS} labels={DECLARATION_CHANNEL_LABELS} />
           </Select>
           <Checkbox
             small

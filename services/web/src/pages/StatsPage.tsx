@@ -5,6 +5,7 @@ import {
   CATEGORIES,
   type Category,
   CLOCK_LABELS,
+  DECLARATION_CHANNEL_LABELS,
   INCIDENT_STATUS_LABELS,
   type IncidentStats,
   rsitClassLabel,
@@ -360,6 +361,12 @@ export function StatsPage() {
             <Breakdown title="Par catégorie d'établissement" rows={derived.byCategory} />
             <Breakdown title="Par territoire" rows={derived.byTerritory} />
             <Breakdown title="Par classe RSIT" rows={derived.byRsit} />
+            <Breakdown
+              title="Par canal de déclaration"
+              rows={state.stats.byChannel
+                .filter((c) => c.count > 0)
+                .map((c) => ({ label: DECLARATION_CHANNEL_LABELS[c.channel], count: c.count }))}
+            />
           </div>
 
           <h2 className="fr-h4 fr-mt-4w">Échéances réglementaires</h2>

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { establishments } from "@pris/db";
 import {
+  declarationChannel,
   IdParamsSchema,
   IncidentDeclarationSchema,
   IncidentListQuerySchema,
@@ -56,7 +57,9 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "Stored in one transaction with its first log entry and the alert to the pole. Send an Idempotency-Key: " +
           "the same key and body replays the first answer (no second incident); another body → 422; " +
-          "while the first is in flight → 409. Unknown fields are rejected (400) rather than silently dropped.",
+          "while the first is in flight → 409. Unknown fields are rejected (400) rather than silently dropped. " +
+          "The channel is recorded: 'api' for an API key, 'form' for an RSSI, and for an analyst declaring on " +
+          "behalf of an establishment 'phone' (default) or 'email' as the body says.",
         headers: Type.Object({
           "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
         }),
@@ -72,7 +75,13 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!mayDeclare(principal.role)) throw new ForbiddenError("Your role does not declare incidents");
       const now = new Date();
       const normalized = normalizeDeclaration(request.body, now);
-      if (!normalized.ok) throw new ValidationError(normalized.errors);
+      const channel = declarationChannel(principal.role, request.body.channel);
+      if (!normalized.ok || !channel.ok) {
+        throw new ValidationError([
+          ...(normalized.ok ? [] : normalized.errors),
+          ...(channel.ok ? [] : [channel.error]),
+        ]);
+      }
       const establishment = await resolveDeclaringEstablishment(
         findEstablishment,
         principal,
@@ -96,6 +105,7 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
         principal,
         establishment,
         normalized.value,
+        channel.channel,
         idempotency,
         now,
       );

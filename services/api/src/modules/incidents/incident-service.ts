@@ -15,6 +15,7 @@ import {
 import {
   ackDueAt,
   computeClocks,
+  type DeclarationChannel,
   type Incident,
   type IncidentListQuery,
   incidentMessage,
@@ -111,7 +112,8 @@ export type DeclareResult =
  * Writes the incident, its observables, its clocks, the first entry of its main courante, the outbox
  * row that will alert the pole and the Idempotency-Key's answer in one transaction — one call of the
  * declare_incident() database function (see its migration for why) — so that once the 201 is sent,
- * nothing is lost. Every rule is applied here; the function only stores and numbers.
+ * nothing is lost. Every rule is applied here; the function only stores and numbers. The channel is
+ * decided by the caller: declarationChannel() for a request, 'email' for the mailbox intake.
  */
 export async function declareIncident(
   db: Db,
@@ -119,6 +121,7 @@ export async function declareIncident(
   principal: Principal,
   establishment: typeof establishments.$inferSelect,
   declaration: NormalizedDeclaration,
+  channel: DeclarationChannel,
   idempotency: { claim: IdempotencyClaim; ttlHours: number } | undefined,
   now = new Date(),
 ): Promise<DeclareResult> {
@@ -174,6 +177,7 @@ export async function declareIncident(
     declaredByUserId: principal.kind === "user" ? principal.id : null,
     declaredByApiKeyId: principal.kind === "api_key" ? principal.id : null,
     declaredAt: now,
+    channel,
     updatedAt: now,
     assigneeUserId: null,
     previousStatus: null,

@@ -62,6 +62,7 @@ export function toIncidentSummary(row: IncidentRow, establishment: Establishment
     },
     detectedAt: row.detectedAt.toISOString(),
     declaredAt: row.declaredAt.toISOString(),
+    channel: row.channel,
   };
 }
 

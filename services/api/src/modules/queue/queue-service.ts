@@ -23,6 +23,7 @@ interface QueueRow {
   ongoing: boolean;
   detected_at: Date;
   declared_at: Date;
+  channel: string;
   rsit_class: string;
   next_deadline_at: Date | null;
   ack_due_at: Date | null;
@@ -63,6 +64,7 @@ function toQueueItem(row: QueueRow, now: Date): QueueItem {
     },
     detectedAt: row.detected_at.toISOString(),
     declaredAt: row.declared_at.toISOString(),
+    channel: row.channel as QueueItem["channel"],
     rsitClass: row.rsit_class as QueueItem["rsitClass"],
     assignee:
       row.assignee_user_id && row.assignee_name !== null

@@ -1,6 +1,6 @@
 import { establishments, incidentClocks, incidentIsOpen, incidents, users } from "@pris/db";
-import { OPEN_INCIDENT_STATUSES, type QueueQuery, SEVERITIES } from "@pris/domain";
-import { and, eq, isNull, or, type SQL, sql } from "drizzle-orm";
+import { type DeclarationChannel, OPEN_INCIDENT_STATUSES, type QueueQuery, SEVERITIES } from "@pris/domain";
+import { and, eq, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Principal } from "../../auth/principal.ts";
 import { ValidationError } from "../../errors.ts";
@@ -65,6 +65,11 @@ function parseCursor(cursor: string | undefined): QueueCursor | undefined {
   return [severity, deadline, id];
 }
 
+/** The channels asked for, whether the parameter was repeated or a comma list (the schema checked each). */
+function channels(values: string[]): DeclarationChannel[] {
+  return [...new Set(values.flatMap((v) => v.split(",")))] as DeclarationChannel[];
+}
+
 /** Every filter but status: the counts per status answer "how many in each status, with the rest". */
 function filtersExceptStatus(principal: Principal, query: QueueQuery, now: Date): SQL | undefined {
   const text = query.q?.replace(/[\\%_]/g, "\\$&");
@@ -82,6 +87,7 @@ function filtersExceptStatus(principal: Principal, query: QueueQuery, now: Date)
     query.assigneeUserId ? eq(incidents.assigneeUserId, query.assigneeUserId) : undefined,
     query.unassigned ? isNull(incidents.assigneeUserId) : undefined,
     query.rsitClass ? eq(incidents.rsitClass, query.rsitClass) : undefined,
+    query.channel ? inArray(incidents.channel, channels(query.channel)) : undefined,
     // Overdue: a regulatory clock not done past its due time, or the acknowledgement service level
     // missed — that is, the nearest open deadline has passed: next_deadline_at is that deadline
     // (nextDeadline() of the domain, rewritten in the same transaction by every change of the clocks,
@@ -115,7 +121,7 @@ export function queueStatements(principal: Principal, query: QueueQuery, now: Da
   const page = sql`
     SELECT ${incidents.id}, ${incidents.reference}, ${incidents.status}, ${incidents.severity}, ${incidents.tlp},
       ${incidents.title}, ${incidents.impactGrade}, ${incidents.ongoing}, ${incidents.detectedAt},
-      ${incidents.declaredAt}, ${incidents.rsitClass}, ${incidents.nextDeadlineAt}, ${incidents.ackDueAt},
+      ${incidents.declaredAt}, ${incidents.channel}, ${incidents.rsitClass}, ${incidents.nextDeadlineAt}, ${incidents.ackDueAt},
       ${incidents.acknowledgedAt}, ${incidents.crisisCell}, ${incidents.establishmentId},
       ${incidents.assigneeUserId}, ${DEADLINE} AS sort_key, ${CURSOR_DEADLINE_SQL} AS sort_deadline
     FROM ${incidents}

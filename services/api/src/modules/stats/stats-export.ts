@@ -2,6 +2,7 @@ import {
   CATEGORIES,
   type Category,
   CLOCK_LABELS,
+  DECLARATION_CHANNEL_LABELS,
   type IncidentStats,
   RSIT_CLASSES,
   SEVERITY_LABELS,
@@ -43,6 +44,9 @@ export function statsCsv(stats: IncidentStats, territoryNames: Map<string, strin
         rsit: rsitLabel(c.rsitClass),
         severity: SEVERITY_LABELS[c.severity],
       }),
+    ),
+    ...stats.byChannel.map((c) =>
+      row(`Incidents déclarés par canal : ${DECLARATION_CHANNEL_LABELS[c.channel]}`, c.count),
     ),
     row("Délai médian de prise en charge (heures)", hours(durations.acknowledge.medianSeconds)),
     row("Délai médian de confinement (heures)", hours(durations.contain.medianSeconds)),

@@ -22,7 +22,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Incident statistics for the ARS and the pole",
         description:
           "Incidents declared between from and to (days in the region's zone, both included): counts per " +
-          "month × establishment category × territory × RSIT class × severity; median time from declaration " +
+          "month × establishment category × territory × RSIT class × severity, and per channel of declaration; median time from declaration " +
           "to acknowledgement, containment and closure; share of regulatory deadlines met. Establishment " +
           "names appear only in majorIncidents (P1). Analysts and ARS only (403 for others).",
         querystring: IncidentStatsQuerySchema,

@@ -1,5 +1,12 @@
 import type { Db } from "@pris/db";
-import type { ClockKind, IncidentStats, IncidentStatsQuery, Severity } from "@pris/domain";
+import {
+  type ClockKind,
+  DECLARATION_CHANNELS,
+  type DeclarationChannel,
+  type IncidentStats,
+  type IncidentStatsQuery,
+  type Severity,
+} from "@pris/domain";
 import { sql } from "drizzle-orm";
 import type { Principal } from "../../auth/principal.ts";
 import { ValidationError } from "../../errors.ts";
@@ -24,7 +31,7 @@ function defaultFrom(to: string): string {
 
 /**
  * Incidents declared in the period, in the region's days: counts per month × category × territory ×
- * RSIT class × severity, median times from declaration to acknowledgement, containment and closure,
+ * RSIT class × severity and per channel of declaration, median times from declaration to acknowledgement, containment and closure,
  * and the share of regulatory deadlines met. All aggregates run in PostgreSQL. Names of establishments
  * appear only for P1 incidents (the regional crisis the ARS follows), never in the counts.
  */
@@ -43,7 +50,7 @@ export async function incidentStats(
   const end = sql`(${to}::date + 1)::timestamp AT TIME ZONE ${timeZone}`;
   const period = sql`i.declared_at >= ${start} AND i.declared_at < ${end} AND ${COUNTED}`;
 
-  const [counts, durations, deadlines, majors] = await Promise.all([
+  const [counts, channels, durations, deadlines, majors] = await Promise.all([
     db.execute<{
       month: string;
       category: string;
@@ -58,6 +65,11 @@ export async function incidentStats(
       WHERE ${period}
       GROUP BY 1, 2, 3, 4, 5
       ORDER BY 1, 2, 3, 4, 5`),
+    db.execute<{ channel: DeclarationChannel; count: number }>(sql`
+      SELECT i.channel, count(*)::int AS count
+      FROM incidents i
+      WHERE ${period}
+      GROUP BY 1`),
     db.execute<{
       ack: number | null;
       ack_n: number;
@@ -121,6 +133,10 @@ export async function incidentStats(
     timeZone,
     total: rows.reduce((s, r) => s + r.count, 0),
     counts: rows,
+    byChannel: DECLARATION_CHANNELS.map((channel) => ({
+      channel,
+      count: channels.rows.find((r) => r.channel === channel)?.count ?? 0,
+    })),
     durations: {
       acknowledge: median(d.ack, d.ack_n),
       contain: median(d.contain, d.contain_n),

@@ -1,9 +1,9 @@
-import type { Incident } from "@pris/domain";
+import { DECLARATION_CHANNEL_LABELS, type Incident } from "@pris/domain";
 import { CrisisBadge, SeverityBadge, StatusBadge, TlpBadge } from "../../components/badges.tsx";
 import { useTerritoryNames } from "../../lib/use-territory-names.ts";
 import { formatLong } from "../../lib/zoned-time.ts";
 
-/** Status, severity, TLP, reference and title, and who declared it when. */
+/** Status, severity, TLP, reference and title, and who declared it when, through which channel. */
 export function IncidentHeader({ incident: i, tz }: { incident: Incident; tz: string }) {
   const territoryName = useTerritoryNames();
   const territory = territoryName(i.establishment.territory);
@@ -22,7 +22,8 @@ export function IncidentHeader({ incident: i, tz }: { incident: Incident; tz: st
       <p className="pris-muted fr-mb-2w">
         {i.establishment.name}
         {territory ? ` · ${territory}` : ""} · déclaré le {formatLong(i.declaredAt, tz)} par{" "}
-        {i.declaredBy.name}
+        {i.declaredBy.name} ·{" "}
+        <span data-testid="incident-channel">canal : {DECLARATION_CHANNEL_LABELS[i.channel]}</span>
       </p>
     </>
   );
