@@ -1,0 +1,25 @@
+import type { Tx } from "@pris/db";
+import { formatInZone } from "@pris/domain";
+import type { MailConfig } from "./incident-declared-mail.ts";
+import { incidentNoticeView, loadIncidentForNotice } from "./notice-mail.ts";
+import { poleContact, type RenderedMail, renderIntakeAcknowledged } from "./templates.ts";
+
+/**
+ * The French reply to a declaration received by e-mail: its reference, and the link where the
+ * establishment completes what the form would have asked. Rendered from the incident as it is when sent.
+ */
+export async function renderIntakeAcknowledgedMail(
+  db: Tx,
+  config: MailConfig & { POLE_EMERGENCY_PHONE: string },
+  incidentId: string,
+): Promise<RenderedMail | undefined> {
+  const incident = await loadIncidentForNotice(db, incidentId);
+  if (!incident) return undefined;
+  return renderIntakeAcknowledged(
+    {
+      ...incidentNoticeView(incident, config),
+      receivedAt: formatInZone(new Date(), config.REGION_TIMEZONE),
+    },
+    poleContact(config),
+  );
+}
