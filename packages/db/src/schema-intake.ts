@@ -1,3 +1,4 @@
+import type { QUARANTINE_REASON_VALUES } from "@pris/domain";
 import { sql } from "drizzle-orm";
 import { bigint, check, index, integer, jsonb, pgTable, text, unique, uuid } from "drizzle-orm/pg-core";
 import { at, id } from "./columns.ts";
@@ -8,15 +9,7 @@ export const MAIL_INTAKE_OUTCOMES = ["declared", "replied", "quarantined"] as co
 export type MailIntakeOutcome = (typeof MAIL_INTAKE_OUTCOMES)[number];
 
 /** Why a message was set aside for the pole to review rather than acted on. */
-export const QUARANTINE_REASONS = [
-  "unknown_sender",
-  "authentication_failed",
-  "forged_reference",
-  "ambiguous_sender",
-  "too_large",
-  "unreadable",
-] as const;
-export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
+export type QuarantineReason = (typeof QUARANTINE_REASON_VALUES)[number];
 
 /** An attachment as received: recorded, not stored (evidence files keep the bytes). */
 export type IntakeAttachment = { name: string; size: number; sha256: string; contentType: string };

@@ -13,11 +13,10 @@ import {
 import {
   ackDueAt,
   computeClocks,
+  declarationFromMail,
   incidentMessage,
   type Nis2Status,
-  type NormalizedDeclaration,
   nextDeadline,
-  RSIT_UNDETERMINED,
   suggestSeverityFor,
   yearInZone,
 } from "@pris/domain";
@@ -30,40 +29,11 @@ export interface MailDeclaration {
   declarant: { name: string; email: string; phone: string };
   /** The RSSI account that wrote, if the sender is one; an establishment contact has none. */
   userId: string | null;
-  title: string;
+  subject: string;
   text: string;
   /** What the first entry of the main courante records of the message besides its text. */
   message: Record<string, unknown>;
   at: Date;
-}
-
-/**
- * What a message says of an incident, and nothing more: every field the form asks is left at its
- * "not known yet" value, for the establishment to complete (the acknowledgement links to the incident).
- */
-function declarationOf(input: MailDeclaration): NormalizedDeclaration {
-  return {
-    declarant: { name: input.declarant.name, phone: input.declarant.phone, email: input.declarant.email },
-    detectedAt: input.at,
-    startedAt: null,
-    ongoing: true,
-    title: input.title,
-    description: input.text,
-    rsitClass: RSIT_UNDETERMINED.class,
-    rsitType: RSIT_UNDETERMINED.type,
-    suspectedMalicious: "unknown",
-    affectedServices: [],
-    affectedServicesOther: null,
-    impactGrade: 0,
-    spread: "single_site",
-    personalData: { breach: "unknown", approxPeople: null },
-    measuresTaken: null,
-    support: { requested: false, details: null },
-    nationalPortal: { declared: false, reference: null, declaredAt: null },
-    complaintFiled: false,
-    observables: [],
-    tlp: "AMBER",
-  };
 }
 
 /**
@@ -80,7 +50,12 @@ export async function declareByMail(
 ): Promise<{ incidentId: string; reference: string; logEntryId: string }> {
   const id = uuidv7();
   const now = input.at;
-  const declaration = declarationOf(input);
+  const declaration = declarationFromMail({
+    declarant: input.declarant,
+    subject: input.subject,
+    text: input.text,
+    at: now,
+  });
   const { establishment } = input;
   const suggestion = suggestSeverityFor(declaration, establishment.category);
   const clocks = computeClocks(
@@ -153,7 +128,7 @@ export async function declareByMail(
       by: input.declarant.name,
       channel: "email",
       toComplete: true,
-      text: input.text,
+      text: declaration.description,
       ...input.message,
     },
     at: now,

@@ -226,8 +226,8 @@ export async function processMessage(
         phone: sender.phone ?? "",
       },
       userId: sender.userId,
-      title: titleOf(message.subject),
-      text: message.text || "(message sans texte)",
+      subject: message.subject,
+      text: message.text,
       message: { from: message.fromAddress, messageId: message.messageId, attachments: message.attachments },
       at: new Date(),
     });
@@ -292,13 +292,6 @@ async function alreadyProcessed(tx: Tx, messageId: string, place: MailboxPlace):
     LIMIT 1
   `);
   return rows.length > 0;
-}
-
-/** The subject without its reply and forward prefixes, as a declaration's title (3 to 200 characters). */
-export function titleOf(subject: string): string {
-  const bare = subject.replace(/^\s*((re|tr|fwd?|réf)\s*:\s*)+/i, "").trim();
-  if (bare.length < 3) return "Signalement reçu par courriel";
-  return bare.length > 200 ? `${bare.slice(0, 199)}…` : bare;
 }
 
 export type { IntakeAuthentication };
