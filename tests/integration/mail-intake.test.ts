@@ -142,6 +142,15 @@ describe("a message from an address the directory knows", () => {
       headers: analyst,
     });
     expect(queue.json().items.map((i: { id: string }) => i.id)).toContain(incident!.id);
+    // Declared by a contact without an account: the incident names the sender as its declarant.
+    const shown = await stack.t.app.inject({
+      method: "GET",
+      url: `/api/v1/incidents/${incident!.id}`,
+      headers: rssiBearer,
+    });
+    expect(shown.statusCode, shown.body).toBe(200);
+    expect(shown.json().declaredBy).toEqual({ kind: "user", name: "Sécurité CH Alpha" });
+    expect(shown.json().declarant).toMatchObject({ email: alphaMailbox });
     declared = {
       incidentId: incident!.id,
       reference: incident!.reference,
@@ -330,6 +339,35 @@ describe("the quarantine", () => {
       payload: { establishmentId: bravo.id },
     });
     expect(again.statusCode).toBe(409);
+  });
+
+  it("answers 404 for a message that is not in quarantine, and an RSSI may not review", async () => {
+    const [replied] = await stack.t.db
+      .select()
+      .from(mailIntake)
+      .where(eq(mailIntake.outcome, "replied"))
+      .limit(1);
+    const notQuarantined = await stack.t.app.inject({
+      method: "POST",
+      url: `/api/v1/intake/quarantine/${replied!.id}/discard`,
+      headers: analyst,
+    });
+    expect(notQuarantined.statusCode).toBe(404);
+    expect(notQuarantined.headers["content-type"]).toContain("application/problem+json");
+    const byRssi = await stack.t.app.inject({
+      method: "POST",
+      url: `/api/v1/intake/quarantine/${replied!.id}/attach`,
+      headers: rssiBearer,
+      payload: { establishmentId: alpha.id },
+    });
+    expect([403, 404]).toContain(byRssi.statusCode);
+    const badLimit = await stack.t.app.inject({
+      method: "GET",
+      url: "/api/v1/intake/quarantine?limit=0",
+      headers: analyst,
+    });
+    expect(badLimit.statusCode).toBe(400);
+    expect(badLimit.body).toContain("limit");
   });
 
   it("lets an analyst discard a message", async () => {

@@ -58,6 +58,8 @@ import { createTimerRunner } from "./timers/timer-runner.ts";
 export { pruneSignInRecords } from "./auth/sign-in-records.ts";
 export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+export { authenticationVerdict, parseAuthenticationResults } from "./intake/authentication.ts";
+export { readMessage, stripQuotedHistory } from "./intake/message.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createMailTransport } from "./mail/transport.ts";

@@ -20,6 +20,23 @@ export interface MailboxReader {
   stop(): Promise<void>;
 }
 
+/** What the server says of a message, for one quarantined unread (too large, or not parseable). */
+function summaryOf(
+  m: { uid: number; size: number; envelope: MessageEnvelopeObject | undefined },
+  uidValidity: number,
+) {
+  const from = m.envelope?.from?.[0];
+  const date = m.envelope?.date ? new Date(m.envelope.date) : null;
+  return {
+    messageId: m.envelope?.messageId || `<uid.${uidValidity}.${m.uid}@intake.invalid>`,
+    fromAddress: from?.address?.toLowerCase() ?? null,
+    fromName: from?.name || null,
+    subject: (m.envelope?.subject ?? "").replace(/\s+/g, " ").trim(),
+    sentAt: date && !Number.isNaN(date.getTime()) ? date : null,
+    size: m.size,
+  };
+}
+
 /** One reader at a time across replicas: a session-level advisory lock on this key. */
 export function intakeLockKey(mailbox: string): string {
   return `pris.mail-intake:${mailbox}`;
@@ -129,25 +146,17 @@ export function createMailboxReader(ctx: WorkerContext, options: MailboxReaderOp
       const place: MailboxPlace = { mailbox, uidValidity, uid: m.uid };
       let outcome: IntakeOutcome;
       if (m.size > config.INTAKE_MAX_MESSAGE_BYTES) {
-        const from = m.envelope?.from?.[0];
-        outcome = await quarantineUnread(
-          ctx,
-          place,
-          {
-            messageId: m.envelope?.messageId || `<uid.${uidValidity}.${m.uid}@intake.invalid>`,
-            fromAddress: from?.address?.toLowerCase() ?? null,
-            fromName: from?.name || null,
-            subject: m.envelope?.subject ?? "",
-            sentAt: m.envelope?.date ? new Date(m.envelope.date) : null,
-            size: m.size,
-          },
-          "too_large",
-        );
+        outcome = await quarantineUnread(ctx, place, summaryOf(m, uidValidity), "too_large");
       } else {
         const fetched = await client.fetchOne(String(m.uid), { source: true }, { uid: true });
         if (fetched === false || !fetched.source) continue;
-        const message = await readMessage(fetched.source);
-        outcome = await processMessage(ctx, place, message, m.size);
+        const message = await readMessage(fetched.source).catch((err: unknown) => {
+          logger.warn({ err, uid: m.uid }, "intake message unreadable; quarantined");
+          return undefined;
+        });
+        outcome = message
+          ? await processMessage(ctx, place, message, m.size)
+          : await quarantineUnread(ctx, place, summaryOf(m, uidValidity), "unreadable");
       }
       // Only now: the effects are committed. A crash before this line leaves the message unseen, and
       // the next round finds its row and only flags it.
