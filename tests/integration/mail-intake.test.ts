@@ -134,6 +134,7 @@ describe("a message from an address the directory knows", () => {
     expect(ack.parsed.subject).toContain("reçu");
     expect(ack.parsed.text).toContain("Votre signalement a bien été reçu");
     expect(ack.parsed.text).toContain(`https://pris.example.re/incidents/${incident!.id}`);
+    expect(ack.parsed.inReplyTo).toBe(m.messageId);
     await until(() => seen(uid), 10_000);
     // The pole's queue has it like any other declaration: the analysts were told.
     const queue = await stack.t.app.inject({
@@ -279,6 +280,18 @@ describe("the quarantine", () => {
     const failed = await intakeRow(spoofed.messageId);
     expect(failed).toMatchObject({ outcome: "quarantined", quarantineReason: "authentication_failed" });
     expect(failed.authentication).toMatchObject({ dmarc: "fail", spf: "fail" });
+  });
+
+  it("takes an automatic answer from a known address instead of declaring and acknowledging it", async () => {
+    const away = mail(
+      { From: alphaMailbox, Subject: "Absence du bureau", "Auto-Submitted": "auto-replied" },
+      "Je suis absent jusqu'au 4 janvier.",
+    );
+    await dovecot.append(away.raw);
+    expect(await intakeRow(away.messageId)).toMatchObject({
+      outcome: "quarantined",
+      quarantineReason: "automatic",
+    });
   });
 
   it("takes a message too large unread, with its reason", async () => {

@@ -8,6 +8,7 @@ export const QUARANTINE_REASON_VALUES = [
   "ambiguous_sender",
   "too_large",
   "unreadable",
+  "automatic",
 ] as const;
 
 export const QUARANTINE_REASON_LABELS: Record<(typeof QUARANTINE_REASON_VALUES)[number], string> = {
@@ -17,6 +18,7 @@ export const QUARANTINE_REASON_LABELS: Record<(typeof QUARANTINE_REASON_VALUES)[
   ambiguous_sender: "Expéditeur rattaché à plusieurs établissements",
   too_large: "Message trop volumineux",
   unreadable: "Message illisible",
+  automatic: "Réponse automatique (absence, erreur de distribution)",
 };
 
 export const QuarantinedMessageSchema = Type.Object(

@@ -207,6 +207,7 @@ export async function processMessage(
       return { outcome: "replied", incidentId: answered.id, logEntryId: entry.id };
     }
     if (sender.establishmentIds.length === 0) return quarantine("unknown_sender");
+    if (message.automatic) return quarantine("automatic");
     if (sender.establishmentIds.length > 1) return quarantine("ambiguous_sender");
     const [establishment] = await tx
       .select()

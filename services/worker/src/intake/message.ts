@@ -17,6 +17,11 @@ export interface IntakeMessage {
   text: string;
   attachments: IntakeAttachment[];
   authenticationResults: string[];
+  /**
+   * Written by a machine (RFC 3834 Auto-Submitted, Precedence, an out-of-office or a bounce): never
+   * declared nor acknowledged, so that two robots cannot answer each other for ever.
+   */
+  automatic: boolean;
 }
 
 const MESSAGE_ID = /<[^<>\s]+>/g;
@@ -75,6 +80,16 @@ export function stripQuotedHistory(text: string): string {
   return reply.trim() || visible.trim();
 }
 
+function isAutomatic(headers: Map<string, HeaderValue>, fromAddress: string | null): boolean {
+  const one = (name: string) => headerStrings(headers.get(name)).join(" ").trim().toLowerCase();
+  const autoSubmitted = one("auto-submitted");
+  if (autoSubmitted !== "" && !autoSubmitted.startsWith("no")) return true;
+  if (["bulk", "junk", "list", "auto_reply"].includes(one("precedence"))) return true;
+  if (one("x-autoreply") !== "" || one("x-autorespond") !== "" || one("x-auto-response-suppress") !== "")
+    return true;
+  return /^(mailer-daemon|postmaster)@/i.test(fromAddress ?? "");
+}
+
 export async function readMessage(raw: Buffer): Promise<IntakeMessage> {
   const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true });
   const from = firstAddress(parsed.from);
@@ -95,5 +110,6 @@ export async function readMessage(raw: Buffer): Promise<IntakeMessage> {
       contentType: a.contentType,
     })),
     authenticationResults: headerStrings(parsed.headers.get("authentication-results")),
+    automatic: isAutomatic(parsed.headers, from?.address ?? null),
   };
 }

@@ -1,5 +1,6 @@
-import type { Tx } from "@pris/db";
+import { mailIntake, type Tx } from "@pris/db";
 import { formatInZone } from "@pris/domain";
+import { and, eq } from "drizzle-orm";
 import type { MailConfig } from "./incident-declared-mail.ts";
 import { incidentNoticeView, loadIncidentForNotice } from "./notice-mail.ts";
 import { poleContact, type RenderedMail, renderIntakeAcknowledged } from "./templates.ts";
@@ -15,11 +16,20 @@ export async function renderIntakeAcknowledgedMail(
 ): Promise<RenderedMail | undefined> {
   const incident = await loadIncidentForNotice(db, incidentId);
   if (!incident) return undefined;
-  return renderIntakeAcknowledged(
+  const [received] = await db
+    .select({ messageId: mailIntake.messageId, receivedAt: mailIntake.receivedAt })
+    .from(mailIntake)
+    .where(and(eq(mailIntake.incidentId, incidentId), eq(mailIntake.outcome, "declared")))
+    .limit(1);
+  const mail = renderIntakeAcknowledged(
     {
       ...incidentNoticeView(incident, config),
-      receivedAt: formatInZone(new Date(), config.REGION_TIMEZONE),
+      receivedAt: formatInZone(received?.receivedAt ?? new Date(), config.REGION_TIMEZONE),
     },
     poleContact(config),
   );
+  // Threaded under the message it answers in the sender's mail client.
+  return received && !received.messageId.endsWith("@intake.invalid>")
+    ? { ...mail, headers: { "In-Reply-To": received.messageId, References: received.messageId } }
+    : mail;
 }
