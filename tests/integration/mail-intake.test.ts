@@ -427,6 +427,26 @@ describe("each message once, by one reader", () => {
     expect(declaredFor).toHaveLength(1);
   });
 
+  it("the reader's lock session cut: it stops reading, takes the lock again and reads on", async () => {
+    await until(async () => stack.worker.readingMailbox(), 10_000);
+    const admin = new pg.Client({ connectionString: stack.t.config.DATABASE_URL });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query(
+        `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+         WHERE application_name = 'pris-worker-intake-lock' AND datname = current_database()`,
+      );
+      expect(rows).toEqual([{ ok: true }]);
+    } finally {
+      await admin.end();
+    }
+    const m = mail({ From: alphaMailbox, Subject: "Après la coupure" }, "Toujours là.");
+    const uid = await dovecot.append(m.raw);
+    expect((await intakeRow(m.messageId)).outcome).toBe("declared");
+    await until(() => seen(uid), 10_000);
+    expect(stack.worker.readingMailbox()).toBe(true);
+  });
+
   it("two workers: only one reads the mailbox", async () => {
     let other: WorkerHandle | undefined;
     try {

@@ -185,6 +185,9 @@ export function createMailboxReader(ctx: WorkerContext, options: MailboxReaderOp
     try {
       while (!state.stopped && leader && open) {
         pending = false;
+        // A session cut without a word (a network partition) is noticed here, before reading on: the
+        // server has released the lock, and another replica may hold it already.
+        await lockClient?.query("SELECT 1");
         await round(client);
         if (pending) continue;
         await sleep(pollMs, state, onWake);
