@@ -406,6 +406,19 @@ describe("the quarantine", () => {
 });
 
 describe("each message once, by one reader", () => {
+  it("a new message a person already opened in their own client is still processed", async () => {
+    await until(async () => stack.worker.readingMailbox(), 10_000);
+    const m = mail(
+      { From: alphaMailbox, Subject: "Déjà lu par l'astreinte" },
+      "Ouvert sur le téléphone de garde.",
+    );
+    const { messageId } = m;
+    const raw = m.raw;
+    const uid = await dovecot.appendSeen(raw);
+    expect(await seen(uid)).toBe(true);
+    expect((await intakeRow(messageId)).outcome).toBe("declared");
+  });
+
   it("the same message twice, and again after the reader restarted, is processed once", async () => {
     const m = mail({ From: rssiA.email, Subject: "Panne de la messagerie" }, "La messagerie est coupée.");
     const first = await dovecot.append(m.raw);

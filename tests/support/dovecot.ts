@@ -20,6 +20,8 @@ export interface PrivateDovecot {
   url: string;
   /** Puts a raw message into the mailbox (unseen) with IMAP APPEND; returns its UID. */
   append(raw: string, mailbox?: string): Promise<number>;
+  /** The same, flagged \\Seen already (a person opened it in their client). */
+  appendSeen(raw: string, mailbox?: string): Promise<number>;
   /** The flags of every message of the mailbox, by UID. */
   flags(mailbox?: string): Promise<Map<number, Set<string>>>;
   stop(): Promise<void>;
@@ -152,22 +154,25 @@ export async function startDovecot(
     return c;
   }
 
+  async function append(raw: string, mailbox: string, flags: string[]): Promise<number> {
+    const c = await client();
+    try {
+      const result = await c.append(mailbox, raw, flags);
+      if (!result) throw new Error("APPEND refused");
+      return Number(result.uid);
+    } finally {
+      await c.logout();
+    }
+  }
+
   return {
     host: "127.0.0.1",
     port,
     user,
     password,
     url: `imap://${user}:${password}@127.0.0.1:${port}`,
-    async append(raw, mailbox = "INBOX") {
-      const c = await client();
-      try {
-        const result = await c.append(mailbox, raw, []);
-        if (!result) throw new Error("APPEND refused");
-        return Number(result.uid);
-      } finally {
-        await c.logout();
-      }
-    },
+    append: (raw, mailbox = "INBOX") => append(raw, mailbox, []),
+    appendSeen: (raw, mailbox = "INBOX") => append(raw, mailbox, ["\\Seen"]),
     async flags(mailbox = "INBOX") {
       const c = await client();
       const out = new Map<number, Set<string>>();

@@ -1,3 +1,5 @@
+import { mailIntake } from "@pris/db";
+import { and, eq, max } from "drizzle-orm";
 import { ImapFlow, type MessageEnvelopeObject } from "imapflow";
 import pg from "pg";
 import type { WorkerContext } from "../context.ts";
@@ -18,6 +20,15 @@ export interface MailboxReader {
   /** Looks at the mailbox now (the poll, without waiting for it). */
   wake(): void;
   stop(): Promise<void>;
+}
+
+/** The highest UID of the folder the intake processed in this UIDVALIDITY; 0 when none. */
+async function lastProcessedUid(ctx: WorkerContext, mailbox: string, uidValidity: number): Promise<number> {
+  const [row] = await ctx.db
+    .select({ last: max(mailIntake.uid) })
+    .from(mailIntake)
+    .where(and(eq(mailIntake.mailbox, mailbox), eq(mailIntake.uidValidity, uidValidity)));
+  return Number(row?.last ?? 0);
 }
 
 /** What the server says of a message, for one quarantined unread (too large, or not parseable). */
@@ -133,11 +144,22 @@ export function createMailboxReader(ctx: WorkerContext, options: MailboxReaderOp
     const box = client.mailbox;
     if (!box) throw new Error("mailbox not open");
     const uidValidity = Number(box.uidValidity);
+    // Unseen messages, and every one that arrived after the last processed: a person of the pole who
+    // opened a new message in their own client (flagging it \Seen) does not keep it from the intake.
+    // Before any was processed in this UIDVALIDITY, only the unseen: years of read mail are not declared.
+    const last = await lastProcessedUid(ctx, mailbox, uidValidity);
     const unseen = (await client.search({ seen: false }, { uid: true })) || [];
-    if (unseen.length === 0) return 0;
+    const newer = last > 0 ? (await client.search({ uid: `${last + 1}:*` }, { uid: true })) || [] : [];
+    // "N:*" names the last message even when its UID is below N (RFC 3501): those are filtered out.
+    const candidates = [...new Set([...unseen, ...newer.filter((uid) => uid > last)])];
+    if (candidates.length === 0) return 0;
     // Listed first, fetched one by one: no other command may run inside a FETCH's iteration.
     const listed: { uid: number; size: number; envelope: MessageEnvelopeObject | undefined }[] = [];
-    for await (const m of client.fetch(unseen, { uid: true, size: true, envelope: true }, { uid: true })) {
+    for await (const m of client.fetch(
+      candidates,
+      { uid: true, size: true, envelope: true },
+      { uid: true },
+    )) {
       listed.push({ uid: m.uid, size: m.size ?? 0, envelope: m.envelope });
     }
     let done = 0;
