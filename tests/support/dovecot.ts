@@ -20,7 +20,7 @@ export interface PrivateDovecot {
   url: string;
   /** Puts a raw message into the mailbox (unseen) with IMAP APPEND; returns its UID. */
   append(raw: string, mailbox?: string): Promise<number>;
-  /** The same, flagged \\Seen already (a person opened it in their client). */
+  /** The same, flagged \Seen already (a person opened it in their client). */
   appendSeen(raw: string, mailbox?: string): Promise<number>;
   /** The flags of every message of the mailbox, by UID. */
   flags(mailbox?: string): Promise<Map<number, Set<string>>>;
