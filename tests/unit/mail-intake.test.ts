@@ -1,4 +1,4 @@
-import { declarationFromMail, titleFromSubject } from "@pris/domain";
+import { awarenessFromMail, declarationFromMail, titleFromSubject } from "@pris/domain";
 import { authenticationVerdict, readMessage, stripQuotedHistory } from "@pris/worker";
 import { describe, expect, it } from "vitest";
 
@@ -103,5 +103,14 @@ describe("a message's own words", () => {
       impactGrade: 0,
       tlp: "AMBER",
     });
+  });
+
+  it("starts the clocks when the message was written, if its Date is plausible", () => {
+    const at = new Date("2026-12-07T06:00:00Z");
+    const hourBefore = new Date("2026-12-07T05:00:00Z");
+    expect(awarenessFromMail(at, hourBefore)).toEqual(hourBefore);
+    expect(awarenessFromMail(at, new Date("2026-11-01T00:00:00Z"))).toEqual(at);
+    expect(awarenessFromMail(at, new Date("2026-12-07T09:00:00Z"))).toEqual(at);
+    expect(awarenessFromMail(at, null)).toEqual(at);
   });
 });

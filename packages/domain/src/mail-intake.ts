@@ -6,7 +6,23 @@ export interface MailDeclarationInput {
   declarant: { name: string; email: string | null; phone: string };
   subject: string;
   text: string;
+  /** When it was received: the declaration's time. */
   at: Date;
+  /** The Date the sender's client wrote, if any. */
+  sentAt?: Date | null;
+}
+
+/** A Date header believed as the moment of awareness: up to a week old, at most ten minutes ahead. */
+const SENT_AT_WINDOW_MS = { past: 7 * 24 * 3600_000, future: 10 * 60_000 };
+
+/**
+ * When the establishment knew at the latest: when the message was written, if its Date is plausible,
+ * otherwise when it arrived. The regulatory clocks start there, never later than they should.
+ */
+export function awarenessFromMail(at: Date, sentAt: Date | null | undefined): Date {
+  if (!sentAt) return at;
+  const delta = at.getTime() - sentAt.getTime();
+  return delta <= SENT_AT_WINDOW_MS.past && delta >= -SENT_AT_WINDOW_MS.future && delta > 0 ? sentAt : at;
 }
 
 /** The subject without its reply and forward prefixes, as a declaration's title (3 to 200 characters). */
@@ -27,7 +43,7 @@ export function declarationFromMail(input: MailDeclarationInput): NormalizedDecl
       phone: input.declarant.phone,
       ...(input.declarant.email ? { email: input.declarant.email } : {}),
     },
-    detectedAt: input.at,
+    detectedAt: awarenessFromMail(input.at, input.sentAt),
     startedAt: null,
     ongoing: true,
     title: titleFromSubject(input.subject),

@@ -34,6 +34,7 @@ export interface MailDeclaration {
   /** What the first entry of the main courante records of the message besides its text. */
   message: Record<string, unknown>;
   at: Date;
+  sentAt: Date | null;
 }
 
 /**
@@ -55,6 +56,7 @@ export async function declareByMail(
     subject: input.subject,
     text: input.text,
     at: now,
+    sentAt: input.sentAt,
   });
   const { establishment } = input;
   const suggestion = suggestSeverityFor(declaration, establishment.category);

@@ -231,6 +231,7 @@ export async function processMessage(
       text: message.text,
       message: { from: message.fromAddress, messageId: message.messageId, attachments: message.attachments },
       at: new Date(),
+      sentAt: message.sentAt,
     });
     await tx
       .update(mailIntake)

@@ -86,6 +86,7 @@ export async function attachQuarantined(
       subject: row.subject,
       text: row.bodyText,
       at: now,
+      sentAt: row.sentAt,
     });
     const result = await declareIncident(tx, settings, principal, establishment, declaration, undefined, now);
     if (result.replayed) throw new Error("a declaration without an Idempotency-Key cannot be a replay");
