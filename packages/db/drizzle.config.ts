@@ -9,6 +9,7 @@ export default defineConfig({
     "./packages/db/src/schema-evidence.ts",
     "./packages/db/src/schema-admin.ts",
     "./packages/db/src/schema-auth.ts",
+    "./packages/db/src/schema-intake.ts",
   ],
   out: "./migrations",
   dbCredentials: { url: process.env.DATABASE_URL ?? "postgres://postgres:postgres@127.0.0.1:5432/pris" },

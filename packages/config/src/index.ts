@@ -103,6 +103,38 @@ export const ConfigSchema = Type.Object({
     default: "",
     description: "Path of a file holding the DKIM private key (PEM), e.g. a mounted Kubernetes secret",
   }),
+  INTAKE_IMAP_URL: Type.String({
+    default: "",
+    pattern: "^$|^imaps?://[^\\s]+$",
+    description:
+      "The pole's mailbox read as an entrance, imap://user:password@host:port (imaps:// over TLS); unset, the worker reads no mailbox",
+  }),
+  INTAKE_MAILBOX: Type.String({
+    minLength: 1,
+    default: "INBOX",
+    description: "The folder of INTAKE_IMAP_URL's account that is read",
+  }),
+  INTAKE_POLL_SECONDS: Duration(
+    "The intake mailbox is looked at this often even when IMAP IDLE said nothing (a server without IDLE, a lost notification)",
+    60,
+  ),
+  INTAKE_MAX_MESSAGE_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 26_214_400,
+    description:
+      "A message to the intake mailbox larger than this is quarantined unread (its size is its reason)",
+  }),
+  INTAKE_AUTHSERV_ID: Type.String({
+    default: "",
+    pattern: "^$|^[^\\s;]+$",
+    description:
+      "The receiving server's name in Authentication-Results (its authserv-id): set, only its verdicts are believed, never a header the sender wrote",
+  }),
+  INTAKE_REQUIRE_AUTHENTICATION: Type.Boolean({
+    default: false,
+    description:
+      "Quarantine a message that carries no SPF/DKIM/DMARC verdict of the receiving server (off: only a failing verdict quarantines)",
+  }),
   POLE_EMERGENCY_PHONE: Type.String({
     default: "",
     pattern: "^$|^\\+?[0-9 ().-]{6,30}$",

@@ -6,8 +6,9 @@ import * as baseSchema from "./schema.ts";
 import * as bulletinSchema from "./schema-bulletins.ts";
 import * as evidenceSchema from "./schema-evidence.ts";
 import * as exerciseSchema from "./schema-exercises.ts";
+import * as intakeSchema from "./schema-intake.ts";
 
-const schema = { ...baseSchema, ...exerciseSchema, ...bulletinSchema, ...evidenceSchema };
+const schema = { ...baseSchema, ...exerciseSchema, ...bulletinSchema, ...evidenceSchema, ...intakeSchema };
 
 export type Db = NodePgDatabase<typeof schema>;
 /** A transaction handle or the database: repositories accept either. */

@@ -22,6 +22,7 @@ export * from "./schema-auth.ts";
 export * from "./schema-bulletins.ts";
 export * from "./schema-evidence.ts";
 export * from "./schema-exercises.ts";
+export * from "./schema-intake.ts";
 export * from "./second-factors.ts";
 export * from "./sessions.ts";
 export * from "./setup-overview.ts";

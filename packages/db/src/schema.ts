@@ -261,7 +261,9 @@ export const incidents = pgTable(
       .using("gin", t.reference.op("gin_trgm_ops"))
       .where(incidentIsOpen(t.status)),
     check("incidents_impact_grade", sql`${t.impactGrade} BETWEEN 0 AND 5`),
-    check("incidents_declared_by", sql`num_nonnulls(${t.declaredByUserId}, ${t.declaredByApiKeyId}) = 1`),
+    // At most one: a declaration that came by e-mail from a contact without an account has neither
+    // (migration 0026); its declarant says who wrote.
+    check("incidents_declared_by", sql`num_nonnulls(${t.declaredByUserId}, ${t.declaredByApiKeyId}) <= 1`),
     check("incidents_channel", sql`${t.channel} IN ('form', 'api', 'email', 'phone')`),
   ],
 );
@@ -466,6 +468,8 @@ export const mailDeliveries = pgTable(
   },
   (t) => [
     index("mail_deliveries_subject_idx").on(t.subjectId),
+    // A reply to the service's e-mail is matched by the Message-ID it answers (migration 0026).
+    index("mail_deliveries_message_id_idx").on(t.messageId),
     index("mail_deliveries_pending_idx").on(t.updatedAt).where(sql`${t.status} IN ('queued', 'deferred')`),
   ],
 );

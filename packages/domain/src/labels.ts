@@ -74,6 +74,7 @@ export const MAIL_TEMPLATE_LABELS: Record<MailTemplate, string> = {
   "password-reset": "nouveau mot de passe",
   "incident-message": "message du pôle à l'établissement",
   "mailbox-unsubscribed": "désabonnement d'une boîte fonctionnelle",
+  "intake-acknowledged": "accusé de réception d'un signalement par courriel",
   bulletin: "bulletin de sécurité",
 };
 

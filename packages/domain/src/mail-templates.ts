@@ -25,6 +25,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "invitation",
   "password-reset",
   "mailbox-unsubscribed",
+  "intake-acknowledged",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

@@ -19,6 +19,7 @@ import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
 import workflowRoutes from "./modules/incidents/workflow-routes.ts";
+import intakeRoutes from "./modules/intake/intake-routes.ts";
 import invitationLinkRoutes from "./modules/invitations/invitation-link-routes.ts";
 import invitationRoutes from "./modules/invitations/invitation-routes.ts";
 import observableRoutes from "./modules/observables/observable-routes.ts";
@@ -155,6 +156,7 @@ export async function buildApp(config: Config) {
       await api.register(logRoutes);
       await api.register(clockRoutes);
       await api.register(observableRoutes);
+      await api.register(intakeRoutes);
       await api.register(statsRoutes);
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);

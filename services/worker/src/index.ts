@@ -29,6 +29,7 @@ import { handleIncidentMessageShared } from "./handlers/incident-message-shared.
 import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
+import { createMailboxReader, type MailboxReader } from "./intake/mailbox-reader.ts";
 import { handleInvitationSent } from "./invitations/invitation-sent.ts";
 import { createLogger, type Logger, withoutCredentials } from "./logger.ts";
 import { createDeliveryFanout } from "./mail/delivery-fanout.ts";
@@ -57,6 +58,8 @@ import { createTimerRunner } from "./timers/timer-runner.ts";
 export { pruneSignInRecords } from "./auth/sign-in-records.ts";
 export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+export { authenticationVerdict, parseAuthenticationResults } from "./intake/authentication.ts";
+export { readMessage, stripQuotedHistory } from "./intake/message.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
 export { createMailTransport } from "./mail/transport.ts";
@@ -91,11 +94,15 @@ export interface StartWorkerOptions {
   remindEveryMs?: number;
   /** How often the outbox is looked at for rows of topics this worker does not handle. Default one minute. */
   outboxWatchEveryMs?: number;
+  /** How often the intake mailbox is looked at when IMAP IDLE said nothing. Default INTAKE_POLL_SECONDS. */
+  intakePollMs?: number;
 }
 
 export interface WorkerHandle {
   /** Where Prometheus scrapes this worker, when METRICS_PORT is set. */
   metricsUrl: string | undefined;
+  /** Whether this process is the one reading the intake mailbox now (false when none is configured). */
+  readingMailbox(): boolean;
   close(): Promise<void>;
 }
 
@@ -299,6 +306,14 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     },
   });
   sweeper.start();
+  // Off unless a mailbox is configured; among replicas, only the holder of its lock reads it.
+  let mailboxReader: MailboxReader | undefined;
+  if (config.INTAKE_IMAP_URL) {
+    mailboxReader = createMailboxReader(ctx, {
+      ...(options.intakePollMs ? { pollMs: options.intakePollMs } : {}),
+    });
+    mailboxReader.start();
+  }
   let metricsServer: MetricsServer | undefined;
   if (config.METRICS_PORT !== undefined) {
     metricsServer = await startMetricsServer(config, config.METRICS_PORT, metrics.registry, (err) =>
@@ -325,6 +340,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
       fanout.stop(),
       deliveryFanout.stop(),
       sweeper.stop(),
+      mailboxReader?.stop(),
       metricsServer?.close(),
     ]);
     await Promise.all(workers.map((w) => closeWorker(w, closeGraceMs, logger)));
@@ -336,6 +352,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   }
   return {
     metricsUrl: metricsServer?.url,
+    readingMailbox: () => mailboxReader?.reading() ?? false,
     close() {
       closing ??= close();
       return closing;

@@ -12,6 +12,8 @@ export interface WorkerMetrics {
   emails: Counter<"kind" | "outcome">;
   /** Jobs failed for good (no attempt left, or unrecoverable), per queue. */
   jobsFailed: Counter<"queue">;
+  /** Messages of the intake mailbox processed, by outcome (declared, replied, quarantined, already-processed). */
+  intakeMessages: Counter<"outcome">;
 }
 
 const JOB_STATES = ["waiting", "active", "failed", "delayed"] as const;
@@ -60,5 +62,13 @@ export function createWorkerMetrics(
     registers: [registry],
   });
   for (const queue of Object.values(QUEUE_NAMES)) jobsFailed.inc({ queue }, 0);
-  return { registry, emails, jobsFailed };
+  const intakeMessages = new Counter({
+    name: "pris_intake_messages_total",
+    help: "Messages of the intake mailbox processed, by outcome: declared, replied, quarantined, already-processed (found done after a restart)",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  for (const outcome of ["declared", "replied", "quarantined", "already-processed"])
+    intakeMessages.inc({ outcome }, 0);
+  return { registry, emails, jobsFailed, intakeMessages };
 }

@@ -93,6 +93,7 @@ const TEMPLATE_URGENCY: Record<MailDeliveryTemplate, Urgency> = {
   "incident-declared": "prompt",
   "incident-escalated": "prompt",
   "incident-message": "prompt",
+  "intake-acknowledged": "prompt",
   "sla-reminder": "prompt",
   "sla-missed": "prompt",
   "followup-due": "prompt",

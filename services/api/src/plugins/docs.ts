@@ -43,6 +43,12 @@ export const OPENAPI_TAGS = [
     name: "observables",
     description: "Indicators of compromise on incidents, their matches across the region, their STIX export.",
   },
+  {
+    name: "intake",
+    description:
+      "The pole's mailbox as an entrance: the messages it set aside (unknown sender, failed authentication, " +
+      "forged reference, too large), for analysts to attach to an establishment or discard.",
+  },
   { name: "stats", description: "Incident statistics for the ARS and the pole." },
   {
     name: "exercises",

@@ -8,6 +8,7 @@ import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import { renderIncidentMessageMail } from "../mail/incident-message-mail.ts";
+import { renderIntakeAcknowledgedMail } from "../mail/intake-acknowledged-mail.ts";
 import { renderInvitationMail } from "../mail/invitation-mail.ts";
 import {
   loadIncidentForNotice,
@@ -44,6 +45,8 @@ export async function render(
     }
     case "incident-message":
       return renderIncidentMessageMail(tx, ctx.config, subjectId);
+    case "intake-acknowledged":
+      return renderIntakeAcknowledgedMail(tx, ctx.config, subjectId);
     case "log-checkpoint":
       return renderLogCheckpointMail(tx, ctx, subjectId);
     case "invitation":

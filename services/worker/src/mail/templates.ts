@@ -162,6 +162,13 @@ export interface IncidentMessageView extends IncidentNoticeView {
 }
 
 export const renderIncidentMessage = compile<IncidentMessageView>("incident-message");
+
+/** The acknowledgement of a declaration received by e-mail: its reference and where to complete it. */
+export interface IntakeAcknowledgedView extends IncidentNoticeView {
+  receivedAt: string;
+}
+
+export const renderIntakeAcknowledged = compile<IntakeAcknowledgedView>("intake-acknowledged");
 export const renderSlaReminder = compile<DeadlineNoticeView>("sla-reminder");
 export const renderSlaMissed = compile<DeadlineNoticeView>("sla-missed");
 export const renderFollowupDue = compile<DeadlineNoticeView>("followup-due");

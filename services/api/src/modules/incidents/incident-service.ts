@@ -287,9 +287,12 @@ export async function getIncident(db: Db, principal: Principal, id: string, now 
       .where(eq(incidentClocks.incidentId, id))
       .orderBy(asc(incidentClocks.dueAt)),
   ]);
+  // Neither: declared by e-mail from an establishment contact without an account (migration 0026).
   const by = found.incident.declaredByUserId
     ? { kind: "user" as const, name: found.userName ?? "" }
-    : { kind: "api_key" as const, name: found.apiKeyName ?? "" };
+    : found.incident.declaredByApiKeyId
+      ? { kind: "api_key" as const, name: found.apiKeyName ?? "" }
+      : { kind: "user" as const, name: found.incident.declarant.name };
   const { incident } = found;
   return toIncidentView(found.incident, found.establishment, observables, clocks, by, now, {
     assignee: incident.assigneeUserId
