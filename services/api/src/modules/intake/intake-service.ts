@@ -87,7 +87,16 @@ export async function attachQuarantined(
       at: now,
       sentAt: row.sentAt,
     });
-    const result = await declareIncident(tx, settings, principal, establishment, declaration, "email", undefined, now);
+    const result = await declareIncident(
+      tx,
+      settings,
+      principal,
+      establishment,
+      declaration,
+      "email",
+      undefined,
+      now,
+    );
     if (result.replayed) throw new Error("a declaration without an Idempotency-Key cannot be a replay");
     await tx
       .update(mailIntake)
