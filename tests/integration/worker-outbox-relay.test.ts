@@ -46,7 +46,7 @@ async function insertOutboxRows(count: number): Promise<string[]> {
   const rows = await seedDb.db
     .insert(outbox)
     .values(
-      Array.from({ length: count }, () => outboxValues(incidentMessage("incident.declared", randomUUID()))),
+      Array.from({ length: count }, () => outboxValues(incidentMessage("incident.changed", randomUUID()))),
     )
     .returning({ id: outbox.id });
   return rows.map((r) => r.id);
@@ -120,7 +120,7 @@ describe("outbox relay on its own", () => {
     expect(counts.waiting).toBe(100);
     const jobs = await queues.outbox.getJobs(["waiting"]);
     expect(new Set(jobs.map((j) => j.id))).toEqual(new Set(ids));
-    expect(jobs.every((j) => j.name === "incident.declared" && j.data.outboxId === j.id)).toBe(true);
+    expect(jobs.every((j) => j.name === "incident.changed" && j.data.outboxId === j.id)).toBe(true);
   });
 
   it("dispatches again a row whose job Redis lost, and only that one", async () => {
@@ -146,6 +146,16 @@ describe("outbox relay on its own", () => {
     // Both were looked at: neither is checked again before another half period.
     expect(rows.every((r) => Date.now() - r.dispatchedAt!.getTime() < 60_000)).toBe(true);
     expect(await relays[1]!.relayOnce()).toBe(0);
+  });
+
+  it("leaves declarations to the worker's declaration intake, which takes them without a job", async () => {
+    const [row] = await seedDb.db
+      .insert(outbox)
+      .values(outboxValues(incidentMessage("incident.declared", randomUUID())))
+      .returning({ id: outbox.id });
+    expect(await relays[0]!.relayOnce()).toBe(0);
+    const [after] = await seedDb.db.select().from(outbox).where(eq(outbox.id, row!.id));
+    expect(after).toMatchObject({ dispatchCount: 0, dispatchedAt: null });
   });
 
   it("leaves topics it does not know for a worker that does", async () => {

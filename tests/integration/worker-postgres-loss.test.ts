@@ -125,11 +125,8 @@ async function publish(territory: string): Promise<{ id: string; deliveries: num
 async function declareWithTimers(count: number, spreadMs: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {
-    const d = await declareIncident(db, dir, { severity: "P2" });
-    await db
-      .update(incidents)
-      .set({ ackDueAt: new Date(Date.now() + 1_000 + (spreadMs * i) / count) })
-      .where(eq(incidents.id, d.incidentId));
+    const ackDueAt = new Date(Date.now() + 1_000 + (spreadMs * i) / count);
+    const d = await declareIncident(db, dir, { severity: "P2", ackDueAt });
     ids.push(d.incidentId);
   }
   return ids;

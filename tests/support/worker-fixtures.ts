@@ -77,6 +77,8 @@ export interface IncidentOverrides {
   title?: string;
   description?: string;
   declaredAt?: Date;
+  /** The service level's deadline, committed with the declaration (the worker plans its timers at once). */
+  ackDueAt?: Date;
 }
 
 /**
@@ -117,6 +119,7 @@ export async function declareIncident(
         complaintFiled: false,
         declaredByUserId: dir.rssiId,
         ...(overrides.declaredAt ? { declaredAt: overrides.declaredAt } : {}),
+        ...(overrides.ackDueAt ? { ackDueAt: overrides.ackDueAt } : {}),
       })
       .returning({ id: incidents.id });
     const [row] = await tx

@@ -23,7 +23,7 @@ import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
-import { handleIncidentDeclared } from "./handlers/incident-declared.ts";
+import { createDeclarationIntake, handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
 import { handleIncidentMessageShared } from "./handlers/incident-message-shared.ts";
 import { loadOutboxMessage } from "./handlers/outbox-row.ts";
@@ -77,6 +77,8 @@ export interface StartWorkerOptions {
   sweepEveryMs?: number;
   /** Outbox rows claimed per relay transaction. Default 100. */
   outboxBatchSize?: number;
+  /** Declarations handled per transaction (default DECLARATION_BATCH). */
+  declarationBatchSize?: number;
   /**
    * How long close() lets running jobs finish before it abandons them to another worker (once their
    * lock expires). Default half SHUTDOWN_TIMEOUT_SECONDS.
@@ -268,11 +270,19 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     ...(options.outboxBatchSize ? { batchSize: options.outboxBatchSize } : {}),
   });
   relay.start();
-  // The poll above is the safety net; a declaration's row is normally relayed as soon as it commits.
+  const declarations = createDeclarationIntake(ctx, {
+    pollMs: config.OUTBOX_POLL_MS,
+    ...(options.declarationBatchSize ? { batchSize: options.declarationBatchSize } : {}),
+  });
+  declarations.start();
+  // The polls above are the safety net; an outbox row is normally taken as soon as it commits.
   const outboxWake = createPgWake({
     url: config.DATABASE_URL,
     channel: OUTBOX_NOTIFY_CHANNEL,
-    wake: () => relay.wake(),
+    wake: () => {
+      relay.wake();
+      declarations.wake();
+    },
     logger,
     applicationName: "pris-worker-outbox-wake",
   });
@@ -335,6 +345,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     await Promise.all([
       outboxWake.stop(),
       relay.stop(),
+      declarations.stop(),
       outboxWatch.stop(),
       timerRunner.stop(),
       fanout.stop(),

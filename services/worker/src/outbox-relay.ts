@@ -33,6 +33,9 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
+/** What the relay hands to BullMQ: every topic but declarations, which the declaration intake takes itself. */
+export const RELAYED_TOPICS = OUTBOX_TOPICS.filter((topic) => topic !== "incident.declared");
+
 class RedisUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -84,7 +87,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         .where(
           and(
             isNull(outbox.processedAt),
-            inArray(outbox.topic, OUTBOX_TOPICS),
+            inArray(outbox.topic, RELAYED_TOPICS),
             or(
               isNull(outbox.dispatchedAt),
               lt(outbox.dispatchedAt, sql`now() - make_interval(secs => ${checkAfterSeconds})`),

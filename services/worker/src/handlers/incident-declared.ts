@@ -1,9 +1,12 @@
 import { mailDomain } from "@pris/config";
 import { outbox, type Tx, users } from "@pris/db";
-import type { OutboxJob, Role } from "@pris/domain";
+import { OUTBOX_PAYLOAD_SCHEMAS, type OutboxJob, type Role } from "@pris/domain";
+import { contextFromCarrier, withSpan } from "@pris/telemetry";
 import { and, asc, eq, inArray, isNull, ne, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { loadIncidentsForMail } from "../mail/incident-declared-mail.ts";
+import { type PollLoop, pollLoop } from "../poll-loop.ts";
+import { InvalidPayloadError, payloadProblems } from "../queues.ts";
 import { reconcileTimers } from "../timers/reconcile-timers.ts";
 import { recordNotifications } from "./notify-recipients.ts";
 
@@ -17,27 +20,66 @@ export function incidentDeclaredMessageId(incidentId: string, userId: string, do
   return `<incident-declared.${incidentId}.${userId}@${domain}>`;
 }
 
-/** Declarations handled by one job at most: its own and those waiting beside it. */
+/** Declarations handled in one transaction at most. */
 export const DECLARATION_BATCH = 100;
 
 export interface IncidentDeclaredResult {
   status: "done" | "already-processed";
-  /** Declarations handled, this job's own and the others it took. */
+  /** Declarations handled in the transaction. */
   declarations: number;
   recipients: number;
 }
 
 /**
- * Turns declarations into one delivery row per recipient, plans their service level and regulatory
- * clocks, and wakes the delivery fan-out. A job does this for its own declaration and for every other
- * one still waiting (up to DECLARATION_BATCH), in one transaction of a dozen statements, so a burst of
- * declarations costs a few transactions rather than a dozen round trips each; the jobs of the
- * declarations it took find their row processed and end at once.
- *
- * Locks: its own outbox row first, waited for (another job's batch holding it has processed it when
- * it lets go), then the other waiting rows with SKIP LOCKED, then their incidents in id order. Every
- * step can run again: timers and delivery rows are unique, and rows are marked processed in the same
- * transaction as their effects.
+ * Declarations are taken straight from the outbox, as the delivery fan-out takes e-mails from
+ * mail_deliveries: no BullMQ job each (the relay leaves `incident.declared` rows alone), so a burst of
+ * declarations costs a few transactions, and the pole hears of a declaration whether Redis answers or not.
+ * Each round claims up to DECLARATION_BATCH waiting rows with FOR UPDATE SKIP LOCKED (several workers take
+ * batches side by side without sharing a row) and handles them in one transaction of a dozen statements:
+ * their incidents locked in id order, their service level and regulatory clocks planned, one delivery row
+ * per recipient, one main-courante entry each, the rows marked processed. A round that fails rolls back
+ * and its rows are claimed again; every step can run again (timers and delivery rows are unique). Woken
+ * when outbox rows commit (NOTIFY, as the relay), polled every OUTBOX_POLL_MS as the safety net.
+ */
+export function createDeclarationIntake(
+  ctx: WorkerContext,
+  options: { pollMs: number; batchSize?: number },
+): PollLoop {
+  const { db, logger } = ctx;
+  const batchSize = options.batchSize ?? DECLARATION_BATCH;
+  async function round(): Promise<number> {
+    const handled = await db.transaction(async (tx) => {
+      const rows = await claimDeclarations(tx, batchSize);
+      if (rows.length === 0) return { declarations: 0, recipients: 0 };
+      // The batch continues the trace of its first declaration, whose e-mails carry it on; the others'
+      // e-mails carry the trace of the request that declared them.
+      const [first, ...others] = rows;
+      return withSpan(
+        "declarations",
+        { parent: contextFromCarrier(first!.traceContext), attributes: { "pris.declarations": rows.length } },
+        () => handleDeclarations(ctx, tx, [{ ...first!, traceContext: undefined }, ...others]),
+      );
+    });
+    if (handled.recipients > 0) ctx.wakeDeliveryFanout();
+    return handled.declarations;
+  }
+  return pollLoop({
+    round,
+    ready: () => true,
+    batchSize,
+    pollMs: options.pollMs,
+    logger,
+    messages: {
+      failing: "declarations not handled; they stay pending and will be retried",
+      recovered: "declarations handled again",
+    },
+  });
+}
+
+/**
+ * The job of an `incident.declared` row, which only a worker of an earlier version relays (during a
+ * rolling deploy): its own row, waited for if a batch holds it, and the others waiting beside it, handled
+ * as the declaration intake does.
  */
 export async function handleIncidentDeclared(
   ctx: WorkerContext,
@@ -50,29 +92,76 @@ export async function handleIncidentDeclared(
       .where(eq(outbox.id, job.outboxId))
       .for("update");
     if (!own || own.processedAt) return { status: "already-processed", declarations: 0, recipients: 0 };
-    const others = await tx
-      .select({ id: outbox.id, aggregateId: outbox.aggregateId, traceContext: outbox.traceContext })
-      .from(outbox)
-      .where(
-        and(eq(outbox.topic, "incident.declared"), isNull(outbox.processedAt), ne(outbox.id, job.outboxId)),
-      )
-      .orderBy(asc(outbox.createdAt))
-      .limit(DECLARATION_BATCH - 1)
-      .for("update", { skipLocked: true });
-    // This job's e-mails continue its own trace; the others', the trace of the request that declared them.
-    const rows = [{ id: job.outboxId, aggregateId: job.aggregateId, traceContext: undefined }, ...others];
+    const others = await claimDeclarations(tx, DECLARATION_BATCH - 1, job.outboxId);
+    // Its own row's payload was checked before the handler ran.
+    const rows = [
+      { id: job.outboxId, aggregateId: job.aggregateId, payload: undefined, traceContext: undefined },
+      ...others,
+    ];
     return handleDeclarations(ctx, tx, rows);
   });
   if (result.recipients > 0) ctx.wakeDeliveryFanout();
   return result;
 }
 
+/** Declarations waiting (but `except`), oldest first, locked for this transaction; those others hold are skipped. */
+function claimDeclarations(tx: Tx, limit: number, except?: string) {
+  return tx
+    .select({
+      id: outbox.id,
+      aggregateId: outbox.aggregateId,
+      payload: outbox.payload,
+      traceContext: outbox.traceContext,
+    })
+    .from(outbox)
+    .where(
+      and(
+        eq(outbox.topic, "incident.declared"),
+        isNull(outbox.processedAt),
+        except ? ne(outbox.id, except) : undefined,
+      ),
+    )
+    .orderBy(asc(outbox.createdAt))
+    .limit(limit)
+    .for("update", { skipLocked: true });
+}
+
+interface DeclarationRow {
+  id: string;
+  aggregateId: string;
+  /** Checked against the topic's schema unless undefined (already checked). */
+  payload: Record<string, unknown> | undefined;
+  /** The trace its e-mails continue; undefined for the current one. */
+  traceContext: Record<string, string> | null | undefined;
+}
+
 async function handleDeclarations(
   ctx: WorkerContext,
   tx: Tx,
-  rows: { id: string; aggregateId: string; traceContext: Record<string, string> | null | undefined }[],
+  claimed: DeclarationRow[],
 ): Promise<IncidentDeclaredResult> {
   const { config, logger } = ctx;
+  // A payload that is not the topic's is a writer's bug no retry can fix: marked processed with the
+  // problems, as loadOutboxMessage does for a job's row.
+  const rows: DeclarationRow[] = [];
+  for (const row of claimed) {
+    const problems = row.payload
+      ? payloadProblems(OUTBOX_PAYLOAD_SCHEMAS["incident.declared"], row.payload)
+      : [];
+    if (problems.length === 0) {
+      rows.push(row);
+      continue;
+    }
+    const error = new InvalidPayloadError("incident.declared outbox row", problems);
+    await tx
+      .update(outbox)
+      .set({ processedAt: sql`now()`, lastError: error.message.slice(0, 2000) })
+      .where(eq(outbox.id, row.id));
+    logger.error(
+      { outboxId: row.id, topic: "incident.declared", problems },
+      "outbox row's payload does not match its topic; not handled",
+    );
+  }
   const incidentIds = rows.map((r) => r.aggregateId);
   // Their service level and regulatory clocks start now: their timers are planned first, under the
   // incident locks the main courante needs next.
@@ -129,7 +218,7 @@ async function handleDeclarations(
   }
   return {
     status: "done",
-    declarations: rows.length,
+    declarations: claimed.length,
     recipients: notifications.reduce((sum, n) => sum + n.recipients.length, 0),
   };
 }
