@@ -80,6 +80,11 @@ export interface StartWorkerOptions {
   /** Declarations handled per transaction (default DECLARATION_BATCH). */
   declarationBatchSize?: number;
   /**
+   * How long the declaration intake and the delivery fan-out wait after a wake-up before they claim
+   * (default 50 ms): a burst's declarations and e-mails then go a few dozen per transaction.
+   */
+  alertGatherMs?: number;
+  /**
    * How long close() lets running jobs finish before it abandons them to another worker (once their
    * lock expires). Default half SHUTDOWN_TIMEOUT_SECONDS.
    */
@@ -176,9 +181,11 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     pollMs: options.fanoutPollMs ?? 1_000,
     batchSize: config.BULLETIN_BATCH_SIZE,
   });
+  const gatherMs = options.alertGatherMs ?? 50;
   const deliveryFanout = createDeliveryFanout(ctx, {
     pollMs: options.fanoutPollMs ?? 1_000,
     batchSize: options.deliveryBatchSize ?? 100,
+    gatherMs,
   });
   const remindEveryMs = options.remindEveryMs ?? 5 * 60_000;
 
@@ -272,6 +279,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
   relay.start();
   const declarations = createDeclarationIntake(ctx, {
     pollMs: config.OUTBOX_POLL_MS,
+    gatherMs,
     ...(options.declarationBatchSize ? { batchSize: options.declarationBatchSize } : {}),
   });
   declarations.start();

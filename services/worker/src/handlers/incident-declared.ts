@@ -43,7 +43,7 @@ export interface IncidentDeclaredResult {
  */
 export function createDeclarationIntake(
   ctx: WorkerContext,
-  options: { pollMs: number; batchSize?: number },
+  options: { pollMs: number; batchSize?: number; gatherMs?: number },
 ): PollLoop {
   const { db, logger } = ctx;
   const batchSize = options.batchSize ?? DECLARATION_BATCH;
@@ -68,6 +68,7 @@ export function createDeclarationIntake(
     ready: () => true,
     batchSize,
     pollMs: options.pollMs,
+    gatherMs: options.gatherMs,
     logger,
     messages: {
       failing: "declarations not handled; they stay pending and will be retried",
