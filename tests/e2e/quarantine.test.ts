@@ -19,7 +19,12 @@ import {
   startTestApp,
   type TestApp,
 } from "../support/fixtures.ts";
-import { horizontalOverflow, rawKeysOnPage, seriousViolations } from "../support/page-quality.ts";
+import {
+  crushedText,
+  horizontalOverflow,
+  rawKeysOnPage,
+  seriousViolations,
+} from "../support/page-quality.ts";
 
 /**
  * The pole's review of its mailbox's quarantine, on a 360 px phone: each message set aside shows when it
@@ -202,6 +207,10 @@ describe("the quarantine page", () => {
     expect(await rawKeysOnPage(page)).toEqual([]);
     await page.screenshot({ path: `${SCREENSHOT_DIR}/pris-e2e-quarantine-360.png`, fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+    // The smallest phone WCAG 1.4.10 names: still nothing wider, no text squeezed letter by letter.
+    await page.setViewportSize({ width: 320, height: 740 });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    expect(await crushedText(page)).toEqual([]);
   });
 
   it("declares a message for the establishment picked, and links to the declaration", async () => {
