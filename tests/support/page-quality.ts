@@ -8,6 +8,7 @@ import {
   LOG_ENTRY_KINDS,
   MAIL_TEMPLATES,
   OUTBOX_TOPICS,
+  QUARANTINE_REASON_VALUES,
   RSIT_CLASS_VALUES,
   RSIT_TYPE_VALUES,
   TIMER_KINDS,
@@ -142,6 +143,7 @@ export const INTERNAL_KEYS: ReadonlySet<string> = new Set(
     ...CATEGORY_VALUES,
     ...RSIT_CLASS_VALUES,
     ...RSIT_TYPE_VALUES,
+    ...QUARANTINE_REASON_VALUES,
   ].filter((k) => !WORDS.has(k)),
 );
 

@@ -41,6 +41,7 @@ const IncidentPage = lazyPage(() => import("./pages/IncidentPage.tsx"), "Inciden
 const IncidentsPage = lazyPage(() => import("./pages/IncidentsPage.tsx"), "IncidentsPage");
 const InvitationPage = lazyPage(() => import("./pages/InvitationPage.tsx"), "InvitationPage");
 const QueuePage = lazyPage(() => import("./pages/QueuePage.tsx"), "QueuePage");
+const QuarantinePage = lazyPage(() => import("./pages/intake/QuarantinePage.tsx"), "QuarantinePage");
 const ResetPasswordPage = lazyPage(() => import("./pages/ResetPasswordPage.tsx"), "ResetPasswordPage");
 /**
  * The declaration form is what an RSSI comes for, often from a phone: its code is fetched as soon as the
@@ -116,6 +117,7 @@ const SIGNED_IN_PAGES: [path: string, Page: ComponentType][] = [
   ["/mon-compte/sessions", SessionsPage],
   ["/declarer", DeclarePage],
   ["/file", QueuePage],
+  ["/quarantaine", QuarantinePage],
   ["/statistiques", StatsPage],
   ["/traces-acces", AccessTracesPage],
   ["/mon-etablissement", MyEstablishmentPage],

@@ -63,6 +63,7 @@ export const QuarantinePageSchema = Type.Object(
   { items: Type.Array(QuarantinedMessageSchema), total: Type.Integer() },
   { description: "Quarantined messages not reviewed yet, newest first." },
 );
+export type QuarantinePage = Static<typeof QuarantinePageSchema>;
 
 export const QuarantineAttachSchema = Type.Object(
   { establishmentId: { ...UuidSchema, description: "The establishment the message is declared for" } },
@@ -74,3 +75,4 @@ export const QuarantineAttachedSchema = Type.Object(
   { incidentId: UuidSchema, reference: Type.String() },
   { description: "The declaration the message became." },
 );
+export type QuarantineAttached = Static<typeof QuarantineAttachedSchema>;

@@ -60,6 +60,7 @@ function workNavigation(role: Role, path: string): NavItem[] {
     case "analyst":
       return [
         item("File des incidents", "/file", path === "/file" || incidentPage),
+        item("Courriels en quarantaine", "/quarantaine"),
         item("Déclarer pour un établissement", "/declarer"),
         item("Tous les signalements", "/incidents"),
         item("Bulletins", "/bulletins", path.startsWith("/bulletins")),

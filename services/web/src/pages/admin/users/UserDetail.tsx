@@ -6,6 +6,7 @@ import { type AuditPage, ROLE_LABELS, ROLES, type Role, type User, type UserPatc
 import { type FormEvent, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { api } from "../../../api/client.ts";
+import { EstablishmentSearch, type Named } from "../../../components/EstablishmentSearch.tsx";
 import { LoadError } from "../../../components/LoadError.tsx";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
@@ -15,7 +16,7 @@ import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
 import { AuditTable } from "../audit/AuditEntryView.tsx";
 import { AUDIT_PATH } from "../audit/use-audit-trail.ts";
-import { EstablishmentSearch, GhtSelect, type Named, useGhts } from "./ScopePickers.tsx";
+import { GhtSelect, useGhts } from "./ScopePickers.tsx";
 import { SecondFactorReset } from "./SecondFactorReset.tsx";
 import { UserSessions } from "./UserSessions.tsx";
 import { scopeOf, USERS_PATH } from "./UsersList.tsx";

@@ -5,12 +5,13 @@ import { ROLE_LABELS, ROLES, type User } from "@pris/domain";
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { DataTable } from "../../../components/DataTable.tsx";
+import { EstablishmentSearch } from "../../../components/EstablishmentSearch.tsx";
 import { labelled, SelectField } from "../../../components/SelectField.tsx";
 import { TextField } from "../../../components/TextField.tsx";
 import { countOf } from "../../../lib/format.ts";
 import { formatShort } from "../../../lib/zoned-time.ts";
 import { useApp } from "../../../session.tsx";
-import { EstablishmentSearch, GhtSelect, useGhts } from "./ScopePickers.tsx";
+import { GhtSelect, useGhts } from "./ScopePickers.tsx";
 import { useUserList } from "./use-user-list.ts";
 
 export const USERS_PATH = "/administration/utilisateurs";
