@@ -64,6 +64,10 @@ const BODIES: Record<(typeof LOG_ENTRY_KINDS)[number], Record<string, unknown>> 
     clock: "nis2_early_warning",
     recipients: 3,
   },
+  evidence_added: {
+    file: { id: ID, name: "rançon.png", sizeBytes: 1234, sha256: "ab".repeat(32), detectedType: "image/png" },
+    scan: { status: "infected", detail: "Eicar-Signature" },
+  },
 };
 
 describe("no internal key reaches a person", () => {

@@ -25,6 +25,7 @@ export const LOG_ENTRY_KINDS = [
   "clock_recorded",
   "observables_added",
   "notification",
+  "evidence_added",
 ] as const;
 export type LogEntryKind = (typeof LOG_ENTRY_KINDS)[number];
 
@@ -43,6 +44,7 @@ export const LOG_ENTRY_KIND_LABELS: Record<LogEntryKind, string> = {
   clock_recorded: "Échéance réglementaire",
   observables_added: "Indicateurs",
   notification: "Courriel",
+  evidence_added: "Pièce jointe",
 };
 
 export function isLogEntryKind(kind: string): kind is LogEntryKind {
