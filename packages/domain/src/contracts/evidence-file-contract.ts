@@ -51,7 +51,10 @@ export const EvidenceFileSchema = Type.Object(
 );
 export type EvidenceFile = Static<typeof EvidenceFileSchema>;
 
-export const EvidenceFileListSchema = Type.Object({ items: Type.Array(EvidenceFileSchema) });
+export const EvidenceFileListSchema = Type.Object(
+  { items: Type.Array(EvidenceFileSchema) },
+  { description: "The files handed over on an incident, oldest first" },
+);
 export type EvidenceFileList = Static<typeof EvidenceFileListSchema>;
 
 /**

@@ -131,6 +131,8 @@ async function receive(deps: EvidenceDeps, file: AsyncIterable<Buffer>): Promise
   let headBytes = 0;
   let sizeBytes = 0;
   const toStore = new PassThrough({ highWaterMark: 256 * 1024 });
+  // Its failure is the store's rejection, awaited below; the event itself needs no second listener.
+  toStore.on("error", () => undefined);
   const stored = deps.storage.put(id, toStore);
   // A failure of the store is seen by the loop below through writeTo; keep it from being unhandled.
   stored.catch(() => undefined);
@@ -158,7 +160,7 @@ async function receive(deps: EvidenceDeps, file: AsyncIterable<Buffer>): Promise
     };
   } catch (err) {
     scan.abort();
-    toStore.destroy(err as Error);
+    toStore.destroy(new Error("upload abandoned"));
     await stored.catch(() => undefined);
     await deps.storage.remove(id).catch(() => undefined);
     throw err;
