@@ -77,7 +77,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await clamd?.stop();
-  rmSync(evidenceDir, { recursive: true, force: true });
+  if (evidenceDir) rmSync(evidenceDir, { recursive: true, force: true });
 });
 
 const upload = (

@@ -54,7 +54,7 @@ export async function startPrivateClamd(): Promise<PrivateClamd> {
       `LocalSocket ${socket}`,
       `DatabaseDirectory ${db}`,
       `TemporaryDirectory ${dir}`,
-      "LogFile /dev/null",
+      `LogFile ${path.join(dir, "clamd.log")}`,
       "LogTime no",
       `PidFile ${path.join(dir, "clamd.pid")}`,
       "StreamMaxLength 200M",

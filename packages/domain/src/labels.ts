@@ -60,6 +60,7 @@ export function logEntryKindLabel(kind: string): string {
 export const MAIL_TEMPLATE_LABELS: Record<MailTemplate, string> = {
   "incident-declared": "nouveau signalement",
   "incident-escalated": "incident majeur, cellule de crise ouverte",
+  "evidence-quarantined": "pièce jointe mise en quarantaine",
   "sla-reminder": "rappel : prise en compte à faire",
   "sla-missed": "délai de prise en compte dépassé",
   "followup-due": "relance à faire",

@@ -25,6 +25,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "invitation",
   "password-reset",
   "mailbox-unsubscribed",
+  "evidence-quarantined",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

@@ -25,6 +25,7 @@ export const BATCHED_TEMPLATES = [
   "incident-declared",
   "incident-escalated",
   "incident-message",
+  "evidence-quarantined",
 ] as const satisfies MailDeliveryTemplate[];
 export type BatchedTemplate = (typeof BATCHED_TEMPLATES)[number];
 

@@ -13,6 +13,7 @@ import {
 import {
   displayFileName,
   type EvidenceFile,
+  evidenceQuarantinedMessage,
   incidentMessage,
   mayDownloadEvidence,
   type Tlp,
@@ -254,6 +255,9 @@ export async function uploadEvidence(
       });
       await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
       await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
+      if (received.verdict.status !== "clean") {
+        await writeOutbox(tx, evidenceQuarantinedMessage(incidentId, received.id));
+      }
       const uploader = principal.kind === "user" ? principal.displayName : principal.name;
       return toView(row!, uploader, entry.seq, principal, incident.tlp);
     });
