@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -41,7 +41,6 @@ export async function startPrivateClamd(): Promise<PrivateClamd> {
   const dir = mkdtempSync(path.join(tmpdir(), "pris-clamd-"));
   const db = path.join(dir, "db");
   const socket = path.join(dir, "clamd.sock");
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(db);
   writeFileSync(
     path.join(db, "pris-test.ndb"),
@@ -66,7 +65,9 @@ export async function startPrivateClamd(): Promise<PrivateClamd> {
       "",
     ].join("\n"),
   );
-  const child: ChildProcess = spawn("clamd", ["--config-file", path.join(dir, "clamd.conf")], {
+  // Debian puts clamd in /usr/sbin, which a user's PATH may not hold.
+  const binary = existsSync("/usr/sbin/clamd") ? "/usr/sbin/clamd" : "clamd";
+  const child: ChildProcess = spawn(binary, ["--config-file", path.join(dir, "clamd.conf")], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, LD_PRELOAD: "" },
   });
