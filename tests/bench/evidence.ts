@@ -7,7 +7,8 @@
  * database, as no download is possible here), the API and the bare server as child processes, sends
  * BENCH_UPLOADS files of BENCH_MB MB with BENCH_PARALLEL uploads in flight to each, prints MB/s for both,
  * their ratio and the API's peak RSS, then stops what it started and removes the scratch database and
- * files. Knobs: BENCH_UPLOADS (200), BENCH_MB (5), BENCH_PARALLEL (20), BENCH_API_PORT and
+ * files. Knobs: BENCH_UPLOADS (200), BENCH_MB (5), BENCH_PARALLEL (20), BENCH_SCAN (on; off: no clamd,
+ * to see the scan's share), BENCH_API_PORT and
  * BENCH_BASE_PORT (free ports by default), DATABASE_URL (the server to use).
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -103,7 +104,8 @@ async function main() {
       HOST: "127.0.0.1",
       EVIDENCE_DIR: evidenceDir,
       EVIDENCE_MAX_BYTES: String((MB + 1) * 1024 * 1024),
-      CLAMD_SOCKET: clamd.socket,
+      // BENCH_SCAN=off points the API at no clamd (files end unscannable at once): the scan's share.
+      CLAMD_SOCKET: process.env.BENCH_SCAN === "off" ? path.join(evidenceDir, "no-clamd") : clamd.socket,
     });
     children.start("tests/bench/evidence-baseline-server.ts", {
       PORT: String(basePort),
@@ -139,7 +141,12 @@ async function main() {
       ]);
     const toBase = () => post(baseUrl, { "content-type": "application/octet-stream" }, [file]);
 
-    console.log(`evidence benchmark: ${UPLOADS} uploads of ${MB} MB, ${PARALLEL} in flight`);
+    const idle = sampleRss(api.pid!);
+    await new Promise((r) => setTimeout(r, 200));
+    const idleRss = idle() / 1024 / 1024;
+    console.log(
+      `evidence benchmark: ${UPLOADS} uploads of ${MB} MB, ${PARALLEL} in flight; API RSS at rest ${idleRss.toFixed(0)} MB`,
+    );
     // Warm both (JIT, pool, clamd's threads) before measuring.
     for (let i = 0; i < 3; i++) await Promise.all([toApi(), toBase()]);
 
