@@ -42,7 +42,7 @@ const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
   const deps: EvidenceDeps = {
     db: app.database.db,
-    storage: createEvidenceStorage(config),
+    storage: await createEvidenceStorage(config),
     clamd: clamdTarget(config),
     clamdTimeoutMs: config.CLAMD_TIMEOUT_MS,
     maxBytes: config.EVIDENCE_MAX_BYTES,

@@ -3,8 +3,6 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import type { Config } from "@pris/config";
 
 /**
@@ -23,7 +21,7 @@ export interface EvidenceStorage {
 
 const SAFE_KEY = /^[0-9a-f-]{36}$/;
 
-function checkKey(key: string) {
+export function checkKey(key: string) {
   if (!SAFE_KEY.test(key)) throw new Error(`evidence storage: not an id key: ${key}`);
 }
 
@@ -69,50 +67,9 @@ export class LocalEvidenceStorage implements EvidenceStorage {
 }
 
 /**
- * An S3-compatible bucket. The multipart Upload of lib-storage streams the body in 8 MB parts (a few
- * in flight), so memory stays bounded whatever the size; an object appears only when the upload
- * completes, and a failed one is aborted.
+ * The local volume by default; the S3 client, about 25 MB of code, is loaded only when a bucket is set.
  */
-export class S3EvidenceStorage implements EvidenceStorage {
-  readonly kind = "s3";
-  constructor(
-    private readonly client: S3Client,
-    private readonly bucket: string,
-    private readonly prefix: string,
-  ) {}
-
-  private keyOf(key: string) {
-    checkKey(key);
-    return `${this.prefix}${key}`;
-  }
-
-  async put(key: string, body: Readable): Promise<void> {
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: this.keyOf(key), Body: body },
-      queueSize: 2,
-      partSize: 8 * 1024 * 1024,
-      leavePartsOnError: false,
-    });
-    await upload.done();
-  }
-
-  async get(key: string): Promise<Readable | null> {
-    try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
-      return (res.Body as Readable | undefined) ?? null;
-    } catch (err) {
-      if (err instanceof NoSuchKey) return null;
-      throw err;
-    }
-  }
-
-  async remove(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
-  }
-}
-
-export function createEvidenceStorage(
+export async function createEvidenceStorage(
   config: Pick<
     Config,
     | "EVIDENCE_DIR"
@@ -122,12 +79,8 @@ export function createEvidenceStorage(
     | "EVIDENCE_S3_PREFIX"
     | "EVIDENCE_S3_FORCE_PATH_STYLE"
   >,
-): EvidenceStorage {
+): Promise<EvidenceStorage> {
   if (!config.EVIDENCE_S3_BUCKET) return new LocalEvidenceStorage(path.resolve(config.EVIDENCE_DIR));
-  const client = new S3Client({
-    region: config.EVIDENCE_S3_REGION,
-    ...(config.EVIDENCE_S3_ENDPOINT ? { endpoint: config.EVIDENCE_S3_ENDPOINT } : {}),
-    forcePathStyle: config.EVIDENCE_S3_FORCE_PATH_STYLE,
-  });
-  return new S3EvidenceStorage(client, config.EVIDENCE_S3_BUCKET, config.EVIDENCE_S3_PREFIX);
+  const { S3EvidenceStorage } = await import("./s3-storage.ts");
+  return S3EvidenceStorage.fromConfig(config);
 }
