@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildApp } from "@pris/api";
 import { accessTraces, evidenceFiles, incidentLog } from "@pris/db";
-import { and, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EICAR, type PrivateClamd, startPrivateClamd, TEST_MARKER } from "../support/clamd.ts";
 import { testConfig } from "../support/env.ts";
@@ -289,6 +289,25 @@ describe("scanning: infected and unscannable files are quarantined", () => {
         expect(got.statusCode).toBe(409);
         expect(expectProblemInFrench(got).detail).toMatch(/pas pu être analysé/);
       }
+      const rescanUrl = `/api/v1/incidents/${incidentA}/evidence/${res.json().id}/scan`;
+      // Still no clamd: still unscannable. The establishment does not rescan; the pole does, once clamd is back.
+      const still = await down.inject({ method: "POST", url: rescanUrl, headers: analyst });
+      expect(still.json()).toMatchObject({ scanStatus: "unscannable" });
+      expect((await t.app.inject({ method: "POST", url: rescanUrl, headers: rssiA })).statusCode).toBe(403);
+      const back = await t.app.inject({ method: "POST", url: rescanUrl, headers: analyst });
+      expect(back.statusCode, back.body).toBe(200);
+      expect(back.json()).toMatchObject({ scanStatus: "clean", downloadable: true });
+      const got = await download(incidentA, res.json().id, rssiA);
+      expect(got.body).toBe("journal du pare-feu");
+      const again = await t.app.inject({ method: "POST", url: rescanUrl, headers: analyst });
+      expect(again.statusCode).toBe(409);
+      const [entry] = await t.db
+        .select()
+        .from(incidentLog)
+        .where(and(eq(incidentLog.incidentId, incidentA), eq(incidentLog.kind, "evidence_rescanned")))
+        .orderBy(desc(incidentLog.seq))
+        .limit(1);
+      expect(entry!.body).toMatchObject({ scan: { status: "clean" }, previous: "unscannable" });
     } finally {
       await down.close();
     }

@@ -26,6 +26,7 @@ export const LOG_ENTRY_KINDS = [
   "observables_added",
   "notification",
   "evidence_added",
+  "evidence_rescanned",
 ] as const;
 export type LogEntryKind = (typeof LOG_ENTRY_KINDS)[number];
 
@@ -45,6 +46,7 @@ export const LOG_ENTRY_KIND_LABELS: Record<LogEntryKind, string> = {
   observables_added: "Indicateurs",
   notification: "Courriel",
   evidence_added: "Pièce jointe",
+  evidence_rescanned: "Analyse antivirus",
 };
 
 export function isLogEntryKind(kind: string): kind is LogEntryKind {

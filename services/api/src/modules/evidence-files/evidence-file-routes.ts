@@ -7,7 +7,7 @@ import {
   IdParamsSchema,
 } from "@pris/domain";
 import Type from "typebox";
-import { ANY_PRINCIPAL, requirePrincipal } from "../../auth/principal.ts";
+import { ANY_PRINCIPAL, requirePrincipal, WORKERS } from "../../auth/principal.ts";
 import { AppError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { clamdTarget } from "./clamd.ts";
@@ -17,6 +17,7 @@ import {
   type EvidenceDeps,
   listEvidence,
   openEvidence,
+  rescanEvidence,
   tooLargeError,
   uploadEvidence,
 } from "./evidence-file-service.ts";
@@ -172,6 +173,26 @@ const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .header("repr-digest", `sha-256=:${Buffer.from(file.sha256, "hex").toString("base64")}:`)
         .send(file.body);
     },
+  );
+
+  app.post(
+    "/incidents/:id/evidence/:fileId/scan",
+    {
+      config: { access: WORKERS },
+      schema: {
+        tags,
+        operationId: "rescanEvidenceFile",
+        summary: "Scan an unscannable file again, once clamd is back (the pole)",
+        description:
+          "Reads the stored file back, checks its SHA-256 against the one the main courante holds and scans " +
+          "it with ClamAV again; the verdict is a new entry of the main courante. Only for a file not scanned " +
+          "or unscannable: an infected file stays infected, a clean one needs nothing (409). The pole.",
+        params: EvidenceFileParamsSchema,
+        response: { 200: EvidenceFileSchema, ...problems(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) =>
+      rescanEvidence(deps, requirePrincipal(request.principal), request.params.id, request.params.fileId),
   );
 };
 

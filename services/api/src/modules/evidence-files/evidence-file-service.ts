@@ -364,3 +364,76 @@ export function contentDisposition(name: string): string {
   );
   return `attachment; filename="${ascii || "fichier"}"; filename*=UTF-8''${encoded}`;
 }
+
+/**
+ * Scans a quarantined-for-want-of-a-scan file again (clamd was out of reach, or silent), for the pole once
+ * clamd is back. The stored bytes are read back and hashed as they go to clamd: bytes that no longer
+ * match the SHA-256 the main courante holds stay unscannable, said so. An infected file stays infected.
+ * The new verdict is a main-courante entry of its own; the row keeps only the latest.
+ */
+export async function rescanEvidence(
+  deps: EvidenceDeps,
+  principal: Principal,
+  incidentId: string,
+  fileId: string,
+  now = () => new Date(),
+): Promise<EvidenceFile> {
+  const incident = await visibleIncident(deps.db, principal, incidentId);
+  requireWorker(principal, incident);
+  const [found] = await selectFiles(deps.db, incidentId, fileId);
+  if (!found) throw new NotFoundError("Fichier");
+  if (found.file.scanStatus === "infected" || found.file.scanStatus === "clean") {
+    throw new ConflictError(
+      "evidence_already_scanned",
+      found.file.scanStatus === "infected"
+        ? "Le fichier est infecté : il reste en quarantaine."
+        : "Le fichier a déjà été analysé : il est sain.",
+    );
+  }
+  const body = await deps.storage.get(found.file.storageKey);
+  if (!body) throw new NotFoundError("Fichier");
+  const hash = createHash("sha256");
+  const scan = new ClamdSession(deps.clamd, deps.clamdTimeoutMs);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      await scan.write(chunk);
+    }
+  } catch (err) {
+    scan.abort();
+    throw err;
+  }
+  let verdict = await scan.finish();
+  if (hash.digest("hex") !== found.file.sha256) {
+    verdict = {
+      status: "unscannable",
+      detail: "Les octets conservés ne correspondent plus à l'empreinte SHA-256 inscrite à la remise.",
+    };
+  }
+  return deps.db.transaction(async (tx) => {
+    await lockIncident(tx, principal, incidentId);
+    const at = now();
+    const [row] = await tx
+      .update(evidenceFiles)
+      .set({ scanStatus: verdict.status, scanDetail: verdict.detail, scannedAt: at })
+      .where(and(eq(evidenceFiles.id, fileId), eq(evidenceFiles.scanStatus, found.file.scanStatus)))
+      .returning();
+    if (!row)
+      throw new ConflictError("evidence_scan_changed", "Le fichier vient d'être analysé par ailleurs.");
+    await appendLogEntry(tx, {
+      incidentId,
+      kind: "evidence_rescanned",
+      visibility: "shared",
+      body: {
+        file: { id: fileId, name: row.originalName, sha256: row.sha256 },
+        scan: { status: verdict.status, detail: verdict.detail },
+        previous: found.file.scanStatus,
+      },
+      ...actorOf(principal),
+      at,
+    });
+    await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
+    await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
+    return toView(row, found.userName ?? found.apiKeyName, found.logEntrySeq, principal, incident.tlp);
+  });
+}
