@@ -24,7 +24,18 @@ function uploadProblem(err: unknown): string {
   return describeProblem(err);
 }
 
-function FileRow({ file, incidentId, tz }: { file: EvidenceFile; incidentId: string; tz: string }) {
+function FileRow({
+  file,
+  incidentId,
+  tz,
+  rescan,
+}: {
+  file: EvidenceFile;
+  incidentId: string;
+  tz: string;
+  /** The pole, for a file clamd could not scan: ask for a new analysis. */
+  rescan?: (() => void) | undefined;
+}) {
   const href = `${API_BASE}/incidents/${encodeURIComponent(incidentId)}/evidence/${encodeURIComponent(file.id)}/content`;
   return (
     <li className="fr-mb-2w">
@@ -47,6 +58,11 @@ function FileRow({ file, incidentId, tz }: { file: EvidenceFile; incidentId: str
         {file.scanStatus === "clean" && !file.downloadable ? " — téléchargement réservé (TLP)" : ""}
       </p>
       <p className="fr-text--xs fr-mb-0 pris-mono">SHA-256 : {file.sha256}</p>
+      {rescan && (file.scanStatus === "unscannable" || file.scanStatus === "pending") && (
+        <Button size="small" priority="secondary" onClick={rescan} className="fr-mt-1w">
+          Analyser à nouveau « {file.name} »
+        </Button>
+      )}
     </li>
   );
 }
@@ -59,11 +75,14 @@ export function EvidencePanel({
   incidentId,
   tz,
   canUpload,
+  canRescan = false,
   onChanged,
 }: {
   incidentId: string;
   tz: string;
   canUpload: boolean;
+  /** The pole scans again a file clamd could not scan. */
+  canRescan?: boolean;
   onChanged(): void;
 }) {
   const [files, setFiles] = useState<EvidenceFile[] | null>(null);
@@ -119,6 +138,23 @@ export function EvidencePanel({
     }
   }
 
+  async function rescan(file: EvidenceFile) {
+    setMessage(null);
+    try {
+      const r = await api.post<EvidenceFile>(
+        `/incidents/${encodeURIComponent(incidentId)}/evidence/${encodeURIComponent(file.id)}/scan`,
+      );
+      setMessage({
+        ok: r.scanStatus === "clean",
+        text: `Nouvelle analyse de « ${r.name} » : ${EVIDENCE_SCAN_LABELS[r.scanStatus].toLowerCase()}${r.scanDetail ? ` (${r.scanDetail})` : ""}.`,
+      });
+      await load();
+      onChanged();
+    } catch (err) {
+      setMessage({ ok: false, text: describeProblem(err) });
+    }
+  }
+
   return (
     <div>
       {loadError && <Alert severity="error" small description={loadError} className="fr-mb-2w" />}
@@ -126,7 +162,13 @@ export function EvidencePanel({
       {files && files.length > 0 && (
         <ul className="fr-raw-list">
           {files.map((f) => (
-            <FileRow key={f.id} file={f} incidentId={incidentId} tz={tz} />
+            <FileRow
+              key={f.id}
+              file={f}
+              incidentId={incidentId}
+              tz={tz}
+              rescan={canRescan ? () => void rescan(f) : undefined}
+            />
           ))}
         </ul>
       )}
@@ -141,15 +183,15 @@ export function EvidencePanel({
           <Button type="submit" size="small" disabled={busy} className="fr-mt-1w">
             {busy ? "Envoi en cours…" : "Envoyer le fichier"}
           </Button>
-          {message && (
-            <Alert
-              severity={message.ok ? "success" : "warning"}
-              small
-              description={message.text}
-              className="fr-mt-2w"
-            />
-          )}
         </form>
+      )}
+      {message && (
+        <Alert
+          severity={message.ok ? "success" : "warning"}
+          small
+          description={message.text}
+          className="fr-mt-2w"
+        />
       )}
     </div>
   );

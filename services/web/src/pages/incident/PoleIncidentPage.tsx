@@ -242,6 +242,7 @@ export function PoleIncidentPage({ id }: { id: string }) {
               incidentId={i.id}
               tz={tz}
               canUpload={member && i.status !== "merged" && i.status !== "rejected"}
+              canRescan={member}
               onChanged={changed}
             />
           </section>
