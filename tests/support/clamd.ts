@@ -37,7 +37,7 @@ function accepts(socketPath: string): Promise<boolean> {
  * database is written here, an .ndb (hex body signatures) holding the EICAR string and the tests' marker.
  * Loading it takes well under a second, against a minute for the official databases.
  */
-export async function startPrivateClamd(): Promise<PrivateClamd> {
+export async function startPrivateClamd(options: { maxThreads?: number } = {}): Promise<PrivateClamd> {
   const dir = mkdtempSync(path.join(tmpdir(), "pris-clamd-"));
   const db = path.join(dir, "db");
   const socket = path.join(dir, "clamd.sock");
@@ -59,7 +59,9 @@ export async function startPrivateClamd(): Promise<PrivateClamd> {
       "StreamMaxLength 200M",
       "MaxFileSize 200M",
       "MaxScanSize 400M",
-      "MaxThreads 4",
+      // Each INSTREAM holds a thread while the file arrives: fewer threads than uploads in flight stalls the rest.
+      `MaxThreads ${options.maxThreads ?? 4}`,
+      `MaxQueue ${Math.max(100, (options.maxThreads ?? 4) * 4)}`,
       "ReadTimeout 30",
       "SelfCheck 3600",
       "",
