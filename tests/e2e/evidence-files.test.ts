@@ -59,6 +59,10 @@ describe("evidence files from the incident page", () => {
     await page.getByLabel("Mot de passe").fill(PASSWORD);
     await page.getByRole("button", { name: "Se connecter" }).click();
     await page.waitForURL((url) => !url.pathname.startsWith("/connexion"));
+    // Right after declaring, the confirmation offers to hand files over.
+    await page.goto(`${baseUrl}/incidents/${id}/confirmation`);
+    await page.getByRole("heading", { name: "Pièces jointes" }).waitFor();
+    await page.getByText("Ajouter une pièce jointe").first().waitFor();
     await page.goto(`${baseUrl}/incidents/${id}`);
     await page.getByRole("heading", { name: "Pièces jointes" }).waitFor();
     await page.getByText("Aucune pièce jointe.").waitFor();

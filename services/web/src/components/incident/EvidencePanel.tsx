@@ -57,7 +57,9 @@ function FileRow({
         {file.uploadedBy.name} le {formatShort(file.createdAt, tz)}
         {file.scanStatus === "clean" && !file.downloadable ? " — téléchargement réservé (TLP)" : ""}
       </p>
-      <p className="fr-text--xs fr-mb-0 pris-mono">SHA-256 : {file.sha256}</p>
+      <p className="fr-text--xs fr-mb-0 pris-mono" style={{ overflowWrap: "anywhere" }}>
+        SHA-256 : {file.sha256}
+      </p>
       {rescan && (file.scanStatus === "unscannable" || file.scanStatus === "pending") && (
         <Button size="small" priority="secondary" onClick={rescan} className="fr-mt-1w">
           Analyser à nouveau « {file.name} »
