@@ -78,13 +78,16 @@ export async function startPrivateClamd(options: { maxThreads?: number } = {}): 
     stderr += d.toString();
   });
   const deadline = Date.now() + 30_000;
-  while (!(existsSync(socket) && (await accepts(socket)))) {
-    if (child.exitCode !== null) throw new Error(`clamd exited (${child.exitCode}): ${stderr}`);
-    if (Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`timed out waiting for clamd: ${stderr}`);
+  try {
+    while (!(existsSync(socket) && (await accepts(socket)))) {
+      if (child.exitCode !== null) throw new Error(`clamd exited (${child.exitCode}): ${stderr}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for clamd: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } catch (err) {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   return {
     socket,
