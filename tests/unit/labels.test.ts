@@ -64,6 +64,15 @@ const BODIES: Record<(typeof LOG_ENTRY_KINDS)[number], Record<string, unknown>> 
     clock: "nis2_early_warning",
     recipients: 3,
   },
+  evidence_added: {
+    file: { id: ID, name: "rançon.png", sizeBytes: 1234, sha256: "ab".repeat(32), detectedType: "image/png" },
+    scan: { status: "infected", detail: "Eicar-Signature" },
+  },
+  evidence_rescanned: {
+    file: { id: ID, name: "journal.txt", sha256: "ab".repeat(32) },
+    scan: { status: "clean", detail: null },
+    previous: "unscannable",
+  },
 };
 
 describe("no internal key reaches a person", () => {

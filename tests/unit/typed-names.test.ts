@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { outboxValues } from "@pris/db";
 import {
+  evidenceQuarantinedMessage,
   incidentMessage,
   isMailDeliveryTemplate,
   isOutboxTopic,
@@ -84,6 +85,7 @@ describe("outbox payload schemas", () => {
       payload: { expiresAt: "2026-12-06T10:30:00.000Z" },
     },
     { topic: "bulletin.mailbox_unsubscribed", aggregateId: ID, payload: { establishmentId: ID } },
+    evidenceQuarantinedMessage(ID, ID),
   ];
 
   test("accept every payload the writers write, for every topic", () => {

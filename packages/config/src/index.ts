@@ -216,6 +216,65 @@ export const ConfigSchema = Type.Object({
     description:
       "Largest registry file (FINESS extract or CSV) an administrator may upload, in bytes; larger ones get 413. The national extract is about 50 MB",
   }),
+  EVIDENCE_MAX_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 10737418240,
+    default: 104857600,
+    description:
+      "Largest evidence file (screenshot, log, suspicious attachment) accepted on an incident, in bytes; larger ones get 413",
+  }),
+  EVIDENCE_DIR: Type.String({
+    minLength: 1,
+    default: ".data/evidence",
+    description:
+      "Local volume where evidence files are kept when no S3 bucket is set (relative to the working directory); files are named by id",
+  }),
+  EVIDENCE_S3_BUCKET: Type.String({
+    default: "",
+    description:
+      "S3-compatible bucket for evidence files; set, it replaces EVIDENCE_DIR (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the pod's role)",
+  }),
+  EVIDENCE_S3_ENDPOINT: Type.String({
+    default: "",
+    description:
+      "Endpoint of an S3-compatible store other than AWS (MinIO, Garage, OVH, Scaleway…): https://s3.example.fr",
+  }),
+  EVIDENCE_S3_REGION: Type.String({
+    minLength: 1,
+    default: "us-east-1",
+    description: "Region of the evidence bucket",
+  }),
+  EVIDENCE_S3_PREFIX: Type.String({
+    default: "evidence/",
+    description: "Prefix of the evidence files' keys in the bucket",
+  }),
+  EVIDENCE_S3_FORCE_PATH_STYLE: Type.Boolean({
+    default: true,
+    description:
+      "Address the bucket in the path (https://host/bucket/key), as most S3-compatible stores want",
+  }),
+  CLAMD_SOCKET: Type.String({
+    default: "",
+    description:
+      "Path of clamd's local socket (Debian: /run/clamav/clamd.ctl); set, it wins over CLAMD_HOST / CLAMD_PORT",
+  }),
+  CLAMD_HOST: Type.String({
+    minLength: 1,
+    default: "127.0.0.1",
+    description: "Host of clamd's TCP socket, when CLAMD_SOCKET is not set",
+  }),
+  CLAMD_PORT: Type.Integer({
+    minimum: 1,
+    maximum: 65535,
+    default: 3310,
+    description: "Port of clamd's TCP socket, when CLAMD_SOCKET is not set",
+  }),
+  CLAMD_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 30000,
+    description:
+      "How long clamd may take to answer after the last byte of a file; past it (or clamd out of reach) the file is unscannable and kept from download",
+  }),
   API_DOCS: Type.Union([Type.Literal("auto"), Type.Literal("on"), Type.Literal("off")], {
     default: "auto",
     description:

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, inet, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
-import { at, id } from "./columns.ts";
+import { bigint, check, index, inet, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { at, createdAt, id } from "./columns.ts";
 import { incidents } from "./schema.ts";
 
 /**
@@ -75,5 +75,48 @@ export const accessTraces = pgTable(
     index("access_traces_establishment_idx")
       .on(t.establishmentId, t.at.desc())
       .where(sql`${t.establishmentId} IS NOT NULL`),
+  ],
+);
+
+/**
+ * Files handed over on an incident (screenshots of a ransom note, logs, suspicious attachments). The
+ * bytes live in the evidence store under `storage_key` (an id, never the client's name); the row keeps
+ * what the main courante's entry proves: SHA-256, size, detected type, who and when. Readable only
+ * through its incident, so the incident's scope is the file's. Served only once scanned clean.
+ */
+export const evidenceFiles = pgTable(
+  "evidence_files",
+  {
+    id: id(),
+    incidentId: uuid("incident_id")
+      .notNull()
+      .references(() => incidents.id),
+    uploadedByUserId: uuid("uploaded_by_user_id"),
+    uploadedByApiKeyId: uuid("uploaded_by_api_key_id"),
+    /** The client's name, for display only: path components and control characters removed. */
+    originalName: text("original_name").notNull(),
+    sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
+    sha256: text("sha256").notNull(),
+    /** From the bytes (file-type), not from the name or the client's Content-Type; null when unknown. */
+    detectedMime: text("detected_mime"),
+    detectedExt: text("detected_ext"),
+    /** The type the client claimed, kept to show a lie, never used to serve the file. */
+    declaredMime: text("declared_mime"),
+    storageKey: text("storage_key").notNull(),
+    scanStatus: text("scan_status").$type<"pending" | "clean" | "infected" | "unscannable">().notNull(),
+    scanDetail: text("scan_detail"),
+    scannedAt: at("scanned_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("evidence_files_incident_idx").on(t.incidentId, t.createdAt, t.id),
+    check(
+      "evidence_files_scan_status",
+      sql`${t.scanStatus} IN ('pending', 'clean', 'infected', 'unscannable')`,
+    ),
+    check(
+      "evidence_files_uploaded_by",
+      sql`num_nonnulls(${t.uploadedByUserId}, ${t.uploadedByApiKeyId}) = 1`,
+    ),
   ],
 );

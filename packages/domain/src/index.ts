@@ -8,6 +8,7 @@ export * from "./contracts/clock-contract.ts";
 export * from "./contracts/common.ts";
 export * from "./contracts/directory-contract.ts";
 export * from "./contracts/evidence-contract.ts";
+export * from "./contracts/evidence-file-contract.ts";
 export * from "./contracts/exercise-contract.ts";
 export * from "./contracts/incident-contract.ts";
 export * from "./contracts/intake-contract.ts";

@@ -25,6 +25,8 @@ export const LOG_ENTRY_KINDS = [
   "clock_recorded",
   "observables_added",
   "notification",
+  "evidence_added",
+  "evidence_rescanned",
 ] as const;
 export type LogEntryKind = (typeof LOG_ENTRY_KINDS)[number];
 
@@ -43,6 +45,8 @@ export const LOG_ENTRY_KIND_LABELS: Record<LogEntryKind, string> = {
   clock_recorded: "Échéance réglementaire",
   observables_added: "Indicateurs",
   notification: "Courriel",
+  evidence_added: "Pièce jointe",
+  evidence_rescanned: "Analyse antivirus",
 };
 
 export function isLogEntryKind(kind: string): kind is LogEntryKind {
@@ -58,6 +62,7 @@ export function logEntryKindLabel(kind: string): string {
 export const MAIL_TEMPLATE_LABELS: Record<MailTemplate, string> = {
   "incident-declared": "nouveau signalement",
   "incident-escalated": "incident majeur, cellule de crise ouverte",
+  "evidence-quarantined": "pièce jointe mise en quarantaine",
   "sla-reminder": "rappel : prise en compte à faire",
   "sla-missed": "délai de prise en compte dépassé",
   "followup-due": "relance à faire",

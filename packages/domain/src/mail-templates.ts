@@ -26,6 +26,7 @@ export const MAIL_DELIVERY_TEMPLATES = [
   "password-reset",
   "mailbox-unsubscribed",
   "intake-acknowledged",
+  "evidence-quarantined",
 ] as const;
 export type MailDeliveryTemplate = (typeof MAIL_DELIVERY_TEMPLATES)[number];
 

@@ -54,6 +54,11 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
    * establishment's RSSIs are told, once each. The aggregate is the bulletin recipient whose link it was.
    */
   "bulletin.mailbox_unsubscribed": Type.Object({ establishmentId: UuidSchema }),
+  /**
+   * A file handed over on an incident was found infected or could not be scanned: it is quarantined,
+   * and the pole's analysts are e-mailed, once each per file. The aggregate is the incident.
+   */
+  "evidence.quarantined": Type.Object({ incidentId: UuidSchema, fileId: UuidSchema }),
 } as const;
 
 export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;
@@ -74,10 +79,16 @@ export type OutboxMessage = {
 
 /** The incident topics whose payload is the incident alone. */
 export type IncidentTopic = Exclude<Extract<OutboxTopic, `incident.${string}`>, "incident.message_shared">;
+export type EvidenceQuarantinedPayload = OutboxPayload<"evidence.quarantined">;
 
 /** A message about an incident: the incident is its aggregate and its payload. */
 export function incidentMessage(topic: IncidentTopic, incidentId: string): OutboxMessage {
   return { topic, aggregateId: incidentId, payload: { incidentId } };
+}
+
+/** A file was quarantined (infected or unscannable): the pole is told. */
+export function evidenceQuarantinedMessage(incidentId: string, fileId: string): OutboxMessage {
+  return { topic: "evidence.quarantined", aggregateId: incidentId, payload: { incidentId, fileId } };
 }
 
 /** The pole wrote to the establishment (a shared entry or a question): its RSSIs are told. */

@@ -15,6 +15,7 @@ import selfServiceRoutes from "./modules/directory/self-service-routes.ts";
 import territoryRoutes from "./modules/directory/territory-routes.ts";
 import userRoutes from "./modules/directory/user-routes.ts";
 import evidenceRoutes from "./modules/evidence/evidence-routes.ts";
+import evidenceFileRoutes from "./modules/evidence-files/evidence-file-routes.ts";
 import exerciseRoutes from "./modules/exercises/exercise-routes.ts";
 import incidentRoutes from "./modules/incidents/incident-routes.ts";
 import logRoutes from "./modules/incidents/log-routes.ts";
@@ -161,6 +162,7 @@ export async function buildApp(config: Config) {
       await api.register(exerciseRoutes);
       await api.register(bulletinRoutes);
       await api.register(evidenceRoutes);
+      await api.register(evidenceFileRoutes);
       await api.register(registryRoutes);
       await api.register(rosterRoutes);
       await api.register(auditRoutes);

@@ -22,6 +22,7 @@ import { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
+import { handleEvidenceQuarantined } from "./handlers/evidence-quarantined.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { createDeclarationIntake, handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
@@ -436,6 +437,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handlePasswordResetRequested(ctx, data, message.payload);
       case "bulletin.mailbox_unsubscribed":
         return await handleMailboxUnsubscribed(ctx, data, message.payload);
+      case "evidence.quarantined":
+        return await handleEvidenceQuarantined(ctx, data, message.payload);
       default: {
         const unhandled: never = message;
         throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);

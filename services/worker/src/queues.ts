@@ -87,6 +87,7 @@ const TOPIC_URGENCY: Record<OutboxTopic, Urgency> = {
   "invitation.sent": "bulk",
   "password.reset_requested": "prompt",
   "bulletin.mailbox_unsubscribed": "bulk",
+  "evidence.quarantined": "prompt",
 };
 
 const TEMPLATE_URGENCY: Record<MailDeliveryTemplate, Urgency> = {
@@ -109,6 +110,7 @@ const TEMPLATE_URGENCY: Record<MailDeliveryTemplate, Urgency> = {
   invitation: "bulk",
   "password-reset": "prompt",
   "mailbox-unsubscribed": "bulk",
+  "evidence-quarantined": "prompt",
 };
 
 /** BullMQ's priority of the jobs that can wait (1 is the highest; no priority comes before any). */

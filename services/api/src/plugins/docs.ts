@@ -63,6 +63,11 @@ export const OPENAPI_TAGS = [
     description: "Proof for auditors: the main courantes' signed daily checkpoints, and who read what.",
   },
   {
+    name: "evidence files",
+    description:
+      "Files handed over on an incident: streamed, scanned by ClamAV, chained in the main courante, served only clean.",
+  },
+  {
     name: "registry",
     description: "Importing the FINESS registry of establishments, and mapping its categories and places.",
   },

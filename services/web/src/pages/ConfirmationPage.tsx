@@ -5,6 +5,7 @@ import type { Incident } from "@pris/domain";
 import { useEffect, useRef } from "react";
 import { useLocation, useParams } from "react-router";
 import { ClockList, SeverityBadge, TlpBadge } from "../components/badges.tsx";
+import { EvidencePanel } from "../components/incident/EvidencePanel.tsx";
 import { usePageTitle } from "../components/Layout.tsx";
 import { PolePhoneLink } from "../components/PolePhone.tsx";
 import { formatWhen } from "../lib/deadline-words.ts";
@@ -102,6 +103,14 @@ function Confirmation({ incident }: { incident: Incident }) {
 
       <h2 className="fr-h5">Vos échéances réglementaires</h2>
       <ClockList clocks={incident.clocks} timeZone={tz} />
+
+      <h2 className="fr-h5 fr-mt-4w">Pièces jointes</h2>
+      <p>
+        Joignez dès maintenant ce qui aidera le pôle : captures d'écran de la demande de rançon, journaux,
+        pièces jointes suspectes. Chaque fichier est analysé par l'antivirus et son empreinte inscrite dans la
+        main courante.
+      </p>
+      <EvidencePanel incidentId={incident.id} tz={tz} canUpload onChanged={() => undefined} />
 
       <ul className="fr-btns-group fr-btns-group--inline-md fr-mt-4w">
         <li>

@@ -14,6 +14,8 @@ export const TRACED_OPERATION_LABELS: Record<string, string> = {
   lateEstablishments: "Liste des établissements en retard",
   incidentStats: "Statistiques des incidents",
   exportIncidentStatsCsv: "Export CSV des statistiques des incidents",
+  listEvidenceFiles: "Liste des pièces jointes",
+  downloadEvidenceFile: "Téléchargement d'une pièce jointe",
 };
 
 /** An operation traced before it had a label is named generically, not as the API spells it. */

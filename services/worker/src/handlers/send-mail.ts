@@ -5,6 +5,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { renderMailboxUnsubscribedMail } from "../bulletins/mailbox-unsubscribed.ts";
 import type { WorkerContext } from "../context.ts";
 import { renderLogCheckpointMail } from "../evidence/log-checkpoint.ts";
+import { renderEvidenceQuarantinedMail } from "../mail/evidence-quarantined-mail.ts";
 import { renderExerciseMail, renderRetexReviewMail } from "../mail/exercise-mail.ts";
 import { loadIncidentForMail, renderIncidentDeclaredMail } from "../mail/incident-declared-mail.ts";
 import { renderIncidentMessageMail } from "../mail/incident-message-mail.ts";
@@ -53,6 +54,8 @@ export async function render(
       return renderInvitationMail(tx, ctx.config, subjectId);
     case "password-reset":
       return renderPasswordResetMail(tx, ctx.config, delivery);
+    case "evidence-quarantined":
+      return renderEvidenceQuarantinedMail(tx, ctx.config, subjectId);
     case "mailbox-unsubscribed":
       return renderMailboxUnsubscribedMail(tx, ctx.config, subjectId);
     case "exercise-due":

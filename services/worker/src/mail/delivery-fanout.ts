@@ -26,6 +26,7 @@ export const BATCHED_TEMPLATES = [
   "incident-escalated",
   "incident-message",
   "intake-acknowledged",
+  "evidence-quarantined",
 ] as const satisfies MailDeliveryTemplate[];
 export type BatchedTemplate = (typeof BATCHED_TEMPLATES)[number];
 

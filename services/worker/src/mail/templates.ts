@@ -169,6 +169,21 @@ export interface IntakeAcknowledgedView extends IncidentNoticeView {
 }
 
 export const renderIntakeAcknowledged = compile<IntakeAcknowledgedView>("intake-acknowledged");
+
+/** A file handed over on an incident was quarantined: the pole looks at it. */
+export interface EvidenceQuarantinedView extends IncidentNoticeView {
+  /** "infectée" or "non analysable". */
+  verdict: string;
+  /** The signature found, or why it could not be scanned. */
+  detail: string | null;
+  /** Null when the incident's TLP keeps content (the file's name) out of e-mail. */
+  fileName: string | null;
+  sizeBytes: string;
+  sha256: string;
+  uploadedAt: string;
+}
+
+export const renderEvidenceQuarantined = compile<EvidenceQuarantinedView>("evidence-quarantined");
 export const renderSlaReminder = compile<DeadlineNoticeView>("sla-reminder");
 export const renderSlaMissed = compile<DeadlineNoticeView>("sla-missed");
 export const renderFollowupDue = compile<DeadlineNoticeView>("followup-due");

@@ -2,6 +2,8 @@ import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import {
   CLOCK_LABELS,
   type ClockKind,
+  EVIDENCE_SCAN_LABELS,
+  type EvidenceScanStatus,
   INCIDENT_ACTION_LABELS,
   INCIDENT_STATUS_LABELS,
   type IncidentAction,
@@ -165,6 +167,41 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
       return {
         title: `Courriel envoyé à ${n} destinataire${n > 1 ? "s" : ""}${who}`,
         detail: `Objet : ${mailTemplateLabel(str(b.template))}${clock ? ` — ${clock}` : ""}`,
+      };
+    }
+    case "evidence_added": {
+      const file = b.file as {
+        name?: unknown;
+        sizeBytes?: unknown;
+        sha256?: unknown;
+        detectedType?: unknown;
+      };
+      const scan = (b.scan ?? {}) as { status?: unknown; detail?: unknown };
+      const status = EVIDENCE_SCAN_LABELS[scan.status as EvidenceScanStatus] ?? "Analyse antivirus inconnue";
+      return {
+        title: `Pièce jointe : ${str(file?.name)}`,
+        detail: (
+          <>
+            <span className="pris-block">
+              {Number(file?.sizeBytes ?? 0).toLocaleString("fr-FR")} octets
+              {file?.detectedType ? `, type ${str(file.detectedType)}` : ", type non reconnu"}
+            </span>
+            <span className="pris-block pris-mono">SHA-256 : {str(file?.sha256)}</span>
+            <span className="pris-block">
+              {status}
+              {scan.detail ? ` (${str(scan.detail)})` : ""}
+            </span>
+          </>
+        ),
+      };
+    }
+    case "evidence_rescanned": {
+      const file = (b.file ?? {}) as { name?: unknown };
+      const scan = (b.scan ?? {}) as { status?: unknown; detail?: unknown };
+      const status = EVIDENCE_SCAN_LABELS[scan.status as EvidenceScanStatus] ?? "Analyse antivirus inconnue";
+      return {
+        title: `Nouvelle analyse antivirus : ${str(file.name)}`,
+        detail: `${status}${scan.detail ? ` (${str(scan.detail)})` : ""}`,
       };
     }
     default:

@@ -3,6 +3,7 @@ import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { isOpen } from "@pris/domain";
 import { ClockPanel } from "../../components/incident/ClockPanel.tsx";
+import { EvidencePanel } from "../../components/incident/EvidencePanel.tsx";
 import { ReplyForm } from "../../components/incident/LogForms.tsx";
 import { ObservablesPanel } from "../../components/incident/ObservablesPanel.tsx";
 import { Timeline } from "../../components/incident/Timeline.tsx";
@@ -100,6 +101,18 @@ export function FollowIncidentPage({ id }: { id: string }) {
           items={observables}
           pole={false}
           canAdd={establishment && open}
+          onChanged={() => void reload()}
+        />
+      </section>
+
+      <section aria-labelledby="evidence-title">
+        <h2 id="evidence-title" className="fr-h5 fr-mt-4w">
+          Pièces jointes
+        </h2>
+        <EvidencePanel
+          incidentId={i.id}
+          tz={tz}
+          canUpload={establishment && i.status !== "merged" && i.status !== "rejected"}
           onChanged={() => void reload()}
         />
       </section>

@@ -7,6 +7,7 @@ import { useCallback } from "react";
 import { API_BASE } from "../../api/client.ts";
 import { ContagionBulletinButton } from "../../components/bulletin/ContagionBulletinButton.tsx";
 import { ActionsPanel, QualificationForm } from "../../components/incident/ActionsPanel.tsx";
+import { EvidencePanel } from "../../components/incident/EvidencePanel.tsx";
 import { PoleEntryForm, TasksPanel } from "../../components/incident/LogForms.tsx";
 import { ObservablesPanel } from "../../components/incident/ObservablesPanel.tsx";
 import { Timeline } from "../../components/incident/Timeline.tsx";
@@ -231,6 +232,19 @@ export function PoleIncidentPage({ id }: { id: string }) {
               </a>
             </p>
             {me.role === "analyst" && <ContagionBulletinButton incidentId={i.id} />}
+          </section>
+
+          <section className="pris-panel pris-order-5" aria-labelledby="evidence-title">
+            <h2 id="evidence-title" className="fr-h5">
+              Pièces jointes
+            </h2>
+            <EvidencePanel
+              incidentId={i.id}
+              tz={tz}
+              canUpload={member && i.status !== "merged" && i.status !== "rejected"}
+              canRescan={member}
+              onChanged={changed}
+            />
           </section>
 
           <div className="pris-order-6">

@@ -1,0 +1,439 @@
+import { createHash } from "node:crypto";
+import { PassThrough, type Readable } from "node:stream";
+import {
+  apiKeys,
+  appendLogEntry,
+  type Db,
+  evidenceFiles,
+  incidentLog,
+  incidents,
+  users,
+  writeOutbox,
+} from "@pris/db";
+import {
+  displayFileName,
+  type EvidenceFile,
+  evidenceQuarantinedMessage,
+  incidentMessage,
+  mayDownloadEvidence,
+  type Tlp,
+} from "@pris/domain";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { fileTypeFromBuffer } from "file-type";
+import { v7 as uuidv7 } from "uuid";
+import type { Principal } from "../../auth/principal.ts";
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.ts";
+import { incidentScope } from "../incidents/incident-service.ts";
+import { actorOf, lockIncident, requireWorker } from "../incidents/workflow-service.ts";
+import { ClamdSession, type ClamdTarget, type ScanVerdict } from "./clamd.ts";
+import type { EvidenceStorage } from "./storage.ts";
+
+export interface EvidenceDeps {
+  db: Db;
+  storage: EvidenceStorage;
+  clamd: ClamdTarget;
+  clamdTimeoutMs: number;
+  maxBytes: number;
+}
+
+/** file-type reads at most this much of the start of a file to tell its type. */
+const SNIFF_BYTES = 4100;
+
+/** Image types a browser shows as images and never runs: served as themselves; everything else as bytes. */
+const SAFE_INLINE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+export function tooLargeError(maxBytes: number) {
+  return new AppError(
+    413,
+    "payload_too_large",
+    "Fichier trop volumineux",
+    `Le fichier dépasse la taille maximale acceptée (${maxBytes} octets, EVIDENCE_MAX_BYTES) ; rien n'a été enregistré.`,
+  );
+}
+
+type Row = typeof evidenceFiles.$inferSelect;
+
+/** The incident if the caller may read it; the same 404 whether it does not exist or is out of scope. */
+async function visibleIncident(db: Db, principal: Principal, id: string) {
+  const [row] = await db
+    .select({
+      id: incidents.id,
+      tlp: incidents.tlp,
+      crisisCell: incidents.crisisCell,
+      status: incidents.status,
+    })
+    .from(incidents)
+    .where(and(eq(incidents.id, id), incidentScope(principal)));
+  if (!row) throw new NotFoundError("Incident");
+  return row;
+}
+
+/**
+ * The establishment (its RSSIs and API keys) hands files over; the pole adds its own (a sample it
+ * isolated). The ARS and a task force not mobilised only read. A merged or rejected incident takes none.
+ */
+function requireUploader(principal: Principal, incident: { crisisCell: boolean; status: string }) {
+  if (principal.role !== "rssi" && principal.role !== "api_key") requireWorker(principal, incident);
+  if (incident.status === "merged" || incident.status === "rejected") {
+    throw new ConflictError(
+      "incident_not_open",
+      "L'incident est fusionné ou rejeté : il ne reçoit plus de pièce jointe.",
+    );
+  }
+}
+
+/** Checks before a single byte is read: an out-of-scope incident costs the client nothing but a 404. */
+export async function checkUpload(db: Db, principal: Principal, incidentId: string) {
+  requireUploader(principal, await visibleIncident(db, principal, incidentId));
+}
+
+/** Waits until the stream can take more: the upload goes at the pace of the slower of store and scanner. */
+function writeTo(stream: PassThrough, chunk: Buffer): Promise<void> {
+  if (stream.write(chunk)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      stream.off("drain", onDrain);
+      stream.off("error", onError);
+      stream.off("close", onDrain);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    stream.on("drain", onDrain);
+    stream.on("error", onError);
+    stream.on("close", onDrain);
+  });
+}
+
+interface Received {
+  id: string;
+  sizeBytes: number;
+  sha256: string;
+  detected: { mime: string; ext: string } | null;
+  verdict: ScanVerdict;
+}
+
+/**
+ * Streams the upload once, chunk by chunk, to three places at the same time: the SHA-256 and the byte
+ * count, the evidence store (under a fresh id), and clamd (INSTREAM). Nothing is held whole: memory is
+ * a few chunks and the first 4 kB kept to tell the type. Scanning while storing, rather than in a job
+ * afterwards, gives the uploader the verdict in the answer and costs no second read of the file; a
+ * clamd out of reach leaves the file "unscannable" (never served) instead of failing the upload.
+ */
+async function receive(deps: EvidenceDeps, file: AsyncIterable<Buffer>): Promise<Received> {
+  const id = uuidv7();
+  const hash = createHash("sha256");
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let sizeBytes = 0;
+  const toStore = new PassThrough({ highWaterMark: 256 * 1024 });
+  // Its failure is the store's rejection, awaited below; the event itself needs no second listener.
+  toStore.on("error", () => undefined);
+  const stored = deps.storage.put(id, toStore);
+  // A failure of the store is seen by the loop below through writeTo; keep it from being unhandled.
+  stored.catch(() => undefined);
+  const scan = new ClamdSession(deps.clamd, deps.clamdTimeoutMs);
+  try {
+    for await (const chunk of file) {
+      sizeBytes += chunk.length;
+      if (sizeBytes > deps.maxBytes) throw tooLargeError(deps.maxBytes);
+      hash.update(chunk);
+      if (headBytes < SNIFF_BYTES) {
+        head.push(chunk);
+        headBytes += chunk.length;
+      }
+      await Promise.all([writeTo(toStore, chunk), scan.write(chunk)]);
+    }
+    toStore.end();
+    const [verdict] = await Promise.all([scan.finish(), stored]);
+    const sniffed = await fileTypeFromBuffer(Buffer.concat(head).subarray(0, SNIFF_BYTES));
+    return {
+      id,
+      sizeBytes,
+      sha256: hash.digest("hex"),
+      detected: sniffed ? { mime: sniffed.mime, ext: sniffed.ext } : null,
+      verdict,
+    };
+  } catch (err) {
+    scan.abort();
+    toStore.destroy(new Error("upload abandoned"));
+    await stored.catch(() => undefined);
+    await deps.storage.remove(id).catch(() => undefined);
+    throw err;
+  }
+}
+
+function toView(
+  row: Row,
+  uploaderName: string | null,
+  logEntrySeq: number | null,
+  principal: Principal,
+  tlp: string,
+): EvidenceFile {
+  return {
+    id: row.id,
+    incidentId: row.incidentId,
+    name: row.originalName,
+    sizeBytes: row.sizeBytes,
+    sha256: row.sha256,
+    detectedType: row.detectedMime,
+    declaredType: row.declaredMime,
+    scanStatus: row.scanStatus,
+    scanDetail: row.scanDetail,
+    uploadedBy: row.uploadedByUserId
+      ? { kind: "user", id: row.uploadedByUserId, name: uploaderName ?? "" }
+      : { kind: "api_key", id: row.uploadedByApiKeyId!, name: uploaderName ?? "" },
+    createdAt: row.createdAt.toISOString(),
+    downloadable: row.scanStatus === "clean" && mayDownloadEvidence(principal.role, tlp as Tlp),
+    logEntrySeq,
+  };
+}
+
+/**
+ * Receives one file, then in one transaction: the row, and the main courante's entry carrying its
+ * SHA-256, size, detected type, uploader, time and scan verdict into the hash chain. The incident is
+ * announced on the live feed; a quarantined file is also announced to the pole (outbox), who must look
+ * at it. When the transaction fails, the stored bytes are removed.
+ */
+export async function uploadEvidence(
+  deps: EvidenceDeps,
+  principal: Principal,
+  incidentId: string,
+  upload: { fileName: string | undefined; declaredType: string | undefined; file: AsyncIterable<Buffer> },
+  now = () => new Date(),
+): Promise<EvidenceFile> {
+  const received = await receive(deps, upload.file);
+  const name = displayFileName(upload.fileName);
+  const declaredMime = upload.declaredType?.replace(/[^\x21-\x7e]/g, "").slice(0, 100) || null;
+  try {
+    return await deps.db.transaction(async (tx) => {
+      const incident = await lockIncident(tx, principal, incidentId);
+      requireUploader(principal, incident);
+      const at = now();
+      const actor = actorOf(principal);
+      const [row] = await tx
+        .insert(evidenceFiles)
+        .values({
+          id: received.id,
+          incidentId,
+          uploadedByUserId: actor.actorUserId ?? null,
+          uploadedByApiKeyId: actor.actorApiKeyId ?? null,
+          originalName: name,
+          sizeBytes: received.sizeBytes,
+          sha256: received.sha256,
+          detectedMime: received.detected?.mime ?? null,
+          detectedExt: received.detected?.ext ?? null,
+          declaredMime,
+          storageKey: received.id,
+          scanStatus: received.verdict.status,
+          scanDetail: received.verdict.detail,
+          scannedAt: at,
+          createdAt: at,
+        })
+        .returning();
+      const entry = await appendLogEntry(tx, {
+        incidentId,
+        kind: "evidence_added",
+        visibility: "shared",
+        body: {
+          file: {
+            id: received.id,
+            name,
+            sizeBytes: received.sizeBytes,
+            sha256: received.sha256,
+            detectedType: received.detected?.mime ?? null,
+          },
+          scan: { status: received.verdict.status, detail: received.verdict.detail },
+        },
+        ...actor,
+        at,
+      });
+      await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
+      await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
+      if (received.verdict.status !== "clean") {
+        await writeOutbox(tx, evidenceQuarantinedMessage(incidentId, received.id));
+      }
+      const uploader = principal.kind === "user" ? principal.displayName : principal.name;
+      return toView(row!, uploader, entry.seq, principal, incident.tlp);
+    });
+  } catch (err) {
+    await deps.storage.remove(received.id).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function selectFiles(db: Db, incidentId: string, fileId?: string) {
+  return db
+    .select({
+      file: evidenceFiles,
+      userName: users.displayName,
+      apiKeyName: apiKeys.name,
+      logEntrySeq: incidentLog.seq,
+    })
+    .from(evidenceFiles)
+    .leftJoin(users, eq(users.id, evidenceFiles.uploadedByUserId))
+    .leftJoin(apiKeys, eq(apiKeys.id, evidenceFiles.uploadedByApiKeyId))
+    .leftJoin(
+      incidentLog,
+      and(
+        eq(incidentLog.incidentId, evidenceFiles.incidentId),
+        eq(incidentLog.kind, "evidence_added"),
+        sql`${incidentLog.body} -> 'file' ->> 'id' = ${evidenceFiles.id}::text`,
+      ),
+    )
+    .where(and(eq(evidenceFiles.incidentId, incidentId), fileId ? eq(evidenceFiles.id, fileId) : undefined))
+    .orderBy(asc(evidenceFiles.createdAt), asc(evidenceFiles.id));
+}
+
+export async function listEvidence(db: Db, principal: Principal, incidentId: string) {
+  const incident = await visibleIncident(db, principal, incidentId);
+  const rows = await selectFiles(db, incidentId);
+  return {
+    items: rows.map((r) =>
+      toView(r.file, r.userName ?? r.apiKeyName, r.logEntrySeq, principal, incident.tlp),
+    ),
+  };
+}
+
+export interface EvidenceDownload {
+  name: string;
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  body: Readable;
+}
+
+/**
+ * A file's bytes, only when scanned clean and the incident's TLP lets the caller have them. A file out
+ * of scope is a 404 like its incident; a quarantined one a 409 that says why, never its bytes.
+ */
+export async function openEvidence(
+  deps: Pick<EvidenceDeps, "db" | "storage">,
+  principal: Principal,
+  incidentId: string,
+  fileId: string,
+): Promise<EvidenceDownload> {
+  const incident = await visibleIncident(deps.db, principal, incidentId);
+  const [found] = await selectFiles(deps.db, incidentId, fileId);
+  if (!found) throw new NotFoundError("Fichier");
+  const { file } = found;
+  if (file.scanStatus !== "clean") {
+    throw new ConflictError(
+      `evidence_${file.scanStatus}`,
+      file.scanStatus === "pending"
+        ? "Le fichier n'a pas encore été analysé par l'antivirus : il ne peut pas être téléchargé."
+        : file.scanStatus === "infected"
+          ? "Le fichier est infecté : il est en quarantaine et ne sera jamais servi."
+          : "Le fichier n'a pas pu être analysé par l'antivirus : il est en quarantaine et n'est pas servi.",
+    );
+  }
+  if (!mayDownloadEvidence(principal.role, incident.tlp as Tlp)) {
+    throw new ForbiddenError(
+      `Incident sous TLP:${incident.tlp} : ses pièces jointes restent à l'établissement et au pôle régional.`,
+    );
+  }
+  const body = await deps.storage.get(file.storageKey);
+  if (!body) throw new NotFoundError("Fichier");
+  return {
+    name: file.originalName,
+    contentType:
+      file.detectedMime && SAFE_INLINE_TYPES.has(file.detectedMime)
+        ? file.detectedMime
+        : "application/octet-stream",
+    sizeBytes: file.sizeBytes,
+    sha256: file.sha256,
+    body,
+  };
+}
+
+/** RFC 6266 / RFC 5987: an ASCII fallback for old clients, the exact name in UTF-8 for the others. */
+export function contentDisposition(name: string): string {
+  const ascii = name
+    .normalize("NFKD")
+    .replace(/[^\x20-\x7e]/g, "")
+    .replace(/["\\%;]/g, "_")
+    .trim();
+  const encoded = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii || "fichier"}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
+ * Scans a quarantined-for-want-of-a-scan file again (clamd was out of reach, or silent), for the pole once
+ * clamd is back. The stored bytes are read back and hashed as they go to clamd: bytes that no longer
+ * match the SHA-256 the main courante holds stay unscannable, said so. An infected file stays infected.
+ * The new verdict is a main-courante entry of its own; the row keeps only the latest.
+ */
+export async function rescanEvidence(
+  deps: EvidenceDeps,
+  principal: Principal,
+  incidentId: string,
+  fileId: string,
+  now = () => new Date(),
+): Promise<EvidenceFile> {
+  const incident = await visibleIncident(deps.db, principal, incidentId);
+  requireWorker(principal, incident);
+  const [found] = await selectFiles(deps.db, incidentId, fileId);
+  if (!found) throw new NotFoundError("Fichier");
+  if (found.file.scanStatus === "infected" || found.file.scanStatus === "clean") {
+    throw new ConflictError(
+      "evidence_already_scanned",
+      found.file.scanStatus === "infected"
+        ? "Le fichier est infecté : il reste en quarantaine."
+        : "Le fichier a déjà été analysé : il est sain.",
+    );
+  }
+  const body = await deps.storage.get(found.file.storageKey);
+  if (!body) throw new NotFoundError("Fichier");
+  const hash = createHash("sha256");
+  const scan = new ClamdSession(deps.clamd, deps.clamdTimeoutMs);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      await scan.write(chunk);
+    }
+  } catch (err) {
+    scan.abort();
+    throw err;
+  }
+  let verdict = await scan.finish();
+  if (hash.digest("hex") !== found.file.sha256) {
+    verdict = {
+      status: "unscannable",
+      detail: "Les octets conservés ne correspondent plus à l'empreinte SHA-256 inscrite à la remise.",
+    };
+  }
+  return deps.db.transaction(async (tx) => {
+    await lockIncident(tx, principal, incidentId);
+    const at = now();
+    const [row] = await tx
+      .update(evidenceFiles)
+      .set({ scanStatus: verdict.status, scanDetail: verdict.detail, scannedAt: at })
+      .where(and(eq(evidenceFiles.id, fileId), eq(evidenceFiles.scanStatus, found.file.scanStatus)))
+      .returning();
+    if (!row)
+      throw new ConflictError("evidence_scan_changed", "Le fichier vient d'être analysé par ailleurs.");
+    await appendLogEntry(tx, {
+      incidentId,
+      kind: "evidence_rescanned",
+      visibility: "shared",
+      body: {
+        file: { id: fileId, name: row.originalName, sha256: row.sha256 },
+        scan: { status: verdict.status, detail: verdict.detail },
+        previous: found.file.scanStatus,
+      },
+      ...actorOf(principal),
+      at,
+    });
+    await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
+    await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
+    return toView(row, found.userName ?? found.apiKeyName, found.logEntrySeq, principal, incident.tlp);
+  });
+}
