@@ -177,6 +177,14 @@ describe("retention of a closed incident's evidence and e-mails", () => {
       expect(res.json()).toMatchObject({ code: "evidence_purged" });
       expect(res.json().detail).toMatch(/supprimé le .*durée de conservation/);
     }
+    // Nor can the pole ask for a new scan of bytes that are gone.
+    const rescan = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/incidents/${old.incidentId}/evidence/${old.fileId}/scan`,
+      headers: analyst,
+    });
+    expect(rescan.statusCode).toBe(410);
+    expect(rescan.json()).toMatchObject({ code: "evidence_purged" });
     const list = await t.app.inject({
       method: "GET",
       url: `/api/v1/incidents/${old.incidentId}/evidence`,

@@ -206,6 +206,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
     }
     case "retention_purged": {
       const files = (Array.isArray(b.files) ? b.files : []) as {
+        id?: unknown;
         name?: unknown;
         sizeBytes?: unknown;
         sha256?: unknown;
@@ -228,7 +229,7 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
               </span>
             ) : null}
             {files.map((f) => (
-              <span key={str(f.sha256)} className="pris-block">
+              <span key={str(f.id)} className="pris-block">
                 {str(f.name)} — {Number(f.sizeBytes ?? 0).toLocaleString("fr-FR")} octets —{" "}
                 <span className="pris-mono">SHA-256 : {str(f.sha256)}</span>
               </span>
