@@ -60,6 +60,11 @@ describe("the daily checkpoint", () => {
     expect(await queues.maintenance.getJobScheduler("prune-sign-in-records")).toMatchObject({
       every: 3_600_000,
     });
+    // And the evidence and e-mails of incidents closed over RETENTION_CLOSED_DAYS ago, daily.
+    expect(await queues.maintenance.getJobScheduler("purge-closed-incidents")).toMatchObject({
+      pattern: "45 3 * * *",
+      tz: "Indian/Reunion",
+    });
   });
 
   test("reaches every active ARS user, in French, with the signed file attached", async () => {

@@ -156,6 +156,7 @@ it("a FLUSHALL while P1 alerts wait for a refusing SMTP relay: they leave within
       "log-checkpoint-daily",
       "prune-access-traces",
       "prune-sign-in-records",
+      "purge-closed-incidents",
     ]);
   } finally {
     await queues.close();

@@ -73,6 +73,12 @@ const BODIES: Record<(typeof LOG_ENTRY_KINDS)[number], Record<string, unknown>> 
     scan: { status: "clean", detail: null },
     previous: "unscannable",
   },
+  retention_purged: {
+    retentionDays: 1826,
+    closedAt: at,
+    files: [{ id: ID, name: "rançon.png", sizeBytes: 1234, sha256: "ab".repeat(32) }],
+    mails: [{ id: ID, messageId: "<a@b>", receivedAt: at, attachments: 1 }],
+  },
 };
 
 describe("no internal key reaches a person", () => {

@@ -181,6 +181,12 @@ export const ConfigSchema = Type.Object({
     default: 365,
     description: "Traces of access to incidents, exports and bulletin dashboards are kept this many days",
   }),
+  RETENTION_CLOSED_DAYS: Type.Integer({
+    minimum: 1,
+    default: 1826,
+    description:
+      "Evidence files and e-mail bodies of a closed incident are kept this many days after its closure (5 years by default), then purged by the worker",
+  }),
   JWT_ISSUER: Type.String({ minLength: 1, default: "pris", description: "iss claim of access tokens" }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: "pris-api", description: "aud claim of access tokens" }),
   ACCESS_TOKEN_TTL_SECONDS: Duration("Lifetime of a bearer access token returned by login", 900, 60),

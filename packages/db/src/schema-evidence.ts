@@ -107,6 +107,8 @@ export const evidenceFiles = pgTable(
     scanDetail: text("scan_detail"),
     scannedAt: at("scanned_at"),
     createdAt: createdAt(),
+    /** When the retention job deleted the bytes (RETENTION_CLOSED_DAYS after closure); the row stays. */
+    purgedAt: at("purged_at"),
   },
   (t) => [
     index("evidence_files_incident_idx").on(t.incidentId, t.createdAt, t.id),

@@ -54,6 +54,8 @@ export const mailIntake = pgTable(
     reviewedByUserId: uuid("reviewed_by_user_id").references(() => users.id),
     reviewedAt: at("reviewed_at"),
     receivedAt: at("received_at").notNull().defaultNow(),
+    /** When the retention job blanked the body (RETENTION_CLOSED_DAYS after its incident's closure). */
+    purgedAt: at("purged_at"),
   },
   (t) => [
     unique("mail_intake_message_id_key").on(t.messageId),

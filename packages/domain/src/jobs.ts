@@ -38,6 +38,8 @@ export const MAINTENANCE_JOBS = {
   logCheckpointCatchUp: "log-checkpoint-catch-up",
   /** Daily: traces of access older than ACCESS_TRACE_RETENTION_DAYS are deleted. */
   pruneAccessTraces: "prune-access-traces",
+  /** Daily: evidence files and e-mail bodies of incidents closed over RETENTION_CLOSED_DAYS ago are purged. */
+  purgeClosedIncidents: "purge-closed-incidents",
   /** Hourly: the sign-in throttle's failures older than a day are deleted. */
   pruneSignInRecords: "prune-sign-in-records",
 } as const;

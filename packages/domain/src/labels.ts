@@ -27,6 +27,7 @@ export const LOG_ENTRY_KINDS = [
   "notification",
   "evidence_added",
   "evidence_rescanned",
+  "retention_purged",
 ] as const;
 export type LogEntryKind = (typeof LOG_ENTRY_KINDS)[number];
 
@@ -47,6 +48,7 @@ export const LOG_ENTRY_KIND_LABELS: Record<LogEntryKind, string> = {
   notification: "Courriel",
   evidence_added: "Pièce jointe",
   evidence_rescanned: "Analyse antivirus",
+  retention_purged: "Fin de conservation",
 };
 
 export function isLogEntryKind(kind: string): kind is LogEntryKind {

@@ -1,5 +1,6 @@
 import type { Config } from "@pris/config";
 import { configureLogChain, createDatabase, OUTBOX_NOTIFY_CHANNEL, outbox } from "@pris/db";
+import { createEvidenceStorage, type EvidenceStorage } from "@pris/db/evidence-storage";
 import {
   MAINTENANCE_JOBS,
   type MaintenanceJobName,
@@ -19,6 +20,7 @@ import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
 import { pruneAccessTraces } from "./evidence/access-traces.ts";
 import { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+import { purgeClosedIncidents } from "./evidence/retention.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
@@ -59,6 +61,7 @@ import { createTimerRunner } from "./timers/timer-runner.ts";
 export { pruneSignInRecords } from "./auth/sign-in-records.ts";
 export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+export { purgeClosedIncidents, type RetentionPurge } from "./evidence/retention.ts";
 export { authenticationVerdict, parseAuthenticationResults } from "./intake/authentication.ts";
 export { readMessage, stripQuotedHistory } from "./intake/message.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
@@ -120,6 +123,7 @@ const LOG_CHECKPOINT_ID = "log-checkpoint-daily";
 const LOG_CHECKPOINT_CATCH_UP_ID = "log-checkpoint-catch-up";
 const PRUNE_ACCESS_TRACES_ID = "prune-access-traces";
 const PRUNE_SIGN_IN_RECORDS_ID = "prune-sign-in-records";
+const PURGE_CLOSED_INCIDENTS_ID = "purge-closed-incidents";
 
 /** A cron pattern firing once a day at HH:MM in the region's zone. */
 function dailyAt(time: string, tz: string): RepeatOptions {
@@ -202,6 +206,11 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     [LOG_CHECKPOINT_CATCH_UP_ID, { every: 3600_000 }, MAINTENANCE_JOBS.logCheckpointCatchUp],
     [PRUNE_ACCESS_TRACES_ID, dailyAt("03:30", config.REGION_TIMEZONE), MAINTENANCE_JOBS.pruneAccessTraces],
     [PRUNE_SIGN_IN_RECORDS_ID, { every: 3600_000 }, MAINTENANCE_JOBS.pruneSignInRecords],
+    [
+      PURGE_CLOSED_INCIDENTS_ID,
+      dailyAt("03:45", config.REGION_TIMEZONE),
+      MAINTENANCE_JOBS.purgeClosedIncidents,
+    ],
   ];
   let policyChecked = false;
   onEveryReady(producer, () => {
@@ -222,6 +231,7 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     prefix: config.QUEUE_PREFIX,
     ...(telemetry ? { telemetry } : {}),
   };
+  let evidenceStorage: Promise<EvidenceStorage> | undefined;
   const workers = [
     new Worker(QUEUE_NAMES.outbox, (job: Job) => processOutboxJob(ctx, job), {
       ...workerOptions,
@@ -245,6 +255,15 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
           return issueDailyCheckpoint(ctx, { onlyIfMissed: true });
         if (job.name === MAINTENANCE_JOBS.pruneAccessTraces) return pruneAccessTraces(ctx);
         if (job.name === MAINTENANCE_JOBS.pruneSignInRecords) return pruneSignInRecords(ctx);
+        if (job.name === MAINTENANCE_JOBS.purgeClosedIncidents) {
+          // The S3 client is loaded only when a bucket is set, and only when the job first runs.
+          evidenceStorage ??= createEvidenceStorage(config).catch((err) => {
+            evidenceStorage = undefined;
+            throw err;
+          });
+          const { purged } = await purgeClosedIncidents({ ...ctx, storage: await evidenceStorage });
+          return { incidents: purged.length };
+        }
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
       { ...workerOptions, concurrency: 1 },

@@ -44,7 +44,14 @@ export const EvidenceFileSchema = Type.Object(
       name: Type.String(),
     }),
     createdAt: DateTimeSchema,
-    downloadable: Type.Boolean({ description: "Whether the caller may download it now (scan and TLP)" }),
+    downloadable: Type.Boolean({
+      description: "Whether the caller may download it now (scan, TLP, and not purged)",
+    }),
+    purgedAt: Nullable({
+      ...DateTimeSchema,
+      description:
+        "When its bytes were deleted at the end of the retention period (RETENTION_CLOSED_DAYS after the incident's closure); the row and its SHA-256 stay",
+    }),
     logEntrySeq: Nullable(Type.Integer({ description: "Its entry in the main courante's hash chain" })),
   },
   { description: "A file handed over on an incident, as the main courante's hash chain records it" },

@@ -1,5 +1,6 @@
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { createEvidenceStorage } from "@pris/db/evidence-storage";
 import {
   EvidenceFileListSchema,
   EvidenceFileParamsSchema,
@@ -21,7 +22,6 @@ import {
   tooLargeError,
   uploadEvidence,
 } from "./evidence-file-service.ts";
-import { createEvidenceStorage } from "./storage.ts";
 
 /**
  * What busboy throws on a body that is not the multipart it announced (cut short, a broken part header)
@@ -147,12 +147,14 @@ const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
           "The file's bytes, as an attachment (Content-Disposition with its name, RFC 5987), typed " +
           "application/octet-stream unless a plain image, with X-Content-Type-Options: nosniff. Only a file " +
           "ClamAV found clean: a quarantined or not yet scanned one gets 409. Under TLP:AMBER+STRICT and " +
-          "TLP:RED only the establishment and the pole may download (403). Every download is traced.",
+          "TLP:RED only the establishment and the pole may download (403). A file whose bytes were purged " +
+          "at the end of the retention period (RETENTION_CLOSED_DAYS after the incident's closure) gets 410. " +
+          "Every download is traced.",
         params: EvidenceFileParamsSchema,
         produces: ["application/octet-stream"],
         response: {
           200: Type.Unsafe<unknown>({ type: "string", format: "binary", description: "The file's bytes" }),
-          ...problems(400, 401, 403, 404, 409),
+          ...problems(400, 401, 403, 404, 409, 410),
         },
       },
     },
@@ -186,9 +188,10 @@ const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           "Reads the stored file back, checks its SHA-256 against the one the main courante holds and scans " +
           "it with ClamAV again; the verdict is a new entry of the main courante. Only for a file not scanned " +
-          "or unscannable: an infected file stays infected, a clean one needs nothing (409). The pole.",
+          "or unscannable: an infected file stays infected, a clean one needs nothing (409); a purged one is " +
+          "gone (410). The pole.",
         params: EvidenceFileParamsSchema,
-        response: { 200: EvidenceFileSchema, ...problems(400, 401, 403, 404, 409) },
+        response: { 200: EvidenceFileSchema, ...problems(400, 401, 403, 404, 409, 410) },
       },
     },
     async (request) =>

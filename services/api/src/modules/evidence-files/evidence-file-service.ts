@@ -10,6 +10,7 @@ import {
   users,
   writeOutbox,
 } from "@pris/db";
+import type { EvidenceStorage } from "@pris/db/evidence-storage";
 import {
   displayFileName,
   type EvidenceFile,
@@ -26,7 +27,6 @@ import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../../er
 import { incidentScope } from "../incidents/incident-service.ts";
 import { actorOf, lockIncident, requireWorker } from "../incidents/workflow-service.ts";
 import { ClamdSession, type ClamdTarget, type ScanVerdict } from "./clamd.ts";
-import type { EvidenceStorage } from "./storage.ts";
 
 export interface EvidenceDeps {
   db: Db;
@@ -189,7 +189,9 @@ function toView(
       ? { kind: "user", id: row.uploadedByUserId, name: uploaderName ?? "" }
       : { kind: "api_key", id: row.uploadedByApiKeyId!, name: uploaderName ?? "" },
     createdAt: row.createdAt.toISOString(),
-    downloadable: row.scanStatus === "clean" && mayDownloadEvidence(principal.role, tlp as Tlp),
+    downloadable:
+      row.scanStatus === "clean" && !row.purgedAt && mayDownloadEvidence(principal.role, tlp as Tlp),
+    purgedAt: row.purgedAt?.toISOString() ?? null,
     logEntrySeq,
   };
 }
@@ -300,6 +302,18 @@ export async function listEvidence(db: Db, principal: Principal, incidentId: str
   };
 }
 
+/** A file whose bytes the retention job deleted: gone for good, said so (410), its row and hash kept. */
+class PurgedEvidenceError extends AppError {
+  constructor(purgedAt: Date) {
+    super(
+      410,
+      "evidence_purged",
+      "Gone",
+      `Le fichier a été supprimé le ${purgedAt.toLocaleDateString("fr-FR", { timeZone: "UTC" })}, à la fin de la durée de conservation des pièces d'un incident clos. Son empreinte SHA-256 reste dans la main courante.`,
+    );
+  }
+}
+
 export interface EvidenceDownload {
   name: string;
   contentType: string;
@@ -322,6 +336,7 @@ export async function openEvidence(
   const [found] = await selectFiles(deps.db, incidentId, fileId);
   if (!found) throw new NotFoundError("Fichier");
   const { file } = found;
+  if (file.purgedAt) throw new PurgedEvidenceError(file.purgedAt);
   if (file.scanStatus !== "clean") {
     throw new ConflictError(
       `evidence_${file.scanStatus}`,
@@ -382,6 +397,7 @@ export async function rescanEvidence(
   requireWorker(principal, incident);
   const [found] = await selectFiles(deps.db, incidentId, fileId);
   if (!found) throw new NotFoundError("Fichier");
+  if (found.file.purgedAt) throw new PurgedEvidenceError(found.file.purgedAt);
   if (found.file.scanStatus === "infected" || found.file.scanStatus === "clean") {
     throw new ConflictError(
       "evidence_already_scanned",

@@ -55,12 +55,16 @@ function FileRow({
         {size(file.sizeBytes)}
         {file.detectedType ? `, ${file.detectedType}` : ", type non reconnu"} — remis par{" "}
         {file.uploadedBy.name} le {formatShort(file.createdAt, tz)}
-        {file.scanStatus === "clean" && !file.downloadable ? " — téléchargement réservé (TLP)" : ""}
+        {file.purgedAt
+          ? ` — supprimé le ${formatShort(file.purgedAt, tz)} (fin de la durée de conservation)`
+          : file.scanStatus === "clean" && !file.downloadable
+            ? " — téléchargement réservé (TLP)"
+            : ""}
       </p>
       <p className="fr-text--xs fr-mb-0 pris-mono" style={{ overflowWrap: "anywhere" }}>
         SHA-256 : {file.sha256}
       </p>
-      {rescan && (file.scanStatus === "unscannable" || file.scanStatus === "pending") && (
+      {rescan && !file.purgedAt && (file.scanStatus === "unscannable" || file.scanStatus === "pending") && (
         <Button size="small" priority="secondary" onClick={rescan} className="fr-mt-1w">
           Analyser à nouveau « {file.name} »
         </Button>

@@ -204,6 +204,40 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
         detail: `${status}${scan.detail ? ` (${str(scan.detail)})` : ""}`,
       };
     }
+    case "retention_purged": {
+      const files = (Array.isArray(b.files) ? b.files : []) as {
+        id?: unknown;
+        name?: unknown;
+        sizeBytes?: unknown;
+        sha256?: unknown;
+      }[];
+      const mails = Array.isArray(b.mails) ? b.mails.length : 0;
+      const parts = [
+        files.length > 0
+          ? `${files.length} pièce${files.length > 1 ? "s" : ""} jointe${files.length > 1 ? "s" : ""}`
+          : "",
+        mails > 0 ? `le texte de ${mails} courriel${mails > 1 ? "s" : ""}` : "",
+      ].filter(Boolean);
+      return {
+        title: `Fin de la durée de conservation : ${parts.join(" et ") || "rien"} supprimé${parts.length > 0 ? "s" : ""}`,
+        detail: (
+          <>
+            {b.closedAt ? (
+              <span className="pris-block">
+                Incident clos le {formatShort(str(b.closedAt), tz)}, conservé {Number(b.retentionDays ?? 0)}{" "}
+                jours
+              </span>
+            ) : null}
+            {files.map((f) => (
+              <span key={str(f.id)} className="pris-block">
+                {str(f.name)} — {Number(f.sizeBytes ?? 0).toLocaleString("fr-FR")} octets —{" "}
+                <span className="pris-mono">SHA-256 : {str(f.sha256)}</span>
+              </span>
+            ))}
+          </>
+        ),
+      };
+    }
     default:
       return { title: logEntryKindLabel(entry.kind) };
   }
