@@ -1,5 +1,12 @@
 import type { Config } from "@pris/config";
-import { configureLogChain, createDatabase, OUTBOX_NOTIFY_CHANNEL, outbox } from "@pris/db";
+import {
+  clamdTarget,
+  configureLogChain,
+  createDatabase,
+  createEvidenceStorage,
+  OUTBOX_NOTIFY_CHANNEL,
+  outbox,
+} from "@pris/db";
 import {
   MAINTENANCE_JOBS,
   type MaintenanceJobName,
@@ -175,6 +182,12 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     mail,
     tuning,
     metrics,
+    evidence: {
+      storage: await createEvidenceStorage(config),
+      clamd: clamdTarget(config),
+      clamdTimeoutMs: config.CLAMD_TIMEOUT_MS,
+      maxBytes: config.EVIDENCE_MAX_BYTES,
+    },
     wakeBulletinFanout: () => fanout.wake(),
     wakeDeliveryFanout: () => deliveryFanout.wake(),
   };

@@ -1,5 +1,6 @@
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { clamdTarget, createEvidenceStorage } from "@pris/db";
 import {
   EvidenceFileListSchema,
   EvidenceFileParamsSchema,
@@ -10,7 +11,6 @@ import Type from "typebox";
 import { ANY_PRINCIPAL, requirePrincipal, WORKERS } from "../../auth/principal.ts";
 import { AppError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
-import { clamdTarget } from "./clamd.ts";
 import {
   checkUpload,
   contentDisposition,
@@ -21,7 +21,6 @@ import {
   tooLargeError,
   uploadEvidence,
 } from "./evidence-file-service.ts";
-import { createEvidenceStorage } from "./storage.ts";
 
 /**
  * What busboy throws on a body that is not the multipart it announced (cut short, a broken part header)
