@@ -27,6 +27,7 @@ const alphaMailbox = `secu-${randomBytes(3).toString("hex")}@ch-alpha.re`;
 let rssiA: Record<string, string>;
 let rssiB: Record<string, string>;
 let analystEmail: string;
+let bravoId: string;
 
 const EVIDENCE_MAX_BYTES = 64 * 1024;
 
@@ -111,6 +112,7 @@ beforeAll(async () => {
     .set({ contacts: { ...alpha.contacts, functionalMailbox: alphaMailbox } })
     .where(eq(establishments.id, alpha.id));
   const bravo = await createEstablishment(db, { name: "Clinique Bravo" });
+  bravoId = bravo.id;
   rssiA = (
     await login(stack.t.app, (await createUser(db, { role: "rssi", establishmentId: alpha.id })).email)
   ).bearer;
@@ -264,7 +266,7 @@ describe("a reply by e-mail with an attachment", () => {
 });
 
 describe("a quarantined message's attachments", () => {
-  it("are recorded, not stored", async () => {
+  it("are recorded, not stored, until the pole attaches the message: then stored on its incident", async () => {
     const before = (await stack.t.db.select({ id: evidenceFiles.id }).from(evidenceFiles)).length;
     const m = mailWithFiles({ From: "inconnu@ailleurs.example", Subject: "Facture" }, "Voir pièce jointe.", [
       { name: "facture.png", type: "image/png", content: PNG },
@@ -277,5 +279,31 @@ describe("a quarantined message's attachments", () => {
     ]);
     expect(row.attachments[0]!.evidenceFileId).toBeUndefined();
     expect((await stack.t.db.select({ id: evidenceFiles.id }).from(evidenceFiles)).length).toBe(before);
+
+    const analyst = (await login(stack.t.app, analystEmail)).bearer;
+    const attached = await stack.t.app.inject({
+      method: "POST",
+      url: `/api/v1/intake/quarantine/${row.id}/attach`,
+      headers: analyst,
+      payload: { establishmentId: bravoId },
+    });
+    expect(attached.statusCode, attached.body).toBe(201);
+    const { incidentId: bravoIncident } = attached.json() as { incidentId: string };
+    await until(async () => (await files(bravoIncident)).length === 1);
+    const [file] = await files(bravoIncident);
+    expect(file).toMatchObject({
+      originalName: "facture.png",
+      detectedMime: "image/png",
+      scanStatus: "clean",
+      uploadedByMailIntakeId: row.id,
+    });
+    const [after] = await stack.t.db.select().from(mailIntake).where(eq(mailIntake.id, row.id));
+    expect(after!.attachments[0]!.evidenceFileId).toBe(file!.id);
+    const got = await api(`/api/v1/incidents/${bravoIncident}/evidence/${file!.id}/content`, rssiB);
+    expect(got.statusCode).toBe(200);
+    expect(got.rawPayload.equals(PNG)).toBe(true);
+    expect(
+      (await api(`/api/v1/incidents/${bravoIncident}/evidence/${file!.id}/content`, rssiA)).statusCode,
+    ).toBe(404);
   });
 });

@@ -34,6 +34,7 @@ import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { createDeclarationIntake, handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
 import { handleIncidentMessageShared } from "./handlers/incident-message-shared.ts";
+import { handleIntakeAttached } from "./handlers/intake-attached.ts";
 import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
@@ -452,6 +453,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleMailboxUnsubscribed(ctx, data, message.payload);
       case "evidence.quarantined":
         return await handleEvidenceQuarantined(ctx, data, message.payload);
+      case "intake.attached":
+        return await handleIntakeAttached(ctx, data, message.payload);
       default: {
         const unhandled: never = message;
         throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);

@@ -129,7 +129,7 @@ async function* chunksOf(content: Buffer, size = 64 * 1024): AsyncGenerator<Buff
 }
 
 /** The attachments as the entries record them: one over EVIDENCE_MAX_BYTES marked refused, unread. */
-function attachmentsOf(ctx: WorkerContext, message: IntakeMessage): IntakeAttachment[] {
+export function attachmentsOf(ctx: WorkerContext, message: IntakeMessage): IntakeAttachment[] {
   return message.attachments.map((a, i) =>
     (message.contents[i]?.length ?? a.size) > ctx.evidence.maxBytes ? { ...a, refused: "too_large" } : a,
   );
@@ -144,7 +144,7 @@ function attachmentsOf(ctx: WorkerContext, message: IntakeMessage): IntakeAttach
  * wrote, if the sender is one. The bytes are stored before the commit: a transaction that rolls back
  * afterwards leaves them orphaned in the store (no row names them; the message is read again).
  */
-async function storeAttachments(
+export async function storeAttachments(
   ctx: WorkerContext,
   tx: Tx,
   input: {
@@ -159,7 +159,7 @@ async function storeAttachments(
   const recorded: IntakeAttachment[] = [];
   for (const [i, attachment] of input.attachments.entries()) {
     const content = input.message.contents[i];
-    if (attachment.refused || !content) {
+    if (attachment.refused || attachment.evidenceFileId || !content) {
       recorded.push(attachment);
       continue;
     }
