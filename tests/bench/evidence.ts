@@ -17,7 +17,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "@pris/config";
-import { ClamdSession } from "../../services/api/src/modules/evidence-files/clamd.ts";
+import { ClamdSession } from "@pris/db";
 import { startPrivateClamd } from "../support/clamd.ts";
 import { declarationBody, seedIntake } from "./intake-seed.ts";
 import { API_NODE_OPTIONS, Children, freePort, scratchDatabase, waitFor } from "./support.ts";

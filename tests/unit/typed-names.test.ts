@@ -3,6 +3,7 @@ import { outboxValues } from "@pris/db";
 import {
   evidenceQuarantinedMessage,
   incidentMessage,
+  intakeAttachedMessage,
   isMailDeliveryTemplate,
   isOutboxTopic,
   MAIL_DELIVERY_TEMPLATES,
@@ -86,6 +87,7 @@ describe("outbox payload schemas", () => {
     },
     { topic: "bulletin.mailbox_unsubscribed", aggregateId: ID, payload: { establishmentId: ID } },
     evidenceQuarantinedMessage(ID, ID),
+    intakeAttachedMessage(ID, ID),
   ];
 
   test("accept every payload the writers write, for every topic", () => {

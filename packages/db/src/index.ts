@@ -5,6 +5,7 @@ export * from "./catalog.ts";
 export * from "./client.ts";
 export * from "./column-record.ts";
 export * from "./directory-repository.ts";
+export * from "./evidence-store/index.ts";
 export * from "./exercise-queries.ts";
 export * from "./identities.ts";
 export * from "./incident-log.ts";

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { bigint, check, index, inet, integer, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { at, createdAt, id } from "./columns.ts";
 import { incidents } from "./schema.ts";
+import { mailIntake } from "./schema-intake.ts";
 
 /**
  * The daily signed checkpoint of the main courantes: the heads that moved since the previous one, in a
@@ -93,6 +94,8 @@ export const evidenceFiles = pgTable(
       .references(() => incidents.id),
     uploadedByUserId: uuid("uploaded_by_user_id"),
     uploadedByApiKeyId: uuid("uploaded_by_api_key_id"),
+    /** A message of the intake mailbox the file was attached to (migration 0029): its sender may have no account. */
+    uploadedByMailIntakeId: uuid("uploaded_by_mail_intake_id").references(() => mailIntake.id),
     /** The client's name, for display only: path components and control characters removed. */
     originalName: text("original_name").notNull(),
     sizeBytes: bigint("size_bytes", { mode: "number" }).notNull(),
@@ -118,7 +121,7 @@ export const evidenceFiles = pgTable(
     ),
     check(
       "evidence_files_uploaded_by",
-      sql`num_nonnulls(${t.uploadedByUserId}, ${t.uploadedByApiKeyId}) = 1`,
+      sql`num_nonnulls(${t.uploadedByUserId}, ${t.uploadedByApiKeyId}, ${t.uploadedByMailIntakeId}) = 1`,
     ),
   ],
 );

@@ -11,8 +11,19 @@ export type MailIntakeOutcome = (typeof MAIL_INTAKE_OUTCOMES)[number];
 /** Why a message was set aside for the pole to review rather than acted on. */
 export type QuarantineReason = (typeof QUARANTINE_REASON_VALUES)[number];
 
-/** An attachment as received: recorded, not stored (evidence files keep the bytes). */
-export type IntakeAttachment = { name: string; size: number; sha256: string; contentType: string };
+/**
+ * An attachment as received. The bytes go to the evidence store (its evidence file's id here) when the
+ * message declares or answers an incident; over EVIDENCE_MAX_BYTES they are refused and only this is
+ * kept; a quarantined message keeps only this.
+ */
+export type IntakeAttachment = {
+  name: string;
+  size: number;
+  sha256: string;
+  contentType: string;
+  evidenceFileId?: string;
+  refused?: "too_large";
+};
 
 /** The verdicts of the receiving server's Authentication-Results, as read. */
 export type IntakeAuthentication = {

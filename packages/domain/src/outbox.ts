@@ -59,6 +59,12 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
    * and the pole's analysts are e-mailed, once each per file. The aggregate is the incident.
    */
   "evidence.quarantined": Type.Object({ incidentId: UuidSchema, fileId: UuidSchema }),
+  /**
+   * The pole attached a quarantined message of the intake mailbox to an establishment: the worker reads
+   * it again from the mailbox and stores its attachments as evidence files of the incident it became.
+   * The aggregate is the incident.
+   */
+  "intake.attached": Type.Object({ mailIntakeId: UuidSchema }),
 } as const;
 
 export type OutboxTopic = keyof typeof OUTBOX_PAYLOAD_SCHEMAS;
@@ -80,6 +86,7 @@ export type OutboxMessage = {
 /** The incident topics whose payload is the incident alone. */
 export type IncidentTopic = Exclude<Extract<OutboxTopic, `incident.${string}`>, "incident.message_shared">;
 export type EvidenceQuarantinedPayload = OutboxPayload<"evidence.quarantined">;
+export type IntakeAttachedPayload = OutboxPayload<"intake.attached">;
 
 /** A message about an incident: the incident is its aggregate and its payload. */
 export function incidentMessage(topic: IncidentTopic, incidentId: string): OutboxMessage {
@@ -87,6 +94,10 @@ export function incidentMessage(topic: IncidentTopic, incidentId: string): Outbo
 }
 
 /** A file was quarantined (infected or unscannable): the pole is told. */
+export function intakeAttachedMessage(incidentId: string, mailIntakeId: string): OutboxMessage {
+  return { topic: "intake.attached", aggregateId: incidentId, payload: { mailIntakeId } };
+}
+
 export function evidenceQuarantinedMessage(incidentId: string, fileId: string): OutboxMessage {
   return { topic: "evidence.quarantined", aggregateId: incidentId, payload: { incidentId, fileId } };
 }

@@ -1,6 +1,13 @@
 import type { Config } from "@pris/config";
-import { configureLogChain, createDatabase, OUTBOX_NOTIFY_CHANNEL, outbox } from "@pris/db";
-import { createEvidenceStorage, type EvidenceStorage } from "@pris/db/evidence-storage";
+import {
+  clamdTarget,
+  configureLogChain,
+  createDatabase,
+  createEvidenceStorage,
+  type EvidenceStorage,
+  OUTBOX_NOTIFY_CHANNEL,
+  outbox,
+} from "@pris/db";
 import {
   MAINTENANCE_JOBS,
   type MaintenanceJobName,
@@ -29,6 +36,7 @@ import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { createDeclarationIntake, handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
 import { handleIncidentMessageShared } from "./handlers/incident-message-shared.ts";
+import { handleIntakeAttached } from "./handlers/intake-attached.ts";
 import { loadOutboxMessage } from "./handlers/outbox-row.ts";
 import { handleSendMail } from "./handlers/send-mail.ts";
 import { sweepMailDeliveries } from "./handlers/sweep-mail-deliveries.ts";
@@ -179,6 +187,12 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
     mail,
     tuning,
     metrics,
+    evidence: {
+      storage: await createEvidenceStorage(config),
+      clamd: clamdTarget(config),
+      clamdTimeoutMs: config.CLAMD_TIMEOUT_MS,
+      maxBytes: config.EVIDENCE_MAX_BYTES,
+    },
     wakeBulletinFanout: () => fanout.wake(),
     wakeDeliveryFanout: () => deliveryFanout.wake(),
   };
@@ -458,6 +472,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handleMailboxUnsubscribed(ctx, data, message.payload);
       case "evidence.quarantined":
         return await handleEvidenceQuarantined(ctx, data, message.payload);
+      case "intake.attached":
+        return await handleIntakeAttached(ctx, data, message.payload);
       default: {
         const unhandled: never = message;
         throw new UnrecoverableError(`no handler for outbox topic ${JSON.stringify(unhandled)}`);

@@ -88,6 +88,7 @@ const TOPIC_URGENCY: Record<OutboxTopic, Urgency> = {
   "password.reset_requested": "prompt",
   "bulletin.mailbox_unsubscribed": "bulk",
   "evidence.quarantined": "prompt",
+  "intake.attached": "prompt",
 };
 
 const TEMPLATE_URGENCY: Record<MailDeliveryTemplate, Urgency> = {

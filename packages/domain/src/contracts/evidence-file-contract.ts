@@ -39,7 +39,9 @@ export const EvidenceFileSchema = Type.Object(
       Type.String({ description: "The signature found, or why the file could not be scanned" }),
     ),
     uploadedBy: Type.Object({
-      kind: Enum(["user", "api_key"] as const),
+      kind: Enum(["user", "api_key", "email"] as const, {
+        description: "A person, an API key, or a message of the intake mailbox (its id; name: its sender)",
+      }),
       id: UuidSchema,
       name: Type.String(),
     }),

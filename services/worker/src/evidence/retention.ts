@@ -1,5 +1,5 @@
+import type { EvidenceStorage } from "@pris/db";
 import { appendLogEntry, evidenceFiles, incidents, mailIntake } from "@pris/db";
-import type { EvidenceStorage } from "@pris/db/evidence-storage";
 import { and, asc, eq, exists, isNull, lt, or, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 

@@ -2,15 +2,18 @@ import { mailDomain } from "@pris/config";
 import {
   appendLogEntry,
   establishments,
+  type IntakeAttachment,
   type IntakeAuthentication,
   incidents,
   mailDeliveries,
   mailIntake,
   type QuarantineReason,
+  receiveEvidence,
+  recordEvidence,
   type Tx,
   writeOutbox,
 } from "@pris/db";
-import { incidentMessage } from "@pris/domain";
+import { displayFileName, incidentMessage } from "@pris/domain";
 import { eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import { authenticationVerdict } from "./authentication.ts";
@@ -120,6 +123,65 @@ export function intakeAcknowledgedMessageId(incidentId: string, domain: string):
   return `<intake-acknowledged.${incidentId}@${domain}>`;
 }
 
+/** A Buffer streamed in the chunks an upload would come in, so that the store and clamd see the same flow. */
+async function* chunksOf(content: Buffer, size = 64 * 1024): AsyncGenerator<Buffer> {
+  for (let at = 0; at < content.length; at += size) yield content.subarray(at, at + size);
+}
+
+/** The attachments as the entries record them: one over EVIDENCE_MAX_BYTES marked refused, unread. */
+export function attachmentsOf(ctx: WorkerContext, message: IntakeMessage): IntakeAttachment[] {
+  return message.attachments.map((a, i) =>
+    (message.contents[i]?.length ?? a.size) > ctx.evidence.maxBytes ? { ...a, refused: "too_large" } : a,
+  );
+}
+
+/**
+ * A declaring or answering message's attachments become evidence files of its incident, as an upload
+ * does: each streamed from its Buffer to the store and to clamd at once, its type told from its bytes,
+ * its name cleaned, then its row and its evidence_added entry (hash chain) written in the intake's
+ * transaction, which holds the incident's row lock; an infected or unscannable one is announced to the
+ * pole. The uploader is the message (its mail_intake row), the entry's author the RSSI account that
+ * wrote, if the sender is one. The bytes are stored before the commit: a transaction that rolls back
+ * afterwards leaves them orphaned in the store (no row names them; the message is read again).
+ */
+export async function storeAttachments(
+  ctx: WorkerContext,
+  tx: Tx,
+  input: {
+    incidentId: string;
+    mailIntakeId: string;
+    userId: string | null;
+    message: IntakeMessage;
+    attachments: IntakeAttachment[];
+    at: Date;
+  },
+): Promise<IntakeAttachment[]> {
+  const recorded: IntakeAttachment[] = [];
+  for (const [i, attachment] of input.attachments.entries()) {
+    const content = input.message.contents[i];
+    if (attachment.refused || attachment.evidenceFileId || !content) {
+      recorded.push(attachment);
+      continue;
+    }
+    const received = await receiveEvidence(ctx.evidence, chunksOf(content));
+    await recordEvidence(tx, {
+      incidentId: input.incidentId,
+      received,
+      name: displayFileName(attachment.name),
+      declaredMime: attachment.contentType.replace(/[^\x21-\x7e]/g, "").slice(0, 100) || null,
+      uploader: { mailIntakeId: input.mailIntakeId },
+      actor: { actorUserId: input.userId },
+      entryBody: { channel: "email", from: input.message.fromAddress, messageId: input.message.messageId },
+      at: input.at,
+    });
+    recorded.push({ ...attachment, evidenceFileId: received.id });
+  }
+  if (input.attachments.length > 0) {
+    await tx.update(mailIntake).set({ attachments: recorded }).where(eq(mailIntake.id, input.mailIntakeId));
+  }
+  return recorded;
+}
+
 /**
  * Processes one message in one transaction: its mail_intake row first (unique by Message-ID and by
  * place in the mailbox: a message processed before stops here), then its effect — a declaration and
@@ -137,6 +199,7 @@ export async function processMessage(
     authservId: config.INTAKE_AUTHSERV_ID,
     required: config.INTAKE_REQUIRE_AUTHENTICATION,
   });
+  const attachments = attachmentsOf(ctx, message);
   const result = await ctx.db.transaction(async (tx): Promise<IntakeOutcome> => {
     const base = {
       messageId: message.messageId,
@@ -147,7 +210,7 @@ export async function processMessage(
       sentAt: message.sentAt,
       size,
       bodyText: message.text,
-      attachments: message.attachments,
+      attachments,
       authentication: verdict.results,
     };
     const quarantine = async (reason: QuarantineReason): Promise<IntakeOutcome> => {
@@ -194,9 +257,17 @@ export async function processMessage(
           from: message.fromAddress,
           subject: message.subject,
           messageId: message.messageId,
-          attachments: message.attachments,
+          attachments,
         },
         actorUserId: sender.userId,
+        at: now,
+      });
+      await storeAttachments(ctx, tx, {
+        incidentId: answered.id,
+        mailIntakeId: row.id,
+        userId: sender.userId,
+        message,
+        attachments,
         at: now,
       });
       // Touching the row announces it on the analysts' live feed (the incidents trigger); the outbox
@@ -229,9 +300,17 @@ export async function processMessage(
       userId: sender.userId,
       subject: message.subject,
       text: message.text,
-      message: { from: message.fromAddress, messageId: message.messageId, attachments: message.attachments },
+      message: { from: message.fromAddress, messageId: message.messageId, attachments },
       at: new Date(),
       sentAt: message.sentAt,
+    });
+    await storeAttachments(ctx, tx, {
+      incidentId: declared.incidentId,
+      mailIntakeId: row.id,
+      userId: sender.userId,
+      message,
+      attachments,
+      at: new Date(),
     });
     await tx
       .update(mailIntake)

@@ -16,6 +16,8 @@ export interface IntakeMessage {
   /** The text written for this message, the quoted history stripped. */
   text: string;
   attachments: IntakeAttachment[];
+  /** The attachments' bytes, in the order of `attachments` (bounded by INTAKE_MAX_MESSAGE_BYTES). */
+  contents: Buffer[];
   authenticationResults: string[];
   /**
    * Written by a machine (RFC 3834 Auto-Submitted, Precedence, an out-of-office or a bounce): never
@@ -109,6 +111,7 @@ export async function readMessage(raw: Buffer): Promise<IntakeMessage> {
       sha256: createHash("sha256").update(a.content).digest("hex"),
       contentType: a.contentType,
     })),
+    contents: parsed.attachments.map((a) => a.content),
     authenticationResults: headerStrings(parsed.headers.get("authentication-results")),
     automatic: isAutomatic(parsed.headers, from?.address ?? null),
   };

@@ -1,6 +1,6 @@
 import multipart from "@fastify/multipart";
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { createEvidenceStorage } from "@pris/db/evidence-storage";
+import { clamdTarget, createEvidenceStorage } from "@pris/db";
 import {
   EvidenceFileListSchema,
   EvidenceFileParamsSchema,
@@ -11,7 +11,6 @@ import Type from "typebox";
 import { ANY_PRINCIPAL, requirePrincipal, WORKERS } from "../../auth/principal.ts";
 import { AppError, ValidationError } from "../../errors.ts";
 import { problems } from "../../http.ts";
-import { clamdTarget } from "./clamd.ts";
 import {
   checkUpload,
   contentDisposition,

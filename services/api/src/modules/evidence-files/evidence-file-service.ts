@@ -1,32 +1,35 @@
 import { createHash } from "node:crypto";
-import { PassThrough, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import {
   apiKeys,
   appendLogEntry,
+  ClamdSession,
+  type ClamdTarget,
   type Db,
+  type EvidenceStorage,
+  EvidenceTooLargeError,
   evidenceFiles,
   incidentLog,
   incidents,
+  mailIntake,
+  type ReceivedEvidence,
+  receiveEvidence,
+  recordEvidence,
   users,
   writeOutbox,
 } from "@pris/db";
-import type { EvidenceStorage } from "@pris/db/evidence-storage";
 import {
   displayFileName,
   type EvidenceFile,
-  evidenceQuarantinedMessage,
   incidentMessage,
   mayDownloadEvidence,
   type Tlp,
 } from "@pris/domain";
 import { and, asc, eq, sql } from "drizzle-orm";
-import { fileTypeFromBuffer } from "file-type";
-import { v7 as uuidv7 } from "uuid";
 import type { Principal } from "../../auth/principal.ts";
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from "../../errors.ts";
 import { incidentScope } from "../incidents/incident-service.ts";
 import { actorOf, lockIncident, requireWorker } from "../incidents/workflow-service.ts";
-import { ClamdSession, type ClamdTarget, type ScanVerdict } from "./clamd.ts";
 
 export interface EvidenceDeps {
   db: Db;
@@ -35,9 +38,6 @@ export interface EvidenceDeps {
   clamdTimeoutMs: number;
   maxBytes: number;
 }
-
-/** file-type reads at most this much of the start of a file to tell its type. */
-const SNIFF_BYTES = 4100;
 
 /** Image types a browser shows as images and never runs: served as themselves; everything else as bytes. */
 const SAFE_INLINE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
@@ -87,83 +87,12 @@ export async function checkUpload(db: Db, principal: Principal, incidentId: stri
   requireUploader(principal, await visibleIncident(db, principal, incidentId));
 }
 
-/** Waits until the stream can take more: the upload goes at the pace of the slower of store and scanner. */
-function writeTo(stream: PassThrough, chunk: Buffer): Promise<void> {
-  if (stream.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      stream.off("drain", onDrain);
-      stream.off("error", onError);
-      stream.off("close", onDrain);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    stream.on("drain", onDrain);
-    stream.on("error", onError);
-    stream.on("close", onDrain);
-  });
-}
-
-interface Received {
-  id: string;
-  sizeBytes: number;
-  sha256: string;
-  detected: { mime: string; ext: string } | null;
-  verdict: ScanVerdict;
-}
-
-/**
- * Streams the upload once, chunk by chunk, to three places at the same time: the SHA-256 and the byte
- * count, the evidence store (under a fresh id), and clamd (INSTREAM). Nothing is held whole: memory is
- * a few chunks and the first 4 kB kept to tell the type. Scanning while storing, rather than in a job
- * afterwards, gives the uploader the verdict in the answer and costs no second read of the file; a
- * clamd out of reach leaves the file "unscannable" (never served) instead of failing the upload.
- */
-async function receive(deps: EvidenceDeps, file: AsyncIterable<Buffer>): Promise<Received> {
-  const id = uuidv7();
-  const hash = createHash("sha256");
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let sizeBytes = 0;
-  const toStore = new PassThrough({ highWaterMark: 256 * 1024 });
-  // Its failure is the store's rejection, awaited below; the event itself needs no second listener.
-  toStore.on("error", () => undefined);
-  const stored = deps.storage.put(id, toStore);
-  // A failure of the store is seen by the loop below through writeTo; keep it from being unhandled.
-  stored.catch(() => undefined);
-  const scan = new ClamdSession(deps.clamd, deps.clamdTimeoutMs);
+/** Streams the upload to the store and clamd at once (the shared evidence store); over the limit, a 413. */
+async function receive(deps: EvidenceDeps, file: AsyncIterable<Buffer>): Promise<ReceivedEvidence> {
   try {
-    for await (const chunk of file) {
-      sizeBytes += chunk.length;
-      if (sizeBytes > deps.maxBytes) throw tooLargeError(deps.maxBytes);
-      hash.update(chunk);
-      if (headBytes < SNIFF_BYTES) {
-        head.push(chunk);
-        headBytes += chunk.length;
-      }
-      await Promise.all([writeTo(toStore, chunk), scan.write(chunk)]);
-    }
-    toStore.end();
-    const [verdict] = await Promise.all([scan.finish(), stored]);
-    const sniffed = await fileTypeFromBuffer(Buffer.concat(head).subarray(0, SNIFF_BYTES));
-    return {
-      id,
-      sizeBytes,
-      sha256: hash.digest("hex"),
-      detected: sniffed ? { mime: sniffed.mime, ext: sniffed.ext } : null,
-      verdict,
-    };
+    return await receiveEvidence(deps, file);
   } catch (err) {
-    scan.abort();
-    toStore.destroy(new Error("upload abandoned"));
-    await stored.catch(() => undefined);
-    await deps.storage.remove(id).catch(() => undefined);
+    if (err instanceof EvidenceTooLargeError) throw tooLargeError(err.maxBytes);
     throw err;
   }
 }
@@ -187,7 +116,9 @@ function toView(
     scanDetail: row.scanDetail,
     uploadedBy: row.uploadedByUserId
       ? { kind: "user", id: row.uploadedByUserId, name: uploaderName ?? "" }
-      : { kind: "api_key", id: row.uploadedByApiKeyId!, name: uploaderName ?? "" },
+      : row.uploadedByApiKeyId
+        ? { kind: "api_key", id: row.uploadedByApiKeyId, name: uploaderName ?? "" }
+        : { kind: "email", id: row.uploadedByMailIntakeId!, name: uploaderName ?? "" },
     createdAt: row.createdAt.toISOString(),
     downloadable:
       row.scanStatus === "clean" && !row.purgedAt && mayDownloadEvidence(principal.role, tlp as Tlp),
@@ -218,50 +149,19 @@ export async function uploadEvidence(
       requireUploader(principal, incident);
       const at = now();
       const actor = actorOf(principal);
-      const [row] = await tx
-        .insert(evidenceFiles)
-        .values({
-          id: received.id,
-          incidentId,
-          uploadedByUserId: actor.actorUserId ?? null,
-          uploadedByApiKeyId: actor.actorApiKeyId ?? null,
-          originalName: name,
-          sizeBytes: received.sizeBytes,
-          sha256: received.sha256,
-          detectedMime: received.detected?.mime ?? null,
-          detectedExt: received.detected?.ext ?? null,
-          declaredMime,
-          storageKey: received.id,
-          scanStatus: received.verdict.status,
-          scanDetail: received.verdict.detail,
-          scannedAt: at,
-          createdAt: at,
-        })
-        .returning();
-      const entry = await appendLogEntry(tx, {
+      const { row, entry } = await recordEvidence(tx, {
         incidentId,
-        kind: "evidence_added",
-        visibility: "shared",
-        body: {
-          file: {
-            id: received.id,
-            name,
-            sizeBytes: received.sizeBytes,
-            sha256: received.sha256,
-            detectedType: received.detected?.mime ?? null,
-          },
-          scan: { status: received.verdict.status, detail: received.verdict.detail },
-        },
-        ...actor,
+        received,
+        name,
+        declaredMime,
+        uploader: actor.actorUserId ? { userId: actor.actorUserId } : { apiKeyId: actor.actorApiKeyId! },
+        actor,
         at,
       });
       await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
       await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
-      if (received.verdict.status !== "clean") {
-        await writeOutbox(tx, evidenceQuarantinedMessage(incidentId, received.id));
-      }
       const uploader = principal.kind === "user" ? principal.displayName : principal.name;
-      return toView(row!, uploader, entry.seq, principal, incident.tlp);
+      return toView(row, uploader, entry.seq, principal, incident.tlp);
     });
   } catch (err) {
     await deps.storage.remove(received.id).catch(() => undefined);
@@ -275,11 +175,13 @@ async function selectFiles(db: Db, incidentId: string, fileId?: string) {
       file: evidenceFiles,
       userName: users.displayName,
       apiKeyName: apiKeys.name,
+      senderName: sql<string | null>`coalesce(${mailIntake.fromName}, ${mailIntake.fromAddress})`,
       logEntrySeq: incidentLog.seq,
     })
     .from(evidenceFiles)
     .leftJoin(users, eq(users.id, evidenceFiles.uploadedByUserId))
     .leftJoin(apiKeys, eq(apiKeys.id, evidenceFiles.uploadedByApiKeyId))
+    .leftJoin(mailIntake, eq(mailIntake.id, evidenceFiles.uploadedByMailIntakeId))
     .leftJoin(
       incidentLog,
       and(
@@ -297,7 +199,7 @@ export async function listEvidence(db: Db, principal: Principal, incidentId: str
   const rows = await selectFiles(db, incidentId);
   return {
     items: rows.map((r) =>
-      toView(r.file, r.userName ?? r.apiKeyName, r.logEntrySeq, principal, incident.tlp),
+      toView(r.file, r.userName ?? r.apiKeyName ?? r.senderName, r.logEntrySeq, principal, incident.tlp),
     ),
   };
 }
@@ -450,6 +352,12 @@ export async function rescanEvidence(
     });
     await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
     await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
-    return toView(row, found.userName ?? found.apiKeyName, found.logEntrySeq, principal, incident.tlp);
+    return toView(
+      row,
+      found.userName ?? found.apiKeyName ?? found.senderName,
+      found.logEntrySeq,
+      principal,
+      incident.tlp,
+    );
   });
 }

@@ -1,5 +1,10 @@
-import { type Db, establishments, mailIntake } from "@pris/db";
-import { declarationFromMail, QUARANTINE_REASON_LABELS, type QuarantinedMessage } from "@pris/domain";
+import { type Db, establishments, mailIntake, writeOutbox } from "@pris/db";
+import {
+  declarationFromMail,
+  intakeAttachedMessage,
+  QUARANTINE_REASON_LABELS,
+  type QuarantinedMessage,
+} from "@pris/domain";
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Principal } from "../../auth/principal.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
@@ -108,6 +113,10 @@ export async function attachQuarantined(
         reviewedAt: now,
       })
       .where(eq(mailIntake.id, id));
+    // Its attachments were only recorded: the worker reads the message again and stores them now.
+    if (row.attachments.length > 0) {
+      await writeOutbox(tx, intakeAttachedMessage(result.incident.id, id));
+    }
     return { incidentId: result.incident.id, reference: result.incident.reference };
   });
 }

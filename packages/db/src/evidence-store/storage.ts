@@ -81,6 +81,6 @@ export async function createEvidenceStorage(
   >,
 ): Promise<EvidenceStorage> {
   if (!config.EVIDENCE_S3_BUCKET) return new LocalEvidenceStorage(path.resolve(config.EVIDENCE_DIR));
-  const { S3EvidenceStorage } = await import("./evidence-s3-storage.ts");
+  const { S3EvidenceStorage } = await import("./s3-storage.ts");
   return S3EvidenceStorage.fromConfig(config);
 }

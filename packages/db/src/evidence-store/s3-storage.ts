@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Config } from "@pris/config";
-import { checkKey, type EvidenceStorage } from "./evidence-storage.ts";
+import { checkKey, type EvidenceStorage } from "./storage.ts";
 
 /**
  * An S3-compatible bucket. The multipart Upload of lib-storage streams the body in 8 MB parts (a few

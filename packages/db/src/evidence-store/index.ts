@@ -1,0 +1,3 @@
+export * from "./clamd.ts";
+export * from "./evidence-store.ts";
+export * from "./storage.ts";
