@@ -4,6 +4,7 @@ import net from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { ImapFlow } from "imapflow";
+import { freePort } from "./redis-server.ts";
 
 /**
  * A private Dovecot IMAP server (Debian's `dovecot-imapd`) with its own configuration, users, mail and
@@ -57,12 +58,6 @@ function groupName(gid: number): string {
   return execFileSync("getent", ["group", String(gid)], { encoding: "utf8" }).split(":")[0]!;
 }
 
-/** A port of the range this machine's tests may use for IMAP; `port` wins when given. */
-async function freePortFrom(first: number, last: number): Promise<number> {
-  for (let p = first; p <= last; p++) if (!(await accepts(p))) return p;
-  throw new Error(`no free port between ${first} and ${last}`);
-}
-
 export async function startDovecot(
   options: { port?: number; user?: string; password?: string } = {},
 ): Promise<PrivateDovecot> {
@@ -72,8 +67,7 @@ export async function startDovecot(
   const user = options.user ?? "intake";
   const password = options.password ?? "secret";
   const port =
-    options.port ??
-    (process.env.DOVECOT_PORT ? Number(process.env.DOVECOT_PORT) : await freePortFrom(42300, 42399));
+    options.port ?? (process.env.DOVECOT_PORT ? Number(process.env.DOVECOT_PORT) : await freePort());
   const me = userInfo();
   // As root, Dovecot refuses to run its login process or to open mail as uid 0: Debian's package
   // created `dovenull` (login) and `dovecot` (internal, and here the mail's owner) for that.
