@@ -267,6 +267,50 @@ describe("never the same e-mail twice", () => {
     for (const d of burst) expect(await notificationEntries(d.incidentId)).toHaveLength(1);
   });
 
+  it("handles the other declarations when one cannot be handled, and that one once it can", async () => {
+    // A fault in one declaration's main courante: its entry is refused, as a damaged chain would.
+    await database.db.execute(
+      sql.raw(`
+        CREATE FUNCTION test_refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.kind = 'notification' AND EXISTS (
+            SELECT 1 FROM incidents WHERE id = NEW.incident_id AND title = 'Main courante refusée'
+          ) THEN RAISE EXCEPTION 'entry refused for the test'; END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER test_refuse_entry BEFORE INSERT ON incident_log
+          FOR EACH ROW EXECUTE FUNCTION test_refuse_entry();`),
+    );
+    const dropTrigger = () =>
+      database.db.execute(
+        sql.raw(`DROP TRIGGER IF EXISTS test_refuse_entry ON incident_log;
+                 DROP FUNCTION IF EXISTS test_refuse_entry();`),
+      );
+    try {
+      const [before, stuck, after] = await database.db.transaction(async (tx) => [
+        await declareIncident(tx as unknown as Db, dir),
+        await declareIncident(tx as unknown as Db, dir, { title: "Main courante refusée" }),
+        await declareIncident(tx as unknown as Db, dir),
+      ]);
+      await waitForMails(before!.reference, 2);
+      await waitForMails(after!.reference, 2);
+      const [row] = await waitUntil("the refusal recorded", async () => {
+        const found = await database.db.select().from(outbox).where(eq(outbox.id, stuck!.outboxId));
+        return found[0]?.lastError ? found : undefined;
+      });
+      expect(row).toMatchObject({ processedAt: null, lastError: expect.stringContaining("entry refused") });
+      expect(mailsFor(stuck!.reference)).toHaveLength(0);
+
+      await dropTrigger();
+      await waitForMails(stuck!.reference, 2);
+      const [done] = await database.db.select().from(outbox).where(eq(outbox.id, stuck!.outboxId));
+      expect(done).toMatchObject({ lastError: null });
+      expect(done!.processedAt).toBeInstanceOf(Date);
+    } finally {
+      await dropTrigger();
+    }
+  });
+
   it("sends once when several jobs of one delivery run at the same time", async () => {
     const d = await declareIncident(database.db, dir);
     await waitForMails(d.reference, 2);

@@ -47,9 +47,10 @@ export function createDeclarationIntake(
 ): PollLoop {
   const { db, logger } = ctx;
   const batchSize = options.batchSize ?? DECLARATION_BATCH;
-  async function round(): Promise<number> {
+  /** One batch, or the one declaration `only`; returns how many it handled. */
+  async function batch(only?: string): Promise<number> {
     const handled = await db.transaction(async (tx) => {
-      const rows = await claimDeclarations(tx, batchSize);
+      const rows = await claimDeclarations(tx, only ? 1 : batchSize, { only });
       if (rows.length === 0) return { declarations: 0, recipients: 0 };
       // The batch continues the trace of its first declaration, whose e-mails carry it on; the others'
       // e-mails carry the trace of the request that declared them.
@@ -62,6 +63,41 @@ export function createDeclarationIntake(
     });
     if (handled.recipients > 0) ctx.wakeDeliveryFanout();
     return handled.declarations;
+  }
+  /**
+   * A batch that fails is tried again one declaration at a time: one that cannot be handled (its main
+   * courante refusing an entry, say) must not hold back the alerts of all the others. It keeps its error
+   * and stays pending, tried again at every round.
+   */
+  async function round(): Promise<number> {
+    try {
+      return await batch();
+    } catch (err) {
+      logger.warn({ err }, "a batch of declarations failed; each is tried alone");
+      const pending = await db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.topic, "incident.declared"), isNull(outbox.processedAt)))
+        .orderBy(asc(outbox.createdAt))
+        .limit(batchSize);
+      let handled = 0;
+      for (const { id } of pending) {
+        try {
+          handled += await batch(id);
+        } catch (error) {
+          logger.error({ err: error, outboxId: id }, "declaration not handled; it stays pending");
+          // drizzle wraps the server's error, which says what went wrong, in `cause`.
+          const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+          const message = cause instanceof Error ? cause.message : String(cause);
+          await db
+            .update(outbox)
+            .set({ lastError: message.slice(0, 2000) })
+            .where(eq(outbox.id, id))
+            .catch(() => {});
+        }
+      }
+      return handled;
+    }
   }
   return pollLoop({
     round,
@@ -93,7 +129,7 @@ export async function handleIncidentDeclared(
       .where(eq(outbox.id, job.outboxId))
       .for("update");
     if (!own || own.processedAt) return { status: "already-processed", declarations: 0, recipients: 0 };
-    const others = await claimDeclarations(tx, DECLARATION_BATCH - 1, job.outboxId);
+    const others = await claimDeclarations(tx, DECLARATION_BATCH - 1, { except: job.outboxId });
     // Its own row's payload was checked before the handler ran.
     const rows = [
       { id: job.outboxId, aggregateId: job.aggregateId, payload: undefined, traceContext: undefined },
@@ -105,8 +141,11 @@ export async function handleIncidentDeclared(
   return result;
 }
 
-/** Declarations waiting (but `except`), oldest first, locked for this transaction; those others hold are skipped. */
-function claimDeclarations(tx: Tx, limit: number, except?: string) {
+/**
+ * Declarations waiting, oldest first, locked for this transaction; those others hold are skipped. `only`
+ * one of them, or all `except` one.
+ */
+function claimDeclarations(tx: Tx, limit: number, which: { only?: string; except?: string } = {}) {
   return tx
     .select({
       id: outbox.id,
@@ -119,7 +158,8 @@ function claimDeclarations(tx: Tx, limit: number, except?: string) {
       and(
         eq(outbox.topic, "incident.declared"),
         isNull(outbox.processedAt),
-        except ? ne(outbox.id, except) : undefined,
+        which.only ? eq(outbox.id, which.only) : undefined,
+        which.except ? ne(outbox.id, which.except) : undefined,
       ),
     )
     .orderBy(asc(outbox.createdAt))
