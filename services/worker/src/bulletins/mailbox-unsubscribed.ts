@@ -15,7 +15,7 @@ export function mailboxUnsubscribedMessageId(outboxId: string, address: string, 
 }
 
 export interface MailboxUnsubscribedResult {
-  status: "done" | "already-processed";
+  status: "done";
   recipients: number;
 }
 

@@ -17,7 +17,7 @@ export function retexReviewedMessageId(outboxId: string, userId: string, domain:
 }
 
 export interface RetexReviewedResult {
-  status: "done" | "already-processed";
+  status: "done";
   recipients: number;
 }
 

@@ -13,7 +13,7 @@ export function evidenceQuarantinedDedupeKey(fileId: string, userId: string): st
 }
 
 export interface EvidenceQuarantinedResult {
-  status: "done" | "already-processed" | "incident-missing";
+  status: "done" | "incident-missing";
   recipients: number;
 }
 

@@ -3,7 +3,7 @@ import type { WorkerContext } from "../context.ts";
 import { type ReconcileResult, reconcileIncidentTimers } from "../timers/reconcile-timers.ts";
 import { markProcessed } from "./outbox-row.ts";
 
-export type IncidentChangedResult = ReconcileResult | { status: "already-processed" };
+export type IncidentChangedResult = ReconcileResult;
 
 /**
  * Any change to an incident (transition, assignment, qualification, clock recorded) may change

@@ -16,7 +16,7 @@ export function incidentEscalatedMessageId(outboxId: string, userId: string, dom
 }
 
 export interface IncidentEscalatedResult {
-  status: "done" | "already-processed" | "incident-missing" | "no-longer-major";
+  status: "done" | "incident-missing" | "no-longer-major";
   recipients: number;
 }
 

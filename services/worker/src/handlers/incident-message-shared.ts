@@ -15,7 +15,7 @@ export function incidentMessageMessageId(entryId: string, userId: string, public
 }
 
 export interface IncidentMessageSharedResult {
-  status: "done" | "already-processed" | "incident-missing";
+  status: "done" | "incident-missing";
   recipients: number;
 }
 

@@ -16,7 +16,7 @@ export function invitationMessageId(invitationId: string, sendCount: number, dom
 }
 
 export interface InvitationSentResult {
-  status: "done" | "already-processed" | "closed";
+  status: "done" | "closed";
 }
 
 /**

@@ -16,7 +16,7 @@ import { enqueueOwedDeliveries } from "../queues.ts";
 export const PASSWORD_RESET_MAILS_PER_HOUR = 3;
 
 export interface PasswordResetRequestedResult {
-  status: "done" | "already-processed" | "no-account" | "expired" | "throttled";
+  status: "done" | "no-account" | "expired" | "throttled";
 }
 
 /**
