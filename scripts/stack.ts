@@ -1,9 +1,10 @@
 /**
  * Local stack for the demo: the API (which also serves the built web app) and the worker as child
  * processes with prefixed output, each under scripts/supervise.ts (restarted with backoff if it exits),
- * plus a development mail catcher when nothing answers on SMTP_URL.
+ * plus a development mail catcher when nothing answers on SMTP_URL, and a demo clamd when none answers.
  * `pnpm stack` builds the web app, migrates and seeds before running this. Ctrl-C stops everything.
  */
+import { existsSync } from "node:fs";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "@pris/config";
@@ -62,7 +63,7 @@ try {
   process.exit(1);
 }
 
-const commands: ConcurrentlyCommandInput[] = [
+const commands: Exclude<ConcurrentlyCommandInput, string>[] = [
   { name: "api", command: supervised("services/api/src/server.ts"), prefixColor: "cyan", cwd: ROOT },
   {
     name: "worker",
@@ -92,6 +93,33 @@ if (await reachable(smtp.host, smtp.port)) {
   mailHint = `WARNING: nothing answers on ${smtp.host}:${smtp.port} (SMTP_URL); e-mails will be retried`;
 }
 
+// The evidence files' scanner: the configured clamd if it answers; otherwise, where Debian's clamav-daemon is
+// installed, a private one on a socket of its own with the tests' small signature database (the EICAR test
+// file and nothing else: no signature download here); otherwise none, and every file stays unscannable.
+let scanHint: string;
+let stopClamd: (() => Promise<void>) | undefined;
+const clamdAnswers = config.CLAMD_SOCKET
+  ? await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ path: config.CLAMD_SOCKET }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    })
+  : await reachable(config.CLAMD_HOST, config.CLAMD_PORT);
+if (clamdAnswers) {
+  scanHint = "clamd answers where CLAMD_SOCKET / CLAMD_HOST say";
+} else if (existsSync("/usr/sbin/clamd")) {
+  const { startPrivateClamd } = await import("../tests/support/clamd.ts");
+  const clamd = await startPrivateClamd();
+  stopClamd = clamd.stop;
+  for (const c of commands) c.env = { ...c.env, CLAMD_SOCKET: clamd.socket };
+  scanHint = `a demo clamd on ${clamd.socket}, which knows only the EICAR test file (no signature download here)`;
+} else {
+  scanHint =
+    "WARNING: no clamd (install Debian's clamav-daemon, or set CLAMD_SOCKET): evidence files end unscannable";
+}
+
 const redis = hostAndPort(config.REDIS_URL, 6379);
 if (!(await reachable(redis.host, redis.port))) {
   console.warn(
@@ -118,6 +146,7 @@ void waitForApi(liveUrl, 120_000).then((up) => {
       "",
       `  PRIS is running: ${config.PUBLIC_URL}  (API docs: ${config.PUBLIC_URL}/docs)`,
       `  Mail: ${mailHint}`,
+      `  Antivirus: ${scanHint}`,
       "  Demo logins: see README.md (or the seed's output above). Ctrl-C stops everything.",
       "",
     ].join("\n"),
@@ -125,10 +154,14 @@ void waitForApi(liveUrl, 120_000).then((up) => {
 });
 
 result.then(
-  () => process.exit(0),
-  (events: { command: { name: string }; exitCode: number | string }[]) => {
+  async () => {
+    await stopClamd?.();
+    process.exit(0);
+  },
+  async (events: { command: { name: string }; exitCode: number | string }[]) => {
     const failed = events.filter((e) => e.exitCode !== 0).map((e) => `${e.command.name} (${e.exitCode})`);
     if (failed.length > 0) console.error(`stopped: ${failed.join(", ")} exited with an error`);
+    await stopClamd?.();
     process.exit(1);
   },
 );

@@ -28,6 +28,7 @@ import { type BulletinForMail, bulletinMailer } from "../../services/worker/src/
 import { migrateWithPasswordOnly } from "../support/migrate.ts";
 import {
   Children,
+  cpuSeconds,
   scratchDatabase,
   sinkPort,
   startServices,
@@ -47,16 +48,6 @@ const scratch = scratchDatabase(base.DATABASE_URL, "pris_bench_fanout");
 const children = new Children();
 const JWT_SECRET = randomUUID() + randomUUID();
 const PUBLIC_URL = "https://pris.bench.test";
-
-/** CPU seconds a process has used so far (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
 
 function rssMb(pid: number): number {
   try {

@@ -1,15 +1,17 @@
 /** What every benchmark script needs: a scratch database beside DATABASE_URL's, free ports, child servers. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { migrateWithPasswordOnly } from "../support/migrate.ts";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The API runs as the production image runs it (infra/Dockerfile's NODE_OPTIONS), unless told otherwise. */
-export const API_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? "--max-semi-space-size=32";
+export const API_NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS ?? "--max-semi-space-size=16";
 
 /**
  * The worker as docker-compose runs it: a bounded old space, so that V8 collects instead of growing the
@@ -103,15 +105,30 @@ export function startSink(port: number) {
 }
 
 /**
- * The API and the worker as production runs them, as child processes on a scratch database, with what
- * both need in common; `env` adds or overrides. Resolves once the API answers.
+ * The scratch database created and migrated, with the territory the benchmark's establishments are put
+ * in ('sud'); resolves with a small pool on it for the script's own reads and writes.
  */
-export async function startServices(
-  children: Children,
+export async function createBenchDatabase(scratch: ReturnType<typeof scratchDatabase>): Promise<pg.Pool> {
+  await scratch.create();
+  await migrateWithPasswordOnly(scratch.url);
+  const db = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  await db.query(`INSERT INTO territories (code, name) VALUES ('sud', 'Sud')`);
+  return db;
+}
+
+/** The SMTP sink started (its process adopted by `children`, stopped with them) and listening. */
+export async function listeningSink(children: Children) {
+  const sink = startSink(await sinkPort());
+  children.adopt(sink.child);
+  await sink.listening;
+  return sink;
+}
+
+/** What the API and the worker need in common as production runs them; `env` adds or overrides. */
+export function servicesEnv(
   env: Record<string, string> & { DATABASE_URL: string; REDIS_URL: string; SMTP_URL: string },
-  waitMs = 120_000,
-): Promise<{ origin: string; worker: ChildProcess }> {
-  const common = {
+): Record<string, string> {
+  return {
     QUEUE_PREFIX: `pris-bench-${Date.now()}`,
     NODE_ENV: "production",
     MAIL_FROM: "PRIS Cyber Santé <pris@pris.example>",
@@ -122,21 +139,98 @@ export async function startServices(
     MIGRATE_ON_START: "false",
     ...env,
   };
+}
+
+/** The API as a child process (BENCH_API_PORT or a free port); its origin once started, not yet answering. */
+async function launchApi(
+  children: Children,
+  env: Record<string, string>,
+): Promise<{ origin: string; api: ChildProcess }> {
   const port = await apiPort();
-  children.start("services/api/src/server.ts", {
-    ...common,
+  const api = children.start("services/api/src/server.ts", {
+    ...env,
     NODE_OPTIONS: API_NODE_OPTIONS,
     PORT: String(port),
     HOST: "127.0.0.1",
   });
-  const worker = children.start("services/worker/src/worker.ts", {
-    ...common,
-    NODE_OPTIONS: WORKER_NODE_OPTIONS,
-  });
-  const origin = `http://127.0.0.1:${port}`;
+  return { origin: `http://127.0.0.1:${port}`, api };
+}
+
+/** The API alone, with `env` (servicesEnv's); resolves with its origin once it answers. */
+export async function startApi(children: Children, env: Record<string, string>, waitMs = 120_000) {
+  const { origin } = await launchApi(children, env);
+  await waitFor(`${origin}/health/live`, waitMs);
+  return origin;
+}
+
+/** The worker as a child process, with `env` (servicesEnv's). */
+export function startWorkerProcess(children: Children, env: Record<string, string>): ChildProcess {
+  return children.start("services/worker/src/worker.ts", { ...env, NODE_OPTIONS: WORKER_NODE_OPTIONS });
+}
+
+/**
+ * The API and the worker as production runs them, as child processes on a scratch database, with what
+ * both need in common; `env` adds or overrides. `workers` worker processes (the production overlay runs
+ * two replicas). Resolves once the API answers.
+ */
+export async function startServices(
+  children: Children,
+  env: Record<string, string> & { DATABASE_URL: string; REDIS_URL: string; SMTP_URL: string },
+  waitMs = 120_000,
+  workers = 1,
+): Promise<{ origin: string; api: ChildProcess; worker: ChildProcess; workers: ChildProcess[] }> {
+  const common = servicesEnv(env);
+  const { origin, api } = await launchApi(children, common);
+  const started = Array.from({ length: workers }, () => startWorkerProcess(children, common));
+  const worker = started[0]!;
   // A shared machine may take a while to start two TypeScript processes.
   await waitFor(`${origin}/health/live`, waitMs);
-  return { origin, worker };
+  return { origin, api, worker, workers: started };
+}
+
+/**
+ * Runs a benchmark's main, then stops what it started (`stop` first, then the children), destroys the
+ * keep-alive agent, drops the scratch database unless BENCH_KEEP, and exits; an error sets exit code 1.
+ */
+export function runBench(
+  main: () => Promise<void>,
+  cleanup: { children: Children; scratch: { drop(): Promise<unknown> }; stop?: () => Promise<unknown> },
+): void {
+  main()
+    .catch((err) => {
+      console.error(err);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      httpAgent.destroy();
+      await cleanup.children.stopAll();
+      await cleanup.stop?.().catch(() => {});
+      if (!process.env.BENCH_KEEP) await cleanup.scratch.drop().catch(() => {});
+      process.exit();
+    });
+}
+
+/**
+ * CPU seconds (user and system) process `pid` has used so far, from /proc (Linux, 100 ticks a second):
+ * what a phase cost a process whatever the machine's load, where its wall time depends on it.
+ */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15 (proc(5)).
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds every PostgreSQL process of the machine has used so far (the server is shared with nothing else during a benchmark). */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") total += cpuSeconds(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 export function freePort(): Promise<number> {
@@ -169,6 +263,11 @@ export class Children {
   private readonly started: ChildProcess[] = [];
 
   /** `stdout: "inherit"` shows the server's log (its level set by LOG_LEVEL) among the benchmark's output. */
+  /** A process started elsewhere (the SMTP sink), stopped with the others. */
+  adopt(child: ChildProcess): void {
+    this.started.push(child);
+  }
+
   start(script: string, env: Record<string, string>, stdout: "ignore" | "inherit" = "ignore"): ChildProcess {
     // BENCH_CPU_PROF=worker,api: a V8 CPU profile of those children, written when they stop
     // (--cpu-prof is refused in NODE_OPTIONS).

@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { LocalEvidenceStorage } from "@pris/db";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertWebBuilt, DESKTOP, launchChromium, listen, WEB_DIST_DIR } from "../support/browser.ts";
-import { EICAR, type PrivateClamd, startPrivateClamd } from "../support/clamd.ts";
+import { EICAR, type PrivateClamd, scanPendingFiles, startPrivateClamd } from "../support/clamd.ts";
 import {
   createEstablishment,
   createUser,
@@ -17,8 +18,9 @@ import {
 
 /**
  * The establishment's RSSI hands over a screenshot and a suspicious attachment from the incident page:
- * the screenshot is listed clean with its SHA-256 and can be downloaded; the EICAR file is quarantined,
- * said so in French, and offers no download. Real Chromium, API and clamd.
+ * each is received at once and waits for the antivirus; once scanned (the worker's function, against a
+ * real clamd) the page shows the screenshot clean and downloadable, the EICAR file quarantined with no
+ * download, in French. Real Chromium, API and clamd.
  */
 describe("evidence files from the incident page", () => {
   let t: TestApp;
@@ -26,6 +28,8 @@ describe("evidence files from the incident page", () => {
   let evidenceDir: string;
   let baseUrl: string;
   let browser: Browser;
+  const scanAll = () =>
+    scanPendingFiles(t.db, { storage: new LocalEvidenceStorage(evidenceDir), clamd: { path: clamd.socket } });
 
   beforeAll(async () => {
     assertWebBuilt();
@@ -75,7 +79,11 @@ describe("evidence files from the incident page", () => {
     const input = page.locator('input[type="file"]');
     await input.setInputFiles({ name: "rançon.png", mimeType: "image/png", buffer: PNG });
     await page.getByRole("button", { name: "Envoyer le fichier" }).click();
-    await page.getByText("« rançon.png » a été ajouté et analysé : aucun virus détecté.").waitFor();
+    await page.getByText(/« rançon\.png » a été reçu et son empreinte inscrite/).waitFor();
+    await page.getByText("Analyse antivirus en cours").first().waitFor();
+    // The worker scans it (here the same function, run by the test); the page looks again by itself.
+    expect(await scanAll()).toBe(1);
+    await page.getByText("Sain", { exact: true }).first().waitFor();
     const link = page.getByRole("link", { name: "rançon.png" });
     await link.waitFor();
     const download = page.waitForEvent("download");
@@ -84,7 +92,8 @@ describe("evidence files from the incident page", () => {
 
     await input.setInputFiles({ name: "facture.pdf", mimeType: "application/pdf", buffer: EICAR });
     await page.getByRole("button", { name: "Envoyer le fichier" }).click();
-    await page.getByText(/« facture\.pdf » a été reçu mais mis en quarantaine/).waitFor();
+    await page.getByText(/« facture\.pdf » a été reçu et son empreinte inscrite/).waitFor();
+    expect(await scanAll()).toBe(1);
     await page.getByText("Infecté : mis en quarantaine").first().waitFor();
     expect(await page.getByRole("link", { name: "facture.pdf" }).count()).toBe(0);
   });

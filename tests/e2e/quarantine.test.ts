@@ -251,7 +251,9 @@ describe("the quarantine page", () => {
     expect(row).toMatchObject({ review: "attached", incidentId: incident!.id, establishmentId: hospital.id });
     await link.click();
     await page.waitForURL(new RegExp(`/incidents/${incident!.id}$`));
-    await page.getByText(reference).first().waitFor();
+    // The reference is also in the breadcrumb, collapsed (hidden) at 360 px once DSFR's script runs: wait
+    // for where it shows.
+    await page.getByText(reference).filter({ visible: true }).first().waitFor();
   });
 
   it("discards a message once confirmed, and says in French when a colleague was faster", async () => {

@@ -1,12 +1,25 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildApp } from "@pris/api";
-import { accessTraces, evidenceFiles, incidentLog } from "@pris/db";
+import {
+  accessTraces,
+  evidenceFiles,
+  incidentLog,
+  LocalEvidenceStorage,
+  receiveEvidence,
+  scanPendingEvidence,
+} from "@pris/db";
 import { and, desc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EICAR, type PrivateClamd, startPrivateClamd, TEST_MARKER } from "../support/clamd.ts";
+import {
+  EICAR,
+  type PrivateClamd,
+  scanPendingFiles,
+  startPrivateClamd,
+  TEST_MARKER,
+} from "../support/clamd.ts";
 import { testConfig } from "../support/env.ts";
 import {
   createApiKey,
@@ -95,6 +108,9 @@ const upload = (
     payload: body.payload,
   });
 };
+/** What the worker does after each upload (evidence.received): clamd scans what waits. */
+const scanAll = (socket = clamd.socket) =>
+  scanPendingFiles(t.db, { storage: new LocalEvidenceStorage(evidenceDir), clamd: { path: socket } });
 const list = (incident: string, headers: Headers) =>
   t.app.inject({ method: "GET", url: `/api/v1/incidents/${incident}/evidence`, headers });
 const download = (incident: string, file: string, headers: Headers) =>
@@ -130,17 +146,25 @@ describe("evidence files: upload, list, download", () => {
       sizeBytes: content.length,
       sha256: sha256(content),
       detectedType: "image/png",
-      scanStatus: "clean",
-      downloadable: true,
+      scanStatus: "pending",
+      downloadable: false,
       uploadedBy: { kind: "user" },
     });
+    // Not served before clamd's verdict.
+    const early = await download(incidentA, file.id, rssiA);
+    expect(early.statusCode).toBe(409);
+    expect(expectProblemInFrench(early).detail).toMatch(/pas encore été analysé/);
+    expect(await scanAll()).toBeGreaterThanOrEqual(1);
     // Stored under its id, never under the client's name.
     expect(storedFiles()).toContain(file.id);
     expect(storedFiles().some((n) => n.includes("rançon"))).toBe(false);
 
     const listed = await list(incidentA, rssiA);
     expect(listed.statusCode).toBe(200);
-    expect(listed.json().items.map((f: { id: string }) => f.id)).toContain(file.id);
+    expect(listed.json().items.find((f: { id: string }) => f.id === file.id)).toMatchObject({
+      scanStatus: "clean",
+      downloadable: true,
+    });
 
     const got = await download(incidentA, file.id, rssiA);
     expect(got.statusCode).toBe(200);
@@ -158,9 +182,21 @@ describe("evidence files: upload, list, download", () => {
     expect(entry).toMatchObject({ kind: "evidence_added", visibility: "shared" });
     expect(entry!.body).toMatchObject({
       file: { id: file.id, sha256: sha256(content), sizeBytes: content.length, detectedType: "image/png" },
-      scan: { status: "clean" },
+      scan: { status: "pending" },
     });
     expect(entry!.actorUserId).toBeTruthy();
+    // The verdict is an entry of its own, after it.
+    const [scanned] = await t.db
+      .select()
+      .from(incidentLog)
+      .where(and(eq(incidentLog.incidentId, incidentA), eq(incidentLog.kind, "evidence_scanned")))
+      .orderBy(desc(incidentLog.seq));
+    expect(scanned!.seq).toBeGreaterThan(entry!.seq);
+    expect(scanned!.body).toMatchObject({
+      file: { id: file.id, sha256: sha256(content) },
+      scan: { status: "clean" },
+      previous: "pending",
+    });
     const verified = await t.app.inject({
       method: "GET",
       url: `/api/v1/incidents/${incidentA}/log/verify`,
@@ -176,6 +212,7 @@ describe("evidence files: upload, list, download", () => {
     expect(byKey.json()).toMatchObject({ uploadedBy: { kind: "api_key" }, detectedType: null });
     const byPole = await upload(incidentA, analyst, log, "copie.log", "text/plain");
     expect(byPole.statusCode, byPole.body).toBe(201);
+    await scanAll();
     const got = await download(incidentA, byKey.json().id, analyst);
     expect(got.statusCode).toBe(200);
     expect(got.headers["content-type"]).toBe("application/octet-stream");
@@ -193,6 +230,7 @@ describe("evidence files: upload, list, download", () => {
       "x.png",
     );
     expect(html.json().detectedType).toBeNull();
+    await scanAll();
     const got = await download(incidentA, html.json().id, rssiA);
     expect(got.headers["content-type"]).toBe("application/octet-stream");
   });
@@ -207,6 +245,7 @@ describe("evidence files: upload, list, download", () => {
     expect(control.json().name).toBe("note[31mtxt.exe");
     const dots = await upload(incidentA, rssiA, Buffer.from("x"), "..");
     expect(dots.json().name).toBe("fichier");
+    await scanAll();
     for (const f of [traversal, windows, control]) {
       const got = await download(incidentA, f.json().id, rssiA);
       expect(got.statusCode).toBe(200);
@@ -236,8 +275,12 @@ describe("scanning: infected and unscannable files are quarantined", () => {
   test("the EICAR test file is infected, never served, and the pole is told", async () => {
     const res = await upload(incidentA, rssiA, EICAR, "eicar.com", "application/octet-stream");
     expect(res.statusCode, res.body).toBe(201);
-    expect(res.json()).toMatchObject({ scanStatus: "infected", downloadable: false });
-    expect(res.json().scanDetail).toMatch(/Eicar/);
+    expect(res.json()).toMatchObject({ scanStatus: "pending", downloadable: false });
+    await scanAll();
+    const verdict = async (id: string) =>
+      (await list(incidentA, rssiA)).json().items.find((f: { id: string }) => f.id === id);
+    expect(await verdict(res.json().id)).toMatchObject({ scanStatus: "infected", downloadable: false });
+    expect((await verdict(res.json().id)).scanDetail).toMatch(/Eicar/);
     for (const who of [rssiA, analyst]) {
       const got = await download(incidentA, res.json().id, who);
       expect(got.statusCode).toBe(409);
@@ -247,8 +290,9 @@ describe("scanning: infected and unscannable files are quarantined", () => {
     // A signature deep in a larger file is found too.
     const hidden = Buffer.concat([randomBytes(512 * 1024), Buffer.from(TEST_MARKER), randomBytes(1024)]);
     const marked = await upload(incidentA, rssiA, hidden, "rapport.docx");
-    expect(marked.json()).toMatchObject({ scanStatus: "infected" });
-    expect(marked.json().scanDetail).toMatch(/Pris\.Test\.Marker/);
+    await scanAll();
+    expect(await verdict(marked.json().id)).toMatchObject({ scanStatus: "infected" });
+    expect((await verdict(marked.json().id)).scanDetail).toMatch(/Pris\.Test\.Marker/);
     // The pole reads it in the main courante, and the incident moved on the live feed.
     const log = await t.app.inject({
       method: "GET",
@@ -257,17 +301,21 @@ describe("scanning: infected and unscannable files are quarantined", () => {
     });
     const entry = log
       .json()
-      .items.find((e: { body: { file?: { id: string } } }) => e.body.file?.id === res.json().id);
+      .items.find(
+        (e: { kind: string; body: { file?: { id: string } } }) =>
+          e.kind === "evidence_scanned" && e.body.file?.id === res.json().id,
+      );
     expect(entry.body.scan).toMatchObject({ status: "infected" });
     void analystId;
   });
 
   test("with clamd out of reach the file is unscannable and not served; the upload itself succeeds", async () => {
+    const noClamd = path.join(evidenceDir, "no-clamd.sock");
     const down = await buildApp(
       testConfig({
         DATABASE_URL: t.database.url,
         EVIDENCE_DIR: evidenceDir,
-        CLAMD_SOCKET: path.join(evidenceDir, "no-clamd.sock"),
+        CLAMD_SOCKET: noClamd,
         CLAMD_TIMEOUT_MS: "1000",
       }),
     );
@@ -278,8 +326,11 @@ describe("scanning: infected and unscannable files are quarantined", () => {
         ...withBody(rssiA, Buffer.from("journal du pare-feu"), "journal.txt"),
       });
       expect(res.statusCode, res.body).toBe(201);
-      expect(res.json()).toMatchObject({ scanStatus: "unscannable", downloadable: false });
-      expect(res.json().scanDetail).toMatch(/clamd injoignable/);
+      // The worker's scan finds no clamd.
+      await scanAll(noClamd);
+      const [row] = await t.db.select().from(evidenceFiles).where(eq(evidenceFiles.id, res.json().id));
+      expect(row).toMatchObject({ scanStatus: "unscannable" });
+      expect(row!.scanDetail).toMatch(/clamd injoignable/);
       for (const app of [down, t.app]) {
         const got = await app.inject({
           method: "GET",
@@ -313,15 +364,25 @@ describe("scanning: infected and unscannable files are quarantined", () => {
     }
   });
 
-  test("a file not yet scanned (pending) is not served", async () => {
+  test("a file not yet scanned (pending) is not served; a replayed scan does nothing", async () => {
     const res = await upload(incidentA, rssiA, PNG, "attente.png");
-    await t.db
-      .update(evidenceFiles)
-      .set({ scanStatus: "pending" })
-      .where(eq(evidenceFiles.id, res.json().id));
+    expect(res.json()).toMatchObject({ scanStatus: "pending", downloadable: false });
     const got = await download(incidentA, res.json().id, rssiA);
     expect(got.statusCode).toBe(409);
     expect(expectProblemInFrench(got).detail).toMatch(/pas encore été analysé/);
+    // The worker scans it once; the same outbox row replayed finds it scanned and records nothing more.
+    const deps = {
+      storage: new LocalEvidenceStorage(evidenceDir),
+      clamd: { path: clamd.socket },
+      clamdTimeoutMs: 5000,
+    };
+    expect(await scanPendingEvidence(t.db, deps, res.json().id)).toMatchObject({ status: "clean" });
+    const entries = async () =>
+      (await t.db.select().from(incidentLog).where(eq(incidentLog.incidentId, incidentA))).length;
+    const before = await entries();
+    expect(await scanPendingEvidence(t.db, deps, res.json().id)).toBeNull();
+    expect(await entries()).toBe(before);
+    expect((await download(incidentA, res.json().id, rssiA)).statusCode).toBe(200);
   });
 });
 
@@ -329,6 +390,28 @@ function withBody(headers: Headers, content: Buffer, name: string) {
   const body = multipartFile(content, name, "file", "text/plain");
   return { headers: { ...headers, ...body.headers }, payload: body.payload };
 }
+
+describe("a store that fails", () => {
+  test("fails the upload at once with nothing kept, even before it has read a byte (never waits forever)", async () => {
+    // A volume that cannot take the file: its directory is a plain file, so the store fails before reading.
+    const notADir = path.join(evidenceDir, "not-a-directory");
+    writeFileSync(notADir, "x");
+    const broken = new LocalEvidenceStorage(notADir);
+    const chunks = async function* () {
+      for (let i = 0; i < 80; i++) yield randomBytes(64 * 1024);
+    };
+    // Twenty at once, as an incident in a crisis gets them.
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () =>
+        receiveEvidence({ storage: broken, maxBytes: MAX_BYTES * 4 }, chunks()),
+      ),
+    );
+    for (const r of results) {
+      expect(r.status).toBe("rejected");
+      expect(String((r as PromiseRejectedResult).reason)).toMatch(/ENOTDIR|EEXIST/);
+    }
+  }, 10_000);
+});
 
 describe("scope, TLP and traces", () => {
   test("an RSSI of another establishment gets 404 on list, upload and download, with no hint", async () => {
@@ -356,6 +439,7 @@ describe("scope, TLP and traces", () => {
   test("under TLP:RED the ARS sees that a file exists but cannot download it; the establishment and the pole can", async () => {
     const res = await upload(majorRedA, rssiA, PNG, "ecran.png");
     expect(res.statusCode, res.body).toBe(201);
+    await scanAll();
     const seen = await list(majorRedA, ars);
     expect(seen.statusCode).toBe(200);
     expect(seen.json().items[0]).toMatchObject({ id: res.json().id, downloadable: false });
@@ -366,6 +450,7 @@ describe("scope, TLP and traces", () => {
     expect((await download(majorRedA, res.json().id, rssiA)).statusCode).toBe(200);
     // Under AMBER the ARS, who reads the major incident, downloads.
     const amber = await upload(incidentA, rssiA, PNG, "ecran.png");
+    await scanAll();
     expect((await download(incidentA, amber.json().id, ars)).statusCode).toBe(200);
     // The ARS only reads: it hands nothing over.
     expect((await upload(incidentA, ars, PNG, "ars.png")).statusCode).toBe(403);
@@ -373,6 +458,7 @@ describe("scope, TLP and traces", () => {
 
   test("every download is traced: who, when, which file", async () => {
     const file = (await upload(incidentA, rssiA, PNG, "trace.png")).json();
+    await scanAll();
     const before = new Date();
     expect((await download(incidentA, file.id, analyst)).statusCode).toBe(200);
     await t.app.accessTraces.flush();
@@ -385,6 +471,7 @@ describe("scope, TLP and traces", () => {
     expect(trace!.at.getTime()).toBeGreaterThanOrEqual(before.getTime() - 1000);
     // A refused download is not a read.
     const eicar = (await upload(incidentA, rssiA, EICAR, "e.com")).json();
+    await scanAll();
     await download(incidentA, eicar.id, analyst);
     await t.app.accessTraces.flush();
     const refused = await t.db.select().from(accessTraces).where(eq(accessTraces.userId, analystId));

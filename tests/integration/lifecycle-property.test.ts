@@ -195,7 +195,9 @@ test("random action sequences through the API follow the domain's machine", asyn
         missing: null,
       });
     }),
-    { numRuns: 50 },
+    // A fixed seed: the same 50 walks every run, which together reach every status (with a seed drawn
+    // each run, one in CI's leap-day run never reached "monitoring"). PROPERTY_SEED explores others.
+    { numRuns: 50, seed: Number(process.env.PROPERTY_SEED ?? 20261207) },
   );
   const target = await t.app.inject({
     method: "GET",

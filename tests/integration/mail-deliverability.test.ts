@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { dkimVerify } from "mailauth/lib/dkim/verify.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { bulletinDraft, seedNetwork } from "../support/bulletin-fixtures.ts";
-import { createUser, login, startTestApp, type TestApp } from "../support/fixtures.ts";
+import { createUser, declaration, login, startTestApp, type TestApp } from "../support/fixtures.ts";
 import { type ReceivedMail, startSmtpServer, type TestSmtpServer } from "../support/smtp.ts";
 import { sleep, waitUntil } from "../support/worker-fixtures.ts";
 
@@ -131,6 +131,36 @@ describe("what a receiving mail server checks", () => {
     }
     mailboxMessage = mine.find((m) => m.envelopeTo[0] === "ssi1@est.test")!;
     expect(mailboxMessage).toBeDefined();
+  });
+
+  test("incident e-mails, their parts encoded once for every recipient: DKIM passes, text and HTML read as written", async () => {
+    const second = await createUser(t.db, { role: "analyst" });
+    const rssi = await login(t.app, rssiEmail);
+    const title = "Rançongiciel : « dossiers patients » chiffrés — ÉCHEC des sauvegardes";
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/incidents",
+      headers: rssi.cookie,
+      payload: declaration({ title }),
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    const { id, reference } = res.json() as { id: string; reference: string };
+    const both = await waitUntil("both analysts' e-mails", () => {
+      const got = smtp.messages.filter((m) => m.parsed.messageId?.startsWith(`<incident-declared.${id}.`));
+      return got.length >= 2 && got;
+    });
+    expect(new Set(both.flatMap((m) => m.envelopeTo))).toContain(second.email);
+    for (const m of both) {
+      const [dkim] = await dkimResult(m);
+      expect(dkim?.status.result).toBe("pass");
+      expect(m.parsed.subject).toContain(reference);
+      expect(m.parsed.text).toContain(title);
+      expect(String(m.parsed.html)).toContain("Rançongiciel : « dossiers patients » chiffrés");
+      // The same body for both; each message its own headers.
+      expect(m.parsed.text).toBe(both[0]!.parsed.text);
+      expect(m.parsed.html).toBe(both[0]!.parsed.html);
+    }
+    expect(both[0]!.parsed.messageId).not.toBe(both[1]!.parsed.messageId);
   });
 
   test("a message altered on the way fails DKIM: the check can fail", async () => {

@@ -10,6 +10,7 @@ import { type PrivateDovecot, startDovecot } from "../support/dovecot.ts";
 import { createEstablishment, createUser, login } from "../support/fixtures.ts";
 import { type FullStack, startFullStack } from "../support/full-stack.ts";
 import { waitUntil } from "../support/worker-fixtures.ts";
+import { deepZip, nestedZipBomb } from "../support/zip-bomb.ts";
 
 const until = (check: () => Promise<boolean> | boolean, timeoutMs = 15_000) =>
   waitUntil("the intake to get there", check, timeoutMs);
@@ -72,12 +73,12 @@ function mailWithFiles(
   return { raw: `${head}\r\n\r\n${parts.join("")}--${boundary}--\r\n`, messageId };
 }
 
-async function intakeRow(messageId: string) {
+async function intakeRow(messageId: string, timeoutMs?: number) {
   let row: typeof mailIntake.$inferSelect | undefined;
   await until(async () => {
     [row] = await stack.t.db.select().from(mailIntake).where(eq(mailIntake.messageId, messageId));
     return row !== undefined;
-  });
+  }, timeoutMs);
   return row!;
 }
 
@@ -87,6 +88,15 @@ const files = (incidentId: string) =>
     .from(evidenceFiles)
     .where(eq(evidenceFiles.incidentId, incidentId))
     .orderBy(asc(evidenceFiles.createdAt), asc(evidenceFiles.id));
+
+/** The incident's files once the worker has scanned them all (outbox evidence.received). */
+async function scannedFiles(incidentId: string, count: number, timeoutMs = 15_000) {
+  await until(async () => {
+    const all = await files(incidentId);
+    return all.length >= count && all.every((f) => f.scanStatus !== "pending");
+  }, timeoutMs);
+  return files(incidentId);
+}
 
 const api = (url: string, headers: Record<string, string>) =>
   stack.t.app.inject({ method: "GET", url, headers });
@@ -102,7 +112,9 @@ beforeAll(async () => {
       EVIDENCE_DIR: evidenceDir,
       EVIDENCE_MAX_BYTES: String(EVIDENCE_MAX_BYTES),
       CLAMD_SOCKET: clamd.socket,
-      CLAMD_TIMEOUT_MS: "5000",
+      // clamd goes through 10,000 files of a bomb before MaxFiles stops it: a second when idle, more
+      // when two test files share the machine's two cores.
+      CLAMD_TIMEOUT_MS: "20000",
     },
   );
   const db = stack.t.db;
@@ -149,7 +161,7 @@ describe("a declaration by e-mail with attachments", () => {
     expect(row.outcome).toBe("declared");
     incidentId = row.incidentId!;
 
-    const stored = await files(incidentId);
+    const stored = await scannedFiles(incidentId, 2);
     expect(stored).toHaveLength(2);
     const png = stored.find((f) => f.sha256 === sha256(PNG))!;
     const eicar = stored.find((f) => f.sha256 === sha256(EICAR))!;
@@ -236,6 +248,48 @@ describe("a declaration by e-mail with attachments", () => {
   });
 });
 
+describe("a zip bomb attached to a message", () => {
+  it("is quarantined on the message's own incident, under the tests' clamd limits (the production ones)", async () => {
+    // 65,536 files of 1 kB in archives of archives, and an archive 30 archives deep: a few kilobytes each.
+    const wide = nestedZipBomb({ leafBytes: 1024, width: 16, depth: 4 }).archive;
+    const deep = deepZip(30);
+    const m = mailWithFiles(
+      { From: alphaMailbox, Subject: "Pièces jointes reçues par la comptabilité" },
+      "Les deux archives reçues hier.",
+      [
+        { name: "factures.zip", type: "application/zip", content: wide },
+        { name: "bons.zip", type: "application/zip", content: deep },
+      ],
+    );
+    await dovecot.append(m.raw);
+    const row = await intakeRow(m.messageId, 45_000);
+    expect(row.outcome).toBe("declared");
+    const stored = await scannedFiles(row.incidentId!, 2, 45_000);
+    expect(stored.map((f) => f.sha256).sort()).toEqual([sha256(wide), sha256(deep)].sort());
+    expect(stored.find((f) => f.sha256 === sha256(wide))?.scanDetail).toBe(
+      "Heuristics.Limits.Exceeded.MaxFiles",
+    );
+    expect(stored.find((f) => f.sha256 === sha256(deep))?.scanDetail).toBe(
+      "Heuristics.Limits.Exceeded.MaxRecursion",
+    );
+    for (const f of stored) {
+      expect(f).toMatchObject({ scanStatus: "infected", uploadedByMailIntakeId: row.id });
+      const got = await api(`/api/v1/incidents/${row.incidentId}/evidence/${f.id}/content`, rssiA);
+      expect(got.statusCode).toBe(409);
+      expect(got.json().code).toBe("evidence_infected");
+      expect(
+        (await api(`/api/v1/incidents/${row.incidentId}/evidence/${f.id}/content`, rssiB)).statusCode,
+      ).toBe(404);
+    }
+    // Nothing of the bombs anywhere else.
+    const elsewhere = await stack.t.db
+      .select()
+      .from(evidenceFiles)
+      .where(eq(evidenceFiles.sha256, sha256(wide)));
+    expect(elsewhere.map((f) => f.incidentId)).toEqual([row.incidentId]);
+  });
+});
+
 describe("a reply by e-mail with an attachment", () => {
   it("adds it to the incident it answers", async () => {
     const reference = (
@@ -250,7 +304,7 @@ describe("a reply by e-mail with an attachment", () => {
     await dovecot.append(m.raw);
     const row = await intakeRow(m.messageId);
     expect(row).toMatchObject({ outcome: "replied", incidentId });
-    const added = (await files(incidentId)).find((f) => f.sha256 === sha256(log));
+    const added = (await scannedFiles(incidentId, 3)).find((f) => f.sha256 === sha256(log));
     expect(added).toMatchObject({
       originalName: "journal.txt",
       scanStatus: "clean",
@@ -289,8 +343,7 @@ describe("a quarantined message's attachments", () => {
     });
     expect(attached.statusCode, attached.body).toBe(201);
     const { incidentId: bravoIncident } = attached.json() as { incidentId: string };
-    await until(async () => (await files(bravoIncident)).length === 1);
-    const [file] = await files(bravoIncident);
+    const [file] = await scannedFiles(bravoIncident, 1);
     expect(file).toMatchObject({
       originalName: "facture.png",
       detectedMime: "image/png",

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { establishments, incidentLog, incidents, mailIntake } from "@pris/db";
 import { startWorker, type WorkerHandle } from "@pris/worker";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PrivateDovecot, startDovecot } from "../support/dovecot.ts";
@@ -438,6 +438,74 @@ describe("each message once, by one reader", () => {
       .select({ id: incidents.id })
       .from(incidents)
       .where(and(eq(incidents.establishmentId, alpha.id), eq(incidents.title, "Panne de la messagerie")));
+    expect(declaredFor).toHaveLength(1);
+  });
+
+  it("a message committed but not flagged when the reader died is only flagged, not processed again", async () => {
+    await stack.worker.close();
+    const m = mail({ From: alphaMailbox, Subject: "Validé avant la panne" }, "Déjà enregistré.");
+    const uid = await dovecot.append(m.raw);
+    const [any] = await stack.t.db.select({ uidValidity: mailIntake.uidValidity }).from(mailIntake).limit(1);
+    // What the dead reader committed for this place: a row under another Message-ID, so that only its
+    // place in the mailbox says the message is done.
+    await stack.t.db.insert(mailIntake).values({
+      messageId: `<before-the-crash.${uid}@mail.test>`,
+      mailbox: "INBOX",
+      uidValidity: any!.uidValidity,
+      uid,
+      size: m.raw.length,
+      outcome: "quarantined",
+      quarantineReason: "unknown_sender",
+    });
+    stack.worker = await startWorker(stack.t.config, { intakePollMs: 300 });
+    await until(() => seen(uid), 15_000);
+    expect(await stack.t.db.select().from(mailIntake).where(eq(mailIntake.messageId, m.messageId))).toEqual(
+      [],
+    );
+    const declaredFor = await stack.t.db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(eq(incidents.title, "Validé avant la panne"));
+    expect(declaredFor).toEqual([]);
+  });
+
+  it("messages read together: one that fails stays unseen, the others are committed and flagged", async () => {
+    await stack.worker.close();
+    const before = mail({ From: alphaMailbox, Subject: "Lot, premier" }, "Premier du lot.");
+    const refused = mail({ From: alphaMailbox, Subject: "Lot, refusé" }, "Refusé par la base.");
+    const after = mail({ From: alphaMailbox, Subject: "Lot, dernier" }, "Dernier du lot.");
+    const uids: number[] = [];
+    for (const m of [before, refused, after]) uids.push(await dovecot.append(m.raw));
+    // A database that refuses one message's row: its batch's transaction fails whole.
+    await stack.t.db.execute(sql`
+      CREATE FUNCTION refuse_intake() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.subject = 'Lot, refusé' THEN RAISE EXCEPTION 'refused for the test'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_intake BEFORE INSERT ON mail_intake FOR EACH ROW EXECUTE FUNCTION refuse_intake();
+    `);
+    try {
+      stack.worker = await startWorker(stack.t.config, { intakePollMs: 300 });
+      expect((await intakeRow(before.messageId)).outcome).toBe("declared");
+      expect((await intakeRow(after.messageId)).outcome).toBe("declared");
+      await until(async () => (await seen(uids[0]!)) && (await seen(uids[2]!)), 10_000);
+      // Read again each round, and refused again: never flagged, never recorded.
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await seen(uids[1]!)).toBe(false);
+      expect(
+        await stack.t.db.select().from(mailIntake).where(eq(mailIntake.messageId, refused.messageId)),
+      ).toEqual([]);
+    } finally {
+      await stack.t.db.execute(sql`DROP TRIGGER refuse_intake ON mail_intake; DROP FUNCTION refuse_intake()`);
+    }
+    // Once the database takes it, it is processed, once.
+    expect((await intakeRow(refused.messageId)).outcome).toBe("declared");
+    await until(() => seen(uids[1]!), 10_000);
+    const declaredFor = await stack.t.db
+      .select({ id: incidents.id })
+      .from(incidents)
+      .where(and(eq(incidents.establishmentId, alpha.id), eq(incidents.title, "Lot, premier")));
     expect(declaredFor).toHaveLength(1);
   });
 

@@ -1,10 +1,15 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { evidenceFiles, incidentLog, incidents, LocalEvidenceStorage, mailIntake } from "@pris/db";
-import { createLogger, purgeClosedIncidents } from "@pris/worker";
+import {
+  createLogger,
+  purgeClosedIncidents,
+  purgeQuarantinedMessages,
+  sweepOrphanEvidence,
+} from "@pris/worker";
 import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
@@ -213,5 +218,156 @@ describe("retention of a closed incident's evidence and e-mails", () => {
       .where(and(eq(incidentLog.incidentId, recent.incidentId), eq(incidentLog.kind, "retention_purged")));
     expect(entries).toHaveLength(1);
     expect((await verify(recent.incidentId)).json()).toMatchObject({ valid: true });
+  });
+});
+
+describe("retention of quarantined e-mails never attached (RETENTION_QUARANTINE_DAYS, 90 by default)", () => {
+  const quarantined = async (
+    receivedDaysAgo: number,
+    extra: Partial<typeof mailIntake.$inferInsert> = {},
+  ) => {
+    uid += 1;
+    const [row] = await t.db
+      .insert(mailIntake)
+      .values({
+        messageId: `<quarantine-${uid}@ailleurs.example>`,
+        mailbox: "INBOX",
+        uidValidity: 1,
+        uid,
+        fromAddress: "jean.martin@ailleurs.example",
+        fromName: "Jean Martin",
+        subject: "Résultats d'analyse de Mme Durand",
+        size: 4321,
+        outcome: "quarantined",
+        quarantineReason: "unknown_sender",
+        bodyText: "Ci-joint le compte rendu de Mme Durand, née le 02/03/1950.",
+        attachments: [
+          { name: "durand.pdf", size: 99, sha256: "cd".repeat(32), contentType: "application/pdf" },
+        ],
+        receivedAt: new Date(Date.now() - receivedDaysAgo * DAY),
+        ...extra,
+      })
+      .returning();
+    return row!;
+  };
+  const rowOf = async (id: string) => (await t.db.select().from(mailIntake).where(eq(mailIntake.id, id)))[0]!;
+  const listed = async () =>
+    (
+      await t.app.inject({ method: "GET", url: "/api/v1/intake/quarantine?limit=200", headers: analyst })
+    ).json().items as { id: string }[];
+
+  test("past the period its content is blanked, never-reviewed or discarded; its Message-ID and hashes stay", async () => {
+    expect(t.config.RETENTION_QUARANTINE_DAYS).toBe(90);
+    const unread = await quarantined(91);
+    const discarded = await quarantined(120, { review: "discarded", reviewedAt: new Date() });
+    const recent = await quarantined(89);
+    // Attached to an establishment: its incident's retention decides, not this one.
+    const attachedIncident = (
+      await t.app.inject({
+        method: "POST",
+        url: "/api/v1/incidents",
+        headers: rssiA,
+        payload: declaration({ establishmentId }),
+      })
+    ).json().id as string;
+    const attached = await quarantined(200, {
+      review: "attached",
+      incidentId: attachedIncident,
+      establishmentId,
+      reviewedAt: new Date(),
+    });
+    expect((await listed()).map((m) => m.id)).toEqual(expect.arrayContaining([unread.id, recent.id]));
+
+    const { purged } = await purgeQuarantinedMessages(ctx());
+    expect(purged.sort()).toEqual([unread.id, discarded.id].sort());
+    for (const id of purged) {
+      const row = await rowOf(id);
+      expect(row).toMatchObject({
+        bodyText: "",
+        subject: "",
+        fromAddress: null,
+        fromName: null,
+        outcome: "quarantined",
+        quarantineReason: "unknown_sender",
+        size: 4321,
+      });
+      expect(row.messageId).toMatch(/^<quarantine-/);
+      expect(row.purgedAt).toBeInstanceOf(Date);
+      expect(row.attachments).toEqual([
+        { name: "", size: 99, sha256: "cd".repeat(32), contentType: "application/pdf" },
+      ]);
+      expect(JSON.stringify(row)).not.toMatch(/Durand|Martin|durand\.pdf/);
+    }
+    for (const kept of [recent, attached]) {
+      const row = await rowOf(kept.id);
+      expect(row.bodyText).toMatch(/Durand/);
+      expect(row.purgedAt).toBeNull();
+    }
+
+    // It leaves the pole's list and can no longer be attached or discarded.
+    const ids = (await listed()).map((m) => m.id);
+    expect(ids).toContain(recent.id);
+    expect(ids).not.toContain(unread.id);
+    const attach = await t.app.inject({
+      method: "POST",
+      url: `/api/v1/intake/quarantine/${unread.id}/attach`,
+      headers: analyst,
+      payload: { establishmentId },
+    });
+    expect(attach.statusCode).toBe(409);
+    expect(attach.json()).toMatchObject({ code: "quarantine_purged" });
+    expect(attach.json().detail).toMatch(/durée de conservation/);
+
+    // A second run purges nothing.
+    expect((await purgeQuarantinedMessages(ctx())).purged).toEqual([]);
+  });
+});
+
+describe("orphan bytes in the evidence store (named by no file, RETENTION_ORPHAN_HOURS old)", () => {
+  const HOUR = 3_600_000;
+  const pathOf = (key: string) => path.join(evidenceDir, key.slice(-2), key);
+  const age = (file: string, hours: number) => {
+    const when = new Date(Date.now() - hours * HOUR);
+    utimesSync(file, when, when);
+  };
+  const putBytes = async (hoursOld: number) => {
+    const key = randomUUID();
+    await storage.put(key, Readable.from([randomBytes(64)]));
+    age(pathOf(key), hoursOld);
+    return key;
+  };
+
+  test("old bytes named by no row go, young ones and those of a file stay; stale temporary files go", async () => {
+    expect(t.config.RETENTION_ORPHAN_HOURS).toBe(24);
+    const orphan = await putBytes(25);
+    const young = await putBytes(23);
+    const named = await incidentWithEvidence(null);
+    age(pathOf(named.fileId), 48);
+    const listedKeys: string[] = [];
+    for await (const object of storage.list()) listedKeys.push(object.key);
+    expect(listedKeys).toEqual(expect.arrayContaining([orphan, young, named.fileId]));
+    // A temporary file left by a process killed while writing, and one still being written.
+    const stale = `${pathOf(orphan)}.part-4242-1700000000000`;
+    writeFileSync(stale, "half");
+    age(stale, 30);
+    const writing = `${pathOf(young)}.part-4243-1700000000001`;
+    writeFileSync(writing, "half");
+    // Written now by this process's clock: the kernel stamps files with the machine's own, which the
+    // fixed-instant runs (libfaketime) shift away from.
+    age(writing, 0);
+
+    const { removed, temporaryFiles } = await sweepOrphanEvidence(ctx());
+    expect(removed).toEqual([orphan]);
+    expect(temporaryFiles).toBe(1);
+    expect(await storage.get(orphan)).toBeNull();
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(writing)).toBe(true);
+    expect(await storage.get(young)).not.toBeNull();
+    expect((await download(named.incidentId, named.fileId, analyst)).statusCode).toBe(200);
+
+    // Bytes still there for a file the retention purged are not kept either.
+    await t.db.update(evidenceFiles).set({ purgedAt: new Date() }).where(eq(evidenceFiles.id, named.fileId));
+    expect((await sweepOrphanEvidence(ctx())).removed).toEqual([named.fileId]);
+    expect((await sweepOrphanEvidence(ctx())).removed).toEqual([]);
   });
 });

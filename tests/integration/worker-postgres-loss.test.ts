@@ -1,14 +1,6 @@
 import { type App, buildApp } from "@pris/api";
 import type { Config } from "@pris/config";
-import {
-  bulletinDeliveries,
-  createDatabase,
-  type Database,
-  incidents,
-  mailDeliveries,
-  timers,
-  users,
-} from "@pris/db";
+import { bulletinDeliveries, createDatabase, type Database, mailDeliveries, timers, users } from "@pris/db";
 import { createQueues } from "@pris/worker";
 import { and, eq, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { Redis } from "ioredis";

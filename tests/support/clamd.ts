@@ -1,8 +1,16 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import {
+  type ClamdTarget,
+  type Db,
+  type EvidenceStorage,
+  evidenceFiles,
+  scanPendingEvidence,
+} from "@pris/db";
+import { eq } from "drizzle-orm";
 
 /**
  * The EICAR anti-virus test file (68 bytes): harmless, and found by every scanner. Built from two halves
@@ -21,6 +29,50 @@ export interface PrivateClamd {
   stop(): Promise<void>;
 }
 
+/**
+ * clamd's limits (clamd.conf(5)), the production settings' names. Past any of them, with AlertExceedsMax,
+ * clamd answers FOUND instead of OK: a zip bomb is quarantined, never served as clean.
+ */
+export interface ClamdLimits {
+  /** Longest INSTREAM accepted; at least EVIDENCE_MAX_BYTES. */
+  streamMaxLength: string;
+  /** Largest file scanned, the upload itself or one inside an archive; at least EVIDENCE_MAX_BYTES. */
+  maxFileSize: string;
+  /** Most bytes scanned for one upload, archives' contents unpacked and counted. */
+  maxScanSize: string;
+  /** Deepest nesting of archives in archives. */
+  maxRecursion: number;
+  /** Most files scanned inside one upload. */
+  maxFiles: number;
+  maxScanTimeMs: number;
+}
+
+/**
+ * The production limits (infra/k8s/base/clamd/clamd.conf), but for sizes twice EVIDENCE_MAX_BYTES' default: no
+ * test upload reaches them. A test of the limits themselves passes smaller ones, to be quick.
+ */
+export const TEST_CLAMD_LIMITS: ClamdLimits = {
+  streamMaxLength: "200M",
+  maxFileSize: "200M",
+  maxScanSize: "400M",
+  maxRecursion: 17,
+  maxFiles: 10000,
+  maxScanTimeMs: 120000,
+};
+
+/**
+ * Production's clamd settings (AlertExceedsMax, DisableCache, what a verdict says…): the tests' clamd
+ * keeps every one it does not set itself (its socket, directories, sizes and threads).
+ */
+const PRODUCTION_CONF = path.resolve(import.meta.dirname, "../../infra/k8s/base/clamd/clamd.conf");
+
+function productionSettings(except: Set<string>): string[] {
+  return readFileSync(PRODUCTION_CONF, "utf8")
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !line.startsWith("#") && !except.has(line.split(/\s+/)[0]!));
+}
+
 function accepts(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ path: socketPath });
@@ -37,7 +89,10 @@ function accepts(socketPath: string): Promise<boolean> {
  * database is written here, an .ndb (hex body signatures) holding the EICAR string and the tests' marker.
  * Loading it takes well under a second, against a minute for the official databases.
  */
-export async function startPrivateClamd(options: { maxThreads?: number } = {}): Promise<PrivateClamd> {
+export async function startPrivateClamd(
+  options: { maxThreads?: number; limits?: Partial<ClamdLimits> } = {},
+): Promise<PrivateClamd> {
+  const limits = { ...TEST_CLAMD_LIMITS, ...options.limits };
   const dir = mkdtempSync(path.join(tmpdir(), "pris-clamd-"));
   const db = path.join(dir, "db");
   const socket = path.join(dir, "clamd.sock");
@@ -46,24 +101,31 @@ export async function startPrivateClamd(options: { maxThreads?: number } = {}): 
     path.join(db, "pris-test.ndb"),
     `Eicar-Test-Signature:0:0:${EICAR.toString("hex")}\nPris.Test.Marker:0:*:${Buffer.from(TEST_MARKER).toString("hex")}\n`,
   );
+  const threads = options.maxThreads ?? 4;
+  const own: Record<string, string | number> = {
+    LocalSocket: socket,
+    DatabaseDirectory: db,
+    TemporaryDirectory: dir,
+    LogFile: path.join(dir, "clamd.log"),
+    LogTime: "no",
+    PidFile: path.join(dir, "clamd.pid"),
+    StreamMaxLength: limits.streamMaxLength,
+    MaxFileSize: limits.maxFileSize,
+    MaxScanSize: limits.maxScanSize,
+    MaxRecursion: limits.maxRecursion,
+    MaxFiles: limits.maxFiles,
+    MaxScanTime: limits.maxScanTimeMs,
+    // Each INSTREAM holds a thread while the file arrives: fewer threads than uploads in flight stalls the rest.
+    MaxThreads: threads,
+    MaxQueue: Math.max(100, threads * 4),
+    ReadTimeout: 30,
+    SelfCheck: 3600,
+  };
   writeFileSync(
     path.join(dir, "clamd.conf"),
     [
-      "Foreground yes",
-      `LocalSocket ${socket}`,
-      `DatabaseDirectory ${db}`,
-      `TemporaryDirectory ${dir}`,
-      `LogFile ${path.join(dir, "clamd.log")}`,
-      "LogTime no",
-      `PidFile ${path.join(dir, "clamd.pid")}`,
-      "StreamMaxLength 200M",
-      "MaxFileSize 200M",
-      "MaxScanSize 400M",
-      // Each INSTREAM holds a thread while the file arrives: fewer threads than uploads in flight stalls the rest.
-      `MaxThreads ${options.maxThreads ?? 4}`,
-      `MaxQueue ${Math.max(100, (options.maxThreads ?? 4) * 4)}`,
-      "ReadTimeout 30",
-      "SelfCheck 3600",
+      ...productionSettings(new Set([...Object.keys(own), "TCPSocket", "TCPAddr"])),
+      ...Object.entries(own).map(([k, v]) => `${k} ${v}`),
       "",
     ].join("\n"),
   );
@@ -101,4 +163,22 @@ export async function startPrivateClamd(options: { maxThreads?: number } = {}): 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Scans every file still pending, as the worker's `evidence.received` handler does (the same
+ * scanPendingEvidence, reading the store and a real clamd): for tests that run the API without a worker.
+ */
+export async function scanPendingFiles(
+  db: Db,
+  deps: { storage: EvidenceStorage; clamd: ClamdTarget; clamdTimeoutMs?: number },
+): Promise<number> {
+  const pending = await db
+    .select({ id: evidenceFiles.id })
+    .from(evidenceFiles)
+    .where(eq(evidenceFiles.scanStatus, "pending"));
+  for (const { id } of pending) {
+    await scanPendingEvidence(db, { clamdTimeoutMs: 5000, ...deps }, id);
+  }
+  return pending.length;
 }

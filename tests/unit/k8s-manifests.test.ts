@@ -3,7 +3,7 @@
 // built the way kustomize builds these (resources, strategic-merge patches, namespace, images) and the
 // result validated again, then the invariants the README promises.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Cluster, ScheduledBackup } from "@kubernetes-models/cloudnative-pg/postgresql.cnpg.io/v1";
 import { ConfigSchema } from "@pris/config";
@@ -12,9 +12,10 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Job } from "kubernetes-models/batch/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, Namespace, Service, ServiceAccount } from "kubernetes-models/v1";
+import { ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount } from "kubernetes-models/v1";
 import { describe, expect, test } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { TEST_CLAMD_LIMITS } from "../support/clamd.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const k8sDir = join(root, "infra/k8s");
@@ -30,6 +31,7 @@ type Validated = new (data: never) => { validate(): void };
 const MODELS: Record<string, Validated> = {
   "v1/ConfigMap": ConfigMap,
   "v1/Namespace": Namespace,
+  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
   "v1/Service": Service,
   "v1/ServiceAccount": ServiceAccount,
   "apps/v1/Deployment": Deployment,
@@ -98,20 +100,28 @@ function yamlFiles(dir: string): string[] {
   });
 }
 
-/** Strategic merge as kustomize does it for these patches: maps merged, lists of named items by name. */
+const deletes = (value: unknown) => isObject(value) && value.$patch === "delete";
+
+/**
+ * Strategic merge as kustomize does it for these patches: maps merged, lists of named items by name, and
+ * an item carrying `$patch: delete` removed.
+ */
 function merge(target: unknown, patch: unknown): unknown {
   if (Array.isArray(target) && Array.isArray(patch)) {
     const named = (list: unknown[]) => list.every((item) => isObject(item) && typeof item.name === "string");
     if (!named(target) || !named(patch)) return patch;
     const byName = (list: unknown[], name: unknown) =>
       list.find((item) => isObject(item) && item.name === name);
-    const merged = target.map((item) => {
+    const merged = target.flatMap((item) => {
       const over = byName(patch, (item as { name: string }).name);
-      return over === undefined ? item : merge(item, over);
+      if (over === undefined) return [item];
+      return deletes(over) ? [] : [merge(item, over)];
     });
     return [
       ...merged,
-      ...patch.filter((item) => byName(target, (item as { name: string }).name) === undefined),
+      ...patch.filter(
+        (item) => !deletes(item) && byName(target, (item as { name: string }).name) === undefined,
+      ),
     ];
   }
   if (isObject(target) && isObject(patch)) {
@@ -125,6 +135,7 @@ function merge(target: unknown, patch: unknown): unknown {
 
 type Kustomization = {
   resources?: string[];
+  configMapGenerator?: { name: string; files?: string[]; options?: { disableNameSuffixHash?: boolean } }[];
   patches?: { path: string }[];
   namespace?: string;
   images?: { name: string; newName?: string; newTag?: string }[];
@@ -145,6 +156,23 @@ function build(dir: string): Doc[] {
     referenced.add(path);
     return readDocs(path);
   });
+  for (const generator of kustomization.configMapGenerator ?? []) {
+    // With a hash suffix, kustomize would also rename every reference to the map: not built here.
+    expect(generator.options?.disableNameSuffixHash, `${generator.name} keeps its name`).toBe(true);
+    const data = (generator.files ?? []).map((entry) => {
+      const [key, source] = entry.includes("=") ? entry.split("=", 2) : [basename(entry), entry];
+      const path = resolve(dir, source!);
+      expect(existsSync(path), `${relative(root, file)} names ${source}, which exists`).toBe(true);
+      referenced.add(path);
+      return [key, readFileSync(path, "utf8")];
+    });
+    docs.push({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: generator.name },
+      data: Object.fromEntries(data),
+    } as Doc);
+  }
   for (const { path: entry } of kustomization.patches ?? []) {
     const path = resolve(dir, entry);
     expect(existsSync(path), `${relative(root, file)} names the patch ${entry}, which exists`).toBe(true);
@@ -157,7 +185,9 @@ function build(dir: string): Doc[] {
         matches,
         `${entry} patches ${typeOf(patch)} ${patch.metadata.name}, which the base has`,
       ).toHaveLength(1);
-      docs = docs.map((doc) => (matches.includes(doc) ? (merge(doc, patch) as Doc) : doc));
+      docs = deletes(patch)
+        ? docs.filter((doc) => !matches.includes(doc))
+        : docs.map((doc) => (matches.includes(doc) ? (merge(doc, patch) as Doc) : doc));
     }
   }
   if (kustomization.namespace) {
@@ -190,7 +220,7 @@ type PodSpec = {
   containers: Container[];
   initContainers?: Container[];
   securityContext?: Record<string, unknown>;
-  volumes?: { name: string; emptyDir?: unknown }[];
+  volumes?: { name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string } }[];
 };
 
 function podSpecOf(doc: Doc): PodSpec | undefined {
@@ -263,6 +293,7 @@ describe("Kubernetes manifests (infra/k8s)", () => {
       const workloads = docs.filter(podSpecOf);
       expect(workloads.map((doc) => doc.metadata.name).sort()).toEqual([
         "pris-api",
+        "pris-clamd",
         "pris-migrate",
         "pris-worker",
       ]);
@@ -301,13 +332,19 @@ describe("Kubernetes manifests (infra/k8s)", () => {
     const all = [...base, ...production, ...examples];
     expect(all.filter((doc) => doc.kind === "Secret").map((doc) => doc.metadata.name)).toEqual([]);
     const names = new Set(all.flatMap((doc) => secretNames(doc)));
-    expect([...names].sort()).toEqual(["pris-app", "pris-backup-s3", "pris-db-app", "pris-redis-auth"]);
+    expect([...names].sort()).toEqual([
+      "pris-app",
+      "pris-backup-s3",
+      "pris-db-app",
+      "pris-evidence-s3",
+      "pris-redis-auth",
+    ]);
     for (const name of names) expect(readme, name).toContain(`\`${name}\``);
   });
 
   test("every environment variable the manifests set is a setting of @pris/config", () => {
-    // Node's own, not PRIS's.
-    const runtime = new Set(["NODE_OPTIONS"]);
+    // Node's own and the AWS SDK's (the evidence bucket's credentials), not PRIS's.
+    const runtime = new Set(["NODE_OPTIONS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
     for (const doc of [...base, ...production]) {
       if (doc.kind === "ConfigMap" && doc.metadata.name === "pris-settings")
         for (const key of Object.keys(doc.data as object)) expect(settings, key).toContain(key);
@@ -377,7 +414,7 @@ describe("Kubernetes manifests (infra/k8s)", () => {
       true,
     );
     for (const container of production.flatMap(containersOf))
-      expect(container.image).toMatch(/^[^:]+\/pris-app:[\w.-]+$/);
+      expect(container.image).toMatch(/^([^:]+\/pris-app|clamav\/clamav):\d[\w.-]*$/);
     const cluster = production.find((doc) => doc.kind === "Cluster") as Doc & {
       spec: { instances: number; backup: { barmanObjectStore: { destinationPath: string } } };
     };
@@ -388,5 +425,77 @@ describe("Kubernetes manifests (infra/k8s)", () => {
       maxReplicas: number;
     };
     expect(hpa).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+  });
+
+  test("evidence files: API and worker share one store and one clamd, whose limits quarantine zip bombs", () => {
+    const settingsOf = (docs: Doc[]) =>
+      (
+        docs.find((doc) => doc.kind === "ConfigMap" && doc.metadata.name === "pris-settings") as Doc & {
+          data: Record<string, string>;
+        }
+      ).data;
+    const deployment = (docs: Doc[], name: string) => docs.find((doc) => doc.metadata.name === name) as Doc;
+    // Base: one ReadWriteMany claim mounted at EVIDENCE_DIR by both.
+    const claim = base.find((doc) => doc.kind === "PersistentVolumeClaim") as Doc & {
+      spec: { accessModes: string[] };
+    };
+    expect(claim.spec.accessModes).toEqual(["ReadWriteMany"]);
+    for (const name of ["pris-api", "pris-worker"]) {
+      const pod = podSpecOf(deployment(base, name)) as PodSpec;
+      const volume = pod.volumes?.find((v) => v.persistentVolumeClaim?.claimName === claim.metadata.name);
+      expect(volume, name).toBeDefined();
+      const mount = pod.containers[0]?.volumeMounts?.find((m) => m.name === volume?.name);
+      expect(mount?.mountPath, name).toBe(settingsOf(base).EVIDENCE_DIR);
+    }
+    // Production: a bucket, its credentials from a Secret, and no claim left behind.
+    expect(settingsOf(production).EVIDENCE_S3_BUCKET).toMatch(/\w/);
+    expect(production.some((doc) => doc.kind === "PersistentVolumeClaim")).toBe(false);
+    for (const name of ["pris-api", "pris-worker"]) {
+      const pod = podSpecOf(deployment(production, name)) as PodSpec;
+      expect(
+        pod.volumes?.some((v) => v.persistentVolumeClaim),
+        name,
+      ).toBe(false);
+      expect(
+        pod.containers[0]?.volumeMounts?.some((m) => m.name === "evidence"),
+        name,
+      ).toBe(false);
+      const env = pod.containers[0]?.env?.map((e) => e.name);
+      expect(env, name).toEqual(expect.arrayContaining(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]));
+    }
+
+    // clamd: the Service the settings name, on the port they name, with limits that fit them.
+    const settingsMap = settingsOf(production);
+    const service = production.find(
+      (doc) => doc.kind === "Service" && doc.metadata.name === settingsMap.CLAMD_HOST,
+    );
+    expect((service as Doc & { spec: { ports: { port: number }[] } }).spec.ports[0]?.port).toBe(
+      Number(settingsMap.CLAMD_PORT),
+    );
+    const conf = (
+      production.find((doc) => doc.metadata.name === "pris-clamd-config") as Doc & {
+        data: Record<string, string>;
+      }
+    ).data["clamd.conf"] as string;
+    const option = (name: string) => new RegExp(`^${name} (\\S+)$`, "m").exec(conf)?.[1];
+    const bytes = (size = "") => {
+      const [, n, unit] = /^(\d+)([KM]?)$/i.exec(size) ?? [];
+      return Number(n) * (unit?.toUpperCase() === "M" ? 1024 ** 2 : unit?.toUpperCase() === "K" ? 1024 : 1);
+    };
+    expect(option("TCPSocket")).toBe(settingsMap.CLAMD_PORT);
+    expect(option("AlertExceedsMax")).toBe("yes");
+    expect(option("DisableCache")).toBe("yes");
+    expect(bytes(option("StreamMaxLength"))).toBeGreaterThanOrEqual(Number(settingsMap.EVIDENCE_MAX_BYTES));
+    expect(bytes(option("MaxFileSize"))).toBeGreaterThanOrEqual(Number(settingsMap.EVIDENCE_MAX_BYTES));
+    expect(bytes(option("MaxScanSize"))).toBeGreaterThan(bytes(option("MaxFileSize")));
+    expect(Number(option("MaxScanTime"))).toBeLessThan(Number(settingsMap.CLAMD_TIMEOUT_MS));
+    // The tests' clamd counts archives the same way (only its sizes differ).
+    expect(Number(option("MaxRecursion"))).toBe(TEST_CLAMD_LIMITS.maxRecursion);
+    expect(Number(option("MaxFiles"))).toBe(TEST_CLAMD_LIMITS.maxFiles);
+    // Only the API and the worker reach it.
+    const ingress = production.find((doc) => doc.metadata.name === "pris-clamd-ingress")?.spec as {
+      ingress: { from: { podSelector: { matchExpressions: { values: string[] }[] } }[] }[];
+    };
+    expect(ingress.ingress[0]?.from[0]?.podSelector.matchExpressions[0]?.values).toEqual(["api", "worker"]);
   });
 });

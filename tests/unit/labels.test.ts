@@ -68,6 +68,11 @@ const BODIES: Record<(typeof LOG_ENTRY_KINDS)[number], Record<string, unknown>> 
     file: { id: ID, name: "rançon.png", sizeBytes: 1234, sha256: "ab".repeat(32), detectedType: "image/png" },
     scan: { status: "infected", detail: "Eicar-Signature" },
   },
+  evidence_scanned: {
+    file: { id: ID, name: "rançon.png", sha256: "ab".repeat(32) },
+    scan: { status: "infected", detail: "Eicar-Signature" },
+    previous: "pending",
+  },
   evidence_rescanned: {
     file: { id: ID, name: "journal.txt", sha256: "ab".repeat(32) },
     scan: { status: "clean", detail: null },

@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import { outboxValues } from "@pris/db";
 import {
   evidenceQuarantinedMessage,
+  evidenceReceivedMessage,
   incidentMessage,
   intakeAttachedMessage,
   isMailDeliveryTemplate,
@@ -86,6 +87,7 @@ describe("outbox payload schemas", () => {
       payload: { expiresAt: "2026-12-06T10:30:00.000Z" },
     },
     { topic: "bulletin.mailbox_unsubscribed", aggregateId: ID, payload: { establishmentId: ID } },
+    evidenceReceivedMessage(ID, ID),
     evidenceQuarantinedMessage(ID, ID),
     intakeAttachedMessage(ID, ID),
   ];

@@ -187,6 +187,18 @@ export const ConfigSchema = Type.Object({
     description:
       "Evidence files and e-mail bodies of a closed incident are kept this many days after its closure (5 years by default), then purged by the worker",
   }),
+  RETENTION_QUARANTINE_DAYS: Type.Integer({
+    minimum: 1,
+    default: 90,
+    description:
+      "Messages of the intake mailbox quarantined and never attached to an establishment are kept this many days after their receipt, then their content (text, subject, sender, attachments' names) is blanked by the worker",
+  }),
+  RETENTION_ORPHAN_HOURS: Type.Integer({
+    minimum: 1,
+    default: 24,
+    description:
+      "Worker: stored evidence bytes that no evidence file names (written, then their transaction rolled back) are deleted by the daily purge once this many hours old",
+  }),
   JWT_ISSUER: Type.String({ minLength: 1, default: "pris", description: "iss claim of access tokens" }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: "pris-api", description: "aud claim of access tokens" }),
   ACCESS_TOKEN_TTL_SECONDS: Duration("Lifetime of a bearer access token returned by login", 900, 60),

@@ -4,6 +4,7 @@ export * from "./audit-queries.ts";
 export * from "./catalog.ts";
 export * from "./client.ts";
 export * from "./column-record.ts";
+export * from "./declare-incident.ts";
 export * from "./directory-repository.ts";
 export * from "./evidence-store/index.ts";
 export * from "./exercise-queries.ts";

@@ -65,7 +65,10 @@ export const mailIntake = pgTable(
     reviewedByUserId: uuid("reviewed_by_user_id").references(() => users.id),
     reviewedAt: at("reviewed_at"),
     receivedAt: at("received_at").notNull().defaultNow(),
-    /** When the retention job blanked the body (RETENTION_CLOSED_DAYS after its incident's closure). */
+    /**
+     * When the retention job blanked the body (RETENTION_CLOSED_DAYS after its incident's closure), or, for
+     * a quarantined message never attached, its content (RETENTION_QUARANTINE_DAYS after its receipt).
+     */
     purgedAt: at("purged_at"),
   },
   (t) => [

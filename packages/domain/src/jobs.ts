@@ -38,7 +38,10 @@ export const MAINTENANCE_JOBS = {
   logCheckpointCatchUp: "log-checkpoint-catch-up",
   /** Daily: traces of access older than ACCESS_TRACE_RETENTION_DAYS are deleted. */
   pruneAccessTraces: "prune-access-traces",
-  /** Daily: evidence files and e-mail bodies of incidents closed over RETENTION_CLOSED_DAYS ago are purged. */
+  /**
+   * Daily: evidence files and e-mail bodies of incidents closed over RETENTION_CLOSED_DAYS ago are purged;
+   * so are quarantined e-mails never attached (RETENTION_QUARANTINE_DAYS) and stored bytes named by no file.
+   */
   purgeClosedIncidents: "purge-closed-incidents",
   /** Hourly: the sign-in throttle's failures older than a day are deleted. */
   pruneSignInRecords: "prune-sign-in-records",

@@ -26,6 +26,7 @@ export const LOG_ENTRY_KINDS = [
   "observables_added",
   "notification",
   "evidence_added",
+  "evidence_scanned",
   "evidence_rescanned",
   "retention_purged",
 ] as const;
@@ -47,6 +48,7 @@ export const LOG_ENTRY_KIND_LABELS: Record<LogEntryKind, string> = {
   observables_added: "Indicateurs",
   notification: "Courriel",
   evidence_added: "Pièce jointe",
+  evidence_scanned: "Analyse antivirus",
   evidence_rescanned: "Analyse antivirus",
   retention_purged: "Fin de conservation",
 };

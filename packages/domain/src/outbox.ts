@@ -55,6 +55,11 @@ export const OUTBOX_PAYLOAD_SCHEMAS = {
    */
   "bulletin.mailbox_unsubscribed": Type.Object({ establishmentId: UuidSchema }),
   /**
+   * A file was handed over on an incident and stored, not yet scanned: the worker scans it with clamd
+   * and records the verdict; until then it is never served. The aggregate is the incident.
+   */
+  "evidence.received": Type.Object({ incidentId: UuidSchema, fileId: UuidSchema }),
+  /**
    * A file handed over on an incident was found infected or could not be scanned: it is quarantined,
    * and the pole's analysts are e-mailed, once each per file. The aggregate is the incident.
    */
@@ -85,6 +90,7 @@ export type OutboxMessage = {
 
 /** The incident topics whose payload is the incident alone. */
 export type IncidentTopic = Exclude<Extract<OutboxTopic, `incident.${string}`>, "incident.message_shared">;
+export type EvidenceReceivedPayload = OutboxPayload<"evidence.received">;
 export type EvidenceQuarantinedPayload = OutboxPayload<"evidence.quarantined">;
 export type IntakeAttachedPayload = OutboxPayload<"intake.attached">;
 
@@ -93,11 +99,17 @@ export function incidentMessage(topic: IncidentTopic, incidentId: string): Outbo
   return { topic, aggregateId: incidentId, payload: { incidentId } };
 }
 
-/** A file was quarantined (infected or unscannable): the pole is told. */
+/** The pole attached a quarantined message to an establishment: its attachments are stored. */
 export function intakeAttachedMessage(incidentId: string, mailIntakeId: string): OutboxMessage {
   return { topic: "intake.attached", aggregateId: incidentId, payload: { mailIntakeId } };
 }
 
+/** A file was stored and waits for its scan. */
+export function evidenceReceivedMessage(incidentId: string, fileId: string): OutboxMessage {
+  return { topic: "evidence.received", aggregateId: incidentId, payload: { incidentId, fileId } };
+}
+
+/** A file was quarantined (infected or unscannable): the pole is told. */
 export function evidenceQuarantinedMessage(incidentId: string, fileId: string): OutboxMessage {
   return { topic: "evidence.quarantined", aggregateId: incidentId, payload: { incidentId, fileId } };
 }

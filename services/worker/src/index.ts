@@ -27,11 +27,14 @@ import { queueBulletinReminders } from "./bulletins/reminders.ts";
 import type { WorkerContext } from "./context.ts";
 import { pruneAccessTraces } from "./evidence/access-traces.ts";
 import { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+import { sweepOrphanEvidence } from "./evidence/orphan-sweep.ts";
+import { purgeQuarantinedMessages } from "./evidence/quarantine-retention.ts";
 import { purgeClosedIncidents } from "./evidence/retention.ts";
 import { scanExerciseReminders } from "./exercises/exercise-reminders.ts";
 import { handleRetexReviewed } from "./exercises/retex-reviewed.ts";
 import { handleBulletinPublished } from "./handlers/bulletin-published.ts";
 import { handleEvidenceQuarantined } from "./handlers/evidence-quarantined.ts";
+import { handleEvidenceReceived } from "./handlers/evidence-received.ts";
 import { handleIncidentChanged } from "./handlers/incident-changed.ts";
 import { createDeclarationIntake, handleIncidentDeclared } from "./handlers/incident-declared.ts";
 import { handleIncidentEscalated } from "./handlers/incident-escalated.ts";
@@ -69,12 +72,14 @@ import { createTimerRunner } from "./timers/timer-runner.ts";
 export { pruneSignInRecords } from "./auth/sign-in-records.ts";
 export { pruneAccessTraces } from "./evidence/access-traces.ts";
 export { issueDailyCheckpoint } from "./evidence/log-checkpoint.ts";
+export { sweepOrphanEvidence } from "./evidence/orphan-sweep.ts";
+export { purgeQuarantinedMessages } from "./evidence/quarantine-retention.ts";
 export { purgeClosedIncidents, type RetentionPurge } from "./evidence/retention.ts";
 export { authenticationVerdict, parseAuthenticationResults } from "./intake/authentication.ts";
 export { readMessage, stripQuotedHistory } from "./intake/message.ts";
 export { createLogger, type DestinationStream, type Logger } from "./logger.ts";
 export { renderExerciseMail } from "./mail/exercise-mail.ts";
-export { createMailTransport } from "./mail/transport.ts";
+export { createMailTransport, encodeBodies } from "./mail/transport.ts";
 export { createOutboxRelay, type OutboxRelay } from "./outbox-relay.ts";
 export * from "./queues.ts";
 
@@ -275,8 +280,17 @@ export async function startWorker(config: Config, options: StartWorkerOptions = 
             evidenceStorage = undefined;
             throw err;
           });
-          const { purged } = await purgeClosedIncidents({ ...ctx, storage: await evidenceStorage });
-          return { incidents: purged.length };
+          const storage = await evidenceStorage;
+          const { purged } = await purgeClosedIncidents({ ...ctx, storage });
+          // The same daily run ends what no closed incident's retention reaches: quarantined e-mails never
+          // attached, and bytes whose transaction rolled back.
+          const quarantine = await purgeQuarantinedMessages(ctx);
+          const orphans = await sweepOrphanEvidence({ ...ctx, storage });
+          return {
+            incidents: purged.length,
+            quarantinedMails: quarantine.purged.length,
+            orphanObjects: orphans.removed.length,
+          };
         }
         throw new UnrecoverableError(`unknown maintenance job ${job.name}`);
       },
@@ -470,6 +484,8 @@ async function processOutboxJob(ctx: WorkerContext, job: Job): Promise<unknown> 
         return await handlePasswordResetRequested(ctx, data, message.payload);
       case "bulletin.mailbox_unsubscribed":
         return await handleMailboxUnsubscribed(ctx, data, message.payload);
+      case "evidence.received":
+        return await handleEvidenceReceived(ctx, data, message.payload);
       case "evidence.quarantined":
         return await handleEvidenceQuarantined(ctx, data, message.payload);
       case "intake.attached":

@@ -87,6 +87,8 @@ const TOPIC_URGENCY: Record<OutboxTopic, Urgency> = {
   "invitation.sent": "bulk",
   "password.reset_requested": "prompt",
   "bulletin.mailbox_unsubscribed": "bulk",
+  // A scan holds a slot while clamd reads the file: it must not keep the pole's alerts waiting.
+  "evidence.received": "bulk",
   "evidence.quarantined": "prompt",
   "intake.attached": "prompt",
 };

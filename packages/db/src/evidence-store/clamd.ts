@@ -22,11 +22,11 @@ const END = Buffer.alloc(4);
  * One file streamed to clamd with the INSTREAM command (clamd(8)): "zINSTREAM\0", then chunks each
  * prefixed with its length as 4 bytes big-endian, then a zero length; clamd answers one line,
  * "stream: OK", "stream: <signature> FOUND" or "<reason> ERROR". Written by hand (about the size of a
- * client library's wrapper): the session is fed as the upload flows, so that the file is scanned while
- * it is stored, not read back afterwards.
+ * client library's wrapper): the session is fed chunk by chunk as the stored file is read back, with
+ * backpressure, never holding the file whole.
  *
  * A session never throws: clamd out of reach, closing early (a file over its StreamMaxLength), or
- * silent past the timeout makes the verdict "unscannable" with the reason, and the upload goes on.
+ * silent past the timeout makes the verdict "unscannable" with the reason.
  */
 export class ClamdSession {
   private readonly socket: net.Socket;

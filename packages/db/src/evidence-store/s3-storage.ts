@@ -1,8 +1,14 @@
 import type { Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Config } from "@pris/config";
-import { checkKey, type EvidenceStorage } from "./storage.ts";
+import { checkKey, type EvidenceStorage, isStorageKey, type StoredObject } from "./storage.ts";
 
 /**
  * An S3-compatible bucket. The multipart Upload of lib-storage streams the body in 8 MB parts (a few
@@ -63,5 +69,20 @@ export class S3EvidenceStorage implements EvidenceStorage {
 
   async remove(key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) }));
+  }
+
+  /** ListObjectsV2 under the prefix, a page (up to 1,000 keys) at a time. */
+  async *list(): AsyncIterable<StoredObject> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(this.prefix.length) ?? "";
+        if (isStorageKey(key) && object.LastModified) yield { key, modifiedAt: object.LastModified };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 }

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -17,9 +17,21 @@ export interface EvidenceStorage {
   /** The bytes under the key, or null when there are none. */
   get(key: string): Promise<Readable | null>;
   remove(key: string): Promise<void>;
+  /**
+   * Every object the store holds, with when it was last written: what the orphan sweep compares with the
+   * rows. Only id keys are listed (a local volume's unfinished temporary files are not objects).
+   */
+  list(): AsyncIterable<StoredObject>;
+}
+
+export interface StoredObject {
+  key: string;
+  modifiedAt: Date;
 }
 
 const SAFE_KEY = /^[0-9a-f-]{36}$/;
+
+export const isStorageKey = (name: string) => SAFE_KEY.test(name);
 
 export function checkKey(key: string) {
   if (!SAFE_KEY.test(key)) throw new Error(`evidence storage: not an id key: ${key}`);
@@ -63,6 +75,38 @@ export class LocalEvidenceStorage implements EvidenceStorage {
 
   async remove(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    for (const shard of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+      for (const name of await readdir(path.join(this.dir, shard)).catch(() => [] as string[])) {
+        if (!SAFE_KEY.test(name) || name.slice(-2) !== shard) continue;
+        const info = await stat(path.join(this.dir, shard, name)).catch(() => null);
+        if (info?.isFile()) yield { key: name, modifiedAt: info.mtime };
+      }
+    }
+  }
+
+  /**
+   * Temporary files (`<id>.part-…`) older than the cutoff: a process killed while writing leaves one
+   * behind (a failed write removes its own). Removes them and says how many.
+   */
+  async removeStaleTemporaryFiles(olderThan: Date): Promise<number> {
+    let removed = 0;
+    for (const shard of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+      for (const name of await readdir(path.join(this.dir, shard)).catch(() => [] as string[])) {
+        if (!/^[0-9a-f-]{36}\.part-\d+-\d+$/.test(name)) continue;
+        const file = path.join(this.dir, shard, name);
+        const info = await stat(file).catch(() => null);
+        if (info && info.mtime < olderThan) {
+          await rm(file, { force: true });
+          removed += 1;
+        }
+      }
+    }
+    return removed;
   }
 }
 

@@ -1,6 +1,6 @@
-import { appendLogEntries, incidents, mailDeliveries, type Tx } from "@pris/db";
+import { appendLogEntries, incidents, insertRecords, mailDeliveries, type Tx } from "@pris/db";
 import { currentTraceCarrier } from "@pris/telemetry";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 import type { BatchedTemplate } from "../mail/delivery-fanout.ts";
 
@@ -53,12 +53,11 @@ export async function recordNotifications(
     })),
   );
   if (rows.length === 0) return;
-  const created = await tx
-    .insert(mailDeliveries)
-    .values(rows)
-    .onConflictDoNothing({ target: mailDeliveries.dedupeKey })
-    .returning({ dedupeKey: mailDeliveries.dedupeKey });
-  const createdKeys = new Set(created.map((c) => c.dedupeKey));
+  // A burst's thousands of rows in one JSON parameter (insertRecords), not a VALUES list value by value.
+  const created = await tx.execute<{ dedupe_key: string }>(
+    sql`${insertRecords(mailDeliveries, rows)} ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key`,
+  );
+  const createdKeys = new Set(created.rows.map((c) => c.dedupe_key));
   // Only the run that created an incident's rows records them.
   const entries = notifications.flatMap((n) => {
     const recipients = n.recipients.filter((u) => createdKeys.has(n.dedupeKey(u.id))).length;

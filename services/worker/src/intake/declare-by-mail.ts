@@ -1,28 +1,14 @@
 import type { Config } from "@pris/config";
 import {
-  columnRecord,
+  declarationSettings,
   type establishments,
   firstLogEntry,
-  incidentClocks,
-  incidentLog,
-  incidents,
-  outbox,
-  outboxValues,
+  newIncident,
+  storeDeclaredIncident,
   type Tx,
 } from "@pris/db";
-import {
-  ackDueAt,
-  computeClocks,
-  declarationFromMail,
-  incidentMessage,
-  type Nis2Status,
-  nextDeadline,
-  suggestSeverityFor,
-  yearInZone,
-} from "@pris/domain";
-import { sql } from "drizzle-orm";
+import { declarationFromMail } from "@pris/domain";
 import { v7 as uuidv7 } from "uuid";
-import { timerPlanSettings } from "../timers/timer-state.ts";
 
 export interface MailDeclaration {
   establishment: typeof establishments.$inferSelect;
@@ -49,7 +35,6 @@ export async function declareByMail(
   config: Config,
   input: MailDeclaration,
 ): Promise<{ incidentId: string; reference: string; logEntryId: string }> {
-  const id = uuidv7();
   const now = input.at;
   const declaration = declarationFromMail({
     declarant: input.declarant,
@@ -58,68 +43,16 @@ export async function declareByMail(
     at: now,
     sentAt: input.sentAt,
   });
-  const { establishment } = input;
-  const suggestion = suggestSeverityFor(declaration, establishment.category);
-  const clocks = computeClocks(
-    {
-      awareAt: declaration.detectedAt,
-      personalDataBreach: declaration.personalData.breach,
-      nis2Status: establishment.nis2Status as Nis2Status,
-      nationalPortal: declaration.nationalPortal,
-    },
-    { timeZone: config.REGION_TIMEZONE, nationalPortalDueHours: config.NATIONAL_PORTAL_DUE_HOURS },
-  ).map((c) => ({ ...c, id: uuidv7(), incidentId: id }));
-  const ackDue = ackDueAt(suggestion.severity, now, timerPlanSettings(config).serviceLevels);
-  const incident: typeof incidents.$inferSelect = {
-    id,
-    reference: "",
-    establishmentId: establishment.id,
-    status: "new",
-    severity: suggestion.severity,
-    severitySuggested: suggestion.severity,
-    severityReasons: suggestion.reasons,
-    tlp: declaration.tlp,
-    title: declaration.title,
-    description: declaration.description,
-    declarant: declaration.declarant,
-    detectedAt: declaration.detectedAt,
-    startedAt: null,
-    ongoing: declaration.ongoing,
-    rsitClass: declaration.rsitClass,
-    rsitType: declaration.rsitType,
-    suspectedMalicious: declaration.suspectedMalicious,
-    affectedServices: declaration.affectedServices,
-    affectedServicesOther: null,
-    impactGrade: declaration.impactGrade,
-    spread: declaration.spread,
-    personalDataBreach: declaration.personalData.breach,
-    personalDataPeople: null,
-    measuresTaken: null,
-    supportRequested: false,
-    supportDetails: null,
-    nationalPortalDeclared: false,
-    nationalPortalReference: null,
-    nationalPortalDeclaredAt: null,
-    complaintFiled: false,
-    declaredByUserId: input.userId,
-    declaredByApiKeyId: null,
-    declaredAt: now,
-    updatedAt: now,
-    assigneeUserId: null,
-    previousStatus: null,
-    followUpAt: null,
+  const declared = newIncident({
+    declaration,
+    establishment: input.establishment,
+    declaredBy: { userId: input.userId },
     channel: "email",
-    mergedIntoId: null,
-    severityOverrideReason: null,
-    crisisCell: false,
-    escalatedAt: null,
-    acknowledgedAt: null,
-    containedAt: null,
-    closedAt: null,
-    closure: null,
-    ackDueAt: ackDue,
-    nextDeadlineAt: nextDeadline(ackDue, false, clocks),
-  };
+    now,
+    settings: declarationSettings(config),
+  });
+  const { incident, suggestion } = declared;
+  const id = incident.id;
   const logEntryId = uuidv7();
   const log = firstLogEntry({
     incidentId: id,
@@ -137,23 +70,12 @@ export async function declareByMail(
     at: now,
     actorUserId: input.userId,
   });
-  const year = yearInZone(now, config.REGION_TIMEZONE);
-  const doc = {
-    incident: columnRecord(incidents, incident),
-    observables: [],
-    clocks: clocks.map((c) => columnRecord(incidentClocks, c)),
-    log: columnRecord(incidentLog, { id: logEntryId, ...log }),
-    outbox: columnRecord(outbox, { id: uuidv7(), ...outboxValues(incidentMessage("incident.declared", id)) }),
-    scope: `incident:${config.REGION_CODE}`,
-    year,
-    prefix: `${config.REGION_CODE}-${year}-`,
-  };
-  const { rows } = await tx.execute<{ result: { outcome: string; reference?: string } }>(
-    sql`SELECT declare_incident(${JSON.stringify(doc)}::jsonb) AS result`,
-  );
-  const result = rows[0]!.result;
-  if (result.outcome !== "created" || !result.reference) {
-    throw new Error(`declare_incident answered ${result.outcome}`);
-  }
+  const result = await storeDeclaredIncident(tx, {
+    ...declared,
+    log: { id: logEntryId, ...log },
+    regionCode: config.REGION_CODE,
+    timeZone: config.REGION_TIMEZONE,
+  });
+  if (result.outcome !== "created") throw new Error(`declare_incident answered ${result.outcome}`);
   return { incidentId: id, reference: result.reference, logEntryId };
 }

@@ -5,7 +5,6 @@ import {
   type IntakeAttachment,
   type IntakeAuthentication,
   incidents,
-  mailDeliveries,
   mailIntake,
   type QuarantineReason,
   receiveEvidence,
@@ -14,7 +13,8 @@ import {
   writeOutbox,
 } from "@pris/db";
 import { displayFileName, incidentMessage } from "@pris/domain";
-import { eq, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
+import { v7 as uuidv7 } from "uuid";
 import type { WorkerContext } from "../context.ts";
 import { authenticationVerdict } from "./authentication.ts";
 import { declareByMail } from "./declare-by-mail.ts";
@@ -182,17 +182,134 @@ export async function storeAttachments(
   return recorded;
 }
 
+/** A message of the mailbox ready for its effect: parsed, or to be quarantined on what the server says. */
+export type IntakeItem =
+  | { place: MailboxPlace; size: number; message: IntakeMessage }
+  | { place: MailboxPlace; size: number; unread: UnreadSummary; reason: QuarantineReason };
+
+export interface UnreadSummary {
+  messageId: string;
+  fromAddress: string | null;
+  fromName: string | null;
+  subject: string;
+  sentAt: Date | null;
+  size: number;
+}
+
 /**
- * Processes one message in one transaction: its mail_intake row first (unique by Message-ID and by
- * place in the mailbox: a message processed before stops here), then its effect — a declaration and
- * its acknowledgement, an entry in the main courante it answers, or the quarantine, which is the row
- * itself. The caller flags the message \Seen only once this has committed.
+ * What the messages of one transaction look up once: the Message-IDs and places already recorded (read
+ * in one statement for the whole batch, then kept up to date as its rows are written), the senders and
+ * their establishments. Only the reader (one at a time, by its lock) writes mail_intake rows, so what
+ * was read at the start of the batch stays true; the unique keys remain the last word.
  */
-export async function processMessage(
+interface BatchLookups {
+  messageIds: Set<string>;
+  uids: Set<number>;
+  senders: Map<string, Sender>;
+  establishments: Map<string, typeof establishments.$inferSelect>;
+}
+
+function itemMessageId(item: IntakeItem): string {
+  return "message" in item ? item.message.messageId : item.unread.messageId;
+}
+
+async function lookupsFor(tx: Tx, items: IntakeItem[]): Promise<BatchLookups> {
+  const place = items[0]!.place;
+  const { rows } = await tx.execute<{ message_id: string; uid: string | number; here: boolean }>(sql`
+    SELECT message_id, uid, (mailbox = ${place.mailbox} AND uid_validity = ${place.uidValidity}) AS here
+    FROM mail_intake
+    WHERE message_id = ANY(${sql.param(items.map(itemMessageId))}::text[])
+       OR (mailbox = ${place.mailbox} AND uid_validity = ${place.uidValidity}
+           AND uid = ANY(${sql.param(items.map((i) => i.place.uid))}::bigint[]))
+  `);
+  return {
+    messageIds: new Set(rows.map((r) => r.message_id)),
+    uids: new Set(rows.filter((r) => r.here).map((r) => Number(r.uid))),
+    senders: new Map(),
+    establishments: new Map(),
+  };
+}
+
+/**
+ * Processes messages of one folder in one transaction, in the order given: a message recorded before,
+ * or earlier in the batch under the same Message-ID or place, is found done and stops there; the others
+ * get their effect and their mail_intake row. The caller flags them \Seen only once this has committed.
+ * Messages are taken until `budgetMs` has passed (at least one): the transaction holds the region's
+ * reference counter from its first declaration to its commit, and API declarations wait on it that
+ * long. Resolves with the outcomes of the messages taken, a prefix of `items`.
+ */
+export async function processBatch(
   ctx: WorkerContext,
+  items: IntakeItem[],
+  budgetMs = Number.POSITIVE_INFINITY,
+): Promise<IntakeOutcome[]> {
+  if (items.length === 0) return [];
+  const started = performance.now();
+  const outcomes = await ctx.db.transaction(async (tx) => {
+    const lookups = await lookupsFor(tx, items);
+    const taken: IntakeOutcome[] = [];
+    for (const item of items) {
+      if (taken.length > 0 && performance.now() - started > budgetMs) break;
+      taken.push(await processItemIn(ctx, tx, item, lookups));
+    }
+    return taken;
+  });
+  if (outcomes.some((o) => o.outcome === "declared")) ctx.wakeDeliveryFanout();
+  return outcomes;
+}
+
+async function processItemIn(
+  ctx: WorkerContext,
+  tx: Tx,
+  item: IntakeItem,
+  lookups: BatchLookups,
+): Promise<IntakeOutcome> {
+  const messageId = itemMessageId(item);
+  if (lookups.messageIds.has(messageId) || lookups.uids.has(item.place.uid)) {
+    return { outcome: "already-processed" };
+  }
+  const outcome =
+    "message" in item
+      ? await processMessageIn(ctx, tx, item.place, item.message, item.size, lookups)
+      : await quarantineUnreadIn(tx, item.place, item.unread, item.reason);
+  lookups.messageIds.add(messageId);
+  lookups.uids.add(item.place.uid);
+  return outcome;
+}
+
+/**
+ * A declared or answering message's row, written after its effect (it names the incident and the
+ * entry), with `also` — a statement that may read the row's id from `recorded` — in the same round
+ * trip. The batch looked the message up before its effect, under the reader's lock: a row there already
+ * is a race the unique keys catch, and the transaction is rolled back with what it wrote (the reader
+ * then takes its messages one at a time, and finds this one done).
+ */
+async function recordRow(tx: Tx, values: typeof mailIntake.$inferInsert, also: SQL): Promise<string> {
+  const inserted = tx
+    .insert(mailIntake)
+    .values(values)
+    .onConflictDoNothing()
+    .returning({ id: mailIntake.id });
+  const { rows } = await tx.execute<{ id: string }>(sql`
+    WITH recorded AS ${inserted}, also AS (${also})
+    SELECT id FROM recorded
+  `);
+  if (!rows[0]) throw new Error(`mail_intake already has ${values.messageId} or its place`);
+  return rows[0].id;
+}
+
+/**
+ * One message in the batch's transaction: its effect — a declaration and its acknowledgement, an entry in
+ * the main courante it answers, or the quarantine, which is the row itself — and its mail_intake row
+ * (unique by Message-ID and by place in the mailbox).
+ */
+async function processMessageIn(
+  ctx: WorkerContext,
+  tx: Tx,
   place: MailboxPlace,
   message: IntakeMessage,
   size: number,
+  lookups: BatchLookups,
 ): Promise<IntakeOutcome> {
   const { config } = ctx;
   const verdict = authenticationVerdict(message.authenticationResults, {
@@ -200,179 +317,152 @@ export async function processMessage(
     required: config.INTAKE_REQUIRE_AUTHENTICATION,
   });
   const attachments = attachmentsOf(ctx, message);
-  const result = await ctx.db.transaction(async (tx): Promise<IntakeOutcome> => {
-    const base = {
-      messageId: message.messageId,
-      ...place,
-      fromAddress: message.fromAddress,
-      fromName: message.fromName,
-      subject: message.subject.slice(0, 998),
-      sentAt: message.sentAt,
-      size,
-      bodyText: message.text,
-      attachments,
-      authentication: verdict.results,
-    };
-    const quarantine = async (reason: QuarantineReason): Promise<IntakeOutcome> => {
-      const inserted = await tx
-        .insert(mailIntake)
-        .values({ ...base, outcome: "quarantined", quarantineReason: reason })
-        .onConflictDoNothing()
-        .returning({ id: mailIntake.id });
-      return inserted.length > 0 ? { outcome: "quarantined", reason } : { outcome: "already-processed" };
-    };
-    if (await alreadyProcessed(tx, message.messageId, place)) return { outcome: "already-processed" };
-    if (verdict.failure) return quarantine("authentication_failed");
-    if (!message.fromAddress) return quarantine("unknown_sender");
-    const sender = await findSender(tx, message.fromAddress);
-    const answered = await answeredIncident(tx, config.REGION_CODE, message);
-    if (answered) {
-      // A reference the sender may not speak for attaches to nothing: not even a hint that it exists.
-      if (sender.establishmentIds.length === 0) return quarantine("unknown_sender");
-      if (!sender.establishmentIds.includes(answered.establishmentId)) return quarantine("forged_reference");
-      const [row] = await tx
-        .insert(mailIntake)
-        .values({
-          ...base,
-          outcome: "replied",
-          incidentId: answered.id,
-          establishmentId: answered.establishmentId,
-        })
-        .onConflictDoNothing()
-        .returning({ id: mailIntake.id });
-      if (!row) return { outcome: "already-processed" };
-      await tx
-        .select({ id: incidents.id })
-        .from(incidents)
-        .where(eq(incidents.id, answered.id))
-        .for("update");
-      const now = new Date();
-      const entry = await appendLogEntry(tx, {
-        incidentId: answered.id,
-        kind: "comment",
-        visibility: "shared",
-        body: {
-          text: message.text,
-          channel: "email",
-          from: message.fromAddress,
-          subject: message.subject,
-          messageId: message.messageId,
-          attachments,
-        },
-        actorUserId: sender.userId,
-        at: now,
-      });
-      await storeAttachments(ctx, tx, {
-        incidentId: answered.id,
-        mailIntakeId: row.id,
-        userId: sender.userId,
-        message,
-        attachments,
-        at: now,
-      });
-      // Touching the row announces it on the analysts' live feed (the incidents trigger); the outbox
-      // row lets the worker re-plan the incident's timers, as for an entry written in the page.
-      await tx.update(incidents).set({ updatedAt: now }).where(eq(incidents.id, answered.id));
-      await writeOutbox(tx, incidentMessage("incident.changed", answered.id));
-      await tx.update(mailIntake).set({ logEntryId: entry.id }).where(eq(mailIntake.id, row.id));
-      return { outcome: "replied", incidentId: answered.id, logEntryId: entry.id };
-    }
-    if (sender.establishmentIds.length === 0) return quarantine("unknown_sender");
-    if (message.automatic) return quarantine("automatic");
-    if (sender.establishmentIds.length > 1) return quarantine("ambiguous_sender");
-    const [establishment] = await tx
-      .select()
-      .from(establishments)
-      .where(eq(establishments.id, sender.establishmentIds[0]!));
-    const [row] = await tx
-      .insert(mailIntake)
-      .values({ ...base, outcome: "declared", establishmentId: establishment!.id })
-      .onConflictDoNothing()
-      .returning({ id: mailIntake.id });
-    if (!row) return { outcome: "already-processed" };
-    const declared = await declareByMail(tx, config, {
-      establishment: establishment!,
-      declarant: {
-        name: (sender.displayName ?? message.fromName ?? message.fromAddress).slice(0, 200),
-        email: message.fromAddress,
-        phone: sender.phone ?? "",
-      },
-      userId: sender.userId,
-      subject: message.subject,
-      text: message.text,
-      message: { from: message.fromAddress, messageId: message.messageId, attachments },
-      at: new Date(),
-      sentAt: message.sentAt,
-    });
-    await storeAttachments(ctx, tx, {
-      incidentId: declared.incidentId,
-      mailIntakeId: row.id,
-      userId: sender.userId,
-      message,
-      attachments,
-      at: new Date(),
-    });
-    await tx
-      .update(mailIntake)
-      .set({ incidentId: declared.incidentId, logEntryId: declared.logEntryId })
-      .where(eq(mailIntake.id, row.id));
-    // The acknowledgement goes through the delivery fan-out like the pole's own e-mails.
-    await tx
-      .insert(mailDeliveries)
-      .values({
-        dedupeKey: `intake.acknowledged:${row.id}`,
-        template: "intake-acknowledged",
-        subjectId: declared.incidentId,
-        userId: sender.userId,
-        toAddress: message.fromAddress,
-        messageId: intakeAcknowledgedMessageId(declared.incidentId, mailDomain(config)),
-      })
-      .onConflictDoNothing({ target: mailDeliveries.dedupeKey });
-    return { outcome: "declared", incidentId: declared.incidentId, reference: declared.reference };
-  });
-  if (result.outcome === "declared") ctx.wakeDeliveryFanout();
-  return result;
-}
-
-/** A message too large to read is quarantined on what the server says of it, unread. */
-export async function quarantineUnread(
-  ctx: WorkerContext,
-  place: MailboxPlace,
-  summary: {
-    messageId: string;
-    fromAddress: string | null;
-    fromName: string | null;
-    subject: string;
-    sentAt: Date | null;
-    size: number;
-  },
-  reason: QuarantineReason,
-): Promise<IntakeOutcome> {
-  return ctx.db.transaction(async (tx) => {
-    if (await alreadyProcessed(tx, summary.messageId, place)) return { outcome: "already-processed" };
+  const base = {
+    messageId: message.messageId,
+    ...place,
+    fromAddress: message.fromAddress,
+    fromName: message.fromName,
+    subject: message.subject.slice(0, 998),
+    sentAt: message.sentAt,
+    size,
+    bodyText: message.text,
+    attachments,
+    authentication: verdict.results,
+  };
+  const quarantine = async (reason: QuarantineReason): Promise<IntakeOutcome> => {
     const inserted = await tx
       .insert(mailIntake)
-      .values({
-        ...summary,
-        subject: summary.subject.slice(0, 998),
-        ...place,
-        outcome: "quarantined",
-        quarantineReason: reason,
-      })
+      .values({ ...base, outcome: "quarantined", quarantineReason: reason })
       .onConflictDoNothing()
       .returning({ id: mailIntake.id });
     return inserted.length > 0 ? { outcome: "quarantined", reason } : { outcome: "already-processed" };
+  };
+  if (verdict.failure) return quarantine("authentication_failed");
+  if (!message.fromAddress) return quarantine("unknown_sender");
+  let sender = lookups.senders.get(message.fromAddress);
+  if (!sender) {
+    sender = await findSender(tx, message.fromAddress);
+    lookups.senders.set(message.fromAddress, sender);
+  }
+  const answered = await answeredIncident(tx, config.REGION_CODE, message);
+  if (answered) {
+    // A reference the sender may not speak for attaches to nothing: not even a hint that it exists.
+    if (sender.establishmentIds.length === 0) return quarantine("unknown_sender");
+    if (!sender.establishmentIds.includes(answered.establishmentId)) return quarantine("forged_reference");
+    await tx.select({ id: incidents.id }).from(incidents).where(eq(incidents.id, answered.id)).for("update");
+    const now = new Date();
+    const entry = await appendLogEntry(tx, {
+      incidentId: answered.id,
+      kind: "comment",
+      visibility: "shared",
+      body: {
+        text: message.text,
+        channel: "email",
+        from: message.fromAddress,
+        subject: message.subject,
+        messageId: message.messageId,
+        attachments,
+      },
+      actorUserId: sender.userId,
+      at: now,
+    });
+    // Touching the incident's row announces the entry on the analysts' live feed (the incidents
+    // trigger), in the statement that writes the message's row; the outbox row lets the worker re-plan
+    // the incident's timers, as for an entry written in the page.
+    const row = await recordRow(
+      tx,
+      {
+        ...base,
+        outcome: "replied",
+        incidentId: answered.id,
+        establishmentId: answered.establishmentId,
+        logEntryId: entry.id,
+      },
+      sql`UPDATE incidents SET updated_at = ${now} WHERE id = ${answered.id}`,
+    );
+    await storeAttachments(ctx, tx, {
+      incidentId: answered.id,
+      mailIntakeId: row,
+      userId: sender.userId,
+      message,
+      attachments,
+      at: now,
+    });
+    await writeOutbox(tx, incidentMessage("incident.changed", answered.id));
+    return { outcome: "replied", incidentId: answered.id, logEntryId: entry.id };
+  }
+  if (sender.establishmentIds.length === 0) return quarantine("unknown_sender");
+  if (message.automatic) return quarantine("automatic");
+  if (sender.establishmentIds.length > 1) return quarantine("ambiguous_sender");
+  const establishmentId = sender.establishmentIds[0]!;
+  let establishment = lookups.establishments.get(establishmentId);
+  if (!establishment) {
+    [establishment] = await tx.select().from(establishments).where(eq(establishments.id, establishmentId));
+    lookups.establishments.set(establishmentId, establishment!);
+  }
+  const declared = await declareByMail(tx, config, {
+    establishment: establishment!,
+    declarant: {
+      name: (sender.displayName ?? message.fromName ?? message.fromAddress).slice(0, 200),
+      email: message.fromAddress,
+      phone: sender.phone ?? "",
+    },
+    userId: sender.userId,
+    subject: message.subject,
+    text: message.text,
+    message: { from: message.fromAddress, messageId: message.messageId, attachments },
+    at: new Date(),
+    sentAt: message.sentAt,
   });
+  // Its row and its acknowledgement in one statement, the acknowledgement going through the delivery
+  // fan-out like the pole's own e-mails.
+  const row = await recordRow(
+    tx,
+    {
+      ...base,
+      outcome: "declared",
+      establishmentId: establishment!.id,
+      incidentId: declared.incidentId,
+      logEntryId: declared.logEntryId,
+    },
+    sql`
+      INSERT INTO mail_deliveries (id, dedupe_key, template, subject_id, user_id, to_address, message_id)
+      SELECT ${uuidv7()}::uuid, 'intake.acknowledged:' || recorded.id, 'intake-acknowledged',
+             ${declared.incidentId}::uuid, ${sender.userId}::uuid, ${message.fromAddress}::text,
+             ${intakeAcknowledgedMessageId(declared.incidentId, mailDomain(config))}::text
+      FROM recorded
+      ON CONFLICT (dedupe_key) DO NOTHING`,
+  );
+  await storeAttachments(ctx, tx, {
+    incidentId: declared.incidentId,
+    mailIntakeId: row,
+    userId: sender.userId,
+    message,
+    attachments,
+    at: new Date(),
+  });
+  return { outcome: "declared", incidentId: declared.incidentId, reference: declared.reference };
 }
 
-async function alreadyProcessed(tx: Tx, messageId: string, place: MailboxPlace): Promise<boolean> {
-  const { rows } = await tx.execute(sql`
-    SELECT 1 FROM mail_intake
-    WHERE message_id = ${messageId}
-       OR (mailbox = ${place.mailbox} AND uid_validity = ${place.uidValidity} AND uid = ${place.uid})
-    LIMIT 1
-  `);
-  return rows.length > 0;
+/** A message too large to read, or unreadable, is quarantined on what the server says of it. */
+async function quarantineUnreadIn(
+  tx: Tx,
+  place: MailboxPlace,
+  summary: UnreadSummary,
+  reason: QuarantineReason,
+): Promise<IntakeOutcome> {
+  const inserted = await tx
+    .insert(mailIntake)
+    .values({
+      ...summary,
+      subject: summary.subject.slice(0, 998),
+      ...place,
+      outcome: "quarantined",
+      quarantineReason: reason,
+    })
+    .onConflictDoNothing()
+    .returning({ id: mailIntake.id });
+  return inserted.length > 0 ? { outcome: "quarantined", reason } : { outcome: "already-processed" };
 }
 
 export type { IntakeAuthentication };

@@ -1,9 +1,9 @@
 import { mailIntake } from "@pris/db";
-import { and, eq, max } from "drizzle-orm";
+import { and, eq, inArray, max } from "drizzle-orm";
 import { ImapFlow, type MessageEnvelopeObject } from "imapflow";
 import pg from "pg";
 import type { WorkerContext } from "../context.ts";
-import { type IntakeOutcome, type MailboxPlace, processMessage, quarantineUnread } from "./intake-effects.ts";
+import { type IntakeItem, type IntakeOutcome, type MailboxPlace, processBatch } from "./intake-effects.ts";
 import { readMessage } from "./message.ts";
 
 export interface MailboxReaderOptions {
@@ -29,6 +29,60 @@ async function lastProcessedUid(ctx: WorkerContext, mailbox: string, uidValidity
     .from(mailIntake)
     .where(and(eq(mailIntake.mailbox, mailbox), eq(mailIntake.uidValidity, uidValidity)));
   return Number(row?.last ?? 0);
+}
+
+/** The UIDs among these that have their mail_intake row in this UIDVALIDITY. */
+async function recordedUids(
+  ctx: WorkerContext,
+  mailbox: string,
+  uidValidity: number,
+  uids: number[],
+): Promise<Set<number>> {
+  const rows = await ctx.db
+    .select({ uid: mailIntake.uid })
+    .from(mailIntake)
+    .where(
+      and(
+        eq(mailIntake.mailbox, mailbox),
+        eq(mailIntake.uidValidity, uidValidity),
+        inArray(mailIntake.uid, uids),
+      ),
+    );
+  return new Set(rows.map((r) => Number(r.uid)));
+}
+
+/**
+ * How many messages one FETCH brings and one transaction at most takes, and how many bytes of sources
+ * a batch holds in memory (a message larger than that is a batch of its own).
+ */
+const BATCH_MESSAGES = 50;
+const BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * A transaction takes messages of its batch until this much time has passed: it holds the region's
+ * reference counter from its first declaration to its commit, and the API's declarations wait on it.
+ */
+const TRANSACTION_BUDGET_MS = 100;
+
+/** The bytes of a batch's sources that are fetched (a message too large is not). */
+function fetchedBytes(batch: { size: number }[], maxMessageBytes: number): number {
+  return batch.reduce((sum, m) => sum + (m.size > maxMessageBytes ? 0 : m.size), 0);
+}
+
+/** The listed messages in batches by count and by bytes of the sources to fetch, in the order given. */
+function* batches<T extends { size: number }>(listed: T[], maxMessageBytes: number): Generator<T[]> {
+  let batch: T[] = [];
+  let bytes = 0;
+  for (const m of listed) {
+    const fetched = fetchedBytes([m], maxMessageBytes);
+    if (batch.length > 0 && (batch.length >= BATCH_MESSAGES || bytes + fetched > BATCH_BYTES)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(m);
+    bytes += fetched;
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** What the server says of a message, for one quarantined unread (too large, or not parseable). */
@@ -74,10 +128,11 @@ function sleep(ms: number, signal: { stopped: boolean }, wakeUp: (fn: () => void
  * a Redis lock can be lost in a wipe or a failover with its holder still reading. The lock is not what
  * makes messages processed once (the mail_intake row is): it keeps replicas from racing for each one.
  *
- * Each round lists the unseen messages, then fetches, processes and commits them one by one, and flags
- * each \Seen only after its transaction committed. Between rounds the connection IDLEs: a new message
- * (IMAP EXISTS) starts a round at once, and a poll timer starts one anyway, for servers without IDLE
- * and notifications lost on the way.
+ * Each round lists the unseen messages, flags at once those already recorded (a crash between a commit
+ * and its flag), then fetches the others by batches, one FETCH each, processes a batch's messages in a
+ * transaction or a few (processBatch) and flags them \Seen in one STORE only after that committed.
+ * Between rounds the connection IDLEs: a new message (IMAP EXISTS) starts a round at once, and a poll
+ * timer starts one anyway, for servers without IDLE and notifications lost on the way.
  */
 export function createMailboxReader(ctx: WorkerContext, options: MailboxReaderOptions = {}): MailboxReader {
   const { config, logger } = ctx;
@@ -140,6 +195,104 @@ export function createMailboxReader(ctx: WorkerContext, options: MailboxReaderOp
     });
   }
 
+  /**
+   * Commits the items' effects, then flags them \Seen in one STORE: in transactions of a few messages
+   * (processBatch), each flagged only once it has committed. A transaction that fails is rolled back
+   * whole and its messages are taken again one per transaction: each that can be is committed and
+   * flagged, one that cannot stays unseen (read again next round) and its error goes up once the others
+   * are done.
+   */
+  async function commitAndFlag(client: ImapFlow, items: IntakeItem[]): Promise<number> {
+    let done = 0;
+    let rest = items;
+    while (rest.length > 0 && !state.stopped && leader) {
+      let outcomes: IntakeOutcome[];
+      try {
+        outcomes = await processBatch(ctx, rest, TRANSACTION_BUDGET_MS);
+      } catch (err) {
+        if (rest.length === 1) throw err;
+        logger.warn({ err }, "intake batch failed; its messages are taken one at a time");
+        let failure: unknown;
+        for (const item of rest) {
+          if (state.stopped || !leader) break;
+          try {
+            const [outcome] = await processBatch(ctx, [item]);
+            await flagSeen(client, [item], [outcome!]);
+            done++;
+          } catch (itemErr) {
+            logger.warn({ err: itemErr, uid: item.place.uid }, "intake message failed; it stays unseen");
+            failure ??= itemErr;
+          }
+        }
+        if (failure) throw failure;
+        return done;
+      }
+      const taken = rest.slice(0, outcomes.length);
+      // Only now: the effects are committed. A crash before this line leaves the messages unseen, and
+      // the next round finds their rows and only flags them.
+      await flagSeen(client, taken, outcomes);
+      done += taken.length;
+      rest = rest.slice(outcomes.length);
+    }
+    return done;
+  }
+
+  async function flagSeen(client: ImapFlow, items: IntakeItem[], outcomes: IntakeOutcome[]) {
+    await client.messageFlagsAdd(
+      items.map((i) => i.place.uid),
+      ["\\Seen"],
+      { uid: true },
+    );
+    for (const [i, item] of items.entries()) {
+      const outcome = outcomes[i]!.outcome;
+      ctx.metrics.intakeMessages.inc({ outcome });
+      logger.info({ uid: item.place.uid, outcome }, "intake message processed");
+    }
+  }
+
+  /** The sources of these messages, in one FETCH. */
+  async function fetchSources(client: ImapFlow, uids: number[]): Promise<Map<number, Buffer>> {
+    const sources = new Map<number, Buffer>();
+    if (uids.length === 0) return sources;
+    for await (const m of client.fetch(uids, { uid: true, source: true }, { uid: true })) {
+      if (m.source) sources.set(m.uid, m.source);
+    }
+    return sources;
+  }
+
+  /** A batch's messages read: their sources in one FETCH, each parsed (or to quarantine unread). */
+  async function prepare(
+    client: ImapFlow,
+    batch: { uid: number; size: number; envelope: MessageEnvelopeObject | undefined }[],
+    uidValidity: number,
+  ): Promise<IntakeItem[]> {
+    const sources = await fetchSources(
+      client,
+      batch.filter((m) => m.size <= config.INTAKE_MAX_MESSAGE_BYTES).map((m) => m.uid),
+    );
+    const items: IntakeItem[] = [];
+    for (const m of batch) {
+      const place: MailboxPlace = { mailbox, uidValidity, uid: m.uid };
+      if (m.size > config.INTAKE_MAX_MESSAGE_BYTES) {
+        items.push({ place, size: m.size, unread: summaryOf(m, uidValidity), reason: "too_large" });
+        continue;
+      }
+      const source = sources.get(m.uid);
+      // Gone since it was listed (expunged by someone else): nothing to do.
+      if (!source) continue;
+      const message = await readMessage(source).catch((err: unknown) => {
+        logger.warn({ err, uid: m.uid }, "intake message unreadable; quarantined");
+        return undefined;
+      });
+      items.push(
+        message
+          ? { place, size: m.size, message }
+          : { place, size: m.size, unread: summaryOf(m, uidValidity), reason: "unreadable" },
+      );
+    }
+    return items;
+  }
+
   async function round(client: ImapFlow): Promise<number> {
     const box = client.mailbox;
     if (!box) throw new Error("mailbox not open");
@@ -153,39 +306,40 @@ export function createMailboxReader(ctx: WorkerContext, options: MailboxReaderOp
     // "N:*" names the last message even when its UID is below N (RFC 3501): those are filtered out.
     const candidates = [...new Set([...unseen, ...newer.filter((uid) => uid > last)])];
     if (candidates.length === 0) return 0;
-    // Listed first, fetched one by one: no other command may run inside a FETCH's iteration.
+    // Those recorded at their place already (a crash between a commit and its flag) are only flagged,
+    // not read again.
+    const recorded = await recordedUids(ctx, mailbox, uidValidity, candidates);
+    if (recorded.size > 0) {
+      await client.messageFlagsAdd([...recorded], ["\\Seen"], { uid: true });
+      ctx.metrics.intakeMessages.inc({ outcome: "already-processed" }, recorded.size);
+    }
+    const toRead = candidates.filter((uid) => !recorded.has(uid));
+    if (toRead.length === 0) return recorded.size;
+    // Listed first, then fetched by batches: no other command may run inside a FETCH's iteration.
     const listed: { uid: number; size: number; envelope: MessageEnvelopeObject | undefined }[] = [];
-    for await (const m of client.fetch(
-      candidates,
-      { uid: true, size: true, envelope: true },
-      { uid: true },
-    )) {
+    for await (const m of client.fetch(toRead, { uid: true, size: true, envelope: true }, { uid: true })) {
       listed.push({ uid: m.uid, size: m.size ?? 0, envelope: m.envelope });
     }
-    let done = 0;
-    for (const m of listed.sort((a, b) => a.uid - b.uid)) {
+    const all = [
+      ...batches(
+        listed.sort((a, b) => a.uid - b.uid),
+        config.INTAKE_MAX_MESSAGE_BYTES,
+      ),
+    ];
+    let done = recorded.size;
+    // The next batch is fetched and parsed while this one's transactions run: IMAP and the parse meet the
+    // waits on PostgreSQL. Its STORE queues behind that FETCH on the connection, still after the commit.
+    // Not beside a message larger than a batch: at most one such message is held at a time, as before.
+    const small = (batch: (typeof all)[number] | undefined) =>
+      batch !== undefined && fetchedBytes(batch, config.INTAKE_MAX_MESSAGE_BYTES) <= BATCH_BYTES;
+    let ahead: Promise<IntakeItem[]> | undefined;
+    for (let i = 0; i < all.length; i++) {
+      const items = await (ahead ?? prepare(client, all[i]!, uidValidity));
+      ahead = small(all[i]) && small(all[i + 1]) ? prepare(client, all[i + 1]!, uidValidity) : undefined;
+      // A round that ends before it (stopped, or failed) leaves it: its messages stay unseen.
+      ahead?.catch(() => {});
       if (state.stopped || !leader) break;
-      const place: MailboxPlace = { mailbox, uidValidity, uid: m.uid };
-      let outcome: IntakeOutcome;
-      if (m.size > config.INTAKE_MAX_MESSAGE_BYTES) {
-        outcome = await quarantineUnread(ctx, place, summaryOf(m, uidValidity), "too_large");
-      } else {
-        const fetched = await client.fetchOne(String(m.uid), { source: true }, { uid: true });
-        if (fetched === false || !fetched.source) continue;
-        const message = await readMessage(fetched.source).catch((err: unknown) => {
-          logger.warn({ err, uid: m.uid }, "intake message unreadable; quarantined");
-          return undefined;
-        });
-        outcome = message
-          ? await processMessage(ctx, place, message, m.size)
-          : await quarantineUnread(ctx, place, summaryOf(m, uidValidity), "unreadable");
-      }
-      // Only now: the effects are committed. A crash before this line leaves the message unseen, and
-      // the next round finds its row and only flags it.
-      await client.messageFlagsAdd(String(m.uid), ["\\Seen"], { uid: true });
-      ctx.metrics.intakeMessages.inc({ outcome: outcome.outcome });
-      logger.info({ uid: m.uid, outcome: outcome.outcome }, "intake message processed");
-      done++;
+      done += await commitAndFlag(client, items);
     }
     return done;
   }

@@ -14,6 +14,7 @@ import {
 } from "./batch-fanout.ts";
 import { loadIncidentsForMail, renderIncidentDeclaredMail } from "./incident-declared-mail.ts";
 import type { RenderedMail } from "./templates.ts";
+import { type EncodedMail, encodeBodies } from "./transport.ts";
 
 /**
  * The incident e-mails the pole waits for, sent in batches straight from mail_deliveries rather than one
@@ -76,19 +77,22 @@ export function createDeliveryFanout(ctx: WorkerContext, options: FanoutOptions)
   const { logger } = ctx;
 
   async function prepare(tx: Tx, batch: Delivery[]): Promise<(d: Delivery) => Promise<Prepared>> {
-    // Once per subject. Declarations, the bulk of a burst, are read in one query; the rest one query
-    // after another: the batch's connection runs one statement at a time.
+    // Once per subject, rendered and MIME-encoded for all its recipients. Declarations, the bulk of a
+    // burst, are read in one query; the rest one query after another: the batch's connection runs one
+    // statement at a time.
     const declared = await loadIncidentsForMail(tx, [
       ...new Set(batch.filter((d) => d.template === "incident-declared").map((d) => d.subjectId)),
     ]);
-    const rendered = new Map<string, RenderedMail | undefined>();
+    const rendered = new Map<string, EncodedMail | undefined>();
     for (const d of batch) {
       const key = `${d.template}:${d.subjectId}`;
       if (rendered.has(key)) continue;
+      let content: RenderedMail | undefined;
       if (d.template === "incident-declared") {
         const incident = declared.get(d.subjectId);
-        rendered.set(key, incident && renderIncidentDeclaredMail(incident, ctx.config));
-      } else rendered.set(key, await render(ctx, tx, d));
+        content = incident && renderIncidentDeclaredMail(incident, ctx.config);
+      } else content = await render(ctx, tx, d);
+      rendered.set(key, content && (await encodeBodies(content)));
     }
     const alive = connectionWatch(tx);
     return async (d) => {

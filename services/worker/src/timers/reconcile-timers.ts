@@ -1,4 +1,4 @@
-import { type Db, type Tx, timers } from "@pris/db";
+import { type Db, insertRecords, type Tx, timers } from "@pris/db";
 import { planTimers, timerKey } from "@pris/domain";
 import { and, inArray, isNotNull, isNull, sql } from "drizzle-orm";
 import { loadTimerStates, type TimerPayload, timerPlanSettings } from "./timer-state.ts";
@@ -111,24 +111,22 @@ export async function reconcileTimers(
   }
   let inserted = 0;
   if (missing.length > 0) {
-    const rows = await tx
-      .insert(timers)
-      .values(
-        missing.map((p) => ({
-          kind: p.kind,
-          subjectId: p.subjectId,
-          dueAt: p.dueAt,
-          payload: {
-            incidentId: p.incidentId,
-            deadline: p.deadline.toISOString(),
-            ...(p.clockKind ? { clockKind: p.clockKind } : {}),
-          } satisfies TimerPayload,
-        })),
-      )
-      // Another reconciliation of the same incident committed the same timers first.
-      .onConflictDoNothing({ target: [timers.subjectId, timers.kind, timers.dueAt] })
-      .returning({ id: timers.id });
-    inserted = rows.length;
+    const rows = missing.map((p) => ({
+      kind: p.kind,
+      subjectId: p.subjectId,
+      dueAt: p.dueAt,
+      payload: {
+        incidentId: p.incidentId,
+        deadline: p.deadline.toISOString(),
+        ...(p.clockKind ? { clockKind: p.clockKind } : {}),
+      } satisfies TimerPayload,
+    }));
+    // A burst's declarations plan thousands of timers: one JSON parameter (insertRecords). Another
+    // reconciliation of the same incident may have committed the same timers first.
+    const { rowCount } = await tx.execute(
+      sql`${insertRecords(timers, rows)} ON CONFLICT (subject_id, kind, due_at) DO NOTHING`,
+    );
+    inserted = rowCount ?? 0;
   }
   return { status: "done", inserted, cancelled, revived };
 }

@@ -1,5 +1,5 @@
 import type { Config } from "@pris/config";
-import { incidentClocks, incidents, type Tx } from "@pris/db";
+import { incidentClocks, incidents, serviceLevels, type Tx } from "@pris/db";
 import type {
   ClockKind,
   IncidentStatus,
@@ -21,12 +21,7 @@ export function timerPlanSettings(
   >,
 ): TimerPlanSettings {
   return {
-    serviceLevels: {
-      P1: config.SLA_ACK_MINUTES_P1,
-      P2: config.SLA_ACK_MINUTES_P2,
-      P3: config.SLA_ACK_MINUTES_P3,
-      P4: config.SLA_ACK_MINUTES_P4,
-    },
+    serviceLevels: serviceLevels(config),
     remindBeforeMinutes: config.SLA_REMIND_BEFORE_MINUTES,
   };
 }

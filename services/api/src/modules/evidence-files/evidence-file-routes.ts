@@ -37,7 +37,7 @@ function malformedUpload(err: unknown): never {
   );
 }
 
-/** Files handed over on an incident: upload (streamed, scanned, chained), list, download. */
+/** Files handed over on an incident: upload (streamed, chained; scanned by the worker), list, download. */
 const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app;
   const deps: EvidenceDeps = {
@@ -67,12 +67,14 @@ const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "uploadEvidenceFile",
-        summary: "Hand a file over on an incident: stored, scanned by ClamAV, chained in the main courante",
+        summary:
+          "Hand a file over on an incident: stored, chained in the main courante, then scanned by ClamAV",
         description:
           "multipart/form-data with one file in the field `file` (a screenshot, a log, a suspicious attachment). " +
           "The file is streamed (never held whole), its SHA-256, size and type told from its bytes are written, " +
-          "with who and when, into the main courante's hash chain, and it is scanned by ClamAV as it arrives: " +
-          "`scanStatus` says whether it can be downloaded (clean) or is quarantined (infected, unscannable). " +
+          "with who and when, into the main courante's hash chain. It is answered `pending`: the worker then " +
+          "scans it with ClamAV, and `scanStatus` (GET …/evidence) becomes clean (downloadable) or infected or " +
+          "unscannable (quarantined, the pole told); a pending file is never served. " +
           "The establishment (RSSI, API key) and the pole. Files over EVIDENCE_MAX_BYTES get 413.",
         consumes: ["multipart/form-data"],
         params: IdParamsSchema,
@@ -183,7 +185,8 @@ const evidenceFileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: "rescanEvidenceFile",
-        summary: "Scan an unscannable file again, once clamd is back (the pole)",
+        summary:
+          "Scan a file again: unscannable once clamd is back, or still waiting for the worker (the pole)",
         description:
           "Reads the stored file back, checks its SHA-256 against the one the main courante holds and scans " +
           "it with ClamAV again; the verdict is a new entry of the main courante. Only for a file not scanned " +

@@ -1,9 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import {
   apiKeys,
-  appendLogEntry,
-  ClamdSession,
   type ClamdTarget,
   type Db,
   type EvidenceStorage,
@@ -15,6 +12,8 @@ import {
   type ReceivedEvidence,
   receiveEvidence,
   recordEvidence,
+  recordScanVerdict,
+  scanStoredEvidence,
   users,
   writeOutbox,
 } from "@pris/db";
@@ -87,7 +86,7 @@ export async function checkUpload(db: Db, principal: Principal, incidentId: stri
   requireUploader(principal, await visibleIncident(db, principal, incidentId));
 }
 
-/** Streams the upload to the store and clamd at once (the shared evidence store); over the limit, a 413. */
+/** Streams the upload to the store (the shared evidence store); over the limit, a 413. */
 async function receive(deps: EvidenceDeps, file: AsyncIterable<Buffer>): Promise<ReceivedEvidence> {
   try {
     return await receiveEvidence(deps, file);
@@ -283,10 +282,11 @@ export function contentDisposition(name: string): string {
 }
 
 /**
- * Scans a quarantined-for-want-of-a-scan file again (clamd was out of reach, or silent), for the pole once
- * clamd is back. The stored bytes are read back and hashed as they go to clamd: bytes that no longer
- * match the SHA-256 the main courante holds stay unscannable, said so. An infected file stays infected.
- * The new verdict is a main-courante entry of its own; the row keeps only the latest.
+ * Scans a file again for the pole: one quarantined for want of a scan (clamd was out of reach, or
+ * silent) once clamd is back, or one still waiting for the worker. The stored bytes are read back and
+ * hashed as they go to clamd: bytes that no longer match the SHA-256 the main courante holds stay
+ * unscannable, said so. An infected file stays infected. The new verdict is a main-courante entry of its
+ * own; the row keeps only the latest.
  */
 export async function rescanEvidence(
   deps: EvidenceDeps,
@@ -308,50 +308,17 @@ export async function rescanEvidence(
         : "Le fichier a déjà été analysé : il est sain.",
     );
   }
-  const body = await deps.storage.get(found.file.storageKey);
-  if (!body) throw new NotFoundError("Fichier");
-  const hash = createHash("sha256");
-  const scan = new ClamdSession(deps.clamd, deps.clamdTimeoutMs);
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      await scan.write(chunk);
-    }
-  } catch (err) {
-    scan.abort();
-    throw err;
-  }
-  let verdict = await scan.finish();
-  if (hash.digest("hex") !== found.file.sha256) {
-    verdict = {
-      status: "unscannable",
-      detail: "Les octets conservés ne correspondent plus à l'empreinte SHA-256 inscrite à la remise.",
-    };
-  }
+  const verdict = await scanStoredEvidence(deps, found.file);
   return deps.db.transaction(async (tx) => {
     await lockIncident(tx, principal, incidentId);
-    const at = now();
-    const [row] = await tx
-      .update(evidenceFiles)
-      .set({ scanStatus: verdict.status, scanDetail: verdict.detail, scannedAt: at })
-      .where(and(eq(evidenceFiles.id, fileId), eq(evidenceFiles.scanStatus, found.file.scanStatus)))
-      .returning();
+    const row = await recordScanVerdict(tx, {
+      file: found.file,
+      verdict,
+      actor: actorOf(principal),
+      at: now(),
+    });
     if (!row)
       throw new ConflictError("evidence_scan_changed", "Le fichier vient d'être analysé par ailleurs.");
-    await appendLogEntry(tx, {
-      incidentId,
-      kind: "evidence_rescanned",
-      visibility: "shared",
-      body: {
-        file: { id: fileId, name: row.originalName, sha256: row.sha256 },
-        scan: { status: verdict.status, detail: verdict.detail },
-        previous: found.file.scanStatus,
-      },
-      ...actorOf(principal),
-      at,
-    });
-    await tx.update(incidents).set({ updatedAt: at }).where(eq(incidents.id, incidentId));
-    await writeOutbox(tx, incidentMessage("incident.changed", incidentId));
     return toView(
       row,
       found.userName ?? found.apiKeyName ?? found.senderName,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import { establishments } from "@pris/db";
+import { declarationSettings, establishments } from "@pris/db";
 import {
   declarationChannel,
   IdParamsSchema,
@@ -34,17 +34,7 @@ const incidentRoutes: FastifyPluginAsyncTypebox = async (app) => {
     .prepare("establishment_by_id");
   const findEstablishment = (id: string) =>
     app.directoryCache.get(`establishment:${id}`, async () => (await establishmentById.execute({ id }))[0]);
-  const settings = {
-    regionCode: config.REGION_CODE,
-    timeZone: config.REGION_TIMEZONE,
-    nationalPortalDueHours: config.NATIONAL_PORTAL_DUE_HOURS,
-    serviceLevels: {
-      P1: config.SLA_ACK_MINUTES_P1,
-      P2: config.SLA_ACK_MINUTES_P2,
-      P3: config.SLA_ACK_MINUTES_P3,
-      P4: config.SLA_ACK_MINUTES_P4,
-    },
-  };
+  const settings = declarationSettings(config);
 
   app.post(
     "/incidents",

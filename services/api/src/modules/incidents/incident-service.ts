@@ -1,31 +1,22 @@
 import {
   apiKeys,
-  columnRecord,
   type Db,
+  type DeclarationSettings,
   establishments,
   firstLogEntry,
   incidentClocks,
-  incidentLog,
   incidentObservables,
   incidents,
-  outbox,
-  outboxValues,
+  newIncident,
+  storeDeclaredIncident,
   users,
 } from "@pris/db";
 import {
-  ackDueAt,
-  computeClocks,
   type DeclarationChannel,
   type Incident,
   type IncidentListQuery,
-  incidentMessage,
   incidentVisibility,
-  type Nis2Status,
   type NormalizedDeclaration,
-  nextDeadline,
-  type ServiceLevels,
-  suggestSeverityFor,
-  yearInZone,
 } from "@pris/domain";
 import {
   type AnyColumn,
@@ -48,13 +39,6 @@ import { NotFoundError, ValidationError } from "../../errors.ts";
 import { decodeCursor, encodeCursor } from "../../http.ts";
 import { type IdempotencyClaim, inFlight, keyReused } from "./idempotency.ts";
 import { actionsFor, toIncidentSummary, toIncidentView } from "./incident-views.ts";
-
-export interface RegionSettings {
-  regionCode: string;
-  timeZone: string;
-  nationalPortalDueHours: number;
-  serviceLevels: ServiceLevels;
-}
 
 /** Narrows any query of incidents to what the caller may read. */
 export function incidentScope(
@@ -117,7 +101,7 @@ export type DeclareResult =
  */
 export async function declareIncident(
   db: Db,
-  settings: RegionSettings,
+  settings: DeclarationSettings,
   principal: Principal,
   establishment: typeof establishments.$inferSelect,
   declaration: NormalizedDeclaration,
@@ -125,76 +109,21 @@ export async function declareIncident(
   idempotency: { claim: IdempotencyClaim; ttlHours: number } | undefined,
   now = new Date(),
 ): Promise<DeclareResult> {
-  const id = uuidv7();
-  const suggestion = suggestSeverityFor(declaration, establishment.category);
-  const clocks = computeClocks(
-    {
-      awareAt: declaration.detectedAt,
-      personalDataBreach: declaration.personalData.breach,
-      nis2Status: establishment.nis2Status as Nis2Status,
-      nationalPortal: declaration.nationalPortal,
-    },
-    { timeZone: settings.timeZone, nationalPortalDueHours: settings.nationalPortalDueHours },
-  ).map((c) => ({ ...c, id: uuidv7(), incidentId: id }));
+  const declared = newIncident({
+    declaration,
+    establishment,
+    declaredBy: principal.kind === "user" ? { userId: principal.id } : { apiKeyId: principal.id },
+    channel,
+    now,
+    settings,
+  });
+  const { incident, observables, clocks, suggestion } = declared;
   const by =
     principal.kind === "user"
       ? { kind: "user" as const, name: principal.displayName }
       : { kind: "api_key" as const, name: principal.name };
-  const year = yearInZone(now, settings.timeZone);
-  const observables = declaration.observables.map((o) => ({ ...o, id: uuidv7(), incidentId: id }));
-  const ackDue = ackDueAt(suggestion.severity, now, settings.serviceLevels);
-  const incident: typeof incidents.$inferSelect = {
-    id,
-    reference: "",
-    establishmentId: establishment.id,
-    status: "new",
-    severity: suggestion.severity,
-    severitySuggested: suggestion.severity,
-    severityReasons: suggestion.reasons,
-    tlp: declaration.tlp,
-    title: declaration.title,
-    description: declaration.description,
-    declarant: declaration.declarant,
-    detectedAt: declaration.detectedAt,
-    startedAt: declaration.startedAt,
-    ongoing: declaration.ongoing,
-    rsitClass: declaration.rsitClass,
-    rsitType: declaration.rsitType,
-    suspectedMalicious: declaration.suspectedMalicious,
-    affectedServices: declaration.affectedServices,
-    affectedServicesOther: declaration.affectedServicesOther,
-    impactGrade: declaration.impactGrade,
-    spread: declaration.spread,
-    personalDataBreach: declaration.personalData.breach,
-    personalDataPeople: declaration.personalData.approxPeople,
-    measuresTaken: declaration.measuresTaken,
-    supportRequested: declaration.support.requested,
-    supportDetails: declaration.support.details,
-    nationalPortalDeclared: declaration.nationalPortal.declared,
-    nationalPortalReference: declaration.nationalPortal.reference,
-    nationalPortalDeclaredAt: declaration.nationalPortal.declaredAt,
-    complaintFiled: declaration.complaintFiled,
-    declaredByUserId: principal.kind === "user" ? principal.id : null,
-    declaredByApiKeyId: principal.kind === "api_key" ? principal.id : null,
-    declaredAt: now,
-    channel,
-    updatedAt: now,
-    assigneeUserId: null,
-    previousStatus: null,
-    followUpAt: null,
-    mergedIntoId: null,
-    severityOverrideReason: null,
-    crisisCell: false,
-    escalatedAt: null,
-    acknowledgedAt: null,
-    containedAt: null,
-    closedAt: null,
-    closure: null,
-    ackDueAt: ackDue,
-    nextDeadlineAt: nextDeadline(ackDue, false, clocks),
-  };
   const log = firstLogEntry({
-    incidentId: id,
+    incidentId: incident.id,
     kind: "declared",
     visibility: "shared",
     body: { severity: suggestion.severity, impactGrade: declaration.impactGrade, by: by.name },
@@ -206,24 +135,15 @@ export async function declareIncident(
     allowedActions: actionsFor(principal.role, incident),
     mergedIntoId: null,
   });
-  const doc = {
-    incident: columnRecord(incidents, incident),
-    observables: observables.map((o) => columnRecord(incidentObservables, o)),
-    clocks: clocks.map((c) => columnRecord(incidentClocks, c)),
-    log: columnRecord(incidentLog, { id: uuidv7(), ...log }),
-    outbox: columnRecord(outbox, {
-      id: uuidv7(),
-      ...outboxValues(incidentMessage("incident.declared", id)),
-    }),
-    scope: `incident:${settings.regionCode}`,
-    year,
-    prefix: `${settings.regionCode}-${year}-`,
-    ...(idempotency ? { idempotency: { ...idempotency.claim, ttlHours: idempotency.ttlHours }, answer } : {}),
-  };
-  const { rows } = await db.execute<{ result: DeclareOutcome }>(
-    sql`SELECT declare_incident(${JSON.stringify(doc)}::jsonb) AS result`,
-  );
-  const result = rows[0]!.result;
+  const result = await storeDeclaredIncident(db, {
+    ...declared,
+    log: { id: uuidv7(), ...log },
+    regionCode: settings.regionCode,
+    timeZone: settings.timeZone,
+    ...(idempotency
+      ? { idempotency: { claim: { ...idempotency.claim, ttlHours: idempotency.ttlHours }, answer } }
+      : {}),
+  });
   switch (result.outcome) {
     case "created":
       return { replayed: false, incident: { ...answer, reference: result.reference } };
@@ -235,12 +155,6 @@ export async function declareIncident(
       throw keyReused();
   }
 }
-
-type DeclareOutcome =
-  | { outcome: "created"; reference: string }
-  | { outcome: "replay"; status: number; body: unknown }
-  | { outcome: "in_flight" }
-  | { outcome: "key_reused" };
 
 /** What an incident shows of its establishment. */
 const establishmentRef = {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { serviceLevels } from "@pris/db";
 import {
   AssignRequestSchema,
   IdParamsSchema,
@@ -20,12 +21,7 @@ import { changeAssignee, qualifyIncident, transitionIncident } from "./workflow-
 const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
   const { config } = app;
-  const serviceLevels = {
-    P1: config.SLA_ACK_MINUTES_P1,
-    P2: config.SLA_ACK_MINUTES_P2,
-    P3: config.SLA_ACK_MINUTES_P3,
-    P4: config.SLA_ACK_MINUTES_P4,
-  };
+  const levels = serviceLevels(config);
   const tags = ["incidents"];
 
   app.post(
@@ -138,7 +134,7 @@ const workflowRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const principal = requirePrincipal(request.principal);
-      await qualifyIncident(db, principal, request.params.id, request.body, serviceLevels);
+      await qualifyIncident(db, principal, request.params.id, request.body, levels);
       return getIncident(db, principal, request.params.id);
     },
   );

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { declarationSettings } from "@pris/db";
 import {
   IdParamsSchema,
   QuarantineAttachedSchema,
@@ -17,17 +18,7 @@ const ANALYSTS = ["analyst"] as const;
 const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { db } = app.database;
   const { config } = app;
-  const settings = {
-    regionCode: config.REGION_CODE,
-    timeZone: config.REGION_TIMEZONE,
-    nationalPortalDueHours: config.NATIONAL_PORTAL_DUE_HOURS,
-    serviceLevels: {
-      P1: config.SLA_ACK_MINUTES_P1,
-      P2: config.SLA_ACK_MINUTES_P2,
-      P3: config.SLA_ACK_MINUTES_P3,
-      P4: config.SLA_ACK_MINUTES_P4,
-    },
-  };
+  const settings = declarationSettings(config);
 
   app.get(
     "/intake/quarantine",
@@ -57,7 +48,8 @@ const intakeRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "Declare a quarantined message for an establishment",
         description:
           "The message becomes a declaration to complete for the establishment, declared by the analyst. " +
-          "A message already attached or discarded → 409.",
+          "A message already attached or discarded, or whose content the retention blanked " +
+          "(RETENTION_QUARANTINE_DAYS after its receipt) → 409.",
         params: IdParamsSchema,
         body: QuarantineAttachSchema,
         response: { 201: QuarantineAttachedSchema, ...problems(400, 401, 403, 404, 409) },

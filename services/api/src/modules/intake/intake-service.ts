@@ -1,4 +1,4 @@
-import { type Db, establishments, mailIntake, writeOutbox } from "@pris/db";
+import { type Db, type DeclarationSettings, establishments, mailIntake, writeOutbox } from "@pris/db";
 import {
   declarationFromMail,
   intakeAttachedMessage,
@@ -8,9 +8,14 @@ import {
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Principal } from "../../auth/principal.ts";
 import { ConflictError, NotFoundError, ValidationError } from "../../errors.ts";
-import { declareIncident, type RegionSettings } from "../incidents/incident-service.ts";
+import { declareIncident } from "../incidents/incident-service.ts";
 
-const awaitingReview = and(eq(mailIntake.outcome, "quarantined"), isNull(mailIntake.review));
+/** Quarantined, not reviewed, and not yet blanked by the retention (RETENTION_QUARANTINE_DAYS). */
+const awaitingReview = and(
+  eq(mailIntake.outcome, "quarantined"),
+  isNull(mailIntake.review),
+  isNull(mailIntake.purgedAt),
+);
 
 function toView(row: typeof mailIntake.$inferSelect): QuarantinedMessage {
   const reason = row.quarantineReason!;
@@ -44,7 +49,7 @@ export async function listQuarantine(db: Db, limit: number) {
   return { items: rows.map(toView), total: total?.total ?? 0 };
 }
 
-/** The quarantined message, locked for its review; 404 for any other id, 409 once reviewed. */
+/** The quarantined message, locked for its review; 404 for any other id, 409 once reviewed or purged. */
 async function lockQuarantined(tx: Db, id: string) {
   const [row] = await tx
     .select()
@@ -54,6 +59,12 @@ async function lockQuarantined(tx: Db, id: string) {
   if (!row) throw new NotFoundError("Quarantined message");
   if (row.review) {
     throw new ConflictError("already_reviewed", `The message was already ${row.review}`);
+  }
+  if (row.purgedAt) {
+    throw new ConflictError(
+      "quarantine_purged",
+      "Le contenu de ce message a été effacé au terme de sa durée de conservation : il ne peut plus être rattaché.",
+    );
   }
   return row;
 }
@@ -65,7 +76,7 @@ async function lockQuarantined(tx: Db, id: string) {
  */
 export async function attachQuarantined(
   db: Db,
-  settings: RegionSettings,
+  settings: DeclarationSettings,
   principal: Principal,
   id: string,
   establishmentId: string,

@@ -10,14 +10,14 @@ import {
 } from "@pris/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { jwtVerify } from "jose";
-import * as client from "openid-client";
+import type { Configuration } from "openid-client";
 import Type from "typebox";
 import { AppError, NotFoundError } from "../../errors.ts";
 import { problems } from "../../http.ts";
 import { secondFactorStep } from "../second-factor/second-factor-service.ts";
 import { matchAccount, recordRefusal, type SsoClaims } from "./sso-accounts.ts";
 import { type SsoRefusal, sendSsoRefusal } from "./sso-page.ts";
-import { type ProviderHandle, ssoProviders } from "./sso-providers.ts";
+import { openid, type ProviderHandle, ssoProviders } from "./sso-providers.ts";
 
 /** The sign-in in flight, bound to this browser: state, nonce and PKCE verifier, signed, for 10 minutes. */
 const FLOW_COOKIE = "pris_sso";
@@ -114,13 +114,14 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const handle = providerOf(request.params.provider);
-      let configuration: client.Configuration;
+      let configuration: Configuration;
       try {
         configuration = await handle.configuration();
       } catch (err) {
         request.log.warn({ err, provider: handle.settings.name }, "identity provider discovery failed");
         return sendSsoRefusal(request, reply, unavailable(handle));
       }
+      const client = await openid();
       const verifier = client.randomPKCECodeVerifier();
       const state = client.randomState();
       const nonce = client.randomNonce();
@@ -220,13 +221,14 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
           ),
         );
 
-      let configuration: client.Configuration;
+      let configuration: Configuration;
       try {
         configuration = await handle.configuration();
       } catch (err) {
         request.log.warn({ err, provider: settings.name }, "identity provider discovery failed");
         return sendSsoRefusal(request, reply, unavailable(handle));
       }
+      const client = await openid();
       const currentUrl = new URL(handle.redirectUri);
       for (const [key, value] of Object.entries(request.query))
         if (typeof value === "string") currentUrl.searchParams.set(key, value);
@@ -352,6 +354,7 @@ const oidcRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (!handle) return { url: null };
         const configuration = await handle.configuration();
         if (!configuration.serverMetadata().end_session_endpoint) return { url: null };
+        const client = await openid();
         const url = client.buildEndSessionUrl(configuration, {
           id_token_hint: claims.idt,
           post_logout_redirect_uri: new URL("/connexion", app.config.PUBLIC_URL).toString(),

@@ -1,11 +1,14 @@
 import { type Config, type OidcProvider, readOidcProviders } from "@pris/config";
 import { createRemoteJWKSet } from "jose";
-import * as client from "openid-client";
+import type { Configuration } from "openid-client";
+
+/** openid-client, loaded by the first sign-in through a provider (as @simplewebauthn/server). */
+export const openid = () => import("openid-client");
 
 export interface ProviderHandle {
   settings: OidcProvider;
   /** Discovered once, on first use; a failed discovery is tried again at the next sign-in. */
-  configuration(): Promise<client.Configuration>;
+  configuration(): Promise<Configuration>;
   /** The provider's signing keys, for its logout tokens (fetched and cached by jose). */
   keys(): Promise<ReturnType<typeof createRemoteJWKSet>>;
   redirectUri: string;
@@ -16,16 +19,24 @@ export interface ProviderHandle {
 export function ssoProviders(config: Config): Map<string, ProviderHandle> {
   const handles = new Map<string, ProviderHandle>();
   for (const settings of readOidcProviders(config).providers) {
-    let discovered: Promise<client.Configuration> | undefined;
+    let discovered: Promise<Configuration> | undefined;
     let jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
     const issuer = new URL(settings.issuer);
     const configuration = () => {
-      discovered ??= client
-        .discovery(issuer, settings.clientId, undefined, client.ClientSecretPost(settings.clientSecret), {
-          // Only a loopback issuer passes validation over http (never in production): see readOidcProviders.
-          execute: issuer.protocol === "http:" ? [client.allowInsecureRequests] : [],
-          timeout: 10,
-        })
+      discovered ??= openid()
+        .then((client) =>
+          client.discovery(
+            issuer,
+            settings.clientId,
+            undefined,
+            client.ClientSecretPost(settings.clientSecret),
+            {
+              // Only a loopback issuer passes validation over http (never in production): see readOidcProviders.
+              execute: issuer.protocol === "http:" ? [client.allowInsecureRequests] : [],
+              timeout: 10,
+            },
+          ),
+        )
         .catch((err: unknown) => {
           discovered = undefined;
           throw err;

@@ -27,13 +27,11 @@ import {
   TotpSetupSchema,
   WebAuthnOptionsSchema,
 } from "@pris/domain";
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
+import type {
+  AuthenticationResponseJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
+  VerifiedRegistrationResponse,
 } from "@simplewebauthn/server";
 import type { FastifyRequest } from "fastify";
 import Type from "typebox";
@@ -52,6 +50,12 @@ import {
 import { newRecoveryCodes, recoveryCodeDigest } from "./recovery-codes.ts";
 import { AMR_OF, auditOwn, guardEnrolment, myFactors, refuse, userLabel } from "./second-factor-service.ts";
 import { decryptSecret, encryptSecret, matchingStep, newTotp, totpKeys } from "./totp.ts";
+
+/**
+ * @simplewebauthn/server, loaded on the first passkey request: about 15 MB a process would otherwise hold
+ * from its start, for what most requests never need (as qrcode and openid-client).
+ */
+const webAuthn = () => import("@simplewebauthn/server");
 
 const RP_NAME = "PRIS Cyber Santé";
 const TAGS = ["second-factor"];
@@ -117,6 +121,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user, key: sessionKey } = currentSession(request);
       const who = await userLabel(db, user.id);
       const existing = await listPasskeys(db, user.id);
+      const { generateRegistrationOptions } = await webAuthn();
       const options = await generateRegistrationOptions({
         rpName: RP_NAME,
         rpID,
@@ -156,7 +161,8 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!expectedChallenge) {
         throw new AppError(400, "challenge_expired", "Bad Request", "Start adding the passkey again");
       }
-      let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>> | undefined;
+      const { verifyRegistrationResponse } = await webAuthn();
+      let verification: VerifiedRegistrationResponse | undefined;
       try {
         verification = await verifyRegistrationResponse({
           response: request.body.response as unknown as RegistrationResponseJSON,
@@ -208,6 +214,7 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { user, key: sessionKey } = currentSession(request);
       const passkeys = await listPasskeys(db, user.id);
       if (passkeys.length === 0) throw new NotFoundError("Passkey");
+      const { generateAuthenticationOptions } = await webAuthn();
       const options = await generateAuthenticationOptions({
         rpID,
         allowCredentials: passkeys.map((p) => ({ id: p.id, transports: p.transports as never })),
@@ -246,7 +253,8 @@ const secondFactorRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!passkey || passkey.userId !== user.id) {
         return refuse(db, request, "webauthn", "This passkey is not one of this account's");
       }
-      let verification: Awaited<ReturnType<typeof verifyAuthenticationResponse>> | undefined;
+      const { verifyAuthenticationResponse } = await webAuthn();
+      let verification: VerifiedAuthenticationResponse | undefined;
       try {
         verification = await verifyAuthenticationResponse({
           response,

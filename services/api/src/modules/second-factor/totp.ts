@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
-import QRCode from "qrcode";
 
 /** RFC 6238 as every authenticator application reads it: SHA-1, 6 digits, 30 s steps. */
 const PERIOD = 30;
@@ -57,6 +56,7 @@ function totpOf(base32: string, label = "PRIS", issuer = "PRIS Cyber Santé") {
 export async function newTotp(label: string, issuer: string) {
   const secret = new OTPAuth.Secret({ size: 20 }).base32;
   const uri = totpOf(secret, label, issuer).toString();
+  const { default: QRCode } = await import("qrcode");
   const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
   return { secret, uri, qrSvg };
 }

@@ -109,6 +109,13 @@ export function EvidencePanel({
   useEffect(() => {
     void load();
   }, [load]);
+  // The worker scans a file after it is stored: while one waits for its verdict, look again every few seconds.
+  const waiting = files?.some((f) => f.scanStatus === "pending" && !f.purgedAt) ?? false;
+  useEffect(() => {
+    if (!waiting) return;
+    const timer = setInterval(() => void load(), 3000);
+    return () => clearInterval(timer);
+  }, [waiting, load]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -127,12 +134,17 @@ export function EvidencePanel({
         },
       );
       setMessage(
-        added.scanStatus === "clean"
-          ? { ok: true, text: `« ${added.name} » a été ajouté et analysé : aucun virus détecté.` }
-          : {
-              ok: false,
-              text: `« ${added.name} » a été reçu mais mis en quarantaine (${EVIDENCE_SCAN_LABELS[added.scanStatus].toLowerCase()}). Le pôle régional est prévenu.`,
-            },
+        added.scanStatus === "pending"
+          ? {
+              ok: true,
+              text: `« ${added.name} » a été reçu et son empreinte inscrite dans la main courante. L'antivirus l'analyse : il sera téléchargeable une fois déclaré sain.`,
+            }
+          : added.scanStatus === "clean"
+            ? { ok: true, text: `« ${added.name} » a été ajouté et analysé : aucun virus détecté.` }
+            : {
+                ok: false,
+                text: `« ${added.name} » a été reçu mais mis en quarantaine (${EVIDENCE_SCAN_LABELS[added.scanStatus].toLowerCase()}). Le pôle régional est prévenu.`,
+              },
       );
       if (input.current) input.current.value = "";
       await load();

@@ -195,12 +195,13 @@ export function describeEntry(entry: LogEntry, tz: string): { title: string; det
         ),
       };
     }
+    case "evidence_scanned":
     case "evidence_rescanned": {
       const file = (b.file ?? {}) as { name?: unknown };
       const scan = (b.scan ?? {}) as { status?: unknown; detail?: unknown };
       const status = EVIDENCE_SCAN_LABELS[scan.status as EvidenceScanStatus] ?? "Analyse antivirus inconnue";
       return {
-        title: `Nouvelle analyse antivirus : ${str(file.name)}`,
+        title: `${entry.kind === "evidence_scanned" ? "Analyse antivirus" : "Nouvelle analyse antivirus"} : ${str(file.name)}`,
         detail: `${status}${scan.detail ? ` (${str(scan.detail)})` : ""}`,
       };
     }
