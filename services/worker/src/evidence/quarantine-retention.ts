@@ -1,6 +1,5 @@
-import type { IntakeAttachment } from "@pris/db";
 import { mailIntake } from "@pris/db";
-import { and, asc, eq, isNull, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import type { WorkerContext } from "../context.ts";
 
 /** Messages blanked per run; the next run (the next day) takes the rest. */
@@ -27,31 +26,35 @@ export async function purgeQuarantinedMessages(
     isNull(mailIntake.purgedAt),
     lt(mailIntake.receivedAt, cutoff),
   );
-  const purged = await ctx.db.transaction(async (tx) => {
-    // Locked, and skipping a message an analyst is attaching at this moment: it is taken next time, or
-    // (attached) it is no longer a quarantined message without incident.
-    const rows = await tx
-      .select({ id: mailIntake.id, attachments: mailIntake.attachments })
-      .from(mailIntake)
-      .where(due)
-      .orderBy(asc(mailIntake.receivedAt), asc(mailIntake.id))
-      .limit(BATCH)
-      .for("update", { skipLocked: true });
-    for (const row of rows) {
-      await tx
-        .update(mailIntake)
-        .set({
-          bodyText: "",
-          subject: "",
-          fromAddress: null,
-          fromName: null,
-          attachments: row.attachments.map((a): IntakeAttachment => ({ ...a, name: "" })),
-          purgedAt: now,
-        })
-        .where(eq(mailIntake.id, row.id));
-    }
-    return rows.map((r) => r.id);
-  });
+  // One statement: the rows locked, skipping a message an analyst is attaching at this moment (it is
+  // taken next time, or, attached, it is no longer a quarantined message without incident); each
+  // attachment keeps all but its name, in its order.
+  const rows = await ctx.db
+    .update(mailIntake)
+    .set({
+      bodyText: "",
+      subject: "",
+      fromAddress: null,
+      fromName: null,
+      attachments: sql`(
+        SELECT coalesce(jsonb_agg(a || '{"name": ""}'::jsonb ORDER BY n), '[]'::jsonb)
+        FROM jsonb_array_elements(${mailIntake.attachments}) WITH ORDINALITY AS e(a, n))`,
+      purgedAt: now,
+    })
+    .where(
+      inArray(
+        mailIntake.id,
+        ctx.db
+          .select({ id: mailIntake.id })
+          .from(mailIntake)
+          .where(due)
+          .orderBy(asc(mailIntake.receivedAt), asc(mailIntake.id))
+          .limit(BATCH)
+          .for("update", { skipLocked: true }),
+      ),
+    )
+    .returning({ id: mailIntake.id });
+  const purged = rows.map((r) => r.id);
   if (purged.length > 0) {
     ctx.logger.info({ messages: purged.length, cutoff }, "quarantined e-mails purged");
   }

@@ -329,14 +329,7 @@ async function processMessageIn(
     attachments,
     authentication: verdict.results,
   };
-  const quarantine = async (reason: QuarantineReason): Promise<IntakeOutcome> => {
-    const inserted = await tx
-      .insert(mailIntake)
-      .values({ ...base, outcome: "quarantined", quarantineReason: reason })
-      .onConflictDoNothing()
-      .returning({ id: mailIntake.id });
-    return inserted.length > 0 ? { outcome: "quarantined", reason } : { outcome: "already-processed" };
-  };
+  const quarantine = (reason: QuarantineReason) => insertQuarantined(tx, base, reason);
   if (verdict.failure) return quarantine("authentication_failed");
   if (!message.fromAddress) return quarantine("unknown_sender");
   let sender = lookups.senders.get(message.fromAddress);
@@ -451,15 +444,18 @@ async function quarantineUnreadIn(
   summary: UnreadSummary,
   reason: QuarantineReason,
 ): Promise<IntakeOutcome> {
+  return insertQuarantined(tx, { ...summary, subject: summary.subject.slice(0, 998), ...place }, reason);
+}
+
+/** The quarantine is the message's row itself; one there already (same Message-ID or place) is done. */
+async function insertQuarantined(
+  tx: Tx,
+  values: Omit<typeof mailIntake.$inferInsert, "outcome" | "quarantineReason">,
+  reason: QuarantineReason,
+): Promise<IntakeOutcome> {
   const inserted = await tx
     .insert(mailIntake)
-    .values({
-      ...summary,
-      subject: summary.subject.slice(0, 998),
-      ...place,
-      outcome: "quarantined",
-      quarantineReason: reason,
-    })
+    .values({ ...values, outcome: "quarantined", quarantineReason: reason })
     .onConflictDoNothing()
     .returning({ id: mailIntake.id });
   return inserted.length > 0 ? { outcome: "quarantined", reason } : { outcome: "already-processed" };
