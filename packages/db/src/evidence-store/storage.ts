@@ -77,14 +77,21 @@ export class LocalEvidenceStorage implements EvidenceStorage {
     await rm(this.pathOf(key), { force: true });
   }
 
-  async *list(): AsyncIterable<StoredObject> {
+  /** Every name in the volume's shard directories (two hex digits), with its path. */
+  private async *entries(): AsyncIterable<{ shard: string; name: string; file: string }> {
     for (const shard of await readdir(this.dir).catch(() => [] as string[])) {
       if (!/^[0-9a-f]{2}$/.test(shard)) continue;
       for (const name of await readdir(path.join(this.dir, shard)).catch(() => [] as string[])) {
-        if (!SAFE_KEY.test(name) || name.slice(-2) !== shard) continue;
-        const info = await stat(path.join(this.dir, shard, name)).catch(() => null);
-        if (info?.isFile()) yield { key: name, modifiedAt: info.mtime };
+        yield { shard, name, file: path.join(this.dir, shard, name) };
       }
+    }
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    for await (const { shard, name, file } of this.entries()) {
+      if (!isStorageKey(name) || name.slice(-2) !== shard) continue;
+      const info = await stat(file).catch(() => null);
+      if (info?.isFile()) yield { key: name, modifiedAt: info.mtime };
     }
   }
 
@@ -94,16 +101,12 @@ export class LocalEvidenceStorage implements EvidenceStorage {
    */
   async removeStaleTemporaryFiles(olderThan: Date): Promise<number> {
     let removed = 0;
-    for (const shard of await readdir(this.dir).catch(() => [] as string[])) {
-      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
-      for (const name of await readdir(path.join(this.dir, shard)).catch(() => [] as string[])) {
-        if (!/^[0-9a-f-]{36}\.part-\d+-\d+$/.test(name)) continue;
-        const file = path.join(this.dir, shard, name);
-        const info = await stat(file).catch(() => null);
-        if (info && info.mtime < olderThan) {
-          await rm(file, { force: true });
-          removed += 1;
-        }
+    for await (const { name, file } of this.entries()) {
+      if (!/^[0-9a-f-]{36}\.part-\d+-\d+$/.test(name)) continue;
+      const info = await stat(file).catch(() => null);
+      if (info && info.mtime < olderThan) {
+        await rm(file, { force: true });
+        removed += 1;
       }
     }
     return removed;
